@@ -1,0 +1,172 @@
+"""Typed, frozen build configuration, validated once at the edge.
+
+A TOML file maps 1:1 onto these dataclasses (one table per stage); unknown keys are errors.
+Every stage receives only its own frozen section, so its fingerprint changes only when
+something it reads changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import ConfigError
+
+LANGUAGES = ("en", "ms", "id", "vi", "th")
+
+
+@dataclass(frozen=True)
+class CatalogConfig:
+    """How the input's columns map onto the catalog contract (schemas/v1/catalog_product.json)."""
+
+    id_column: str = "product_id"
+    category_column: str = "category"
+    title_column: str = "title"
+    description_column: str = "description"
+    language_column: str = "language"
+    family_column: str = "family_id"
+    images_column: str = "images"
+    image_bytes_column: str = "image_bytes"
+    attributes_column: str = "attributes"
+    # Extra flat columns read as attributes: {column name: attribute name}.
+    attribute_columns: dict[str, str] = field(default_factory=dict)
+    images_dir: str = ""  # relative image paths resolve here (default: the catalog's folder)
+    default_language: str = "en"
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    max_pixels: int = 40_000_000  # header-checked before decoding: decompression bombs never decode
+    max_side: int = 512  # normalised images keep at most this many pixels on their longest side
+    jpeg_quality: int = 90
+    max_title_chars: int = 512
+    max_description_chars: int = 4096
+
+
+@dataclass(frozen=True)
+class MineConfig:
+    vocabulary: str = "v1"
+    min_score: float = 88.0  # rapidfuzz ratio needed to map a raw value onto the vocabulary
+    mine_text: bool = True
+
+
+@dataclass(frozen=True)
+class ComposeConfig:
+    queries_per_product: float = 1.0  # attempts = round(n_products * this)
+    max_queries: int = 0  # 0 = no cap
+    condition_counts: tuple[int, ...] = (2, 3, 4)
+    max_positive_share: float = 0.05  # MERIT keeps a query only when positives are < 5% of the catalog
+    max_positives: int = 20
+    strategy_weights: dict[str, float] = field(
+        default_factory=lambda: {"random": 0.4, "key_pool": 0.4, "variant": 0.2}
+    )
+    color_weight: float = 0.5  # relative weight of the colour key in the key pool
+    force_non_color: float = 0.2  # MERIT forces a non-colour key this often
+    min_image_conditions: int = 1
+    max_image_conditions: int = 3
+    tries_per_query: int = 8
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    languages: tuple[str, ...] = LANGUAGES
+    templates: str = "v1"
+
+
+@dataclass(frozen=True)
+class NegativesConfig:
+    per_query: int = 10
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    test_share: float = 0.1
+    held_out_categories: tuple[str, ...] = ()
+    held_out_languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    shard_rows: int = 5000
+    row_group_rows: int = 1000
+    merit_layout: bool = True
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    seed: int = 13
+    catalog: CatalogConfig = CatalogConfig()
+    ingest: IngestConfig = IngestConfig()
+    mine: MineConfig = MineConfig()
+    compose: ComposeConfig = ComposeConfig()
+    render: RenderConfig = RenderConfig()
+    negatives: NegativesConfig = NegativesConfig()
+    split: SplitConfig = SplitConfig()
+    export: ExportConfig = ExportConfig()
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _validate(cfg: BuildConfig) -> None:
+    problems = []
+    if not set(cfg.compose.condition_counts) <= {2, 3, 4} or not cfg.compose.condition_counts:
+        problems.append("compose.condition_counts must be a non-empty subset of 2, 3, 4")
+    if not 0 < cfg.compose.max_positive_share <= 1:
+        problems.append("compose.max_positive_share must be in (0, 1]")
+    if not 0 <= cfg.compose.force_non_color <= 1:
+        problems.append("compose.force_non_color must be in [0, 1]")
+    unknown = set(cfg.compose.strategy_weights) - {"random", "key_pool", "variant"}
+    if unknown:
+        problems.append(f"compose.strategy_weights has unknown strategies {sorted(unknown)}")
+    bad_langs = set(cfg.render.languages) - set(LANGUAGES)
+    if bad_langs or "en" not in cfg.render.languages:
+        problems.append(f"render.languages must include 'en' and only {LANGUAGES}")
+    if not 0 <= cfg.split.test_share < 1:
+        problems.append("split.test_share must be in [0, 1)")
+    if cfg.export.shard_rows < 1 or cfg.export.row_group_rows < 1:
+        problems.append("export.shard_rows and export.row_group_rows must be >= 1")
+    if problems:
+        raise ConfigError("invalid configuration: " + "; ".join(problems))
+
+
+def _build(cls, data: dict[str, Any], where: str):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ConfigError(f"unknown key(s) {sorted(unknown)} in [{where}]; known: {sorted(known)}")
+    values = {}
+    for name, value in data.items():
+        default = getattr(cls(), name) if cls is not BuildConfig else getattr(BuildConfig, name, None)
+        if dataclasses.is_dataclass(default):
+            value = _build(type(default), value, f"{where}.{name}".strip("."))
+        elif isinstance(default, tuple):
+            value = tuple(value)
+        values[name] = value
+    return cls(**values)
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> BuildConfig:
+    """Read a TOML config (or defaults) and apply dotted-key overrides like {"compose.max_queries": 50}."""
+    data: dict[str, Any] = {}
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    for dotted, value in (overrides or {}).items():
+        section = data
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            section = section.setdefault(part, {})
+        section[leaf] = value
+    try:
+        return _build(BuildConfig, data, "")
+    except TypeError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from exc

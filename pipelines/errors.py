@@ -1,0 +1,21 @@
+"""Typed errors. Every raise carries a message a user can act on."""
+
+
+class MeritgenError(Exception):
+    """Base class for errors meritgen reports to the user without a traceback."""
+
+
+class ConfigError(MeritgenError):
+    """The configuration is invalid; raised before any work starts."""
+
+
+class CatalogError(MeritgenError):
+    """The catalog cannot be used at all (missing file, no valid row, unknown format)."""
+
+
+class SchemaError(MeritgenError):
+    """A table does not match its schema contract at a stage boundary."""
+
+
+class ReproducibilityError(MeritgenError):
+    """An invariant check failed (e.g. an exported positive set is not exact)."""

@@ -1,0 +1,112 @@
+"""The run store: Parquet files are the truth, a DuckDB file holds views over them.
+
+Layout of one run:  <out>/<run_id>/<stage>/<output>.parquet, <stage>/rejects.parquet,
+<stage>/_SUCCESS.json (fingerprint + counters, written last), and <out>/<run_id>/run.duckdb.
+A stage directory is built under a temporary name and renamed into place, so a killed run
+never leaves a half-written stage that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+MARKER = "_SUCCESS.json"
+
+
+class RunStore:
+    """Reads and writes the stage outputs of one run directory."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.root / "run.duckdb"
+
+    def stage_dir(self, stage: str) -> Path:
+        return self.root / stage
+
+    def marker(self, stage: str) -> dict | None:
+        path = self.stage_dir(stage) / MARKER
+        if not path.exists():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def is_complete(self, stage: str, fingerprint: str) -> bool:
+        marker = self.marker(stage)
+        return marker is not None and marker.get("fingerprint") == fingerprint
+
+    def read(self, stage: str, output: str) -> pa.Table:
+        return pq.read_table(self.stage_dir(stage) / f"{output}.parquet")
+
+    def write_stage(self, stage: str, tables: dict[str, pa.Table], marker: dict) -> None:
+        """Atomically replace `<stage>/` with `tables` (one Parquet file each) and its marker."""
+        tmp = self.root / f".{stage}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for name, table in tables.items():
+            pq.write_table(table, tmp / f"{name}.parquet", row_group_size=10_000, compression="zstd")
+        write_json(tmp / MARKER, marker)
+        final = self.stage_dir(stage)
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+
+    def write_dir(self, stage: str, write_files, marker: dict) -> Path:
+        """Atomically build `<stage>/` with a callback that writes files into a temp dir."""
+        tmp = self.root / f".{stage}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        write_files(tmp)
+        write_json(tmp / MARKER, marker)
+        final = self.stage_dir(stage)
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        return final
+
+    def parquet_outputs(self) -> dict[str, list[Path]]:
+        """View name -> Parquet files, for every finished stage output."""
+        views: dict[str, list[Path]] = {}
+        for stage_dir in sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if not (stage_dir / MARKER).exists():
+                continue
+            for path in sorted(stage_dir.rglob("*.parquet")):
+                rel = path.relative_to(stage_dir)
+                name = rel.parts[0].removesuffix(".parquet") if len(rel.parts) > 1 else path.stem
+                views.setdefault(_view_name(stage_dir.name, name), []).append(path)
+        return views
+
+    def refresh_views(self) -> list[str]:
+        """(Re)create one DuckDB view per stage output, plus `rejects` over all stages."""
+        views = self.parquet_outputs()
+        with duckdb.connect(str(self.duckdb_path)) as con:
+            for name, files in views.items():
+                file_list = ", ".join(_sql_str(str(f.resolve())) for f in files)
+                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{file_list}], union_by_name=true)')
+            reject_views = [n for n in views if n.endswith("__rejects")]
+            if reject_views:
+                union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in reject_views)
+                con.execute(f"CREATE OR REPLACE VIEW rejects AS {union}")
+        return sorted(views)
+
+
+def _view_name(stage: str, output: str) -> str:
+    return f"{stage}__{output}".replace("-", "_")
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write JSON atomically (temp file + rename)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), encoding="utf-8")
+    os.replace(tmp, path)
