@@ -63,7 +63,11 @@ class ComposeConfig:
     strategy_weights: dict[str, float] = field(
         default_factory=lambda: {"random": 0.4, "key_pool": 0.4, "variant": 0.2}
     )
-    color_weight: float = 0.5  # relative weight of the colour key in the key pool
+    # Relative weight of each attribute key when drawing conditions (others weigh 1.0): colour is
+    # down-weighted so queries are not all colour, non-visual keys so most conditions need the image.
+    key_weights: dict[str, float] = field(
+        default_factory=lambda: {"color": 0.5, "season": 0.15, "occasion": 0.3, "gender": 0.5, "brand": 0.5, "type": 0.8}
+    )
     force_non_color: float = 0.2  # MERIT forces a non-colour key this often
     min_image_conditions: int = 1
     max_image_conditions: int = 3
@@ -152,6 +156,14 @@ def _build(cls, data: dict[str, Any], where: str):
     return cls(**values)
 
 
+def config_from_dict(data: dict[str, Any]) -> BuildConfig:
+    """Rebuild a config from `BuildConfig.to_dict()` output (e.g. a run's config.json)."""
+    try:
+        return _build(BuildConfig, data, "")
+    except TypeError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from exc
+
+
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> BuildConfig:
     """Read a TOML config (or defaults) and apply dotted-key overrides like {"compose.max_queries": 50}."""
     data: dict[str, Any] = {}
@@ -166,7 +178,4 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         for part in parents:
             section = section.setdefault(part, {})
         section[leaf] = value
-    try:
-        return _build(BuildConfig, data, "")
-    except TypeError as exc:
-        raise ConfigError(f"invalid configuration: {exc}") from exc
+    return config_from_dict(data)

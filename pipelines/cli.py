@@ -1,0 +1,136 @@
+"""`meritgen` command line: a thin adapter over the runner (no stage logic here)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.errors import MeritgenError
+from pipelines.resources import DEMO_DIR
+
+console = Console(stderr=True)
+
+
+def _overrides(pairs: list[str]) -> dict:
+    """`--set compose.max_queries=50` pairs; values parse as JSON when they can."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise MeritgenError(f"--set expects KEY=VALUE, got {pair!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pipelines.config import load_config
+    from pipelines.runner import run_build
+
+    if args.demo == (args.catalog is not None):
+        raise MeritgenError("give exactly one of --catalog PATH or --demo")
+    catalog = DEMO_DIR / "catalog.jsonl" if args.demo else Path(args.catalog)
+    cfg = load_config(args.config, _overrides(args.set))
+    report = run_build(catalog, args.out, cfg, run_id=args.run_id or ("demo" if args.demo else None),
+                       progress=not args.no_progress)
+    print_summary(report.to_dict())
+    return 0
+
+
+def print_summary(report: dict) -> None:
+    table = Table(title="meritgen build")
+    for col in ("stage", "status", "rows in", "rows out", "rejects", "seconds"):
+        table.add_column(col, justify="right" if col not in ("stage", "status", "rows out") else "left")
+    for s in report["steps"]:
+        outs = ", ".join(f"{k}={v}" for k, v in s["rows_out"].items())
+        table.add_row(s["name"], "skipped (done)" if s["skipped"] else "ran", str(s["rows_in"]), outs,
+                      str(s["rejects"]), f"{s['wall_s']:.2f}")
+    console.print(table)
+    reasons = [(s["name"], k.removeprefix("rejected_"), v) for s in report["steps"]
+               for k, v in sorted(s["counters"].items()) if k.startswith("rejected_")]
+    if reasons:
+        rt = Table(title="rejects by reason")
+        for col in ("stage", "reason", "rows"):
+            rt.add_column(col)
+        for row in reasons:
+            rt.add_row(*map(str, row))
+        console.print(rt)
+    run_dir = Path(report["run_dir"])
+    console.print(f"dataset: {run_dir / 'export'}  (card: {run_dir / 'export' / 'README.md'})")
+    console.print(f"inspect: meritgen inspect --run {run_dir}")
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.store import RunStore
+
+    store = RunStore(args.run)
+    views = store.refresh_views()
+    with duckdb.connect(str(store.duckdb_path), read_only=True) as con:
+        if args.sql:
+            result = con.execute(args.sql)
+            cols = [d[0] for d in result.description]
+            table = Table(*cols)
+            for row in result.fetchmany(args.limit):
+                table.add_row(*(str(v)[:80] for v in row))
+            Console().print(table)
+            return 0
+        table = Table("view", "rows")
+        for name in views:
+            table.add_row(name, str(con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]))
+        Console().print(table)
+    console.print(f"duckdb {store.duckdb_path}   (e.g. meritgen inspect --run {args.run} --sql 'SELECT * FROM rejects')")
+    return 0
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    from pipelines.io.card_writer import regenerate_card
+
+    path = regenerate_card(Path(args.run), args.config)
+    console.print(f"card: {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meritgen", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build a dataset from a catalog (or the bundled demo catalog)")
+    b.add_argument("--catalog", help="catalog file: .csv, .jsonl or .parquet")
+    b.add_argument("--demo", action="store_true", help="use the bundled demo catalog")
+    b.add_argument("--out", default="runs", help="output folder (default: runs)")
+    b.add_argument("--config", help="TOML config file")
+    b.add_argument("--run-id", help="run folder name (default: catalog file stem)")
+    b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    b.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    b.set_defaults(func=cmd_build)
+    i = sub.add_parser("inspect", help="list a run's stage outputs as DuckDB views, or query them")
+    i.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
+    i.add_argument("--sql", help="SQL to run against the views")
+    i.add_argument("--limit", type=int, default=20)
+    i.set_defaults(func=cmd_inspect)
+    c = sub.add_parser("card", help="regenerate the data card of a finished run")
+    c.add_argument("--run", required=True)
+    c.add_argument("--config", help="the TOML config the run was built with")
+    c.set_defaults(func=cmd_card)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except MeritgenError as exc:
+        console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

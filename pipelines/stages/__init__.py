@@ -1,0 +1,1 @@
+"""Pure stages: Arrow tables + frozen parameters in, StageResult out. No I/O here."""

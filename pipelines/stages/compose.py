@@ -1,0 +1,230 @@
+"""Compose 2-4-condition queries whose positive set is exact and small (MERIT's construction).
+
+Each attempt picks a target product and conditions it meets, by one of MERIT's strategies:
+`random` (conditions shared with randomly drawn products), `key_pool` (keys drawn from a
+weighted pool that leans away from colour) or `variant` (two SKUs of one family: the
+attribute that differs becomes a condition). Image-carried conditions are shown by an image
+of *another* product with the target's value, never by a positive. The positive set is every
+product of the category meeting every condition; the query is kept only if that set is a
+small enough share of the catalog. Each attempt has its own seeded RNG, so results do not
+depend on how attempts are batched or sharded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from pipelines import schemas
+from pipelines.config import ComposeConfig
+from pipelines.results import RejectLog, StageResult
+from pipelines.stages.catalog_index import CatalogIndex, bit_positions, build_index
+from pipelines.vocabulary import Vocabulary
+
+STAGE = "compose"
+VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ComposeParams:
+    cfg: ComposeConfig
+    vocabulary: Vocabulary
+    seed: int
+
+
+class AttemptFailed(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.message = reason, message
+
+
+def compose_queries(products: pa.Table, attributes: pa.Table, families: pa.Table, params: ComposeParams) -> StageResult:
+    """Compose verified query plans.
+
+    Input columns: products (product_id, category, image_ids); attributes (product_id,
+    attribute, value); families (product_id, family_id).
+    Output: plans (schemas/v1/query_plan.json); rejects for attempts that found no valid query.
+    """
+    index = build_index(products, attributes, families)
+    return compose_from_index(index, range(attempt_count(index.size, params.cfg)), params)
+
+
+def attempt_count(n_products: int, cfg: ComposeConfig) -> int:
+    n = round(n_products * cfg.queries_per_product)
+    return min(n, cfg.max_queries) if cfg.max_queries else n
+
+
+def compose_from_index(index: CatalogIndex, attempts, params: ComposeParams) -> StageResult:
+    """Run the given attempt numbers against a prebuilt index (shardable: attempts are independent)."""
+    rejects = RejectLog(STAGE)
+    plans, seen = [], set()
+    order = random.Random(params.seed).sample(range(index.size), index.size)
+    for attempt in attempts:
+        target = order[attempt % index.size]
+        try:
+            plan = _attempt(index, target, attempt, params)
+        except AttemptFailed as exc:
+            rejects.add(exc.reason, exc.message, record_id=index.ids[target])
+            continue
+        if plan["base_query_id"] in seen:
+            rejects.add("duplicate_query", "the same conditions were composed before", record_id=index.ids[target])
+            continue
+        seen.add(plan["base_query_id"])
+        plans.append(plan)
+    plans.sort(key=lambda p: p["base_query_id"])
+    counters = {"attempts": len(plans) + len(rejects.rows), "plans": len(plans), **rejects.counters()}
+    for n in (2, 3, 4):
+        counters[f"plans_{n}_conditions"] = sum(p["n_conditions"] == n for p in plans)
+    return StageResult(outputs={"plans": schemas.from_rows(plans, "query_plan")}, rejects=rejects.table(), counters=counters)
+
+
+def _attempt(index: CatalogIndex, target: int, attempt: int, params: ComposeParams) -> dict:
+    cfg = params.cfg
+    rng = random.Random(f"{params.seed}:{attempt}")
+    strategy = _weighted_choice(rng, cfg.strategy_weights)
+    last = AttemptFailed("no_conditions", "target has too few mined attributes")
+    for _ in range(cfg.tries_per_query):
+        n = rng.choice(cfg.condition_counts)
+        try:
+            picked = PICKERS[strategy](index, target, n, rng, params)
+            return _finish(index, target, picked, strategy, rng, params)
+        except AttemptFailed as exc:
+            last = exc
+            if exc.reason == "no_family_variant":  # a product without siblings still deserves a query
+                strategy = "key_pool"
+    raise last
+
+
+def _weighted_choice(rng: random.Random, weights: dict[str, float]) -> str:
+    names = sorted(weights)
+    return rng.choices(names, weights=[weights[n] for n in names])[0]
+
+
+def _key_weights(keys: list[str], cfg: ComposeConfig) -> list[float]:
+    return [cfg.key_weights.get(k, 1.0) for k in keys]
+
+
+def _draw_keys(keys: list[str], n: int, rng: random.Random, cfg: ComposeConfig) -> list[str]:
+    """Weighted draw without replacement; with probability force_non_color the first key is not colour."""
+    pool, chosen = list(keys), []
+    if rng.random() < cfg.force_non_color:
+        non_color = [k for k in pool if k != "color"]
+        if non_color:
+            first = rng.choice(non_color)
+            chosen.append(first)
+            pool.remove(first)
+    while len(chosen) < n and pool:
+        k = rng.choices(pool, weights=_key_weights(pool, cfg))[0]
+        chosen.append(k)
+        pool.remove(k)
+    return chosen
+
+
+def _pick_key_pool(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
+    keys = sorted(index.values[target])
+    if len(keys) < n:
+        raise AttemptFailed("too_few_attributes", f"target has {len(keys)} mined attributes, {n} needed")
+    return [(k, index.values[target][k], None) for k in _draw_keys(keys, n, rng, params.cfg)]
+
+
+def _pick_random(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
+    """Conditions come from randomly drawn products of the category, one shared value each."""
+    mine, picked, used = index.values[target], [], set()
+    peers = index.by_category[index.category[target]]
+    for _ in range(n * 6):
+        if len(picked) == n:
+            break
+        other = rng.choice(peers)
+        shared = sorted(k for k, v in index.values[other].items() if mine.get(k) == v and k not in used)
+        if other == target or not shared:
+            continue
+        key = rng.choices(shared, weights=_key_weights(shared, params.cfg))[0]
+        used.add(key)
+        picked.append((key, mine[key], other))
+    if len(picked) < n:
+        raise AttemptFailed("too_few_shared_values", f"random products shared fewer than {n} values with the target")
+    return picked
+
+
+def _pick_variant(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
+    """Two SKUs of one family: the differing attribute is a condition, shared ones fill the rest."""
+    siblings = [s for s in index.families.get(index.family[target] or "", []) if s != target]
+    if not siblings:
+        raise AttemptFailed("no_family_variant", "target has no sibling SKU in its family")
+    sibling = rng.choice(siblings)
+    mine, theirs = index.values[target], index.values[sibling]
+    differing = sorted(k for k in mine if k in theirs and theirs[k] != mine[k])
+    shared = sorted(k for k in mine if theirs.get(k) == mine[k])
+    if not differing or len(shared) + 1 < n:
+        raise AttemptFailed("no_family_variant", "sibling differs in no attribute or shares too few")
+    key = rng.choice(differing)
+    rest = _draw_keys(shared, n - 1, rng, params.cfg)
+    return [(key, mine[key], None)] + [(k, mine[k], sibling) for k in rest]
+
+
+PICKERS = {"key_pool": _pick_key_pool, "random": _pick_random, "variant": _pick_variant}
+
+
+def _finish(index: CatalogIndex, target: int, picked, strategy: str, rng: random.Random, params: ComposeParams) -> dict:
+    cfg, category = params.cfg, index.category[target]
+    bits = index.positives(category, [(a, v) for a, v, _ in picked])
+    count = bits.bit_count()
+    share = count / index.size
+    if count == 0:
+        raise AttemptFailed("no_positive", "no product meets every condition")
+    if share > cfg.max_positive_share or count > cfg.max_positives:
+        raise AttemptFailed("too_many_positives", f"{count} positives ({share:.1%} of the catalog) exceed the bound")
+    conditions = _assign_carriers(index, target, picked, bits, rng, params)
+    return _plan(index, target, strategy, conditions, bit_positions(bits), share)
+
+
+def _assign_carriers(index, target, picked, positives: int, rng, params) -> list[dict]:
+    """Choose which conditions an image carries, and whose image (never a positive's)."""
+    cfg, vocab, category = params.cfg, params.vocabulary, index.category[target]
+    visual = [i for i, (a, _, _) in enumerate(picked) if vocab.is_visual(a)]
+    if len(visual) < cfg.min_image_conditions:
+        raise AttemptFailed("no_visual_condition", "too few conditions can be shown by an image")
+    k = rng.randint(cfg.min_image_conditions, min(cfg.max_image_conditions, len(visual)))
+    by_image = set(rng.sample(visual, k))
+    used_sources: set[int] = set()
+    conditions = []
+    for i, (attribute, value, hint) in enumerate(picked):
+        source = None
+        if i in by_image:
+            source = _image_source(index, category, attribute, value, hint, positives, used_sources, rng)
+            used_sources.add(source)
+        conditions.append({"attribute": attribute, "value": value, "carried_by": "image" if source is not None else "text",
+                           "source_product_id": None if source is None else index.ids[source],
+                           "image_id": None if source is None else index.image[source]})
+    return conditions
+
+
+def _image_source(index, category, attribute, value, hint, positives, used, rng) -> int:
+    def usable(p: int) -> bool:
+        return not (positives >> p) & 1 and p not in used and index.image[p] is not None
+
+    if hint is not None and usable(hint):
+        return hint
+    candidates = index.matching(category, attribute, value)
+    for _ in range(min(len(candidates), 32)):
+        p = rng.choice(candidates)
+        if usable(p):
+            return p
+    usable_all = [p for p in candidates if usable(p)]
+    if not usable_all:
+        raise AttemptFailed("no_image_source", f"no non-positive product shows {attribute}={value}")
+    return rng.choice(usable_all)
+
+
+def _plan(index, target, strategy, conditions, positive_positions, share) -> dict:
+    category = index.category[target]
+    key = "|".join([category] + sorted(f"{c['attribute']}={c['value']}@{c['carried_by']}" for c in conditions))
+    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+    return {
+        "base_query_id": f"q{digest}", "category": category, "target_id": index.ids[target], "strategy": strategy,
+        "n_conditions": len(conditions), "conditions": conditions,
+        "positive_ids": [index.ids[p] for p in positive_positions], "positive_share": share,
+    }

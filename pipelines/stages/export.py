@@ -1,0 +1,95 @@
+"""Shape the final dataset tables: products with image bytes, queries with full provenance.
+
+Also the MERIT release layout (products with image/title/idx/class/country/language/attribute,
+queries with `query`, `query instruction`, `pos_candidate`, `hard_negative`), so MERIT's loader
+and its MRR/recall evaluation run unchanged on meritgen output.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines import schemas
+from pipelines.results import StageResult
+
+STAGE = "export"
+VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    stage_versions: tuple[tuple[str, str], ...]
+    only_referenced_products: bool = False
+
+
+def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, queries: pa.Table,
+                   params: ExportParams) -> StageResult:
+    """Final products (schemas/v1/export_product.json) and queries (schemas/v1/query.json).
+
+    Input columns: products, images (image_id, bytes), attributes (mined facts), queries.
+    Output: products, queries, merit_products, merit_queries.
+    """
+    versions = [{"stage": s, "version": v} for s, v in params.stage_versions]
+    provenance = queries.column("provenance").to_pylist()
+    for p in provenance:
+        p["stage_versions"] = versions
+    queries = queries.set_column(queries.schema.get_field_index("provenance"), queries.schema.field("provenance"),
+                                 pa.array(provenance, type=queries.schema.field("provenance").type))
+    out_products = _export_products(products, images, attributes)
+    return StageResult(
+        outputs={"products": out_products, "queries": queries,
+                 "merit_products": merit_products(out_products), "merit_queries": merit_queries(queries)},
+        counters={"products": out_products.num_rows, "queries": queries.num_rows},
+    )
+
+
+def _export_products(products: pa.Table, images: pa.Table, attributes: pa.Table) -> pa.Table:
+    image_bytes = dict(zip(images.column("image_id").to_pylist(), images.column("bytes").to_pylist()))
+    mined = defaultdict(list)
+    for pid, name, value, source in zip(*(attributes.column(c).to_pylist() for c in ("product_id", "attribute", "value", "source"))):
+        mined[pid].append({"name": name, "value": value, "source": source})
+    rows = []
+    for p in products.sort_by("product_id").to_pylist():
+        rows.append({
+            "product_id": p["product_id"], "category": p["category"], "title": p["title"], "description": p["description"],
+            "language": p["language"], "family_id": p["family_id"], "attributes": mined.get(p["product_id"], []),
+            "images": [{"bytes": image_bytes[i], "path": f"{i}.jpg"} for i in p["image_ids"]], "image_ids": p["image_ids"],
+        })
+    return schemas.from_rows(rows, "export_product")
+
+
+def merit_products(products: pa.Table) -> pa.Table:
+    """MERIT's product columns: image, title, idx, class, country, language, attribute (JSON text)."""
+    first_image = [imgs[0] for imgs in products.column("images").to_pylist()]
+    attrs = [json.dumps({a["name"]: a["value"] for a in row}, ensure_ascii=False)
+             for row in products.column("attributes").to_pylist()]
+    return pa.table({
+        "image": pa.array(first_image, type=pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
+        "title": products.column("title"), "idx": products.column("product_id"), "class": products.column("category"),
+        "country": pa.nulls(products.num_rows, pa.string()), "language": products.column("language"),
+        "attribute": pa.array(attrs, pa.string()),
+    })
+
+
+def merit_queries(queries: pa.Table) -> pa.Table:
+    """MERIT's query rows: idx, query (ids of the query products, in <image_k> order), query instruction, ..."""
+    images = queries.column("images").to_pylist()
+    return pa.table({
+        "idx": queries.column("query_id"),
+        "query": pa.array([[i["product_id"] for i in row] for row in images], pa.list_(pa.string())),
+        "query instruction": queries.column("text"),
+        "pos_candidate": queries.column("positive_ids"),
+        "hard_negative": queries.column("hard_negative_ids"),
+        "language": queries.column("language"),
+        "class": queries.column("category"),
+        "split": queries.column("split"),
+    })
+
+
+def split_names(queries: pa.Table) -> list[str]:
+    return sorted(pc.unique(queries.column("split")).to_pylist())

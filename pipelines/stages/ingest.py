@@ -1,0 +1,182 @@
+"""Validate raw catalog rows into products and normalised images.
+
+Every problem becomes a reject row naming file, row and field; good rows always go on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from pipelines import schemas
+from pipelines.config import IngestConfig
+from pipelines.errors import CatalogError
+from pipelines.images import ImageRejected, normalise_image
+from pipelines.results import RejectLog, StageResult
+from pipelines.vocabulary import Vocabulary
+
+STAGE = "ingest"
+VERSION = "1"
+_LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class IngestParams:
+    cfg: IngestConfig
+    vocabulary: Vocabulary
+    default_language: str = "en"
+
+
+class RowRejected(Exception):
+    def __init__(self, reason: str, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.field, self.message = reason, field, message
+
+
+def validate_catalog(raw: pa.Table, params: IngestParams) -> StageResult:
+    """Turn `raw_catalog_row` records into `product` and `image` tables.
+
+    Input columns: source_file, source_row, record_json, read_error, image_blobs.
+    Output: products (schemas/v1/product.json), images (schemas/v1/image.json), rejects.
+    Raises CatalogError when not a single row is valid.
+    """
+    rejects = RejectLog(STAGE)
+    products, images, seen_ids = [], {}, set()
+    for row in raw.to_pylist():
+        where = {"source_file": row["source_file"], "source_row": row["source_row"]}
+        try:
+            product = _validate_row(row, params, seen_ids)
+            kept = _ingest_images(row, product, params.cfg, images, rejects)
+        except RowRejected as exc:
+            rejects.add(exc.reason, _where(row, exc.field, exc.message), field=exc.field,
+                        record_id=_record_id(row), raw=row["record_json"], **where)
+            continue
+        seen_ids.add(product["product_id"])
+        products.append({**product, "image_ids": kept, **where})
+    if not products:
+        raise CatalogError(_no_valid_rows_message(raw, rejects))
+    counters = {"rows_in": raw.num_rows, "products": len(products), "images": len(images), **rejects.counters()}
+    return StageResult(
+        outputs={"products": schemas.from_rows(products, "product"),
+                 "images": schemas.from_rows(list(images.values()), "image")},
+        rejects=rejects.table(),
+        counters=counters,
+    )
+
+
+def _where(row: dict, field: str | None, message: str) -> str:
+    loc = f"{row['source_file']}, row {row['source_row']}"
+    return f"{loc}, field {field!r}: {message}" if field else f"{loc}: {message}"
+
+
+def _record_id(row: dict) -> str | None:
+    try:
+        value = json.loads(row["record_json"]).get("product_id")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return None if value is None else str(value)[:200]
+
+
+def _validate_row(row: dict, params: IngestParams, seen_ids: set[str]) -> dict:
+    if row["read_error"]:
+        raise RowRejected("unreadable_row", None, row["read_error"])
+    record = json.loads(row["record_json"])
+    product_id = _required_str(record, "product_id", allow_int=True)
+    if product_id in seen_ids:
+        raise RowRejected("duplicate_id", "product_id", f"duplicate product_id {product_id!r} (first occurrence kept)")
+    raw_category = _required_str(record, "category")
+    category = params.vocabulary.resolve_category(raw_category)
+    if category is None:
+        raise RowRejected("unknown_category", "category", f"unknown category {raw_category[:80]!r}; known: {params.vocabulary.categories}")
+    title = _required_str(record, "title")
+    if len(title) > params.cfg.max_title_chars:
+        raise RowRejected("field_too_long", "title", f"title has {len(title)} characters, over {params.cfg.max_title_chars}")
+    description = _optional_str(record, "description") or None
+    if description and len(description) > params.cfg.max_description_chars:
+        description = description[: params.cfg.max_description_chars]  # long descriptions are normal: keep the start
+    language = (_optional_str(record, "language") or params.default_language).lower()
+    if not _LANG.match(language):
+        raise RowRejected("invalid_value", "language", f"language {language!r} is not an ISO 639 code")
+    return {
+        "product_id": product_id, "category": category, "title": title.strip(), "description": description,
+        "language": language, "family_id": _optional_str(record, "family_id", allow_int=True) or None,
+        "attributes": _attributes(record.get("attributes")) + _category_type(raw_category, category),
+    }
+
+
+def _category_type(raw_category: str, category: str) -> list[dict]:
+    """A fine raw category ("Tshirts") names the product type; keep it for attribute mining."""
+    if raw_category.strip().lower() == category:
+        return []
+    return [{"name": "type", "value": raw_category.strip()}]
+
+
+def _required_str(record: dict, field: str, allow_int: bool = False) -> str:
+    if field not in record or record[field] in (None, ""):
+        raise RowRejected("missing_field", field, f"required field {field!r} is missing or empty")
+    return _as_str(record[field], field, allow_int)
+
+
+def _optional_str(record: dict, field: str, allow_int: bool = False) -> str:
+    value = record.get(field)
+    return "" if value in (None, "") else _as_str(value, field, allow_int)
+
+
+def _as_str(value, field: str, allow_int: bool) -> str:
+    if isinstance(value, str):
+        return value
+    if allow_int and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise RowRejected("wrong_type", field, f"field {field!r} must be a string, got {type(value).__name__}")
+
+
+def _attributes(value) -> list[dict]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list) and all(isinstance(v, dict) and {"name", "value"} <= set(v) for v in value):
+        items = [(v["name"], v["value"]) for v in value]
+    else:
+        raise RowRejected("wrong_type", "attributes", "attributes must be an object or a list of {name, value}")
+    out = []
+    for name, val in items:
+        if isinstance(val, (str, int, float)) and not isinstance(val, bool) and str(val).strip():
+            out.append({"name": str(name), "value": str(val).strip()})
+        elif val not in (None, ""):
+            raise RowRejected("wrong_type", "attributes", f"attribute {name!r} must be a string, got {type(val).__name__}")
+    return out
+
+
+def _ingest_images(row: dict, product: dict, cfg: IngestConfig, images: dict, rejects: RejectLog) -> list[str]:
+    """Normalise each image; bad images are rejected one by one, a product needs at least one."""
+    kept, problems = [], []
+    for blob in row["image_blobs"] or []:
+        try:
+            if blob["error"]:
+                raise ImageRejected("image_unavailable", blob["error"])
+            image = normalise_image(blob["bytes"], max_pixels=cfg.max_pixels, max_side=cfg.max_side, quality=cfg.jpeg_quality)
+        except ImageRejected as exc:
+            problems.append((exc.reason, f"image {blob['ref']!r}: {exc.message}"))
+            continue
+        images.setdefault(image.image_id, {"image_id": image.image_id, "bytes": image.jpeg, "width": image.width,
+                                           "height": image.height, "source_ref": blob["ref"]})
+        if image.image_id not in kept:
+            kept.append(image.image_id)
+    if not kept:
+        reason, message = problems[0] if problems else ("missing_field", "product has no image")
+        raise RowRejected(reason, "images", message)
+    for reason, message in problems:
+        rejects.add(reason, _where(row, "images", message + " (image dropped, product kept)"), field="images",
+                    record_id=product["product_id"], source_file=row["source_file"], source_row=row["source_row"])
+    return kept
+
+
+def _no_valid_rows_message(raw: pa.Table, rejects: RejectLog) -> str:
+    files = sorted(set(raw.column("source_file").to_pylist())) or ["<empty catalog>"]
+    reasons = ", ".join(f"{r} ({n})" for r, n in rejects.by_reason.most_common(5)) or "the catalog has no rows"
+    first = rejects.rows[0]["message"] if rejects.rows else ""
+    return f"no valid product in {', '.join(files)}: {raw.num_rows} rows, all rejected. Reasons: {reasons}. First: {first}"

@@ -1,0 +1,76 @@
+"""Hard negatives by condition overlap: products that meet some conditions but not all.
+
+Candidates meeting all but one condition come first, then all but two; within a level the
+order is seeded. Each negative records the conditions it violates.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from itertools import combinations
+
+import pyarrow as pa
+
+from pipelines import schemas
+from pipelines.config import NegativesConfig
+from pipelines.results import StageResult
+from pipelines.stages.catalog_index import CatalogIndex, bit_positions, build_index
+
+STAGE = "negatives"
+VERSION = "1"
+
+
+@dataclass(frozen=True)
+class NegativesParams:
+    cfg: NegativesConfig
+    seed: int
+
+
+def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa.Table, families: pa.Table,
+                           params: NegativesParams) -> StageResult:
+    """Fill `hard_negatives` / `hard_negative_ids` of every query.
+
+    Input columns: queries (schemas/v1/query.json); products, attributes, families as mined.
+    Output: queries with overlap negatives (source "overlap").
+    """
+    index = build_index(products, attributes, families)
+    cache: dict[str, list[dict]] = {}
+    rows = queries.to_pylist()
+    for row in rows:
+        base = row["base_query_id"]
+        if base not in cache:
+            cache[base] = overlap_negatives(index, row, params)
+        row["hard_negatives"] = cache[base]
+        row["hard_negative_ids"] = [n["product_id"] for n in cache[base]]
+    counts = [len(v) for v in cache.values()]
+    counters = {"queries": len(rows), "base_queries": len(cache), "negatives": sum(counts),
+                "base_queries_without_negatives": sum(c == 0 for c in counts)}
+    return StageResult(outputs={"queries": schemas.from_rows(rows, "query")}, counters=counters)
+
+
+def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams) -> list[dict]:
+    """Up to cfg.per_query products of the query's category violating the fewest conditions."""
+    conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
+    excluded = set(query["positive_ids"])
+    rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
+    chosen: list[dict] = []
+    seen: set[int] = set()
+    for n_violated in range(1, len(conds)):
+        level = []
+        for dropped in combinations(range(len(conds)), n_violated):
+            kept = [c for i, c in enumerate(conds) if i not in dropped]
+            bits = index.positives(query["category"], kept)
+            for i in dropped:  # must really violate every dropped condition
+                bits &= ~index.bits.get((query["category"], *conds[i]), 0)
+            violates = [conds[i][0] for i in dropped]
+            level.extend((p, violates) for p in bit_positions(bits) if p not in seen)
+        rng.shuffle(level)
+        for p, violates in level:
+            if len(chosen) >= params.cfg.per_query:
+                return chosen
+            if p in seen or index.ids[p] in excluded:
+                continue
+            seen.add(p)
+            chosen.append({"product_id": index.ids[p], "source": "overlap", "violates": violates})
+    return chosen

@@ -1,0 +1,92 @@
+"""The build as an explicit list of steps: which pure stage runs, on what, with which params.
+
+`plan_build` is the one place that wires stages together; the local runner, the Prefect flow
+and the Beam pipeline all read this plan, so there is one logic and three runners.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipelines.config import BuildConfig
+from pipelines.io.catalog_reader import catalog_fingerprint, read_catalog
+from pipelines.results import StageResult
+from pipelines.stages import compose, export, ingest, mine, negatives, render, split
+from pipelines.templates import load_templates
+from pipelines.vocabulary import load_vocabulary
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage invocation. `inputs` maps the stage function's argument to (stage, output)."""
+
+    name: str
+    version: str
+    inputs: dict[str, tuple[str, str]]
+    call: Callable[..., StageResult] = field(repr=False)
+    params_digest: str
+    contracts: dict[str, str]
+
+
+def digest(*parts) -> str:
+    text = json.dumps([dataclasses.asdict(p) if dataclasses.is_dataclass(p) else p for p in parts],
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def plan_build(catalog: str | Path, cfg: BuildConfig) -> list[Step]:
+    """The offline build: ingest -> mine -> compose -> render -> negatives -> split -> export."""
+    vocab = load_vocabulary(cfg.mine.vocabulary)
+    templates = load_templates(cfg.render.templates, cfg.render.languages)
+    catalog = Path(catalog)
+    ingest_params = ingest.IngestParams(cfg.ingest, vocab, cfg.catalog.default_language)
+    mine_params = mine.MineParams(cfg.mine, vocab)
+    compose_params = compose.ComposeParams(cfg.compose, vocab, cfg.seed)
+    render_params = render.RenderParams(cfg.render, templates, cfg.seed)
+    neg_params = negatives.NegativesParams(cfg.negatives, cfg.seed)
+    split_params = split.SplitParams(cfg.split, cfg.seed)
+    steps = [
+        Step("ingest", ingest.VERSION, {},
+             lambda: ingest.validate_catalog(read_catalog(catalog, cfg.catalog), ingest_params),
+             digest(cfg.catalog, cfg.ingest, vocab.digest, catalog_fingerprint(catalog, cfg.catalog)),
+             {"products": "product", "images": "image"}),
+        Step("mine", mine.VERSION, {"products": ("ingest", "products")},
+             lambda products: mine.mine_attributes(products, mine_params),
+             digest(cfg.mine, vocab.digest), {"attributes": "attribute", "families": "family"}),
+        Step("compose", compose.VERSION,
+             {"products": ("ingest", "products"), "attributes": ("mine", "attributes"), "families": ("mine", "families")},
+             lambda products, attributes, families: compose.compose_queries(products, attributes, families, compose_params),
+             digest(cfg.compose, vocab.digest, cfg.seed), {"plans": "query_plan"}),
+        Step("render", render.VERSION, {"plans": ("compose", "plans")},
+             lambda plans: render.render_queries(plans, render_params),
+             digest(cfg.render, templates.digest, cfg.seed), {"queries": "query"}),
+        Step("negatives", negatives.VERSION,
+             {"queries": ("render", "queries"), "products": ("ingest", "products"),
+              "attributes": ("mine", "attributes"), "families": ("mine", "families")},
+             lambda queries, products, attributes, families: negatives.mine_overlap_negatives(
+                 queries, products, attributes, families, neg_params),
+             digest(cfg.negatives, cfg.seed), {"queries": "query"}),
+        Step("split", split.VERSION, {"queries": ("negatives", "queries")},
+             lambda queries: split.assign_split(queries, split_params), digest(cfg.split, cfg.seed), {"queries": "query"}),
+    ]
+    versions = tuple((s.name, s.version) for s in steps) + (("export", export.VERSION),)
+    export_params = export.ExportParams(stage_versions=versions)
+    steps.append(Step(
+        "export", export.VERSION,
+        {"products": ("ingest", "products"), "images": ("ingest", "images"), "attributes": ("mine", "attributes"),
+         "queries": ("split", "queries")},
+        lambda products, images, attributes, queries: export.prepare_export(products, images, attributes, queries, export_params),
+        digest(cfg.export, versions), {"products": "export_product", "queries": "query"},
+    ))
+    return steps
+
+
+def input_tables(step: Step, read: Callable[[str, str], pa.Table]) -> dict[str, pa.Table]:
+    return {arg: read(stage, output) for arg, (stage, output) in step.inputs.items()}

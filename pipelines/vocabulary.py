@@ -1,0 +1,104 @@
+"""The per-category attribute vocabulary (prompts/vocabulary/<version>.json) as a frozen lookup.
+
+Loading reads a file, so adapters load it and hand the object to stages; the object itself is
+pure lookup. `digest` is part of every stage fingerprint that reads the vocabulary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
+
+from pipelines.errors import ConfigError
+from pipelines.resources import PROMPTS_DIR
+
+_SPACES = re.compile(r"[\s_]+")
+
+
+def norm_text(text: str) -> str:
+    """Lower-case, collapse spaces: the form every lookup key is stored in."""
+    return _SPACES.sub(" ", text.strip().lower())
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    version: str
+    data: dict = field(repr=False, hash=False, compare=False)
+    digest: str = ""
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted(self.data["categories"])
+
+    @cached_property
+    def _category_aliases(self) -> dict[str, str]:
+        aliases = {}
+        for name, spec in self.data["categories"].items():
+            for alias in [name, *spec.get("aliases", [])]:
+                aliases[norm_text(alias)] = name
+        return aliases
+
+    def resolve_category(self, raw: str) -> str | None:
+        """Canonical category for a raw category name or alias, or None when unknown."""
+        return self._category_aliases.get(norm_text(raw))
+
+    def attributes_for(self, category: str) -> list[str]:
+        spec = self.data["categories"][category]
+        return [*self.data["common_attributes"], *spec["attributes"]]
+
+    def is_visual(self, attribute: str) -> bool:
+        return bool(self.data["attributes"].get(attribute, {}).get("visual", False) or attribute == "type")
+
+    def is_open(self, attribute: str) -> bool:
+        return bool(self.data["attributes"].get(attribute, {}).get("open", False))
+
+    def values(self, attribute: str, category: str) -> dict[str, list[str]]:
+        """Allowed values of `attribute` in `category`, each with its synonyms."""
+        if attribute == "type":
+            return self.data["categories"][category].get("types", {})
+        return self.data["attributes"][attribute]["values"]
+
+    @cached_property
+    def _surface_forms(self) -> dict[tuple[str, str], dict[str, str]]:
+        """(category, attribute) -> {surface form: canonical value}."""
+        forms: dict[tuple[str, str], dict[str, str]] = {}
+        for category in self.categories:
+            for attribute in self.attributes_for(category):
+                if self.is_open(attribute):
+                    continue
+                table = forms.setdefault((category, attribute), {})
+                for value, synonyms in self.values(attribute, category).items():
+                    for surface in [value, *synonyms]:
+                        table.setdefault(norm_text(surface), value)
+        return forms
+
+    def surface_forms(self, category: str, attribute: str) -> dict[str, str]:
+        return self._surface_forms.get((category, attribute), {})
+
+    def normalise(self, category: str, attribute: str, raw: str, min_score: float) -> tuple[str, float] | None:
+        """Map a raw value onto the vocabulary: exact surface form first, then rapidfuzz."""
+        text = norm_text(raw)
+        if not text:
+            return None
+        if self.is_open(attribute):
+            return raw.strip(), 100.0
+        forms = self.surface_forms(category, attribute)
+        if text in forms:
+            return forms[text], 100.0
+        match = process.extractOne(text, forms.keys(), scorer=fuzz.ratio, score_cutoff=min_score)
+        if match is None:
+            return None
+        return forms[match[0]], float(match[1])
+
+
+def load_vocabulary(version: str = "v1") -> Vocabulary:
+    path = PROMPTS_DIR / "vocabulary" / f"{version}.json"
+    if not path.exists():
+        raise ConfigError(f"vocabulary {version!r} not found at {path}")
+    raw = path.read_bytes()
+    return Vocabulary(version=version, data=json.loads(raw), digest=hashlib.sha256(raw).hexdigest()[:16])
