@@ -70,13 +70,13 @@ def conform(table: pa.Table, name: str) -> pa.Table:
     if missing or extra:
         raise SchemaError(f"table does not match {name}/v{SCHEMA_VERSION}: missing {missing}, unexpected {extra}")
     table = table.select(target.names)
-    try:
-        table = table.cast(target)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-        raise SchemaError(f"table does not match {name}/v{SCHEMA_VERSION}: {exc}") from exc
     for field in target:
         if not field.nullable and table.column(field.name).null_count:
             raise SchemaError(f"{name}/v{SCHEMA_VERSION}: column {field.name!r} has nulls but is required")
+    try:
+        table = table.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError) as exc:
+        raise SchemaError(f"table does not match {name}/v{SCHEMA_VERSION}: {exc}") from exc
     return table
 
 

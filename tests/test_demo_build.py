@@ -1,0 +1,77 @@
+"""End to end on the bundled demo catalog: languages, condition counts, exact positives, loading."""
+
+import json
+from collections import defaultdict
+
+import datasets
+import pyarrow.dataset as pads
+from PIL import Image
+
+from pipelines.config import LANGUAGES
+
+
+def _export(report):
+    return report.run_dir / "export"
+
+
+def _queries(report):
+    return pads.dataset(_export(report) / "data" / "queries", format="parquet").to_table().to_pylist()
+
+
+def test_demo_has_every_language_and_condition_count(demo_build):
+    queries = _queries(demo_build)
+    assert {q["language"] for q in queries} == set(LANGUAGES)
+    for lang in LANGUAGES:
+        assert {q["n_conditions"] for q in queries if q["language"] == lang} == {2, 3, 4}
+    by_base = defaultdict(set)
+    for q in queries:
+        by_base[q["base_query_id"]].add(q["language"])
+    assert all(langs == set(LANGUAGES) for langs in by_base.values())
+
+
+def test_every_exported_positive_set_is_exact_against_the_catalog(demo_build):
+    products = pads.dataset(_export(demo_build) / "data" / "products", format="parquet").to_table(
+        columns=["product_id", "category", "attributes"]).to_pylist()
+    values = {p["product_id"]: (p["category"], {a["name"]: a["value"] for a in p["attributes"]}) for p in products}
+    for q in _queries(demo_build):
+        expected = sorted(pid for pid, (cat, attrs) in values.items()
+                          if cat == q["category"] and all(attrs.get(c["attribute"]) == c["value"] for c in q["conditions"]))
+        assert sorted(q["positive_ids"]) == expected, q["query_id"]
+        shown = {i["product_id"] for i in q["images"]}
+        assert not shown & set(expected), "a positive's own image must never appear in its query"
+        assert not set(q["hard_negative_ids"]) & set(expected)
+
+
+def test_placeholders_match_images_in_every_language(demo_build):
+    for q in _queries(demo_build):
+        k = len(q["images"])
+        assert all(q["text"].count(f"<image_{i}>") == 1 for i in range(1, k + 1)), q["text"]
+        assert f"<image_{k + 1}>" not in q["text"]
+
+
+def test_shards_load_with_datasets_and_images_decode(demo_build, tmp_path):
+    export = _export(demo_build)
+    queries = datasets.load_dataset(str(export), "queries", cache_dir=str(tmp_path))
+    assert set(queries) == {"train", "test"}
+    assert queries["train"][0]["segments"][0]["kind"] in ("text", "image")
+    products = datasets.load_dataset(str(export), "products", cache_dir=str(tmp_path))["catalog"]
+    assert isinstance(products[0]["images"][0], Image.Image)
+
+
+def test_merit_layout_matches_merits_loader(demo_build, tmp_path):
+    merit = _export(demo_build) / "merit"
+    products = datasets.load_dataset("parquet", data_files=str(merit / "products.parquet"), cache_dir=str(tmp_path))["train"]
+    assert {"image", "title", "idx", "class", "country", "language", "attribute"} <= set(products.column_names)
+    product_map = {p["idx"]: p for p in products}
+    lines = (merit / "queries-test.json").read_text().splitlines()
+    item = json.loads(lines[0])
+    for q in item["query"]:
+        assert isinstance(product_map[str(q)]["image"], Image.Image)
+    assert item["query instruction"] and item["pos_candidate"] and "hard_negative" in item
+
+
+def test_card_reports_counts_and_licence_caveat(demo_build):
+    card = (_export(demo_build) / "README.md").read_text()
+    assert card.startswith("---\n") and "config_name: queries" in card
+    assert "## Queries by language" in card and "Thai (th)" in card
+    assert "licence was not" in card.lower() or "license was not" in card.lower()
