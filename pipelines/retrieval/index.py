@@ -26,10 +26,12 @@ HITS_SCHEMA = pa.schema(
 
 # Thai is written without spaces between words, and its vowel and tone marks are combining
 # characters that `\w` does not match, so a `\w+` tokeniser cuts Thai words at every mark.
-# Thai runs are therefore matched as one block and split into overlapping character bigrams
-# (the usual dictionary-free fallback, as in CJK search); a word segmenter such as
-# pythainlp would be more precise but adds a large dependency for one language.
+# Thai runs are therefore matched as one block and split into overlapping bigrams of
+# character clusters (a letter with its above/below marks), the usual dictionary-free
+# fallback as in CJK search; a word segmenter such as pythainlp would be more precise but
+# adds a large dependency for one language.
 _THAI_RUN = r"[\u0E00-\u0E7F]+"
+_THAI_CLUSTER = re.compile(r"[\u0E00-\u0E7F][\u0E31\u0E34-\u0E3A\u0E47-\u0E4E]*")
 _WORD = r"[^\W_]+"
 _TOKEN = re.compile(f"{_THAI_RUN}|{_WORD}")
 _THAI = re.compile(_THAI_RUN)
@@ -69,7 +71,10 @@ def tokenize(text: str) -> list[str]:
 
 
 def _bigrams(run: str) -> list[str]:
-    return [run] if len(run) < 3 else [run[i : i + 2] for i in range(len(run) - 1)]
+    clusters = _THAI_CLUSTER.findall(run)
+    if len(clusters) < 3:
+        return [run]
+    return [clusters[i] + clusters[i + 1] for i in range(len(clusters) - 1)]
 
 
 def hits_table(query_ids: Sequence[str], ids: np.ndarray, scores: np.ndarray) -> pa.Table:
