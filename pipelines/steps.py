@@ -33,6 +33,9 @@ class Step:
     call: Callable[..., StageResult] = field(repr=False)
     params_digest: str
     contracts: dict[str, str]
+    # The input whose rows can be split into batches, the stage run per batch and the outputs
+    # concatenated with the same result (other inputs are then side inputs). None: global step.
+    shard_by: str | None = None
 
 
 def digest(*parts) -> str:
@@ -59,22 +62,23 @@ def plan_build(catalog: str | Path, cfg: BuildConfig) -> list[Step]:
              {"products": "product", "images": "image"}),
         Step("mine", mine.VERSION, {"products": ("ingest", "products")},
              lambda products: mine.mine_attributes(products, mine_params),
-             digest(cfg.mine, vocab.digest), {"attributes": "attribute", "families": "family"}),
+             digest(cfg.mine, vocab.digest), {"attributes": "attribute", "families": "family"}, shard_by="products"),
         Step("compose", compose.VERSION,
              {"products": ("ingest", "products"), "attributes": ("mine", "attributes"), "families": ("mine", "families")},
              lambda products, attributes, families: compose.compose_queries(products, attributes, families, compose_params),
              digest(cfg.compose, vocab.digest, cfg.seed), {"plans": "query_plan"}),
         Step("render", render.VERSION, {"plans": ("compose", "plans")},
              lambda plans: render.render_queries(plans, render_params),
-             digest(cfg.render, templates.digest, cfg.seed), {"queries": "query"}),
+             digest(cfg.render, templates.digest, cfg.seed), {"queries": "query"}, shard_by="plans"),
         Step("negatives", negatives.VERSION,
              {"queries": ("render", "queries"), "products": ("ingest", "products"),
               "attributes": ("mine", "attributes"), "families": ("mine", "families")},
              lambda queries, products, attributes, families: negatives.mine_overlap_negatives(
                  queries, products, attributes, families, neg_params),
-             digest(cfg.negatives, cfg.seed), {"queries": "query"}),
+             digest(cfg.negatives, cfg.seed), {"queries": "query"}, shard_by="queries"),
         Step("split", split.VERSION, {"queries": ("negatives", "queries")},
-             lambda queries: split.assign_split(queries, split_params), digest(cfg.split, cfg.seed), {"queries": "query"}),
+             lambda queries: split.assign_split(queries, split_params), digest(cfg.split, cfg.seed), {"queries": "query"},
+             shard_by="queries"),
     ]
     versions = tuple((s.name, s.version) for s in steps) + (("export", export.VERSION),)
     export_params = export.ExportParams(stage_versions=versions)
