@@ -203,8 +203,12 @@ def _assign_carriers(index, target, picked, positives: int, rng, params) -> list
 
 
 def _image_source(index, category, attribute, value, hint, positives, used, rng) -> int:
+    # Identical photos can sit on several listings: a positive's picture must not reappear.
+    positive_images = {index.image[p] for p in bit_positions(positives)}
+
     def usable(p: int) -> bool:
-        return not (positives >> p) & 1 and p not in used and index.image[p] is not None
+        return (not (positives >> p) & 1 and p not in used and index.image[p] is not None
+                and index.image[p] not in positive_images)
 
     if hint is not None and usable(hint):
         return hint
