@@ -2,37 +2,54 @@
 
 Compose computes positives with in-memory bitsets; this check recomputes them independently
 from the Parquet files, so a bug in either shows up as a failed build, not a silent label error.
+Products are pivoted to one row each; queries are grouped by the set of attributes they
+condition on, and each group is one hash join on (category, those attributes' values), so the
+work grows with the number of positives, not with queries x products.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import duckdb
+import pyarrow as pa
 
 from pipelines.errors import ReproducibilityError
 from pipelines.store import RunStore, _sql_str
 
-_SQL = """
-WITH q AS (
-  SELECT base_query_id, category, conditions, list_sort(positive_ids) AS expected
-  FROM read_parquet({queries}) WHERE language = 'en'),
-conds AS (SELECT base_query_id, category, unnest(conditions) AS c, len(conditions) AS n FROM q),
-met AS (
-  SELECT conds.base_query_id, a.product_id
-  FROM conds JOIN read_parquet({attributes}) a
-    ON a.category = conds.category AND a.attribute = c.attribute AND a.value = c.value
-  GROUP BY conds.base_query_id, a.product_id, conds.n HAVING count(*) = conds.n),
-actual AS (SELECT base_query_id, list_sort(list(product_id)) AS actual FROM met GROUP BY base_query_id)
-SELECT q.base_query_id, q.expected, actual.actual
-FROM q LEFT JOIN actual USING (base_query_id)
-WHERE actual.actual IS NULL OR actual.actual <> q.expected
-"""
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def positive_set_mismatches(queries_glob: str, attributes_path: str) -> list[tuple]:
     """(base_query_id, expected, actual) for every query whose positive set is not exact."""
-    sql = _SQL.format(queries=_sql_str(queries_glob), attributes=_sql_str(attributes_path))
     with duckdb.connect() as con:
-        return con.execute(sql).fetchall()
+        con.execute(f"CREATE TEMP TABLE w AS PIVOT (SELECT product_id, category, attribute, value "
+                    f"FROM read_parquet({_sql_str(attributes_path)})) ON attribute USING first(value)")
+        columns = {r[0] for r in con.execute("DESCRIBE w").fetchall()}
+        queries = con.execute(f"SELECT base_query_id, category, conditions, list_sort(positive_ids) "
+                              f"FROM read_parquet({_sql_str(queries_glob)}) WHERE language = 'en'").fetchall()
+        groups: dict[tuple[str, ...], list] = defaultdict(list)
+        for row in queries:
+            groups[tuple(sorted(c["attribute"] for c in row[2]))].append(row)
+        bad = []
+        for attrs, rows in groups.items():
+            bad += _check_group(con, attrs, rows, columns)
+        return bad
+
+
+def _check_group(con, attrs: tuple[str, ...], rows: list, columns: set[str]) -> list[tuple]:
+    if not set(attrs) <= columns:  # an attribute no product has: no query on it can have positives
+        return [(r[0], r[3], None) for r in rows]
+    table = pa.table({"base_query_id": [r[0] for r in rows], "category": [r[1] for r in rows],
+                      **{a: [{c["attribute"]: c["value"] for c in r[2]}[a] for r in rows] for a in attrs}})
+    con.register("qg", table)
+    on = " AND ".join(["w.category = qg.category"] + [f"w.{_ident(a)} = qg.{_ident(a)}" for a in attrs])
+    actual = dict(con.execute(f"SELECT qg.base_query_id, list_sort(list(w.product_id)) FROM qg JOIN w ON {on} "
+                              f"GROUP BY qg.base_query_id").fetchall())
+    con.unregister("qg")
+    return [(r[0], r[3], actual.get(r[0])) for r in rows if actual.get(r[0]) != r[3]]
 
 
 def verify_positive_sets(store: RunStore) -> int:
