@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 MARKER = "_SUCCESS.json"
+_SHARD = re.compile(r".+-\d{5}-of-\d{5}\.parquet$")
 
 
 class RunStore:
@@ -78,9 +80,7 @@ class RunStore:
             if not (stage_dir / MARKER).exists():
                 continue
             for path in sorted(stage_dir.rglob("*.parquet")):
-                rel = path.relative_to(stage_dir)
-                name = rel.parts[0].removesuffix(".parquet") if len(rel.parts) > 1 else path.stem
-                views.setdefault(_view_name(stage_dir.name, name), []).append(path)
+                views.setdefault(_view_name(stage_dir.name, _output_name(path.relative_to(stage_dir))), []).append(path)
         return views
 
     def refresh_views(self) -> list[str]:
@@ -95,6 +95,16 @@ class RunStore:
                 union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in reject_views)
                 con.execute(f"CREATE OR REPLACE VIEW rejects AS {union}")
         return sorted(views)
+
+
+def _output_name(rel: Path) -> str:
+    """data/queries/train-00000-of-00002.parquet -> queries; merit/products.parquet -> merit_products."""
+    parts = list(rel.parts[:-1])
+    if not _SHARD.match(rel.name):
+        parts.append(rel.stem)
+    if parts and parts[0] == "data":
+        parts = parts[1:]
+    return "_".join(parts) or rel.stem
 
 
 def _view_name(stage: str, output: str) -> str:
