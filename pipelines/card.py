@@ -58,7 +58,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
     by_attr = Counter((c["attribute"], c["carried_by"]) for r in q if r["language"] == "en" for c in r["conditions"])
     templates = sorted({r["provenance"]["template_id"] for r in q})
     parts = [
-        _yaml_header(cfg, sorted(by_split), len(q)),
+        _yaml_header(cfg, sorted(by_split) or ["train"], len(q)),
         "# meritgen dataset",
         "Multilingual, multi-condition interleaved image+text product retrieval queries built by "
         f"[meritgen](https://example.invalid/meritgen) {__version__}. Each query mixes text and product images "

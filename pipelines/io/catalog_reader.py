@@ -52,7 +52,7 @@ def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
     path = Path(path)
     if not path.is_file():
         raise CatalogError(f"catalog file not found: {path}")
-    rows = {"csv": _csv_rows, "jsonl": _jsonl_rows, "parquet": _parquet_rows}[catalog_format(path)](path)
+    rows = {"csv": _csv_rows, "jsonl": _jsonl_rows, "parquet": _parquet_rows}[catalog_format(path)](path, cfg)
     records = [_map_columns(row, cfg) if error is None else ({}, [], []) for row, error in rows]
     blobs = _load_images(records, _images_dir(path, cfg))
     out = []
@@ -77,9 +77,19 @@ def _json_default(value):
     return str(value)
 
 
-def _csv_rows(path: Path) -> list[tuple[dict, str | None]]:
+def _check_header(path: Path, header: list[str], cfg: CatalogConfig) -> None:
+    """A required column missing from a CSV header fails every row: say so once, by name."""
+    required = {"product_id": cfg.id_column, "category": cfg.category_column, "title": cfg.title_column}
+    missing = [f"{col!r} (for {field})" for field, col in required.items() if col not in header]
+    if missing:
+        raise CatalogError(f"{path}: header row lacks required column(s) {', '.join(missing)}; "
+                           f"found {header}. Map your column names in the [catalog] config section.")
+
+
+def _csv_rows(path: Path, cfg: CatalogConfig) -> list[tuple[dict, str | None]]:
     text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")  # -sig: tolerate a BOM
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    _check_header(path, reader.fieldnames or [], cfg)
     rows = []
     for row in reader:
         bad = [k for k, v in row.items() if isinstance(v, str) and _has_surrogates(v)]
@@ -96,7 +106,7 @@ def _has_surrogates(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
-def _jsonl_rows(path: Path) -> list[tuple[dict, str | None]]:
+def _jsonl_rows(path: Path, cfg: CatalogConfig) -> list[tuple[dict, str | None]]:
     rows = []
     for line in path.read_bytes().decode("utf-8-sig", errors="surrogateescape").splitlines():
         if not line.strip():
@@ -113,7 +123,7 @@ def _jsonl_rows(path: Path) -> list[tuple[dict, str | None]]:
     return rows
 
 
-def _parquet_rows(path: Path) -> list[tuple[dict, str | None]]:
+def _parquet_rows(path: Path, cfg: CatalogConfig) -> list[tuple[dict, str | None]]:
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:

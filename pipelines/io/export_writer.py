@@ -45,7 +45,7 @@ def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict
     products = with_hf_features(out["products"], {"images": "images"})
     write_shards(products, root / "data" / "products", "products", ex.shard_rows, ex.row_group_rows)
     queries = out["queries"]
-    for split in split_names(queries):
+    for split in split_names(queries) or ["train"]:  # an empty build still exports a loadable (empty) split
         part = queries.filter(pa.compute.equal(queries.column("split"), split))
         write_shards(part, root / "data" / "queries", split, ex.shard_rows, ex.row_group_rows)
     if ex.merit_layout:

@@ -45,6 +45,6 @@ def assign_split(queries: pa.Table, params: SplitParams) -> StageResult:
     for i, (cat, lang) in enumerate(zip(queries.column("category").to_pylist(), queries.column("language").to_pylist())):
         if cat in held_cat or lang in held_lang:
             splits[i] = "test"
-    out = queries.set_column(queries.schema.get_field_index("split"), queries.schema.field("split"), pa.array(splits))
+    out = queries.set_column(queries.schema.get_field_index("split"), queries.schema.field("split"), pa.array(splits, pa.string()))
     n_test = int(pc.sum(pc.equal(out.column("split"), "test")).as_py() or 0)
     return StageResult(outputs={"queries": out}, counters={"queries": out.num_rows, "train": out.num_rows - n_test, "test": n_test})
