@@ -1,7 +1,8 @@
 """Generate the dataset card (a Hugging Face README.md) from counters, config and versions.
 
 Pure: everything shown comes from the build report, the config and the exported tables, so
-the card can never disagree with the data it describes.
+the card can never disagree with the data it describes. Plots are drawn by
+pipelines/io/card_plots.py and only linked here.
 """
 
 from __future__ import annotations
@@ -9,85 +10,117 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import datasets
 import pyarrow as pa
+import yaml
 
 from pipelines import __version__
 from pipelines.config import BuildConfig
 
 LANGUAGE_NAMES = {"en": "English", "ms": "Malay", "id": "Indonesian", "vi": "Vietnamese", "th": "Thai"}
+_SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")]
 
 
-def _table(header: list[str], rows: list[list]) -> str:
+def md_table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
-def _yaml_header(cfg: BuildConfig, splits: list[str], n_queries: int) -> str:
-    size = "n<1K" if n_queries < 1000 else "1K<n<10K" if n_queries < 10_000 else "10K<n<100K" if n_queries < 100_000 else "100K<n<1M"
-    lines = ["---", "language:"] + [f"- {lang}" for lang in cfg.render.languages]
-    lines += ["license: other", "task_categories:", "- text-retrieval", "- image-text-to-text", "tags:",
-              "- multimodal-retrieval", "- interleaved", "- multilingual", "- merit", f"size_categories:\n- {size}",
-              "configs:", "- config_name: queries", "  default: true", "  data_files:"]
-    lines += [f"  - split: {s}\n    path: data/queries/{s}-*.parquet" for s in splits]
-    lines += ["- config_name: products", "  data_files:", "  - split: catalog", "    path: data/products/*.parquet", "---"]
-    return "\n".join(lines)
+def _features(schema: pa.Schema, image_columns: dict[str, str]) -> list[dict]:
+    features = datasets.Features.from_arrow_schema(schema)
+    for column, kind in image_columns.items():
+        features[column] = datasets.Image() if kind == "image" else datasets.List(datasets.Image())
+    return features._to_yaml_list()
 
 
-def _rejects(report: dict) -> list[list]:
+_IMAGES = pa.field("images", pa.list_(pa.struct([("bytes", pa.binary()), ("path", pa.string())])))
+
+
+def yaml_header(cfg: BuildConfig, queries: pa.Table, products: pa.Table) -> str:
+    """HF card metadata; `products` may come without its heavy `images` column."""
+    product_schema = products.schema if "images" in products.schema.names else products.schema.append(_IMAGES)
+    splits = Counter(queries.column("split").to_pylist()) or Counter({"train": 0})
+    size = next((label for bound, label in _SIZES if queries.num_rows < bound), "1M<n<10M")
+    meta = {
+        "language": list(cfg.render.languages), "license": cfg.export.license,
+        **({"license_name": cfg.export.license_name} if cfg.export.license == "other" else {}),
+        "task_categories": ["text-retrieval", "image-text-to-text"],
+        "tags": ["multimodal-retrieval", "interleaved", "multilingual", "merit", "meritgen"],
+        "size_categories": [size], "pretty_name": cfg.export.pretty_name,
+        "configs": [
+            {"config_name": "queries", "default": True,
+             "data_files": [{"split": s, "path": f"data/queries/{s}-*.parquet"} for s in sorted(splits)]},
+            {"config_name": "products", "data_files": [{"split": "catalog", "path": "data/products/*.parquet"}]},
+        ],
+        "dataset_info": [
+            {"config_name": "queries", "features": _features(queries.schema, {}),
+             "splits": [{"name": s, "num_examples": n} for s, n in sorted(splits.items())]},
+            {"config_name": "products", "features": _features(product_schema, {"images": "images"}),
+             "splits": [{"name": "catalog", "num_examples": products.num_rows}]},
+        ],
+    }
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---"
+
+
+def rejects_rows(report: dict) -> list[list]:
+    return [[s["name"], key.removeprefix("rejected_"), n] for s in report.get("steps", [])
+            for key, n in sorted(s.get("counters", {}).items()) if key.startswith("rejected_")]
+
+
+def funnel_rows(report: dict) -> list[list]:
     rows = []
     for step in report.get("steps", []):
-        for key, n in sorted(step.get("counters", {}).items()):
-            if key.startswith("rejected_"):
-                rows.append([step["name"], key.removeprefix("rejected_"), n])
+        outs = ", ".join(f"{k}={v:,}" for k, v in sorted(step.get("rows_out", {}).items()) if k != "rejects")
+        rows.append([step["name"], f"{step.get('rows_in', 0):,}", outs, step.get("rejects", 0)])
     return rows
 
 
-def _funnel(report: dict) -> list[list]:
-    rows = []
-    for step in report.get("steps", []):
-        outs = ", ".join(f"{k}={v}" for k, v in step.get("rows_out", {}).items() if k != "rejects")
-        rows.append([step["name"], step.get("rows_in", 0), outs, step.get("rejects", 0)])
-    return rows
-
-
-def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.Table) -> str:
-    q = queries.select(["language", "category", "n_conditions", "split", "strategy", "conditions", "provenance"]).to_pylist()
+def _counts_sections(q: list[dict]) -> list[str]:
     by_lang, by_cat = Counter(r["language"] for r in q), Counter(r["category"] for r in q)
     by_n, by_split = Counter(r["n_conditions"] for r in q), Counter(r["split"] for r in q)
-    by_attr = Counter((c["attribute"], c["carried_by"]) for r in q if r["language"] == "en" for c in r["conditions"])
-    templates = sorted({r["provenance"]["template_id"] for r in q})
-    parts = [
-        _yaml_header(cfg, sorted(by_split) or ["train"], len(q)),
-        "# meritgen dataset",
-        "Multilingual, multi-condition interleaved image+text product retrieval queries built by "
-        f"[meritgen](https://example.invalid/meritgen) {__version__}. Each query mixes text and product images "
-        "(`<image_k>` placeholders; `segments` gives the interleaved order); its positive set is verified "
-        "to be exactly the products meeting every condition.",
-        "## Summary",
-        _table(["what", "count"], [["products", products.num_rows], ["queries", len(q)],
-                                   ["base queries (before translation)", by_lang.get("en", 0)]]
-               + [[f"split {k}", v] for k, v in sorted(by_split.items())]),
+    en = [r for r in q if r["language"] == "en"]
+    by_attr = Counter((c["attribute"], c["carried_by"]) for r in en for c in r["conditions"])
+    images = Counter(sum(c["carried_by"] == "image" for c in r["conditions"]) for r in en)
+    return [
         "## Queries by language",
-        _table(["language", "queries"], [[f"{LANGUAGE_NAMES.get(k, k)} ({k})", v] for k, v in sorted(by_lang.items())]),
-        "## Queries by category",
-        _table(["category", "queries"], sorted(by_cat.items())),
-        "## Queries by number of conditions",
-        _table(["conditions", "queries"], sorted(by_n.items())),
+        md_table(["language", "queries"], [[f"{LANGUAGE_NAMES.get(k, k)} ({k})", v] for k, v in sorted(by_lang.items())]),
+        "## Queries by category", md_table(["category", "queries"], sorted(by_cat.items())),
+        "## Queries by number of conditions", md_table(["conditions", "queries"], sorted(by_n.items())),
+        "## Images per query (English)", md_table(["images", "queries"], sorted(images.items())),
+        "## Queries by split", md_table(["split", "queries"], sorted(by_split.items())),
         "## Conditions by attribute and carrier (English queries)",
-        _table(["attribute", "carried by", "conditions"], [[a, c, n] for (a, c), n in sorted(by_attr.items())]),
-        "## Build funnel",
-        _table(["stage", "rows in", "rows out", "rejects"], _funnel(report)),
+        md_table(["attribute", "carried by", "conditions"], [[a, c, n] for (a, c), n in sorted(by_attr.items())]),
+    ]
+
+
+def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.Table,
+                plots: list[tuple[str, str]] = (), extra_sections: list[str] = ()) -> str:
+    """The card's markdown. plots: (title, relative PNG path); extra_sections: ready markdown blocks."""
+    q = queries.select(["language", "category", "n_conditions", "split", "conditions", "provenance"]).to_pylist()
+    templates = sorted({r["provenance"]["template_id"] for r in q})
+    prompts = sorted({p for r in q for p in r["provenance"]["prompt_ids"]})
+    parts = [
+        yaml_header(cfg, queries, products),
+        f"# {cfg.export.pretty_name}",
+        "Multilingual, multi-condition interleaved image+text product retrieval queries built by meritgen "
+        f"{__version__}. Each query mixes text and product images (`<image_k>` placeholders; `segments` gives the "
+        "interleaved order); its positive set is verified to be exactly the products meeting every condition.",
+        "## Summary",
+        md_table(["what", "count"], [["products", f"{products.num_rows:,}"], ["queries", f"{len(q):,}"],
+                                     ["base queries", f"{sum(r['language'] == 'en' for r in q):,}"]]),
+        *[f"![{title}]({path})" for title, path in plots],
+        *_counts_sections(q),
+        "## Build funnel", md_table(["stage", "rows in", "rows out", "rejects"], funnel_rows(report)),
         "## Rejects by reason",
-        _table(["stage", "reason", "rows"], _rejects(report)) if _rejects(report) else "No rejects.",
+        md_table(["stage", "reason", "rows"], rejects_rows(report)) if rejects_rows(report) else "No rejects.",
+        *extra_sections,
         "## How it was built",
-        f"- Pipeline version: {__version__}; query templates: {', '.join(templates)} (offline, no LLM)",
-        f"- Seed: {cfg.seed}; max positive share: {cfg.compose.max_positive_share:.0%}; "
-        f"strategies: {json.dumps(cfg.compose.strategy_weights)}",
+        f"- meritgen {__version__}; offline templates: {', '.join(templates) or 'none'}; "
+        f"LLM prompts: {', '.join(prompts) or 'none (offline build)'}",
+        f"- Seed {cfg.seed}; max positive share {cfg.compose.max_positive_share:.0%}; "
+        f"strategies {json.dumps(cfg.compose.strategy_weights, sort_keys=True)}; non-colour key forced {cfg.compose.force_non_color:.0%}",
         "- Configuration:\n\n```json\n" + json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=list) + "\n```",
-        "## Source data and licence",
-        "The bundled demo catalog is a few hundred products sampled from the public *Fashion Product Images* "
-        "catalog (Myntra listings, collected by Param Aggarwal and published on Kaggle). **Its licence was not "
-        "verified**: use the demo for development and tests only. For your own catalog, set the licence here.",
+        "## Source data and licence", cfg.export.source_note,
     ]
     return "\n\n".join(parts) + "\n"

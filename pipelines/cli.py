@@ -94,7 +94,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_card(args: argparse.Namespace) -> int:
     from pipelines.io.card_writer import regenerate_card
 
-    path = regenerate_card(Path(args.run), args.config)
+    path = regenerate_card(Path(args.run), args.config, Path(args.out) if args.out else None)
     console.print(f"card: {path}")
     return 0
 
@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_inspect)
     c = sub.add_parser("card", help="regenerate the data card of a finished run")
     c.add_argument("--run", required=True)
-    c.add_argument("--config", help="the TOML config the run was built with")
+    c.add_argument("--config", help="the TOML config the run was built with (default: the run's config.json)")
+    c.add_argument("--out", help="write the card here instead of <run>/export/README.md (plots go beside it)")
     c.set_defaults(func=cmd_card)
     return parser
 

@@ -97,6 +97,15 @@ class ExportConfig:
     shard_rows: int = 5000
     row_group_rows: int = 1000
     merit_layout: bool = True
+    pretty_name: str = "meritgen dataset"
+    license: str = "other"  # an SPDX-style id for the card header; "other" needs license_name
+    license_name: str = "unverified-source-licence"
+    source_note: str = (
+        "The bundled demo catalog is a few hundred products sampled from the public *Fashion Product Images* "
+        "catalog (Myntra listings, collected by Param Aggarwal and published on Kaggle). **Its licence was not "
+        "verified**: use the demo for development and tests only. For your own catalog, set export.license, "
+        "export.license_name and export.source_note in the config."
+    )
 
 
 @dataclass(frozen=True)

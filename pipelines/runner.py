@@ -64,7 +64,8 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
                for name, table in result.outputs.items()}
     rejects = schemas.conform(result.rejects, "reject")
     wall = time.perf_counter() - started
-    report = StepReport(step.name, False, round(wall, 3), sum(t.num_rows for t in inputs.values()),
+    rows_in = sum(t.num_rows for t in inputs.values()) if inputs else int(result.counters.get("rows_in", 0))
+    report = StepReport(step.name, False, round(wall, 3), rows_in,
                         {k: v.num_rows for k, v in outputs.items()}, result.counters, rejects.num_rows)
     marker = {"fingerprint": fp, "version": step.version, **{k: v for k, v in report.__dict__.items() if k != "skipped"}}
     if write is None:

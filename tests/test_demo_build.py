@@ -75,3 +75,37 @@ def test_card_reports_counts_and_licence_caveat(demo_build):
     assert card.startswith("---\n") and "config_name: queries" in card
     assert "## Queries by language" in card and "Thai (th)" in card
     assert "licence was not" in card.lower() or "license was not" in card.lower()
+
+
+def test_card_is_a_valid_hf_card_with_plots_that_show_data(demo_build):
+    from huggingface_hub import DatasetCard
+
+    export = _export(demo_build)
+    card = DatasetCard((export / "README.md").read_text())
+    meta = card.data.to_dict()
+    assert set(meta["language"]) == set(LANGUAGES)
+    assert {c["config_name"] for c in meta["configs"]} == {"queries", "products"}
+    info = {c["config_name"]: c for c in meta["dataset_info"]}
+    assert {s["name"] for s in info["queries"]["splits"]} == {"train", "test"}
+    assert sum(s["num_examples"] for s in info["queries"]["splits"]) == len(_queries(demo_build))
+    assert {"name": "images", "list": {"_type": "Image"}} in info["products"]["features"] or any(
+        f["name"] == "images" for f in info["products"]["features"])
+    for name in ("language_by_category.png", "conditions.png", "funnel.png"):
+        assert f"](plots/{name})" in card.text
+        img = Image.open(export / "plots" / name).convert("L")
+        lo, hi = img.getextrema()
+        assert img.size[0] > 300 and hi - lo > 100, f"{name} looks blank"
+
+
+def test_card_command_regenerates_the_card(demo_build, tmp_path):
+    from pipelines.cli import main
+
+    out = tmp_path / "card" / "README.md"
+    assert main(["card", "--run", str(demo_build.run_dir), "--out", str(out)]) == 0
+    again = tmp_path / "again" / "README.md"
+    main(["card", "--run", str(demo_build.run_dir), "--out", str(again)])
+    assert out.read_text() == again.read_text()  # generated from files only: deterministic
+    built = (_export(demo_build) / "README.md").read_text()
+    assert out.read_text().split("## Build funnel")[0] == built.split("## Build funnel")[0]
+    assert "| export |" in out.read_text()  # the finished export step is in the regenerated funnel
+    assert (out.parent / "plots" / "funnel.png").exists()

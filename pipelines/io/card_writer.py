@@ -8,11 +8,14 @@ from pathlib import Path
 import pyarrow.dataset as pads
 
 from pipelines.card import render_card
+from pipelines.io.card_plots import write_card_plots
 from pipelines.config import config_from_dict, load_config
 from pipelines.errors import MeritgenError
 
 
-def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | None = None) -> Path:
+def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | None = None,
+                    extra_sections: list[str] = ()) -> Path:
+    """Rewrite `<run>/export/README.md` (and its plots) from the run's files."""
     export_dir = run_dir / "export"
     if not (export_dir / "_SUCCESS.json").exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
@@ -20,7 +23,9 @@ def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | N
     cfg = load_config(config_path) if config_path else config_from_dict(
         json.loads((run_dir / "config.json").read_text(encoding="utf-8")))
     queries = pads.dataset(export_dir / "data" / "queries", format="parquet").to_table()
-    products = pads.dataset(export_dir / "data" / "products", format="parquet").to_table(columns=["product_id"])
+    products = pads.dataset(export_dir / "data" / "products", format="parquet")
+    products = products.to_table(columns=[n for n in products.schema.names if n != "images"])
     target = out or export_dir / "README.md"
-    target.write_text(render_card(report, cfg, queries, products), encoding="utf-8")
+    plots = write_card_plots(target.parent / "plots", queries, report)
+    target.write_text(render_card(report, cfg, queries, products, plots, extra_sections), encoding="utf-8")
     return target

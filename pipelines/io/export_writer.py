@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.card import render_card
+from pipelines.io.card_plots import write_card_plots
 from pipelines.config import BuildConfig
 from pipelines.results import StageResult
 from pipelines.stages.export import split_names
@@ -51,7 +52,9 @@ def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict
     if ex.merit_layout:
         _write_merit(root / "merit", out["merit_products"], out["merit_queries"])
     pq.write_table(result.rejects, root / "rejects.parquet")
-    (root / "README.md").write_text(render_card(report, cfg, queries, out["products"]), encoding="utf-8")
+    plots = write_card_plots(root / "plots", queries, report)
+    card = render_card(report, cfg, queries, out["products"].drop_columns(["images"]), plots)
+    (root / "README.md").write_text(card, encoding="utf-8")
 
 
 def _write_merit(folder: Path, products: pa.Table, queries: pa.Table) -> None:

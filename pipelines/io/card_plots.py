@@ -1,0 +1,92 @@
+"""Draw the data card's plots as PNG files (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: cards are built on servers and in CI
+import matplotlib.pyplot as plt  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+LANG_ORDER = ["en", "ms", "id", "vi", "th"]
+
+
+def _save(fig, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_language_by_category(queries: pa.Table, path: Path) -> None:
+    rows = queries.select(["language", "category"]).to_pylist()
+    counts = Counter((r["language"], r["category"]) for r in rows)
+    langs = [lang for lang in LANG_ORDER if any(lang == k[0] for k in counts)] or sorted({k[0] for k in counts})
+    cats = sorted({k[1] for k in counts})
+    fig, ax = plt.subplots(figsize=(max(5, len(cats) * 0.9), 3.2))
+    grid = [[counts.get((lang, c), 0) for c in cats] for lang in langs]
+    im = ax.imshow(grid, cmap="Blues", aspect="auto")
+    ax.set_xticks(range(len(cats)), cats, rotation=30, ha="right")
+    ax.set_yticks(range(len(langs)), langs)
+    top = max((v for row in grid for v in row), default=0)
+    for i, row in enumerate(grid):
+        for j, v in enumerate(row):
+            ax.text(j, i, f"{v:,}", ha="center", va="center", fontsize=8, color="white" if v > top * 0.6 else "black")
+    ax.set_title("Queries by language and category")
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    _save(fig, path)
+
+
+def plot_condition_histogram(queries: pa.Table, path: Path) -> None:
+    rows = queries.select(["language", "n_conditions", "conditions"]).to_pylist()
+    en = [r for r in rows if r["language"] == "en"]
+    n_cond = Counter(r["n_conditions"] for r in en)
+    n_img = Counter(sum(c["carried_by"] == "image" for c in r["conditions"]) for r in en)
+    fig, axes = plt.subplots(1, 2, figsize=(7, 2.8))
+    for ax, data, title in ((axes[0], n_cond, "conditions per query"), (axes[1], n_img, "images per query")):
+        keys = sorted(data)
+        ax.bar([str(k) for k in keys], [data[k] for k in keys], color="#4C72B0")
+        ax.set_title(title)
+        ax.set_ylabel("base queries")
+    _save(fig, path)
+
+
+def plot_funnel(stages: list[tuple[str, int]], path: Path) -> None:
+    """Horizontal bars from catalog rows to exported queries."""
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(stages) + 1))
+    labels = [s for s, _ in stages][::-1]
+    values = [v for _, v in stages][::-1]
+    ax.barh(labels, values, color="#55A868")
+    for i, v in enumerate(values):
+        ax.text(v, i, f" {v:,}", va="center", fontsize=8)
+    ax.set_title("Filter funnel: catalog to export")
+    ax.set_xlim(0, max(values or [1]) * 1.2)
+    _save(fig, path)
+
+
+def funnel_stages(report: dict, queries: pa.Table) -> list[tuple[str, int]]:
+    steps = {s["name"]: s for s in report.get("steps", [])}
+    out = []
+    if "ingest" in steps:
+        c = steps["ingest"]["counters"]
+        out += [("catalog rows", c.get("rows_in", 0)), ("valid products", c.get("products", 0))]
+    if "compose" in steps:
+        c = steps["compose"]["counters"]
+        out += [("composition attempts", c.get("attempts", 0)), ("verified query plans", c.get("plans", 0))]
+    en = sum(1 for lang in queries.column("language").to_pylist() if lang == "en")
+    out += [("exported base queries", en), ("exported queries (all languages)", queries.num_rows)]
+    return out
+
+
+def write_card_plots(folder: Path, queries: pa.Table, report: dict) -> list[tuple[str, str]]:
+    """Draw every plot into `folder`; returns (title, path relative to the card) pairs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    plots = [("Queries by language and category", "language_by_category.png",
+              lambda p: plot_language_by_category(queries, p)),
+             ("Conditions and images per query", "conditions.png", lambda p: plot_condition_histogram(queries, p)),
+             ("Filter funnel", "funnel.png", lambda p: plot_funnel(funnel_stages(report, queries), p))]
+    for _, name, draw in plots:
+        draw(folder / name)
+    return [(title, f"{folder.name}/{name}") for title, name, _ in plots]
