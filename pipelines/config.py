@@ -111,6 +111,7 @@ class ExportConfig:
 @dataclass(frozen=True)
 class BuildConfig:
     seed: int = 13
+    workers: int = 0  # processes for compose/negatives (0 = all cores); never changes the output
     catalog: CatalogConfig = CatalogConfig()
     ingest: IngestConfig = IngestConfig()
     mine: MineConfig = MineConfig()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pipelines import parallel
 from pipelines.config import BuildConfig
 from pipelines.io.catalog_reader import catalog_fingerprint, read_catalog
 from pipelines.results import StageResult
@@ -55,6 +56,7 @@ def plan_build(catalog: str | Path, cfg: BuildConfig) -> list[Step]:
     render_params = render.RenderParams(cfg.render, templates, cfg.seed)
     neg_params = negatives.NegativesParams(cfg.negatives, cfg.seed)
     split_params = split.SplitParams(cfg.split, cfg.seed)
+    workers = parallel.worker_count(cfg.workers)
     steps = [
         Step("ingest", ingest.VERSION, {},
              lambda: ingest.validate_catalog(read_catalog(catalog, cfg.catalog), ingest_params),
@@ -65,7 +67,8 @@ def plan_build(catalog: str | Path, cfg: BuildConfig) -> list[Step]:
              digest(cfg.mine, vocab.digest), {"attributes": "attribute", "families": "family"}, shard_by="products"),
         Step("compose", compose.VERSION,
              {"products": ("ingest", "products"), "attributes": ("mine", "attributes"), "families": ("mine", "families")},
-             lambda products, attributes, families: compose.compose_queries(products, attributes, families, compose_params),
+             lambda products, attributes, families: parallel.compose_queries(
+                 products, attributes, families, compose_params, workers),
              digest(cfg.compose, vocab.digest, cfg.seed), {"plans": "query_plan"}),
         Step("render", render.VERSION, {"plans": ("compose", "plans")},
              lambda plans: render.render_queries(plans, render_params),
@@ -73,8 +76,8 @@ def plan_build(catalog: str | Path, cfg: BuildConfig) -> list[Step]:
         Step("negatives", negatives.VERSION,
              {"queries": ("render", "queries"), "products": ("ingest", "products"),
               "attributes": ("mine", "attributes"), "families": ("mine", "families")},
-             lambda queries, products, attributes, families: negatives.mine_overlap_negatives(
-                 queries, products, attributes, families, neg_params),
+             lambda queries, products, attributes, families: parallel.mine_overlap_negatives(
+                 queries, products, attributes, families, neg_params, workers),
              digest(cfg.negatives, cfg.seed), {"queries": "query"}, shard_by="queries"),
         Step("split", split.VERSION, {"queries": ("negatives", "queries")},
              lambda queries: split.assign_split(queries, split_params), digest(cfg.split, cfg.seed), {"queries": "query"},

@@ -1,7 +1,8 @@
 """An in-memory index of mined attributes: bitsets per (category, attribute, value).
 
-Python ints serve as bitsets over product positions, so the positive set of a condition
-list is a few big-int ANDs and its size a popcount, at any catalog size that fits in memory.
+Python ints serve as bitsets over product positions *within a category*, so the positive set
+of a condition list is a few big-int ANDs and its size a popcount; keeping positions local
+to the category keeps every int (and so every AND) as short as the category is small.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 
 
@@ -23,13 +25,14 @@ class CatalogIndex:
     members: dict[tuple[str, str, str], list[int]]
     by_category: dict[str, list[int]]
     families: dict[str, list[int]]
+    local: list[int]  # global position -> position within its category's bitsets
 
     @property
     def size(self) -> int:
         return len(self.ids)
 
     def positives(self, category: str, conditions: list[tuple[str, str]]) -> int:
-        """Bitset of the products in `category` that meet every (attribute, value)."""
+        """Category-local bitset of the products in `category` that meet every (attribute, value)."""
         result = -1
         for attribute, value in conditions:
             result &= self.bits.get((category, attribute, value), 0)
@@ -37,18 +40,21 @@ class CatalogIndex:
                 return 0
         return result
 
+    def to_global(self, category: str, bits: int) -> list[int]:
+        """Global positions of the set bits of a category-local bitset."""
+        members = self.by_category[category]
+        return [members[i] for i in bit_positions(bits)]
+
     def matching(self, category: str, attribute: str, value: str) -> list[int]:
         return self.members.get((category, attribute, value), [])
 
 
 def bit_positions(bits: int) -> list[int]:
-    """Positions of the set bits, lowest first."""
-    out = []
-    while bits:
-        low = bits & -bits
-        out.append(low.bit_length() - 1)
-        bits ^= low
-    return out
+    """Positions of the set bits, lowest first (vectorised: a bit loop on big ints is O(n) per bit)."""
+    if not bits:
+        return []
+    raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(raw, bitorder="little")).tolist()
 
 
 def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table) -> CatalogIndex:
@@ -66,11 +72,13 @@ def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table) ->
             family[pos[pid]] = fam
     members: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     by_category: dict[str, list[int]] = defaultdict(list)
+    local = [0] * len(rows)
     for i, r in enumerate(rows):
+        local[i] = len(by_category[r["category"]])
         by_category[r["category"]].append(i)
         for attribute, value in values[i].items():
             members[(r["category"], attribute, value)].append(i)
-    bits = {key: _to_bits(positions) for key, positions in members.items()}
+    bits = {key: _to_bits([local[p] for p in positions]) for key, positions in members.items()}
     fams: dict[str, list[int]] = defaultdict(list)
     for i, fam in enumerate(family):
         if fam is not None:
@@ -78,7 +86,7 @@ def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table) ->
     return CatalogIndex(
         ids=ids, category=[r["category"] for r in rows], image=[(r["image_ids"] or [None])[0] for r in rows],
         values=values, family=family, bits=bits, members=dict(members), by_category=dict(by_category),
-        families={k: v for k, v in fams.items() if len(v) > 1},
+        families={k: v for k, v in fams.items() if len(v) > 1}, local=local,
     )
 
 

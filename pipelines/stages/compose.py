@@ -21,7 +21,7 @@ import pyarrow as pa
 from pipelines import schemas
 from pipelines.config import ComposeConfig
 from pipelines.results import RejectLog, StageResult
-from pipelines.stages.catalog_index import CatalogIndex, bit_positions, build_index
+from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "compose"
@@ -58,24 +58,38 @@ def attempt_count(n_products: int, cfg: ComposeConfig) -> int:
 
 
 def compose_from_index(index: CatalogIndex, attempts, params: ComposeParams) -> StageResult:
-    """Run the given attempt numbers against a prebuilt index (shardable: attempts are independent)."""
-    rejects = RejectLog(STAGE)
-    plans, seen = [], set()
+    """Run the given attempt numbers against a prebuilt index and collect the plans."""
+    return collect_plans(index, compose_attempts(index, attempts, params))
+
+
+def compose_attempts(index: CatalogIndex, attempts, params: ComposeParams) -> list[tuple]:
+    """(attempt, target, plan | None, reason, message) per attempt. Attempts are independent,
+    so any partition of them (processes, Beam workers) gives the same outcomes."""
     order = random.Random(params.seed).sample(range(index.size), index.size)
+    outcomes = []
     for attempt in attempts:
         target = order[attempt % index.size]
         try:
-            plan = _attempt(index, target, attempt, params)
+            outcomes.append((attempt, target, _attempt(index, target, attempt, params), None, None))
         except AttemptFailed as exc:
-            rejects.add(exc.reason, exc.message, record_id=index.ids[target])
-            continue
-        if plan["base_query_id"] in seen:
+            outcomes.append((attempt, target, None, exc.reason, exc.message))
+    return outcomes
+
+
+def collect_plans(index: CatalogIndex, outcomes: list[tuple]) -> StageResult:
+    """Keep the first plan per condition set (in attempt order), reject the rest, count."""
+    rejects = RejectLog(STAGE)
+    plans, seen = [], set()
+    for _, target, plan, reason, message in sorted(outcomes, key=lambda o: o[0]):
+        if plan is None:
+            rejects.add(reason, message, record_id=index.ids[target])
+        elif plan["base_query_id"] in seen:
             rejects.add("duplicate_query", "the same conditions were composed before", record_id=index.ids[target])
-            continue
-        seen.add(plan["base_query_id"])
-        plans.append(plan)
+        else:
+            seen.add(plan["base_query_id"])
+            plans.append(plan)
     plans.sort(key=lambda p: p["base_query_id"])
-    counters = {"attempts": len(plans) + len(rejects.rows), "plans": len(plans), **rejects.counters()}
+    counters = {"attempts": len(outcomes), "plans": len(plans), **rejects.counters()}
     for n in (2, 3, 4):
         counters[f"plans_{n}_conditions"] = sum(p["n_conditions"] == n for p in plans)
     return StageResult(outputs={"plans": schemas.from_rows(plans, "query_plan")}, rejects=rejects.table(), counters=counters)
@@ -177,11 +191,12 @@ def _finish(index: CatalogIndex, target: int, picked, strategy: str, rng: random
         raise AttemptFailed("no_positive", "no product meets every condition")
     if share > cfg.max_positive_share or count > cfg.max_positives:
         raise AttemptFailed("too_many_positives", f"{count} positives ({share:.1%} of the catalog) exceed the bound")
-    conditions = _assign_carriers(index, target, picked, bits, rng, params)
-    return _plan(index, target, strategy, conditions, bit_positions(bits), share)
+    positions = index.to_global(category, bits)
+    conditions = _assign_carriers(index, target, picked, set(positions), rng, params)
+    return _plan(index, target, strategy, conditions, positions, share)
 
 
-def _assign_carriers(index, target, picked, positives: int, rng, params) -> list[dict]:
+def _assign_carriers(index, target, picked, positives: set[int], rng, params) -> list[dict]:
     """Choose which conditions an image carries, and whose image (never a positive's)."""
     cfg, vocab, category = params.cfg, params.vocabulary, index.category[target]
     visual = [i for i, (a, _, _) in enumerate(picked) if vocab.is_visual(a)]
@@ -189,12 +204,15 @@ def _assign_carriers(index, target, picked, positives: int, rng, params) -> list
         raise AttemptFailed("no_visual_condition", "too few conditions can be shown by an image")
     k = rng.randint(cfg.min_image_conditions, min(cfg.max_image_conditions, len(visual)))
     by_image = set(rng.sample(visual, k))
+    # Identical photos can sit on several listings: a positive's picture must not reappear.
+    positive_images = {index.image[p] for p in positives}
     used_sources: set[int] = set()
     conditions = []
     for i, (attribute, value, hint) in enumerate(picked):
         source = None
         if i in by_image:
-            source = _image_source(index, category, attribute, value, hint, positives, used_sources, rng)
+            source = _image_source(index, category, attribute, value, hint, positives, positive_images,
+                                   used_sources, rng)
             used_sources.add(source)
         conditions.append({"attribute": attribute, "value": value, "carried_by": "image" if source is not None else "text",
                            "source_product_id": None if source is None else index.ids[source],
@@ -202,12 +220,9 @@ def _assign_carriers(index, target, picked, positives: int, rng, params) -> list
     return conditions
 
 
-def _image_source(index, category, attribute, value, hint, positives, used, rng) -> int:
-    # Identical photos can sit on several listings: a positive's picture must not reappear.
-    positive_images = {index.image[p] for p in bit_positions(positives)}
-
+def _image_source(index, category, attribute, value, hint, positives, positive_images, used, rng) -> int:
     def usable(p: int) -> bool:
-        return (not (positives >> p) & 1 and p not in used and index.image[p] is not None
+        return (p not in positives and p not in used and index.image[p] is not None
                 and index.image[p] not in positive_images)
 
     if hint is not None and usable(hint):

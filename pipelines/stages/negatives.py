@@ -15,7 +15,7 @@ import pyarrow as pa
 from pipelines import schemas
 from pipelines.config import NegativesConfig
 from pipelines.results import StageResult
-from pipelines.stages.catalog_index import CatalogIndex, bit_positions, build_index
+from pipelines.stages.catalog_index import CatalogIndex, build_index
 
 STAGE = "negatives"
 VERSION = "1"
@@ -35,16 +35,21 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
     Output: queries with overlap negatives (source "overlap").
     """
     index = build_index(products, attributes, families)
-    cache: dict[str, list[dict]] = {}
     rows = queries.to_pylist()
+    found: dict[str, list[dict]] = {}
     for row in rows:
-        base = row["base_query_id"]
-        if base not in cache:
-            cache[base] = overlap_negatives(index, row, params)
-        row["hard_negatives"] = cache[base]
-        row["hard_negative_ids"] = [n["product_id"] for n in cache[base]]
-    counts = [len(v) for v in cache.values()]
-    counters = {"queries": len(rows), "base_queries": len(cache), "negatives": sum(counts),
+        if row["base_query_id"] not in found:
+            found[row["base_query_id"]] = overlap_negatives(index, row, params)
+    return fill_negatives(rows, found)
+
+
+def fill_negatives(rows: list[dict], found: dict[str, list[dict]]) -> StageResult:
+    """Put each base query's negatives on all of its language rows and count."""
+    for row in rows:
+        row["hard_negatives"] = found[row["base_query_id"]]
+        row["hard_negative_ids"] = [n["product_id"] for n in row["hard_negatives"]]
+    counts = [len(v) for v in found.values()]
+    counters = {"queries": len(rows), "base_queries": len(found), "negatives": sum(counts),
                 "base_queries_without_negatives": sum(c == 0 for c in counts)}
     return StageResult(outputs={"queries": schemas.from_rows(rows, "query")}, counters=counters)
 
@@ -64,7 +69,7 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
             for i in dropped:  # must really violate every dropped condition
                 bits &= ~index.bits.get((query["category"], *conds[i]), 0)
             violates = [conds[i][0] for i in dropped]
-            level.extend((p, violates) for p in bit_positions(bits) if p not in seen)
+            level.extend((p, violates) for p in index.to_global(query["category"], bits) if p not in seen)
         rng.shuffle(level)
         for p, violates in level:
             if len(chosen) >= params.cfg.per_query:
