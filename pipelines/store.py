@@ -49,6 +49,16 @@ class RunStore:
     def read(self, stage: str, output: str) -> pa.Table:
         return pq.read_table(self.stage_dir(stage) / f"{output}.parquet")
 
+    def remove_stale_temp(self) -> list[str]:
+        """Delete half-written stage folders left by processes that no longer exist."""
+        removed = []
+        for tmp in self.root.glob(".*.tmp-*"):
+            pid = tmp.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(tmp, ignore_errors=True)
+                removed.append(tmp.name)
+        return removed
+
     def write_stage(self, stage: str, tables: dict[str, pa.Table], marker: dict) -> None:
         """Atomically replace `<stage>/` with `tables` (one Parquet file each) and its marker."""
         tmp = self.root / f".{stage}.tmp-{os.getpid()}"
@@ -95,6 +105,16 @@ class RunStore:
                 union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in reject_views)
                 con.execute(f"CREATE OR REPLACE VIEW rejects AS {union}")
         return sorted(views)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _output_name(rel: Path) -> str:
