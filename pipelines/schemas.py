@@ -8,7 +8,7 @@ and write; `conform` checks a table against it at the stage boundary.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import pyarrow as pa
 
@@ -50,7 +50,7 @@ def contract(name: str, version: int = SCHEMA_VERSION) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str, version: int = SCHEMA_VERSION) -> pa.Schema:
     """The Arrow schema of contract `name`, with the contract id in its metadata."""
     doc = contract(name, version)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow.dataset as pads
 
 from pipelines.card import render_card
-from pipelines.io.card_plots import write_card_plots
 from pipelines.config import config_from_dict, load_config
 from pipelines.errors import MeritgenError
+from pipelines.io.card_plots import write_card_plots
 
 
 def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | None = None,

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.card import render_card
-from pipelines.io.card_plots import write_card_plots
 from pipelines.config import BuildConfig
+from pipelines.io.card_plots import write_card_plots
 from pipelines.results import StageResult
 from pipelines.stages.export import split_names
 
