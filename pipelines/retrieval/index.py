@@ -89,6 +89,12 @@ def hits_table(query_ids: Sequence[str], ids: np.ndarray, scores: np.ndarray) ->
     )
 
 
+def positive_rank(candidate_ids: Sequence[str], positive_ids: Sequence[str]) -> int | None:
+    """1-based rank of the best-ranked positive among the candidates, None when none is there."""
+    wanted = set(positive_ids)
+    return next((rank for rank, pid in enumerate(candidate_ids, 1) if pid in wanted), None)
+
+
 def search_table(index: TextIndex, query_ids: Sequence[str], texts: Sequence[str], k: int) -> pa.Table:
     """Run `index` for (query_id, text) pairs and return a hits table (runner-side helper)."""
     ids, scores = index.search(texts, k)

@@ -1,0 +1,223 @@
+"""Caption-substitutability filter: drop queries a text-only retriever solves from captions.
+
+A multimodal query is only worth keeping when its images carry information a caption does
+not. The runner retrieves twice per query, with (a) each <image_k> replaced by its image's
+caption and (b) the images simply removed; a query whose positive ranks within top_k in
+(a) is dropped as caption-substitutable. (b) is measured, not filtered on: it tells how
+often the text alone already suffices (the image-blind rate).
+
+Pure steps, the runner running the index between 2 and 3:
+1. `fallback_captions(products, attributes)` (or captions from a VLM, same columns);
+2. `caption_variants(queries, captions)` -> the two query texts;
+3. `filter_caption_substitutable(queries, variants, caption_hits, blind_hits, cfg)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from pipelines.results import RejectLog, StageResult
+from pipelines.retrieval.index import positive_rank
+
+STAGE = "caption_filter"
+VERSION = "1"
+FALLBACK_CAPTIONER = "fallback:title+attributes"
+_PLACEHOLDER = re.compile(r"<image_(\d+)>")
+
+CAPTIONS_SCHEMA = pa.schema(
+    [
+        pa.field("image_id", pa.string(), nullable=False),
+        pa.field("caption", pa.string(), nullable=False),
+        pa.field("captioner", pa.string(), nullable=False),
+    ]
+)
+VARIANTS_SCHEMA = pa.schema(
+    [
+        pa.field("query_id", pa.string(), nullable=False),
+        pa.field("text_captioned", pa.string(), nullable=False),
+        pa.field("text_no_images", pa.string(), nullable=False),
+        pa.field("captioners", pa.list_(pa.string()), nullable=False),
+    ]
+)
+CHECKS_SCHEMA = pa.schema(
+    [
+        pa.field("query_id", pa.string(), nullable=False),
+        pa.field("captioned_rank", pa.int32()),
+        pa.field("blind_rank", pa.int32()),
+        pa.field("substitutable", pa.bool_(), nullable=False),
+        pa.field("image_blind", pa.bool_(), nullable=False),
+        pa.field("captioners", pa.list_(pa.string()), nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class CaptionFilterConfig:
+    """Args:
+    top_k: a query is caption-substitutable when a positive ranks at or above this.
+    """
+
+    top_k: int = 1
+
+
+def fallback_captions(products: pa.Table, attributes: pa.Table | None = None) -> StageResult:
+    """Captions without a vision model: the image's product title and its attribute values.
+
+    It over-describes (a real caption cannot read a title), so it over-estimates
+    substitutability; a VLM captioner replaces it by producing the same columns.
+    Input columns: products (product_id, title, image_ids, attributes); attributes (optional,
+    schemas/v1/attribute.json: product_id, attribute, value) take precedence over the
+    product's own attributes.
+    Output: `captions` (image_id, caption, captioner).
+    """
+    facts = _facts(products, attributes)
+    captions: dict[str, str] = {}
+    # Sorted so that an image shared by several products gets the same caption every run.
+    for p in sorted(products.select(["product_id", "title", "image_ids"]).to_pylist(), key=lambda p: p["product_id"]):
+        text = _caption(p["title"], facts.get(p["product_id"], []))
+        for image_id in p["image_ids"] or []:
+            captions.setdefault(image_id, text)
+    rows = [{"image_id": i, "caption": c, "captioner": FALLBACK_CAPTIONER} for i, c in captions.items()]
+    return StageResult(outputs={"captions": pa.Table.from_pylist(rows, schema=CAPTIONS_SCHEMA)}, counters={"captions": len(rows)})
+
+
+def _facts(products: pa.Table, attributes: pa.Table | None) -> dict[str, list[tuple[str, str]]]:
+    facts: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    if attributes is not None:
+        for a in attributes.select(["product_id", "attribute", "value"]).to_pylist():
+            facts[a["product_id"]].append((a["attribute"], a["value"]))
+    elif "attributes" in products.column_names:
+        for p in products.select(["product_id", "attributes"]).to_pylist():
+            facts[p["product_id"]] = [(a["name"], a["value"]) for a in p["attributes"] or []]
+    return facts
+
+
+def _caption(title: str, facts: list[tuple[str, str]]) -> str:
+    details = "; ".join(f"{name}: {value}" for name, value in sorted(facts))
+    return f"{title} ({details})" if details else title
+
+
+def caption_variants(queries: pa.Table, captions: pa.Table) -> StageResult:
+    """The two text-only versions of each query the runner retrieves with.
+
+    Input columns: queries (query_id, text, images); captions (image_id, caption, captioner).
+    Output: `variants` (query_id, text_captioned, text_no_images, captioners used);
+    counter `captions_missing` (placeholders left empty for want of a caption).
+    """
+    by_image = {c["image_id"]: (c["caption"], c["captioner"]) for c in captions.to_pylist()}
+    rows, missing = [], 0
+    for q in queries.select(["query_id", "text", "images"]).to_pylist():
+        captioned, used, absent = _substitute(q["text"], [img["image_id"] for img in q["images"]], by_image)
+        missing += absent
+        rows.append(
+            {
+                "query_id": q["query_id"],
+                "text_captioned": captioned,
+                "text_no_images": _tidy(_PLACEHOLDER.sub("", q["text"])),
+                "captioners": used,
+            }
+        )
+    return StageResult(
+        outputs={"variants": pa.Table.from_pylist(rows, schema=VARIANTS_SCHEMA)},
+        counters={"variants": len(rows), "captions_missing": missing},
+    )
+
+
+def _substitute(text: str, image_ids: list[str], by_image: dict) -> tuple[str, list[str], int]:
+    """(text with captions for <image_k>, captioners used, placeholders left without caption)."""
+    used: set[str] = set()
+    missing = 0
+
+    def caption_for(match: re.Match) -> str:
+        nonlocal missing
+        k = int(match.group(1))
+        found = by_image.get(image_ids[k - 1]) if 0 < k <= len(image_ids) else None
+        if found is None:
+            missing += 1
+            return ""
+        used.add(found[1])
+        return found[0]
+
+    return _tidy(_PLACEHOLDER.sub(caption_for, text)), sorted(used), missing
+
+
+def _tidy(text: str) -> str:
+    # Removing a placeholder leaves double spaces and spaces before punctuation.
+    return re.sub(r"\s+([,.;:!?])", r"\1", " ".join(text.split()))
+
+
+def filter_caption_substitutable(
+    queries: pa.Table, variants: pa.Table, caption_hits: pa.Table, blind_hits: pa.Table, cfg: CaptionFilterConfig
+) -> StageResult:
+    """Drop queries whose positive is retrieved from the caption-substituted text.
+
+    Input columns: queries (query contract; query_id, positive_ids used); variants
+    (query_id, captioners); caption_hits and blind_hits (query_id, candidate_ids).
+    Output: `queries` (kept rows, input schema unchanged), `caption_checks` (query_id,
+    captioned_rank, blind_rank, substitutable, image_blind, captioners); rejects
+    `caption_substitutable` and `missing_hits`; counters incl. substitutable_rate and
+    image_blind_rate over the checked queries.
+    """
+    captioned = _ranked(caption_hits)
+    blind = _ranked(blind_hits)
+    captioners = dict(zip(variants.column("query_id").to_pylist(), variants.column("captioners").to_pylist(), strict=True))
+    rejects = RejectLog(STAGE)
+    keep, checks = [], []
+    for q in queries.select(["query_id", "positive_ids"]).to_pylist():
+        qid = q["query_id"]
+        if qid not in captioned:
+            rejects.add("missing_hits", "no caption-variant retrieval hits", record_id=qid)
+            keep.append(False)
+            continue
+        check = _check(qid, q["positive_ids"], captioned[qid], blind.get(qid), captioners.get(qid, []), cfg)
+        if check["substitutable"]:
+            message = f"positive ranked {check['captioned_rank']} from captions alone ({', '.join(check['captioners'])})"
+            rejects.add("caption_substitutable", message, record_id=qid)
+        keep.append(not check["substitutable"])
+        checks.append(check)
+    return StageResult(
+        outputs={
+            "queries": queries.filter(pa.array(keep, pa.bool_())),
+            "caption_checks": pa.Table.from_pylist(checks, schema=CHECKS_SCHEMA),
+        },
+        rejects=rejects.table(),
+        counters=_counters(queries.num_rows, checks, blind, rejects),
+    )
+
+
+def _ranked(hits: pa.Table) -> dict[str, list[str]]:
+    return dict(zip(hits.column("query_id").to_pylist(), hits.column("candidate_ids").to_pylist(), strict=True))
+
+
+def _check(qid: str, positives: list[str], captioned: list[str], blind: list[str] | None, captioners: list[str], cfg) -> dict:
+    captioned_rank = positive_rank(captioned, positives)
+    blind_rank = positive_rank(blind, positives) if blind is not None else None
+    return {
+        "query_id": qid,
+        "captioned_rank": captioned_rank,
+        "blind_rank": blind_rank,
+        "substitutable": captioned_rank is not None and captioned_rank <= cfg.top_k,
+        "image_blind": blind_rank is not None and blind_rank <= cfg.top_k,
+        "captioners": captioners,
+    }
+
+
+def _counters(n_queries: int, checks: list[dict], blind: dict, rejects: RejectLog) -> dict:
+    n = len(checks)
+    substitutable = sum(c["substitutable"] for c in checks)
+    image_blind = sum(c["image_blind"] for c in checks)
+    return {
+        "queries": n_queries,
+        "checked": n,
+        "kept": n - substitutable,
+        "substitutable": substitutable,
+        "image_blind": image_blind,
+        "blind_unchecked": sum(c["query_id"] not in blind for c in checks),
+        "substitutable_rate": substitutable / n if n else 0.0,
+        "image_blind_rate": image_blind / n if n else 0.0,
+        **rejects.counters(),
+    }

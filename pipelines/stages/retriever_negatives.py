@@ -1,0 +1,195 @@
+"""Retriever hard negatives: products a lexical or dense retriever ranks high but that fail
+the query.
+
+Condition-overlap negatives (stage `negatives`) are hard by construction; retriever
+negatives are hard for the models actually used, which is what contrastive training needs.
+Two guards against false negatives, the bane of mined negatives:
+- attributes: a candidate of the query's category that has every condition's value is a
+  positive the composer did not list, and is never a negative; with `require_violation`
+  a candidate must provably violate something (a different mined value, or another
+  category): missing attributes prove nothing;
+- score: a candidate scoring above max_score_ratio x the positive's score is likely relevant
+  (NeMo Curator's hard-negative mining uses 0.95 of the positive's score the same way).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from itertools import zip_longest
+
+import pyarrow as pa
+
+from pipelines import schemas
+from pipelines.results import StageResult
+
+STAGE = "retriever_negatives"
+VERSION = "1"
+SOURCES = ("dense", "lexical")  # interleaving order: dense first, it is the stronger retriever
+
+POSITIVE_SCORES_SCHEMA = pa.schema(
+    [
+        pa.field("query_id", pa.string(), nullable=False),
+        pa.field("retriever", pa.string(), nullable=False),  # dense | lexical
+        pa.field("product_id", pa.string(), nullable=False),
+        pa.field("score", pa.float32(), nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class RetrieverNegativesConfig:
+    """Args:
+    per_query: cap on hard negatives per query, overlap negatives included.
+    depth: only the first `depth` hits of each retriever are considered.
+    max_score_ratio: drop candidates scoring above this x the positive's score.
+    require_violation: keep only candidates that provably violate a condition.
+    same_category_only: drop candidates of another category instead of using them.
+    """
+
+    per_query: int = 10
+    depth: int = 50
+    max_score_ratio: float = 0.95
+    require_violation: bool = True
+    same_category_only: bool = False
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    category: dict[str, str]
+    values: dict[str, dict[str, set[str]]]  # product -> attribute -> normalised values
+
+
+def add_retriever_negatives(
+    queries: pa.Table,
+    products: pa.Table,
+    attributes: pa.Table,
+    cfg: RetrieverNegativesConfig,
+    lexical_hits: pa.Table | None = None,
+    dense_hits: pa.Table | None = None,
+    positive_scores: pa.Table | None = None,
+) -> StageResult:
+    """Merge retriever negatives into each query's `hard_negatives`.
+
+    Input columns: queries (schemas/v1/query.json); products (product_id, category);
+    attributes (product_id, attribute, value); lexical_hits / dense_hits (query_id,
+    candidate_ids, scores; either may be None); positive_scores (POSITIVE_SCORES_SCHEMA) for
+    positives that fell outside the hits. Without any positive score for a (query,
+    retriever), that retriever adds nothing to the query: the guard cannot run.
+    Output: `queries` (query contract) with hard_negatives = existing ones first, then
+    dense/lexical candidates interleaved by rank, deduplicated, capped at per_query, each
+    with source and violated conditions; hard_negative_ids kept equal to their ids.
+    """
+    catalog = _catalog(products, attributes)
+    runs = {name: _by_query(hits) for name, hits in (("dense", dense_hits), ("lexical", lexical_hits)) if hits is not None}
+    known = _positive_scores(positive_scores)
+    tally: Counter[str] = Counter()  # excluded candidates are counted, not logged as rejects: they are many
+    rows = queries.to_pylist()
+    for row in rows:
+        found = {name: _candidates(row, run.get(row["query_id"]), known, name, catalog, cfg, tally) for name, run in runs.items()}
+        row["hard_negatives"] = _merge(row["hard_negatives"], found, cfg.per_query)
+        row["hard_negative_ids"] = [n["product_id"] for n in row["hard_negatives"]]
+    counters = {"queries": len(rows), **dict(sorted(tally.items()))}
+    for source in ("overlap", *SOURCES):
+        counters[f"negatives_{source}"] = sum(n["source"] == source for r in rows for n in r["hard_negatives"])
+    return StageResult(outputs={"queries": schemas.from_rows(rows, "query")}, counters=counters)
+
+
+def _catalog(products: pa.Table, attributes: pa.Table) -> _Catalog:
+    values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for a in attributes.select(["product_id", "attribute", "value"]).to_pylist():
+        values[a["product_id"]][a["attribute"]].add(_norm(a["value"]))
+    category = dict(zip(products.column("product_id").to_pylist(), products.column("category").to_pylist(), strict=True))
+    return _Catalog(category, values)
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
+def _by_query(hits: pa.Table) -> dict[str, tuple[list[str], list[float]]]:
+    ranked = zip(hits.column("candidate_ids").to_pylist(), hits.column("scores").to_pylist(), strict=True)
+    return dict(zip(hits.column("query_id").to_pylist(), ranked, strict=True))
+
+
+def _positive_scores(table: pa.Table | None) -> dict[tuple[str, str], list[float]]:
+    known: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for r in (table.to_pylist() if table is not None else []):
+        known[(r["query_id"], r["retriever"])].append(r["score"])
+    return known
+
+
+def _violations(query: dict, product_id: str, catalog: _Catalog) -> tuple[list[str], bool]:
+    """(conditions the product provably violates, whether some condition is unknown for it).
+
+    "category" is listed first when the product is of another category. A product with
+    several mined values for an attribute meets the condition when any of them matches.
+    """
+    have = catalog.values.get(product_id, {})
+    violated = [] if catalog.category.get(product_id) == query["category"] else ["category"]
+    unknown = False
+    for cond in query["conditions"]:
+        values = have.get(cond["attribute"])
+        if not values:
+            unknown = True
+        elif _norm(cond["value"]) not in values:
+            violated.append(cond["attribute"])
+    return violated, unknown
+
+
+def _candidates(query, run, known, retriever, catalog, cfg, tally) -> list[dict]:
+    """Guarded negatives of one retriever for one query, best rank first."""
+    if run is None:
+        tally[f"missing_hits_{retriever}"] += 1
+        return []
+    ids, scores = run[0][: cfg.depth], run[1][: cfg.depth]
+    positives = set(query["positive_ids"])
+    pos_scores = [s for pid, s in zip(run[0], run[1], strict=True) if pid in positives]
+    pos_scores += known.get((query["query_id"], retriever), [])
+    if not pos_scores:
+        tally[f"no_positive_score_{retriever}"] += 1
+        return []
+    limit = _score_limit(min(pos_scores), cfg.max_score_ratio)
+    out = []
+    for pid, score in zip(ids, scores, strict=True):
+        reason, violated = _exclusion(query, pid, score, limit, positives, catalog, cfg)
+        if reason:
+            tally[f"excluded_{reason}"] += 1
+        else:
+            out.append({"product_id": pid, "source": retriever, "violates": violated})
+    return out
+
+
+def _score_limit(positive: float, ratio: float) -> float:
+    # The weakest positive sets the bar: the strictest guard when there are several.
+    # A ratio of a non-positive score would raise the bar above the positive, so use it as is.
+    return positive * ratio if positive > 0 else positive
+
+
+def _exclusion(query, pid, score, limit, positives, catalog, cfg) -> tuple[str | None, list[str]]:
+    """(why candidate `pid` is not a negative or None when it is one, conditions it violates)."""
+    if pid in positives:
+        return "positive", []
+    if pid not in catalog.category:  # an id the runner's index knows but products do not
+        return "unknown_product", []
+    violated, unknown = _violations(query, pid, catalog)
+    if not violated and not unknown:
+        return "meets_all_conditions", violated
+    if score > limit:
+        return "score_guard", violated
+    if not violated and cfg.require_violation:
+        return "unverifiable", violated
+    if cfg.same_category_only and "category" in violated:
+        return "other_category", violated
+    return None, violated
+
+
+def _merge(existing: list[dict], found: dict[str, list[dict]], cap: int) -> list[dict]:
+    """Existing negatives first, then retriever ones interleaved by rank; dedupe; cap."""
+    merged, seen = [], set()
+    ranked = [n for tier in zip_longest(*(found.get(s, []) for s in SOURCES)) for n in tier if n]
+    for negative in [*existing, *ranked]:
+        if negative["product_id"] not in seen and len(merged) < cap:
+            seen.add(negative["product_id"])
+            merged.append(negative)
+    return merged
