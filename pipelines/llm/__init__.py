@@ -1,0 +1,44 @@
+"""The LLM layer: an OpenAI-compatible client with a persistent request cache, versioned
+prompts (pure render and parse per task) and a runner that turns failures into reject rows.
+
+    client.py   LLMSettings, ChatRequest, Completion, LLMClient, LLMRequestError
+    cache.py    RequestCache, request_key (what makes two requests the same)
+    prompts.py  load_prompt, render_messages, build_request, parse_<task>, TASKS
+    runner.py   run_llm_task / run_llm_task_sync -> TaskRun(parsed, rejects, counters)
+"""
+
+from pipelines.llm.cache import CacheError, RequestCache, request_key
+from pipelines.llm.client import (
+    ChatClient,
+    ChatRequest,
+    Completion,
+    LLMClient,
+    LLMRequestError,
+    LLMSettings,
+    image_part,
+)
+from pipelines.llm.prompts import TASKS, Parsed, PromptError, TaskPrompt, build_request, load_prompt, render_messages
+from pipelines.llm.runner import TaskRun, run_llm_task, run_llm_task_sync
+
+__all__ = [
+    "CacheError",
+    "ChatClient",
+    "ChatRequest",
+    "Completion",
+    "LLMClient",
+    "LLMRequestError",
+    "LLMSettings",
+    "Parsed",
+    "PromptError",
+    "RequestCache",
+    "TASKS",
+    "TaskPrompt",
+    "TaskRun",
+    "build_request",
+    "image_part",
+    "load_prompt",
+    "render_messages",
+    "request_key",
+    "run_llm_task",
+    "run_llm_task_sync",
+]

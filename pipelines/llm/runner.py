@@ -1,0 +1,162 @@
+"""Run one LLM task over many rows: render, send all at once, parse, retry once, reject.
+
+Every request of a pass goes to `complete_many` together so the server can batch them. An
+answer that fails to parse (or was cut off at max_tokens) is asked once more with the strict
+prompt variant, which also tells the model why its first answer was rejected. Whatever still
+fails becomes a reject row (schemas/v1/reject.json) that keeps the raw model output: failures
+are data, never exceptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jinja2
+
+from pipelines.llm.client import ChatClient, Completion, LLMRequestError
+from pipelines.llm.prompts import TASKS, Parsed, PromptError, TaskPrompt, build_request, load_prompt
+from pipelines.results import RejectLog
+
+
+class TaskRun(NamedTuple):
+    """parsed: one dict per accepted row; rejects: reject.json rows; counters: plain numbers."""
+
+    parsed: list[dict]
+    rejects: list[dict]
+    counters: dict[str, int]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one row's answer came to in one pass."""
+
+    index: int
+    parsed: Parsed
+    raw: str | None
+    cached: bool = False
+    retryable: bool = True  # False for request errors: the client already retried those
+
+
+def _evaluate(task: str, index: int, row: Mapping[str, Any], result: Completion | LLMRequestError) -> _Outcome:
+    """Turn one completion (or request error) into a parse outcome."""
+    if isinstance(result, LLMRequestError):
+        message = f"HTTP {result.status} after {result.attempts} attempt(s): {result}"
+        return _Outcome(index, Parsed(None, "llm_request_failed", message), result.body or None, retryable=False)
+    if result.finish_reason == "length":
+        parsed = Parsed(None, "truncated", f"answer cut off at {result.completion_tokens} tokens (max_tokens)")
+    else:
+        parsed = TASKS[task].parse(result.text, row)
+    return _Outcome(index, parsed, result.text, result.cached)
+
+
+async def _run_pass(
+    rows: Sequence[Mapping[str, Any]] | Mapping[int, Mapping[str, Any]],
+    indexes: list[int],
+    prompt: TaskPrompt,
+    client: ChatClient,
+    progress: bool,
+) -> list[_Outcome]:
+    """Render, send and parse the given rows with one prompt variant."""
+    outcomes, sendable, requests = [], [], []
+    for i in indexes:
+        try:
+            requests.append(build_request(prompt, rows[i]))
+            sendable.append(i)
+        except (jinja2.TemplateError, PromptError, KeyError, TypeError, AttributeError) as exc:
+            reason = Parsed(None, "render_failed", f"cannot render {prompt.prompt_id}: {type(exc).__name__}: {exc}")
+            outcomes.append(_Outcome(i, reason, None, retryable=False))
+    results = await client.complete_many(requests, progress=progress)
+    outcomes += [_evaluate(prompt.task, i, rows[i], r) for i, r in zip(sendable, results)]
+    return outcomes
+
+
+def _accepted(outcome: _Outcome, rows: Sequence[Mapping[str, Any]], prompt: TaskPrompt, retried: bool) -> dict:
+    row = rows[outcome.index]
+    return {
+        "row_index": outcome.index,
+        "record_id": row.get("record_id"),
+        "value": outcome.parsed.value,
+        "raw": outcome.raw,
+        "prompt_id": prompt.prompt_id,
+        "strict_retry": retried,
+        "cached": outcome.cached,
+    }
+
+
+async def run_llm_task(
+    rows: Sequence[Mapping[str, Any]],
+    task: str,
+    client: ChatClient,
+    *,
+    prompt: TaskPrompt | None = None,
+    progress: bool = False,
+) -> TaskRun:
+    """Run `task` (a key of prompts.TASKS) over `rows` with one strict retry per parse failure.
+
+    Args: rows carry the fields the task's template reads, plus an optional record_id that is
+    copied to outputs and rejects; prompt defaults to the task's highest version.
+    Output: TaskRun(parsed rows {row_index, record_id, value, raw, prompt_id, strict_retry,
+    cached}, reject rows with stage=task, counters).
+    """
+    if task not in TASKS:
+        raise PromptError(f"unknown LLM task {task!r}; known: {sorted(TASKS)}")
+    prompt = prompt or load_prompt(task)
+    strict = prompt.as_strict()
+    before = dict(getattr(client, "counters", {}))
+    log = RejectLog(stage=task)
+    first = await _run_pass(rows, list(range(len(rows))), prompt, client, progress)
+    accepted = [_accepted(o, rows, prompt, False) for o in first if o.parsed.value is not None]
+    retry = [o for o in first if o.parsed.value is None and o.retryable]
+    for o in first:
+        if o.parsed.value is None and not o.retryable:
+            log.add(o.parsed.reason, o.parsed.message, record_id=rows[o.index].get("record_id"), raw=o.raw)
+    retry_rows = {o.index: {**rows[o.index], "previous_error": o.parsed.message} for o in retry}
+    second = await _run_pass(retry_rows, list(retry_rows), strict, client, progress) if retry else []
+    for o in second:
+        if o.parsed.value is not None:
+            accepted.append(_accepted(o, rows, strict, True))
+            continue
+        message = f"after a strict retry: {o.parsed.message}"
+        log.add(o.parsed.reason, message, record_id=rows[o.index].get("record_id"), raw=o.raw)
+    accepted.sort(key=lambda r: r["row_index"])
+    counters = {
+        "rows": len(rows),
+        "parsed": len(accepted),
+        "rejected": len(log.rows),
+        "strict_retries": len(retry),
+        "strict_recovered": sum(1 for r in accepted if r["strict_retry"]),
+        **log.counters(),
+        **_client_delta(before, dict(getattr(client, "counters", {}))),
+    }
+    return TaskRun(accepted, log.rows, counters)
+
+
+def _client_delta(before: dict, after: dict) -> dict[str, int]:
+    """What this run added to the client's counters (requests, tokens, cache hits...)."""
+    return {f"llm_{k}": v - before.get(k, 0) for k, v in after.items()}
+
+
+def run_llm_task_sync(
+    rows: Sequence[Mapping[str, Any]],
+    task: str,
+    client: Any,
+    *,
+    prompt: TaskPrompt | None = None,
+    progress: bool = False,
+) -> TaskRun:
+    """`run_llm_task` from synchronous code; closes the client's connections at the end.
+
+    The client is reusable afterwards (it reconnects in the next event loop). Cannot be
+    called from inside a running event loop: await `run_llm_task` there instead.
+    """
+
+    async def main() -> TaskRun:
+        try:
+            return await run_llm_task(rows, task, client, prompt=prompt, progress=progress)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(main())

@@ -1,0 +1,214 @@
+"""The client against a real local HTTP server: cache, retries, errors, structured output."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from pipelines.errors import ConfigError
+from pipelines.llm.cache import RequestCache
+from pipelines.llm.client import ChatRequest, LLMClient, LLMRequestError, LLMSettings, image_part
+from tests.fake_openai import Delay, chat_response, user_text
+from tests.llm.llm_helpers import settings_for
+
+SCHEMA = {"type": "object", "properties": {"verdict": {"type": "string"}}, "required": ["verdict"]}
+
+
+def _request(i: int, image: bytes = b"\xff\xd8img", version: int = 1, temperature: float = 0.0) -> ChatRequest:
+    part, digest = image_part(image)
+    messages = ({"role": "user", "content": [{"type": "text", "text": f"question {i}"}, part]},)
+    return ChatRequest(
+        messages, {"temperature": temperature, "max_tokens": 16}, None, "answer", "judge/v1", version, (digest,)
+    )
+
+
+def _run(settings: LLMSettings, requests: list[ChatRequest], cache: RequestCache | None = None):
+    async def main():
+        async with LLMClient(settings, cache) as client:
+            return await client.complete_many(requests), client.counters
+
+    return asyncio.run(main())
+
+
+def test_completion_fields_and_token_counters(fake_openai):
+    fake_openai.responder = lambda r: chat_response(f"answer to {user_text(r)}", prompt_tokens=7, completion_tokens=3)
+    results, counters = _run(settings_for(fake_openai), [_request(0), _request(1)])
+    assert [r.text for r in results] == ["answer to question 0", "answer to question 1"]
+    assert results[0].finish_reason == "stop" and not results[0].cached
+    assert counters["requests"] == 2 and counters["prompt_tokens"] == 14 and counters["completion_tokens"] == 6
+    sent = fake_openai.requests[0]
+    assert sent["model"] == "test-model" and sent["max_tokens"] == 16
+    assert sent["messages"][0]["content"][1]["image_url"]["url"].startswith("data:image/jpeg;base64,")
+
+
+def test_rerun_is_served_from_cache_without_requests(fake_openai, tmp_path):
+    requests = [_request(i) for i in range(20)]
+    with RequestCache(tmp_path / "c.sqlite") as cache:
+        _run(settings_for(fake_openai), requests, cache)
+    fake_openai.reset()
+    with RequestCache(tmp_path / "c.sqlite") as cache:
+        results, counters = _run(settings_for(fake_openai), requests, cache)
+    assert fake_openai.requests == [] and all(r.cached for r in results)
+    assert counters["cache_hits"] == 20 and counters["requests"] == 0
+
+
+def test_only_changed_requests_are_asked_again(fake_openai, tmp_path):
+    requests = [_request(i) for i in range(6)]
+    cache = RequestCache(tmp_path / "c.sqlite")
+    _run(settings_for(fake_openai), requests, cache)
+    cases = [
+        (
+            "concurrency, timeout, retries, url path",
+            settings_for(fake_openai, max_in_flight=1, timeout_s=9, max_retries=0, base_url=fake_openai.base_url + "/"),
+            requests,
+            0,
+        ),
+        ("model", settings_for(fake_openai, model="another-model"), requests[:1], 1),
+        ("prompt version", settings_for(fake_openai), [*requests[:5], _request(5, version=2)], 1),
+        ("sampling", settings_for(fake_openai), [*requests[:4], _request(4, temperature=0.5), requests[5]], 1),
+        ("image bytes", settings_for(fake_openai), [_request(0, image=b"\xff\xd8other"), *requests[1:]], 1),
+    ]
+    for what, settings, batch, expected in cases:
+        fake_openai.reset()
+        _run(settings, batch, cache)
+        assert len(fake_openai.requests) == expected, what
+    cache.close()
+
+
+def test_identical_requests_in_one_call_are_sent_once(fake_openai):
+    results, counters = _run(settings_for(fake_openai), [_request(0)] * 5)
+    assert len(fake_openai.requests) == 1 and len(results) == 5 and counters["deduplicated"] == 4
+
+
+def test_concurrency_is_bounded(fake_openai):
+    fake_openai.responder = lambda r: Delay(0.05, "ok")
+    _run(settings_for(fake_openai, max_in_flight=3), [_request(i) for i in range(12)])
+    assert fake_openai.max_in_flight == 3
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 429])
+def test_transient_status_is_retried_until_success(fake_openai, status):
+    seen = []
+
+    def flaky(request):
+        seen.append(1)
+        return (status, {"error": {"message": "busy"}}) if len(seen) < 3 else "fine"
+
+    fake_openai.responder = flaky
+    results, counters = _run(settings_for(fake_openai, max_retries=3), [_request(0)])
+    assert results[0].text == "fine" and counters["retries"] == 2 and len(fake_openai.requests) == 3
+
+
+def test_500_after_retries_is_a_typed_error_with_status_and_body(fake_openai, tmp_path):
+    fake_openai.responder = lambda r: (500, {"error": {"message": "engine dead"}})
+    with RequestCache(tmp_path / "c.sqlite") as cache:
+        (result,), counters = _run(settings_for(fake_openai, max_retries=2), [_request(0)], cache)
+        assert len(cache) == 0  # errors are never cached
+    assert isinstance(result, LLMRequestError) and result.status == 500 and "engine dead" in result.body
+    assert result.attempts == 3 and counters["failures"] == 1 and len(fake_openai.requests) == 3
+
+
+def test_timeouts_and_dropped_connections_are_retried(fake_openai):
+    calls = []
+
+    def slow_then_fast(request):
+        calls.append(1)
+        if len(calls) == 1:
+            return Delay(1.0, "too late")
+        if len(calls) == 2:
+            return Delay(0.0, None)  # connection closed without an answer
+        return "in time"
+
+    fake_openai.responder = slow_then_fast
+    results, counters = _run(settings_for(fake_openai, timeout_s=0.3, max_retries=3), [_request(0)])
+    assert results[0].text == "in time" and counters["retries"] == 2
+
+
+def test_timeout_after_retries_fails_with_no_status(fake_openai):
+    fake_openai.responder = lambda r: Delay(1.0, "too late")
+    (result,), _ = _run(settings_for(fake_openai, timeout_s=0.2, max_retries=1), [_request(0)])
+    assert isinstance(result, LLMRequestError) and result.status is None and "Timeout" in result.body
+
+
+def test_400_fails_at_once(fake_openai):
+    fake_openai.responder = lambda r: (400, {"error": {"message": "prompt is too long for the context"}})
+    (result,), counters = _run(settings_for(fake_openai, max_retries=5), [_request(0)])
+    assert isinstance(result, LLMRequestError) and result.status == 400 and result.attempts == 1
+    assert len(fake_openai.requests) == 1 and counters["retries"] == 0
+
+
+def test_complete_raises_the_typed_error(fake_openai):
+    fake_openai.responder = lambda r: (404, "no such model")
+
+    async def main():
+        async with LLMClient(settings_for(fake_openai)) as client:
+            await client.complete(_request(0))
+
+    with pytest.raises(LLMRequestError, match="HTTP 404"):
+        asyncio.run(main())
+
+
+def test_malformed_200_body_is_an_error(fake_openai):
+    fake_openai.responder = lambda r: {"unexpected": True}
+    (result,), _ = _run(settings_for(fake_openai), [_request(0)])
+    assert isinstance(result, LLMRequestError) and "malformed" in str(result)
+
+
+@pytest.mark.parametrize(
+    "mode, field, value",
+    [
+        (
+            "json_schema",
+            "response_format",
+            {"type": "json_schema", "json_schema": {"name": "answer", "schema": SCHEMA}},
+        ),
+        ("guided_json", "guided_json", SCHEMA),
+        ("structured_outputs", "structured_outputs", {"json": SCHEMA}),
+    ],
+)
+def test_structured_output_modes(fake_openai, mode, field, value):
+    _run(settings_for(fake_openai, structured_output=mode), [replace(_request(0), json_schema=SCHEMA)])
+    assert fake_openai.requests[0][field] == value
+
+
+def _no_guided_decoding(request):
+    if "response_format" in request:
+        return Delay(0.05, (400, {"error": {"message": "response_format json_schema is not supported"}}))
+    return '{"verdict": "yes"}'
+
+
+def test_structured_output_falls_back_when_the_server_rejects_it(fake_openai):
+    fake_openai.responder = _no_guided_decoding
+    requests = [replace(_request(i), json_schema=SCHEMA) for i in range(3)]
+
+    async def main():
+        async with LLMClient(settings_for(fake_openai, max_in_flight=1), None) as client:
+            first = await client.complete_many(requests[:1])
+            rest = await client.complete_many(requests[1:])
+            return first + rest, client.counters
+
+    results, counters = asyncio.run(main())
+    assert [r.text for r in results] == ['{"verdict": "yes"}'] * 3
+    assert counters["structured_fallbacks"] == 1 and counters["retries"] == 0
+    # One refused request, then every request (including later calls) goes without the constraint.
+    assert ["response_format" in r for r in fake_openai.requests] == [True, False, False, False]
+
+
+def test_structured_output_fallback_with_many_requests_in_flight(fake_openai):
+    """Refusals that arrive after the switch still count as refusals of their own attempt."""
+    fake_openai.responder = _no_guided_decoding
+    requests = [replace(_request(i), json_schema=SCHEMA) for i in range(8)]
+    results, counters = _run(settings_for(fake_openai, max_in_flight=8), requests)
+    assert all(r.text == '{"verdict": "yes"}' for r in results)
+    assert counters["structured_fallbacks"] == 1 and counters["failures"] == 0
+
+
+def test_settings_from_env_and_validation():
+    env = {"MERITGEN_LLM_URL": "http://gpu:8000/v1", "MERITGEN_LLM_MODEL": "Qwen/Qwen2.5-VL-7B-Instruct"}
+    settings = LLMSettings.from_env(env, max_in_flight=64)
+    assert settings.base_url == "http://gpu:8000/v1" and settings.model.endswith("VL-7B-Instruct")
+    assert settings.api_key == "EMPTY" and settings.max_in_flight == 64
+    with pytest.raises(ConfigError, match="structured_output"):
+        LLMSettings(structured_output="grammar")

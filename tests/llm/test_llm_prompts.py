@@ -1,0 +1,202 @@
+"""Prompt loading, rendering and per-task parsing: pure functions, no server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipelines.llm.prompts import (
+    PromptError,
+    build_request,
+    check_placeholders,
+    load_prompt,
+    parse_judge,
+    parse_mine_attributes,
+    parse_personalize,
+    parse_rewrite,
+    parse_translate,
+    render_messages,
+    vocabulary_options,
+)
+from pipelines.vocabulary import load_vocabulary
+
+JPEG = b"\xff\xd8\xff\xe0fake-jpeg"
+PNG = b"\x89PNG\r\n\x1a\nfake-png"
+SRC = "I want a bag in the colour of <image_1> with the pattern of <image_2>."
+
+
+@pytest.fixture(scope="module")
+def shoe_options():
+    return vocabulary_options(load_vocabulary(), "shoes", ["color", "material", "closure", "brand"])
+
+
+def test_load_prompt_latest_and_explicit():
+    assert load_prompt("translate").prompt_id == "translate/v1"
+    assert load_prompt("judge", 1).as_strict().prompt_id == "judge/v1+strict"
+
+
+def test_load_prompt_errors(tmp_path):
+    with pytest.raises(PromptError, match="no prompt"):
+        load_prompt("nope")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "v2.jinja2").write_text("<<user>>\nhi")
+    (tmp_path / "t" / "v2.json").write_text(json.dumps({"task": "t", "version": 1}))
+    with pytest.raises(PromptError, match="expected 't' 2"):
+        load_prompt("t", root=tmp_path)
+    with pytest.raises(PromptError, match="needs both"):
+        load_prompt("t", 3, root=tmp_path)
+
+
+def test_render_translate_is_pure_and_keeps_placeholders():
+    prompt = load_prompt("translate")
+    row = {"text": SRC, "target_language": "th"}
+    messages = render_messages(prompt, row)
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert "Thai" in messages[1]["content"] and SRC in messages[1]["content"]
+    assert render_messages(prompt, row) == messages
+
+
+def test_strict_variant_shows_previous_error_and_changes_request():
+    prompt = load_prompt("translate")
+    row = {"text": SRC, "target_language": "ms", "previous_error": "placeholders missing: <image_2>"}
+    normal, strict = build_request(prompt, row), build_request(prompt.as_strict(), row)
+    assert "previous answer was rejected" not in json.dumps(normal.messages)
+    assert "placeholders missing: <image_2>" in strict.messages[1]["content"]
+    assert strict.prompt_id == "translate/v1+strict" and strict.sampling["seed"] == 1
+
+
+def test_images_become_data_uri_parts_with_hashes(shoe_options):
+    row = {"title": "Nike Black Shoes", "category": "shoes", "images": [JPEG, PNG], "options": shoe_options}
+    req = build_request(load_prompt("mine_attributes"), row)
+    parts = req.messages[1]["content"]
+    urls = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+    assert urls[0].startswith("data:image/jpeg;base64,") and urls[1].startswith("data:image/png;base64,")
+    assert len(req.image_hashes) == 2 and req.image_hashes[0] != req.image_hashes[1]
+    assert "Nike Black Shoes" in parts[-1]["text"]
+
+
+def test_mine_schema_is_built_from_the_vocabulary(shoe_options):
+    row = {"title": "t", "category": "shoes", "images": [JPEG], "options": shoe_options}
+    schema = build_request(load_prompt("mine_attributes"), row).json_schema
+    assert schema["required"] == ["color", "material", "closure", "brand"]
+    assert "black" in schema["properties"]["color"]["enum"] and "unknown" in schema["properties"]["color"]["enum"]
+    assert schema["properties"]["brand"] == {"type": "string"}
+
+
+def test_judge_and_personalize_render(shoe_options):
+    judge = build_request(
+        load_prompt("judge"),
+        {
+            "query_text": SRC,
+            "query_images": [JPEG, PNG],
+            "positive_image": JPEG,
+            "positive_attributes": {"color": "black"},
+        },
+    )
+    assert judge.json_schema["properties"]["verdict"]["enum"] == ["yes", "no"] and len(judge.image_hashes) == 3
+    personal = build_request(
+        load_prompt("personalize"),
+        {"query_text": SRC, "query_images": [JPEG], "positive_image": PNG, "options": shoe_options},
+    )
+    assert {c["properties"]["attribute"]["enum"][0] for c in personal.json_schema["anyOf"]} == set(shoe_options)
+
+
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        ("Saya mahu beg dalam warna <image_1> dengan corak <image_2>.", ""),
+        ('"Saya mahu beg dalam warna <image_1> dengan corak <image_2>."', ""),
+        ("   ", "empty_output"),
+        ("Saya mahu beg " * 40 + "<image_1> <image_2>", "runaway_output"),
+        ("Saya mahu beg dalam warna <image_1> dengan corak yang sama.", "placeholder_lost"),
+        ("Saya mahu beg <image_1> dalam warna <image_1> dengan corak <image_2>.", "placeholder_duplicated"),
+        ("Saya mahu beg <image_3> dalam warna <image_1> dengan corak <image_2>.", "placeholder_extra"),
+        ("I want a bag in the colour of <image_1> with the pattern of <image_2>.", "wrong_language"),
+        ("Saya mau tas dengan warna <image_1> dan motif seperti <image_2> dari toko.", "wrong_language"),
+    ],
+)
+def test_parse_translate(answer, reason):
+    parsed = parse_translate(answer, {"text": SRC, "target_language": "ms"})
+    assert parsed.reason == reason, parsed.message
+    assert (parsed.value is None) == bool(reason)
+    if not reason:
+        assert parsed.value["text"].startswith("Saya mahu")
+
+
+def test_check_placeholders_accepts_reordering():
+    assert check_placeholders("<image_1> and <image_2>", "<image_2> dan <image_1>") is None
+
+
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        ("Show me slim fit jeans in black, like <image_1>.", ""),
+        ("Show me slim-fit jeans in Black, like <image_1>.", ""),
+        ("Show me jeans in black, like <image_1>.", "condition_lost"),
+        ("Show me slim fit jeans in black.", "placeholder_lost"),
+        ("Saya mahu seluar slim fit black <image_1> kedai", "wrong_language"),
+    ],
+)
+def test_parse_rewrite(answer, reason):
+    row = {"text": "Find me jeans with a slim fit in black like <image_1>.", "condition_values": ["slim fit", "black"]}
+    assert parse_rewrite(answer, row).reason == reason
+
+
+@pytest.mark.parametrize(
+    "answer, reason, facts",
+    [
+        (
+            '{"color": "black", "material": "leather", "closure": "lace-up", "brand": "Nike"}',
+            "",
+            {"color": "black", "material": "leather", "closure": "lace-up", "brand": "Nike"},
+        ),
+        (
+            '```json\n{"color": "jet black", "material": "unknown", "closure": "lace up", "brand": null}\n```',
+            "",
+            {"color": "black", "closure": "lace-up"},
+        ),
+        ('{"color": "navy blues"}', "", {"color": "navy"}),
+        ('{"color": "black", "closure": "magnetic snap"}', "value_not_in_vocabulary", None),
+        ('{"color": "black", "heel": "high"}', "unknown_attribute", None),
+        ('{"color": "black", "material": ["leather"]}', "value_not_in_vocabulary", None),
+        ("The shoes are black leather.", "invalid_json", None),
+        ('["black"]', "invalid_json", None),
+    ],
+)
+def test_parse_mine_attributes(answer, reason, facts, shoe_options):
+    parsed = parse_mine_attributes(answer, {"options": shoe_options})
+    assert parsed.reason == reason, parsed.message
+    if facts is not None:
+        assert {f["attribute"]: f["value"] for f in parsed.value["attributes"]} == facts
+
+
+@pytest.mark.parametrize(
+    "answer, verdict, reason",
+    [
+        ('{"verdict": "yes", "reason": "all conditions hold"}', "yes", ""),
+        ('Here you go: {"verdict": "No", "reason": "wrong colour"}', "no", ""),
+        ('{"verdict": "maybe", "reason": "?"}', None, "invalid_verdict"),
+        ('{"verdict": "yes", "reason": ', None, "invalid_json"),
+    ],
+)
+def test_parse_judge(answer, verdict, reason):
+    parsed = parse_judge(answer, {})
+    assert parsed.reason == reason
+    assert (parsed.value or {}).get("verdict") == verdict
+
+
+@pytest.mark.parametrize(
+    "answer, reason, value",
+    [
+        ('{"attribute": "closure", "value": "velcro"}', "", "velcro"),
+        ('{"attribute": "material", "value": "Leathers"}', "", "leather"),
+        ('{"attribute": "heel", "value": "high"}', "unknown_attribute", None),
+        ('{"attribute": "closure", "value": "buttons"}', "value_not_in_vocabulary", None),
+        ("velcro", "invalid_json", None),
+    ],
+)
+def test_parse_personalize(answer, reason, value, shoe_options):
+    parsed = parse_personalize(answer, {"options": shoe_options})
+    assert parsed.reason == reason, parsed.message
+    assert (parsed.value or {}).get("value") == value
