@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--config", help="the TOML config the run was built with (default: the run's config.json)")
     c.add_argument("--out", help="write the card here instead of <run>/export/README.md (plots go beside it)")
     c.set_defaults(func=cmd_card)
+    from annotation_ui.cli import add_qa_commands  # `annotate` and `qa ...` live with the annotation UI
+
+    add_qa_commands(sub)
     return parser
 
 

@@ -1,0 +1,120 @@
+"""`meritgen annotate` and `meritgen qa sample|apply|status`: argparse wiring over the QA modules.
+
+`add_qa_commands(subparsers)` is called from pipelines/cli.py's build_parser, which keeps the
+command line in one place while the QA code stays in this package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from annotation_ui.errors import QAError
+
+console = Console(stderr=True)
+out = Console()  # tokens and status go to stdout so they can be piped
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from annotation_ui.app import create_app
+
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.secure_cookies:
+        console.print("[yellow]warning:[/] serving beyond localhost without --secure-cookies; put it behind HTTPS")
+    app = create_app(Path(args.run), secure_cookies=args.secure_cookies)
+    console.print(f"annotation UI: http://{args.host}:{args.port}/  (tokens: {Path(args.run) / 'qa' / '<round>' / 'tokens.json'})")
+    uvicorn.run(app, host=args.host, port=args.port, workers=1, log_level="info")  # one writer process
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from annotation_ui.config import load_qa_config
+    from annotation_ui.rounds import open_round
+
+    annotators = [a.strip() for a in args.annotators.split(",") if a.strip()] if args.annotators else None
+    cfg = load_qa_config(args.config, {"size": args.size, "annotators": annotators,
+                                       "double_share": args.double_share, "seed": args.seed})
+    opened = open_round(Path(args.run), args.round, cfg.size, list(cfg.annotators), cfg.double_share, cfg.seed)
+    table = Table("annotator", "token", title=f"round {opened.name}: {opened.counts['items']} items, "
+                                              f"{opened.counts['double_annotated']} double-annotated")
+    for name, token in opened.tokens.items():
+        table.add_row(name, token)
+    out.print(table)
+    console.print(f"tokens stored in {opened.tokens_path} (owner-only); start the UI with "
+                  f"`meritgen annotate --run {args.run}`")
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from annotation_ui.apply import apply_round
+
+    summary = apply_round(Path(args.run), args.round, partial=args.partial)
+    applied = summary["applied"]
+    console.print(f"round {args.round}: {summary['reviewed']} reviewed, {summary['accepted']} accepted; export "
+                  f"{applied['queries_before']} -> {applied['queries_after']} queries ({applied['removed']} removed, "
+                  f"{applied['edited']} edited); card: {Path(args.run) / 'export' / 'README.md'}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from annotation_ui.rounds import export_decisions, open_store, round_status
+
+    store = open_store(Path(args.run))
+    try:
+        names = [args.round] if args.round else store.rounds()
+        if not names:
+            raise QAError(f"no QA round in {args.run}; open one with `meritgen qa sample`")
+        statuses = [round_status(store, name) for name in names]
+        for name in names:
+            export_decisions(Path(args.run), store, name)
+    finally:
+        store.close()
+    if args.json:
+        out.print_json(json.dumps(statuses))
+        return 0
+    for s in statuses:
+        table = Table("annotator", "done", "assigned", title=f"round {s['round']}: {s['items']} items, "
+                      + ", ".join(f"{n} {k}" for k, n in sorted(s["status"].items())))
+        for name, p in s["progress"].items():
+            table.add_row(name, str(p["done"]), str(p["total"]))
+        out.print(table)
+        kappa = s["agreement"]["kappa"]
+        out.print(f"agreement: {s['agreement']['pairs']} double-annotated pairs, kappa "
+                  f"{'n/a' if kappa is None else f'{kappa:.2f}'}")
+    return 0
+
+
+def add_qa_commands(subparsers) -> None:
+    """Register `annotate` and `qa {sample,apply,status}` on the main parser's subparsers."""
+    a = subparsers.add_parser("annotate", help="serve the annotation UI for a run's QA rounds")
+    a.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
+    a.add_argument("--host", default="127.0.0.1")
+    a.add_argument("--port", type=int, default=8765)
+    a.add_argument("--secure-cookies", action="store_true", help="mark the login cookie Secure (serve over HTTPS)")
+    a.set_defaults(func=cmd_annotate)
+    qa = subparsers.add_parser("qa", help="human QA rounds: sample, apply, status").add_subparsers(dest="qa_command",
+                                                                                                   required=True)
+    s = qa.add_parser("sample", help="open a QA round: stratified sample, assignments, annotator tokens")
+    s.add_argument("--run", required=True)
+    s.add_argument("--round", help="round name (default: round-N)")
+    s.add_argument("--size", type=int, help="queries to sample (default 200 or [qa] size)")
+    s.add_argument("--annotators", help="comma-separated annotator names")
+    s.add_argument("--double-share", type=float, help="share of items annotated twice (default 0.2)")
+    s.add_argument("--seed", type=int)
+    s.add_argument("--config", help="TOML file with a [qa] table")
+    s.set_defaults(func=cmd_sample)
+    p = qa.add_parser("apply", help="apply a finished round to the export and the data card")
+    p.add_argument("--run", required=True)
+    p.add_argument("--round", required=True)
+    p.add_argument("--partial", action="store_true", help="apply even with undecided items or open disagreements")
+    p.set_defaults(func=cmd_apply)
+    t = qa.add_parser("status", help="progress and agreement per round (also refreshes decisions.parquet)")
+    t.add_argument("--run", required=True)
+    t.add_argument("--round")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_status)
