@@ -20,7 +20,18 @@ def _save(fig, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_nothing(title: str, path: Path) -> None:
+    """An honest empty chart for a build that exported no query (rather than no file)."""
+    fig, ax = plt.subplots(figsize=(5, 1.6))
+    ax.text(0.5, 0.5, "no queries exported", ha="center", va="center")
+    ax.set_axis_off()
+    ax.set_title(title)
+    _save(fig, path)
+
+
 def plot_language_by_category(queries: pa.Table, path: Path) -> None:
+    if queries.num_rows == 0:
+        return plot_nothing("Queries by language and category", path)
     rows = queries.select(["language", "category"]).to_pylist()
     counts = Counter((r["language"], r["category"]) for r in rows)
     langs = [lang for lang in LANG_ORDER if any(lang == k[0] for k in counts)] or sorted({k[0] for k in counts})
@@ -40,6 +51,8 @@ def plot_language_by_category(queries: pa.Table, path: Path) -> None:
 
 
 def plot_condition_histogram(queries: pa.Table, path: Path) -> None:
+    if queries.num_rows == 0:
+        return plot_nothing("Conditions and images per query", path)
     rows = queries.select(["language", "n_conditions", "conditions"]).to_pylist()
     en = [r for r in rows if r["language"] == "en"]
     n_cond = Counter(r["n_conditions"] for r in en)
