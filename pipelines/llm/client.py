@@ -13,6 +13,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
 import random
 import ssl
 from collections import Counter
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import httpx
+from tqdm import tqdm
 
 from pipelines.errors import ConfigError, MeritgenError
 from pipelines.llm.cache import RequestCache, request_key
@@ -65,8 +67,6 @@ class LLMSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> LLMSettings:
         """Settings from MERITGEN_LLM_URL / _MODEL / _API_KEY (the only environment lookup)."""
-        import os
-
         env = os.environ if env is None else env
         found = {
             "base_url": env.get("MERITGEN_LLM_URL"),
@@ -221,8 +221,6 @@ class LLMClient:
     async def _fetch_all(self, todo: dict[str, ChatRequest], progress: bool) -> dict[str, Completion | LLMRequestError]:
         if not todo:
             return {}
-        from tqdm import tqdm
-
         bar = tqdm(total=len(todo), disable=not progress, desc="llm", unit="req")
         flusher = asyncio.create_task(self._flush_periodically()) if self.cache is not None else None
         try:

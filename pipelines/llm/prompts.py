@@ -107,7 +107,7 @@ def _render(prompt: TaskPrompt, row: Mapping[str, Any]) -> tuple[list[dict], tup
         images.append(data)
         return f"\x00img{len(images) - 1}\x00"
 
-    text = _compiled(prompt.source).render(**row, strict=prompt.strict, image=image)
+    text = _compiled(prompt.source).render({**row, "strict": prompt.strict, "image": image})
     parts = [image_part(data) for data in images]
     chunks = _ROLE_LINE.split(text)
     messages = [{"role": role, "content": _content(body, parts)} for role, body in zip(chunks[1::2], chunks[2::2])]
@@ -139,7 +139,7 @@ def build_request(prompt: TaskPrompt, row: Mapping[str, Any]) -> ChatRequest:
     """The complete request for one row: messages, sampling, schema, prompt id and image hashes."""
     messages, hashes = _render(prompt, row)
     sampling = prompt.meta.get("strict_sampling" if prompt.strict else "sampling") or prompt.meta.get("sampling", {})
-    schema = TASKS[prompt.task].schema(prompt, row)
+    schema = (TASKS[prompt.task].schema if prompt.task in TASKS else _static_schema)(prompt, row)
     return ChatRequest(tuple(messages), dict(sampling), schema, prompt.task, prompt.prompt_id, prompt.version, hashes)
 
 
@@ -147,7 +147,8 @@ def build_request(prompt: TaskPrompt, row: Mapping[str, Any]) -> ChatRequest:
 
 
 def _static_schema(prompt: TaskPrompt, row: Mapping[str, Any]) -> dict | None:
-    return prompt.meta.get("json_schema")
+    schema = prompt.meta.get("json_schema")
+    return schema if isinstance(schema, dict) else None  # "per_row" is built by the task
 
 
 def _value_schema(forms: Mapping[str, str] | None, extra: tuple[str, ...] = ()) -> dict:

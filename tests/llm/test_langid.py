@@ -63,6 +63,7 @@ def _ntrex_rows() -> list[dict[str, str]]:
     return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line]
 
 
+@pytest.mark.shared_data
 @pytest.mark.skipif(not NTREX.exists(), reason=f"NTREX-128 dev set not found at {NTREX} (../shared is absent)")
 def test_accuracy_on_ntrex_human_translations(record_property):
     rows = _ntrex_rows()

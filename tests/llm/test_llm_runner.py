@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sqlite3
 import subprocess
@@ -16,8 +17,8 @@ import pytest
 from pipelines.llm.cache import RequestCache
 from pipelines.llm.client import LLMClient
 from pipelines.llm.prompts import PromptError
-from pipelines.llm.runner import run_llm_task_sync
-from tests.fake_openai import chat_response, user_text
+from pipelines.llm.runner import run_llm_task, run_llm_task_sync
+from tests.fake_openai import Delay, chat_response, user_text
 from tests.llm.llm_helpers import malay_translator, settings_for, translation_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,7 +131,7 @@ _CHILD = textwrap.dedent(
     import sys
     from pipelines.llm.cache import RequestCache
     from pipelines.llm.client import LLMClient
-    from pipelines.llm.runner import run_llm_task_sync
+    from pipelines.llm.runner import run_llm_task, run_llm_task_sync
     from tests.llm.llm_helpers import settings_for, translation_rows
 
     client = LLMClient(settings_for(sys.argv[1], max_in_flight=32), RequestCache(sys.argv[2]))
@@ -189,3 +190,42 @@ def test_killed_run_resumes_with_only_the_unanswered_requests(fake_openai, tmp_p
     assert len(fake_openai.requests) == total - answer_first
     assert resent.isdisjoint(answered) and len(resent | set(answered)) == total
     assert len(parsed) == total and rejects == [] and counters["llm_cache_hits"] == answer_first
+
+
+def test_cancelled_run_resumes_with_only_the_unanswered_requests(fake_openai, tmp_path):
+    """Cancelling (Ctrl-C) mid-run keeps every answer received so far: the rerun skips them."""
+    total, fast = 30, 10
+    rows = translation_rows(total)
+    words = len(malay_translator({"messages": [{"role": "user", "content": rows[0]["text"]}]}).split())
+    order, lock = [], threading.Lock()
+
+    def first_fast_then_slow(request):
+        with lock:
+            order.append(user_text(request))
+            rank = len(order)
+        return malay_translator(request) if rank <= fast else Delay(5.0, malay_translator(request))
+
+    fake_openai.responder = first_fast_then_slow
+    cache_path = tmp_path / "cache.sqlite"
+
+    async def cancel_after_fast_answers():
+        async with LLMClient(settings_for(fake_openai, max_in_flight=32), RequestCache(cache_path)) as client:
+            task = asyncio.create_task(run_llm_task(rows, "translate", client))
+            while client.counters["completion_tokens"] < fast * words:
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        client.cache.close()
+
+    asyncio.run(cancel_after_fast_answers())
+    answered = set(order[:fast])
+    fake_openai.reset()
+    fake_openai.responder = malay_translator
+    with RequestCache(cache_path) as cache:
+        kept = len(cache)
+        parsed, _, counters = run_llm_task_sync(rows, "translate", LLMClient(settings_for(fake_openai), cache))
+    # A cancelled request may still reach the server late, so compare sets, not counts.
+    resent = {user_text(r) for r in fake_openai.requests}
+    assert kept == fast and counters["llm_cache_hits"] == fast and len(parsed) == total
+    assert resent.isdisjoint(answered) and len(resent) == total - fast
