@@ -312,7 +312,7 @@ def parse_judge(text: str, row: Mapping[str, Any]) -> Parsed:
     doc = load_json_object(text)
     if isinstance(doc, Parsed):
         return doc
-    verdict = str(doc.get("verdict", "")).strip().lower()
+    verdict = str(doc.get("verdict", "")).strip(" .!").lower()
     if verdict not in ("yes", "no"):
         return _reject("invalid_verdict", f"verdict must be yes or no, got {doc.get('verdict')!r}")
     return Parsed({"verdict": verdict, "reason": str(doc.get("reason") or "")})

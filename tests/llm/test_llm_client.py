@@ -212,3 +212,10 @@ def test_settings_from_env_and_validation():
     assert settings.api_key == "EMPTY" and settings.max_in_flight == 64
     with pytest.raises(ConfigError, match="structured_output"):
         LLMSettings(structured_output="grammar")
+
+
+def test_fake_server_lists_models(fake_openai):
+    import httpx
+
+    models = httpx.get(fake_openai.base_url + "/models").json()
+    assert models["data"][0]["id"] == "fake"

@@ -100,6 +100,13 @@ def test_server_errors_become_rejects_without_a_strict_retry(fake_openai):
     assert len(fake_openai.requests) == 6 and counters["strict_retries"] == 0
 
 
+def test_timeouts_are_retried_then_rejected(fake_openai):
+    fake_openai.responder = lambda r: Delay(1.0, "too late")
+    parsed, rejects, counters = _run(fake_openai, translation_rows(1), "translate", timeout_s=0.2, max_retries=1)
+    assert parsed == [] and rejects[0]["reason"] == "llm_request_failed" and "ReadTimeout" in rejects[0]["raw"]
+    assert len(fake_openai.requests) == 2 and counters["llm_retries"] == 1
+
+
 def test_truncated_answers_are_retried_then_rejected(fake_openai):
     fake_openai.responder = lambda r: chat_response("Saya mahu kasut", finish_reason="length", completion_tokens=256)
     parsed, rejects, _ = _run(fake_openai, translation_rows(1), "translate")
