@@ -94,8 +94,34 @@ def _counts_sections(q: list[dict]) -> list[str]:
     ]
 
 
+def retrieval_sections(report: dict, difficulty: pa.Table | None) -> list[str]:
+    """The caption-substitutability filter and the baselines' difficulty table, when they ran."""
+    from pipelines.stages.difficulty import render_markdown
+
+    steps = {s["name"]: s["counters"] for s in report.get("steps", [])}
+    out = []
+    if "caption_filter" in steps:
+        c = steps["caption_filter"]
+        out += ["## Caption-substitutability filter",
+                "Every query image was replaced by a caption (captioner: "
+                f"{'product title + attributes (offline fallback)' if c.get('captioner_fallback') else 'VLM'}); a "
+                "query whose positive a text-only BM25 retriever still ranks first is dropped, since it does not need vision.",
+                md_table(["what", "value"], [
+                    ["base queries checked", c.get("checked", 0)],
+                    ["dropped as caption-substitutable", f"{c.get('substitutable', 0)} ({c.get('substitutable_rate', 0):.1%})"],
+                    ["image-blind (positive found with images simply removed)",
+                     f"{c.get('image_blind', 0)} ({c.get('image_blind_rate', 0):.1%})"],
+                    ["queries kept (all languages)", c.get("queries_kept", 0)]])]
+    if difficulty is not None and difficulty.num_rows:
+        out += ["## Difficulty of the test split for text-only baselines",
+                "R@k and MRR (%) of retrievers over the product corpus when images are replaced by captions or simply "
+                "removed. Low numbers mean the queries need the images.", render_markdown(difficulty)]
+    return out
+
+
 def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.Table,
-                plots: list[tuple[str, str]] = (), extra_sections: list[str] = ()) -> str:
+                plots: list[tuple[str, str]] = (), extra_sections: list[str] = (),
+                difficulty: pa.Table | None = None) -> str:
     """The card's markdown. plots: (title, relative PNG path); extra_sections: ready markdown blocks."""
     q = queries.select(["language", "category", "n_conditions", "split", "conditions", "provenance"]).to_pylist()
     templates = sorted({r["provenance"]["template_id"] for r in q})
@@ -112,6 +138,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *[f"![{title}]({path})" for title, path in plots],
         *_counts_sections(q),
         "## Build funnel", md_table(["stage", "rows in", "rows out", "rejects"], funnel_rows(report)),
+        *retrieval_sections(report, difficulty),
         "## Rejects by reason",
         md_table(["stage", "reason", "rows"], rejects_rows(report)) if rejects_rows(report) else "No rejects.",
         *extra_sections,

@@ -86,6 +86,24 @@ class NegativesConfig:
 
 
 @dataclass(frozen=True)
+class RetrievalConfig:
+    """Retrieval stages: MIRe passages, caption-substitutability filter, retriever negatives, difficulty."""
+
+    enabled: bool = True
+    # "" = lexical (BM25) only. Production: a multilingual model, e.g.
+    # "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" (installed locally, never fetched).
+    dense_model: str = ""
+    passages_k: int = 4
+    passage_corpus: str = ""  # Parquet with (passage_id, text); "" = the product corpus
+    filter_retriever: str = "bm25"  # the text-only retriever of the caption filter: bm25 | dense
+    filter_top_k: int = 1  # a positive ranked within this from captions alone -> query dropped
+    negatives_per_query: int = 5  # retriever negatives added on top of negatives.per_query overlap ones
+    negatives_depth: int = 50
+    max_score_ratio: float = 0.95  # NeMo Curator's false-negative guard
+    difficulty_split: str = "test"
+
+
+@dataclass(frozen=True)
 class SplitConfig:
     test_share: float = 0.1
     held_out_categories: tuple[str, ...] = ()
@@ -118,6 +136,7 @@ class BuildConfig:
     compose: ComposeConfig = ComposeConfig()
     render: RenderConfig = RenderConfig()
     negatives: NegativesConfig = NegativesConfig()
+    retrieval: RetrievalConfig = RetrievalConfig()
     split: SplitConfig = SplitConfig()
     export: ExportConfig = ExportConfig()
 
@@ -146,6 +165,9 @@ def _validate(cfg: BuildConfig) -> None:
         problems.append("split.test_share must be in [0, 1)")
     if cfg.export.shard_rows < 1 or cfg.export.row_group_rows < 1:
         problems.append("export.shard_rows and export.row_group_rows must be >= 1")
+    if cfg.retrieval.filter_retriever not in ("bm25", "dense") or (
+            cfg.retrieval.filter_retriever == "dense" and not cfg.retrieval.dense_model):
+        problems.append("retrieval.filter_retriever must be bm25, or dense with retrieval.dense_model set")
     if problems:
         raise ConfigError("invalid configuration: " + "; ".join(problems))
 

@@ -23,6 +23,7 @@ _PRIMITIVES = {
     "int8": pa.int8(),
     "int32": pa.int32(),
     "int64": pa.int64(),
+    "float32": pa.float32(),
     "float64": pa.float64(),
     "bool": pa.bool_(),
 }

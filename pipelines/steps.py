@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines import parallel
+from pipelines import parallel, steps_retrieval
 from pipelines.config import BuildConfig
 from pipelines.io.catalog_reader import catalog_fingerprint, read_catalog
 from pipelines.results import StageResult
@@ -46,7 +46,8 @@ def digest(*parts) -> str:
 
 
 def plan_build(catalog: str | Path, cfg: BuildConfig) -> list[Step]:
-    """The offline build: ingest -> mine -> compose -> render -> negatives -> split -> export."""
+    """The offline build: ingest -> mine -> compose -> render -> negatives -> [index -> passages ->
+    caption_filter -> retriever_negatives] -> split -> [difficulty] -> export."""
     vocab = load_vocabulary(cfg.mine.vocabulary)
     templates = load_templates(cfg.render.templates, cfg.render.languages)
     catalog = Path(catalog)
@@ -79,17 +80,24 @@ def plan_build(catalog: str | Path, cfg: BuildConfig) -> list[Step]:
              lambda queries, products, attributes, families: parallel.mine_overlap_negatives(
                  queries, products, attributes, families, neg_params, workers),
              digest(cfg.negatives, cfg.seed), {"queries": "query"}, shard_by="queries"),
-        Step("split", split.VERSION, {"queries": ("negatives", "queries")},
-             lambda queries: split.assign_split(queries, split_params), digest(cfg.split, cfg.seed), {"queries": "query"},
-             shard_by="queries"),
     ]
+    queries_from = ("negatives", "queries")
+    if cfg.retrieval.enabled:
+        steps += steps_retrieval.retrieval_steps(cfg, queries_from, Step, digest)
+        queries_from = ("retriever_negatives", "queries")
+    steps.append(Step("split", split.VERSION, {"queries": queries_from},
+                      lambda queries: split.assign_split(queries, split_params), digest(cfg.split, cfg.seed),
+                      {"queries": "query"}, shard_by="queries"))
+    export_inputs = {"products": ("ingest", "products"), "images": ("ingest", "images"),
+                     "attributes": ("mine", "attributes"), "queries": ("split", "queries")}
+    if cfg.retrieval.enabled:
+        steps.append(steps_retrieval.difficulty_step(cfg, Step, digest))
+        export_inputs["difficulty"] = ("difficulty", "report")
     versions = tuple((s.name, s.version) for s in steps) + (("export", export.VERSION),)
     export_params = export.ExportParams(stage_versions=versions)
     steps.append(Step(
-        "export", export.VERSION,
-        {"products": ("ingest", "products"), "images": ("ingest", "images"), "attributes": ("mine", "attributes"),
-         "queries": ("split", "queries")},
-        lambda products, images, attributes, queries: export.prepare_export(products, images, attributes, queries, export_params),
+        "export", export.VERSION, export_inputs,
+        lambda **tables: export.prepare_export(params=export_params, **tables),
         digest(cfg.export, versions), {"products": "export_product", "queries": "query"},
     ))
     return steps

@@ -16,9 +16,10 @@ import pytest
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 from pipelines.runner import run_build
+from pipelines.steps import plan_build
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ["ingest", "mine", "compose", "render", "negatives", "split", "export"]
+STAGES = [s.name for s in plan_build(DEMO_DIR / "catalog.jsonl", load_config())]
 POINTS = ["before_compute", "after_compute", "mid_write"]
 
 CHILD = """

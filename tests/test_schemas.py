@@ -38,3 +38,16 @@ def test_conform_rejects_nulls_in_required_columns():
     table = pa.table({"image_id": [None], "bytes": [b"x"], "width": [1], "height": [1], "source_ref": ["r"]})
     with pytest.raises(SchemaError, match="image_id"):
         schemas.conform(table, "image")
+
+
+def test_schemas_declared_in_code_match_their_contract_files():
+    from pipelines.retrieval import index
+    from pipelines.stages import caption_filter, difficulty, passages, retriever_negatives
+
+    in_code = {"response": passages.RESPONSES_SCHEMA, "passage_corpus": passages.CORPUS_SCHEMA,
+               "passage": passages.PASSAGES_SCHEMA, "caption": caption_filter.CAPTIONS_SCHEMA,
+               "caption_variant": caption_filter.VARIANTS_SCHEMA, "caption_check": caption_filter.CHECKS_SCHEMA,
+               "difficulty_run_hits": difficulty.RUN_HITS_SCHEMA, "difficulty": difficulty.REPORT_SCHEMA,
+               "positive_score": retriever_negatives.POSITIVE_SCORES_SCHEMA, "hits": index.HITS_SCHEMA}
+    for name, arrow in in_code.items():
+        assert arrow.remove_metadata().equals(schemas.schema(name).remove_metadata()), name

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 
 from pipelines.card import render_card
 from pipelines.config import config_from_dict, load_config
@@ -27,5 +28,6 @@ def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | N
     products = products.to_table(columns=[n for n in products.schema.names if n != "images"])
     target = out or export_dir / "README.md"
     plots = write_card_plots(target.parent / "plots", queries, report)
-    target.write_text(render_card(report, cfg, queries, products, plots, extra_sections), encoding="utf-8")
+    difficulty = pq.read_table(export_dir / "difficulty.parquet") if (export_dir / "difficulty.parquet").exists() else None
+    target.write_text(render_card(report, cfg, queries, products, plots, extra_sections, difficulty), encoding="utf-8")
     return target

@@ -53,7 +53,10 @@ def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict
         _write_merit(root / "merit", out["merit_products"], out["merit_queries"])
     pq.write_table(result.rejects, root / "rejects.parquet")
     plots = write_card_plots(root / "plots", queries, report)
-    card = render_card(report, cfg, queries, out["products"].drop_columns(["images"]), plots)
+    if "difficulty" in out:
+        pq.write_table(out["difficulty"], root / "difficulty.parquet")
+    card = render_card(report, cfg, queries, out["products"].drop_columns(["images"]), plots,
+                       difficulty=out.get("difficulty"))
     (root / "README.md").write_text(card, encoding="utf-8")
 
 

@@ -28,11 +28,11 @@ class ExportParams:
 
 
 def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, queries: pa.Table,
-                   params: ExportParams) -> StageResult:
+                   params: ExportParams, difficulty: pa.Table | None = None) -> StageResult:
     """Final products (schemas/v1/export_product.json) and queries (schemas/v1/query.json).
 
     Input columns: products, images (image_id, bytes), attributes (mined facts), queries.
-    Output: products, queries, merit_products, merit_queries.
+    Output: products, queries, merit_products, merit_queries (and difficulty, passed through for the card).
     """
     versions = [{"stage": s, "version": v} for s, v in params.stage_versions]
     provenance = queries.column("provenance").to_pylist()
@@ -41,9 +41,10 @@ def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, q
     queries = queries.set_column(queries.schema.get_field_index("provenance"), queries.schema.field("provenance"),
                                  pa.array(provenance, type=queries.schema.field("provenance").type))
     out_products = _export_products(products, images, attributes)
+    extra = {"difficulty": difficulty} if difficulty is not None else {}
     return StageResult(
         outputs={"products": out_products, "queries": queries,
-                 "merit_products": merit_products(out_products), "merit_queries": merit_queries(queries)},
+                 "merit_products": merit_products(out_products), "merit_queries": merit_queries(queries), **extra},
         counters={"products": out_products.num_rows, "queries": queries.num_rows},
     )
 

@@ -1,0 +1,156 @@
+"""Wiring of the retrieval stages: indexes are built and searched here, stages stay pure.
+
+The `index` step builds BM25 (and dense, when a model is configured) over the product corpus
+and stores what rebuilds them (tokens, vectors) as Parquet; later steps reload them, run the
+searches a stage needs and hand the hits tables to the pure stage functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.config import BuildConfig
+from pipelines.results import StageResult
+from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex, search_table
+from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
+from pipelines.stages.passages import product_corpus
+
+VERSION = "1"
+EMPTY_VECTORS = pa.table({"id": pa.array([], pa.string())})
+
+
+def build_indexes(products: pa.Table, cfg: BuildConfig) -> StageResult:
+    corpus = product_corpus(products)
+    bm25 = BM25Index(BM25Config(show_progress=False))
+    bm25.build(corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist())
+    outputs = {"corpus": corpus, "bm25": bm25.vectors(), "dense": EMPTY_VECTORS}
+    if cfg.retrieval.dense_model:
+        dense = DenseIndex(DenseConfig(model=cfg.retrieval.dense_model))
+        dense.build(corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist())
+        outputs["dense"] = dense.vectors()
+    return StageResult(outputs=outputs, counters={"documents": corpus.num_rows, "dense": int(bool(cfg.retrieval.dense_model))})
+
+
+def load_indexes(bm25: pa.Table, dense: pa.Table, cfg: BuildConfig) -> dict:
+    indexes = {"bm25": BM25Index.from_vectors(bm25, BM25Config(show_progress=False))}
+    if cfg.retrieval.dense_model and dense.num_rows:
+        indexes["dense"] = DenseIndex.from_vectors(dense, DenseConfig(model=cfg.retrieval.dense_model))
+    return indexes
+
+
+def _search(index, query_ids: list[str], texts: list[str], k: int) -> pa.Table:
+    return search_table(index, query_ids, texts, min(k, len(index)))
+
+
+def make_passages(queries, products, corpus, bm25, dense, cfg: BuildConfig) -> StageResult:
+    """MIRe: the positive's description, hidden among top-k passages retrieved with it."""
+    english = by_base.english_rows(queries)
+    responses = passages.response_texts(english, products)
+    resp = responses.outputs["responses"]
+    if cfg.retrieval.passage_corpus:
+        corpus = pq.read_table(Path(cfg.retrieval.passage_corpus), columns=["passage_id", "text"])
+        index = BM25Index(BM25Config(show_progress=False))
+        index.build(corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist())
+    else:
+        index = load_indexes(bm25, dense, cfg)["dense" if cfg.retrieval.dense_model else "bm25"]
+    k = cfg.retrieval.passages_k + 8  # positives and exact copies are skipped, so ask for a few more
+    hits = _search(index, resp.column("query_id").to_pylist(), resp.column("response").to_pylist(), k)
+    result = passages.convert_to_passages(english, resp, hits,
+                                          corpus, passages.PassageConfig(k=cfg.retrieval.passages_k, seed=cfg.seed))
+    english = by_base.attach_passages(english, result.outputs["passages"])
+    out = by_base.copy_columns(queries, english, ["passage", "passage_span", "passage_source_ids"])
+    rejects = pa.concat_tables([responses.rejects, result.rejects])
+    return StageResult({"queries": out, "passages": result.outputs["passages"]}, rejects,
+                       {**responses.counters, **result.counters})
+
+
+def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig) -> StageResult:
+    """Drop base queries a text-only retriever solves when images are replaced by captions."""
+    english = by_base.english_rows(queries)
+    captions = caption_filter.fallback_captions(products, attributes).outputs["captions"]
+    variants = caption_filter.caption_variants(english, captions).outputs["variants"]
+    index = load_indexes(bm25, dense, cfg)[cfg.retrieval.filter_retriever]
+    ids = variants.column("query_id").to_pylist()
+    k = max(cfg.retrieval.filter_top_k, 10)
+    caption_hits = _search(index, ids, variants.column("text_captioned").to_pylist(), k)
+    blind_hits = _search(index, ids, variants.column("text_no_images").to_pylist(), k)
+    result = caption_filter.filter_caption_substitutable(
+        english, variants, caption_hits, blind_hits, caption_filter.CaptionFilterConfig(top_k=cfg.retrieval.filter_top_k))
+    kept = by_base.keep_bases(queries, result.outputs["queries"])
+    counters = {**result.counters, "queries_in": queries.num_rows, "queries_kept": kept.num_rows,
+                "captioner_fallback": 1}
+    return StageResult({"queries": kept, "caption_checks": result.outputs["caption_checks"], "captions": captions,
+                        "variants": variants}, result.rejects, counters)
+
+
+def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: BuildConfig) -> StageResult:
+    """Near neighbours a retriever confuses, found from the caption-substituted English text."""
+    english = by_base.english_rows(queries)
+    texts = dict(zip(variants.column("query_id").to_pylist(), variants.column("text_captioned").to_pylist()))
+    ids = english.column("query_id").to_pylist()
+    query_texts = [texts.get(q, "") for q in ids]
+    hits, scores = {}, []
+    for name, index in load_indexes(bm25, dense, cfg).items():
+        hits[name] = _search(index, ids, query_texts, cfg.retrieval.negatives_depth)
+        for qid, text, positives in zip(ids, query_texts, english.column("positive_ids").to_pylist()):
+            values = index.score([text] * len(positives), positives)
+            scores += [{"query_id": qid, "retriever": "lexical" if name == "bm25" else "dense", "product_id": p,
+                        "score": float(v)} for p, v in zip(positives, values)]
+    result = retriever_negatives.add_retriever_negatives(
+        english, products, attributes,
+        retriever_negatives.RetrieverNegativesConfig(per_query=cfg.negatives.per_query + cfg.retrieval.negatives_per_query,
+                                                     depth=cfg.retrieval.negatives_depth,
+                                                     max_score_ratio=cfg.retrieval.max_score_ratio),
+        lexical_hits=hits.get("bm25"), dense_hits=hits.get("dense"),
+        positive_scores=pa.Table.from_pylist(scores, schema=retriever_negatives.POSITIVE_SCORES_SCHEMA))
+    out = by_base.copy_columns(queries, result.outputs["queries"], ["hard_negatives", "hard_negative_ids"])
+    return StageResult({"queries": out}, result.rejects, result.counters)
+
+
+def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig) -> StageResult:
+    """R@k / MRR of each text-only baseline on the test split: captions vs images removed."""
+    split = queries.filter(pa.compute.equal(queries.column("split"), cfg.retrieval.difficulty_split))
+    variants = caption_filter.caption_variants(split, captions).outputs["variants"]
+    ids = variants.column("query_id").to_pylist()
+    runs = []
+    for name, index in load_indexes(bm25, dense, cfg).items():
+        for variant, column in (("captions", "text_captioned"), ("images_removed", "text_no_images")):
+            hits = _search(index, ids, variants.column(column).to_pylist(), 10)
+            runs.append(difficulty.tag_hits(hits, name, variant))
+    hits = pa.concat_tables(runs) if runs else difficulty.RUN_HITS_SCHEMA.empty_table()
+    return difficulty.difficulty_report(split, hits, difficulty.DifficultyConfig(split=cfg.retrieval.difficulty_split))
+
+
+def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], step_cls, digest) -> list:
+    """index -> passages -> caption_filter -> retriever_negatives, reading queries from `queries_from`."""
+    r = cfg.retrieval
+    idx = {"bm25": ("index", "bm25"), "dense": ("index", "dense")}
+    cat = {"products": ("ingest", "products"), "attributes": ("mine", "attributes")}
+    return [
+        step_cls("index", VERSION, {"products": ("ingest", "products")},
+                 lambda products: build_indexes(products, cfg), digest(r.dense_model), {}),
+        step_cls("passages", VERSION, {"queries": queries_from, "products": ("ingest", "products"),
+                                        "corpus": ("index", "corpus"), **idx},
+                 lambda **t: make_passages(cfg=cfg, **t),
+                 digest(r.dense_model, r.passages_k, r.passage_corpus, cfg.seed), {"queries": "query", "passages": "passage"}),
+        step_cls("caption_filter", VERSION, {"queries": ("passages", "queries"), **cat, **idx},
+                 lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model),
+                 {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant"}),
+        step_cls("retriever_negatives", VERSION,
+                 {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"), **cat, **idx},
+                 lambda **t: add_negatives(cfg=cfg, **t),
+                 digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model),
+                 {"queries": "query"}),
+    ]
+
+
+def difficulty_step(cfg: BuildConfig, step_cls, digest):
+    r = cfg.retrieval
+    return step_cls("difficulty", VERSION,
+                    {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
+                     "bm25": ("index", "bm25"), "dense": ("index", "dense")},
+                    lambda **t: measure_difficulty(cfg=cfg, **t), digest(r.difficulty_split, r.dense_model),
+                    {"report": "difficulty"})
