@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     b.add_argument("--no-progress", action="store_true", help="hide progress bars")
     b.set_defaults(func=cmd_build)
+    from pipelines.beam.cli import add_beam_commands  # `beam run`: the same build on Apache Beam
+
+    add_beam_commands(sub)
     i = sub.add_parser("inspect", help="list a run's stage outputs as DuckDB views, or query them")
     i.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
     i.add_argument("--sql", help="SQL to run against the views")

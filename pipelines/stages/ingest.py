@@ -44,8 +44,26 @@ def validate_catalog(raw: pa.Table, params: IngestParams) -> StageResult:
     Raises CatalogError when not a single row is valid.
     """
     rejects = RejectLog(STAGE)
+    products, images = validate_rows(raw.to_pylist(), params, rejects)
+    if not products:
+        raise CatalogError(_no_valid_rows_message(raw, rejects))
+    counters = {"rows_in": raw.num_rows, "products": len(products), "images": len(images), **rejects.counters()}
+    return StageResult(
+        outputs={"products": schemas.from_rows(products, "product"),
+                 "images": schemas.from_rows(list(images.values()), "image")},
+        rejects=rejects.table(),
+        counters=counters,
+    )
+
+
+def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog) -> tuple[list[dict], dict[str, dict]]:
+    """Validate `raw_catalog_row` dicts in order: product rows, and images by image_id.
+
+    A product_id accepted earlier in `rows` makes a later row a duplicate_id reject, so rows
+    sharing an id must come in one call, in source order (Beam groups them by `duplicate_key`).
+    """
     products, images, seen_ids = [], {}, set()
-    for row in raw.to_pylist():
+    for row in rows:
         where = {"source_file": row["source_file"], "source_row": row["source_row"]}
         try:
             product = _validate_row(row, params, seen_ids)
@@ -56,15 +74,16 @@ def validate_catalog(raw: pa.Table, params: IngestParams) -> StageResult:
             continue
         seen_ids.add(product["product_id"])
         products.append({**product, "image_ids": kept, **where})
-    if not products:
-        raise CatalogError(_no_valid_rows_message(raw, rejects))
-    counters = {"rows_in": raw.num_rows, "products": len(products), "images": len(images), **rejects.counters()}
-    return StageResult(
-        outputs={"products": schemas.from_rows(products, "product"),
-                 "images": schemas.from_rows(list(images.values()), "image")},
-        rejects=rejects.table(),
-        counters=counters,
-    )
+    return products, images
+
+
+def duplicate_key(row: dict) -> str | None:
+    """A key equal for every two rows whose product_ids are equal; None when the row has no id.
+
+    Rows with different keys never interact in duplicate detection, so validating each key's
+    rows together, in source order, gives the same result as one pass over the whole catalog.
+    """
+    return _record_id(row)
 
 
 def _where(row: dict, field: str | None, message: str) -> str:

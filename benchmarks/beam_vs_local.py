@@ -1,0 +1,73 @@
+"""Wall time of the Beam pipeline on the DirectRunner against the local runner, same catalog and config.
+
+    python benchmarks/beam_vs_local.py                       # 10K synthetic products, 2 Beam workers
+    python benchmarks/beam_vs_local.py --products 2000 --workers 4 --languages en
+
+The catalog comes from benchmarks/make_catalog.py (Parquet, image bytes inline). Each build
+runs in a fresh subprocess; the script prints both wall times, their ratio, the exact
+commands, and checks that both builds exported the same queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+LOCAL = """
+import json, sys
+from pipelines.config import load_config
+from pipelines.runner import run_build
+catalog, out, overrides = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+run_build(catalog, out, load_config(overrides=overrides), run_id="bench", progress=False)
+"""
+
+
+def timed(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def query_ids(run_dir: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    files = sorted((run_dir / "export" / "data" / "queries").glob("*.parquet"))
+    return sorted(i for f in files for i in pq.read_table(f, columns=["query_id"]).column("query_id").to_pylist())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="DirectRunner worker processes")
+    parser.add_argument("--languages", default="en,ms,id,vi,th")
+    parser.add_argument("--workdir", type=Path, help="keep catalog and runs here (default: a temp folder)")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="beam-vs-local-"))
+    catalog = work / f"catalog-{args.products}.parquet"
+    if not catalog.exists():
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_catalog.py"), "--products", str(args.products),
+                        "--out", str(catalog)], check=True)
+    overrides = {"render.languages": args.languages.split(",")}
+    local_cmd = [sys.executable, "-c", LOCAL, str(catalog), str(work / "local"), json.dumps(overrides)]
+    beam_cmd = [sys.executable, "-m", "pipelines.cli", "beam", "run", "--catalog", str(catalog), "--out",
+                str(work / "beam"), "--run-id", "bench", "--set", f"render.languages={json.dumps(overrides['render.languages'])}",
+                "--direct_num_workers", str(args.workers), "--direct_running_mode", "multi_processing"]
+    local_s, beam_s = timed(local_cmd), timed(beam_cmd)
+    same = query_ids(work / "local" / "bench") == query_ids(work / "beam" / "bench")
+    print(f"catalog: {catalog} ({args.products:,} products, languages {args.languages}), {os.cpu_count()} CPUs")
+    print(f"local runner : {local_s:8.1f} s   python -c <run_build> {shlex.join(local_cmd[3:])}")
+    print(f"Beam Direct  : {beam_s:8.1f} s   python {shlex.join(beam_cmd[1:])}")
+    print(f"ratio Beam/local: {beam_s / local_s:.2f}x   same exported query ids: {same}")
+
+
+if __name__ == "__main__":
+    main()

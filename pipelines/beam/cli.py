@@ -1,0 +1,74 @@
+"""`meritgen beam run`: the Beam build from the command line; options it does not know go to Beam.
+
+    meritgen beam run --demo --out runs --direct_num_workers 2 --direct_running_mode multi_processing
+    meritgen beam run --catalog gs://B/catalog.parquet --out gs://B/runs --config configs/production.toml \\
+        --runner DataflowRunner --project P --region R --temp_location gs://B/tmp \\
+        --sdk_container_image R-docker.pkg.dev/P/meritgen/beam:TAG --sdk_location container
+
+Apache Beam is imported only when the command runs, so `meritgen --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+DEFAULT_OUT = "runs"
+
+
+class PassThroughParser(argparse.ArgumentParser):
+    """A parser that keeps the options it does not know, in order, as `pipeline_args`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # `--region` must never be taken for one of ours
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, extras = super().parse_known_args(args, namespace)
+        parsed.pipeline_args = list(getattr(parsed, "pipeline_args", None) or []) + extras
+        return parsed, []
+
+
+def add_beam_commands(subparsers) -> None:
+    """Add `beam run` to the `meritgen` subcommands."""
+    beam = subparsers.add_parser("beam", help="run the build as an Apache Beam pipeline (DirectRunner, Dataflow)")
+    sub = beam.add_subparsers(dest="beam_command", required=True, parser_class=PassThroughParser)
+    run = sub.add_parser("run", help="build a dataset on Beam; unknown options are Beam pipeline options",
+                         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--catalog", help="catalog file or glob on any Beam filesystem: .csv, .jsonl or .parquet")
+    run.add_argument("--demo", action="store_true", help="use the bundled demo catalog")
+    run.add_argument("--out", default=DEFAULT_OUT, help="output folder, local or gs:// (default: runs)")
+    run.add_argument("--config", help="TOML config file")
+    run.add_argument("--run-id", help="run folder name (default: catalog file stem)")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    run.add_argument("--batch-rows", type=int, default=1000, help="rows per batch of a sharded step")
+    run.add_argument("--max-failure-ratio", type=float, default=0.1,
+                     help="fail when a step loses more than this share of its records (default 0.1)")
+    run.add_argument("--no-wait", action="store_true", help="submit and return (Dataflow); no report or card")
+    run.set_defaults(func=cmd_beam_run)
+
+
+def settings_from(args: argparse.Namespace):
+    from pipelines.beam.pipeline import BeamSettings
+
+    return BeamSettings(batch_rows=args.batch_rows, max_failure_ratio=args.max_failure_ratio)
+
+
+def cmd_beam_run(args: argparse.Namespace) -> int:
+    """Run the build on the runner the pipeline options name (DirectRunner by default)."""
+    from pipelines.beam.run import run_beam_build
+    from pipelines.cli import _overrides, console, print_summary
+    from pipelines.config import load_config
+    from pipelines.errors import MeritgenError
+    from pipelines.resources import DEMO_DIR
+
+    if args.demo == (args.catalog is not None):
+        raise MeritgenError("give exactly one of --catalog PATH or --demo")
+    catalog = str(DEMO_DIR / "catalog.jsonl") if args.demo else args.catalog
+    cfg = load_config(args.config, _overrides(args.set))
+    run = run_beam_build(catalog, args.out, cfg, args.pipeline_args, args.run_id or ("demo" if args.demo else None),
+                         settings_from(args), wait=not args.no_wait)
+    if run.report is None:
+        console.print(f"submitted ({run.state}); output: {run.run_root}")
+        return 0
+    print_summary(run.report)
+    return 0

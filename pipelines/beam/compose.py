@@ -1,0 +1,107 @@
+"""Compose on Beam: attempt ranges in parallel against the catalog index, then a global dedupe.
+
+`compose.compose_from_index` runs any set of attempt numbers independently (each attempt has
+its own seeded RNG), so the attempts 0..N-1 of the local run are cut into ranges, each range
+runs on a worker with the index built from whole-table side inputs (products, attributes,
+families; built once per worker and cached), and plans are deduplicated by base_query_id
+across ranges, the lowest attempt's plan winning, as in the local single pass.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.pvalue import AsSingleton, TaggedOutput
+
+from pipelines import schemas
+from pipelines.beam.adapter import REJECTS, TALLY, Resilient, count_metrics
+from pipelines.beam.tables import BatchRows
+from pipelines.results import RejectLog
+from pipelines.stages import compose
+from pipelines.stages.catalog_index import build_index
+
+PLANS = "plans"
+# compose_from_index's own reason and message for a repeated query within one range.
+DUPLICATE = ("duplicate_query", "the same conditions were composed before")
+
+
+def attempt_ranges(n_products: int, cfg, per_range: int) -> list[range]:
+    """The local run's attempts 0..N-1 (N from the catalog size), cut into ranges."""
+    n = compose.attempt_count(n_products, cfg)
+    return [range(start, min(start + per_range, n)) for start in range(0, n, per_range)]
+
+
+class ComposeRange(beam.DoFn):
+    """compose_from_index over one attempt range; plans are tagged with the range start."""
+
+    def __init__(self, params: compose.ComposeParams) -> None:
+        self.params = params
+        self._sources: tuple = ()
+        self._index = None
+
+    def _index_for(self, products, attributes, families):
+        # Side-input tables are the same objects while the worker holds them: build once.
+        sources = (products, attributes, families)
+        if len(self._sources) != 3 or any(a is not b for a, b in zip(sources, self._sources)):
+            self._index, self._sources = build_index(products, attributes, families), sources
+        return self._index
+
+    def process(self, attempts: range, products, attributes, families):
+        result = compose.compose_from_index(self._index_for(products, attributes, families), attempts, self.params)
+        plans = schemas.conform(result.outputs["plans"], "query_plan")
+        if plans.num_rows:
+            yield TaggedOutput(PLANS, (attempts.start, plans))
+        rejects = schemas.conform(result.rejects, "reject")
+        if rejects.num_rows:
+            yield TaggedOutput(REJECTS, rejects)
+        yield TaggedOutput(TALLY, (compose.STAGE, (len(attempts), 0)))
+        count_metrics(compose.STAGE, {k: v for k, v in result.counters.items() if k != "plans"})
+
+
+def keep_first(base_query_id: str, candidates):
+    """The plan of the lowest range; later ranges' plans become duplicate_query rejects."""
+    ordered = sorted(candidates, key=lambda c: c[0])
+    yield ordered[0][1]
+    if len(ordered) > 1:
+        log = RejectLog(compose.STAGE)
+        for _, plan in ordered[1:]:
+            log.add(*DUPLICATE, record_id=plan["target_id"])
+        count_metrics(compose.STAGE, log.counters())
+        yield TaggedOutput(REJECTS, log.table())
+    count_metrics(compose.STAGE, {"plans": 1, "rows_out.plans": 1})
+
+
+def _plan_rows(tagged):
+    start, table = tagged
+    return [(row["base_query_id"], (start, row)) for row in table.to_pylist()]
+
+
+def _sorted_batch(table):
+    return table.sort_by("base_query_id")
+
+
+class ComposeQueries(beam.PTransform):
+    """Product count (one element) -> {"plans": table batches, REJECTS, TALLY}."""
+
+    def __init__(self, params: compose.ComposeParams, index_tables: dict, attempts_per_range: int,
+                 batch_rows: int) -> None:
+        super().__init__()
+        self.params, self.index_tables = params, index_tables
+        self.attempts_per_range, self.batch_rows = attempts_per_range, batch_rows
+
+    def expand(self, n_products):
+        sides = {name: AsSingleton(pcoll) for name, pcoll in self.index_tables.items()}
+        ranges = (n_products
+                  | "AttemptRanges" >> beam.FlatMap(attempt_ranges, self.params.cfg, self.attempts_per_range)
+                  | "SpreadRanges" >> beam.Reshuffle())
+        out = ranges | "Compose" >> Resilient(
+            ComposeRange(self.params), [PLANS], compose.STAGE, lambda r: [range(a, a + 1) for a in r],
+            lambda r: [(f"attempt {a}", None, None) for a in r], sides)
+        deduped = (out[PLANS]
+                   | "PlanRows" >> beam.FlatMap(_plan_rows)
+                   | "GroupByQuery" >> beam.GroupByKey()
+                   | "KeepLowestAttempt" >> beam.FlatMapTuple(keep_first).with_outputs(REJECTS, main=PLANS))
+        plans = (deduped[PLANS]
+                 | "PlanBatches" >> BatchRows("query_plan", self.batch_rows)
+                 | "SortBatch" >> beam.Map(_sorted_batch))
+        rejects = (out[REJECTS], deduped[REJECTS]) | "MergeRejects" >> beam.Flatten()
+        return {PLANS: plans, REJECTS: rejects, TALLY: out[TALLY]}

@@ -1,0 +1,191 @@
+"""The build plan (`steps.plan_build`) as one Beam pipeline; every step a labelled transform.
+
+Sharded steps (mine, render, negatives, split, and any new step with `shard_by`) go through
+the generic adapter; the three global steps have their own transforms: ingest (group by id),
+compose (attempt ranges + dedupe) and export (joins). Whole-table side inputs are built once
+per (stage, output) and shared by the steps that read them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.pvalue import AsSingleton
+
+from pipelines.beam.adapter import REJECTS, TALLY, RunGlobal, RunStep
+from pipelines.beam.catalog_io import is_remote
+from pipelines.beam.compose import ComposeQueries
+from pipelines.beam.export import ExportDataset
+from pipelines.beam.failures import CheckFailures
+from pipelines.beam.ingest import IngestCatalog
+from pipelines.beam.order import BY_PRODUCT, in_local_order
+from pipelines.beam.sinks import WriteExport, WriteRejects
+from pipelines.beam.tables import INDEX_COLUMNS, WholeTable
+from pipelines.config import BuildConfig
+from pipelines.errors import CatalogError
+from pipelines.stages import compose, ingest
+from pipelines.steps import Step, plan_build
+from pipelines.vocabulary import load_vocabulary
+
+# Steps whose side inputs feed only `build_index`: they get the index columns, not whole rows.
+INDEX_READERS = {"compose", "negatives"}
+# The export inputs ExportDataset joins (argument -> contract); others pass through on one worker.
+EXPORT_INPUTS = {"products": "product", "images": "image", "attributes": "attribute", "queries": "query"}
+
+
+@dataclass(frozen=True)
+class BeamSettings:
+    """Knobs of the Beam build that do not change its result (batching, failure threshold)."""
+
+    batch_rows: int = 1000
+    # negatives rebuilds the catalog index per call, so it gets fewer, larger batches.
+    step_batch_rows: dict[str, int] = field(default_factory=lambda: {"negatives": 10_000})
+    attempts_per_range: int = 2000
+    groups_per_batch: int = 200
+    max_failure_ratio: float = 0.1
+
+    def rows_for(self, step: str) -> int:
+        return self.step_batch_rows.get(step, self.batch_rows)
+
+
+def check_catalog(catalog: str) -> None:
+    """Fail before launching when the catalog (file or glob) matches nothing."""
+    if not FileSystems.match([catalog])[0].metadata_list:
+        raise CatalogError(f"catalog file not found: {catalog}")
+
+
+def plan_for(catalog: str, cfg: BuildConfig) -> list[Step]:
+    """The build plan, its steps' calls serial: Beam workers are the parallelism, and a fork pool
+    inside a Beam worker (cfg.workers) would fork its gRPC threads.
+
+    `plan_build` fingerprints the catalog through a local Path, which a gs:// catalog is not;
+    Beam runs do not resume, so a remote catalog gets an empty stand-in file."""
+    cfg = dataclasses.replace(cfg, workers=1)
+    if not is_remote(catalog) and Path(catalog).is_file():
+        return plan_build(catalog, cfg)
+    stand_in = Path(tempfile.mkdtemp(prefix="meritgen-plan-")) / f"catalog{Path(catalog).suffix or '.jsonl'}"
+    stand_in.write_bytes(b"")
+    return plan_build(stand_in, cfg)
+
+
+class BuildGraph:
+    """Adds the build's transforms to a pipeline, keeping every output table PCollection by (stage, output)."""
+
+    def __init__(self, pipeline: beam.Pipeline, catalog: str, cfg: BuildConfig, settings: BeamSettings) -> None:
+        self.p, self.catalog, self.cfg, self.settings = pipeline, catalog, cfg, settings
+        self.steps = plan_for(catalog, cfg)
+        self.contracts = {(s.name, out): c for s in self.steps for out, c in s.contracts.items()}
+        self.tables: dict[tuple[str, str], beam.PCollection] = {}
+        self.rejects: list[beam.PCollection] = []
+        self.tallies: list[beam.PCollection] = []
+        self._wholes: dict[tuple, beam.PCollection] = {}
+        self.single: set[tuple[str, str]] = set()  # outputs emitted as one whole table (global steps)
+        self.vocab = load_vocabulary(cfg.mine.vocabulary)
+
+    def outputs_of(self, step: Step) -> list[str]:
+        """Outputs with a contract, and any other output a later step reads."""
+        read = [out for s in self.steps for stage, out in s.inputs.values() if stage == step.name]
+        return list(dict.fromkeys([*step.contracts, *read]))
+
+    def whole(self, source: tuple[str, str], for_step: str) -> beam.PCollection:
+        """The whole table of `source` as a one-element PCollection (projected for index readers)."""
+        contract = self.contracts.get(source)
+        columns = INDEX_COLUMNS.get(contract) if for_step in INDEX_READERS else None
+        key = (source, tuple(columns or ()))
+        if key not in self._wholes:
+            label = f"Whole_{source[0]}_{source[1]}" + ("_index" if columns else "")
+            if source in self.single:  # one call's output: already whole, in its own order
+                self._wholes[key] = self.tables[source] | label >> beam.Map(_project, columns)
+            elif columns:  # the index sorts by product_id: no order to restore
+                self._wholes[key] = self.tables[source] | label >> WholeTable(contract, columns)
+            else:
+                self._wholes[key] = self._in_local_order(self.tables[source] | label >> WholeTable(contract),
+                                                         contract, label)
+        return self._wholes[key]
+
+    def _in_local_order(self, whole: beam.PCollection, contract: str | None, label: str) -> beam.PCollection:
+        products = None
+        if contract in BY_PRODUCT or contract == "image":
+            products = AsSingleton(self.whole(("ingest", "products"), ""))
+        return whole | f"{label}_LocalOrder" >> beam.Map(in_local_order, contract, products, self.cfg.render.languages)
+
+    def sides(self, step: Step, skip: set[str] = frozenset()) -> dict[str, beam.PCollection]:
+        return {arg: self.whole(src, step.name) for arg, src in step.inputs.items() if arg not in skip}
+
+    def add_step(self, step: Step) -> None:
+        out = self._expand(step)
+        for name, pcoll in out.items():
+            if name == REJECTS:
+                self.rejects.append(pcoll)
+            elif name == TALLY:
+                self.tallies.append(pcoll)
+            else:
+                self.tables[(step.name, name)] = pcoll
+
+    def _expand(self, step: Step) -> dict:
+        s, cfg = self.settings, self.cfg
+        if step.name == "ingest":
+            params = ingest.IngestParams(cfg.ingest, self.vocab, cfg.catalog.default_language)
+            return self.p | "ingest" >> IngestCatalog(self.catalog, params, cfg.catalog, s.groups_per_batch, s.batch_rows)
+        if step.name == "compose":
+            params = compose.ComposeParams(cfg.compose, self.vocab, cfg.seed)
+            count = self._product_count()
+            return count | "compose" >> ComposeQueries(params, self.sides(step), s.attempts_per_range, s.batch_rows)
+        if step.name == "export":
+            return self._export(step)
+        if step.shard_by is None:  # a global step without its own transform: one worker, whole tables
+            return self._global(step, step.name, self.outputs_of(step), self.sides(step))
+        sharded = self.tables[step.inputs[step.shard_by]]
+        return sharded | step.name >> RunStep(step, s.rows_for(step.name), self.sides(step, {step.shard_by}),
+                                              self.outputs_of(step))
+
+    def _global(self, step: Step, label: str, outputs: list[str], sides: dict, empty: dict | None = None) -> dict:
+        out = self.p | label >> RunGlobal(step, outputs, sides, empty)
+        self.single.update((step.name, name) for name in outputs)
+        return out
+
+    def _export(self, step: Step) -> dict:
+        """Products and queries through the export joins; any other input (difficulty) passes
+        through the export stage on one worker and is written as export/<name>.parquet."""
+        standard = {arg: src for arg, src in step.inputs.items() if arg in EXPORT_INPUTS}
+        out = {arg: self.tables[src] for arg, src in standard.items()} | "export" >> ExportDataset(
+            step, self.settings.rows_for("export"))
+        extras = sorted(set(step.inputs) - set(standard))
+        if extras:
+            sides = self.sides(step, set(standard))
+            extra = self._global(step, "export_extras", extras, sides, EXPORT_INPUTS)
+            out[REJECTS] = (out[REJECTS], extra[REJECTS]) | "ExportRejects" >> beam.Flatten()
+            out.update({name: extra[name] for name in extras})
+        return out
+
+    def _product_count(self) -> beam.PCollection:
+        return (self.tables[("ingest", "products")]
+                | "CountProducts" >> beam.Map(lambda table: table.num_rows)
+                | "SumProducts" >> beam.CombineGlobally(sum))
+
+
+def _project(table, columns):
+    return table.select(columns) if columns else table
+
+
+def build_pipeline(pipeline: beam.Pipeline, catalog: str, run_root: str, cfg: BuildConfig,
+                   settings: BeamSettings | None = None) -> beam.PCollection:
+    """Add the whole build to `pipeline`; returns the failure summary (one element)."""
+    settings = settings or BeamSettings()
+    graph = BuildGraph(pipeline, catalog, cfg, settings)
+    for step in graph.steps:
+        graph.add_step(step)
+    written = tuple(graph.rejects) | "AllRejects" >> beam.Flatten() | "Rejects" >> WriteRejects(run_root)
+    summary = tuple(graph.tallies) | "AllTallies" >> beam.Flatten() | "FailureRatio" >> CheckFailures(
+        settings.max_failure_ratio, after=written)
+    export = {name: pcoll for (stage, name), pcoll in graph.tables.items() if stage == "export"}
+    export | "WriteExport" >> WriteExport(FileSystems.join(run_root, "export"), cfg, summary)
+    summary | "SummaryJson" >> beam.Map(json.dumps, sort_keys=True) | "WriteSummary" >> beam.io.WriteToText(
+        FileSystems.join(run_root, "failures"), file_name_suffix=".json", num_shards=1, shard_name_template="")
+    return summary

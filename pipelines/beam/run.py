@@ -1,0 +1,132 @@
+"""Launch the Beam build and, once it is done, write the run's config, report and data card.
+
+The run folder mirrors the local one: `<out>/<run_id>/export/` (+ README.md card for local
+output), `config.json`, `report.json` (Beam metrics per step), `failures.json` (the
+failure-ratio summary) and `rejects/`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipelines import __version__
+from pipelines.beam.catalog_io import is_remote
+from pipelines.beam.failures import FailureRatioExceeded
+from pipelines.beam.options import LLMOptions  # noqa: F401  (registers --llm_* with Beam's parser)
+from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog, plan_for
+from pipelines.config import BuildConfig
+from pipelines.errors import CatalogError
+
+log = logging.getLogger(__name__)
+MARKER = "_SUCCESS.json"  # the run store's completion marker: `meritgen inspect` lists such folders
+
+
+@dataclass
+class BeamRun:
+    run_root: str
+    state: str
+    report: dict | None  # None when the run was submitted without waiting
+
+
+def run_id_of(catalog: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", PurePosixPath(catalog).stem) or "catalog"
+
+
+def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list[str] = (), run_id: str | None = None,
+                   settings: BeamSettings | None = None, wait: bool = True) -> BeamRun:
+    """Build the dataset for `catalog` under `<out>/<run_id>/` on the runner `pipeline_args` name."""
+    catalog, settings = str(catalog), settings or BeamSettings()
+    check_catalog(catalog)
+    run_root = FileSystems.join(str(out), run_id or run_id_of(catalog))
+    pipeline = beam.Pipeline(options=PipelineOptions(list(pipeline_args)))
+    build_pipeline(pipeline, catalog, run_root, cfg, settings)
+    result = pipeline.run()
+    if not wait:
+        return BeamRun(run_root, str(result.state), None)
+    try:
+        result.wait_until_finish()
+    except Exception as exc:  # runners wrap worker errors; surface ours as themselves
+        known = _known_failure(exc)
+        if known is None:
+            raise
+        raise known from exc
+    return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result))
+
+
+def _known_failure(exc: Exception) -> Exception | None:
+    text = str(exc)
+    for cls in (FailureRatioExceeded, CatalogError):
+        match = re.search(rf"{cls.__name__}: (.+)", text)
+        if match:
+            return cls(match.group(1).strip())
+    return None
+
+
+def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result) -> dict:
+    """Write config.json, report.json and the markers; render the data card when the output is local."""
+    report = build_report(run_root, catalog, cfg, result)
+    write_text(FileSystems.join(run_root, "config.json"), json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=str))
+    write_text(FileSystems.join(run_root, "report.json"), json.dumps(report, indent=1, sort_keys=True, default=str))
+    for folder in ("export", "rejects"):
+        marker = {"runner": "beam", "pipeline_version": __version__}
+        write_text(FileSystems.join(run_root, folder, MARKER), json.dumps(marker))
+    if is_remote(run_root):
+        log.info("data card not rendered for remote output %s: run `meritgen card` on a local copy", run_root)
+    else:
+        _render_card(Path(run_root))
+    return report
+
+
+def _render_card(run_dir: Path) -> None:
+    from pipelines.io.card_writer import regenerate_card
+
+    regenerate_card(run_dir)
+
+
+def build_report(run_root: str, catalog: str, cfg: BuildConfig, result) -> dict:
+    """The local report's shape (steps with rows in/out, counters, rejects) from Beam metrics."""
+    counters = metric_counters(result)
+    failures = json.loads(read_text(FileSystems.join(run_root, "failures.json")))
+    steps = []
+    for step in plan_for(catalog, cfg):
+        mine = counters.get(step.name, {})
+        rejects = sum(v for k, v in mine.items() if k.startswith("rejected_"))
+        steps.append({
+            "name": step.name, "skipped": False, "wall_s": 0.0,
+            "rows_in": failures.get(step.name, {}).get("rows_in", 0),
+            "rows_out": {k.removeprefix("rows_out."): v for k, v in sorted(mine.items()) if k.startswith("rows_out.")},
+            "counters": {k: v for k, v in sorted(mine.items()) if not k.startswith("rows_out.")},
+            "rejects": rejects, "failed": failures.get(step.name, {}).get("failed", 0),
+        })
+    return {"run_dir": run_root, "runner": "beam", "steps": steps}
+
+
+def metric_counters(result) -> dict[str, dict[str, int]]:
+    """{stage: {counter: value}} of the `meritgen.<stage>` Beam counters."""
+    out: dict[str, dict[str, int]] = {}
+    for counter in result.metrics().query(MetricsFilter())["counters"]:
+        namespace = counter.key.metric.namespace
+        if namespace.startswith("meritgen."):
+            value = counter.committed if counter.committed is not None else counter.attempted
+            stage = out.setdefault(namespace.removeprefix("meritgen."), {})
+            stage[counter.key.metric.name] = stage.get(counter.key.metric.name, 0) + value
+    return out
+
+
+def write_text(path: str, text: str) -> None:
+    with FileSystems.create(path) as fh:
+        fh.write(text.encode("utf-8"))
+
+
+def read_text(path: str) -> str:
+    with FileSystems.open(path) as fh:
+        return fh.read().decode("utf-8")

@@ -1,0 +1,122 @@
+"""Arrow tables as PCollection elements: batching rows, slicing batches, whole-table side inputs.
+
+Data moves between Beam transforms as `pa.Table` batches that conform to a contract of
+`schemas/v1`: they pickle as compact buffers, and a stage function can take a batch as is.
+Rows (dicts) appear only where a keyed shuffle needs them (dedupe, joins).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import apache_beam as beam
+import pyarrow as pa
+
+from pipelines import schemas
+
+# The only columns `stages/catalog_index.build_index` reads: side inputs carry just these, so
+# the index tables of a 135K-product catalog stay a few tens of MB (see ARCHITECTURE.md).
+INDEX_COLUMNS = {
+    "product": ["product_id", "category", "image_ids"],
+    "attribute": ["product_id", "attribute", "value"],
+    "family": ["product_id", "family_id"],
+}
+
+# The column that names a row in reject messages, most specific first.
+ID_COLUMNS = ("query_id", "base_query_id", "product_id", "image_id")
+
+
+def slices(table: pa.Table, rows: int) -> Iterator[pa.Table]:
+    """Zero-copy slices of at most `rows` rows (nothing for an empty table)."""
+    for start in range(0, table.num_rows, rows):
+        yield table.slice(start, rows)
+
+
+def single_rows(table: pa.Table) -> list[pa.Table]:
+    """One-row tables: how a failed batch is retried row by row."""
+    return list(slices(table, 1))
+
+
+def record_ids(table: pa.Table) -> list[str | None]:
+    """Per row, the id a reject row should name (None when the table has no id column)."""
+    for column in ID_COLUMNS:
+        if column in table.column_names:
+            return [None if v is None else str(v) for v in table.column(column).to_pylist()]
+    return [None] * table.num_rows
+
+
+def rows_by_key(table: pa.Table, key: str) -> Iterator[tuple[str, list[dict]]]:
+    """(key, rows) per distinct key, rows in table order (order inside a key is kept, unlike a shuffle)."""
+    grouped: dict[str, list[dict]] = {}
+    for row in table.to_pylist():
+        grouped.setdefault(row[key], []).append(row)
+    yield from grouped.items()
+
+
+class ConcatTables(beam.CombineFn):
+    """Concatenate batches into one table (an empty table of `contract` when there are none)."""
+
+    def __init__(self, contract: str, columns: list[str] | None = None) -> None:
+        self.contract, self.columns = contract, columns
+
+    def _project(self, table: pa.Table) -> pa.Table:
+        return table.select(self.columns) if self.columns else table
+
+    def create_accumulator(self) -> list[pa.Table]:
+        return []
+
+    def add_input(self, acc: list[pa.Table], table: pa.Table) -> list[pa.Table]:
+        acc.append(self._project(table))
+        return acc
+
+    def merge_accumulators(self, accs) -> list[pa.Table]:
+        return [t for acc in accs for t in acc]
+
+    def extract_output(self, acc: list[pa.Table]) -> pa.Table:
+        if not acc:
+            return self._project(schemas.empty(self.contract))
+        return pa.concat_tables(acc).combine_chunks()
+
+
+class WholeTable(beam.PTransform):
+    """Batches -> a one-element PCollection holding the whole table, for AsSingleton side inputs."""
+
+    def __init__(self, contract: str, columns: list[str] | None = None) -> None:
+        super().__init__()
+        self.contract, self.columns = contract, columns
+
+    def expand(self, batches):
+        return batches | "Concat" >> beam.CombineGlobally(ConcatTables(self.contract, self.columns))
+
+
+class Rebatch(beam.PTransform):
+    """Cut batches to at most `rows` rows and spread them over workers."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def expand(self, batches):
+        return (batches
+                | "Slice" >> beam.FlatMap(slices, self.rows)
+                | "Spread" >> beam.Reshuffle())
+
+
+class BatchRows(beam.PTransform):
+    """Row dicts -> tables of `contract` with at most `rows` rows each."""
+
+    def __init__(self, contract: str, rows: int) -> None:
+        super().__init__()
+        self.contract, self.rows = contract, rows
+
+    def expand(self, rows):
+        return (rows
+                | "Batch" >> beam.BatchElements(min_batch_size=self.rows, max_batch_size=self.rows)
+                | "ToTable" >> beam.Map(schemas.from_rows, self.contract))
+
+
+class RowsOf(beam.PTransform):
+    """Tables -> their rows as dicts."""
+
+    def expand(self, batches):
+        return batches | "Rows" >> beam.FlatMap(lambda table: table.to_pylist())

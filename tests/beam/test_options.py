@@ -1,0 +1,86 @@
+"""Dataflow pipeline options come from `meritgen beam run` arguments; nothing contacts Google."""
+
+import socket
+
+import pytest
+from apache_beam.options.pipeline_options import (
+    GoogleCloudOptions,
+    PipelineOptions,
+    SetupOptions,
+    StandardOptions,
+    WorkerOptions,
+)
+from apache_beam.options.pipeline_options_validator import PipelineOptionsValidator
+
+from pipelines.beam.cli import settings_from
+from pipelines.beam.options import LLMOptions
+from pipelines.beam_flows import pipeline_args_for
+from pipelines.cli import build_parser
+from pipelines.errors import ConfigError
+
+IMAGE = "europe-west4-docker.pkg.dev/my-project-123/meritgen/beam:0.1.0"
+DATAFLOW = ["--runner", "DataflowRunner", "--project", "my-project-123", "--region=europe-west4",
+            "--temp_location", "gs://my-bucket/tmp", "--sdk_container_image", IMAGE, "--sdk_location", "container",
+            "--setup_file", "./setup.py", "--max_num_workers", "20", "--llm_backend", "vllm"]
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def _parse(extra):
+    return build_parser().parse_args(["beam", "run", "--catalog", "gs://my-bucket/catalog.parquet", "--out",
+                                      "gs://my-bucket/runs", "--set", "compose.max_queries=50",
+                                      "--max-failure-ratio", "0.25", *extra])
+
+
+def test_unknown_arguments_become_dataflow_pipeline_options(no_network):
+    from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
+
+    args = _parse(DATAFLOW)
+    assert args.pipeline_args == DATAFLOW  # in order, ours taken out
+    assert args.set == ["compose.max_queries=50"] and settings_from(args).max_failure_ratio == 0.25
+    options = PipelineOptions(args.pipeline_args)
+    cloud = options.view_as(GoogleCloudOptions)
+    assert (cloud.project, cloud.region, cloud.temp_location) == ("my-project-123", "europe-west4", "gs://my-bucket/tmp")
+    assert options.view_as(StandardOptions).runner == "DataflowRunner"
+    assert options.view_as(SetupOptions).setup_file == "./setup.py"
+    assert options.view_as(SetupOptions).sdk_location == "container"
+    assert options.view_as(WorkerOptions).sdk_container_image == IMAGE
+    assert options.view_as(WorkerOptions).max_num_workers == 20
+    assert options.view_as(LLMOptions).llm_backend == "vllm"
+    assert PipelineOptionsValidator(options, DataflowRunner()).validate() == []
+
+
+def test_validation_names_what_is_wrong_without_asking_google(no_network):
+    from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
+
+    bad = PipelineOptions(["--runner", "DataflowRunner", "--project", "my-project-123", "--region", "europe-west4",
+                           "--temp_location", "/local/tmp"])
+    errors = PipelineOptionsValidator(bad, DataflowRunner()).validate()
+    assert any("temp_location" in e for e in errors)
+
+
+def test_our_options_are_never_abbreviations_of_beams():
+    args = _parse(["--run", "x", "--out_dir", "y"])  # neither is --run-id nor --out
+    assert args.run_id is None and args.out == "gs://my-bucket/runs"
+    assert args.pipeline_args == ["--run", "x", "--out_dir", "y"]
+
+
+def test_the_prefect_flow_builds_runner_options():
+    direct = pipeline_args_for("DirectRunner", direct_num_workers=3)
+    assert direct == ["--runner", "DirectRunner", "--direct_num_workers", "3", "--direct_running_mode", "multi_processing"]
+    dataflow = pipeline_args_for("DataflowRunner", project="my-project-123", region="europe-west4",
+                                 temp_location="gs://my-bucket/tmp", sdk_container_image=IMAGE, extra_args=["--x", "1"])
+    options = PipelineOptions(dataflow)
+    assert options.view_as(GoogleCloudOptions).project == "my-project-123"
+    assert options.view_as(WorkerOptions).sdk_container_image == IMAGE and dataflow[-2:] == ["--x", "1"]
+    with pytest.raises(ConfigError, match="project, region"):
+        pipeline_args_for("DataflowRunner", temp_location="gs://my-bucket/tmp")
+    with pytest.raises(ConfigError, match="runner must be"):
+        pipeline_args_for("SparkRunner")
