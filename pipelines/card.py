@@ -119,6 +119,31 @@ def retrieval_sections(report: dict, difficulty: pa.Table | None) -> list[str]:
     return out
 
 
+LLM_STEPS = ("llm_mine", "rewrite", "translate", "judge")
+
+
+def llm_sections(report: dict) -> list[str]:
+    """Requests, cache hits, tokens and outcomes of each LLM step, and language-ID agreement."""
+    steps = {s["name"]: s["counters"] for s in report.get("steps", [])}
+    out = []
+    rows = [[name, c.get("model", ""), c.get("rows", 0), c.get("parsed", 0), c.get("rejected", 0),
+             c.get("strict_recovered", 0), c.get("llm_requests", 0), c.get("llm_cache_hits", 0),
+             c.get("llm_prompt_tokens", 0), c.get("llm_completion_tokens", 0)]
+            for name, c in steps.items() if name in LLM_STEPS]
+    if rows:
+        out += ["## LLM stages", md_table(["stage", "model", "rows", "accepted", "rejected", "saved by strict retry",
+                                           "requests", "cache hits", "prompt tokens", "completion tokens"], rows)]
+    agreement = {k.removeprefix("langid_agreement_"): v for k, v in steps.get("language_check", {}).items()
+                 if k.startswith("langid_agreement_")}
+    if agreement:
+        out += ["## Language-ID agreement",
+                "Share of (a sample of) final query texts that the language detector (lingua, with a Malay/Indonesian "
+                "word list) assigns to their declared language.",
+                md_table(["language", "agreement"], [[f"{LANGUAGE_NAMES.get(k, k)} ({k})", f"{v:.1%}"]
+                                                     for k, v in sorted(agreement.items())])]
+    return out
+
+
 def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.Table,
                 plots: list[tuple[str, str]] = (), extra_sections: list[str] = (),
                 difficulty: pa.Table | None = None) -> str:
@@ -138,6 +163,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *[f"![{title}]({path})" for title, path in plots],
         *_counts_sections(q),
         "## Build funnel", md_table(["stage", "rows in", "rows out", "rejects"], funnel_rows(report)),
+        *llm_sections(report),
         *retrieval_sections(report, difficulty),
         "## Rejects by reason",
         md_table(["stage", "reason", "rows"], rejects_rows(report)) if rejects_rows(report) else "No rejects.",

@@ -37,7 +37,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.demo == (args.catalog is not None):
         raise MeritgenError("give exactly one of --catalog PATH or --demo")
     catalog = DEMO_DIR / "catalog.jsonl" if args.demo else Path(args.catalog)
-    cfg = load_config(args.config, _overrides(args.set))
+    overrides = _overrides(args.set)
+    for flag, key in ((args.llm_url, "llm.url"), (args.llm_model, "llm.model"), (args.vlm_model, "llm.vlm_model")):
+        if flag:
+            overrides[key] = flag
+    cfg = load_config(args.config, overrides)
     report = run_build(catalog, args.out, cfg, run_id=args.run_id or ("demo" if args.demo else None),
                        progress=not args.no_progress)
     print_summary(report.to_dict())
@@ -110,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--run-id", help="run folder name (default: catalog file stem)")
     b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     b.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    b.add_argument("--llm-url", help="OpenAI-compatible server (e.g. vLLM at http://localhost:8000/v1): enables LLM stages")
+    b.add_argument("--llm-model", help="text model served there (default Qwen/Qwen2.5-7B-Instruct)")
+    b.add_argument("--vlm-model", help="vision-language model for mining/judging (default Qwen/Qwen2.5-VL-7B-Instruct)")
     b.set_defaults(func=cmd_build)
     from pipelines.beam.cli import add_beam_commands  # `beam run`: the same build on Apache Beam
 

@@ -86,6 +86,29 @@ class NegativesConfig:
 
 
 @dataclass(frozen=True)
+class LLMConfig:
+    """LLM stages on an OpenAI-compatible server (vLLM serving Qwen). Off when no URL is known.
+
+    url/model fall back to MERITGEN_LLM_URL / MERITGEN_LLM_MODEL, the key to MERITGEN_LLM_API_KEY.
+    Concurrency, timeouts and the URL are not part of any fingerprint or cache key.
+    """
+
+    url: str = ""
+    model: str = ""  # "" = MERITGEN_LLM_MODEL or Qwen/Qwen2.5-7B-Instruct
+    vlm_url: str = ""  # "" = url
+    vlm_model: str = "Qwen/Qwen2.5-VL-7B-Instruct"
+    max_in_flight: int = 256
+    timeout_s: float = 120.0
+    max_retries: int = 5
+    structured_output: str = "json_schema"  # json_schema | guided_json | structured_outputs | none
+    cache: str = ""  # request cache file; "" = <out>/llm_cache.sqlite, shared by every run in <out>
+    mine: bool = False  # VLM attribute mining from images + title
+    rewrite: bool = True  # fluent English rewrite of template queries
+    translate: bool = True  # LLM translation into ms/id/vi/th (template text stays as fallback)
+    judge: bool = False  # MERIT's VLM compliance judge
+
+
+@dataclass(frozen=True)
 class RetrievalConfig:
     """Retrieval stages: MIRe passages, caption-substitutability filter, retriever negatives, difficulty."""
 
@@ -136,6 +159,7 @@ class BuildConfig:
     compose: ComposeConfig = ComposeConfig()
     render: RenderConfig = RenderConfig()
     negatives: NegativesConfig = NegativesConfig()
+    llm: LLMConfig = LLMConfig()
     retrieval: RetrievalConfig = RetrievalConfig()
     split: SplitConfig = SplitConfig()
     export: ExportConfig = ExportConfig()

@@ -84,7 +84,7 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     run_id = run_id or Path(catalog).stem
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()
-    steps = plan_build(catalog, cfg)
+    steps = plan_build(catalog, cfg, llm_cache=Path(out) / "llm_cache.sqlite")
     report = BuildReport(store.root)
     write_json(store.root / "config.json", cfg.to_dict())
     fingerprints: dict[str, str] = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines import parallel, steps_retrieval
+from pipelines import parallel, steps_llm, steps_retrieval
 from pipelines.config import BuildConfig
 from pipelines.io.catalog_reader import catalog_fingerprint, read_catalog
 from pipelines.results import StageResult
@@ -45,20 +45,48 @@ def digest(*parts) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def plan_build(catalog: str | Path, cfg: BuildConfig) -> list[Step]:
-    """The offline build: ingest -> mine -> compose -> render -> negatives -> [index -> passages ->
-    caption_filter -> retriever_negatives] -> split -> [difficulty] -> export."""
+def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = None) -> list[Step]:
+    """ingest -> mine -> [llm_mine] -> compose -> render -> [rewrite -> translate -> judge] ->
+    language_check, negatives -> [index -> passages -> caption_filter -> retriever_negatives] ->
+    split -> [difficulty] -> export. Bracketed steps depend on config (LLM server, retrieval)."""
     vocab = load_vocabulary(cfg.mine.vocabulary)
     templates = load_templates(cfg.render.templates, cfg.render.languages)
     catalog = Path(catalog)
+    cache = Path(cfg.llm.cache) if cfg.llm.cache else (llm_cache or Path("llm_cache.sqlite"))
+    workers = parallel.worker_count(cfg.workers)
+    steps = _catalog_steps(catalog, cfg, vocab)
+    mined, attributes_from = steps_llm.mine_steps(cfg, vocab, cache, Step, digest, ("mine", "attributes"))
+    steps += mined
+    steps += _compose_steps(cfg, vocab, templates, attributes_from, workers)
+    text, queries_from = steps_llm.text_steps(cfg, templates, cache, Step, digest, ("render", "queries"))
+    judged, queries_from = steps_llm.judge_steps(cfg, cache, Step, digest, queries_from, attributes_from)
+    steps += text + judged
+    steps.append(steps_llm.language_check_step(cfg, Step, digest, queries_from))
+    neg_params = negatives.NegativesParams(cfg.negatives, cfg.seed)
+    steps.append(Step("negatives", negatives.VERSION,
+                      {"queries": queries_from, "products": ("ingest", "products"), "attributes": attributes_from,
+                       "families": ("mine", "families")},
+                      lambda queries, products, attributes, families: parallel.mine_overlap_negatives(
+                          queries, products, attributes, families, neg_params, workers),
+                      digest(cfg.negatives, cfg.seed), {"queries": "query"}, shard_by="queries"))
+    queries_from = ("negatives", "queries")
+    if cfg.retrieval.enabled:
+        steps += steps_retrieval.retrieval_steps(cfg, queries_from, attributes_from, Step, digest)
+        queries_from = ("retriever_negatives", "queries")
+    split_params = split.SplitParams(cfg.split, cfg.seed)
+    steps.append(Step("split", split.VERSION, {"queries": queries_from},
+                      lambda queries: split.assign_split(queries, split_params), digest(cfg.split, cfg.seed),
+                      {"queries": "query"}, shard_by="queries"))
+    if cfg.retrieval.enabled:
+        steps.append(steps_retrieval.difficulty_step(cfg, Step, digest))
+    steps.append(_export_step(cfg, steps, attributes_from))
+    return steps
+
+
+def _catalog_steps(catalog: Path, cfg: BuildConfig, vocab) -> list[Step]:
     ingest_params = ingest.IngestParams(cfg.ingest, vocab, cfg.catalog.default_language)
     mine_params = mine.MineParams(cfg.mine, vocab)
-    compose_params = compose.ComposeParams(cfg.compose, vocab, cfg.seed)
-    render_params = render.RenderParams(cfg.render, templates, cfg.seed)
-    neg_params = negatives.NegativesParams(cfg.negatives, cfg.seed)
-    split_params = split.SplitParams(cfg.split, cfg.seed)
-    workers = parallel.worker_count(cfg.workers)
-    steps = [
+    return [
         Step("ingest", ingest.VERSION, {},
              lambda: ingest.validate_catalog(read_catalog(catalog, cfg.catalog), ingest_params),
              digest(cfg.catalog, cfg.ingest, vocab.digest, catalog_fingerprint(catalog, cfg.catalog)),
@@ -66,41 +94,33 @@ def plan_build(catalog: str | Path, cfg: BuildConfig) -> list[Step]:
         Step("mine", mine.VERSION, {"products": ("ingest", "products")},
              lambda products: mine.mine_attributes(products, mine_params),
              digest(cfg.mine, vocab.digest), {"attributes": "attribute", "families": "family"}, shard_by="products"),
+    ]
+
+
+def _compose_steps(cfg: BuildConfig, vocab, templates, attributes_from, workers: int) -> list[Step]:
+    compose_params = compose.ComposeParams(cfg.compose, vocab, cfg.seed)
+    render_params = render.RenderParams(cfg.render, templates, cfg.seed)
+    return [
         Step("compose", compose.VERSION,
-             {"products": ("ingest", "products"), "attributes": ("mine", "attributes"), "families": ("mine", "families")},
+             {"products": ("ingest", "products"), "attributes": attributes_from, "families": ("mine", "families")},
              lambda products, attributes, families: parallel.compose_queries(
                  products, attributes, families, compose_params, workers),
              digest(cfg.compose, vocab.digest, cfg.seed), {"plans": "query_plan"}),
         Step("render", render.VERSION, {"plans": ("compose", "plans")},
              lambda plans: render.render_queries(plans, render_params),
              digest(cfg.render, templates.digest, cfg.seed), {"queries": "query"}, shard_by="plans"),
-        Step("negatives", negatives.VERSION,
-             {"queries": ("render", "queries"), "products": ("ingest", "products"),
-              "attributes": ("mine", "attributes"), "families": ("mine", "families")},
-             lambda queries, products, attributes, families: parallel.mine_overlap_negatives(
-                 queries, products, attributes, families, neg_params, workers),
-             digest(cfg.negatives, cfg.seed), {"queries": "query"}, shard_by="queries"),
     ]
-    queries_from = ("negatives", "queries")
+
+
+def _export_step(cfg: BuildConfig, steps: list[Step], attributes_from) -> Step:
+    inputs = {"products": ("ingest", "products"), "images": ("ingest", "images"), "attributes": attributes_from,
+              "queries": ("split", "queries")}
     if cfg.retrieval.enabled:
-        steps += steps_retrieval.retrieval_steps(cfg, queries_from, Step, digest)
-        queries_from = ("retriever_negatives", "queries")
-    steps.append(Step("split", split.VERSION, {"queries": queries_from},
-                      lambda queries: split.assign_split(queries, split_params), digest(cfg.split, cfg.seed),
-                      {"queries": "query"}, shard_by="queries"))
-    export_inputs = {"products": ("ingest", "products"), "images": ("ingest", "images"),
-                     "attributes": ("mine", "attributes"), "queries": ("split", "queries")}
-    if cfg.retrieval.enabled:
-        steps.append(steps_retrieval.difficulty_step(cfg, Step, digest))
-        export_inputs["difficulty"] = ("difficulty", "report")
+        inputs["difficulty"] = ("difficulty", "report")
     versions = tuple((s.name, s.version) for s in steps) + (("export", export.VERSION),)
-    export_params = export.ExportParams(stage_versions=versions)
-    steps.append(Step(
-        "export", export.VERSION, export_inputs,
-        lambda **tables: export.prepare_export(params=export_params, **tables),
-        digest(cfg.export, versions), {"products": "export_product", "queries": "query"},
-    ))
-    return steps
+    params = export.ExportParams(stage_versions=versions)
+    return Step("export", export.VERSION, inputs, lambda **tables: export.prepare_export(params=params, **tables),
+                digest(cfg.export, versions), {"products": "export_product", "queries": "query"})
 
 
 def input_tables(step: Step, read: Callable[[str, str], pa.Table]) -> dict[str, pa.Table]:

@@ -124,11 +124,12 @@ def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig) -> Stag
     return difficulty.difficulty_report(split, hits, difficulty.DifficultyConfig(split=cfg.retrieval.difficulty_split))
 
 
-def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], step_cls, digest) -> list:
+def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_from: tuple[str, str],
+                    step_cls, digest) -> list:
     """index -> passages -> caption_filter -> retriever_negatives, reading queries from `queries_from`."""
     r = cfg.retrieval
     idx = {"bm25": ("index", "bm25"), "dense": ("index", "dense")}
-    cat = {"products": ("ingest", "products"), "attributes": ("mine", "attributes")}
+    cat = {"products": ("ingest", "products"), "attributes": attributes_from}
     return [
         step_cls("index", VERSION, {"products": ("ingest", "products")},
                  lambda products: build_indexes(products, cfg), digest(r.dense_model), {}),

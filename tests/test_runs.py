@@ -38,7 +38,7 @@ def test_config_change_reruns_only_downstream_stages(tmp_path):
     before = {p.parent.name: p.stat().st_mtime_ns for p in (tmp_path / "demo").glob("*/_SUCCESS.json")}
     main(["build", "--demo", "--out", str(tmp_path), "--no-progress", "--set", "negatives.per_query=3"])
     after = {p.parent.name: p.stat().st_mtime_ns for p in (tmp_path / "demo").glob("*/_SUCCESS.json")}
-    assert {s for s in before if before[s] == after[s]} == {"ingest", "mine", "compose", "render", "index"}
+    assert {s for s in before if before[s] == after[s]} == {"ingest", "mine", "compose", "render", "language_check", "index"}
     negatives = _queries(tmp_path / "demo").column("hard_negatives").to_pylist()
     assert max(sum(n["source"] == "overlap" for n in row) for row in negatives) == 3
 

@@ -3,7 +3,7 @@
 import pyarrow.parquet as pq
 
 from pipelines import schemas
-from pipelines.io.verify import positive_set_mismatches
+from pipelines.io.verify import facts_from_attributes, positive_set_mismatches
 from tests.stages.inline import attributes
 from tests.stages.test_render_negatives_split import _render
 
@@ -19,7 +19,7 @@ def _write(tmp_path, positives):
                        {"attribute": "pattern", "value": "striped", "carried_by": "image", "source_product_id": "x"}]
     q["positive_ids"] = positives
     pq.write_table(schemas.from_rows([q], "query"), tmp_path / "queries.parquet")
-    return positive_set_mismatches(str(tmp_path / "queries.parquet"), str(tmp_path / "attributes.parquet"))
+    return positive_set_mismatches(str(tmp_path / "queries.parquet"), facts_from_attributes(str(tmp_path / "attributes.parquet")))
 
 
 def test_exact_positive_set_passes(tmp_path):

@@ -22,11 +22,21 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def positive_set_mismatches(queries_glob: str, attributes_path: str) -> list[tuple]:
+def facts_from_attributes(path: str) -> str:
+    """SQL over an attribute table (schemas/v1/attribute.json)."""
+    return f"SELECT product_id, category, attribute, value FROM read_parquet({_sql_str(path)})"
+
+
+def facts_from_products(glob: str) -> str:
+    """SQL over exported products: the attributes a dataset user actually sees."""
+    return (f"SELECT product_id, category, a.name AS attribute, a.value AS value FROM "
+            f"(SELECT product_id, category, unnest(attributes) AS a FROM read_parquet({_sql_str(glob)}))")
+
+
+def positive_set_mismatches(queries_glob: str, facts_sql: str) -> list[tuple]:
     """(base_query_id, expected, actual) for every query whose positive set is not exact."""
     with duckdb.connect() as con:
-        con.execute(f"CREATE TEMP TABLE w AS PIVOT (SELECT product_id, category, attribute, value "
-                    f"FROM read_parquet({_sql_str(attributes_path)})) ON attribute USING first(value)")
+        con.execute(f"CREATE TEMP TABLE w AS PIVOT ({facts_sql}) ON attribute USING first(value)")
         columns = {r[0] for r in con.execute("DESCRIBE w").fetchall()}
         queries = con.execute(f"SELECT base_query_id, category, conditions, list_sort(positive_ids) "
                               f"FROM read_parquet({_sql_str(queries_glob)}) WHERE language = 'en'").fetchall()
@@ -55,8 +65,8 @@ def _check_group(con, attrs: tuple[str, ...], rows: list, columns: set[str]) -> 
 def verify_positive_sets(store: RunStore) -> int:
     """Raise ReproducibilityError unless every exported query's positives are exactly right."""
     queries = str(store.stage_dir("export") / "data" / "queries" / "*.parquet")
-    attributes = str(store.stage_dir("mine") / "attributes.parquet")
-    bad = positive_set_mismatches(queries, attributes)
+    products = str(store.stage_dir("export") / "data" / "products" / "*.parquet")
+    bad = positive_set_mismatches(queries, facts_from_products(products))
     if bad:
         raise ReproducibilityError(f"{len(bad)} exported queries have wrong positive sets, e.g. {bad[0]}")
     with duckdb.connect() as con:

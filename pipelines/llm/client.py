@@ -64,6 +64,11 @@ class LLMSettings:
         if self.max_in_flight < 1 or self.max_retries < 0 or self.timeout_s <= 0:
             raise ConfigError("max_in_flight must be >= 1, max_retries >= 0 and timeout_s > 0")
 
+    @staticmethod
+    def url_from_env(env: Mapping[str, str] | None = None) -> str | None:
+        """MERITGEN_LLM_URL, if set: with no URL in config or env, a build stays offline."""
+        return (os.environ if env is None else env).get("MERITGEN_LLM_URL") or None
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> LLMSettings:
         """Settings from MERITGEN_LLM_URL / _MODEL / _API_KEY (the only environment lookup)."""
@@ -73,7 +78,7 @@ class LLMSettings:
             "model": env.get("MERITGEN_LLM_MODEL"),
             "api_key": env.get("MERITGEN_LLM_API_KEY"),
         }
-        return cls(**{k: v for k, v in found.items() if v}, **overrides)
+        return cls(**{**{k: v for k, v in found.items() if v}, **overrides})  # explicit settings win
 
 
 @dataclass(frozen=True)

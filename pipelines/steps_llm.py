@@ -1,0 +1,120 @@
+"""Wiring of the LLM stages: one client and one request cache per step, pure halves around it.
+
+Every request goes through pipelines/llm (bounded concurrency, retries on transport errors,
+persistent cache keyed by the rendered request). The cache lives beside the runs, so a rerun,
+a resumed run or another run in the same <out> never pays twice for the same request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines import schemas
+from pipelines.config import BuildConfig, LLMConfig
+from pipelines.llm.cache import RequestCache
+from pipelines.llm.client import LLMClient, LLMSettings
+from pipelines.llm.prompts import load_prompt, vocabulary_options
+from pipelines.llm.runner import run_llm_task_sync
+from pipelines.results import StageResult
+from pipelines.stages import llm_tasks
+
+VERSION = "1"
+
+
+def llm_settings(cfg: LLMConfig, vision: bool = False) -> LLMSettings | None:
+    """Settings from config, falling back to MERITGEN_LLM_* variables; None when no URL is known."""
+    url = ((cfg.vlm_url or cfg.url) if vision else cfg.url) or LLMSettings.url_from_env()
+    if not url:
+        return None  # no server known: the build stays offline
+    model = cfg.vlm_model if vision else cfg.model
+    return LLMSettings.from_env(base_url=url, **({"model": model} if model else {}), max_in_flight=cfg.max_in_flight, timeout_s=cfg.timeout_s,
+                                max_retries=cfg.max_retries, structured_output=cfg.structured_output)
+
+
+def run_task(rows: list[dict], task: str, settings: LLMSettings, cache_path: Path, progress: bool = True):
+    # Commit every answer as it arrives (WAL, no fsync: microseconds), so a SIGKILL never loses
+    # an answer that was paid for.
+    cache = RequestCache(cache_path, commit_every=1)
+    try:
+        return run_llm_task_sync(rows, task, LLMClient(settings, cache=cache), progress=progress)
+    finally:
+        cache.close()
+
+
+def _result(outputs: dict, run, settings: LLMSettings, extra_rejects: list[dict] = (), **counters) -> StageResult:
+    rejects = schemas.from_rows(list(run.rejects) + list(extra_rejects), "reject")
+    return StageResult(outputs, rejects, {**run.counters, "model": settings.model, **counters})
+
+
+def prompt_digest(task: str) -> str:
+    prompt = load_prompt(task)
+    return f"{prompt.prompt_id}:{prompt.digest}:{prompt.as_strict().digest}"
+
+
+def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, step_cls, digest, attributes_from) -> tuple[list, tuple]:
+    """VLM attribute mining (after the field/title miner), when enabled and a server is known."""
+    vision = llm_settings(cfg.llm, vision=True)
+    if vision is None or not cfg.llm.mine:
+        return [], attributes_from
+
+    def mine(products, images, attributes):
+        rows = llm_tasks.mine_rows(products, images, lambda category: vocabulary_options(vocab, category))
+        run = run_task(rows, "mine_attributes", vision, cache_path)
+        return _result({"attributes": llm_tasks.merge_mined(attributes, products, run.parsed)}, run, vision)
+
+    step = step_cls("llm_mine", VERSION, {"products": ("ingest", "products"), "images": ("ingest", "images"),
+                                          "attributes": attributes_from},
+                    mine, digest(vision.model, prompt_digest("mine_attributes"), vocab.digest), {"attributes": "attribute"})
+    return [step], ("llm_mine", "attributes")
+
+
+def text_steps(cfg: BuildConfig, templates, cache_path: Path, step_cls, digest, queries_from) -> tuple[list, tuple]:
+    """rewrite -> translate (text model), after render."""
+    settings, steps = llm_settings(cfg.llm), []
+    if settings is None:
+        return steps, queries_from
+    surfaces = templates.pack("en").lexicon["values"]
+
+    def rewrite(queries):
+        run = run_task(llm_tasks.rewrite_rows(queries, surfaces), "rewrite", settings, cache_path)
+        return _result({"queries": llm_tasks.apply_rewrites(queries, run.parsed)}, run, settings)
+
+    def translate(queries):
+        run = run_task(llm_tasks.translate_rows(queries, cfg.render.languages), "translate", settings, cache_path)
+        return _result({"queries": llm_tasks.apply_translations(queries, run.parsed)}, run, settings)
+
+    if cfg.llm.rewrite:
+        steps.append(step_cls("rewrite", VERSION, {"queries": queries_from}, rewrite,
+                              digest(settings.model, prompt_digest("rewrite"), templates.digest), {"queries": "query"}))
+        queries_from = ("rewrite", "queries")
+    if cfg.llm.translate and set(cfg.render.languages) - {"en"}:
+        steps.append(step_cls("translate", VERSION, {"queries": queries_from}, translate,
+                              digest(settings.model, prompt_digest("translate")), {"queries": "query"}))
+        queries_from = ("translate", "queries")
+    return steps, queries_from
+
+
+def judge_steps(cfg: BuildConfig, cache_path: Path, step_cls, digest, queries_from, attributes_from) -> tuple[list, tuple]:
+    vision = llm_settings(cfg.llm, vision=True)
+    if vision is None or not cfg.llm.judge:
+        return [], queries_from
+
+    def judge(queries, images, products, attributes):
+        run = run_task(llm_tasks.judge_rows(queries, images, products, attributes), "judge", vision, cache_path)
+        kept, refused = llm_tasks.apply_verdicts(queries, run.parsed)
+        return _result({"queries": kept}, run, vision, refused, judged_no=len(refused), queries_kept=kept.num_rows)
+
+    step = step_cls("judge", VERSION, {"queries": queries_from, "images": ("ingest", "images"),
+                                       "products": ("ingest", "products"), "attributes": attributes_from},
+                    judge, digest(vision.model, prompt_digest("judge")), {"queries": "query"})
+    return [step], ("judge", "queries")
+
+
+def language_check_step(cfg: BuildConfig, step_cls, digest, queries_from, sample: int = 1000):
+    def check(queries):
+        table = llm_tasks.language_agreement(queries, sample)
+        counters = {f"langid_agreement_{r['language']}": round(r["agreement"], 4) for r in table.to_pylist()}
+        return StageResult({"agreement": table}, counters=counters)
+
+    return step_cls("language_check", VERSION, {"queries": queries_from}, check, digest(sample),
+                    {"agreement": "language_agreement"})

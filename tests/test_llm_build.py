@@ -1,0 +1,108 @@
+"""The demo build against a real local OpenAI-compatible server: rewrite + translation."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.cli import main
+from tests.fake_openai import FakeOpenAI
+from tests.llm_scripted import responder
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ["--set", "compose.max_queries=60"]
+
+
+@pytest.fixture
+def qwen():
+    with FakeOpenAI(responder) as server:
+        yield server
+
+
+def _build(out, server, *extra):
+    return main(["build", "--demo", "--out", str(out), "--no-progress", "--llm-url", server.base_url, *SMALL, *extra])
+
+
+def _queries(run_dir):
+    return pads.dataset(run_dir / "export" / "data" / "queries", format="parquet").to_table().to_pylist()
+
+
+def _report(run_dir):
+    import json
+
+    return {s["name"]: s for s in json.loads((run_dir / "report.json").read_text())["steps"]}
+
+
+def test_llm_build_rewrites_translates_and_keeps_placeholders_and_values(tmp_path, qwen):
+    assert _build(tmp_path, qwen) == 0
+    run = tmp_path / "demo"
+    queries = _queries(run)
+    rewritten = [q for q in queries if q["language"] == "en"]
+    assert rewritten and all(q["text"].startswith("Hi! ") for q in rewritten)
+    for q in queries:
+        k = len(q["images"])
+        assert sorted(q["text"].count(f"<image_{i}>") for i in range(1, k + 1)) == [1] * k, q["text"]
+        assert q["source_text_en"].startswith("Hi! ")
+    for q in rewritten:
+        for c in q["conditions"]:
+            if c["carried_by"] == "text" and c["attribute"] == "brand":
+                assert c["value"] in q["text"]
+    translated = [q for q in queries if q["language"] != "en" and "translate/v1" in q["provenance"]["prompt_ids"]]
+    assert {q["language"] for q in translated} == {"ms", "id", "vi", "th"}
+    report = _report(run)
+    translate = report["translate"]["counters"]
+    assert translate["llm_requests"] > 0 and translate["llm_prompt_tokens"] > 0
+    assert translate["rejected_wrong_language"] >= 1 and translate["rejected_placeholder_lost"] >= 1  # the planted ones
+    rejects = pq.read_table(run / "translate" / "rejects.parquet").to_pylist()
+    assert {r["reason"] for r in rejects} >= {"wrong_language"}
+    assert all(r["raw"] for r in rejects), "a model failure keeps the raw output"
+    agreement = report["language_check"]["counters"]
+    assert set(agreement) == {f"langid_agreement_{lang}" for lang in ("en", "ms", "id", "vi", "th")}
+    card = (run / "export" / "README.md").read_text()
+    assert "translate/v1" in card and "## Language-ID agreement" in card and "## LLM stages" in card
+
+
+def test_rerun_is_served_from_the_cache_with_zero_requests(tmp_path, qwen):
+    _build(tmp_path, qwen, "--run-id", "first")
+    sent = qwen.responses_sent
+    _build(tmp_path, qwen, "--run-id", "second")  # another run in the same <out>: same cache
+    assert qwen.responses_sent == sent
+    assert _report(tmp_path / "second")["translate"]["counters"]["llm_cache_hits"] > 0
+
+
+CHILD = """
+import sys
+from pipelines.cli import main
+main(["build", "--demo", "--out", sys.argv[1], "--no-progress", "--llm-url", sys.argv[2],
+      "--set", "compose.max_queries=60", "--set", "llm.max_in_flight=4"])
+"""
+
+
+def test_killed_llm_stage_resumes_without_resending_answered_requests(tmp_path, qwen):
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "killed"), qwen.base_url], cwd=ROOT)
+    deadline = time.time() + 180
+    while not any("You translate" in str(r["messages"]) for r in qwen.requests) or qwen.responses_sent < 120:
+        assert proc.poll() is None and time.time() < deadline, "the build ended before it could be killed"
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    answered = len(qwen.requests)
+    assert _build(tmp_path / "killed", qwen) == 0
+    bodies = [repr(sorted(r.items())) for r in qwen.requests]
+    assert len(bodies) > answered, "the rerun had requests left to send"
+    # Answers are committed as they arrive, so only requests still in flight at the kill (at most
+    # llm.max_in_flight = 4, their answers never reached the dead client) may be asked again.
+    assert len(bodies) - len(set(bodies)) <= 4, "an answered request was sent again"
+    clean = FakeOpenAI(responder).start()
+    try:
+        _build(tmp_path / "clean", clean)
+    finally:
+        clean.stop()
+    key = lambda q: q["query_id"]  # noqa: E731
+    assert sorted(_queries(tmp_path / "killed" / "demo"), key=key) == sorted(_queries(tmp_path / "clean" / "demo"), key=key)
