@@ -8,6 +8,7 @@ queries whose English text mentions "Nike" lose a placeholder in Thai, and those
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.fake_openai import user_text
@@ -39,4 +40,11 @@ def responder(request: dict) -> str:
         if target == "vi" and "Puma" in text:
             return "I would like this product please " + " ".join(images)  # planted: wrong language
         return SENTENCES[target].format(images=" ".join(images))
+    if "You label fashion product photos" in system:
+        keys = request["response_format"]["json_schema"]["schema"]["required"]
+        # Every product "shows" a visible material; the title miner rarely finds one.
+        return json.dumps({k: ("cotton" if k == "material" else "unknown") for k in keys})
+    if "You check whether a product satisfies" in system:
+        verdict = "no" if "by Nike" in user else "yes"  # planted: the judge refuses every Nike query
+        return json.dumps({"verdict": verdict, "reason": "the brand is not visible in the picture"})
     return "{}"

@@ -106,3 +106,19 @@ def test_killed_llm_stage_resumes_without_resending_answered_requests(tmp_path, 
         clean.stop()
     key = lambda q: q["query_id"]  # noqa: E731
     assert sorted(_queries(tmp_path / "killed" / "demo"), key=key) == sorted(_queries(tmp_path / "clean" / "demo"), key=key)
+
+
+def test_vlm_mining_and_judge(tmp_path, qwen):
+    assert _build(tmp_path, qwen, "--set", "llm.mine=true", "--set", "llm.judge=true") == 0
+    run = tmp_path / "demo"
+    mined = pq.read_table(run / "llm_mine" / "attributes.parquet").to_pylist()
+    llm_facts = [f for f in mined if f["source"] == "llm"]
+    assert llm_facts and {f["attribute"] for f in llm_facts} == {"material"}
+    title_or_field = {(f["product_id"], f["attribute"]) for f in mined if f["source"] != "llm"}
+    assert not {(f["product_id"], f["attribute"]) for f in llm_facts} & title_or_field, "fields and titles stay authoritative"
+    judged = pq.read_table(run / "judge" / "rejects.parquet").to_pylist()
+    assert judged and all(r["reason"] == "judge_no" and "brand is not visible" in r["message"] for r in judged)
+    exported = {q["base_query_id"] for q in _queries(run)}
+    assert not exported & {r["record_id"] for r in judged}
+    products = pads.dataset(run / "export" / "data" / "products", format="parquet").to_table(columns=["attributes"])
+    assert any(a["source"] == "llm" for row in products.column("attributes").to_pylist() for a in row)
