@@ -27,9 +27,17 @@ ID_COLUMNS = ("query_id", "base_query_id", "product_id", "image_id")
 
 
 def slices(table: pa.Table, rows: int) -> Iterator[pa.Table]:
-    """Zero-copy slices of at most `rows` rows (nothing for an empty table)."""
+    """Compact copies of consecutive pieces of at most `rows` rows (nothing for an empty table).
+
+    Not zero-copy slices: a pickled slice carries its parent's whole buffers, so slicing a big
+    table into elements would ship the big table once per slice.
+    """
+    if table.num_rows <= rows:
+        if table.num_rows:
+            yield table
+        return
     for start in range(0, table.num_rows, rows):
-        yield table.slice(start, rows)
+        yield table.take(pa.array(range(start, min(start + rows, table.num_rows)), pa.int64()))
 
 
 def single_rows(table: pa.Table) -> list[pa.Table]:

@@ -99,3 +99,15 @@ def test_whole_table_of_no_batches_is_an_empty_table_of_the_contract():
         whole = p | beam.Create([]) | WholeTable("family")
         shape = whole | beam.Map(lambda t: (t.num_rows, t.schema.names))
         assert_that(shape, equal_to([(0, schemas.schema("family").names)]))
+
+
+def test_batches_ship_only_their_own_rows():
+    import pickle
+
+    from pipelines.beam.tables import slices
+
+    big = pa.table({"id": [f"q{i}" for i in range(50_000)], "text": ["some query text"] * 50_000})
+    pieces = list(slices(big, 1000))
+    assert pa.concat_tables(pieces).equals(big)
+    # A zero-copy slice would pickle the parent's 50,000 rows each time.
+    assert len(pickle.dumps(pieces[0])) < len(pickle.dumps(big)) / 20
