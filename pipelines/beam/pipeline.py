@@ -69,9 +69,10 @@ def plan_for(catalog: str, cfg: BuildConfig) -> list[Step]:
     cfg = dataclasses.replace(cfg, workers=1)
     if not is_remote(catalog) and Path(catalog).is_file():
         return plan_build(catalog, cfg)
-    stand_in = Path(tempfile.mkdtemp(prefix="meritgen-plan-")) / f"catalog{Path(catalog).suffix or '.jsonl'}"
-    stand_in.write_bytes(b"")
-    return plan_build(stand_in, cfg)
+    with tempfile.TemporaryDirectory(prefix="meritgen-plan-") as tmp:  # read once, while planning
+        stand_in = Path(tmp) / f"catalog{Path(catalog).suffix or '.jsonl'}"
+        stand_in.write_bytes(b"")
+        return plan_build(stand_in, cfg)
 
 
 class BuildGraph:
