@@ -106,6 +106,7 @@ class LLMConfig:
     rewrite: bool = True  # fluent English rewrite of template queries
     translate: bool = True  # LLM translation into ms/id/vi/th (template text stays as fallback)
     judge: bool = False  # MERIT's VLM compliance judge
+    personalize: bool = False  # MERIT's personalisation: a VLM adds a condition that singles out one positive
 
 
 @dataclass(frozen=True)

@@ -46,18 +46,27 @@ def digest(*parts) -> str:
 
 
 def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = None) -> list[Step]:
-    """ingest -> mine -> [llm_mine] -> compose -> render -> [rewrite -> translate -> judge] ->
+    """ingest -> mine -> [llm_mine] -> compose -> [personalize] -> render -> [rewrite -> translate -> judge] ->
     language_check, negatives -> [index -> passages -> caption_filter -> retriever_negatives] ->
     split -> [difficulty] -> export. Bracketed steps depend on config (LLM server, retrieval)."""
     vocab = load_vocabulary(cfg.mine.vocabulary)
     templates = load_templates(cfg.render.templates, cfg.render.languages)
     catalog = Path(catalog)
-    cache = Path(cfg.llm.cache) if cfg.llm.cache else (llm_cache or Path("llm_cache.sqlite"))
+    # Callers that have no <out> folder (Beam, tests) share one per-user cache rather than litter the cwd.
+    default_cache = Path.home() / ".cache" / "meritgen" / "llm_cache.sqlite"
+    cache = Path(cfg.llm.cache) if cfg.llm.cache else (llm_cache or default_cache)
     workers = parallel.worker_count(cfg.workers)
     steps = _catalog_steps(catalog, cfg, vocab)
     mined, attributes_from = steps_llm.mine_steps(cfg, vocab, cache, Step, digest, ("mine", "attributes"))
     steps += mined
-    steps += _compose_steps(cfg, vocab, templates, attributes_from, workers)
+    steps.append(_compose_step(cfg, vocab, attributes_from, workers))
+    personalized, plans_from, attributes_from = steps_llm.personalize_steps(
+        cfg, vocab, templates, cache, Step, digest, attributes_from)
+    steps += personalized
+    render_params = render.RenderParams(cfg.render, templates, cfg.seed)
+    steps.append(Step("render", render.VERSION, {"plans": plans_from},
+                      lambda plans: render.render_queries(plans, render_params),
+                      digest(cfg.render, templates.digest, cfg.seed), {"queries": "query"}, shard_by="plans"))
     text, queries_from = steps_llm.text_steps(cfg, templates, cache, Step, digest, ("render", "queries"))
     judged, queries_from = steps_llm.judge_steps(cfg, cache, Step, digest, queries_from, attributes_from)
     steps += text + judged
@@ -97,19 +106,13 @@ def _catalog_steps(catalog: Path, cfg: BuildConfig, vocab) -> list[Step]:
     ]
 
 
-def _compose_steps(cfg: BuildConfig, vocab, templates, attributes_from, workers: int) -> list[Step]:
+def _compose_step(cfg: BuildConfig, vocab, attributes_from, workers: int) -> Step:
     compose_params = compose.ComposeParams(cfg.compose, vocab, cfg.seed)
-    render_params = render.RenderParams(cfg.render, templates, cfg.seed)
-    return [
-        Step("compose", compose.VERSION,
-             {"products": ("ingest", "products"), "attributes": attributes_from, "families": ("mine", "families")},
-             lambda products, attributes, families: parallel.compose_queries(
-                 products, attributes, families, compose_params, workers),
-             digest(cfg.compose, vocab.digest, cfg.seed), {"plans": "query_plan"}),
-        Step("render", render.VERSION, {"plans": ("compose", "plans")},
-             lambda plans: render.render_queries(plans, render_params),
-             digest(cfg.render, templates.digest, cfg.seed), {"queries": "query"}, shard_by="plans"),
-    ]
+    return Step("compose", compose.VERSION,
+                {"products": ("ingest", "products"), "attributes": attributes_from, "families": ("mine", "families")},
+                lambda products, attributes, families: parallel.compose_queries(
+                    products, attributes, families, compose_params, workers),
+                digest(cfg.compose, vocab.digest, cfg.seed), {"plans": "query_plan"})
 
 
 def _export_step(cfg: BuildConfig, steps: list[Step], attributes_from) -> Step:

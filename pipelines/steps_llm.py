@@ -17,6 +17,8 @@ from pipelines.llm.prompts import load_prompt, vocabulary_options
 from pipelines.llm.runner import run_llm_task_sync
 from pipelines.results import StageResult
 from pipelines.stages import llm_tasks
+from pipelines.stages.personalize import apply_personalization, personalize_rows
+from pipelines.stages.render import render_text
 
 VERSION = "1"
 
@@ -92,6 +94,32 @@ def text_steps(cfg: BuildConfig, templates, cache_path: Path, step_cls, digest, 
                               digest(settings.model, prompt_digest("translate")), {"queries": "query"}))
         queries_from = ("translate", "queries")
     return steps, queries_from
+
+
+def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path, step_cls, digest,
+                      attributes_from) -> tuple[list, tuple, tuple]:
+    """MERIT personalisation between compose and render; returns (steps, plans_from, attributes_from)."""
+    vision = llm_settings(cfg.llm, vision=True)
+    if vision is None or not cfg.llm.personalize:
+        return [], ("compose", "plans"), attributes_from
+    english = templates.pack("en")
+
+    def options_of(category):
+        return {a: f for a, f in vocabulary_options(vocab, category).items() if vocab.is_visual(a) and f}
+
+    def personalize(plans, images, products, attributes):
+        text_of = lambda plan: render_text(plan, plan["conditions"], english, cfg.seed)  # noqa: E731
+        rows = personalize_rows(plans, images, products, text_of, options_of)
+        run = run_task(rows, "personalize", vision, cache_path)
+        plans, attributes, log = apply_personalization(plans, attributes, run.parsed, products.num_rows)
+        return _result({"plans": plans, "attributes": attributes}, run, vision, log.rows,
+                       personalized=sum(bool(p) for p in plans.column("personalized_from").to_pylist()))
+
+    step = step_cls("personalize", VERSION, {"plans": ("compose", "plans"), "images": ("ingest", "images"),
+                                             "products": ("ingest", "products"), "attributes": attributes_from},
+                    personalize, digest(vision.model, prompt_digest("personalize"), vocab.digest, templates.digest),
+                    {"plans": "query_plan", "attributes": "attribute"})
+    return [step], ("personalize", "plans"), ("personalize", "attributes")
 
 
 def judge_steps(cfg: BuildConfig, cache_path: Path, step_cls, digest, queries_from, attributes_from) -> tuple[list, tuple]:

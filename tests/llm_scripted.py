@@ -44,6 +44,10 @@ def responder(request: dict) -> str:
         keys = request["response_format"]["json_schema"]["schema"]["required"]
         # Every product "shows" a visible material; the title miner rarely finds one.
         return json.dumps({k: ("cotton" if k == "material" else "unknown") for k in keys})
+    if "You make a shopping query more specific" in system:
+        choices = request["response_format"]["json_schema"]["schema"]["anyOf"]
+        first = choices[0]["properties"]  # the first allowed attribute, with its first allowed value
+        return json.dumps({"attribute": first["attribute"]["enum"][0], "value": first["value"]["enum"][0]})
     if "You check whether a product satisfies" in system:
         verdict = "no" if "by Nike" in user else "yes"  # planted: the judge refuses every Nike query
         return json.dumps({"verdict": verdict, "reason": "the brand is not visible in the picture"})

@@ -122,3 +122,23 @@ def test_vlm_mining_and_judge(tmp_path, qwen):
     assert not exported & {r["record_id"] for r in judged}
     products = pads.dataset(run / "export" / "data" / "products", format="parquet").to_table(columns=["attributes"])
     assert any(a["source"] == "llm" for row in products.column("attributes").to_pylist() for a in row)
+
+
+def test_personalization_singles_out_one_positive_and_demotes_the_rest(tmp_path, qwen):
+    assert _build(tmp_path, qwen, "--set", "llm.personalize=true", "--set", "compose.max_queries=200") == 0
+    run = tmp_path / "demo"
+    plans = pq.read_table(run / "personalize" / "plans.parquet").to_pylist()
+    personalized = [p for p in plans if p["personalized_from"]]
+    assert personalized
+    for plan in personalized:
+        assert plan["positive_ids"] == [plan["target_id"]] and plan["n_conditions"] == len(plan["conditions"])
+    exported = {q["base_query_id"]: q for q in _queries(run) if q["language"] == "en"}
+    for plan in personalized:
+        q = exported.get(plan["base_query_id"])
+        if q is None:
+            continue  # dropped later (e.g. by the caption filter)
+        demoted = {n["product_id"] for n in q["hard_negatives"] if n["source"] == "personalization"}
+        assert demoted and demoted <= set(plan["personalized_from"])
+        assert q["conditions"][-1]["attribute"] in [n for n in q["hard_negatives"] if n["source"] == "personalization"][0]["violates"]
+    refused = pq.read_table(run / "personalize" / "rejects.parquet").column("reason").to_pylist()
+    assert set(refused) <= {"contradicts_mined_value", "does_not_single_out", "would_change_other_queries"}

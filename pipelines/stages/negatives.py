@@ -58,6 +58,7 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
     """Up to cfg.per_query products of the query's category violating the fewest conditions."""
     conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
     excluded = set(query["positive_ids"])
+    former = set(query.get("personalized_from") or [])  # ruled out by a VLM-added condition (MERIT)
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
     chosen: list[dict] = []
     seen: set[int] = set()
@@ -71,11 +72,13 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
             violates = [conds[i][0] for i in dropped]
             level.extend((p, violates) for p in index.to_global(query["category"], bits) if p not in seen)
         rng.shuffle(level)
+        level.sort(key=lambda item: index.ids[item[0]] not in former)  # former positives first, then shuffled
         for p, violates in level:
             if len(chosen) >= params.cfg.per_query:
                 return chosen
             if p in seen or index.ids[p] in excluded:
                 continue
             seen.add(p)
-            chosen.append({"product_id": index.ids[p], "source": "overlap", "violates": violates})
+            source = "personalization" if index.ids[p] in former else "overlap"
+            chosen.append({"product_id": index.ids[p], "source": source, "violates": violates})
     return chosen

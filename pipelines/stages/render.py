@@ -113,7 +113,8 @@ def _query_row(plan, ordered, lang, text, english, pack: LanguagePack, seed) -> 
         "segments": segments_of(text, [i["image_id"] for i in images]), "text": text, "source_text_en": english,
         "images": images,
         "conditions": [{k: c[k] for k in ("attribute", "value", "carried_by", "source_product_id")} for c in ordered],
-        "positive_ids": plan["positive_ids"], "hard_negative_ids": [], "hard_negatives": [], "split": "unassigned",
+        "positive_ids": plan["positive_ids"], "personalized_from": plan.get("personalized_from"),
+        "hard_negative_ids": [], "hard_negatives": [], "split": "unassigned",
         "provenance": {"pipeline_version": __version__, "seed": seed, "template_id": pack.template_id,
                        "prompt_ids": [], "stage_versions": []},
     }
