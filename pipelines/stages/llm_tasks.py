@@ -153,7 +153,7 @@ def apply_verdicts(queries: pa.Table, parsed: list[dict]) -> tuple[pa.Table, lis
 def language_agreement(queries: pa.Table, sample_per_language: int) -> pa.Table:
     """Per language: how many of (up to) N texts the detector assigns to their declared language."""
     by_lang = defaultdict(list)
-    for qid, lang, text in sorted(zip(*(queries.column(c).to_pylist() for c in ("query_id", "language", "text")))):
+    for _, lang, text in sorted(zip(*(queries.column(c).to_pylist() for c in ("query_id", "language", "text")))):
         if len(by_lang[lang]) < sample_per_language:
             by_lang[lang].append(text)
     rows = []
