@@ -24,7 +24,8 @@ import json, resource, sys, time
 from pipelines.config import load_config
 from pipelines.runner import run_build
 catalog, out, qpp, langs = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4].split(",")
-cfg = load_config(overrides={"compose.queries_per_product": qpp, "render.languages": langs})
+extra = json.loads(sys.argv[5])
+cfg = load_config(overrides={"compose.queries_per_product": qpp, "render.languages": langs, **extra})
 t0 = time.perf_counter()
 report = run_build(catalog, out, cfg, run_id="bench", progress=False)
 wall = time.perf_counter() - t0
@@ -33,13 +34,14 @@ print(json.dumps({"wall_s": wall, "peak_rss_mib": peak, "steps": [s.__dict__ for
 """
 
 
-def run(products: int, qpp: float, languages: str, workdir: Path) -> dict:
+def run(products: int, qpp: float, languages: str, workdir: Path, overrides: dict) -> dict:
     catalog = workdir / f"catalog-{products}.parquet"
     t0 = time.perf_counter()
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_catalog.py"), "--products", str(products),
                     "--out", str(catalog)], check=True)
     gen = time.perf_counter() - t0
-    out = subprocess.run([sys.executable, "-c", CHILD, str(catalog), str(workdir / "runs"), str(qpp), languages],
+    out = subprocess.run([sys.executable, "-c", CHILD, str(catalog), str(workdir / "runs"), str(qpp), languages,
+                          json.dumps(overrides)],
                          check=True, capture_output=True, text=True, cwd=ROOT)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["generate_s"] = gen
@@ -61,10 +63,12 @@ def main() -> None:
     parser.add_argument("--queries-per-product", type=float, default=2.4, help="MERIT: 320K queries / 135K products")
     parser.add_argument("--languages", default="en,ms,id,vi,th")
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (JSON value)")
     args = parser.parse_args()
     for n in args.products:
         with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-            result = run(n, args.queries_per_product, args.languages, Path(tmp))
+            overrides = {k: json.loads(v) for k, _, v in (pair.partition("=") for pair in args.set)}
+            result = run(n, args.queries_per_product, args.languages, Path(tmp), overrides)
         print(table(n, result), "\n")
         print(f"<!-- raw: {json.dumps({'products': n, 'wall_s': result['wall_s'], 'peak_rss_mib': result['peak_rss_mib']})} -->\n")
 

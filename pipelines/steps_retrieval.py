@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.config import BuildConfig
+from pipelines.parallel import worker_count
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex, search_table
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
@@ -24,7 +25,7 @@ EMPTY_VECTORS = pa.table({"id": pa.array([], pa.string())})
 
 def build_indexes(products: pa.Table, cfg: BuildConfig) -> StageResult:
     corpus = product_corpus(products)
-    bm25 = BM25Index(BM25Config(show_progress=False))
+    bm25 = BM25Index(BM25Config(show_progress=False, backend=cfg.retrieval.bm25_backend))
     bm25.build(corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist())
     outputs = {"corpus": corpus, "bm25": bm25.vectors(), "dense": EMPTY_VECTORS}
     if cfg.retrieval.dense_model:
@@ -35,7 +36,10 @@ def build_indexes(products: pa.Table, cfg: BuildConfig) -> StageResult:
 
 
 def load_indexes(bm25: pa.Table, dense: pa.Table, cfg: BuildConfig) -> dict:
-    indexes = {"bm25": BM25Index.from_vectors(bm25, BM25Config(show_progress=False))}
+    threads = worker_count(cfg.workers)  # bm25s's top-k runs in numpy, which releases the GIL
+    bm25_cfg = BM25Config(show_progress=False, backend=cfg.retrieval.bm25_backend,
+                          n_threads=threads if cfg.retrieval.bm25_backend == "numpy" else 0)
+    indexes = {"bm25": BM25Index.from_vectors(bm25, bm25_cfg)}
     if cfg.retrieval.dense_model and dense.num_rows:
         indexes["dense"] = DenseIndex.from_vectors(dense, DenseConfig(model=cfg.retrieval.dense_model))
     return indexes
@@ -93,12 +97,10 @@ def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: Bui
     ids = english.column("query_id").to_pylist()
     query_texts = [texts.get(q, "") for q in ids]
     hits, scores = {}, []
+    positives = english.column("positive_ids").to_pylist()
     for name, index in load_indexes(bm25, dense, cfg).items():
         hits[name] = _search(index, ids, query_texts, cfg.retrieval.negatives_depth)
-        for qid, text, positives in zip(ids, query_texts, english.column("positive_ids").to_pylist()):
-            values = index.score([text] * len(positives), positives)
-            scores += [{"query_id": qid, "retriever": "lexical" if name == "bm25" else "dense", "product_id": p,
-                        "score": float(v)} for p, v in zip(positives, values)]
+        scores += _positive_scores(index, "lexical" if name == "bm25" else "dense", hits[name], query_texts, positives)
     result = retriever_negatives.add_retriever_negatives(
         english, products, attributes,
         retriever_negatives.RetrieverNegativesConfig(per_query=cfg.negatives.per_query + cfg.retrieval.negatives_per_query,
@@ -108,6 +110,24 @@ def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: Bui
         positive_scores=pa.Table.from_pylist(scores, schema=retriever_negatives.POSITIVE_SCORES_SCHEMA))
     out = by_base.copy_columns(queries, result.outputs["queries"], ["hard_negatives", "hard_negative_ids"])
     return StageResult({"queries": out}, result.rejects, result.counters)
+
+
+def _positive_scores(index, retriever: str, hits: pa.Table, texts: list[str], positives: list[list[str]]) -> list[dict]:
+    """Each positive's score: read from the hits when it ranked, scored against the index otherwise."""
+    rows, missing = [], []
+    for qid, cands, vals, text, pos in zip(hits.column("query_id").to_pylist(), hits.column("candidate_ids").to_pylist(),
+                                           hits.column("scores").to_pylist(), texts, positives):
+        ranked = dict(zip(cands, vals))
+        for p in pos:
+            if p in ranked:
+                rows.append({"query_id": qid, "retriever": retriever, "product_id": p, "score": float(ranked[p])})
+            else:
+                missing.append((qid, text, p))
+    if missing:
+        values = index.score([t for _, t, _ in missing], [p for _, _, p in missing])
+        rows += [{"query_id": q, "retriever": retriever, "product_id": p, "score": float(v)}
+                 for (q, _, p), v in zip(missing, values)]
+    return rows
 
 
 def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig) -> StageResult:
@@ -132,18 +152,18 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
     cat = {"products": ("ingest", "products"), "attributes": attributes_from}
     return [
         step_cls("index", VERSION, {"products": ("ingest", "products")},
-                 lambda products: build_indexes(products, cfg), digest(r.dense_model), {}),
+                 lambda products: build_indexes(products, cfg), digest(r.dense_model, r.bm25_backend), {}),
         step_cls("passages", VERSION, {"queries": queries_from, "products": ("ingest", "products"),
                                         "corpus": ("index", "corpus"), **idx},
                  lambda **t: make_passages(cfg=cfg, **t),
-                 digest(r.dense_model, r.passages_k, r.passage_corpus, cfg.seed), {"queries": "query", "passages": "passage"}),
+                 digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed), {"queries": "query", "passages": "passage"}),
         step_cls("caption_filter", VERSION, {"queries": ("passages", "queries"), **cat, **idx},
-                 lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model),
+                 lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend),
                  {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant"}),
         step_cls("retriever_negatives", VERSION,
                  {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"), **cat, **idx},
                  lambda **t: add_negatives(cfg=cfg, **t),
-                 digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model),
+                 digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model, r.bm25_backend),
                  {"queries": "query"}),
     ]
 
@@ -153,5 +173,5 @@ def difficulty_step(cfg: BuildConfig, step_cls, digest):
     return step_cls("difficulty", VERSION,
                     {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
                      "bm25": ("index", "bm25"), "dense": ("index", "dense")},
-                    lambda **t: measure_difficulty(cfg=cfg, **t), digest(r.difficulty_split, r.dense_model),
+                    lambda **t: measure_difficulty(cfg=cfg, **t), digest(r.difficulty_split, r.dense_model, r.bm25_backend),
                     {"report": "difficulty"})
