@@ -14,7 +14,7 @@ import os
 import pyarrow as pa
 
 from pipelines.results import StageResult
-from pipelines.stages import compose, negatives
+from pipelines.stages import by_base, compose, negatives
 from pipelines.stages.catalog_index import build_index
 
 _SHARED: dict = {}  # set in the parent right before forking; read by the workers
@@ -64,14 +64,11 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
                            params: negatives.NegativesParams, workers: int) -> StageResult:
     """Same result as stages.negatives.mine_overlap_negatives, one base query per work item."""
     index = build_index(products, attributes, families)
-    rows = queries.to_pylist()
-    firsts = list({r["base_query_id"]: r for r in reversed(rows)}.values())[::-1]
+    firsts = by_base.english_rows(queries).to_pylist()  # one row per base query
     _SHARED["negatives"] = (index, params)
     try:
         parts = map_forked(_negatives_chunk, _chunks(firsts, workers * 4), workers)
     finally:
         _SHARED.pop("negatives", None)
     found = dict(zip((r["base_query_id"] for r in firsts), (n for part in parts for n in part)))
-    return negatives.fill_negatives(rows, found)
-
-
+    return negatives.fill_negatives(queries, by_base.english_rows(queries), found)

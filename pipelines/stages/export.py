@@ -34,12 +34,8 @@ def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, q
     Input columns: products, images (image_id, bytes), attributes (mined facts), queries.
     Output: products, queries, merit_products, merit_queries (and difficulty, passed through for the card).
     """
-    versions = [{"stage": s, "version": v} for s, v in params.stage_versions]
-    provenance = queries.column("provenance").to_pylist()
-    for p in provenance:
-        p["stage_versions"] = versions
     queries = queries.set_column(queries.schema.get_field_index("provenance"), queries.schema.field("provenance"),
-                                 pa.array(provenance, type=queries.schema.field("provenance").type))
+                                 _with_stage_versions(queries.column("provenance"), params.stage_versions))
     out_products = _export_products(products, images, attributes)
     extra = {"difficulty": difficulty} if difficulty is not None else {}
     return StageResult(
@@ -47,6 +43,16 @@ def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, q
                  "merit_products": merit_products(out_products), "merit_queries": merit_queries(queries), **extra},
         counters={"products": out_products.num_rows, "queries": queries.num_rows},
     )
+
+
+def _with_stage_versions(provenance: pa.ChunkedArray, stage_versions) -> pa.Array:
+    """The provenance structs with stage_versions set, built column-wise (millions of rows)."""
+    struct = provenance.combine_chunks() if provenance.num_chunks else pa.array([], provenance.type)
+    field_type = provenance.type.field("stage_versions").type
+    one = pa.array([[{"stage": s, "version": v} for s, v in stage_versions]], field_type)
+    repeated = one.take(pa.array([0] * len(struct), pa.int32())) if len(struct) else pa.array([], field_type)
+    arrays = [repeated if f.name == "stage_versions" else struct.field(f.name) for f in provenance.type]
+    return pa.StructArray.from_arrays(arrays, fields=list(provenance.type))
 
 
 def _export_products(products: pa.Table, images: pa.Table, attributes: pa.Table) -> pa.Table:

@@ -15,6 +15,7 @@ import pyarrow as pa
 from pipelines import schemas
 from pipelines.config import NegativesConfig
 from pipelines.results import StageResult
+from pipelines.stages import by_base
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 
 STAGE = "negatives"
@@ -35,23 +36,25 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
     Output: queries with overlap negatives (source "overlap").
     """
     index = build_index(products, attributes, families)
-    rows = queries.to_pylist()
-    found: dict[str, list[dict]] = {}
-    for row in rows:
-        if row["base_query_id"] not in found:
-            found[row["base_query_id"]] = overlap_negatives(index, row, params)
-    return fill_negatives(rows, found)
+    english = by_base.english_rows(queries)
+    found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in english.to_pylist()}
+    return fill_negatives(queries, english, found)
 
 
-def fill_negatives(rows: list[dict], found: dict[str, list[dict]]) -> StageResult:
-    """Put each base query's negatives on all of its language rows and count."""
+def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[dict]]) -> StageResult:
+    """Put each base query's negatives on its English row, then (columnar) on every language row.
+
+    Only English rows become Python dicts: at MERIT scale all five languages would not fit in memory.
+    """
+    rows = english.to_pylist()
     for row in rows:
         row["hard_negatives"] = found[row["base_query_id"]]
         row["hard_negative_ids"] = [n["product_id"] for n in row["hard_negatives"]]
+    filled = by_base.copy_columns(queries, schemas.from_rows(rows, "query"), ["hard_negatives", "hard_negative_ids"])
     counts = [len(v) for v in found.values()]
-    counters = {"queries": len(rows), "base_queries": len(found), "negatives": sum(counts),
+    counters = {"queries": queries.num_rows, "base_queries": len(found), "negatives": sum(counts),
                 "base_queries_without_negatives": sum(c == 0 for c in counts)}
-    return StageResult(outputs={"queries": schemas.from_rows(rows, "query")}, counters=counters)
+    return StageResult(outputs={"queries": filled}, counters=counters)
 
 
 def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams) -> list[dict]:
