@@ -160,15 +160,17 @@ class BM25Index:
     def score(self, queries: Sequence[str], doc_ids: Sequence[str]) -> np.ndarray:
         """BM25 score of queries[i] against document doc_ids[i] (NaN for an unknown id)."""
         out = np.full(len(queries), np.nan, dtype=np.float32)
-        scored: dict[str, np.ndarray | None] = {}  # one pass over the corpus per distinct query
+        # One pass over the corpus per run of equal queries; only the last pass is kept, since a
+        # corpus-sized array per distinct query would not fit in memory at catalog scale.
+        last_query, last_scores = None, None
         for i, (query, doc_id) in enumerate(zip(queries, doc_ids, strict=True)):
             if doc_id not in self._row:
                 continue
-            if query not in scored:
+            if query != last_query:
                 tokens = tokenize(query)
                 # bm25s.get_scores fails on an empty token list; an empty query scores 0
-                scored[query] = self._bm25.get_scores(tokens) if tokens else None
-            out[i] = 0.0 if scored[query] is None else scored[query][self._row[doc_id]]
+                last_query, last_scores = query, (self._bm25.get_scores(tokens) if tokens else None)
+            out[i] = 0.0 if last_scores is None else last_scores[self._row[doc_id]]
         return out
 
     def vectors(self) -> pa.Table:
