@@ -35,6 +35,14 @@ class CatalogConfig:
     attribute_columns: dict[str, str] = field(default_factory=dict)
     images_dir: str = ""  # relative image paths resolve here (default: the catalog's folder)
     default_language: str = "en"
+    # Untrusted catalogs (README): local images are read only inside images_dir and these folders
+    # (relative ones resolve from images_dir); URLs never reach loopback/private/link-local/reserved
+    # addresses unless allowed, and each image URL gets one total deadline and a redirect limit.
+    extra_image_roots: tuple[str, ...] = ()
+    allow_private_image_urls: bool = False
+    image_url_deadline_s: float = 30.0
+    image_url_max_redirects: int = 3
+    max_image_bytes: int = 64 * 1024 * 1024  # per image file, URL body or inline image
 
 
 @dataclass(frozen=True)
@@ -194,6 +202,8 @@ def _validate(cfg: BuildConfig) -> None:
     if cfg.retrieval.filter_retriever not in ("bm25", "dense") or (
             cfg.retrieval.filter_retriever == "dense" and not cfg.retrieval.dense_model):
         problems.append("retrieval.filter_retriever must be bm25, or dense with retrieval.dense_model set")
+    if cfg.catalog.image_url_deadline_s <= 0 or cfg.catalog.image_url_max_redirects < 0:
+        problems.append("catalog.image_url_deadline_s must be > 0 and catalog.image_url_max_redirects >= 0")
     if problems:
         raise ConfigError("invalid configuration: " + "; ".join(problems))
 

@@ -26,8 +26,8 @@ CASES = [
 ]
 
 
-def _ingest(path, vocab):
-    return validate_catalog(read_catalog(path, CatalogConfig()), IngestParams(IngestConfig(), vocab))
+def _ingest(path, vocab, **catalog):
+    return validate_catalog(read_catalog(path, CatalogConfig(**catalog)), IngestParams(IngestConfig(), vocab))
 
 
 def _check(result, path, row, reason, field):
@@ -100,7 +100,7 @@ def test_image_url_that_404s(tmp_path, image_server, vocab):
     (tmp_path / "images").mkdir()
     for name in ("good1.jpg", "good2.jpg"):
         (tmp_path / "images" / name).write_bytes((BAD / "images" / name).read_bytes())
-    result = _ingest(path, vocab)
+    result = _ingest(path, vocab, allow_private_image_urls=True)  # the test server is on loopback
     _check(result, path, 3, "image_unavailable", "images")
     assert "HTTP 404" in result.rejects.to_pylist()[0]["message"]
 
@@ -111,3 +111,85 @@ def test_every_good_row_is_exported_by_a_full_build(tmp_path):
     assert sorted(products.column("product_id").to_pylist()) == ["g1", "g2"]
     rejects = pads.dataset(report.run_dir / "ingest" / "rejects.parquet").to_table().to_pylist()
     assert [r["reason"] for r in rejects] == ["duplicate_id"]
+
+
+# Issue #11, untrusted catalogs: one bad row per file, with the words its reject message must hold.
+UNTRUSTED = [
+    ("path_absolute.jsonl", 3, "image_unavailable", "images", "outside the catalog's image folder"),
+    ("path_dotdot.jsonl", 3, "image_unavailable", "images", "outside the catalog's image folder"),
+    ("path_nul.jsonl", 3, "image_unavailable", "images", "contains a NUL byte"),
+    ("url_invalid.jsonl", 3, "image_unavailable", "images", "invalid URL"),
+    ("not_an_image.jsonl", 3, "image_unreadable", "images", "unknown or unsupported image format"),
+    ("jsonl_line_separators.jsonl", 4, "unreadable_row", None, "invalid JSON"),  # line 3 is blank
+    ("csv_json_attributes.csv", 3, "unreadable_row", None, "field 'attributes' is not valid JSON"),
+]
+
+
+@pytest.mark.parametrize("name,row,reason,field,words", UNTRUSTED, ids=[c[0] for c in UNTRUSTED])
+def test_untrusted_row_is_reported_and_good_rows_kept(name, row, reason, field, words, vocab):
+    path = BAD / name
+    result = _ingest(path, vocab)
+    _check(result, path, row, reason, field)
+    message = result.rejects.to_pylist()[0]["message"]
+    assert words in message and " at 0x" not in message
+
+
+def test_line_separators_inside_json_strings_are_text(vocab):
+    products = _ingest(BAD / "jsonl_line_separators.jsonl", vocab).outputs["products"].to_pylist()
+    assert products[0]["title"] == "Nike Men Red\u2028Striped Tshirt"
+    assert products[1]["description"] == "a\u2029b\u0085c" and products[1]["source_row"] == 2
+
+
+def test_csv_attributes_column_is_parsed_as_json(vocab):
+    products = _ingest(BAD / "csv_json_attributes.csv", vocab).outputs["products"].to_pylist()
+    attrs = {p["product_id"]: {a["name"]: a["value"] for a in p["attributes"]} for p in products}
+    assert attrs["g1"]["brand"] == "Nike" and attrs["g1"]["color"] == "Red" and attrs["g2"]["brand"] == "Puma"
+
+
+def test_id_title_and_language_variants_are_rejected(vocab):
+    result = _ingest(BAD / "id_variants.jsonl", vocab)
+    assert sorted(result.outputs["products"].column("product_id").to_pylist()) == ["g1", "g2"]
+    got = [(r["source_row"], r["reason"], r["field"]) for r in result.rejects.to_pylist()]
+    assert got == [(3, "duplicate_id", "product_id"), (4, "duplicate_id", "product_id"), (5, "duplicate_id", "product_id"),
+                   (6, "missing_field", "product_id"), (7, "missing_field", "product_id"),
+                   (8, "invalid_value", "product_id"), (9, "invalid_value", "product_id"),
+                   (10, "invalid_value", "product_id"), (11, "missing_field", "title"), (12, "invalid_value", "language")]
+    assert "same as 'g1' ignoring case" in result.rejects.to_pylist()[1]["message"]
+
+
+def test_csv_null_like_and_case_variant_ids(vocab):
+    result = _ingest(BAD / "id_variants.csv", vocab)
+    assert sorted(result.outputs["products"].column("product_id").to_pylist()) == ["casea", "g1", "g2"]
+    got = [(r["source_row"], r["reason"]) for r in result.rejects.to_pylist()]
+    assert got == [(3, "invalid_value"), (4, "invalid_value"), (5, "invalid_value"), (6, "missing_field"),
+                   (8, "duplicate_id")]
+
+
+@pytest.mark.parametrize("name,reason,fields", [
+    ("placeholder_injection.jsonl", "placeholder_text",
+     ["attributes.brand", "title", "description", "attributes.brand", "title", "attributes[0].value"]),
+    ("role_injection.jsonl", "role_marker_text", ["description", "title", "attributes.brand", "description"]),
+])
+def test_catalog_text_that_reads_as_structure_is_rejected(name, reason, fields, vocab):
+    result = _ingest(BAD / name, vocab)
+    assert sorted(result.outputs["products"].column("product_id").to_pylist()) == ["g1", "g2"]
+    rejects = result.rejects.to_pylist()
+    assert [(r["source_row"], r["reason"], r["field"]) for r in rejects] == [
+        (row, reason, field) for row, field in enumerate(fields, 3)]
+    assert all(repr(r["field"]) in r["message"] and f"row {r['source_row']}" in r["message"] for r in rejects)
+
+
+def test_image_modes_are_normalised(vocab):
+    import io
+
+    from PIL import Image
+
+    result = _ingest(BAD / "image_modes.jsonl", vocab)
+    assert result.rejects.num_rows == 0
+    products = {p["product_id"]: p["image_ids"][0] for p in result.outputs["products"].to_pylist()}
+    images = {i["image_id"]: Image.open(io.BytesIO(i["bytes"])) for i in result.outputs["images"].to_pylist()}
+    grey16, rotated, *transparent = (images[products[f"m{i}"]] for i in range(1, 7))
+    assert abs(grey16.getpixel((4, 4))[0] - 128) <= 2, "16-bit mid grey must stay mid grey"
+    assert rotated.size == (40, 80), "EXIF orientation 6 turns the 80x40 pixels upright"
+    for img in transparent:  # L+tRNS, RGBA, LA, P+transparency: all transparent black -> white
+        assert min(img.getpixel((4, 4))) >= 250

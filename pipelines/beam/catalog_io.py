@@ -8,8 +8,6 @@ A raw row here carries image refs, not bytes: images load after the shuffle, nex
 
 from __future__ import annotations
 
-import json
-import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipelines.config import CatalogConfig
 from pipelines.errors import CatalogError
 from pipelines.io import catalog_reader as reader
+from pipelines.io import image_source
 
 
 @dataclass(frozen=True)
@@ -65,21 +64,20 @@ def plan_units(path: str, source_file: str) -> list[ReadUnit]:
 
 def read_unit(unit: ReadUnit, cfg: CatalogConfig) -> Iterator[dict]:
     """Raw rows of one unit: source file and row, mapped record as JSON, read error, image refs."""
-    for i, (row, error) in enumerate(_parsed_rows(unit, cfg)):
-        record, refs, inline = reader._map_columns(row, cfg) if error is None else ({}, [], [])
-        yield {"source_file": unit.source_file, "source_row": unit.first_row + i,
-               "record_json": json.dumps(record, ensure_ascii=False, default=reader._json_default),
+    for source_row, row, error in _parsed_rows(unit, cfg):
+        record_json, refs, inline, error = reader.mapped_row(row, error, cfg)
+        yield {"source_file": unit.source_file, "source_row": source_row, "record_json": record_json,
                "read_error": error, "refs": refs, "inline": inline}
 
 
-def _parsed_rows(unit: ReadUnit, cfg: CatalogConfig) -> list[tuple[dict, str | None]]:
+def _parsed_rows(unit: ReadUnit, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
     if unit.fmt == "parquet":
         try:
             with _open(unit.path) as fh:
                 table = pq.ParquetFile(fh).read_row_group(unit.row_group)
         except (pa.ArrowInvalid, OSError) as exc:
             raise CatalogError(f"{unit.source_file}: cannot read Parquet: {exc}") from exc
-        return [(row, None) for row in table.to_pylist()]
+        return [(unit.first_row + i, row, None) for i, row in enumerate(table.to_pylist())]
     parse = {"csv": reader._csv_rows, "jsonl": reader._jsonl_rows}[unit.fmt]
     if not is_remote(unit.path):
         return parse(Path(unit.path), cfg)
@@ -99,19 +97,24 @@ def images_dir_of(path: str, cfg: CatalogConfig) -> str:
     return FileSystems.join(folder, cfg.images_dir) if cfg.images_dir else folder
 
 
-def with_images(row: dict, images_dir: str, client: httpx.Client) -> dict:
+def with_images(row: dict, images_dir: str, client: httpx.Client, cfg: CatalogConfig | None = None) -> dict:
     """The `raw_catalog_row` record of a raw row: its inline images and loaded refs as blobs."""
     blobs = [reader._inline_blob(i, value) for i, value in enumerate(row["inline"])]
-    blobs += [load_ref(ref, images_dir, client) for ref in row["refs"]]
+    blobs += [load_ref(ref, images_dir, client, cfg) for ref in row["refs"]]
     return {"source_file": row["source_file"], "source_row": row["source_row"], "record_json": row["record_json"],
             "read_error": row["read_error"], "image_blobs": blobs}
 
 
-def load_ref(ref: str, images_dir: str, client: httpx.Client) -> dict:
-    """One image ref as a blob: http(s) and local files as the local reader does, others via FileSystems."""
-    if ref.startswith(("http://", "https://")) or not (is_remote(ref) or is_remote(images_dir)):
-        return reader._load_ref(ref, Path(images_dir), client)
-    path = ref if is_remote(ref) or os.path.isabs(ref) else FileSystems.join(images_dir, ref)
+def load_ref(ref, images_dir: str, client: httpx.Client, cfg: CatalogConfig | None = None) -> dict:
+    """One image ref as a blob: URLs and local files as the local reader does (same confinement),
+    refs on a remote filesystem via FileSystems, inside the remote image folder or an extra root only."""
+    if not isinstance(ref, str) or image_source.is_url(ref) or not (is_remote(ref) or is_remote(images_dir)):
+        return image_source.load_ref(ref, image_source.policy_for(images_dir, cfg), client)
+    path = ref if is_remote(ref) else FileSystems.join(images_dir, ref)
+    roots = [images_dir, *(cfg.extra_image_roots if cfg else ())]
+    if ".." in PurePosixPath(ref).parts or not any(path.startswith(root.rstrip("/") + "/") for root in roots):
+        return {"ref": ref, "bytes": None, "error": "image path is outside the catalog's image folder; "
+                "list extra folders in catalog.extra_image_roots to allow them"}
     try:
         found = FileSystems.match([path])[0].metadata_list
         if not found:
@@ -119,6 +122,9 @@ def load_ref(ref: str, images_dir: str, client: httpx.Client) -> dict:
         if found[0].size_in_bytes > reader.MAX_IMAGE_FILE_BYTES:
             return {"ref": ref, "bytes": None, "error": f"image file over {reader.MAX_IMAGE_FILE_BYTES} bytes"}
         with _open(path) as fh:
-            return {"ref": ref, "bytes": fh.read(), "error": None}
+            data = fh.read(reader.MAX_IMAGE_FILE_BYTES + 1)
     except (OSError, ValueError) as exc:  # Beam's BeamIOError is an OSError
-        return {"ref": ref, "bytes": None, "error": f"cannot read image file: {exc}"}
+        return {"ref": ref, "bytes": None, "error": f"cannot read image file: {type(exc).__name__}"}
+    if len(data) > reader.MAX_IMAGE_FILE_BYTES:
+        return {"ref": ref, "bytes": None, "error": f"image file over {reader.MAX_IMAGE_FILE_BYTES} bytes"}
+    return {"ref": ref, "bytes": data, "error": None}

@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import apache_beam as beam
-import httpx
 from apache_beam.io import fileio
 from apache_beam.pvalue import TaggedOutput
 
@@ -23,6 +22,7 @@ from pipelines.beam.adapter import REJECTS, TALLY, Resilient, count_metrics
 from pipelines.beam.catalog_io import images_dir_of, plan_units, read_unit, with_images
 from pipelines.beam.tables import BatchRows
 from pipelines.config import CatalogConfig
+from pipelines.io import image_source
 from pipelines.results import RejectLog
 from pipelines.stages import ingest
 
@@ -42,12 +42,13 @@ def keyed_by_id(row: dict) -> tuple[str, dict]:
 class ValidateGroups(beam.DoFn):
     """Load images and validate a batch of id groups with the ingest stage's own loop."""
 
-    def __init__(self, params: ingest.IngestParams, images_dir: str, threads: int = 16) -> None:
-        self.params, self.images_dir, self.threads = params, images_dir, threads
+    def __init__(self, params: ingest.IngestParams, images_dir: str, threads: int = 16,
+                 catalog_cfg: CatalogConfig | None = None) -> None:
+        self.params, self.images_dir, self.threads, self.catalog_cfg = params, images_dir, threads, catalog_cfg
         self._client = self._pool = None
 
     def setup(self) -> None:
-        self._client = httpx.Client(timeout=20.0, follow_redirects=True)
+        self._client = image_source.image_client()
         self._pool = ThreadPoolExecutor(self.threads)
 
     def teardown(self) -> None:
@@ -59,7 +60,7 @@ class ValidateGroups(beam.DoFn):
         # Rows of one id stay in source order; sorting the whole batch also makes the stage keep,
         # for an image shared by several products, the source_ref of the lowest row.
         rows = sorted((row for group in groups for row in group), key=order_key)
-        raw = list(self._pool.map(lambda r: with_images(r, self.images_dir, self._client), rows))
+        raw = list(self._pool.map(lambda r: with_images(r, self.images_dir, self._client, self.catalog_cfg), rows))
         rejects = RejectLog(ingest.STAGE)
         products, images = ingest.validate_rows(raw, self.params, rejects)
         if products:
@@ -134,7 +135,7 @@ class IngestCatalog(beam.PTransform):
                   | "GroupById" >> beam.GroupByKey()
                   | "SourceOrder" >> beam.MapTuple(lambda _, rows: sorted(rows, key=order_key))
                   | "BatchGroups" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.groups_per_batch))
-        validator = ValidateGroups(self.params, images_dir_of(self.catalog, self.catalog_cfg))
+        validator = ValidateGroups(self.params, images_dir_of(self.catalog, self.catalog_cfg), catalog_cfg=self.catalog_cfg)
         out = groups | "Validate" >> Resilient(validator, [PRODUCTS, IMAGES], ingest.STAGE,
                                                lambda batch: [[group] for group in batch], _describe_groups)
         images = (out[IMAGES]

@@ -15,16 +15,16 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines import schemas
 from pipelines.config import CatalogConfig
 from pipelines.errors import CatalogError
+from pipelines.io import image_source
+from pipelines.io.image_source import MAX_IMAGE_FILE_BYTES
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
-MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024
 csv.field_size_limit(64 * 1024 * 1024)  # a 1 MB title is a bad row to report, not a reader crash
 
 
@@ -36,14 +36,19 @@ def catalog_format(path: Path) -> str:
 
 
 def catalog_fingerprint(path: Path, cfg: CatalogConfig) -> str:
-    """Hash of the catalog bytes and the size/mtime of every file in the image folder."""
+    """Hash of the catalog bytes and the size+mtime_ns of every local image it references.
+
+    Only referenced files count (an output folder next to the catalog must not change it); size and
+    mtime_ns, not content, so a rerun costs a stat per image, not a read of every image.
+    """
     h = hashlib.sha256(path.read_bytes())
-    images_dir = _images_dir(path, cfg)
-    if images_dir != path.parent or cfg.images_dir:
-        for img in sorted(images_dir.rglob("*")):
-            if img.is_file():
-                st = img.stat()
-                h.update(f"{img.relative_to(images_dir)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    policy = image_source.policy_for(_images_dir(path, cfg), cfg)
+    seen: set[str] = set()
+    for _, row, error in _parse(path, cfg):
+        for ref in mapped_row(row, error, cfg)[1]:
+            if isinstance(ref, str) and ref not in seen and not image_source.is_url(ref):
+                seen.add(ref)
+                h.update(image_source.local_state(ref, policy).encode("utf-8", "surrogateescape") + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -52,19 +57,33 @@ def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
     path = Path(path)
     if not path.is_file():
         raise CatalogError(f"catalog file not found: {path}")
-    rows = {"csv": _csv_rows, "jsonl": _jsonl_rows, "parquet": _parquet_rows}[catalog_format(path)](path, cfg)
-    records = [_map_columns(row, cfg) if error is None else ({}, [], []) for row, error in rows]
-    blobs = _load_images(records, _images_dir(path, cfg))
-    out = []
-    for i, ((_, error), (record, _, _), row_blobs) in enumerate(zip(rows, records, blobs)):
-        out.append({
-            "source_file": str(path),
-            "source_row": i + 1,
-            "record_json": json.dumps(record, ensure_ascii=False, default=_json_default),
-            "read_error": error,
-            "image_blobs": row_blobs,
-        })
-    return schemas.from_rows(out, "raw_catalog_row")
+    rows = [(source_row, *mapped_row(row, error, cfg)) for source_row, row, error in _parse(path, cfg)]
+    policy = image_source.policy_for(_images_dir(path, cfg), cfg)
+    blobs = _load_images([(refs, inline) for _, _, refs, inline, _ in rows], policy)
+    return schemas.from_rows([
+        {"source_file": str(path), "source_row": source_row, "record_json": record_json, "read_error": error,
+         "image_blobs": row_blobs}
+        for (source_row, record_json, _, _, error), row_blobs in zip(rows, blobs)
+    ], "raw_catalog_row")
+
+
+def _parse(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
+    return {"csv": _csv_rows, "jsonl": _jsonl_rows, "parquet": _parquet_rows}[catalog_format(path)](path, cfg)
+
+
+def mapped_row(row: dict, error: str | None, cfg: CatalogConfig) -> tuple[str, list, list, str | None]:
+    """(record_json, image refs, inline images, read error) of one parsed row; never raises."""
+    if error is None:
+        try:
+            record, refs, inline = _map_columns(row, cfg)
+            record_json = json.dumps(record, ensure_ascii=False, default=_json_default)
+            record_json.encode("utf-8")  # a lone surrogate from a JSON "\ud800" escape cannot go to Arrow
+            return record_json, refs, inline, None
+        except UnicodeEncodeError:
+            error = "row contains text that is not valid Unicode (an unpaired surrogate)"
+        except Exception as exc:  # one odd row must be a reject, whatever it trips on
+            error = f"cannot read row: {type(exc).__name__}"
+    return "{}", [], [], error
 
 
 def _images_dir(path: Path, cfg: CatalogConfig) -> Path:
@@ -86,49 +105,74 @@ def _check_header(path: Path, header: list[str], cfg: CatalogConfig) -> None:
                            f"found {header}. Map your column names in the [catalog] config section.")
 
 
-def _csv_rows(path: Path, cfg: CatalogConfig) -> list[tuple[dict, str | None]]:
+def _csv_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
+    """(row number, cells, error) per data row; row 1 is the first row under the header."""
     text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")  # -sig: tolerate a BOM
     reader = csv.DictReader(io.StringIO(text, newline=""))
     _check_header(path, reader.fieldnames or [], cfg)
     rows = []
-    for row in reader:
+    for number, row in enumerate(reader, 1):
         bad = [k for k, v in row.items() if isinstance(v, str) and _has_surrogates(v)]
         if None in row:  # more cells than header columns
-            rows.append(({}, "row has more cells than the header has columns"))
+            rows.append((number, {}, "row has more cells than the header has columns"))
         elif bad:
-            rows.append(({}, f"field {bad[0]!r} is not valid UTF-8"))
+            rows.append((number, {}, f"field {bad[0]!r} is not valid UTF-8"))
         else:
-            rows.append(({k: v for k, v in row.items() if k is not None}, None))
+            rows.append((number, *_csv_json_attributes({k: v for k, v in row.items() if k is not None}, cfg)))
     return rows
+
+
+def _csv_json_attributes(row: dict, cfg: CatalogConfig) -> tuple[dict, str | None]:
+    """A CSV cell is text: the attributes column holds a JSON object (or list), parsed here."""
+    text = row.get(cfg.attributes_column)
+    if not isinstance(text, str) or not text.strip():
+        return row, None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}, f"field {cfg.attributes_column!r} is not valid JSON"
+    if not isinstance(value, (dict, list)):
+        return {}, f"field {cfg.attributes_column!r} must be a JSON object, got {type(value).__name__}"
+    return {**row, cfg.attributes_column: value}, None
 
 
 def _has_surrogates(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
-def _jsonl_rows(path: Path, cfg: CatalogConfig) -> list[tuple[dict, str | None]]:
+def _jsonl_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
+    """(line number, object, error) per non-blank line.
+
+    Lines end at "\\n" only: str.splitlines() would also split at U+2028, U+2029 and U+0085, which
+    are legal inside JSON strings. Blank lines are skipped but counted, so numbers match an editor's.
+    """
     rows = []
-    for line in path.read_bytes().decode("utf-8-sig", errors="surrogateescape").splitlines():
-        if not line.strip():
+    text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
+        if not line.strip(" \t"):
             continue
         if _has_surrogates(line):
-            rows.append(({}, "line is not valid UTF-8"))
+            rows.append((number, {}, "line is not valid UTF-8"))
             continue
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            rows.append(({}, f"invalid JSON: {exc.msg} at column {exc.colno}"))
+            rows.append((number, {}, f"invalid JSON: {exc.msg} at column {exc.colno}"))
             continue
-        rows.append((value, None) if isinstance(value, dict) else ({}, "JSON line is not an object"))
+        except (ValueError, RecursionError) as exc:  # an int of 5000 digits, nesting past the parser's depth
+            rows.append((number, {}, f"invalid JSON: {type(exc).__name__}"))
+            continue
+        rows.append((number, value, None) if isinstance(value, dict) else (number, {}, "JSON line is not an object"))
     return rows
 
 
-def _parquet_rows(path: Path, cfg: CatalogConfig) -> list[tuple[dict, str | None]]:
+def _parquet_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise CatalogError(f"{path}: cannot read Parquet: {exc}") from exc
-    return [(row, None) for row in table.to_pylist()]
+    return [(number, row, None) for number, row in enumerate(table.to_pylist(), 1)]
 
 
 def _map_columns(row: dict, cfg: CatalogConfig) -> tuple[dict, list[str], list[bytes]]:
@@ -156,29 +200,33 @@ def _map_columns(row: dict, cfg: CatalogConfig) -> tuple[dict, list[str], list[b
     return record, refs, blobs
 
 
-def _image_refs(value) -> list[str]:
+def _image_refs(value) -> list:
+    """Image refs of a cell: a list, a JSON list text, or ";"/"|"-separated text. Non-string items
+    stay as they are, so the loader rejects them by type instead of reading str(item) as a path."""
     if value in (None, ""):
         return []
     if isinstance(value, list):
-        return [str(v) for v in value if v not in (None, "")]
+        return [v for v in value if v not in (None, "")]
     text = str(value).strip()
     if text.startswith("["):
         try:
-            return [str(v) for v in json.loads(text)]
-        except json.JSONDecodeError:
-            pass
+            parsed = json.loads(text)
+        except (ValueError, RecursionError):
+            parsed = None
+        if isinstance(parsed, list):
+            return [v for v in parsed if v not in (None, "")]
     return [part.strip() for part in text.replace("|", ";").split(";") if part.strip()]
 
 
-def _load_images(records: list[tuple[dict, list[str], list]], images_dir: Path) -> list[list[dict]]:
+def _load_images(rows: list[tuple[list, list]], policy: image_source.ImageSourcePolicy) -> list[list[dict]]:
     """Resolve every row's image refs and inline bytes to {ref, bytes, error} blobs."""
-    with httpx.Client(timeout=20.0, follow_redirects=True) as client, ThreadPoolExecutor(16) as pool:
+    with image_source.image_client() as client, ThreadPoolExecutor(16) as pool:
         def load_row(item):
-            _, refs, inline = item
+            refs, inline = item
             blobs = [_inline_blob(i, value) for i, value in enumerate(inline)]
-            return blobs + [_load_ref(ref, images_dir, client) for ref in refs]
+            return blobs + [image_source.load_ref(ref, policy, client) for ref in refs]
 
-        return list(pool.map(load_row, records))
+        return list(pool.map(load_row, rows))
 
 
 def _inline_blob(index: int, value) -> dict:
@@ -191,22 +239,6 @@ def _inline_blob(index: int, value) -> dict:
             return {"ref": f"inline:{index}", "bytes": None, "error": "inline image is not bytes or base64"}
     if not isinstance(value, bytes):
         return {"ref": f"inline:{index}", "bytes": None, "error": "inline image is not bytes"}
+    if len(value) > MAX_IMAGE_FILE_BYTES:
+        return {"ref": f"inline:{index}", "bytes": None, "error": f"inline image over {MAX_IMAGE_FILE_BYTES} bytes"}
     return {"ref": f"inline:{index}", "bytes": value, "error": None}
-
-
-def _load_ref(ref: str, images_dir: Path, client: httpx.Client) -> dict:
-    if ref.startswith(("http://", "https://")):
-        try:
-            response = client.get(ref)
-        except httpx.HTTPError as exc:
-            return {"ref": ref, "bytes": None, "error": f"cannot fetch image: {exc}"}
-        if response.status_code != 200:
-            return {"ref": ref, "bytes": None, "error": f"cannot fetch image: HTTP {response.status_code}"}
-        return {"ref": ref, "bytes": response.content, "error": None}
-    path = Path(ref) if Path(ref).is_absolute() else images_dir / ref
-    try:
-        if path.stat().st_size > MAX_IMAGE_FILE_BYTES:
-            return {"ref": ref, "bytes": None, "error": f"image file over {MAX_IMAGE_FILE_BYTES} bytes"}
-        return {"ref": ref, "bytes": path.read_bytes(), "error": None}
-    except OSError as exc:
-        return {"ref": ref, "bytes": None, "error": f"cannot read image file: {exc.strerror or exc}"}

@@ -6,12 +6,15 @@ Every problem becomes a reject row naming file, row and field; good rows always 
 from __future__ import annotations
 
 import json
+import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import pyarrow as pa
 
 from pipelines import schemas
+from pipelines.catalog_text import first_structural_field
 from pipelines.config import IngestConfig
 from pipelines.errors import CatalogError
 from pipelines.images import ImageRejected, normalise_image
@@ -20,7 +23,10 @@ from pipelines.vocabulary import Vocabulary
 
 STAGE = "ingest"
 VERSION = "1"
-_LANG = re.compile(r"^[a-z]{2,3}$")
+_LANG = re.compile(r"[a-z]{2,3}")  # used with fullmatch: "$" would also accept "en\n"
+# Spreadsheet and dataframe exports write a missing id as one of these; none of them names a product.
+_NULL_IDS = frozenset({"nan", "na", "n/a", "#n/a", "null", "none", "nil", "undefined", "-", "?"})
+MAX_ID_CHARS = 256
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog) ->
     A product_id accepted earlier in `rows` makes a later row a duplicate_id reject, so rows
     sharing an id must come in one call, in source order (Beam groups them by `duplicate_key`).
     """
-    products, images, seen_ids = [], {}, set()
+    products, images, seen_ids = [], {}, {}
     for row in rows:
         where = {"source_file": row["source_file"], "source_row": row["source_row"]}
         try:
@@ -72,7 +78,11 @@ def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog) ->
             rejects.add(exc.reason, _where(row, exc.field, exc.message), field=exc.field,
                         record_id=_record_id(row), raw=row["record_json"], **where)
             continue
-        seen_ids.add(product["product_id"])
+        except Exception as exc:  # an odd row this code did not foresee is still one reject, never a crash
+            rejects.add("invalid_row", _where(row, None, f"cannot validate row: {type(exc).__name__}"),
+                        record_id=_record_id(row), raw=row["record_json"], **where)
+            continue
+        seen_ids[id_key(product["product_id"])] = product["product_id"]
         products.append({**product, "image_ids": kept, **where})
     return products, images
 
@@ -83,7 +93,13 @@ def duplicate_key(row: dict) -> str | None:
     Rows with different keys never interact in duplicate detection, so validating each key's
     rows together, in source order, gives the same result as one pass over the whole catalog.
     """
-    return _record_id(row)
+    raw_id = _record_id(row)
+    return None if raw_id is None else id_key(raw_id.strip())
+
+
+def id_key(product_id: str) -> str:
+    """Ids equal under this key are one product: case, width (NFKC) and surrounding spaces are noise."""
+    return unicodedata.normalize("NFKC", product_id).casefold().strip()
 
 
 def _where(row: dict, field: str | None, message: str) -> str:
@@ -99,31 +115,59 @@ def _record_id(row: dict) -> str | None:
     return None if value is None else str(value)[:200]
 
 
-def _validate_row(row: dict, params: IngestParams, seen_ids: set[str]) -> dict:
+def _validate_row(row: dict, params: IngestParams, seen_ids: dict[str, str]) -> dict:
     if row["read_error"]:
         raise RowRejected("unreadable_row", None, row["read_error"])
     record = json.loads(row["record_json"])
-    product_id = _required_str(record, "product_id", allow_int=True)
-    if product_id in seen_ids:
-        raise RowRejected("duplicate_id", "product_id", f"duplicate product_id {product_id!r} (first occurrence kept)")
-    raw_category = _required_str(record, "category")
+    product_id = _product_id(record)
+    _reject_structural_text(record)
+    first = seen_ids.get(id_key(product_id))
+    if first is not None:
+        same = "" if first == product_id else f", same as {first!r} ignoring case and surrounding spaces"
+        raise RowRejected("duplicate_id", "product_id", f"duplicate product_id {product_id!r}{same} (first occurrence kept)")
+    raw_category = _required_str(record, "category").strip()
     category = params.vocabulary.resolve_category(raw_category)
     if category is None:
         raise RowRejected("unknown_category", "category", f"unknown category {raw_category[:80]!r}; known: {params.vocabulary.categories}")
-    title = _required_str(record, "title")
+    title = _required_str(record, "title").strip()
+    if not title:
+        raise RowRejected("missing_field", "title", "required field 'title' is blank")
     if len(title) > params.cfg.max_title_chars:
         raise RowRejected("field_too_long", "title", f"title has {len(title)} characters, over {params.cfg.max_title_chars}")
-    description = _optional_str(record, "description") or None
+    description = _optional_str(record, "description").strip() or None
     if description and len(description) > params.cfg.max_description_chars:
         description = description[: params.cfg.max_description_chars]  # long descriptions are normal: keep the start
     language = (_optional_str(record, "language") or params.default_language).lower()
-    if not _LANG.match(language):
+    if not _LANG.fullmatch(language):
         raise RowRejected("invalid_value", "language", f"language {language!r} is not an ISO 639 code")
     return {
-        "product_id": product_id, "category": category, "title": title.strip(), "description": description,
-        "language": language, "family_id": _optional_str(record, "family_id", allow_int=True) or None,
+        "product_id": product_id, "category": category, "title": title, "description": description,
+        "language": language, "family_id": _optional_str(record, "family_id", allow_int=True).strip() or None,
         "attributes": _attributes(record.get("attributes")) + _category_type(raw_category, category),
     }
+
+
+def _product_id(record: dict) -> str:
+    """The stripped id; blank, missing-value markers and ids with control characters are not ids."""
+    product_id = _required_str(record, "product_id", allow_int=True).strip()
+    if not product_id:
+        raise RowRejected("missing_field", "product_id", "required field 'product_id' is blank")
+    if product_id.casefold() in _NULL_IDS:
+        raise RowRejected("invalid_value", "product_id", f"product_id {product_id!r} is a missing-value marker, not an id")
+    if len(product_id) > MAX_ID_CHARS:
+        raise RowRejected("field_too_long", "product_id", f"product_id has {len(product_id)} characters, over {MAX_ID_CHARS}")
+    if any(unicodedata.category(ch).startswith("C") for ch in product_id):
+        raise RowRejected("invalid_value", "product_id", "product_id contains control or invisible characters")
+    return product_id
+
+
+def _reject_structural_text(record: dict) -> None:
+    """Placeholder- or role-marker-like catalog text is rejected (pipelines/catalog_text.py says why)."""
+    found = first_structural_field(record)
+    if found:
+        field, reason, token = found
+        kind = "an image placeholder" if reason == "placeholder_text" else "a chat role marker"
+        raise RowRejected(reason, field, f"field {field!r} holds {token[:80]!r}, which reads as {kind}")
 
 
 def _category_type(raw_category: str, category: str) -> list[dict]:
@@ -163,8 +207,12 @@ def _attributes(value) -> list[dict]:
         raise RowRejected("wrong_type", "attributes", "attributes must be an object or a list of {name, value}")
     out = []
     for name, val in items:
+        if not isinstance(name, str) or not name.strip():
+            raise RowRejected("wrong_type", "attributes", "attribute names must be non-blank strings")
+        if isinstance(val, float) and not math.isfinite(val):
+            continue  # NaN is how dataframes write a missing value
         if isinstance(val, (str, int, float)) and not isinstance(val, bool) and str(val).strip():
-            out.append({"name": str(name), "value": str(val).strip()})
+            out.append({"name": name.strip(), "value": str(val).strip()})
         elif val not in (None, ""):
             raise RowRejected("wrong_type", "attributes", f"attribute {name!r} must be a string, got {type(val).__name__}")
     return out

@@ -1,0 +1,68 @@
+"""Catalog text that must not pass as structure: image placeholders and chat-role markers.
+
+Queries mark images with `<image_k>` and prompt templates mark messages with `<<system>>`-style
+lines, so a catalog value carrying such text could add a placeholder to a query (a count that no
+longer matches its images, or an index past them) or forge a message in an LLM request.
+
+Such values are rejected at ingest, not escaped. Escaping would need an encoding that every
+consumer (render, LLM prompts and their checks, exported text, readers of the dataset) undoes
+the same way, and a look-alike character is still read as a placeholder by a language model;
+real product text almost never holds these tokens, and the reject row names the field to fix.
+
+Matching is deliberately wide: case and spaces inside the brackets do not matter, any
+`<image...>` / `<product...>` token counts (`<image>`, `< IMAGE 3 >`, `<Product 1>`, `</image>`),
+and text is NFKC-normalised with invisible format characters removed first, so full-width
+brackets or a zero-width space inside the word do not slip through.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+PLACEHOLDER_LIKE = re.compile(r"<\s*[/|]?\s*(?:image|product)[^<>]{0,64}>", re.IGNORECASE)
+ROLE_MARKER_LIKE = re.compile(
+    r"<<\s*/?\s*(?:system|user|assistant|developer|tool|sys|inst)\s*>>"  # meritgen templates, Llama-2 <<SYS>>
+    r"|<\|[^<>|]{1,40}\|>"  # ChatML / Llama-3 special tokens: <|im_start|>, <|eot_id|>
+    r"|\[\s*/?\s*INST\s*\]"  # Llama-2 / Mistral [INST]
+    r"|<\s*/?\s*(?:start|end)_of_turn\b[^<>]{0,40}>",  # Gemma
+    re.IGNORECASE,
+)
+
+
+def _canonical(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+
+
+def structural_text(text: str) -> tuple[str, str] | None:
+    """(reason, the matched token) when text holds placeholder- or role-marker-like markup."""
+    canonical = _canonical(text)
+    for reason, pattern in (("placeholder_text", PLACEHOLDER_LIKE), ("role_marker_text", ROLE_MARKER_LIKE)):
+        match = pattern.search(canonical)
+        if match:
+            return reason, match.group(0)
+    return None
+
+
+def first_structural_field(record: dict, skip: tuple[str, ...] = ("images",)) -> tuple[str, str, str] | None:
+    """(field path, reason, token) of the first string anywhere in record that holds such markup."""
+    for field, text in _strings(record, ""):
+        if field.split(".")[0].split("[")[0] in skip:
+            continue
+        found = structural_text(text)
+        if found:
+            return field, *found
+    return None
+
+
+def _strings(value, path: str):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, f"{path}.{key}".strip(".") if isinstance(key, str) else path)
+            yield from _strings(item, f"{path}.{key}".strip("."))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{path}[{i}]")
