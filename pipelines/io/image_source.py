@@ -73,6 +73,8 @@ def load_ref(ref, policy: ImageSourcePolicy, client: httpx.Client) -> dict:
             data = read_local(ref, policy)
     except RefRejected as exc:
         return {"ref": shown, "bytes": None, "error": str(exc)}
+    except Exception as exc:  # one odd reference must be a reject row, never a crashed build
+        return {"ref": shown, "bytes": None, "error": f"cannot load image: {type(exc).__name__}"}
     return {"ref": shown, "bytes": data, "error": None}
 
 
@@ -114,22 +116,26 @@ def read_local(ref: str, policy: ImageSourcePolicy) -> bytes:
         fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise RefRejected(f"cannot read image file: {_os_reason(exc)}") from None
-    with os.fdopen(fd, "rb", buffering=0) as fh:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise RefRejected(f"image path is not a regular file ({_file_kind(info.st_mode)})")
         if info.st_size > policy.max_bytes:
             raise RefRejected(f"image file over {policy.max_bytes} bytes")
-        data = _read_capped(fh, policy.max_bytes)
+        data = _read_capped(fd, policy.max_bytes)
+    except OSError as exc:
+        raise RefRejected(f"cannot read image file: {_os_reason(exc)}") from None
+    finally:
+        os.close(fd)
     if data is None:
         raise RefRejected(f"image file over {policy.max_bytes} bytes")
     return data
 
 
-def _read_capped(fh, cap: int) -> bytes | None:
+def _read_capped(fd: int, cap: int) -> bytes | None:
     """At most cap bytes (None when there are more): a file growing while read stays bounded."""
     parts, size = [], 0
-    while chunk := fh.read(min(_CHUNK, cap + 1 - size)):
+    while chunk := os.read(fd, min(_CHUNK, cap + 1 - size)):
         parts.append(chunk)
         size += len(chunk)
         if size > cap:
