@@ -167,3 +167,15 @@ def test_two_identical_runs_write_byte_identical_rejects(tmp_path):
     assert files[0] == files[1]
     messages = pq.read_table(tmp_path / "one" / "r" / "ingest" / "rejects.parquet").column("message").to_pylist()
     assert len(messages) == 6 and not any(" at 0x" in m for m in messages)
+
+
+@pytest.mark.parametrize("address,public", [
+    ("8.8.8.8", True), ("2606:4700::1111", True), ("127.0.0.1", False), ("::1", False), ("10.1.2.3", False),
+    ("172.16.0.1", False), ("192.168.1.1", False), ("169.254.169.254", False), ("fe80::1%eth0", False),
+    ("100.64.0.1", False), ("0.0.0.0", False), ("224.0.0.1", False), ("::ffff:127.0.0.1", False),
+    ("64:ff9b::7f00:1", False), ("2002:7f00:1::", False), ("fc00::1", False),
+])
+def test_which_addresses_count_as_public(address, public):
+    from pipelines.io.image_source import _is_public
+
+    assert _is_public(address) is public

@@ -48,7 +48,7 @@ def catalog_fingerprint(path: Path, cfg: CatalogConfig) -> str:
         for ref in mapped_row(row, error, cfg)[1]:
             if isinstance(ref, str) and ref not in seen and not image_source.is_url(ref):
                 seen.add(ref)
-                h.update(image_source.local_state(ref, policy).encode("utf-8", "surrogateescape") + b"\0")
+                h.update(image_source.local_state(ref, policy).encode("utf-8", "surrogatepass") + b"\0")
     return h.hexdigest()[:16]
 
 

@@ -192,10 +192,19 @@ def _addresses(host: str, port: int) -> list[str]:
         raise RefRejected(f"cannot fetch image: cannot resolve host {host!r}") from None
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def _is_public(address: str) -> bool:
+    """A global unicast address; IPv6 forms that carry an IPv4 address (mapped, 6to4, Teredo,
+    NAT64) are judged by the IPv4 address they lead to."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None and not _is_public(str(embedded)):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
