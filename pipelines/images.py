@@ -105,7 +105,7 @@ def _eight_bit(img: Image.Image) -> Image.Image:
     """
     if img.mode not in ("I", "F") and not img.mode.startswith("I;16"):
         return img
-    values = np.asarray(img.convert("F") if img.mode.startswith("I;16") else img, dtype=np.float64)
+    values = np.asarray(img.convert("F") if img.mode.startswith("I;16") else img, dtype=np.float32)
     if img.mode == "F":
         scale = 255.0 if values.size and np.nanmax(values) <= 1.0 else 1.0
     else:

@@ -95,3 +95,32 @@ def test_random_catalogs_never_crash_and_keep_placeholders_exact(folder, rows, r
     for query in queries.to_pylist():
         numbers = [int(k) for k in PLACEHOLDER.findall(query["text"])]
         assert numbers == list(range(1, len(query["images"]) + 1)), query["text"]
+
+
+cell = st.one_of(st.text(max_size=10), tricky_text, st.sampled_from(["NaN", "NA", "null", " g1 ", "G1", "{", "[1, 2]",
+                                                                     '{"brand": "<image_1>"}', '{"brand": "Nike"}']))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(mostly(st.sampled_from(["g1", "g2", "g3"])) | cell,
+                               st.sampled_from(["Tshirts", "Casual Shoes"]) | cell,
+                               st.builds("{} Men {} Tshirt".format, brand, colour) | cell,
+                               st.sampled_from(['{"brand": "Puma", "color": "Red"}', ""]) | cell,
+                               st.sampled_from(["good1.jpg", "good2.jpg;good1.jpg"]) | cell), min_size=1, max_size=10))
+def test_random_csv_catalogs_never_crash(folder, rows):
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["product_id", "category", "title", "attributes", "images"])
+    writer.writerows([[str(v).replace("\x00", "") for v in row] for row in rows])  # csv cannot write NUL
+    path = folder / "catalog.csv"
+    path.write_text(out.getvalue(), encoding="utf-8", errors="surrogatepass")
+    try:
+        result = validate_catalog(read_catalog(path, CatalogConfig()), IngestParams(CFG.ingest, load_vocabulary("v1")))
+    except CatalogError:
+        return
+    product_rows = {p["source_row"] for p in result.outputs["products"].to_pylist()}
+    rejected_rows = {r["source_row"] for r in result.rejects.to_pylist() if r["source_row"] not in product_rows}
+    assert product_rows | rejected_rows == set(range(1, len(rows) + 1))
