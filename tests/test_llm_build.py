@@ -53,7 +53,7 @@ def test_llm_build_rewrites_translates_and_keeps_placeholders_and_values(tmp_pat
         for c in q["conditions"]:
             if c["carried_by"] == "text" and c["attribute"] == "brand":
                 assert c["value"] in q["text"]
-    translated = [q for q in queries if q["language"] != "en" and "translate/v1" in q["provenance"]["prompt_ids"]]
+    translated = [q for q in queries if q["language"] != "en" and "translate/v2" in q["provenance"]["prompt_ids"]]
     assert {q["language"] for q in translated} == {"ms", "id", "vi", "th"}
     report = _report(run)
     translate = report["translate"]["counters"]
@@ -65,7 +65,7 @@ def test_llm_build_rewrites_translates_and_keeps_placeholders_and_values(tmp_pat
     agreement = report["language_check"]["counters"]
     assert set(agreement) == {f"langid_agreement_{lang}" for lang in ("en", "ms", "id", "vi", "th")}
     card = (run / "export" / "README.md").read_text()
-    assert "translate/v1" in card and "## Language-ID agreement" in card and "## LLM stages" in card
+    assert "translate/v2" in card and "## Language-ID agreement" in card and "## LLM stages" in card
 
 
 def test_rerun_is_served_from_the_cache_with_zero_requests(tmp_path, qwen):
