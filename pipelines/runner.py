@@ -30,7 +30,6 @@ from pipelines.results import StageResult
 from pipelines.steps import Step, input_tables, plan_build
 from pipelines.store import RunStore, write_json
 
-
 # Reject reasons that say nothing about the record, only that the server did not answer.
 UNANSWERED = frozenset({"llm_request_failed"})
 
