@@ -1,23 +1,35 @@
 """A local multi-process executor for the stages whose work items are independent.
 
-Composition attempts and per-query negative mining read one big read-only index. Workers are
-forked after the index is built, so they share it copy-on-write instead of each rebuilding or
-unpickling it; results come back in input order and are merged by the same pure functions the
-serial path uses, so the output is identical for any worker count.
+Composition attempts and per-query negative mining read one big read-only index. The workers
+never `fork` the calling process: it may have threads (Prefect runs each task in a worker
+thread, DuckDB and HTTP clients start their own), and a fork copies their locks in whatever
+state they are, which deadlocked a pool worker. Workers come from a `forkserver`: a fresh,
+single-threaded server process that imports this module once and forks each worker from
+itself. Each worker receives the index's three input tables as Arrow IPC bytes (only the
+columns the index reads) and builds the index once. Results come back in input order and are
+merged by the same pure functions the serial path uses, so the output is identical for any
+worker count. Small inputs run serially: starting workers would cost more than it saves.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 import pyarrow as pa
 
 from pipelines.results import StageResult
 from pipelines.stages import by_base, compose, negatives
-from pipelines.stages.catalog_index import build_index
+from pipelines.stages.catalog_index import CatalogIndex, build_index
 
-_SHARED: dict = {}  # set in the parent right before forking; read by the workers
+# Fewer work items than this per worker: serial is faster than starting workers.
+MIN_ITEMS_PER_WORKER = 2_000
+_INDEX_COLUMNS = {"products": ["product_id", "category", "image_ids"],
+                  "attributes": ["product_id", "attribute", "value"],
+                  "families": ["product_id", "family_id"]}
+_WORKER: dict = {}  # in each worker process: (index, params), set once by _init_worker
 
 
 def worker_count(requested: int) -> int:
@@ -29,16 +41,52 @@ def _chunks(items: list, n: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def map_forked(fn, chunks: list, workers: int) -> list:
-    """fn over chunks on `workers` forked processes (serially when one worker or one chunk)."""
-    if workers <= 1 or len(chunks) <= 1:
-        return [fn(c) for c in chunks]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(fn, chunks)
+def _to_ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
-def _compose_chunk(attempts: list[int]) -> list[tuple]:
-    index, params = _SHARED["compose"]
+def _from_ipc(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+def _init_worker(tables: dict[str, bytes], params) -> None:
+    index = build_index(**{name: _from_ipc(data) for name, data in tables.items()})
+    _WORKER["state"] = (index, params)
+
+
+def _run_chunk(fn: Callable, chunk: list) -> list:
+    index, params = _WORKER["state"]
+    return fn(index, params, chunk)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])  # the server imports pyarrow and the stages once
+    return ctx
+
+
+def map_chunks(fn: Callable[[CatalogIndex, object, list], list], items: list, index: CatalogIndex, params,
+               tables: dict[str, pa.Table], workers: int) -> list:
+    """fn(index, params, chunk) over chunks of `items`, concatenated in input order.
+
+    Runs on `workers` forkserver processes, each building the index from `tables`, or serially
+    on `index` when one worker is asked for or the input is too small to be worth it.
+    """
+    if workers <= 1 or len(items) < 2 * MIN_ITEMS_PER_WORKER:
+        return fn(index, params, items)
+    workers = min(workers, len(items) // MIN_ITEMS_PER_WORKER)
+    chunks = _chunks(items, workers * 4)
+    shipped = {name: _to_ipc(table.select(_INDEX_COLUMNS[name])) for name, table in tables.items()}
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
+                             initargs=(shipped, params)) as pool:
+        parts = list(pool.map(_run_chunk, [fn] * len(chunks), chunks))
+    return [out for part in parts for out in part]
+
+
+def _compose_chunk(index: CatalogIndex, params: compose.ComposeParams, attempts: list[int]) -> list[tuple]:
     return compose.compose_attempts(index, attempts, params)
 
 
@@ -47,16 +95,11 @@ def compose_queries(products: pa.Table, attributes: pa.Table, families: pa.Table
     """Same result as stages.compose.compose_queries, with attempts spread over processes."""
     index = build_index(products, attributes, families)
     attempts = list(range(compose.attempt_count(index.size, params.cfg)))
-    _SHARED["compose"] = (index, params)
-    try:
-        parts = map_forked(_compose_chunk, _chunks(attempts, workers * 4), workers)
-    finally:
-        _SHARED.pop("compose", None)
-    return compose.collect_plans(index, [o for part in parts for o in part])
+    tables = {"products": products, "attributes": attributes, "families": families}
+    return compose.collect_plans(index, map_chunks(_compose_chunk, attempts, index, params, tables, workers))
 
 
-def _negatives_chunk(rows: list[dict]) -> list[list[dict]]:
-    index, params = _SHARED["negatives"]
+def _negatives_chunk(index: CatalogIndex, params: negatives.NegativesParams, rows: list[dict]) -> list[list[dict]]:
     return [negatives.overlap_negatives(index, row, params) for row in rows]
 
 
@@ -65,10 +108,7 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
     """Same result as stages.negatives.mine_overlap_negatives, one base query per work item."""
     index = build_index(products, attributes, families)
     firsts = by_base.english_rows(queries).to_pylist()  # one row per base query
-    _SHARED["negatives"] = (index, params)
-    try:
-        parts = map_forked(_negatives_chunk, _chunks(firsts, workers * 4), workers)
-    finally:
-        _SHARED.pop("negatives", None)
-    found = dict(zip((r["base_query_id"] for r in firsts), (n for part in parts for n in part)))
-    return negatives.fill_negatives(queries, by_base.english_rows(queries), found)
+    tables = {"products": products, "attributes": attributes, "families": families}
+    found = map_chunks(_negatives_chunk, firsts, index, params, tables, workers)
+    return negatives.fill_negatives(queries, by_base.english_rows(queries), dict(zip(
+        (r["base_query_id"] for r in firsts), found)))

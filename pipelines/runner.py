@@ -4,6 +4,12 @@ A step is skipped when its completion marker holds the same fingerprint: a hash 
 step's version, its parameters (config section, resource digests, catalog fingerprint) and
 the fingerprints of the steps it reads. Killing a build and rerunning it redoes only the
 step that was running.
+
+A step whose rejects include requests the LLM server never answered (`llm_request_failed`:
+unreachable, retries exhausted) is written but not finished: its marker holds a fingerprint
+the next run cannot match, so that run re-asks exactly the unanswered requests (answered ones
+come from the request cache). Its downstream steps see a fingerprint naming the unanswered
+records, so they rerun as soon as the answers change.
 """
 
 from __future__ import annotations
@@ -19,10 +25,13 @@ from tqdm.auto import tqdm
 from pipelines import schemas
 from pipelines.config import BuildConfig
 from pipelines.io.export_writer import write_export
-from pipelines.io.verify import verify_positive_sets
+from pipelines.io.verify import verify_export_dir
 from pipelines.results import StageResult
 from pipelines.steps import Step, input_tables, plan_build
 from pipelines.store import RunStore, write_json
+
+# Reject reasons that say nothing about the record, only that the server did not answer.
+UNANSWERED = frozenset({"llm_request_failed"})
 
 
 @dataclass
@@ -50,6 +59,15 @@ def fingerprint(step: Step, upstream: dict[str, str]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
+def unanswered_fingerprint(fp: str, rejects) -> tuple[str, int]:
+    """`fp`, or (when requests went unanswered) a fingerprint no rerun matches, and their count."""
+    rows = [r for r in rejects.select(["reason", "record_id"]).to_pylist() if r["reason"] in UNANSWERED]
+    if not rows:
+        return fp, 0
+    ids = sorted(str(r["record_id"]) for r in rows)
+    return "unanswered-" + hashlib.sha256("|".join([fp, *ids]).encode()).hexdigest()[:20], len(rows)
+
+
 def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
                  write: Callable[[Path, StageResult], None] | None = None) -> tuple[str, StepReport]:
     """Run one step unless it is already complete; returns its fingerprint and report."""
@@ -67,7 +85,9 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
     rows_in = sum(t.num_rows for t in inputs.values()) if inputs else int(result.counters.get("rows_in", 0))
     report = StepReport(step.name, False, round(wall, 3), rows_in,
                         {k: v.num_rows for k, v in outputs.items()}, result.counters, rejects.num_rows)
-    marker = {"fingerprint": fp, "version": step.version, **{k: v for k, v in report.__dict__.items() if k != "skipped"}}
+    fp, unanswered = unanswered_fingerprint(fp, rejects)
+    marker = {"fingerprint": fp, "version": step.version, "unanswered": unanswered,
+              **{k: v for k, v in report.__dict__.items() if k != "skipped"}}
     if write is None:
         store.write_stage(step.name, {**outputs, "rejects": rejects}, marker)
     else:
@@ -94,8 +114,6 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
         writer = _export_writer(cfg, report) if step.name == "export" else None
         fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
-        if step.name == "export" and not step_report.skipped:
-            verify_positive_sets(store)
     store.refresh_views()
     write_json(store.root / "report.json", report.to_dict())
     return report
@@ -104,5 +122,8 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
 def _export_writer(cfg: BuildConfig, report: BuildReport):
     def write(tmp: Path, result: StageResult) -> None:
         write_export(tmp, result, cfg, report.to_dict())
+        # Verified before the marker exists: an export that failed (or never reached) the
+        # DuckDB check is never "done", so a rerun after a kill here verifies again.
+        verify_export_dir(tmp)
 
     return write

@@ -8,6 +8,7 @@ a resumed run or another run in the same <out> never pays twice for the same req
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 from pipelines import schemas
 from pipelines.config import BuildConfig, LLMConfig
@@ -16,11 +17,20 @@ from pipelines.llm.client import LLMClient, LLMSettings
 from pipelines.llm.prompts import load_prompt, vocabulary_options
 from pipelines.llm.runner import run_llm_task_sync
 from pipelines.results import StageResult
-from pipelines.stages import llm_tasks
+from pipelines.stages import llm_tasks, render
+from pipelines.stages import personalize as personalize_stage
 from pipelines.stages.personalize import apply_personalization, personalize_rows
 from pipelines.stages.render import render_text
 
-VERSION = "1"
+VERSION = "1"  # of this wiring; each step's version also names the stage modules it calls
+
+
+def stage_version(wiring: str, *stages: ModuleType) -> str:
+    """A step's version: its wiring's and each called stage module's `VERSION`, read now.
+
+    Raising any of them changes the step's fingerprint, so it and everything downstream reruns.
+    """
+    return "+".join([wiring] + [f"{s.__name__.rsplit('.', 1)[-1]}.{s.VERSION}" for s in stages])
 
 
 def llm_settings(cfg: LLMConfig, vision: bool = False) -> LLMSettings | None:
@@ -64,7 +74,7 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, step_cls, digest, attr
         run = run_task(rows, "mine_attributes", vision, cache_path)
         return _result({"attributes": llm_tasks.merge_mined(attributes, products, run.parsed)}, run, vision)
 
-    step = step_cls("llm_mine", VERSION, {"products": ("ingest", "products"), "images": ("ingest", "images"),
+    step = step_cls("llm_mine", stage_version(VERSION, llm_tasks), {"products": ("ingest", "products"), "images": ("ingest", "images"),
                                           "attributes": attributes_from},
                     mine, digest(vision.model, prompt_digest("mine_attributes"), vocab.digest), {"attributes": "attribute"})
     return [step], ("llm_mine", "attributes")
@@ -86,11 +96,11 @@ def text_steps(cfg: BuildConfig, templates, cache_path: Path, step_cls, digest, 
         return _result({"queries": llm_tasks.apply_translations(queries, run.parsed)}, run, settings)
 
     if cfg.llm.rewrite:
-        steps.append(step_cls("rewrite", VERSION, {"queries": queries_from}, rewrite,
+        steps.append(step_cls("rewrite", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, rewrite,
                               digest(settings.model, prompt_digest("rewrite"), templates.digest), {"queries": "query"}))
         queries_from = ("rewrite", "queries")
     if cfg.llm.translate and set(cfg.render.languages) - {"en"}:
-        steps.append(step_cls("translate", VERSION, {"queries": queries_from}, translate,
+        steps.append(step_cls("translate", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, translate,
                               digest(settings.model, prompt_digest("translate")), {"queries": "query"}))
         queries_from = ("translate", "queries")
     return steps, queries_from
@@ -115,7 +125,7 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path, step
         return _result({"plans": plans, "attributes": attributes}, run, vision, log.rows,
                        personalized=sum(bool(p) for p in plans.column("personalized_from").to_pylist()))
 
-    step = step_cls("personalize", VERSION, {"plans": ("compose", "plans"), "images": ("ingest", "images"),
+    step = step_cls("personalize", stage_version(VERSION, personalize_stage, render), {"plans": ("compose", "plans"), "images": ("ingest", "images"),
                                              "products": ("ingest", "products"), "attributes": attributes_from},
                     personalize, digest(vision.model, prompt_digest("personalize"), vocab.digest, templates.digest),
                     {"plans": "query_plan", "attributes": "attribute"})
@@ -132,7 +142,7 @@ def judge_steps(cfg: BuildConfig, cache_path: Path, step_cls, digest, queries_fr
         kept, refused = llm_tasks.apply_verdicts(queries, run.parsed)
         return _result({"queries": kept}, run, vision, refused, judged_no=len(refused), queries_kept=kept.num_rows)
 
-    step = step_cls("judge", VERSION, {"queries": queries_from, "images": ("ingest", "images"),
+    step = step_cls("judge", stage_version(VERSION, llm_tasks), {"queries": queries_from, "images": ("ingest", "images"),
                                        "products": ("ingest", "products"), "attributes": attributes_from},
                     judge, digest(vision.model, prompt_digest("judge")), {"queries": "query"})
     return [step], ("judge", "queries")
@@ -144,5 +154,5 @@ def language_check_step(cfg: BuildConfig, step_cls, digest, queries_from, sample
         counters = {f"langid_agreement_{r['language']}": round(r["agreement"], 4) for r in table.to_pylist()}
         return StageResult({"agreement": table}, counters=counters)
 
-    return step_cls("language_check", VERSION, {"queries": queries_from}, check, digest(sample),
+    return step_cls("language_check", stage_version(VERSION, llm_tasks), {"queries": queries_from}, check, digest(sample),
                     {"agreement": "language_agreement"})

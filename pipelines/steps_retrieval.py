@@ -18,8 +18,9 @@ from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex, search_table
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.passages import product_corpus
+from pipelines.steps_llm import stage_version
 
-VERSION = "1"
+VERSION = "1"  # of this wiring; stage_version adds the stage modules' own
 EMPTY_VECTORS = pa.table({"id": pa.array([], pa.string())})
 
 
@@ -151,16 +152,16 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
     idx = {"bm25": ("index", "bm25"), "dense": ("index", "dense")}
     cat = {"products": ("ingest", "products"), "attributes": attributes_from}
     return [
-        step_cls("index", VERSION, {"products": ("ingest", "products")},
+        step_cls("index", stage_version(VERSION, passages), {"products": ("ingest", "products")},
                  lambda products: build_indexes(products, cfg), digest(r.dense_model, r.bm25_backend), {}),
-        step_cls("passages", VERSION, {"queries": queries_from, "products": ("ingest", "products"),
+        step_cls("passages", stage_version(VERSION, passages), {"queries": queries_from, "products": ("ingest", "products"),
                                         "corpus": ("index", "corpus"), **idx},
                  lambda **t: make_passages(cfg=cfg, **t),
                  digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed), {"queries": "query", "passages": "passage"}),
-        step_cls("caption_filter", VERSION, {"queries": ("passages", "queries"), **cat, **idx},
+        step_cls("caption_filter", stage_version(VERSION, caption_filter), {"queries": ("passages", "queries"), **cat, **idx},
                  lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend),
                  {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant"}),
-        step_cls("retriever_negatives", VERSION,
+        step_cls("retriever_negatives", stage_version(VERSION, retriever_negatives),
                  {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"), **cat, **idx},
                  lambda **t: add_negatives(cfg=cfg, **t),
                  digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model, r.bm25_backend),
@@ -170,7 +171,7 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
 
 def difficulty_step(cfg: BuildConfig, step_cls, digest):
     r = cfg.retrieval
-    return step_cls("difficulty", VERSION,
+    return step_cls("difficulty", stage_version(VERSION, difficulty, caption_filter),
                     {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
                      "bm25": ("index", "bm25"), "dense": ("index", "dense")},
                     lambda **t: measure_difficulty(cfg=cfg, **t), digest(r.difficulty_split, r.dense_model, r.bm25_backend),

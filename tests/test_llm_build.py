@@ -1,5 +1,6 @@
 """The demo build against a real local OpenAI-compatible server: rewrite + translation."""
 
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.cli import main
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeOpenAI, user_text
 from tests.llm_scripted import responder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,7 @@ def test_llm_build_rewrites_translates_and_keeps_placeholders_and_values(tmp_pat
         for c in q["conditions"]:
             if c["carried_by"] == "text" and c["attribute"] == "brand":
                 assert c["value"] in q["text"]
-    translated = [q for q in queries if q["language"] != "en" and "translate/v1" in q["provenance"]["prompt_ids"]]
+    translated = [q for q in queries if q["language"] != "en" and "translate/v2" in q["provenance"]["prompt_ids"]]
     assert {q["language"] for q in translated} == {"ms", "id", "vi", "th"}
     report = _report(run)
     translate = report["translate"]["counters"]
@@ -65,7 +66,7 @@ def test_llm_build_rewrites_translates_and_keeps_placeholders_and_values(tmp_pat
     agreement = report["language_check"]["counters"]
     assert set(agreement) == {f"langid_agreement_{lang}" for lang in ("en", "ms", "id", "vi", "th")}
     card = (run / "export" / "README.md").read_text()
-    assert "translate/v1" in card and "## Language-ID agreement" in card and "## LLM stages" in card
+    assert "translate/v2" in card and "## Language-ID agreement" in card and "## LLM stages" in card
 
 
 def test_rerun_is_served_from_the_cache_with_zero_requests(tmp_path, qwen):
@@ -142,3 +143,50 @@ def test_personalization_singles_out_one_positive_and_demotes_the_rest(tmp_path,
         assert q["conditions"][-1]["attribute"] in [n for n in q["hard_negatives"] if n["source"] == "personalization"][0]["violates"]
     refused = pq.read_table(run / "personalize" / "rejects.parquet").column("reason").to_pylist()
     assert set(refused) <= {"contradicts_mined_value", "does_not_single_out", "would_change_other_queries"}
+
+
+def _unanswered(run_dir, stage):
+    import json
+
+    return json.loads((run_dir / stage / "_SUCCESS.json").read_text())["unanswered"]
+
+
+def test_server_down_then_up_asks_again_and_the_dataset_gets_llm_text(tmp_path, qwen):
+    down = FakeOpenAI().start()
+    url = down.base_url
+    down.stop()  # nothing listens there now: every request fails to connect
+    args = ["build", "--demo", "--out", str(tmp_path), "--no-progress", *SMALL, "--set", "llm.max_retries=0"]
+    assert main([*args, "--llm-url", url]) == 0, "an unreachable server gives rejects, not a failed build"
+    run = tmp_path / "demo"
+    for stage in ("rewrite", "translate"):
+        reasons = set(pq.read_table(run / stage / "rejects.parquet").column("reason").to_pylist())
+        assert reasons == {"llm_request_failed"} and _unanswered(run, stage) > 0
+    assert not any(q["text"].startswith("Hi! ") for q in _queries(run))
+    assert main([*args, "--llm-url", qwen.base_url]) == 0
+    report = _report(run)
+    assert not report["rewrite"]["skipped"] and not report["translate"]["skipped"]
+    assert _unanswered(run, "rewrite") == 0 and _unanswered(run, "translate") == 0
+    queries = _queries(run)
+    assert all(q["text"].startswith("Hi! ") for q in queries if q["language"] == "en")
+    assert {q["language"] for q in queries if "translate/v2" in q["provenance"]["prompt_ids"]} == {"ms", "id", "vi", "th"}
+
+
+def test_rerun_sends_exactly_the_requests_that_failed(tmp_path, qwen):
+    def thai_down(request):
+        return (503, {"error": {"message": "overloaded"}}) if "Translate into Thai" in user_text(request) else responder(request)
+
+    qwen.responder = thai_down
+    assert _build(tmp_path, qwen, "--set", "llm.max_retries=0") == 0
+    failed = {json.dumps(r, sort_keys=True) for r in qwen.requests if "Translate into Thai" in user_text(r)}
+    assert failed and _unanswered(tmp_path / "demo", "translate") == len(failed)
+    qwen.reset()
+    qwen.responder = responder
+    assert _build(tmp_path, qwen, "--set", "llm.max_retries=0") == 0
+    # Only the unanswered requests are asked again (the planted bad answers among them then get
+    # their one strict retry, a follow-up that the first run never reached).
+    asked = [r for r in qwen.requests if "previous answer was rejected" not in user_text(r)]
+    assert {json.dumps(r, sort_keys=True) for r in asked} == failed and len(asked) == len(failed)
+    report = _report(tmp_path / "demo")
+    assert report["rewrite"]["skipped"] and not report["translate"]["skipped"] and not report["export"]["skipped"]
+    thai = [q for q in _queries(tmp_path / "demo") if q["language"] == "th"]
+    assert sum("translate/v2" in q["provenance"]["prompt_ids"] for q in thai) > len(thai) / 2

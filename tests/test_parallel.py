@@ -1,5 +1,7 @@
 """The multi-process executor gives exactly the serial stage's output for any worker count."""
 
+import threading
+
 import pytest
 
 from pipelines import parallel
@@ -9,7 +11,8 @@ from tests.stages.test_compose import _catalog
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
-def test_parallel_compose_and_negatives_equal_serial(vocab, workers):
+def test_parallel_compose_and_negatives_equal_serial(vocab, workers, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)  # use the pool even on this small catalog
     prods, attrs, fams, _ = _catalog(150)
     params = compose.ComposeParams(ComposeConfig(max_positive_share=0.05, queries_per_product=2), vocab, 5)
     serial = compose.compose_queries(prods, attrs, fams, params)
@@ -27,3 +30,25 @@ def test_parallel_compose_and_negatives_equal_serial(vocab, workers):
     a = negatives.mine_overlap_negatives(queries, prods, attrs, fams, nparams)
     b = parallel.mine_overlap_negatives(queries, prods, attrs, fams, nparams, workers)
     assert a.outputs["queries"].equals(b.outputs["queries"]) and a.counters == b.counters
+
+
+def test_pool_never_forks_a_threaded_process(vocab, monkeypatch):
+    """Workers come from a forkserver, never from fork() of this (threaded) process."""
+    import multiprocessing
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    methods = []
+    real = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: methods.append(method) or real(method))
+    prods, attrs, fams, _ = _catalog(60)
+    params = compose.ComposeParams(ComposeConfig(max_positive_share=0.05, queries_per_product=2), vocab, 5)
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait)  # a live thread, as in a Prefect task
+    busy.start()
+    try:
+        par = parallel.compose_queries(prods, attrs, fams, params, 2)
+    finally:
+        stop.set()
+        busy.join()
+    assert methods and set(methods) == {"forkserver"}
+    assert par.outputs["plans"].equals(compose.compose_queries(prods, attrs, fams, params).outputs["plans"])

@@ -81,3 +81,43 @@ def test_sigkill_in_any_stage_then_resume_gives_the_same_dataset(stage, tmp_path
     for name, table in uninterrupted.items():
         assert resumed[name].equals(table), f"{name} differ after resuming from {stage}/{point}"
     assert not list(run_dir.glob(".*.tmp-*")), "the dead process's half-written folder is cleaned up"
+
+
+def _downstream(steps, changed: set[str]) -> list[str]:
+    """Names of the changed steps and of every step reading (transitively) from them, in plan order."""
+    hit = set(changed)
+    for step in steps:
+        if any(stage in hit for stage, _ in step.inputs.values()):
+            hit.add(step.name)
+    return [s.name for s in steps if s.name in hit]
+
+
+@pytest.mark.parametrize("module, changed", [("caption_filter", {"caption_filter", "difficulty"}),
+                                             ("difficulty", {"difficulty"}), ("negatives", {"negatives"})])
+def test_raising_a_stage_version_reruns_that_step_and_downstream_only(module, changed, tmp_path, monkeypatch):
+    import importlib
+
+    run_build(DEMO_DIR / "catalog.jsonl", tmp_path, load_config(), run_id="demo", progress=False)
+    stage = importlib.import_module(f"pipelines.stages.{module}")
+    monkeypatch.setattr(stage, "VERSION", stage.VERSION + ".1")
+    report = run_build(DEMO_DIR / "catalog.jsonl", tmp_path, load_config(), run_id="demo", progress=False)
+    steps = plan_build(DEMO_DIR / "catalog.jsonl", load_config())
+    assert [s.name for s in report.steps if not s.skipped] == _downstream(steps, changed)
+
+
+def test_export_is_not_done_until_verification_passed(tmp_path, monkeypatch):
+    from pipelines import runner
+
+    real, calls = runner.verify_export_dir, []
+
+    def dies(path):
+        raise KeyboardInterrupt("killed between writing the export and verifying it")
+
+    monkeypatch.setattr(runner, "verify_export_dir", dies)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(DEMO_DIR / "catalog.jsonl", tmp_path, load_config(), run_id="demo", progress=False)
+    assert not (tmp_path / "demo" / "export" / "_SUCCESS.json").exists()
+    monkeypatch.setattr(runner, "verify_export_dir", lambda path: calls.append(path) or real(path))
+    report = run_build(DEMO_DIR / "catalog.jsonl", tmp_path, load_config(), run_id="demo", progress=False)
+    assert [s.name for s in report.steps if not s.skipped] == ["export"] and len(calls) == 1
+    assert (tmp_path / "demo" / "export" / "_SUCCESS.json").exists()

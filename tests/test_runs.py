@@ -111,3 +111,24 @@ def test_prefect_flow_builds_the_same_dataset_as_the_cli(tmp_path, prefect_harne
     assert [s["name"] for s in result["steps"]] == [s.name for s in plan_build(DEMO_DIR / "catalog.jsonl", load_config())]
     main(["build", "--demo", "--out", str(tmp_path / "cli"), "--no-progress"])
     assert _queries(tmp_path / "flow" / "demo").equals(_queries(tmp_path / "cli" / "demo"))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+def test_prefect_flow_builds_20_times_in_a_row_without_hanging(tmp_path, prefect_harness, monkeypatch, capfd):
+    """Each build runs compose and negatives on a process pool from inside a Prefect task thread,
+    where a forked pool once deadlocked; 20 small builds in a row must all finish."""
+    from pipelines import parallel
+    from pipelines.flows import build_dataset
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)  # the pool even for tiny inputs
+    config = tmp_path / "small.toml"
+    config.write_text("workers = 2\n[compose]\nmax_queries = 30\n[render]\nlanguages = [\"en\", \"ms\"]\n")
+    started = time.time()
+    for i in range(20):
+        result = build_dataset(demo=True, out=str(tmp_path / "runs"), config=str(config), run_id=f"build{i:02d}")
+        assert result["steps"][-1]["name"] == "export" and not result["steps"][-1]["skipped"]
+    assert len(list((tmp_path / "runs").glob("build*/export/_SUCCESS.json"))) == 20
+    err = capfd.readouterr().err
+    assert "ForkPoolWorker" not in err and "TerminationSignal" not in err
+    print(f"20 Prefect builds in {time.time() - started:.0f} s")

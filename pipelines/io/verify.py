@@ -10,6 +10,7 @@ work grows with the number of positives, not with queries x products.
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -64,8 +65,13 @@ def _check_group(con, attrs: tuple[str, ...], rows: list, columns: set[str]) -> 
 
 def verify_positive_sets(store: RunStore) -> int:
     """Raise ReproducibilityError unless every exported query's positives are exactly right."""
-    queries = str(store.stage_dir("export") / "data" / "queries" / "*.parquet")
-    products = str(store.stage_dir("export") / "data" / "products" / "*.parquet")
+    return verify_export_dir(store.stage_dir("export"))
+
+
+def verify_export_dir(export_dir: Path) -> int:
+    """`verify_positive_sets` on an export folder, e.g. one still being built (before its marker)."""
+    queries = str(export_dir / "data" / "queries" / "*.parquet")
+    products = str(export_dir / "data" / "products" / "*.parquet")
     bad = positive_set_mismatches(queries, facts_from_products(products))
     if bad:
         raise ReproducibilityError(f"{len(bad)} exported queries have wrong positive sets, e.g. {bad[0]}")

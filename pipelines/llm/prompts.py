@@ -1,11 +1,16 @@
-"""Versioned LLM prompts: render a row into chat messages, parse an answer back (both pure).
+"""Versioned LLM prompts: render a row into chat messages (pure), parsers in `parsers.py`.
 
 A prompt is `prompts/llm/<task>/v<N>.jinja2` plus `v<N>.json` metadata (task, version,
-description, sampling, json_schema). The template marks messages with `<<system>>` /
-`<<user>>` lines and places images with `{{ image(data) }}`; every template has a `strict`
-flag, used for the one retry after an answer failed to parse. A parser returns
-`Parsed(value, reason, message)`: value is None when the answer is rejected, reason is then a
-reject reason code and message says what was wrong.
+description, sampling, json_schema, optional constants). The template holds one Jinja block
+per chat message, named by its role (`{% block system %}`, `{% block user %}`), in message
+order; images are placed with `{{ image(data) }}`, and every template has a `strict` flag,
+used for the one retry after an answer failed to parse (with `previous_error` and
+`previous_reason` set).
+
+Catalog text can never become structure: roles come from the block names, never from
+rendered text, and every `{{ value }}` is written through `_finalize`, which drops NUL
+characters, so the NUL-delimited image marks that `image()` emits are the only ones a
+rendering can contain.
 """
 
 from __future__ import annotations
@@ -17,38 +22,36 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import jinja2
-from rapidfuzz import fuzz, process
 
 from pipelines.errors import MeritgenError
-from pipelines.langid import detect_language, is_language
 from pipelines.llm.client import ChatRequest, image_part
+from pipelines.llm.parsers import (  # noqa: F401  (re-exported: the parsers' historic home)
+    DEFAULT_MIN_SCORE,
+    UNKNOWN_VALUE,
+    WRONG_LANGUAGE,
+    Parsed,
+    check_placeholders,
+    clean_text,
+    load_json_object,
+    normalise_value,
+    parse_judge,
+    parse_mine_attributes,
+    parse_personalize,
+    parse_rewrite,
+    parse_translate,
+)
 from pipelines.resources import PROMPTS_DIR
 
 LLM_PROMPTS_DIR = PROMPTS_DIR / "llm"
-DEFAULT_MIN_SCORE = 88.0  # rapidfuzz ratio needed to map a model's value onto the vocabulary
-UNKNOWN_VALUE = "unknown"  # what the model answers for an attribute the images do not show
-_ROLE_LINE = re.compile(r"^<<(system|user|assistant)>>[ \t]*$", re.MULTILINE)
+ROLES = ("system", "user", "assistant")
 _IMAGE_MARK = re.compile(r"\x00img(\d+)\x00")
-_PLACEHOLDER = re.compile(r"<image_\d+>")
-_FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
-_QUOTES = ('""', "''", "“”", "«»")
 
 
 class PromptError(MeritgenError):
     """A prompt file is missing or its metadata does not match its file name."""
-
-
-class Parsed(NamedTuple):
-    value: dict | None
-    reason: str = ""
-    message: str = ""
-
-
-def _reject(reason: str, message: str) -> Parsed:
-    return Parsed(None, reason, message)
 
 
 @dataclass(frozen=True)
@@ -93,26 +96,46 @@ def load_prompt(task: str, version: int | None = None, root: Path = LLM_PROMPTS_
     return TaskPrompt(task, version, template.read_text(encoding="utf-8"), meta)
 
 
+class _Image(int):
+    """What `image(data)` returns inside a template: the index of an image part."""
+
+
+def _finalize(value: Any) -> str:
+    """Every `{{ expression }}` goes through here: images become marks, NULs leave data."""
+    if isinstance(value, _Image):
+        return f"\x00img{int(value)}\x00"
+    return str(value).replace("\x00", "")
+
+
 @lru_cache(maxsize=64)
 def _compiled(source: str) -> jinja2.Template:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
+                             finalize=_finalize)
     return env.from_string(source)
+
+
+def message_roles(prompt: TaskPrompt) -> tuple[str, ...]:
+    """The roles of the template's messages, in order (its block names)."""
+    roles = tuple(_compiled(prompt.source).blocks)
+    unknown = [r for r in roles if r not in ROLES]
+    if not roles or unknown:
+        raise PromptError(f"prompt {prompt.prompt_id} must consist of blocks named {ROLES}, found {list(roles)}")
+    return roles
 
 
 def _render(prompt: TaskPrompt, row: Mapping[str, Any]) -> tuple[list[dict], tuple[str, ...]]:
     """Messages and the sha256 of each image part, in order."""
     images: list[bytes] = []
 
-    def image(data: bytes) -> str:
+    def image(data: bytes) -> _Image:
         images.append(data)
-        return f"\x00img{len(images) - 1}\x00"
+        return _Image(len(images) - 1)
 
-    text = _compiled(prompt.source).render({**row, "strict": prompt.strict, "image": image})
+    template = _compiled(prompt.source)
+    context = {**prompt.meta.get("constants", {}), **row, "strict": prompt.strict, "image": image}
+    bodies = [(role, "".join(template.blocks[role](template.new_context(context)))) for role in message_roles(prompt)]
     parts = [image_part(data) for data in images]
-    chunks = _ROLE_LINE.split(text)
-    messages = [{"role": role, "content": _content(body, parts)} for role, body in zip(chunks[1::2], chunks[2::2])]
-    if not messages:
-        raise PromptError(f"prompt {prompt.prompt_id} rendered no <<system>>/<<user>> message")
+    messages = [{"role": role, "content": _content(body, parts)} for role, body in bodies]
     return messages, tuple(h for _, h in parts)
 
 
@@ -188,148 +211,6 @@ def vocabulary_options(
     """
     names = attributes if attributes is not None else vocab.attributes_for(category)
     return {a: None if vocab.is_open(a) else dict(vocab.surface_forms(category, a)) for a in names}
-
-
-# ---- parsing helpers ----------------------------------------------------------------------
-
-
-def clean_text(text: str) -> str:
-    """Answer text without surrounding whitespace, code fences or one pair of quotes."""
-    out = _FENCE.sub("", text.strip()).strip()
-    if len(out) >= 2 and any(out[0] == q[0] and out[-1] == q[1] for q in _QUOTES):
-        out = out[1:-1].strip()
-    return out
-
-
-def check_placeholders(source: str, output: str) -> Parsed | None:
-    """A rejection unless every `<image_k>` of source appears exactly once and no other."""
-    want = set(_PLACEHOLDER.findall(source))
-    got = _PLACEHOLDER.findall(output)
-    lost = sorted(want - set(got))
-    if lost:
-        return _reject("placeholder_lost", f"placeholders missing from the output: {', '.join(lost)}")
-    extra = sorted(set(got) - want)
-    if extra:
-        return _reject("placeholder_extra", f"placeholders not in the source: {', '.join(extra)}")
-    twice = sorted({p for p in got if got.count(p) > 1})
-    if twice:
-        return _reject("placeholder_duplicated", f"placeholders repeated: {', '.join(twice)}")
-    return None
-
-
-def _check_text(source: str, output: str) -> Parsed | None:
-    if not output:
-        return _reject("empty_output", "the model returned no text")
-    limit = 3 * len(source) + 40  # human translations of NTREX stay under 3x the English length
-    if len(output) > limit:
-        return _reject("runaway_output", f"output has {len(output)} characters, over the limit {limit}")
-    return check_placeholders(source, output)
-
-
-def _check_language(text: str, code: str) -> Parsed | None:
-    if is_language(text, code):
-        return None
-    found, confidence = detect_language(text)
-    return _reject("wrong_language", f"expected {code}, detected {found} ({confidence:.2f})")
-
-
-def load_json_object(text: str) -> dict | Parsed:
-    """The JSON object in an answer (code fences and chatter around the braces tolerated)."""
-    body = clean_text(text)
-    start, end = body.find("{"), body.rfind("}")
-    try:
-        doc = json.loads(body[start : end + 1] if 0 <= start < end else body)
-    except ValueError as exc:
-        return _reject("invalid_json", f"answer is not valid JSON: {exc}")
-    if not isinstance(doc, dict):
-        return _reject("invalid_json", f"answer is JSON {type(doc).__name__}, not an object")
-    return doc
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[-_]", " ", text.lower()).split())
-
-
-def normalise_value(forms: Mapping[str, str] | None, raw: Any, min_score: float) -> tuple[str, float] | None:
-    """Canonical vocabulary value for a raw answer value, with its similarity score."""
-    if not isinstance(raw, str) or not raw.strip():
-        return None
-    if forms is None:
-        return raw.strip(), 100.0
-    key = _norm(raw)
-    by_norm = {_norm(f): v for f, v in forms.items()}
-    if key in by_norm:
-        return by_norm[key], 100.0
-    match = process.extractOne(key, list(by_norm), scorer=fuzz.ratio, score_cutoff=min_score)
-    return None if match is None else (by_norm[match[0]], float(match[1]))
-
-
-# ---- parsers, one per task ----------------------------------------------------------------
-
-
-def parse_translate(text: str, row: Mapping[str, Any]) -> Parsed:
-    """Row: text (English, with <image_k>), target_language."""
-    out = clean_text(text)
-    failed = _check_text(row["text"], out) or _check_language(out, row["target_language"])
-    return failed or Parsed({"text": out, "language": row["target_language"]})
-
-
-def parse_rewrite(text: str, row: Mapping[str, Any]) -> Parsed:
-    """Row: text (template English), condition_values (each must survive the rewrite)."""
-    out = clean_text(text)
-    failed = _check_text(row["text"], out)
-    if failed:
-        return failed
-    lost = [v for v in row["condition_values"] if _norm(v) not in _norm(out)]
-    if lost:
-        return _reject("condition_lost", f"condition values missing from the rewrite: {', '.join(lost)}")
-    return _check_language(out, "en") or Parsed({"text": out})
-
-
-def parse_mine_attributes(text: str, row: Mapping[str, Any]) -> Parsed:
-    """Row: options ({attribute: forms}); "unknown" answers are dropped, not rejected."""
-    doc = load_json_object(text)
-    if isinstance(doc, Parsed):
-        return doc
-    options, min_score = row["options"], row.get("min_score", DEFAULT_MIN_SCORE)
-    facts = []
-    for attribute, raw in doc.items():
-        if attribute not in options:
-            return _reject("unknown_attribute", f"attribute {attribute!r} is not one of {sorted(options)}")
-        if raw is None or (isinstance(raw, str) and _norm(raw) in ("", UNKNOWN_VALUE)):
-            continue
-        found = normalise_value(options[attribute], raw, min_score)
-        if found is None:
-            return _reject(
-                "value_not_in_vocabulary", f"{attribute}={raw!r} matches no vocabulary value (min score {min_score})"
-            )
-        facts.append({"attribute": attribute, "value": found[0], "evidence": str(raw), "score": found[1]})
-    return Parsed({"attributes": facts})
-
-
-def parse_judge(text: str, row: Mapping[str, Any]) -> Parsed:
-    """Answer: {"verdict": "yes"|"no", "reason": str}."""
-    doc = load_json_object(text)
-    if isinstance(doc, Parsed):
-        return doc
-    verdict = str(doc.get("verdict", "")).strip(" .!").lower()
-    if verdict not in ("yes", "no"):
-        return _reject("invalid_verdict", f"verdict must be yes or no, got {doc.get('verdict')!r}")
-    return Parsed({"verdict": verdict, "reason": str(doc.get("reason") or "")})
-
-
-def parse_personalize(text: str, row: Mapping[str, Any]) -> Parsed:
-    """Answer: {"attribute", "value"}, both checked against row["options"]."""
-    doc = load_json_object(text)
-    if isinstance(doc, Parsed):
-        return doc
-    attribute, options = doc.get("attribute"), row["options"]
-    if attribute not in options:
-        return _reject("unknown_attribute", f"attribute {attribute!r} is not one of {sorted(options)}")
-    found = normalise_value(options[attribute], doc.get("value"), row.get("min_score", DEFAULT_MIN_SCORE))
-    if found is None:
-        return _reject("value_not_in_vocabulary", f"{attribute}={doc.get('value')!r} matches no vocabulary value")
-    return Parsed({"attribute": attribute, "value": found[0], "score": found[1]})
 
 
 @dataclass(frozen=True)

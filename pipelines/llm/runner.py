@@ -2,7 +2,9 @@
 
 Every request of a pass goes to `complete_many` together so the server can batch them. An
 answer that fails to parse (or was cut off at max_tokens) is asked once more with the strict
-prompt variant, which also tells the model why its first answer was rejected. Whatever still
+prompt variant, which also tells the model why its first answer was rejected (after an
+answer in the wrong language or variety, with the template's stronger variety instruction:
+the retry is a different request, so it has its own cache key). Whatever still
 fails becomes a reject row (schemas/v1/reject.json) that keeps the raw model output: failures
 are data, never exceptions.
 """
@@ -17,7 +19,7 @@ from typing import Any, NamedTuple
 import jinja2
 
 from pipelines.llm.client import ChatClient, Completion, LLMRequestError
-from pipelines.llm.prompts import TASKS, Parsed, PromptError, TaskPrompt, build_request, load_prompt
+from pipelines.llm.prompts import TASKS, WRONG_LANGUAGE, Parsed, PromptError, TaskPrompt, build_request, load_prompt
 from pipelines.results import RejectLog
 
 
@@ -113,7 +115,10 @@ async def run_llm_task(
     for o in first:
         if o.parsed.value is None and not o.retryable:
             log.add(o.parsed.reason, o.parsed.message, record_id=rows[o.index].get("record_id"), raw=o.raw)
-    retry_rows = {o.index: {**rows[o.index], "previous_error": o.parsed.message} for o in retry}
+    # The strict variant sees why the first answer failed; a wrong-language answer also gets the
+    # template's variety instruction (previous_reason), which makes it a request of its own.
+    retry_rows = {o.index: {**rows[o.index], "previous_error": o.parsed.message, "previous_reason": o.parsed.reason}
+                  for o in retry}
     second = await _run_pass(retry_rows, list(retry_rows), strict, client, progress) if retry else []
     for o in second:
         if o.parsed.value is not None:
@@ -127,6 +132,7 @@ async def run_llm_task(
         "parsed": len(accepted),
         "rejected": len(log.rows),
         "strict_retries": len(retry),
+        "language_retries": sum(1 for o in retry if o.parsed.reason == WRONG_LANGUAGE),
         "strict_recovered": sum(1 for r in accepted if r["strict_retry"]),
         **log.counters(),
         **_client_delta(before, dict(getattr(client, "counters", {}))),

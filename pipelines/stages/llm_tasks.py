@@ -16,6 +16,7 @@ from pipelines import schemas
 from pipelines.langid import detect_language
 from pipelines.stages.render import segments_of
 
+VERSION = "1"
 NON_ENGLISH = ("ms", "id", "vi", "th")
 
 

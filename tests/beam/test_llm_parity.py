@@ -24,5 +24,5 @@ def test_beam_with_llm_stages_exports_the_local_builds_queries(tmp_path):
         assert server.responses_sent >= 2 * asked_by_local > 0
     local_q = read_parquet_dir(Path(local.run_dir) / "export" / "data" / "queries", "query_id")
     beam_q = read_parquet_dir(Path(beam.run_root) / "export" / "data" / "queries", "query_id")
-    assert any("translate/v1" in q["provenance"]["prompt_ids"] for q in beam_q)
+    assert any("translate/v2" in q["provenance"]["prompt_ids"] for q in beam_q)
     assert beam_q == local_q

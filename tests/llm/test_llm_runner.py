@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import sqlite3
 import subprocess
@@ -51,7 +52,7 @@ def test_translate_rows_are_parsed(fake_openai):
     parsed, rejects, counters = _run(fake_openai, translation_rows(5), "translate")
     assert rejects == [] and [p["record_id"] for p in parsed] == ["q0", "q1", "q2", "q3", "q4"]
     assert parsed[0]["value"]["text"] == "Saya mahu kasut dalam warna <image_1> dan <image_2> nombor 0"
-    assert parsed[0]["prompt_id"] == "translate/v1" and not parsed[0]["strict_retry"]
+    assert parsed[0]["prompt_id"] == "translate/v2" and not parsed[0]["strict_retry"]
     assert counters["parsed"] == 5 and counters["llm_requests"] == 5 and counters["llm_completion_tokens"] > 0
 
 
@@ -62,7 +63,7 @@ def test_strict_retry_recovers_a_lost_placeholder(fake_openai):
 
     fake_openai.responder = sloppy_first
     parsed, rejects, counters = _run(fake_openai, translation_rows(3), "translate")
-    assert rejects == [] and all(p["strict_retry"] and p["prompt_id"] == "translate/v1+strict" for p in parsed)
+    assert rejects == [] and all(p["strict_retry"] and p["prompt_id"] == "translate/v2+strict" for p in parsed)
     assert counters["strict_retries"] == 3 and counters["strict_recovered"] == 3
     strict_requests = [r for r in fake_openai.requests if _is_strict(r)]
     assert len(strict_requests) == 3 and "<image_2>" in user_text(strict_requests[0])
@@ -236,3 +237,35 @@ def test_cancelled_run_resumes_with_only_the_unanswered_requests(fake_openai, tm
     resent = {user_text(r) for r in fake_openai.requests}
     assert kept == fast and counters["llm_cache_hits"] == fast and len(parsed) == total
     assert resent.isdisjoint(answered) and len(resent) == total - fast
+
+
+# Unmistakably Indonesian (mau, sepatu, karena, bagus sekali): the variety asked for is Malay.
+_INDONESIAN = "Saya mau mencari sepatu dengan warna {images} karena bagus sekali, nomor {number}"
+
+
+def _indonesian(request: dict) -> str:
+    text = user_text(request).splitlines()[-1]
+    number = re.findall(r"number (\d+)", text)
+    return _INDONESIAN.format(images=" dan ".join(re.findall(r"<image_\d+>", text)), number=number[0] if number else 0)
+
+
+def _variety_retry(request: dict) -> bool:
+    return "kasut (not sepatu)" in request["messages"][0]["content"]
+
+
+def test_indonesian_for_malay_is_retried_once_with_the_variety_instruction(fake_openai):
+    fake_openai.responder = lambda r: malay_translator(r) if _variety_retry(r) else _indonesian(r)
+    parsed, rejects, counters = _run(fake_openai, translation_rows(3), "translate")
+    assert rejects == [] and [p["value"]["text"].split()[1] for p in parsed] == ["mahu"] * 3
+    assert all(p["strict_retry"] for p in parsed)
+    assert len(fake_openai.requests) == 6 and sum(map(_variety_retry, fake_openai.requests)) == 3
+    assert counters["language_retries"] == 3 and counters["strict_recovered"] == 3
+
+
+def test_indonesian_twice_for_malay_is_a_wrong_language_reject(fake_openai):
+    fake_openai.responder = _indonesian
+    parsed, rejects, counters = _run(fake_openai, translation_rows(2), "translate")
+    assert parsed == [] and len(fake_openai.requests) == 4 and sum(map(_variety_retry, fake_openai.requests)) == 2
+    assert {r["reason"] for r in rejects} == {"wrong_language"}
+    assert all(r["message"].startswith("after a strict retry: expected ms, detected id") for r in rejects)
+    assert rejects[0]["raw"].startswith("Saya mau mencari sepatu")
