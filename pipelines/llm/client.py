@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol
 from tqdm import tqdm
 
 from pipelines.errors import ConfigError, MeritgenError
-from pipelines.llm.cache import RequestCache, request_key
+from pipelines.llm.cache import CacheWriter, RequestCache, request_key
 from pipelines.llm.transport import HttpPool, TransportError
 from pipelines.llm.wire import MALFORMED, completion_fields, request_body
 from pipelines.llm.wire import image_part as image_part  # re-exported: callers build requests with it
@@ -132,6 +132,7 @@ class LLMClient:
         headers = {"authorization": f"Bearer {settings.api_key}", "content-type": "application/json"}
         self._pool = HttpPool(settings.base_url.rstrip("/") + "/chat/completions", headers)
         self._slots: asyncio.Semaphore | None = None
+        self._writer = CacheWriter(cache) if cache is not None else None
 
     @property
     def counters(self) -> dict[str, int]:
@@ -149,7 +150,8 @@ class LLMClient:
         """Close connections and make every cached answer durable."""
         self._slots = None  # a later run may use another event loop (the sync wrapper does)
         await self._pool.aclose()
-        if self.cache is not None:
+        if self._writer is not None:
+            await self._writer.drain()
             self.cache.flush()
 
     async def complete(self, req: ChatRequest) -> Completion:
@@ -185,24 +187,19 @@ class LLMClient:
         if not todo:
             return {}
         bar = tqdm(total=len(todo), disable=not progress, desc="llm", unit="req")
-        flusher = asyncio.create_task(self._flush_periodically()) if self.cache is not None else None
+        ticker = asyncio.create_task(self._writer.kick_periodically()) if self._writer is not None else None
         try:
             results = await asyncio.gather(*(self._fetch_one(key, req, bar) for key, req in todo.items()))
         finally:
             bar.close()
-            if flusher is not None:
-                flusher.cancel()
+            if ticker is not None:
+                ticker.cancel()
+                await self._writer.drain()  # raises a CacheError from the writer thread
         return dict(zip(todo, results))
-
-    async def _flush_periodically(self) -> None:
-        """Commit cached answers at least once per interval even while every request waits."""
-        while True:
-            await asyncio.sleep(self.cache.commit_interval_s)
-            self.cache.flush()
 
     async def _fetch_one(self, key: str, req: ChatRequest, bar: Any) -> Completion | LLMRequestError:
         try:
-            completion = await self._send_with_retries(req)
+            completion = await self._send_with_retries(key, req)
         except LLMRequestError as exc:
             self._counters["failures"] += 1
             return exc
@@ -210,21 +207,22 @@ class LLMClient:
             bar.update(1)
         self._counters["prompt_tokens"] += completion.prompt_tokens
         self._counters["completion_tokens"] += completion.completion_tokens
-        if self.cache is not None:
-            self.cache.put(key, completion)  # only successes: an error must be asked again
         return completion
 
-    async def _send_with_retries(self, req: ChatRequest) -> Completion:
+    async def _send_with_retries(self, key: str, req: ChatRequest) -> Completion:
         s = self.settings
         attempt = 0
         while True:
-            status, body, retry_after, constrained = await self._post(req)
-            if status == 200:
-                try:
-                    return Completion(**completion_fields(body))
-                except MALFORMED as exc:  # a broken answer from a sick server: ask again
-                    if attempt >= s.max_retries:
-                        raise _malformed(exc, body, attempt + 1) from exc
+            async with self._slot():
+                status, body, retry_after, constrained = await self._post(req)
+                completion = _completion(body) if status == 200 else None
+                if isinstance(completion, Completion):
+                    if self._writer is not None:  # only successes: an error must be asked again
+                        await self._writer.put(key, completion)  # slot held: bounds unsaved answers
+                    return completion
+            if status == 200:  # a malformed body from a sick server: ask again
+                if attempt >= s.max_retries:
+                    raise _malformed(completion, body, attempt + 1) from completion
             elif status == 400 and constrained and _mentions_structured_output(body):
                 # Remembered for every later request; the caller parses and validates instead.
                 self._counters["structured_fallbacks"] += int(self._structured != "none")
@@ -236,19 +234,29 @@ class LLMClient:
             await asyncio.sleep(_backoff_s(attempt, s.backoff_base_s, s.backoff_cap_s, retry_after))
             attempt += 1
 
+    def _slot(self) -> asyncio.Semaphore:
+        if self._slots is None:  # created lazily: it must belong to the running event loop
+            self._slots = asyncio.Semaphore(self.settings.max_in_flight)
+        return self._slots
+
     async def _post(self, req: ChatRequest) -> tuple[int | None, bytes, float | None, bool]:
         """One attempt: (status, None on a transport error; body; Retry-After; constrained?)."""
         constrained = req.json_schema is not None and self._structured != "none"
         data = request_body(self.settings.model, req, self._structured)
-        if self._slots is None:  # created lazily: it must belong to the running event loop
-            self._slots = asyncio.Semaphore(self.settings.max_in_flight)
-        async with self._slots:
-            self._counters["requests"] += 1
-            try:
-                reply = await self._pool.post(data, self.settings.timeout_s)
-            except TransportError as exc:  # connect/read/write errors, the deadline, bad HTTP
-                return None, str(exc).encode(), None, constrained
+        self._counters["requests"] += 1
+        try:
+            reply = await self._pool.post(data, self.settings.timeout_s)
+        except TransportError as exc:  # connect/read/write errors, the deadline, bad HTTP
+            return None, str(exc).encode(), None, constrained
         return reply.status, reply.body, reply.retry_after, constrained
+
+
+def _completion(body: bytes) -> Completion | Exception:
+    """The completion in a 200 body, or what was wrong with it."""
+    try:
+        return Completion(**completion_fields(body))
+    except MALFORMED as exc:
+        return exc
 
 
 def _transient(status: int | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from dataclasses import replace
 from unittest.mock import patch
@@ -10,7 +11,7 @@ from unittest.mock import patch
 import pytest
 
 from pipelines.errors import ConfigError
-from pipelines.llm.cache import RequestCache
+from pipelines.llm.cache import CacheError, RequestCache
 from pipelines.llm.client import ChatRequest, LLMClient, LLMRequestError, LLMSettings, image_part
 from pipelines.llm.runner import run_llm_task_sync
 from tests.fake_openai import Delay, chat_response, user_text
@@ -290,3 +291,31 @@ def test_always_malformed_ends_in_a_reject_row(fake_openai, tmp_path):
     assert all("malformed response after 4 attempt(s)" in r["message"] for r in run.rejects)
     assert all(r["raw"] == "{not json" for r in run.rejects)
     assert len(fake_openai.requests) == 8 and run.counters["llm_retries"] == 6
+
+
+# --- the cache is written off the event loop (group commit), as durably as before ---
+
+
+def test_with_commit_every_1_every_answer_is_committed_when_the_call_returns(fake_openai, tmp_path):
+    """The build's setting: answers are committed as they arrive, not at close."""
+    path = tmp_path / "c.sqlite"
+    cache = RequestCache(path, commit_every=1, commit_interval_s=3600)
+
+    async def main():
+        client = LLMClient(settings_for(fake_openai, max_in_flight=16), cache)
+        await client.complete_many([_request(i) for i in range(200)])
+        with sqlite3.connect(path) as other:  # before aclose: only committed rows are visible here
+            return other.execute("SELECT count(*) FROM completions").fetchone()[0]
+
+    assert asyncio.run(main()) == 200
+    cache.close()
+
+
+def test_a_cache_write_failure_is_raised_not_swallowed(fake_openai, tmp_path):
+    with RequestCache(tmp_path / "c.sqlite", commit_every=1) as cache:
+
+        def broken(batch):
+            raise CacheError("disk full")
+
+        with patch.object(cache, "commit_batch", broken), pytest.raises(CacheError, match="disk full"):
+            _run(settings_for(fake_openai), [_request(i) for i in range(5)], cache)
