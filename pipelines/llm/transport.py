@@ -137,10 +137,13 @@ class HttpPool:
         self._head = ("\r\n".join(lines) + "\r\ncontent-length: ").encode("latin-1")
         self._idle: list[_Connection] = []
         self._open: set[_Connection] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def post(self, body: bytes, timeout_s: float) -> HttpReply:
         """One request with a total deadline; raises TransportError when no full answer came."""
         request = b"%s%d\r\n\r\n%s" % (self._head, len(body), body)
+        if self._loop is not asyncio.get_running_loop():  # connections die with their event loop
+            self._loop, self._idle, self._open = asyncio.get_running_loop(), [], set()
         conn = None
         try:
             async with asyncio.timeout(timeout_s):

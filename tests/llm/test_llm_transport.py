@@ -212,3 +212,11 @@ def test_https_with_a_verified_certificate(tmp_path, monkeypatch):
     results, refused = asyncio.run(main())
     assert [r.text for r in results] == ["over tls"] * 5
     assert isinstance(refused, TransportError) and "CERTIFICATE_VERIFY_FAILED" in str(refused)
+
+
+def test_a_pool_is_reusable_from_a_new_event_loop_without_closing():
+    with RawServer(_answer(fixed_length(completion_bytes()))) as server:
+        pool = HttpPool(server.base_url + "/chat/completions", {})
+        first = asyncio.run(pool.post(b"{}", 5))  # its connection stays idle, tied to a dead loop
+        second = asyncio.run(pool.post(b"{}", 5))
+    assert (first.status, second.status) == (200, 200) and server.connections == 2
