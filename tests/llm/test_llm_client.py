@@ -237,7 +237,7 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(timeout_s):
         (result,), counters = _run(settings_for(server.base_url, timeout_s=timeout_s, max_retries=0), [_request(0)])
         elapsed = time.monotonic() - started
     assert isinstance(result, LLMRequestError) and result.status is None and "Timeout" in result.body
-    assert timeout_s <= elapsed < timeout_s + 0.5, f"took {elapsed:.2f} s with timeout_s={timeout_s}"
+    assert timeout_s <= elapsed < timeout_s + 1.0, f"took {elapsed:.2f} s with timeout_s={timeout_s}"  # old: >= 6 s
     assert counters["failures"] == 1
 
 
@@ -247,7 +247,7 @@ def test_each_retry_gets_its_own_deadline():
         (result,), counters = _run(settings_for(server.base_url, timeout_s=0.4, max_retries=2), [_request(0)])
         elapsed = time.monotonic() - started
     assert isinstance(result, LLMRequestError) and result.attempts == 3 and counters["retries"] == 2
-    assert 3 * 0.4 <= elapsed < 3 * 0.4 + 0.6
+    assert 3 * 0.4 <= elapsed < 3 * 0.4 + 1.0  # a per-read timeout took 3 x 6 s
 
 
 MALFORMED_200 = {

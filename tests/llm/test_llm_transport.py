@@ -142,7 +142,7 @@ def test_deadline_covers_the_whole_answer_not_each_read():
         started = time.monotonic()
         (reply,) = _post_all(server.base_url, [b"{}"], timeout_s=0.5)
         elapsed = time.monotonic() - started
-    assert isinstance(reply, TransportError) and "ReadTimeout" in str(reply) and elapsed < 0.9
+    assert isinstance(reply, TransportError) and "ReadTimeout" in str(reply) and elapsed < 1.5  # trickling takes 5 s
 
 
 def _self_signed(tmp_path):
