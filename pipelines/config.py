@@ -106,7 +106,7 @@ class LLMConfig:
     vlm_url: str = ""  # "" = url
     vlm_model: str = "Qwen/Qwen2.5-VL-7B-Instruct"
     max_in_flight: int = 256
-    timeout_s: float = 120.0
+    timeout_s: float = 120.0  # total deadline per attempt: connect, send and the whole answer
     max_retries: int = 5
     structured_output: str = "json_schema"  # json_schema | guided_json | structured_outputs | none
     cache: str = ""  # request cache file; "" = <out>/llm_cache.sqlite, shared by every run in <out>

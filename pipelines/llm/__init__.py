@@ -3,6 +3,8 @@ prompts (pure render and parse per task) and a runner that turns failures into r
 
     client.py   LLMSettings, ChatRequest, Completion, LLMClient, LLMRequestError
     cache.py    RequestCache, request_key (what makes two requests the same)
+    transport.py  HttpPool: keep-alive HTTP/1.1 (asyncio + httptools), a total deadline per attempt
+    wire.py     chat-completions request body, response fields, image content parts
     prompts.py  load_prompt, render_messages, build_request, TASKS (one Jinja block per chat role)
     parsers.py  Parsed, parse_<task> (also re-exported by prompts.py)
     runner.py   run_llm_task / run_llm_task_sync -> TaskRun(parsed, rejects, counters)

@@ -4,28 +4,26 @@ The client owns transport concerns only: bounded concurrency, retries with backo
 transient failures, the structured-output parameter (and falling back when a server rejects
 it), the request cache, and token counters. What a prompt says and what an answer means live
 in `pipelines.llm.prompts`; turning failures into reject rows lives in `pipelines.llm.runner`.
+The bytes on the wire are built and read in `wire.py`; HTTP itself is `transport.HttpPool`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
-import hashlib
-import json
 import os
 import random
-import ssl
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-import httpx
 from tqdm import tqdm
 
 from pipelines.errors import ConfigError, MeritgenError
-from pipelines.llm.cache import RequestCache, request_key
+from pipelines.llm.cache import CacheWriter, RequestCache, request_key
+from pipelines.llm.transport import HttpPool, TransportError
+from pipelines.llm.wire import MALFORMED, completion_fields, request_body
+from pipelines.llm.wire import image_part as image_part  # re-exported: callers build requests with it
 
 StructuredMode = Literal["json_schema", "guided_json", "structured_outputs", "none"]
 _STRUCTURED_MODES = ("json_schema", "guided_json", "structured_outputs", "none")
@@ -35,7 +33,8 @@ _STRUCTURED_REJECTION_WORDS = ("response_format", "guided", "structured_output",
 
 
 class LLMRequestError(MeritgenError):
-    """A chat request failed for good: a 4xx, or retries exhausted on a transient failure."""
+    """A chat request failed for good: a 4xx, or retries exhausted on a transient failure
+    (transport error, timeout, 429, 5xx, or a 200 whose body is not a chat completion)."""
 
     def __init__(self, message: str, *, status: int | None, body: str, attempts: int) -> None:
         super().__init__(message)
@@ -52,7 +51,7 @@ class LLMSettings:
     model: str = "Qwen/Qwen2.5-7B-Instruct"
     api_key: str = "EMPTY"
     max_in_flight: int = 256
-    timeout_s: float = 300.0
+    timeout_s: float = 300.0  # total deadline of one attempt: connect, send and the whole answer
     max_retries: int = 5
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 30.0
@@ -111,56 +110,18 @@ class ChatClient(Protocol):
     ) -> list[Completion | LLMRequestError]: ...
 
 
-def image_part(data: bytes) -> tuple[dict, str]:
-    """An OpenAI image content part (data URI) for encoded image bytes, and its sha256."""
-    mime = _sniff_mime(data)
-    url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-    return {"type": "image_url", "image_url": {"url": url}}, hashlib.sha256(data).hexdigest()
-
-
-def _sniff_mime(data: bytes) -> str:
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return "image/jpeg"  # ingest normalises every image to JPEG
-
-
 def _backoff_s(attempt: int, base: float, cap: float, retry_after: float | None) -> float:
     """Full-jitter exponential backoff, never shorter than the server's Retry-After."""
     delay = random.uniform(0.0, min(cap, base * 2**attempt))
     return min(cap, max(delay, retry_after or 0.0))
 
 
-def _retry_after_s(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-
-
-def _parse_completion(body: bytes) -> Completion:
-    """The first choice of a chat-completions response body."""
-    doc = json.loads(body)
-    choice = doc["choices"][0]
-    usage = doc.get("usage") or {}
-    return Completion(
-        text=(choice.get("message") or {}).get("content") or "",
-        prompt_tokens=int(usage.get("prompt_tokens") or 0),
-        completion_tokens=int(usage.get("completion_tokens") or 0),
-        finish_reason=str(choice.get("finish_reason") or ""),
-    )
-
-
 class LLMClient:
     """Async chat-completions client with a cache in front and bounded concurrency.
 
-    Why several small httpx clients: httpcore's pool scans every connection for every request,
-    so one pool of 256 connections served ~300 req/s on a 2-core box where 256 one-connection
-    pools serve ~1,500. Together they still hold `max_in_flight` connections, and the
-    semaphore guarantees a free one whenever a request holds a slot.
+    The transport is `HttpPool` (keep-alive HTTP/1.1 on asyncio + httptools; see transport.py
+    for why not httpx). The semaphore bounds requests in flight, so the pool never holds more
+    than `max_in_flight` connections.
     """
 
     def __init__(self, settings: LLMSettings, cache: RequestCache | None = None) -> None:
@@ -168,11 +129,10 @@ class LLMClient:
         self.cache = cache
         self._counters: Counter[str] = Counter()
         self._structured = settings.structured_output
-        self._url = settings.base_url.rstrip("/") + "/chat/completions"
-        self._headers = {"authorization": f"Bearer {settings.api_key}", "content-type": "application/json"}
-        self._ssl = ssl.create_default_context()  # built once: each build reads the CA bundle
-        self._free: list[httpx.AsyncClient] = []
+        headers = {"authorization": f"Bearer {settings.api_key}", "content-type": "application/json"}
+        self._pool = HttpPool(settings.base_url.rstrip("/") + "/chat/completions", headers)
         self._slots: asyncio.Semaphore | None = None
+        self._writer = CacheWriter(cache) if cache is not None else None
 
     @property
     def counters(self) -> dict[str, int]:
@@ -188,10 +148,10 @@ class LLMClient:
 
     async def aclose(self) -> None:
         """Close connections and make every cached answer durable."""
-        clients, self._free = self._free, []
         self._slots = None  # a later run may use another event loop (the sync wrapper does)
-        await asyncio.gather(*(c.aclose() for c in clients))
-        if self.cache is not None:
+        await self._pool.aclose()
+        if self._writer is not None:
+            await self._writer.drain()
             self.cache.flush()
 
     async def complete(self, req: ChatRequest) -> Completion:
@@ -227,24 +187,19 @@ class LLMClient:
         if not todo:
             return {}
         bar = tqdm(total=len(todo), disable=not progress, desc="llm", unit="req")
-        flusher = asyncio.create_task(self._flush_periodically()) if self.cache is not None else None
+        ticker = asyncio.create_task(self._writer.kick_periodically()) if self._writer is not None else None
         try:
             results = await asyncio.gather(*(self._fetch_one(key, req, bar) for key, req in todo.items()))
         finally:
             bar.close()
-            if flusher is not None:
-                flusher.cancel()
+            if ticker is not None:
+                ticker.cancel()
+                await self._writer.drain()  # raises a CacheError from the writer thread
         return dict(zip(todo, results))
-
-    async def _flush_periodically(self) -> None:
-        """Commit cached answers at least once per interval even while every request waits."""
-        while True:
-            await asyncio.sleep(self.cache.commit_interval_s)
-            self.cache.flush()
 
     async def _fetch_one(self, key: str, req: ChatRequest, bar: Any) -> Completion | LLMRequestError:
         try:
-            completion = await self._send_with_retries(req)
+            completion = await self._send_with_retries(key, req)
         except LLMRequestError as exc:
             self._counters["failures"] += 1
             return exc
@@ -252,72 +207,61 @@ class LLMClient:
             bar.update(1)
         self._counters["prompt_tokens"] += completion.prompt_tokens
         self._counters["completion_tokens"] += completion.completion_tokens
-        if self.cache is not None:
-            self.cache.put(key, completion)  # only successes: an error must be asked again
         return completion
 
-    async def _send_with_retries(self, req: ChatRequest) -> Completion:
+    async def _send_with_retries(self, key: str, req: ChatRequest) -> Completion:
         s = self.settings
         attempt = 0
         while True:
-            status, body, retry_after, constrained = await self._post(req)
-            if status == 200:
-                return _completion_or_error(body, attempt + 1)
-            if status == 400 and constrained and _mentions_structured_output(body):
+            async with self._slot():
+                status, body, retry_after, constrained = await self._post(req)
+                completion = _completion(body) if status == 200 else None
+                if isinstance(completion, Completion):
+                    if self._writer is not None:  # only successes: an error must be asked again
+                        await self._writer.put(key, completion)  # slot held: bounds unsaved answers
+                    return completion
+            if status == 200:  # a malformed body from a sick server: ask again
+                if attempt >= s.max_retries:
+                    raise _malformed(completion, body, attempt + 1) from completion
+            elif status == 400 and constrained and _mentions_structured_output(body):
                 # Remembered for every later request; the caller parses and validates instead.
                 self._counters["structured_fallbacks"] += int(self._structured != "none")
                 self._structured = "none"
                 continue
-            transient = status is None or status == 429 or status >= 500
-            if not transient or attempt >= s.max_retries:
+            elif not _transient(status) or attempt >= s.max_retries:
                 raise _failure(status, body, attempt + 1)
             self._counters["retries"] += 1
             await asyncio.sleep(_backoff_s(attempt, s.backoff_base_s, s.backoff_cap_s, retry_after))
             attempt += 1
 
+    def _slot(self) -> asyncio.Semaphore:
+        if self._slots is None:  # created lazily: it must belong to the running event loop
+            self._slots = asyncio.Semaphore(self.settings.max_in_flight)
+        return self._slots
+
     async def _post(self, req: ChatRequest) -> tuple[int | None, bytes, float | None, bool]:
         """One attempt: (status, None on a transport error; body; Retry-After; constrained?)."""
         constrained = req.json_schema is not None and self._structured != "none"
-        data = json.dumps(self._payload(req), ensure_ascii=False).encode("utf-8")
-        async with self._connection() as http:
-            self._counters["requests"] += 1
-            try:
-                response = await http.post(self._url, content=data, headers=self._headers)
-            except httpx.TransportError as exc:  # connect/read/write errors and timeouts
-                return None, f"{type(exc).__name__}: {exc}".encode(), None, constrained
-            return response.status_code, response.content, _retry_after_s(response), constrained
+        data = request_body(self.settings.model, req, self._structured)
+        self._counters["requests"] += 1
+        try:
+            reply = await self._pool.post(data, self.settings.timeout_s)
+        except TransportError as exc:  # connect/read/write errors, the deadline, bad HTTP
+            return None, str(exc).encode(), None, constrained
+        return reply.status, reply.body, reply.retry_after, constrained
 
-    def _payload(self, req: ChatRequest) -> dict:
-        payload = {"model": self.settings.model, "messages": list(req.messages), **req.sampling}
-        schema, mode = req.json_schema, self._structured
-        if schema is None or mode == "none":
-            return payload
-        if mode == "json_schema":
-            payload["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": req.schema_name, "schema": schema},
-            }
-        elif mode == "guided_json":
-            payload["guided_json"] = schema
-        else:
-            payload["structured_outputs"] = {"json": schema}
-        return payload
 
-    @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[httpx.AsyncClient]:
-        """One concurrency slot and a free single-connection client for one attempt."""
-        if self._slots is None:  # created lazily: it must belong to the running event loop
-            self._slots = asyncio.Semaphore(self.settings.max_in_flight)
-        async with self._slots:
-            http = self._free.pop() if self._free else self._new_http()
-            try:
-                yield http
-            finally:
-                self._free.append(http)  # LIFO: a warm connection is reused first
+def _completion(body: bytes) -> Completion | Exception:
+    """The completion in a 200 body, or what was wrong with it."""
+    try:
+        return Completion(**completion_fields(body))
+    except MALFORMED as exc:
+        return exc
 
-    def _new_http(self) -> httpx.AsyncClient:
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        return httpx.AsyncClient(limits=limits, timeout=self.settings.timeout_s, verify=self._ssl)
+
+def _transient(status: int | None) -> bool:
+    """No answer (transport error, deadline), rate limited, or a server error: worth asking again."""
+    return status is None or status == 429 or status >= 500
 
 
 def _text(body: bytes) -> str:
@@ -329,11 +273,9 @@ def _mentions_structured_output(body: bytes) -> bool:
     return any(word in text for word in _STRUCTURED_REJECTION_WORDS)
 
 
-def _completion_or_error(body: bytes, attempts: int) -> Completion:
-    try:
-        return _parse_completion(body)
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise LLMRequestError(f"malformed response: {exc}", status=200, body=_text(body), attempts=attempts) from exc
+def _malformed(exc: Exception, body: bytes, attempts: int) -> LLMRequestError:
+    message = f"malformed response after {attempts} attempt(s): {type(exc).__name__}: {exc}"
+    return LLMRequestError(message, status=200, body=_text(body), attempts=attempts)
 
 
 def _failure(status: int | None, body: bytes, attempts: int) -> LLMRequestError:

@@ -74,3 +74,18 @@ def test_many_keys_are_read_in_chunks(tmp_path):
         cache.flush()
         found = cache.get_many([f"k{i}" for i in range(0, 3000)])
     assert len(found) == 2500 and found["k2499"]["text"] == "2499"
+
+
+def test_a_batch_being_written_stays_readable_and_lands_once(tmp_path):
+    path = tmp_path / "c.sqlite"
+    cache = RequestCache(path, commit_every=2, commit_interval_s=3600)
+    cache.put("a", Completion("1", 1, 1, "stop"), commit_when_due=False)
+    cache.put("b", Completion("2", 1, 1, "stop"), commit_when_due=False)
+    assert cache.due() and set(cache.get_many(["a", "b"])) == {"a", "b"}
+    batch = cache.take_batch()  # handed to a writer: neither pending nor committed yet
+    assert not cache.due() and set(batch) == {"a", "b"} and set(cache.get_many(["a", "b"])) == {"a", "b"}
+    cache.commit_batch(batch)
+    with sqlite3.connect(path) as other:
+        assert other.execute("SELECT count(*) FROM completions").fetchone()[0] == 2
+    assert cache.get_many(["a"])["a"]["text"] == "1"
+    cache.close()

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from dataclasses import replace
+from unittest.mock import patch
 
 import pytest
 
 from pipelines.errors import ConfigError
-from pipelines.llm.cache import RequestCache
+from pipelines.llm.cache import CacheError, RequestCache
 from pipelines.llm.client import ChatRequest, LLMClient, LLMRequestError, LLMSettings, image_part
+from pipelines.llm.runner import run_llm_task_sync
 from tests.fake_openai import Delay, chat_response, user_text
-from tests.llm.llm_helpers import settings_for
+from tests.llm.llm_helpers import settings_for, translation_rows
+from tests.llm.raw_servers import TricklingServer
 
 SCHEMA = {"type": "object", "properties": {"verdict": {"type": "string"}}, "required": ["verdict"]}
 
@@ -219,3 +224,98 @@ def test_fake_server_lists_models(fake_openai):
 
     models = httpx.get(fake_openai.base_url + "/models").json()
     assert models["data"][0]["id"] == "fake"
+
+
+# --- #11.8: a total deadline per attempt, and malformed 200s retried like transport errors ---
+
+
+@pytest.mark.parametrize("timeout_s", [0.5, 1.0])
+def test_a_trickling_server_is_cut_off_at_the_deadline(timeout_s):
+    """One byte every 0.1 s never trips a per-read timeout; the total deadline must end it."""
+    with TricklingServer(byte_every_s=0.1, body_bytes=60) as server:
+        started = time.monotonic()
+        (result,), counters = _run(settings_for(server.base_url, timeout_s=timeout_s, max_retries=0), [_request(0)])
+        elapsed = time.monotonic() - started
+    assert isinstance(result, LLMRequestError) and result.status is None and "Timeout" in result.body
+    assert timeout_s <= elapsed < timeout_s + 1.0, f"took {elapsed:.2f} s with timeout_s={timeout_s}"  # old: >= 6 s
+    assert counters["failures"] == 1
+
+
+def test_each_retry_gets_its_own_deadline():
+    with TricklingServer(byte_every_s=0.1, body_bytes=60) as server:
+        started = time.monotonic()
+        (result,), counters = _run(settings_for(server.base_url, timeout_s=0.4, max_retries=2), [_request(0)])
+        elapsed = time.monotonic() - started
+    assert isinstance(result, LLMRequestError) and result.attempts == 3 and counters["retries"] == 2
+    assert 3 * 0.4 <= elapsed < 3 * 0.4 + 1.0  # a per-read timeout took 3 x 6 s
+
+
+MALFORMED_200 = {
+    "not JSON": "<html>502 Bad Gateway</html>",
+    "truncated JSON": '{"choices": [{"message": {"content": "hal',
+    "empty choices": {"choices": []},
+    "missing choices": {"id": "x", "object": "chat.completion"},
+    "null choices": {"choices": None},
+    "choice not an object": {"choices": ["ok"]},
+    "JSON list": [1, 2],
+    "content not text": {"choices": [{"message": {"content": {"nested": 1}}}]},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MALFORMED_200))
+def test_malformed_200_twice_then_a_good_answer_succeeds(fake_openai, kind):
+    answers = [(200, MALFORMED_200[kind]), (200, MALFORMED_200[kind]), "fine"]
+    fake_openai.responder = lambda r: answers[min(len(fake_openai.requests), 3) - 1]
+    (result,), counters = _run(settings_for(fake_openai, max_retries=2), [_request(0)])
+    assert not isinstance(result, LLMRequestError), result
+    assert result.text == "fine" and counters["retries"] == 2 and len(fake_openai.requests) == 3
+
+
+def test_malformed_200_backs_off_between_attempts(fake_openai):
+    fake_openai.responder = lambda r: (200, {"choices": []})
+    settings = settings_for(fake_openai, max_retries=2, backoff_base_s=0.2, backoff_cap_s=0.2)
+    started = time.monotonic()
+    with patch("pipelines.llm.client.random.uniform", side_effect=lambda lo, hi: hi):  # no jitter
+        (result,), _ = _run(settings, [_request(0)])
+    assert isinstance(result, LLMRequestError) and time.monotonic() - started >= 0.4  # two backoffs of 0.2 s
+
+
+def test_always_malformed_ends_in_a_reject_row(fake_openai, tmp_path):
+    fake_openai.responder = lambda r: (200, "{not json")
+    with RequestCache(tmp_path / "c.sqlite") as cache:
+        run = run_llm_task_sync(
+            translation_rows(2), "translate", LLMClient(settings_for(fake_openai, max_retries=3), cache)
+        )
+        assert len(cache) == 0  # a malformed answer is never cached
+    assert run.parsed == [] and [r["reason"] for r in run.rejects] == ["llm_request_failed"] * 2
+    assert all("malformed response after 4 attempt(s)" in r["message"] for r in run.rejects)
+    assert all(r["raw"] == "{not json" for r in run.rejects)
+    assert len(fake_openai.requests) == 8 and run.counters["llm_retries"] == 6
+
+
+# --- the cache is written off the event loop (group commit), as durably as before ---
+
+
+def test_with_commit_every_1_every_answer_is_committed_when_the_call_returns(fake_openai, tmp_path):
+    """The build's setting: answers are committed as they arrive, not at close."""
+    path = tmp_path / "c.sqlite"
+    cache = RequestCache(path, commit_every=1, commit_interval_s=3600)
+
+    async def main():
+        client = LLMClient(settings_for(fake_openai, max_in_flight=16), cache)
+        await client.complete_many([_request(i) for i in range(200)])
+        with sqlite3.connect(path) as other:  # before aclose: only committed rows are visible here
+            return other.execute("SELECT count(*) FROM completions").fetchone()[0]
+
+    assert asyncio.run(main()) == 200
+    cache.close()
+
+
+def test_a_cache_write_failure_is_raised_not_swallowed(fake_openai, tmp_path):
+    with RequestCache(tmp_path / "c.sqlite", commit_every=1) as cache:
+
+        def broken(batch):
+            raise CacheError("disk full")
+
+        with patch.object(cache, "commit_batch", broken), pytest.raises(CacheError, match="disk full"):
+            _run(settings_for(fake_openai), [_request(i) for i in range(5)], cache)
