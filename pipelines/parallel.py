@@ -45,7 +45,7 @@ def _compose_chunk(attempts: list[int]) -> list[tuple]:
 def compose_queries(products: pa.Table, attributes: pa.Table, families: pa.Table,
                     params: compose.ComposeParams, workers: int) -> StageResult:
     """Same result as stages.compose.compose_queries, with attempts spread over processes."""
-    index = build_index(products, attributes, families)
+    index = build_index(products, attributes, families, params.matcher)
     attempts = list(range(compose.attempt_count(index.size, params.cfg)))
     _SHARED["compose"] = (index, params)
     try:
@@ -63,7 +63,7 @@ def _negatives_chunk(rows: list[dict]) -> list[list[dict]]:
 def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa.Table, families: pa.Table,
                            params: negatives.NegativesParams, workers: int) -> StageResult:
     """Same result as stages.negatives.mine_overlap_negatives, one base query per work item."""
-    index = build_index(products, attributes, families)
+    index = build_index(products, attributes, families, params.matcher)
     firsts = by_base.english_rows(queries).to_pylist()  # one row per base query
     _SHARED["negatives"] = (index, params)
     try:
