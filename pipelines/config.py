@@ -51,6 +51,12 @@ class MineConfig:
     vocabulary: str = "v1"
     min_score: float = 88.0  # rapidfuzz ratio needed to map a raw value onto the vocabulary
     mine_text: bool = True
+    # Open values (brand): spellings whose keys reach this rapidfuzz ratio are one value (stages/values.py).
+    alias_threshold: float = 92.0
+    # A title brand needs a structured field, a pin, or this many products' titles starting with it.
+    brand_min_titles: int = 3
+    # Pinned aliases, {attribute: {raw: canonical}}; they win over clustering, e.g. brand = {"Levis" = "Levi's"}.
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def _catalog_steps(catalog: Path, cfg: BuildConfig, vocab) -> list[Step]:
              {"products": "product", "images": "image"}),
         Step("mine", mine.VERSION, {"products": ("ingest", "products")},
              lambda products: mine.mine_attributes(products, mine_params),
-             digest(cfg.mine, vocab.digest), {"attributes": "attribute", "families": "family"}, shard_by="products"),
+             digest(cfg.mine, vocab.digest), {"attributes": "attribute", "families": "family", "aliases": "alias"}),
     ]
 
 

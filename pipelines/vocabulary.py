@@ -69,6 +69,11 @@ class Vocabulary:
             allowed.add(attribute)
         return frozenset(allowed)
 
+    @cached_property
+    def open_attributes(self) -> list[str]:
+        """Attributes that accept any value (brand): their spellings are clustered at mining."""
+        return sorted(a for a in self.data["attributes"] if self.is_open(a))
+
     def is_open(self, attribute: str) -> bool:
         return bool(self.data["attributes"].get(attribute, {}).get("open", False))
 
