@@ -195,6 +195,8 @@ def _validate(cfg: BuildConfig) -> None:
         problems.append("compose.force_non_color must be in [0, 1]")
     if not 0 <= cfg.compose.max_unverified_share <= 1:
         problems.append("compose.max_unverified_share must be in [0, 1]")
+    if not 0 < cfg.mine.alias_threshold <= 100 or cfg.mine.brand_min_titles < 1:
+        problems.append("mine.alias_threshold must be in (0, 100] and mine.brand_min_titles >= 1")
     unknown = set(cfg.compose.strategy_weights) - {"random", "key_pool", "variant"}
     if unknown:
         problems.append(f"compose.strategy_weights has unknown strategies {sorted(unknown)}")

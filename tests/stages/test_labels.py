@@ -162,3 +162,14 @@ def test_image_carried_conditions_are_visual_only(vocab):
                                                                queries_per_product=3, max_unverified_share=1.0))
     shown = {c["attribute"] for p in plans for c in p["conditions"] if c["carried_by"] == "image"}
     assert shown and all(vocab.is_visual(a) for a in shown) and "gender" not in shown
+
+
+def test_card_counts_conditions_by_attribute_carrier_and_modality():
+    from pipelines.card import label_sections
+    from pipelines.config import BuildConfig
+
+    rows = _render()
+    rows[0]["n_unverified"] = 3
+    title, text, table = label_sections(schemas.from_rows(rows, "query"), BuildConfig())
+    assert "| pattern | image | visual | 1 |" in table and "| type | text | visual | 1 |" in table
+    assert "1 of 1 base queries have unverified products (3 in all" in text
