@@ -21,10 +21,8 @@ from pipelines.config import BuildConfig
 from pipelines.io.export_writer import write_export
 from pipelines.io.verify import verify_positive_sets
 from pipelines.results import StageResult
-from pipelines.stages.matching import Matcher
 from pipelines.steps import Step, input_tables, plan_build
 from pipelines.store import RunStore, write_json
-from pipelines.vocabulary import load_vocabulary
 
 
 @dataclass
@@ -97,7 +95,7 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
         fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
         if step.name == "export" and not step_report.skipped:
-            verify_positive_sets(store, Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))
+            verify_positive_sets(store)
     store.refresh_views()
     write_json(store.root / "report.json", report.to_dict())
     return report

@@ -13,15 +13,18 @@ without a value (NULL after the pivot) never joins, i.e. unknown is never a posi
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from itertools import product
 
 import duckdb
 import pyarrow as pa
 
+from pipelines.config import MineConfig
 from pipelines.errors import ReproducibilityError
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, _sql_str
+from pipelines.vocabulary import load_vocabulary
 
 
 def _ident(name: str) -> str:
@@ -80,8 +83,18 @@ def _check_group(con, attrs: tuple[str, ...], rows: list, columns: set[str], mat
     return [(r[0], r[3], actual.get(r[0])) for r in rows if actual.get(r[0]) != r[3]]
 
 
+def run_matcher(store: RunStore) -> Matcher:
+    """The value relations of the vocabulary the run was built with (its config.json)."""
+    path = store.root / "config.json"
+    version = json.loads(path.read_text())["mine"]["vocabulary"] if path.exists() else MineConfig().vocabulary
+    return Matcher.from_vocabulary(load_vocabulary(version))
+
+
 def verify_positive_sets(store: RunStore, matcher: Matcher | None = None) -> int:
-    """Raise ReproducibilityError unless every exported query's positives are exactly right."""
+    """Raise ReproducibilityError unless every exported query's positives are exactly right.
+
+    `matcher` defaults to the run's own vocabulary relations, so every caller checks one rule."""
+    matcher = matcher or run_matcher(store)
     queries = str(store.stage_dir("export") / "data" / "queries" / "*.parquet")
     products = str(store.stage_dir("export") / "data" / "products" / "*.parquet")
     bad = positive_set_mismatches(queries, facts_from_products(products), matcher)
