@@ -121,5 +121,5 @@ def _personalized(plan: dict, fact: dict, n_products: int, values, members: set[
     return {**plan, "conditions": conditions, "n_conditions": plan["n_conditions"] + 1,
             "positive_ids": [target], "positive_share": 1 / n_products,
             "n_unverified": sum(label == UNVERIFIED for label in labels.values()),
-            # only former positives with a known, non-meeting value are ruled out (and become negatives)
-            "personalized_from": [p for p in plan["positive_ids"] if p != target and labels[p] != UNVERIFIED]}
+            # all former positives; overlap negatives demote only those with a known, non-meeting value
+            "personalized_from": [p for p in plan["positive_ids"] if p != target]}

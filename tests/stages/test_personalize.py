@@ -48,7 +48,7 @@ def test_a_former_positive_without_the_value_is_unverified_not_ruled_out():
     plans, _, log = _apply([_plan("q1", "a", ["a", "c"], [("color", "red")])], [("q1", "fit", "slim fit")])
     (plan,) = plans.to_pylist()
     assert not log.rows and plan["positive_ids"] == ["a"]
-    assert plan["personalized_from"] == [] and plan["n_unverified"] == 1  # c lacks a fit: not a negative
+    assert plan["personalized_from"] == ["c"] and plan["n_unverified"] == 1  # c lacks a fit: unverified, not ruled out
 
 
 def test_an_answer_leaving_too_many_unverified_is_refused():
