@@ -12,10 +12,12 @@ from collections import Counter
 
 import datasets
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from pipelines import __version__
 from pipelines.config import BuildConfig
+from pipelines.vocabulary import load_vocabulary
 
 LANGUAGE_NAMES = {"en": "English", "ms": "Malay", "id": "Indonesian", "vi": "Vietnamese", "th": "Thai"}
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")]
@@ -94,6 +96,22 @@ def _counts_sections(q: list[dict]) -> list[str]:
     ]
 
 
+def label_sections(queries: pa.Table, cfg: BuildConfig) -> list[str]:
+    """Conditions by attribute, carrier and modality (visual: a photo can show it), and unverified products."""
+    vocab = load_vocabulary(cfg.mine.vocabulary)
+    en = queries.filter(pc.equal(queries.column("language"), "en"))
+    rows = en.select([c for c in ("conditions", "n_unverified") if c in en.schema.names]).to_pylist()
+    by = Counter((c["attribute"], c["carried_by"], "visual" if vocab.is_visual(c["attribute"]) else "textual")
+                 for r in rows for c in r["conditions"])
+    unverified = [r.get("n_unverified") or 0 for r in rows]
+    return ["## Conditions by attribute, carrier and modality (English queries)",
+            "Only visual attributes are carried by an image. A product that violates no condition but lacks a "
+            f"value for one is *unverified*: never a positive nor a hard negative. {sum(u > 0 for u in unverified):,} "
+            f"of {len(rows):,} base queries have unverified products ({sum(unverified):,} in all; bound "
+            f"{cfg.compose.max_unverified_share:.0%} of positives + unverified).",
+            md_table(["attribute", "carried by", "modality", "conditions"], [[*k, n] for k, n in sorted(by.items())])]
+
+
 def retrieval_sections(report: dict, difficulty: pa.Table | None) -> list[str]:
     """The caption-substitutability filter and the baselines' difficulty table, when they ran."""
     from pipelines.stages.difficulty import render_markdown
@@ -162,6 +180,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
                                      ["base queries", f"{sum(r['language'] == 'en' for r in q):,}"]]),
         *[f"![{title}]({path})" for title, path in plots],
         *_counts_sections(q),
+        *label_sections(queries, cfg),
         "## Build funnel", md_table(["stage", "rows in", "rows out", "rejects"], funnel_rows(report)),
         *llm_sections(report),
         *retrieval_sections(report, difficulty),

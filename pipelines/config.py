@@ -59,6 +59,12 @@ class MineConfig:
     vocabulary: str = "v1"
     min_score: float = 88.0  # rapidfuzz ratio needed to map a raw value onto the vocabulary
     mine_text: bool = True
+    # Open values (brand): spellings whose keys reach this rapidfuzz ratio are one value (stages/values.py).
+    alias_threshold: float = 92.0
+    # A title brand needs a structured field, a pin, or this many products' titles starting with it.
+    brand_min_titles: int = 3
+    # Pinned aliases, {attribute: {raw: canonical}}; they win over clustering, e.g. brand = {"Levis" = "Levi's"}.
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,12 @@ class ComposeConfig:
     min_image_conditions: int = 1
     max_image_conditions: int = 3
     tries_per_query: int = 8
+    # Labels (issue #10): a product unknown on a condition is "unverified", never a positive or a
+    # negative. Above this share of unverified among (positives + unverified) the positive set is
+    # more guess than fact, so the plan is dropped (reason too_many_unverified).
+    max_unverified_share: float = 0.5
+    # Attributes the vocabulary marks `"condition": "opt_in"` (season) become conditions only when listed.
+    opt_in_conditions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +201,10 @@ def _validate(cfg: BuildConfig) -> None:
         problems.append("compose.max_positive_share must be in (0, 1]")
     if not 0 <= cfg.compose.force_non_color <= 1:
         problems.append("compose.force_non_color must be in [0, 1]")
+    if not 0 <= cfg.compose.max_unverified_share <= 1:
+        problems.append("compose.max_unverified_share must be in [0, 1]")
+    if not 0 < cfg.mine.alias_threshold <= 100 or cfg.mine.brand_min_titles < 1:
+        problems.append("mine.alias_threshold must be in (0, 100] and mine.brand_min_titles >= 1")
     unknown = set(cfg.compose.strategy_weights) - {"random", "key_pool", "variant"}
     if unknown:
         problems.append(f"compose.strategy_weights has unknown strategies {sorted(unknown)}")

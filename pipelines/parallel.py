@@ -93,7 +93,7 @@ def _compose_chunk(index: CatalogIndex, params: compose.ComposeParams, attempts:
 def compose_queries(products: pa.Table, attributes: pa.Table, families: pa.Table,
                     params: compose.ComposeParams, workers: int) -> StageResult:
     """Same result as stages.compose.compose_queries, with attempts spread over processes."""
-    index = build_index(products, attributes, families)
+    index = build_index(products, attributes, families, params.matcher)
     attempts = list(range(compose.attempt_count(index.size, params.cfg)))
     tables = {"products": products, "attributes": attributes, "families": families}
     return compose.collect_plans(index, map_chunks(_compose_chunk, attempts, index, params, tables, workers))
@@ -106,7 +106,7 @@ def _negatives_chunk(index: CatalogIndex, params: negatives.NegativesParams, row
 def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa.Table, families: pa.Table,
                            params: negatives.NegativesParams, workers: int) -> StageResult:
     """Same result as stages.negatives.mine_overlap_negatives, one base query per work item."""
-    index = build_index(products, attributes, families)
+    index = build_index(products, attributes, families, params.matcher)
     firsts = by_base.english_rows(queries).to_pylist()  # one row per base query
     tables = {"products": products, "attributes": attributes, "families": families}
     found = map_chunks(_negatives_chunk, firsts, index, params, tables, workers)

@@ -27,8 +27,10 @@ from pipelines.config import BuildConfig
 from pipelines.io.export_writer import write_export
 from pipelines.io.verify import verify_export_dir
 from pipelines.results import StageResult
+from pipelines.stages.matching import Matcher
 from pipelines.steps import Step, input_tables, plan_build
 from pipelines.store import RunStore, write_json
+from pipelines.vocabulary import load_vocabulary
 
 # Reject reasons that say nothing about the record, only that the server did not answer.
 UNANSWERED = frozenset({"llm_request_failed"})
@@ -124,6 +126,6 @@ def _export_writer(cfg: BuildConfig, report: BuildReport):
         write_export(tmp, result, cfg, report.to_dict())
         # Verified before the marker exists: an export that failed (or never reached) the
         # DuckDB check is never "done", so a rerun after a kill here verifies again.
-        verify_export_dir(tmp)
+        verify_export_dir(tmp, Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))
 
     return write

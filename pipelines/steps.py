@@ -20,6 +20,7 @@ from pipelines.config import BuildConfig
 from pipelines.io.catalog_reader import catalog_fingerprint, read_catalog
 from pipelines.results import StageResult
 from pipelines.stages import compose, export, ingest, mine, negatives, render, split
+from pipelines.stages.matching import Matcher
 from pipelines.templates import load_templates
 from pipelines.vocabulary import load_vocabulary
 
@@ -71,13 +72,13 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = N
     judged, queries_from = steps_llm.judge_steps(cfg, cache, Step, digest, queries_from, attributes_from)
     steps += text + judged
     steps.append(steps_llm.language_check_step(cfg, Step, digest, queries_from))
-    neg_params = negatives.NegativesParams(cfg.negatives, cfg.seed)
+    neg_params = negatives.NegativesParams(cfg.negatives, cfg.seed, Matcher.from_vocabulary(vocab))
     steps.append(Step("negatives", negatives.VERSION,
                       {"queries": queries_from, "products": ("ingest", "products"), "attributes": attributes_from,
                        "families": ("mine", "families")},
                       lambda queries, products, attributes, families: parallel.mine_overlap_negatives(
                           queries, products, attributes, families, neg_params, workers),
-                      digest(cfg.negatives, cfg.seed), {"queries": "query"}, shard_by="queries"))
+                      digest(cfg.negatives, cfg.seed, vocab.digest), {"queries": "query"}, shard_by="queries"))
     queries_from = ("negatives", "queries")
     if cfg.retrieval.enabled:
         steps += steps_retrieval.retrieval_steps(cfg, queries_from, attributes_from, Step, digest)
@@ -102,7 +103,7 @@ def _catalog_steps(catalog: Path, cfg: BuildConfig, vocab) -> list[Step]:
              {"products": "product", "images": "image"}),
         Step("mine", mine.VERSION, {"products": ("ingest", "products")},
              lambda products: mine.mine_attributes(products, mine_params),
-             digest(cfg.mine, vocab.digest), {"attributes": "attribute", "families": "family"}, shard_by="products"),
+             digest(cfg.mine, vocab.digest), {"attributes": "attribute", "families": "family", "aliases": "alias"}),
     ]
 
 

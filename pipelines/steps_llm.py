@@ -19,6 +19,7 @@ from pipelines.llm.runner import run_llm_task_sync
 from pipelines.results import StageResult
 from pipelines.stages import llm_tasks, render
 from pipelines.stages import personalize as personalize_stage
+from pipelines.stages.matching import Matcher
 from pipelines.stages.personalize import apply_personalization, personalize_rows
 from pipelines.stages.render import render_text
 
@@ -115,19 +116,23 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path, step
     english = templates.pack("en")
 
     def options_of(category):
-        return {a: f for a, f in vocabulary_options(vocab, category).items() if vocab.is_visual(a) and f}
+        allowed = vocab.condition_attributes(category, cfg.compose.opt_in_conditions)
+        return {a: f for a, f in vocabulary_options(vocab, category).items() if vocab.is_visual(a) and f and a in allowed}
 
     def personalize(plans, images, products, attributes):
         text_of = lambda plan: render_text(plan, plan["conditions"], english, cfg.seed)  # noqa: E731
         rows = personalize_rows(plans, images, products, text_of, options_of)
         run = run_task(rows, "personalize", vision, cache_path)
-        plans, attributes, log = apply_personalization(plans, attributes, run.parsed, products.num_rows)
+        plans, attributes, log = apply_personalization(
+            plans, attributes, run.parsed, products.num_rows, Matcher.from_vocabulary(vocab),
+            products.select(["product_id", "category"]), cfg.compose.max_unverified_share)
         return _result({"plans": plans, "attributes": attributes}, run, vision, log.rows,
                        personalized=sum(bool(p) for p in plans.column("personalized_from").to_pylist()))
 
     step = step_cls("personalize", stage_version(VERSION, personalize_stage, render), {"plans": ("compose", "plans"), "images": ("ingest", "images"),
                                              "products": ("ingest", "products"), "attributes": attributes_from},
-                    personalize, digest(vision.model, prompt_digest("personalize"), vocab.digest, templates.digest),
+                    personalize, digest(vision.model, prompt_digest("personalize"), vocab.digest, templates.digest,
+                                        cfg.compose.max_unverified_share, cfg.compose.opt_in_conditions),
                     {"plans": "query_plan", "attributes": "attribute"})
     return [step], ("personalize", "plans"), ("personalize", "attributes")
 

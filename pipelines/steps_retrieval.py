@@ -17,8 +17,10 @@ from pipelines.parallel import worker_count
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex, search_table
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
+from pipelines.stages.matching import Matcher
 from pipelines.stages.passages import product_corpus
 from pipelines.steps_llm import stage_version
+from pipelines.vocabulary import load_vocabulary
 
 VERSION = "1"  # of this wiring; stage_version adds the stage modules' own
 EMPTY_VECTORS = pa.table({"id": pa.array([], pa.string())})
@@ -108,7 +110,8 @@ def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: Bui
                                                      depth=cfg.retrieval.negatives_depth,
                                                      max_score_ratio=cfg.retrieval.max_score_ratio),
         lexical_hits=hits.get("bm25"), dense_hits=hits.get("dense"),
-        positive_scores=pa.Table.from_pylist(scores, schema=retriever_negatives.POSITIVE_SCORES_SCHEMA))
+        positive_scores=pa.Table.from_pylist(scores, schema=retriever_negatives.POSITIVE_SCORES_SCHEMA),
+        matcher=Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))
     out = by_base.copy_columns(queries, result.outputs["queries"], ["hard_negatives", "hard_negative_ids"])
     return StageResult({"queries": out}, result.rejects, result.counters)
 
@@ -164,7 +167,8 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
         step_cls("retriever_negatives", stage_version(VERSION, retriever_negatives),
                  {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"), **cat, **idx},
                  lambda **t: add_negatives(cfg=cfg, **t),
-                 digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model, r.bm25_backend),
+                 digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model,
+                        r.bm25_backend, load_vocabulary(cfg.mine.vocabulary).digest),
                  {"queries": "query"}),
     ]
 

@@ -54,6 +54,26 @@ class Vocabulary:
     def is_visual(self, attribute: str) -> bool:
         return bool(self.data["attributes"].get(attribute, {}).get("visual", False) or attribute == "type")
 
+    def condition_attributes(self, category: str, opt_in: tuple[str, ...] = ()) -> frozenset[str]:
+        """Attributes that may be a query condition in `category` (plausibility rules as data).
+
+        An attribute spec may limit its categories (`condition_categories`) and may be off unless
+        opted in (`"condition": "opt_in"`, e.g. the listing season: "a clutch for winter")."""
+        allowed = set()
+        for attribute in self.attributes_for(category):
+            spec = self.data["attributes"].get(attribute, {})
+            if category not in spec.get("condition_categories", [category]):
+                continue
+            if spec.get("condition") == "opt_in" and attribute not in opt_in:
+                continue
+            allowed.add(attribute)
+        return frozenset(allowed)
+
+    @cached_property
+    def open_attributes(self) -> list[str]:
+        """Attributes that accept any value (brand): their spellings are clustered at mining."""
+        return sorted(a for a in self.data["attributes"] if self.is_open(a))
+
     def is_open(self, attribute: str) -> bool:
         return bool(self.data["attributes"].get(attribute, {}).get("open", False))
 

@@ -110,14 +110,14 @@ def test_export_is_not_done_until_verification_passed(tmp_path, monkeypatch):
 
     real, calls = runner.verify_export_dir, []
 
-    def dies(path):
+    def dies(path, *args):
         raise KeyboardInterrupt("killed between writing the export and verifying it")
 
     monkeypatch.setattr(runner, "verify_export_dir", dies)
     with pytest.raises(KeyboardInterrupt):
         run_build(DEMO_DIR / "catalog.jsonl", tmp_path, load_config(), run_id="demo", progress=False)
     assert not (tmp_path / "demo" / "export" / "_SUCCESS.json").exists()
-    monkeypatch.setattr(runner, "verify_export_dir", lambda path: calls.append(path) or real(path))
+    monkeypatch.setattr(runner, "verify_export_dir", lambda path, *args: calls.append(path) or real(path, *args))
     report = run_build(DEMO_DIR / "catalog.jsonl", tmp_path, load_config(), run_id="demo", progress=False)
     assert [s.name for s in report.steps if not s.skipped] == ["export"] and len(calls) == 1
     assert (tmp_path / "demo" / "export" / "_SUCCESS.json").exists()

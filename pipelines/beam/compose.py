@@ -42,7 +42,7 @@ class ComposeRange(beam.DoFn):
         # Side-input tables are the same objects while the worker holds them: build once.
         sources = (products, attributes, families)
         if len(self._sources) != 3 or any(a is not b for a, b in zip(sources, self._sources)):
-            self._index, self._sources = build_index(products, attributes, families), sources
+            self._index, self._sources = build_index(products, attributes, families, self.params.matcher), sources
         return self._index
 
     def process(self, attempts: range, products, attributes, families):

@@ -1,6 +1,6 @@
 """The build plan (`steps.plan_build`) as one Beam pipeline; every step a labelled transform.
 
-Sharded steps (mine, render, negatives, split, and any new step with `shard_by`) go through
+Sharded steps (render, negatives, split, and any new step with `shard_by`) go through
 the generic adapter; the three global steps have their own transforms: ingest (group by id),
 compose (attempt ranges + dedupe) and export (joins). Whole-table side inputs are built once
 per (stage, output) and shared by the steps that read them.

@@ -3,6 +3,9 @@
 Python ints serve as bitsets over product positions *within a category*, so the positive set
 of a condition list is a few big-int ANDs and its size a popcount; keeping positions local
 to the category keeps every int (and so every AND) as short as the category is small.
+`bits` hold the products that MEET a value (their own value or one the vocabulary says also
+meets it, stages/matching.py); `known` the products with any value for an attribute, so
+"unknown" is "in the category and not known" and never counts as a violation.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from pipelines.stages.matching import Matcher
+
 
 @dataclass
 class CatalogIndex:
@@ -21,11 +26,12 @@ class CatalogIndex:
     image: list[str | None]
     values: list[dict[str, str]]
     family: list[str | None]
-    bits: dict[tuple[str, str, str], int]
-    members: dict[tuple[str, str, str], list[int]]
+    bits: dict[tuple[str, str, str], int]  # products meeting (category, attribute, value)
+    members: dict[tuple[str, str, str], list[int]]  # products whose own value it is (image sources)
     by_category: dict[str, list[int]]
     families: dict[str, list[int]]
     local: list[int]  # global position -> position within its category's bitsets
+    known: dict[tuple[str, str], int]  # (category, attribute) -> products with a value for it
 
     @property
     def size(self) -> int:
@@ -39,6 +45,23 @@ class CatalogIndex:
             if not result:
                 return 0
         return result
+
+    def everyone(self, category: str) -> int:
+        return (1 << len(self.by_category.get(category, []))) - 1
+
+    def meets(self, category: str, attribute: str, value: str) -> int:
+        return self.bits.get((category, attribute, value), 0)
+
+    def violates(self, category: str, attribute: str, value: str) -> int:
+        """Products with a known value for the attribute that does not meet `value`."""
+        return self.known.get((category, attribute), 0) & ~self.meets(category, attribute, value)
+
+    def unverified(self, category: str, conditions: list[tuple[str, str]]) -> int:
+        """Products violating no condition but unknown on at least one (never positive nor negative)."""
+        maybe = self.everyone(category)
+        for attribute, value in conditions:
+            maybe &= ~self.violates(category, attribute, value)
+        return maybe & ~self.positives(category, conditions)
 
     def to_global(self, category: str, bits: int) -> list[int]:
         """Global positions of the set bits of a category-local bitset."""
@@ -57,8 +80,10 @@ def bit_positions(bits: int) -> list[int]:
     return np.flatnonzero(np.unpackbits(raw, bitorder="little")).tolist()
 
 
-def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table) -> CatalogIndex:
+def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table,
+                matcher: Matcher | None = None) -> CatalogIndex:
     """Index products (sorted by id, so positions are deterministic) with their mined values."""
+    matcher = matcher or Matcher()
     rows = sorted(products.select(["product_id", "category", "image_ids"]).to_pylist(), key=lambda r: r["product_id"])
     ids = [r["product_id"] for r in rows]
     pos = {pid: i for i, pid in enumerate(ids)}
@@ -78,7 +103,14 @@ def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table) ->
         by_category[r["category"]].append(i)
         for attribute, value in values[i].items():
             members[(r["category"], attribute, value)].append(i)
-    bits = {key: _to_bits([local[p] for p in positions]) for key, positions in members.items()}
+    meeting: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    known_members: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for (category, attribute, value), positions in members.items():
+        known_members[(category, attribute)].extend(positions)
+        for met in (value, *matcher.also_meets(attribute, value)):
+            meeting[(category, attribute, met)].extend(positions)
+    bits = {key: _to_bits(sorted(local[p] for p in positions)) for key, positions in meeting.items()}
+    known = {key: _to_bits(sorted(local[p] for p in positions)) for key, positions in known_members.items()}
     fams: dict[str, list[int]] = defaultdict(list)
     for i, fam in enumerate(family):
         if fam is not None:
@@ -86,7 +118,7 @@ def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table) ->
     return CatalogIndex(
         ids=ids, category=[r["category"] for r in rows], image=[(r["image_ids"] or [None])[0] for r in rows],
         values=values, family=family, bits=bits, members=dict(members), by_category=dict(by_category),
-        families={k: v for k, v in fams.items() if len(v) > 1}, local=local,
+        families={k: v for k, v in fams.items() if len(v) > 1}, local=local, known=known,
     )
 
 

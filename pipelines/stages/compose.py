@@ -6,7 +6,11 @@ weighted pool that leans away from colour) or `variant` (two SKUs of one family:
 attribute that differs becomes a condition). Image-carried conditions are shown by an image
 of *another* product with the target's value, never by a positive. The positive set is every
 product of the category meeting every condition; the query is kept only if that set is a
-small enough share of the catalog. Each attempt has its own seeded RNG, so results do not
+small enough share of the catalog. Only attributes the vocabulary allows as a condition in
+the category are used (`condition_categories`, opt-in attributes such as season). Products
+unknown on a condition are neither positive nor negative (stages/matching.py): their count is
+the plan's `n_unverified`, and a plan whose unverified share is above the bound is dropped.
+Each attempt has its own seeded RNG, so results do not
 depend on how attempts are batched or sharded.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -22,6 +27,7 @@ from pipelines import schemas
 from pipelines.config import ComposeConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.catalog_index import CatalogIndex, build_index
+from pipelines.stages.matching import Matcher, unverified_share
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "compose"
@@ -33,6 +39,17 @@ class ComposeParams:
     cfg: ComposeConfig
     vocabulary: Vocabulary
     seed: int
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        return Matcher.from_vocabulary(self.vocabulary)
+
+    @cached_property
+    def _condition_attributes(self) -> dict[str, frozenset[str]]:
+        return {c: self.vocabulary.condition_attributes(c, self.cfg.opt_in_conditions) for c in self.vocabulary.categories}
+
+    def may_condition(self, category: str, attribute: str) -> bool:
+        return attribute in self._condition_attributes.get(category, frozenset())
 
 
 class AttemptFailed(Exception):
@@ -48,7 +65,7 @@ def compose_queries(products: pa.Table, attributes: pa.Table, families: pa.Table
     attribute, value); families (product_id, family_id).
     Output: plans (schemas/v1/query_plan.json); rejects for attempts that found no valid query.
     """
-    index = build_index(products, attributes, families)
+    index = build_index(products, attributes, families, params.matcher)
     return compose_from_index(index, range(attempt_count(index.size, params.cfg)), params)
 
 
@@ -137,16 +154,23 @@ def _draw_keys(keys: list[str], n: int, rng: random.Random, cfg: ComposeConfig) 
     return chosen
 
 
+def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[str, str]:
+    """The product's values on attributes that may be a condition in its category."""
+    category = index.category[product]
+    return {k: v for k, v in index.values[product].items() if params.may_condition(category, k)}
+
+
 def _pick_key_pool(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
-    keys = sorted(index.values[target])
+    mine = _usable(index, target, params)
+    keys = sorted(mine)
     if len(keys) < n:
         raise AttemptFailed("too_few_attributes", f"target has {len(keys)} mined attributes, {n} needed")
-    return [(k, index.values[target][k], None) for k in _draw_keys(keys, n, rng, params.cfg)]
+    return [(k, mine[k], None) for k in _draw_keys(keys, n, rng, params.cfg)]
 
 
 def _pick_random(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
     """Conditions come from randomly drawn products of the category, one shared value each."""
-    mine, picked, used = index.values[target], [], set()
+    mine, picked, used = _usable(index, target, params), [], set()
     peers = index.by_category[index.category[target]]
     for _ in range(n * 6):
         if len(picked) == n:
@@ -169,7 +193,7 @@ def _pick_variant(index, target, n, rng, params) -> list[tuple[str, str, int | N
     if not siblings:
         raise AttemptFailed("no_family_variant", "target has no sibling SKU in its family")
     sibling = rng.choice(siblings)
-    mine, theirs = index.values[target], index.values[sibling]
+    mine, theirs = _usable(index, target, params), index.values[sibling]
     differing = sorted(k for k in mine if k in theirs and theirs[k] != mine[k])
     shared = sorted(k for k in mine if theirs.get(k) == mine[k])
     if not differing or len(shared) + 1 < n:
@@ -191,9 +215,13 @@ def _finish(index: CatalogIndex, target: int, picked, strategy: str, rng: random
         raise AttemptFailed("no_positive", "no product meets every condition")
     if share > cfg.max_positive_share or count > cfg.max_positives:
         raise AttemptFailed("too_many_positives", f"{count} positives ({share:.1%} of the catalog) exceed the bound")
+    unverified = index.unverified(category, [(a, v) for a, v, _ in picked]).bit_count()
+    if unverified_share(count, unverified) > cfg.max_unverified_share:
+        raise AttemptFailed("too_many_unverified",
+                            f"{unverified} products lack a value to check against {count} positives")
     positions = index.to_global(category, bits)
     conditions = _assign_carriers(index, target, picked, set(positions), rng, params)
-    return _plan(index, target, strategy, conditions, positions, share)
+    return {**_plan(index, target, strategy, conditions, positions, share), "n_unverified": unverified}
 
 
 def _assign_carriers(index, target, picked, positives: set[int], rng, params) -> list[dict]:

@@ -2,14 +2,18 @@
 
 Field values are mapped onto the vocabulary with rapidfuzz; titles are matched phrase by
 phrase against each attribute's surface forms. One value per attribute and product, by
-source priority field > title > description. Families (SPUs) come from the catalog or are
-derived from titles with colour words removed.
+source priority field > title > description. Open values (brand) get one canonical spelling
+per cluster (stages/values.py) and title brands need evidence (stages/brands.py); both need
+the whole catalog, so this stage is global. The `aliases` output lists every raw spelling with
+its canonical value for review; `[mine.aliases]` pins win. Families (SPUs) come from the
+catalog or are derived from titles with colour words removed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -17,10 +21,11 @@ import pyarrow as pa
 from pipelines import schemas
 from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
+from pipelines.stages import brands, values
 from pipelines.vocabulary import Vocabulary, norm_text
 
 STAGE = "mine"
-VERSION = "1"
+VERSION = "2"
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'/&.+-]*")
 _GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "mens", "womens", "man", "woman", "boy", "girl"}
 _MAX_NGRAM = 3
@@ -40,21 +45,74 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
     for field values that do not map onto the vocabulary.
     """
     rejects = RejectLog(STAGE)
-    facts, families = [], []
-    for product in products.select(["product_id", "category", "title", "description", "attributes", "family_id"]).to_pylist():
+    rows = products.select(["product_id", "category", "title", "description", "attributes", "family_id"]).to_pylist()
+    vocab_words = brands.vocabulary_words(params.vocabulary)
+    found_by_product, candidates = [], {}
+    for product in rows:
         found = _field_facts(product, params, rejects)
         if params.cfg.mine_text:
-            _text_facts(product, params.vocabulary, found)
-        facts.extend(found.values())
-        families.append(_family(product, found, params.vocabulary))
-    counters = {"products": products.num_rows, "facts": len(facts), **rejects.counters()}
+            candidate = _text_facts(product, params.vocabulary, found)
+            if candidate and "brand" not in found:
+                candidates[product["product_id"]] = brands.Candidate(
+                    product["product_id"], candidate, brands.clean_candidate(candidate, vocab_words))
+        found_by_product.append(found)
+    aliases = _canonicalise(rows, found_by_product, list(candidates.values()), params, rejects)
+    facts = [f for found in found_by_product for f in found.values()]
+    families = [_family(product, found, params.vocabulary) for product, found in zip(rows, found_by_product)]
+    counters = {"products": products.num_rows, "facts": len(facts), **rejects.counters(),
+                "alias_spellings_merged": sum(a["method"] in ("spelling", "fuzzy") for a in aliases)}
     for source in ("field", "title", "description"):
         counters[f"facts_from_{source}"] = sum(f["source"] == source for f in facts)
     return StageResult(
-        outputs={"attributes": schemas.from_rows(facts, "attribute"), "families": schemas.from_rows(families, "family")},
+        outputs={"attributes": schemas.from_rows(facts, "attribute"), "families": schemas.from_rows(families, "family"),
+                 "aliases": schemas.from_rows(aliases, "alias")},
         rejects=rejects.table(),
         counters=counters,
     )
+
+
+def _canonicalise(rows, found_by_product, candidates, params: MineParams, rejects: RejectLog) -> list[dict]:
+    """Give open values their canonical spelling, add evidenced title brands; return alias rows."""
+    cfg, vocab = params.cfg, params.vocabulary
+    aliases = []
+    for attribute in vocab.open_attributes:
+        fields = [f["value"] for found in found_by_product if (f := found.get(attribute))]
+        counts = Counter(fields)
+        if attribute == "brand":
+            counts.update(c.clean for c in candidates if c.clean)
+        pinned = dict(cfg.aliases.get(attribute, {}))
+        mapping = values.canonical_values(counts, cfg.alias_threshold, pinned)
+        for found in found_by_product:
+            if attribute in found and found[attribute]["value"] in mapping:
+                found[attribute]["value"] = mapping[found[attribute]["value"]][0]
+        if attribute == "brand":
+            _title_brands(rows, found_by_product, candidates, fields, pinned, mapping, cfg, rejects)
+        aliases += values.alias_rows(attribute, counts, mapping)
+    aliases += _closed_alias_rows(found_by_product)
+    return aliases
+
+
+def _title_brands(rows, found_by_product, candidates, fields, pinned, mapping, cfg: MineConfig, rejects) -> None:
+    accepted = brands.accepted_brands(candidates, fields, pinned, mapping, cfg.brand_min_titles)
+    by_id = {c.product_id: c for c in candidates}
+    for product, found in zip(rows, found_by_product):
+        candidate = by_id.get(product["product_id"])
+        if candidate is None:
+            continue
+        brand, why = brands.resolve(candidate, mapping, accepted)
+        if brand is None:
+            rejects.add(why, f"title brand candidate {candidate.text!r} refused", record_id=product["product_id"],
+                        field="title", raw=candidate.text)
+        else:
+            found["brand"] = _fact(product, "brand", brand, "title", product["title"], 100.0)
+
+
+def _closed_alias_rows(found_by_product) -> list[dict]:
+    """Structured field spellings mapped onto vocabulary values, for review next to the brands."""
+    counts = Counter((f["attribute"], tidy, f["value"]) for found in found_by_product for f in found.values()
+                     if f["source"] == "field" and (tidy := values.tidy(f["evidence"])) and f["attribute"] != "brand")
+    return [{"attribute": a, "raw": raw, "canonical": value, "method": "same" if raw == value else "vocabulary", "count": n}
+            for (a, raw, value), n in sorted(counts.items())]
 
 
 def _fact(product: dict, attribute: str, value: str, source: str, evidence: str, score: float) -> dict:
@@ -69,7 +127,8 @@ def _field_facts(product: dict, params: MineParams, rejects: RejectLog) -> dict[
         attribute = norm_text(item["name"])
         if attribute not in allowed or attribute in found:
             continue
-        match = vocab.normalise(product["category"], attribute, item["value"], params.cfg.min_score)
+        raw = item["value"] if attribute in vocab.open_attributes else _pinned(params.cfg, attribute, item["value"])
+        match = vocab.normalise(product["category"], attribute, raw, params.cfg.min_score)
         if match is None:
             rejects.add("value_not_in_vocabulary", f"{attribute}={item['value']!r} matches no {product['category']} value",
                         record_id=product["product_id"], field=f"attributes.{attribute}", raw=item["value"])
@@ -78,14 +137,22 @@ def _field_facts(product: dict, params: MineParams, rejects: RejectLog) -> dict[
     return found
 
 
-def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> None:
+def _pinned(cfg: MineConfig, attribute: str, raw: str) -> str:
+    """A closed attribute's raw field value through the config's pinned aliases (by spelling key)."""
+    pins = {values.value_key(k): v for k, v in cfg.aliases.get(attribute, {}).items()}
+    return pins.get(values.value_key(raw), raw)
+
+
+def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> str | None:
+    """Add title/description phrase facts; return the title's brand candidate (judged globally)."""
+    candidate = None
     for source in ("title", "description"):
         text = product[source] or ""
         if not text:
             continue
         brand, rest = _split_brand(text)
-        if brand and "brand" not in found and source == "title":
-            found["brand"] = _fact(product, "brand", brand, "title", text, 100.0)
+        if brand and source == "title":
+            candidate = brand
         for attribute, value, evidence in _phrase_matches(rest, product["category"], vocab):
             if attribute not in found:
                 found[attribute] = _fact(product, attribute, value, source, evidence, 100.0)
@@ -93,6 +160,7 @@ def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> Non
             gender = vocab.normalise(product["category"], "gender", _gender_word(text), 100.0)
             if gender:
                 found["gender"] = _fact(product, "gender", gender[0], "title", text, 100.0)
+    return candidate
 
 
 def _split_brand(title: str) -> tuple[str | None, str]:

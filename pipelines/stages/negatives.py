@@ -1,7 +1,9 @@
 """Hard negatives by condition overlap: products that meet some conditions but not all.
 
 Candidates meeting all but one condition come first, then all but two; within a level the
-order is seeded. Each negative records the conditions it violates.
+order is seeded. Each negative records the conditions it violates on a *known* value
+(stages/matching.py): a product unknown on a condition is never taken to violate it, so a
+product that violates nothing known is never a negative, whatever it lacks.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pipelines.config import NegativesConfig
 from pipelines.results import StageResult
 from pipelines.stages import by_base
 from pipelines.stages.catalog_index import CatalogIndex, build_index
+from pipelines.stages.matching import Matcher
 
 STAGE = "negatives"
 VERSION = "1"
@@ -26,6 +29,7 @@ VERSION = "1"
 class NegativesParams:
     cfg: NegativesConfig
     seed: int
+    matcher: Matcher = Matcher()  # value relations of the vocabulary (unisex meets men and women)
 
 
 def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa.Table, families: pa.Table,
@@ -35,7 +39,7 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
     Input columns: queries (schemas/v1/query.json); products, attributes, families as mined.
     Output: queries with overlap negatives (source "overlap").
     """
-    index = build_index(products, attributes, families)
+    index = build_index(products, attributes, families, params.matcher)
     english = by_base.english_rows(queries)
     found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in english.to_pylist()}
     return fill_negatives(queries, english, found)
@@ -58,20 +62,23 @@ def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[d
 
 
 def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams) -> list[dict]:
-    """Up to cfg.per_query products of the query's category violating the fewest conditions."""
+    """Up to cfg.per_query products of the query's category violating the fewest conditions.
+
+    A level holds the products violating exactly the `dropped` conditions on known values and
+    meeting, or lacking a value for, every other condition."""
     conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
     excluded = set(query["positive_ids"])
     former = set(query.get("personalized_from") or [])  # ruled out by a VLM-added condition (MERIT)
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
     chosen: list[dict] = []
     seen: set[int] = set()
+    violating = [index.violates(query["category"], *cond) for cond in conds]
     for n_violated in range(1, len(conds)):
         level = []
         for dropped in combinations(range(len(conds)), n_violated):
-            kept = [c for i, c in enumerate(conds) if i not in dropped]
-            bits = index.positives(query["category"], kept)
-            for i in dropped:  # must really violate every dropped condition
-                bits &= ~index.bits.get((query["category"], *conds[i]), 0)
+            bits = index.everyone(query["category"])
+            for i, bad in enumerate(violating):
+                bits &= bad if i in dropped else ~bad
             violates = [conds[i][0] for i in dropped]
             level.extend((p, violates) for p in index.to_global(query["category"], bits) if p not in seen)
         rng.shuffle(level)

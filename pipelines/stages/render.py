@@ -114,6 +114,7 @@ def _query_row(plan, ordered, lang, text, english, pack: LanguagePack, seed) -> 
         "images": images,
         "conditions": [{k: c[k] for k in ("attribute", "value", "carried_by", "source_product_id")} for c in ordered],
         "positive_ids": plan["positive_ids"], "personalized_from": plan.get("personalized_from"),
+        "n_unverified": plan.get("n_unverified") or 0,
         "hard_negative_ids": [], "hard_negatives": [], "split": "unassigned",
         "provenance": {"pipeline_version": __version__, "seed": seed, "template_id": pack.template_id,
                        "prompt_ids": [], "stage_versions": []},

@@ -4,9 +4,10 @@ the query.
 Condition-overlap negatives (stage `negatives`) are hard by construction; retriever
 negatives are hard for the models actually used, which is what contrastive training needs.
 Two guards against false negatives, the bane of mined negatives:
-- attributes: a candidate of the query's category that has every condition's value is a
-  positive the composer did not list, and is never a negative; with `require_violation`
-  a candidate must provably violate something (a different mined value, or another
+- attributes (stages/matching.py, the rule every stage shares): a candidate of the query's
+  category that meets every condition is a positive the composer did not list, and one that
+  violates nothing but lacks a value is unverified; neither is ever a negative. A candidate
+  must provably violate something (a known value that does not meet a condition, or another
   category): missing attributes prove nothing;
 - score: a candidate scoring above max_score_ratio x the positive's score is likely relevant
   (NeMo Curator's hard-negative mining uses 0.95 of the positive's score the same way).
@@ -22,6 +23,7 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.results import StageResult
+from pipelines.stages.matching import Matcher
 
 STAGE = "retriever_negatives"
 VERSION = "1"
@@ -43,21 +45,20 @@ class RetrieverNegativesConfig:
     per_query: cap on hard negatives per query, overlap negatives included.
     depth: only the first `depth` hits of each retriever are considered.
     max_score_ratio: drop candidates scoring above this x the positive's score.
-    require_violation: keep only candidates that provably violate a condition.
     same_category_only: drop candidates of another category instead of using them.
     """
 
     per_query: int = 10
     depth: int = 50
     max_score_ratio: float = 0.95
-    require_violation: bool = True
     same_category_only: bool = False
 
 
 @dataclass(frozen=True)
 class _Catalog:
     category: dict[str, str]
-    values: dict[str, dict[str, set[str]]]  # product -> attribute -> normalised values
+    values: dict[str, dict[str, set[str]]]  # product -> attribute -> mined values
+    matcher: Matcher
 
 
 def add_retriever_negatives(
@@ -68,6 +69,7 @@ def add_retriever_negatives(
     lexical_hits: pa.Table | None = None,
     dense_hits: pa.Table | None = None,
     positive_scores: pa.Table | None = None,
+    matcher: Matcher | None = None,
 ) -> StageResult:
     """Merge retriever negatives into each query's `hard_negatives`.
 
@@ -80,7 +82,7 @@ def add_retriever_negatives(
     dense/lexical candidates interleaved by rank, deduplicated, capped at per_query, each
     with source and violated conditions; hard_negative_ids kept equal to their ids.
     """
-    catalog = _catalog(products, attributes)
+    catalog = _catalog(products, attributes, matcher or Matcher())
     runs = {name: _by_query(hits) for name, hits in (("dense", dense_hits), ("lexical", lexical_hits)) if hits is not None}
     known = _positive_scores(positive_scores)
     tally: Counter[str] = Counter()  # excluded candidates are counted, not logged as rejects: they are many
@@ -95,16 +97,12 @@ def add_retriever_negatives(
     return StageResult(outputs={"queries": schemas.from_rows(rows, "query")}, counters=counters)
 
 
-def _catalog(products: pa.Table, attributes: pa.Table) -> _Catalog:
+def _catalog(products: pa.Table, attributes: pa.Table, matcher: Matcher) -> _Catalog:
     values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for a in attributes.select(["product_id", "attribute", "value"]).to_pylist():
-        values[a["product_id"]][a["attribute"]].add(_norm(a["value"]))
+        values[a["product_id"]][a["attribute"]].add(a["value"])
     category = dict(zip(products.column("product_id").to_pylist(), products.column("category").to_pylist(), strict=True))
-    return _Catalog(category, values)
-
-
-def _norm(value: str) -> str:
-    return " ".join(value.casefold().split())
+    return _Catalog(category, values, matcher)
 
 
 def _by_query(hits: pa.Table) -> dict[str, tuple[list[str], list[float]]]:
@@ -125,16 +123,11 @@ def _violations(query: dict, product_id: str, catalog: _Catalog) -> tuple[list[s
     "category" is listed first when the product is of another category. A product with
     several mined values for an attribute meets the condition when any of them matches.
     """
-    have = catalog.values.get(product_id, {})
-    violated = [] if catalog.category.get(product_id) == query["category"] else ["category"]
-    unknown = False
-    for cond in query["conditions"]:
-        values = have.get(cond["attribute"])
-        if not values:
-            unknown = True
-        elif _norm(cond["value"]) not in values:
-            violated.append(cond["attribute"])
-    return violated, unknown
+    conditions = [(c["attribute"], c["value"]) for c in query["conditions"]]
+    violated, unknown = catalog.matcher.judge_all(conditions, catalog.values.get(product_id, {}))
+    if catalog.category.get(product_id) != query["category"]:
+        violated.insert(0, "category")
+    return violated, bool(unknown)
 
 
 def _candidates(query, run, known, retriever, catalog, cfg, tally) -> list[dict]:
@@ -177,7 +170,7 @@ def _exclusion(query, pid, score, limit, positives, catalog, cfg) -> tuple[str |
         return "meets_all_conditions", violated
     if score > limit:
         return "score_guard", violated
-    if not violated and cfg.require_violation:
+    if not violated:  # unknown on some condition, violating none: unverified, never a negative
         return "unverifiable", violated
     if cfg.same_category_only and "category" in violated:
         return "other_category", violated

@@ -13,7 +13,7 @@ def row(base: str, lang: str, text: str, category: str = "shoes") -> dict:
             "n_conditions": 2, "strategy": "random", "segments": segments_of(text, [f"{base}01"]), "text": text,
             "source_text_en": f"EN {base} <image_1>", "images": images,
             "conditions": [{"attribute": "color", "value": "red", "carried_by": "image", "source_product_id": "p1"}],
-            "positive_ids": ["p2"], "hard_negative_ids": [], "hard_negatives": [], "split": "train",
+            "positive_ids": ["p2"], "n_unverified": 0, "hard_negative_ids": [], "hard_negatives": [], "split": "train",
             "provenance": {"pipeline_version": "0", "seed": 1, "template_id": "t", "prompt_ids": [], "stage_versions": []}}
 
 

@@ -63,32 +63,18 @@ def test_a_poison_row_costs_one_row_not_its_batch(tmp_path):
     assert tally == [{"step": "price_tag", "rows_in": 8, "failed": 1}]
 
 
-def _inline_products():
-    rows = [("a1", "Nike Men Navy Blue Striped Shirt", [{"name": "color", "value": "Navy Blue"}], None),
-            ("a2", "Puma Women Red Dress", [{"name": "color", "value": "Red"}], "F1"),
-            ("a3", "Puma Women Red Dress", [{"name": "color", "value": "Blu"}], None),
-            ("a4", "Roadster Men Checked Casual Shirt", [], None),
-            ("a5", "Nike Men Black Running Shoes", [{"name": "type", "value": "Sports Shoes"}], "F2")]
-    return schemas.from_rows([
-        {"product_id": pid, "category": "shoes" if "Shoes" in title else "clothing", "title": title,
-         "description": "cotton, for summer", "language": "en", "family_id": fam, "attributes": attrs,
-         "image_ids": [f"img-{pid}"], "source_file": "inline", "source_row": i + 1}
-        for i, (pid, title, attrs, fam) in enumerate(rows)], "product")
-
-
 def test_a_real_sharded_step_runs_unchanged_through_the_adapter(tmp_path):
-    mine = next(s for s in plan_for(str(DEMO_DIR / "catalog.jsonl"), load_config()) if s.name == "mine")
-    products = _inline_products()
-    whole = mine.call(products=products)
+    # render (mine became global in issue #10: brand spellings and evidence need the whole catalog)
+    from tests.stages.test_render_negatives_split import PLAN
+
+    render = next(s for s in plan_for(str(DEMO_DIR / "catalog.jsonl"), load_config()) if s.name == "render")
+    plans = schemas.from_rows([{**PLAN, "base_query_id": f"q{i}"} for i in range(5)], "query_plan")
+    whole = render.call(plans=plans)
     with beam.Pipeline() as p:
-        result = p | beam.Create([products]) | RunStep(mine, 2, {})
-        for name in ("attributes", "families", REJECTS):
-            collect(result[name], tmp_path / name, f"Collect_{name}")
-    key = {"attributes": lambda r: (r["product_id"], r["attribute"]), "families": lambda r: r["product_id"]}
-    for name in ("attributes", "families"):
-        expected = sorted(schemas.conform(whole.outputs[name], mine.contracts[name]).to_pylist(), key=key[name])
-        assert sorted(read_rows(tmp_path / name), key=key[name]) == expected and expected
-    assert sorted(r["record_id"] for r in read_rows(tmp_path / REJECTS)) == sorted(whole.rejects.column("record_id").to_pylist())
+        result = p | beam.Create([plans]) | RunStep(render, 2, {})
+        collect(result["queries"], tmp_path / "queries", "Collect_queries")
+    expected = sorted(schemas.conform(whole.outputs["queries"], "query").to_pylist(), key=lambda r: r["query_id"])
+    assert sorted(read_rows(tmp_path / "queries"), key=lambda r: r["query_id"]) == expected and expected
 
 
 def test_whole_table_of_no_batches_is_an_empty_table_of_the_contract():

@@ -1,6 +1,7 @@
 from pipelines import schemas
 from pipelines.config import MineConfig
 from pipelines.stages.mine import MineParams, mine_attributes
+from pipelines.stages.values import canonical_values
 
 
 def _product(pid, title, attrs, category="clothing"):
@@ -9,8 +10,8 @@ def _product(pid, title, attrs, category="clothing"):
             "image_ids": ["x"], "source_file": "f", "source_row": 1}
 
 
-def _mine(vocab, *products):
-    return mine_attributes(schemas.from_rows(list(products), "product"), MineParams(MineConfig(), vocab))
+def _mine(vocab, *products, cfg=None):
+    return mine_attributes(schemas.from_rows(list(products), "product"), MineParams(cfg or MineConfig(), vocab))
 
 
 def _facts(result):
@@ -27,7 +28,9 @@ def test_fields_normalise_through_synonyms_and_fuzzy_match(vocab):
 
 
 def test_title_gives_brand_pattern_neckline_and_field_wins_conflicts(vocab):
-    result = _mine(vocab, _product("1", "U.S. Polo Assn. Men Striped Grey Polo T-Shirt", {"color": "Blue"}))
+    # Title brands need evidence (issue #10): the same leading words in 3 products' titles.
+    result = _mine(vocab, _product("1", "U.S. Polo Assn. Men Striped Grey Polo T-Shirt", {"color": "Blue"}),
+                   _product("2", "U.S. Polo Assn. Men Solid Shirt", {}), _product("3", "U.S. Polo Assn. Women Top", {}))
     facts = _facts(result)
     assert facts[("1", "brand")] == ("U.S. Polo Assn.", "title")
     assert facts[("1", "pattern")] == ("striped", "title")
@@ -41,3 +44,65 @@ def test_colour_variants_share_a_derived_family(vocab):
                    _product("2", "Puma Men White Sneakers", {}, "shoes"), _product("3", "Puma Men Sandals", {}, "shoes"))
     fams = {r["product_id"]: r["family_id"] for r in result.outputs["families"].to_pylist()}
     assert fams["1"] == fams["2"] != fams["3"]
+
+
+def _brands(result):
+    return {f["product_id"]: f["value"] for f in result.outputs["attributes"].to_pylist() if f["attribute"] == "brand"}
+
+
+def test_brand_spellings_merge_into_the_most_frequent_one(vocab):
+    titles = ["United Colors of Benetton Men Shirt", "United Colors of Benetton Women Top", "United Colors Of Benetton Men Tshirt",
+              "Levis Men Jeans", "Levis Men Shirt", "Levi's Men Jeans", "Fila Men Sneakers", "FILA Men Sneakers",
+              "FILA Women Sneakers", "Red Tape Men Shoes", "Redtape Men Shoes", "Red Tape Men Sandals"]
+    result = _mine(vocab, *(_product(str(i), t, {}) for i, t in enumerate(titles)))
+    got = _brands(result)
+    assert {got[str(i)] for i in range(3)} == {"United Colors of Benetton"}
+    assert {got[str(i)] for i in range(3, 6)} == {"Levis"}
+    assert {got[str(i)] for i in range(6, 9)} == {"FILA"}
+    assert {got[str(i)] for i in range(9, 12)} == {"Red Tape"}  # a brand may start with a colour
+    aliases = {(a["raw"], a["canonical"], a["method"]) for a in result.outputs["aliases"].to_pylist()}
+    assert ("Levi's", "Levis", "spelling") in aliases and ("Redtape", "Red Tape", "spelling") in aliases
+
+
+def test_fuzzy_clusters_only_above_the_threshold():
+    counts = {"United Colors of Benetton": 5, "United Colours of Benetton": 1, "Puma": 4, "Pumas": 1, "Nike": 3, "Mike": 1}
+    got = canonical_values(counts, 92.0)
+    assert got["United Colours of Benetton"] == ("United Colors of Benetton", "fuzzy")
+    assert got["Pumas"] == ("Pumas", "same") and got["Mike"] == ("Mike", "same")  # short names never fuzz-merge
+    assert canonical_values(counts, 92.0, {"Pumas": "Puma"})["Pumas"] == ("Puma", "pinned")
+
+
+def test_pinned_alias_wins(vocab):
+    titles = ["Levis Men Jeans", "Levis Men Shirt", "Levi's Men Jeans"]
+    cfg = MineConfig(aliases={"brand": {"Levis": "Levi's"}, "color": {"Rust": "orange"}})
+    result = _mine(vocab, *(_product(str(i), t, {"color": "Rust"}) for i, t in enumerate(titles)), cfg=cfg)
+    assert set(_brands(result).values()) == {"Levi's"}
+    assert _facts(result)[("0", "color")] == ("orange", "field")  # the vocabulary says rust is red
+
+
+def test_mis_mined_title_brands_are_refused(vocab):
+    titles = ["Turtle Solid Men Shirt", "Kiara Black Women Handbag", "Vital Gear Black Men Shoes", "Mr. Men Shirt",
+              "Solitaire Men Watch"]  # one title each: no evidence either
+    result = _mine(vocab, *(_product(str(i), t, {}) for i, t in enumerate(titles)))
+    assert _brands(result) == {}
+    reasons = {r["record_id"]: r["reason"] for r in result.rejects.to_pylist()}
+    assert reasons == {"0": "brand_without_evidence", "1": "brand_without_evidence", "2": "brand_without_evidence",
+                       "3": "brand_candidate_not_a_name", "4": "brand_without_evidence"}
+
+
+def test_a_trailing_descriptor_never_becomes_part_of_a_brand(vocab):
+    titles = ["Kiara Black Women Handbag", "Kiara Brown Women Handbag", "Kiara Women Clutch", "Turtle Solid Men Shirt",
+              "Turtle Solid Men Shirt", "Turtle Solid Men Tshirt"]
+    got = _brands(_mine(vocab, *(_product(str(i), t, {}) for i, t in enumerate(titles))))
+    assert got == {"0": "Kiara", "1": "Kiara", "2": "Kiara", "3": "Turtle", "4": "Turtle", "5": "Turtle"}
+
+
+def test_structured_brand_field_is_evidence(vocab):
+    result = _mine(vocab, _product("1", "Wildcraft Men Backpack", {}, "bag"),
+                   _product("2", "Bag", {"brand": "WILDCRAFT"}, "bag"), _product("3", "Bag", {"brand": "WILDCRAFT"}, "bag"))
+    assert set(_brands(result).values()) == {"WILDCRAFT"}
+
+
+def test_boys_and_girls_are_their_own_gender(vocab):
+    facts = _facts(_mine(vocab, _product("1", "x", {"gender": "Boys"}), _product("2", "x", {"gender": "Girls"})))
+    assert facts[("1", "gender")][0] == "boys" and facts[("2", "gender")][0] == "girls"

@@ -5,12 +5,12 @@ from tests.stages.inline import attributes
 
 def _plan(base, target, positives, conditions):
     return {"base_query_id": base, "category": "clothing", "target_id": target, "strategy": "key_pool",
-            "n_conditions": len(conditions), "positive_ids": positives, "positive_share": 0.01,
+            "n_conditions": len(conditions), "positive_ids": positives, "positive_share": 0.01, "n_unverified": 0,
             "conditions": [{"attribute": a, "value": v, "carried_by": "text", "source_product_id": None, "image_id": None}
                            for a, v in conditions]}
 
 
-FACTS = {"a": {"_category": "clothing", "color": "red"}, "b": {"_category": "clothing", "color": "red"},
+FACTS = {"a": {"_category": "clothing", "color": "red"}, "b": {"_category": "clothing", "color": "red", "fit": "regular fit"},
          "c": {"_category": "clothing", "color": "red", "pattern": "striped"}}
 
 
@@ -23,6 +23,7 @@ def test_answer_singles_out_the_target_and_demotes_the_rest():
     plans, attrs, log = _apply([_plan("q1", "a", ["a", "b"], [("color", "red")])], [("q1", "fit", "slim fit")])
     (plan,) = plans.to_pylist()
     assert plan["positive_ids"] == ["a"] and plan["personalized_from"] == ["b"] and plan["n_conditions"] == 2
+    assert plan["n_unverified"] == 1  # c is red and has no fit: it may be slim, so it is no negative
     assert {"product_id": "a", "attribute": "fit", "value": "slim fit"}.items() <= [
         f for f in attrs.to_pylist() if f["source"] == "llm"][0].items()
     assert not log.rows
@@ -41,3 +42,17 @@ def test_a_fact_that_would_join_another_querys_positives_is_refused():
     out, _, log = _apply(plans, [("q1", "pattern", "striped")])
     assert [r["reason"] for r in log.rows] == ["would_change_other_queries"]
     assert out.to_pylist()[1]["positive_ids"] == ["c"]
+
+
+def test_a_former_positive_without_the_value_is_unverified_not_ruled_out():
+    plans, _, log = _apply([_plan("q1", "a", ["a", "c"], [("color", "red")])], [("q1", "fit", "slim fit")])
+    (plan,) = plans.to_pylist()
+    assert not log.rows and plan["positive_ids"] == ["a"]
+    assert plan["personalized_from"] == ["c"] and plan["n_unverified"] == 1  # c lacks a fit: unverified, not ruled out
+
+
+def test_an_answer_leaving_too_many_unverified_is_refused():
+    parsed = [{"record_id": "q1", "value": {"attribute": "fit", "value": "slim fit"}, "raw": "{}"}]
+    plans = schemas.from_rows([_plan("q1", "a", ["a", "c"], [("color", "red")])], "query_plan")
+    out, _, log = apply_personalization(plans, attributes(FACTS), parsed, 100, max_unverified_share=0.4)
+    assert [r["reason"] for r in log.rows] == ["too_many_unverified"] and out.to_pylist()[0]["positive_ids"] == ["a", "c"]

@@ -15,7 +15,7 @@ PLAN = {
         {"attribute": "type", "value": "shirt", "carried_by": "text", "source_product_id": None, "image_id": None},
         {"attribute": "color", "value": "red", "carried_by": "image", "source_product_id": "s2", "image_id": "i2"},
     ],
-    "positive_ids": ["t"], "positive_share": 0.01,
+    "positive_ids": ["t"], "positive_share": 0.01, "n_unverified": 0,
 }
 
 
