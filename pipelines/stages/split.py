@@ -6,8 +6,8 @@ rows together) are grouped into connected components over the products they use 
 and image source products); a component goes to one side as a whole, decided by hashing its
 smallest product id. A component too large for that (more than `max_component_share` of the
 base queries: hashing it would make test far too big or empty) is split by product instead:
-a compact test region of products is grown query by query (cheapest first) until it holds
-the test share of the component's queries; queries entirely inside go to test, entirely outside to
+a test region of products is grown query by query, cheapest first (the query whose products
+touch the fewest other queries), until it holds the test share of the component's kept queries; queries entirely inside go to test, entirely outside to
 train, and those that straddle are dropped (`split_straddle`).
 
 Every product then has one side (unused products are hashed), and a query keeps only the
@@ -79,33 +79,52 @@ def components(used: dict[str, set[str]]) -> list[list[str]]:
 
 
 def _test_region(bases: list[str], used: dict[str, set[str]], share: float, seed: int) -> set[str]:
-    """Products of a compact test region holding `share` of `bases` entirely.
+    """Products of a test region holding `share` of the kept queries of `bases` entirely.
 
-    Greedy: repeatedly add the query that needs the fewest products not yet in the region
-    (ties by hash), until `share` of the queries lie entirely inside. Growing by the cheapest
-    query keeps the region's boundary, and so the queries dropped for straddling it, small.
+    Greedy, cheapest query first: a query's cost is how many queries not yet touching the region
+    its missing products would touch (each such query is lost to train: it straddles or joins
+    test), summed per product. The region grows until the queries inside are `share` of those
+    kept (inside + untouched); touched-but-not-inside queries straddle and are dropped.
     """
-    target = round(share * len(bases))
     by_product: dict[str, list[str]] = defaultdict(list)
     for base in bases:
         for p in used[base]:
             by_product[p].append(base)
-    missing = {b: len(used[b]) for b in bases}
-    heap = [(missing[b], _bucket(b, seed), b) for b in bases]
-    heapq.heapify(heap)
+    untouched_users = {p: len(users) for p, users in by_product.items()}
     region: set[str] = set()
-    inside = sum(m == 0 for m in missing.values())
-    while heap and inside < target:
-        need, _, base = heapq.heappop(heap)
-        if need != missing[base] or need == 0:
-            continue  # a stale entry, or a query already inside
+    touched: set[str] = set()
+    missing = {b: len(used[b]) for b in bases}
+
+    def cost(base: str) -> int:
+        return sum(untouched_users[p] for p in used[base] - region)
+
+    current = {b: cost(b) for b in bases}
+    heap = [(current[b], _bucket(b, seed), b) for b in bases]
+    heapq.heapify(heap)
+    inside = 0
+    while heap and inside < share * (inside + len(bases) - len(touched)):
+        c, tie, base = heapq.heappop(heap)
+        if missing[base] == 0 or c != current[base]:
+            continue  # inside already, or a stale entry
+        if (now := cost(base)) != c:  # other queries' growth changed it: requeue at its true cost
+            current[base] = now
+            heapq.heappush(heap, (now, tie, base))
+            continue
+        affected = set()
         for p in sorted(used[base] - region):
             region.add(p)
             for other in by_product[p]:
                 missing[other] -= 1
                 inside += missing[other] == 0
-                if missing[other]:
-                    heapq.heappush(heap, (missing[other], _bucket(other, seed), other))
+                affected.add(other)
+                if other not in touched:
+                    touched.add(other)
+                    for q in used[other]:
+                        untouched_users[q] -= 1
+        for other in sorted(affected):
+            if missing[other]:
+                current[other] = cost(other)
+                heapq.heappush(heap, (current[other], _bucket(other, seed), other))
     return region
 
 
