@@ -153,12 +153,12 @@ def _difficulty_sentence(difficulty: pa.Table, c: dict) -> str:
     overall = {(r["baseline"], r["variant"]): r for r in difficulty.to_pylist() if r["group_kind"] == "all"}
     text = "Overall: " + "; ".join(f"{b} {v.replace('_', ' ')} R@1 {100 * r['r1']:.1f}, R@10 {100 * r['r10']:.1f}"
                                     for (b, v), r in sorted(overall.items())) + "."
-    zeros = [f"{b} {v.replace('_', ' ')}" for (b, v), r in sorted(overall.items()) if r["r1"] == 0.0]
-    if zeros and c:
-        text += (f" R@1 is 0.0 for {', '.join(zeros)} by construction, not as a measure of difficulty: the filter "
-                 "removed the queries whose positive its retriever ranked first (from captions, and with images "
-                 "removed unless image-blind queries are kept). R@5/R@10 show how close text alone still gets.")
-    elif c:
+    if c:
+        text += (" For the filter's retriever, captions R@1 is low by construction, not as a measure of difficulty: "
+                 "the filter dropped every query whose positive it ranked first from captions (and, unless "
+                 "image-blind queries are kept, from the text with images removed) over the whole catalog; read "
+                 "R@5/R@10 here and the before/after table above.")
+    else:
         text += " The lower these are, the less often text alone finds a positive."
     return text
 
@@ -174,7 +174,8 @@ def split_sections(report: dict) -> list[str]:
             ["components split by product", c.get("split_by_product_components", 0)],
             ["base queries dropped as straddling the split", c.get("rejected_split_straddle", 0)],
             ["held-out-language rows dropped from train", c.get("rejected_held_out_language_in_train", 0)],
-            ["hard negatives dropped (from the other side's pool)", f"{c.get('negatives_dropped_other_split', 0):,}"]]
+            ["hard negatives dropped (from the other side's pool)", f"{c.get('negatives_dropped_other_split', 0):,}"],
+            ["queries left without a hard negative", f"{c.get('queries_without_negatives', 0):,}"]]
     return ["## Split", "Queries that share a product (positive or query image) are on the same side, and a query's "
             "hard negatives come from its own side's product pool, so no product crosses from train to test.",
             md_table(["what", "value"], rows)]

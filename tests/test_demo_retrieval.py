@@ -65,3 +65,13 @@ def test_dense_backend_joins_negatives_and_difficulty(tmp_path):
     assert set(difficulty.column("baseline").to_pylist()) == {"bm25", "dense"}
     counters = {s.name: s.counters for s in report.steps}["retriever_negatives"]
     assert counters["negatives_dense"] > 0
+
+
+def test_card_gives_filter_rates_before_and_after_and_explains_the_zero(demo_build):
+    card = (demo_build.run_dir / "export" / "README.md").read_text()
+    section = card.split("## Caption-substitutability filter")[1].split("## Difficulty")[0]
+    assert "| what | before filter | after filter |" in section and "| image-blind" in section
+    assert "| variant | R@1 before | R@1 after |" in section
+    difficulty = card.split("## Difficulty of the test split")[1]
+    assert "low by construction" in difficulty and "Low numbers mean the queries need the images" not in difficulty
+    assert "## Split" in card and "base queries dropped as straddling the split" in card

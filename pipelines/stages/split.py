@@ -206,6 +206,7 @@ def assign_split(queries: pa.Table, params: SplitParams, products: pa.Table | No
             continue
         row["split"] = side
         counters["negatives_dropped_other_split"] += _keep_own_negatives(row, sides, params.seed, cfg.test_share)
+        counters["queries_without_negatives"] += not row["hard_negative_ids"]
         rows.append(row)
     out = pa.Table.from_pylist(rows, schema=queries.schema)
     n_test = int(pc.sum(pc.equal(out.column("split"), "test")).as_py() or 0) if out.num_rows else 0
