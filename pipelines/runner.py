@@ -109,7 +109,8 @@ def audit_with_card(run_dir: Path) -> dict:
     from pipelines.io.card_writer import regenerate_card
 
     result = audit_run(run_dir)
-    regenerate_card(run_dir)
+    if (run_dir / "report.json").exists():  # the card is rebuilt from the run's report
+        regenerate_card(run_dir)
     return result
 
 
