@@ -116,25 +116,100 @@ def retrieval_sections(report: dict, difficulty: pa.Table | None) -> list[str]:
     """The caption-substitutability filter and the baselines' difficulty table, when they ran."""
     from pipelines.stages.difficulty import render_markdown
 
-    steps = {s["name"]: s["counters"] for s in report.get("steps", [])}
+    c = next((s["counters"] for s in report.get("steps", []) if s["name"] == "caption_filter"), None)
     out = []
-    if "caption_filter" in steps:
-        c = steps["caption_filter"]
+    if c is not None:
         out += ["## Caption-substitutability filter",
                 "Every query image was replaced by a caption (captioner: "
-                f"{'product title + attributes (offline fallback)' if c.get('captioner_fallback') else 'VLM'}); a "
-                "query whose positive a text-only BM25 retriever still ranks first is dropped, since it does not need vision.",
+                f"{'product title + attributes (offline fallback)' if c.get('captioner_fallback') else 'VLM'}), and "
+                "separately simply removed. A query whose positive the filter's text-only retriever ranks first from "
+                "the captions is dropped as caption-substitutable; one it ranks first from the text alone is "
+                "image-blind, dropped unless `retrieval.keep_image_blind` keeps it (flagged in caption_checks).",
+                md_table(["what", "before filter", "after filter"], [
+                    ["base queries", c.get("before_n", c.get("checked", 0)), c.get("after_n", c.get("kept", 0))],
+                    ["caption-substitutable", _rate(c, "substitutable_rate"), _rate(c, "substitutable_rate", "after")],
+                    ["image-blind (positive found with images simply removed)", _rate(c, "image_blind_rate"),
+                     _rate(c, "image_blind_rate", "after")]]),
                 md_table(["what", "value"], [
-                    ["base queries checked", c.get("checked", 0)],
-                    ["dropped as caption-substitutable", f"{c.get('substitutable', 0)} ({c.get('substitutable_rate', 0):.1%})"],
-                    ["image-blind (positive found with images simply removed)",
-                     f"{c.get('image_blind', 0)} ({c.get('image_blind_rate', 0):.1%})"],
-                    ["queries kept (all languages)", c.get("queries_kept", 0)]])]
+                    ["dropped as caption-substitutable", c.get("rejected_caption_substitutable", 0)],
+                    ["dropped as image-blind", c.get("rejected_image_blind", 0)],
+                    ["queries kept (all languages)", c.get("queries_kept", 0)]]),
+                *filter_effect_section(c)]
     if difficulty is not None and difficulty.num_rows:
         out += ["## Difficulty of the test split for text-only baselines",
-                "R@k and MRR (%) of retrievers over the product corpus when images are replaced by captions or simply "
-                "removed. Low numbers mean the queries need the images.", render_markdown(difficulty)]
+                "R@k and MRR (%) of the test queries left after the filter, retrieving from the test split's own "
+                f"product pool ({_test_pool(report)} products), with images replaced by captions or simply removed. "
+                "The filter ranked against the whole catalog, so the same text ranks a positive higher in this "
+                "smaller pool. " + _difficulty_sentence(difficulty, c or {}),
+                render_markdown(difficulty)]
     return out
+
+
+def _test_pool(report: dict) -> str:
+    c = next((s["counters"] for s in report.get("steps", []) if s["name"] == "split"), {})
+    return f"{c['products_test']:,}" if "products_test" in c else "all"
+
+
+def _rate(c: dict, key: str, when: str = "before") -> str:
+    value = c.get(f"{when}_{key}", c.get(key, 0.0) if when == "before" else None)
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def filter_effect_section(c: dict) -> list[str]:
+    """R@k/MRR of the filter's retriever on all checked base queries, before vs after the filter."""
+    if "before_captions_r1" not in c:
+        return []
+    rows = [[variant] + [f"{100 * c[f'{w}_{variant}_{m}']:.1f}" for m in ("r1", "r5", "r10", "mrr") for w in ("before", "after")]
+            for variant in ("captions", "images_removed")]
+    header = ["variant"] + [f"{m} {w}" for m in ("R@1", "R@5", "R@10", "MRR") for w in ("before", "after")]
+    return ["Text-only retrieval of the filter's retriever on every checked base query (English, all splits), "
+            "before and after the filter (%):", md_table(header, rows)]
+
+
+def _difficulty_sentence(difficulty: pa.Table, c: dict) -> str:
+    """Say what the numbers show, including a zero that is there only because the filter made it so."""
+    overall = {(r["baseline"], r["variant"]): r for r in difficulty.to_pylist() if r["group_kind"] == "all"}
+    text = "Overall: " + "; ".join(f"{b} {v.replace('_', ' ')} R@1 {100 * r['r1']:.1f}, R@10 {100 * r['r10']:.1f}"
+                                    for (b, v), r in sorted(overall.items())) + "."
+    if c:
+        text += (" For the filter's retriever, captions R@1 is low by construction, not as a measure of difficulty: "
+                 "the filter dropped every query whose positive it ranked first from captions (and, unless "
+                 "image-blind queries are kept, from the text with images removed) over the whole catalog; read "
+                 "R@5/R@10 here and the before/after table above.")
+    else:
+        text += " The lower these are, the less often text alone finds a positive."
+    return text
+
+
+def split_sections(report: dict) -> list[str]:
+    """What the leak-free split did: queries per side, what it dropped (stages/split.py)."""
+    c = next((s["counters"] for s in report.get("steps", []) if s["name"] == "split"), None)
+    if c is None:
+        return []
+    rows = [["queries train / test", f"{c.get('train', 0):,} / {c.get('test', 0):,}"],
+            ["products train / test (candidate pools)", f"{c.get('products_train', 0):,} / {c.get('products_test', 0):,}"],
+            ["query components (queries linked by shared products)", c.get("components", 0)],
+            ["components split by product", c.get("split_by_product_components", 0)],
+            ["base queries dropped as straddling the split", c.get("rejected_split_straddle", 0)],
+            ["held-out-language rows dropped from train", c.get("rejected_held_out_language_in_train", 0)],
+            ["hard negatives dropped (from the other side's pool)", f"{c.get('negatives_dropped_other_split', 0):,}"],
+            ["queries left without a hard negative", f"{c.get('queries_without_negatives', 0):,}"]]
+    return ["## Split", "Queries that share a product (positive or query image) are on the same side, and a query's "
+            "hard negatives come from its own side's product pool, so no product crosses from train to test.",
+            md_table(["what", "value"], rows)]
+
+
+def audit_section(audit: dict) -> str:
+    """The "Audit" section: `meritgen audit`'s checks of this export and its split-leakage figures."""
+    rows = [[c["name"], c["status"], f"{c['checked']:,}", f"{c['failed']:,}", c["description"]] for c in audit["checks"]]
+    leaks = [[k, "n/a" if v is None else v] for k, v in audit["figures"].items()
+             if k.startswith("shared_") or k == "outside_own_pool"]
+    verdict = "passed" if audit["passed"] else "**FAILED**"
+    return "\n\n".join([
+        "## Audit", f"`meritgen audit` re-checked the exported files independently of the build code: {verdict}.",
+        md_table(["check", "status", "checked", "failed", "what it checks"], rows),
+        "Split leakage (products used by both train and test; all must be 0):",
+        md_table(["figure", "value"], leaks)])
 
 
 LLM_STEPS = ("llm_mine", "rewrite", "translate", "judge")
@@ -184,6 +259,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         "## Build funnel", md_table(["stage", "rows in", "rows out", "rejects"], funnel_rows(report)),
         *llm_sections(report),
         *retrieval_sections(report, difficulty),
+        *split_sections(report),
         "## Rejects by reason",
         md_table(["stage", "reason", "rows"], rejects_rows(report)) if rejects_rows(report) else "No rejects.",
         *extra_sections,

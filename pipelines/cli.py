@@ -45,7 +45,21 @@ def cmd_build(args: argparse.Namespace) -> int:
     report = run_build(catalog, args.out, cfg, run_id=args.run_id or ("demo" if args.demo else None),
                        progress=not args.no_progress)
     print_summary(report.to_dict())
-    return 0
+    return _report_audit(report.audit, cfg.audit.fail_build)
+
+
+def _report_audit(audit: dict, fail: bool = True) -> int:
+    from pipelines.audit.run import print_audit
+
+    print_audit(audit, console)
+    console.print(f"audit: {Path(audit['run_dir']) / 'audit.json'}", markup=False)
+    return 0 if audit["passed"] or not fail else 1
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from pipelines.runner import audit_with_card
+
+    return _report_audit(audit_with_card(Path(args.run)))
 
 
 def print_summary(report: dict) -> None:
@@ -131,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--config", help="the TOML config the run was built with (default: the run's config.json)")
     c.add_argument("--out", help="write the card here instead of <run>/export/README.md (plots go beside it)")
     c.set_defaults(func=cmd_card)
+    a = sub.add_parser("audit", help="re-check a finished export independently (labels, placeholders, split leakage, ids); "
+                                     "writes <run>/audit.json and the card's Audit section, exits 1 when a check fails")
+    a.add_argument("run", help="run folder, e.g. runs/demo")
+    a.set_defaults(func=cmd_audit)
     from annotation_ui.cli import add_qa_commands  # `annotate` and `qa ...` live with the annotation UI
 
     add_qa_commands(sub)

@@ -146,6 +146,9 @@ class RetrievalConfig:
     negatives_depth: int = 20  # candidates examined per retriever; 5 are kept by default
     max_score_ratio: float = 0.95  # NeMo Curator's false-negative guard
     difficulty_split: str = "test"
+    # A query whose positive the text alone ranks within filter_top_k with its images removed
+    # ("image-blind") is dropped; true keeps it, flagged in caption_checks.image_blind.
+    keep_image_blind: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,9 @@ class SplitConfig:
     test_share: float = 0.1
     held_out_categories: tuple[str, ...] = ()
     held_out_languages: tuple[str, ...] = ()
+    # A query component (queries linked by shared products) holding more than this share of all
+    # base queries is split by product, dropping the queries that straddle (see stages/split.py).
+    max_component_share: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,13 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class AuditConfig:
+    """`meritgen audit`, run by every build as its last step (pipelines/audit/)."""
+
+    fail_build: bool = True  # a failed audit makes `meritgen build` exit non-zero (the export is kept)
+
+
+@dataclass(frozen=True)
 class BuildConfig:
     seed: int = 13
     workers: int = 0  # processes for compose/negatives (0 = all cores); never changes the output
@@ -185,6 +198,7 @@ class BuildConfig:
     retrieval: RetrievalConfig = RetrievalConfig()
     split: SplitConfig = SplitConfig()
     export: ExportConfig = ExportConfig()
+    audit: AuditConfig = AuditConfig()
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -213,6 +227,8 @@ def _validate(cfg: BuildConfig) -> None:
         problems.append(f"render.languages must include 'en' and only {LANGUAGES}")
     if not 0 <= cfg.split.test_share < 1:
         problems.append("split.test_share must be in [0, 1)")
+    if not 0 < cfg.split.max_component_share <= 1:
+        problems.append("split.max_component_share must be in (0, 1]")
     if cfg.export.shard_rows < 1 or cfg.export.row_group_rows < 1:
         problems.append("export.shard_rows and export.row_group_rows must be >= 1")
     if cfg.retrieval.filter_retriever not in ("bm25", "dense") or (

@@ -51,6 +51,7 @@ class StepReport:
 class BuildReport:
     run_dir: Path
     steps: list[StepReport] = field(default_factory=list)
+    audit: dict | None = None  # `meritgen audit` of the export (pipelines/audit/), run last
 
     def to_dict(self) -> dict:
         return {"run_dir": str(self.run_dir), "steps": [s.__dict__ for s in self.steps]}
@@ -118,7 +119,19 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
         report.steps.append(step_report)
     store.refresh_views()
     write_json(store.root / "report.json", report.to_dict())
+    report.audit = audit_with_card(store.root)
     return report
+
+
+def audit_with_card(run_dir: Path) -> dict:
+    """The independent audit of the export, written to <run>/audit.json and the card's Audit section."""
+    from pipelines.audit.run import audit_run
+    from pipelines.io.card_writer import regenerate_card
+
+    result = audit_run(run_dir)
+    if (run_dir / "report.json").exists():  # the card is rebuilt from the run's report
+        regenerate_card(run_dir)
+    return result
 
 
 def _export_writer(cfg: BuildConfig, report: BuildReport):

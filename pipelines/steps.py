@@ -84,9 +84,10 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = N
         steps += steps_retrieval.retrieval_steps(cfg, queries_from, attributes_from, Step, digest)
         queries_from = ("retriever_negatives", "queries")
     split_params = split.SplitParams(cfg.split, cfg.seed)
-    steps.append(Step("split", split.VERSION, {"queries": queries_from},
-                      lambda queries: split.assign_split(queries, split_params), digest(cfg.split, cfg.seed),
-                      {"queries": "query"}, shard_by="queries"))
+    # Global: a query's side depends on every query sharing a product with it.
+    steps.append(Step("split", split.VERSION, {"queries": queries_from, "products": ("ingest", "products")},
+                      lambda queries, products: split.assign_split(queries, split_params, products),
+                      digest(cfg.split, cfg.seed), {"queries": "query", "product_splits": "product_split"}))
     if cfg.retrieval.enabled:
         steps.append(steps_retrieval.difficulty_step(cfg, Step, digest))
     steps.append(_export_step(cfg, steps, attributes_from))
@@ -118,7 +119,7 @@ def _compose_step(cfg: BuildConfig, vocab, attributes_from, workers: int) -> Ste
 
 def _export_step(cfg: BuildConfig, steps: list[Step], attributes_from) -> Step:
     inputs = {"products": ("ingest", "products"), "images": ("ingest", "images"), "attributes": attributes_from,
-              "queries": ("split", "queries")}
+              "queries": ("split", "queries"), "product_splits": ("split", "product_splits")}
     if cfg.retrieval.enabled:
         inputs["difficulty"] = ("difficulty", "report")
     versions = tuple((s.name, s.version) for s in steps) + (("export", export.VERSION),)

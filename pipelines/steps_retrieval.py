@@ -85,7 +85,8 @@ def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig
     caption_hits = _search(index, ids, variants.column("text_captioned").to_pylist(), k)
     blind_hits = _search(index, ids, variants.column("text_no_images").to_pylist(), k)
     result = caption_filter.filter_caption_substitutable(
-        english, variants, caption_hits, blind_hits, caption_filter.CaptionFilterConfig(top_k=cfg.retrieval.filter_top_k))
+        english, variants, caption_hits, blind_hits, caption_filter.CaptionFilterConfig(
+            top_k=cfg.retrieval.filter_top_k, keep_image_blind=cfg.retrieval.keep_image_blind))
     kept = by_base.keep_bases(queries, result.outputs["queries"])
     counters = {**result.counters, "queries_in": queries.num_rows, "queries_kept": kept.num_rows,
                 "captioner_fallback": 1}
@@ -134,11 +135,19 @@ def _positive_scores(index, retriever: str, hits: pa.Table, texts: list[str], po
     return rows
 
 
-def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig) -> StageResult:
-    """R@k / MRR of each text-only baseline on the test split: captions vs images removed."""
+def _pool_only(vectors: pa.Table, product_splits: pa.Table, split: str) -> pa.Table:
+    """Index rows of the split's own product pool (the split's candidates; metadata kept)."""
+    pool = product_splits.filter(pa.compute.equal(product_splits.column("split"), split)).column("product_id")
+    return vectors.filter(pa.compute.is_in(vectors.column("id"), value_set=pool.combine_chunks())) if "id" in vectors.column_names else vectors
+
+
+def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> StageResult:
+    """R@k / MRR of each text-only baseline on the test split over its own product pool: captions vs images removed."""
     split = queries.filter(pa.compute.equal(queries.column("split"), cfg.retrieval.difficulty_split))
     variants = caption_filter.caption_variants(split, captions).outputs["variants"]
     ids = variants.column("query_id").to_pylist()
+    if product_splits is not None:
+        bm25, dense = (_pool_only(t, product_splits, cfg.retrieval.difficulty_split) for t in (bm25, dense))
     runs = []
     for name, index in load_indexes(bm25, dense, cfg).items():
         for variant, column in (("captions", "text_captioned"), ("images_removed", "text_no_images")):
@@ -162,7 +171,8 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
                  lambda **t: make_passages(cfg=cfg, **t),
                  digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed), {"queries": "query", "passages": "passage"}),
         step_cls("caption_filter", stage_version(VERSION, caption_filter), {"queries": ("passages", "queries"), **cat, **idx},
-                 lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend),
+                 lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend,
+                                                                r.keep_image_blind),
                  {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant"}),
         step_cls("retriever_negatives", stage_version(VERSION, retriever_negatives),
                  {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"), **cat, **idx},
@@ -177,6 +187,6 @@ def difficulty_step(cfg: BuildConfig, step_cls, digest):
     r = cfg.retrieval
     return step_cls("difficulty", stage_version(VERSION, difficulty, caption_filter),
                     {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
-                     "bm25": ("index", "bm25"), "dense": ("index", "dense")},
+                     "bm25": ("index", "bm25"), "dense": ("index", "dense"), "product_splits": ("split", "product_splits")},
                     lambda **t: measure_difficulty(cfg=cfg, **t), digest(r.difficulty_split, r.dense_model, r.bm25_backend),
                     {"report": "difficulty"})

@@ -28,10 +28,13 @@ def test_caption_substitutable_base_queries_are_gone_in_every_language(demo_buil
     run = demo_build.run_dir
     checks = pq.read_table(run / "caption_filter" / "caption_checks.parquet").to_pylist()
     dropped = {c["query_id"].rsplit("-", 1)[0] for c in checks if c["substitutable"]}
-    kept = {c["query_id"].rsplit("-", 1)[0] for c in checks if not c["substitutable"]}
+    # Image-blind queries are dropped too (retrieval.keep_image_blind = false), and the split drops
+    # the queries that straddle it; every other checked base query is exported.
+    kept = {c["query_id"].rsplit("-", 1)[0] for c in checks if not c["substitutable"] and not c["image_blind"]}
+    straddled = set(pq.read_table(run / "split" / "rejects.parquet").column("record_id").to_pylist())
     exported = {q["base_query_id"] for q in _queries(run)}
     assert dropped and not dropped & exported
-    assert exported == kept
+    assert exported == kept - straddled
     reasons = pq.read_table(run / "caption_filter" / "rejects.parquet").column("reason").to_pylist()
     assert reasons.count("caption_substitutable") == len(dropped)
 
@@ -62,3 +65,13 @@ def test_dense_backend_joins_negatives_and_difficulty(tmp_path):
     assert set(difficulty.column("baseline").to_pylist()) == {"bm25", "dense"}
     counters = {s.name: s.counters for s in report.steps}["retriever_negatives"]
     assert counters["negatives_dense"] > 0
+
+
+def test_card_gives_filter_rates_before_and_after_and_explains_the_zero(demo_build):
+    card = (demo_build.run_dir / "export" / "README.md").read_text()
+    section = card.split("## Caption-substitutability filter")[1].split("## Difficulty")[0]
+    assert "| what | before filter | after filter |" in section and "| image-blind" in section
+    assert "| variant | R@1 before | R@1 after |" in section
+    difficulty = card.split("## Difficulty of the test split")[1]
+    assert "low by construction" in difficulty and "Low numbers mean the queries need the images" not in difficulty
+    assert "## Split" in card and "base queries dropped as straddling the split" in card

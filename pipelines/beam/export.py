@@ -32,11 +32,12 @@ def _images_to_products(joined):
 
 
 def _complete(joined):
-    """(product_id, {product, images, facts}) -> (product, images, facts) for a known product."""
+    """(product_id, {product, images, facts, split}) -> (product, images, facts, split) for a known product."""
     _, parts = joined
     if parts["product"]:
         facts = [fact for group in parts["facts"] for fact in group]
-        yield parts["product"][0], list(parts["images"]), facts
+        split = next(iter(parts.get("split", [])), None)
+        yield parts["product"][0], list(parts["images"]), facts, split
 
 
 class ExportProducts(beam.DoFn):
@@ -45,20 +46,21 @@ class ExportProducts(beam.DoFn):
     def __init__(self, step: Step) -> None:
         self.step = step
 
-    def process(self, batch: list[tuple[dict, list[dict], list[dict]]]):
-        images = {image["image_id"]: image for _, rows, _ in batch for image in rows}
+    def process(self, batch: list[tuple[dict, list[dict], list[dict], str | None]]):
+        images = {image["image_id"]: image for _, rows, _, _ in batch for image in rows}
+        sides = [{"product_id": p["product_id"], "split": split} for p, _, _, split in batch if split is not None]
         result = self.step.call(
-            products=schemas.from_rows([p for p, _, _ in batch], "product"),
+            products=schemas.from_rows([p for p, _, _, _ in batch], "product"),
             images=schemas.from_rows(list(images.values()), "image"),
-            attributes=schemas.from_rows([f for _, _, facts in batch for f in facts], "attribute"),
-            queries=schemas.empty("query"))
+            attributes=schemas.from_rows([f for _, _, facts, _ in batch for f in facts], "attribute"),
+            queries=schemas.empty("query"), product_splits=schemas.from_rows(sides, "product_split"))
         result = conform_result(self.step, result)
         outputs = {k: v for k, v in result.outputs.items() if k in PRODUCT_OUTPUTS}
         yield from emit_result(self.step.name, type(result)(outputs, result.rejects, result.counters), len(batch))
 
 
 def _describe_joined(batch):
-    return [(product["product_id"], product["source_file"], product["source_row"]) for product, _, _ in batch]
+    return [(product["product_id"], product["source_file"], product["source_row"]) for product, *_ in batch]
 
 
 class ExportDataset(beam.PTransform):
@@ -76,9 +78,13 @@ class ExportDataset(beam.PTransform):
             | "JoinImages" >> beam.CoGroupByKey()
             | "ToProducts" >> beam.FlatMap(_images_to_products))
         facts = inputs["attributes"] | "FactsByProduct" >> beam.FlatMap(rows_by_key, "product_id")
+        parts = {"product": products | "KeyProduct" >> beam.Map(lambda r: (r["product_id"], r)),
+                 "images": product_images, "facts": facts}
+        if "product_splits" in inputs:
+            parts["split"] = (inputs["product_splits"] | "SplitRows" >> RowsOf()
+                              | "KeySplit" >> beam.Map(lambda r: (r["product_id"], r["split"])))
         return (
-            {"product": products | "KeyProduct" >> beam.Map(lambda r: (r["product_id"], r)),
-             "images": product_images, "facts": facts}
+            parts
             | "JoinProducts" >> beam.CoGroupByKey()
             | "Complete" >> beam.FlatMap(_complete)
             | "BatchProducts" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_rows))

@@ -36,7 +36,8 @@ from pipelines.vocabulary import load_vocabulary
 # Steps whose side inputs feed only `build_index`: they get the index columns, not whole rows.
 INDEX_READERS = {"compose", "negatives"}
 # The export inputs ExportDataset joins (argument -> contract); others pass through on one worker.
-EXPORT_INPUTS = {"products": "product", "images": "image", "attributes": "attribute", "queries": "query"}
+EXPORT_INPUTS = {"products": "product", "images": "image", "attributes": "attribute", "queries": "query",
+                 "product_splits": "product_split"}
 
 
 @dataclass(frozen=True)

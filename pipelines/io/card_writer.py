@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from pipelines.card import render_card
+from pipelines.card import audit_section, render_card
 from pipelines.config import config_from_dict, load_config
 from pipelines.errors import MeritgenError
 from pipelines.io.card_plots import write_card_plots
@@ -29,5 +29,7 @@ def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | N
     target = out or export_dir / "README.md"
     plots = write_card_plots(target.parent / "plots", queries, report)
     difficulty = pq.read_table(export_dir / "difficulty.parquet") if (export_dir / "difficulty.parquet").exists() else None
+    if (run_dir / "audit.json").exists():  # written by `meritgen audit` (every build runs it last)
+        extra_sections = [*extra_sections, audit_section(json.loads((run_dir / "audit.json").read_text(encoding="utf-8")))]
     target.write_text(render_card(report, cfg, queries, products, plots, extra_sections, difficulty), encoding="utf-8")
     return target

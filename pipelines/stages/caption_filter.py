@@ -3,8 +3,10 @@
 A multimodal query is only worth keeping when its images carry information a caption does
 not. The runner retrieves twice per query, with (a) each <image_k> replaced by its image's
 caption and (b) the images simply removed; a query whose positive ranks within top_k in
-(a) is dropped as caption-substitutable. (b) is measured, not filtered on: it tells how
-often the text alone already suffices (the image-blind rate).
+(a) is dropped as caption-substitutable; one whose positive ranks within top_k in (b) is
+"image-blind" (the text alone suffices, the images add nothing) and is dropped too, unless
+`keep_image_blind` keeps it (flagged in caption_checks.image_blind). Both rates, and the
+R@k/MRR of both variants, are counted before and after filtering.
 
 Pure steps, the runner running the index between 2 and 3:
 1. `fallback_captions(products, attributes)` (or captions from a VLM, same columns);
@@ -24,7 +26,7 @@ from pipelines.results import RejectLog, StageResult
 from pipelines.retrieval.index import positive_rank
 
 STAGE = "caption_filter"
-VERSION = "1"
+VERSION = "2"
 FALLBACK_CAPTIONER = "fallback:title+attributes"
 _PLACEHOLDER = re.compile(r"<image_(\d+)>")
 
@@ -58,10 +60,13 @@ CHECKS_SCHEMA = pa.schema(
 @dataclass(frozen=True)
 class CaptionFilterConfig:
     """Args:
-    top_k: a query is caption-substitutable when a positive ranks at or above this.
+    top_k: a query is caption-substitutable (image-blind) when a positive ranks at or above
+        this from captions (with the images removed).
+    keep_image_blind: keep image-blind queries (flagged) instead of dropping them.
     """
 
     top_k: int = 1
+    keep_image_blind: bool = False
 
 
 def fallback_captions(products: pa.Table, attributes: pa.Table | None = None) -> StageResult:
@@ -164,6 +169,7 @@ def filter_caption_substitutable(
     """
     captioned = _ranked(caption_hits)
     blind = _ranked(blind_hits)
+    keep_checked: list[bool] = []
     captioners = dict(zip(variants.column("query_id").to_pylist(), variants.column("captioners").to_pylist(), strict=True))
     rejects = RejectLog(STAGE)
     keep, checks = [], []
@@ -177,7 +183,11 @@ def filter_caption_substitutable(
         if check["substitutable"]:
             message = f"positive ranked {check['captioned_rank']} from captions alone ({', '.join(check['captioners'])})"
             rejects.add("caption_substitutable", message, record_id=qid)
-        keep.append(not check["substitutable"])
+        elif check["image_blind"] and not cfg.keep_image_blind:
+            rejects.add("image_blind", f"positive ranked {check['blind_rank']} from the text with images removed",
+                        record_id=qid)
+        keep.append(not check["substitutable"] and (cfg.keep_image_blind or not check["image_blind"]))
+        keep_checked.append(keep[-1])
         checks.append(check)
     return StageResult(
         outputs={
@@ -185,7 +195,7 @@ def filter_caption_substitutable(
             "caption_checks": pa.Table.from_pylist(checks, schema=CHECKS_SCHEMA),
         },
         rejects=rejects.table(),
-        counters=_counters(queries.num_rows, checks, blind, rejects),
+        counters={**_counters(queries.num_rows, checks, blind, rejects), **_before_after(checks, keep_checked)},
     )
 
 
@@ -213,7 +223,7 @@ def _counters(n_queries: int, checks: list[dict], blind: dict, rejects: RejectLo
     return {
         "queries": n_queries,
         "checked": n,
-        "kept": n - substitutable,
+        "kept": n - substitutable - rejects.by_reason.get("image_blind", 0),
         "substitutable": substitutable,
         "image_blind": image_blind,
         "blind_unchecked": sum(c["query_id"] not in blind for c in checks),
@@ -221,3 +231,29 @@ def _counters(n_queries: int, checks: list[dict], blind: dict, rejects: RejectLo
         "image_blind_rate": image_blind / n if n else 0.0,
         **rejects.counters(),
     }
+
+
+METRIC_DEPTH = 10  # R@10 and MRR@10, as the difficulty report
+
+
+def rank_metrics(ranks: list[int | None]) -> dict[str, float]:
+    """R@1/5/10 (hit rates) and MRR@10 of a list of best-positive ranks (None: not retrieved)."""
+    if not ranks:
+        return {"r1": 0.0, "r5": 0.0, "r10": 0.0, "mrr": 0.0}
+    hit = [r for r in ranks if r is not None and r <= METRIC_DEPTH]
+    return {**{f"r{k}": sum(r <= k for r in hit) / len(ranks) for k in (1, 5, 10)},
+            "mrr": sum(1.0 / r for r in hit) / len(ranks)}
+
+
+def _before_after(checks: list[dict], kept: list[bool]) -> dict:
+    """Rates and R@k/MRR of both text-only variants over the checked queries, before and after the filter."""
+    out = {}
+    for when, rows in (("before", checks), ("after", [c for c, k in zip(checks, kept) if k])):
+        n = len(rows)
+        out[f"{when}_n"] = n
+        out[f"{when}_substitutable_rate"] = sum(c["substitutable"] for c in rows) / n if n else 0.0
+        out[f"{when}_image_blind_rate"] = sum(c["image_blind"] for c in rows) / n if n else 0.0
+        for variant, column in (("captions", "captioned_rank"), ("images_removed", "blind_rank")):
+            for metric, value in rank_metrics([c[column] for c in rows]).items():
+                out[f"{when}_{variant}_{metric}"] = value
+    return out

@@ -28,15 +28,17 @@ class ExportParams:
 
 
 def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, queries: pa.Table,
-                   params: ExportParams, difficulty: pa.Table | None = None) -> StageResult:
+                   params: ExportParams, difficulty: pa.Table | None = None,
+                   product_splits: pa.Table | None = None) -> StageResult:
     """Final products (schemas/v1/export_product.json) and queries (schemas/v1/query.json).
 
-    Input columns: products, images (image_id, bytes), attributes (mined facts), queries.
+    Input columns: products, images (image_id, bytes), attributes (mined facts), queries,
+    product_splits (product_id, split; optional: sets each product's `split`, its candidate pool).
     Output: products, queries, merit_products, merit_queries (and difficulty, passed through for the card).
     """
     queries = queries.set_column(queries.schema.get_field_index("provenance"), queries.schema.field("provenance"),
                                  _with_stage_versions(queries.column("provenance"), params.stage_versions))
-    out_products = _export_products(products, images, attributes)
+    out_products = _export_products(products, images, attributes, product_splits)
     extra = {"difficulty": difficulty} if difficulty is not None else {}
     return StageResult(
         outputs={"products": out_products, "queries": queries,
@@ -55,7 +57,10 @@ def _with_stage_versions(provenance: pa.ChunkedArray, stage_versions) -> pa.Arra
     return pa.StructArray.from_arrays(arrays, fields=list(provenance.type))
 
 
-def _export_products(products: pa.Table, images: pa.Table, attributes: pa.Table) -> pa.Table:
+def _export_products(products: pa.Table, images: pa.Table, attributes: pa.Table,
+                     product_splits: pa.Table | None = None) -> pa.Table:
+    sides = {} if product_splits is None else dict(zip(product_splits.column("product_id").to_pylist(),
+                                                       product_splits.column("split").to_pylist()))
     image_bytes = dict(zip(images.column("image_id").to_pylist(), images.column("bytes").to_pylist()))
     mined = defaultdict(list)
     for pid, name, value, source in zip(*(attributes.column(c).to_pylist() for c in ("product_id", "attribute", "value", "source"))):
@@ -66,6 +71,7 @@ def _export_products(products: pa.Table, images: pa.Table, attributes: pa.Table)
             "product_id": p["product_id"], "category": p["category"], "title": p["title"], "description": p["description"],
             "language": p["language"], "family_id": p["family_id"], "attributes": mined.get(p["product_id"], []),
             "images": [{"bytes": image_bytes[i], "path": f"{i}.jpg"} for i in p["image_ids"]], "image_ids": p["image_ids"],
+            "split": sides.get(p["product_id"]),
         })
     return schemas.from_rows(rows, "export_product")
 

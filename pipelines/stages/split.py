@@ -1,22 +1,41 @@
-"""Deterministic train/test split, with optional held-out categories and languages.
+"""Leak-free deterministic train/test split, with optional held-out categories and languages.
 
-A query's side is decided by its first positive product, so every query about one product
-(in every language) lands on the same side and no product leaks from train into test.
+A product that is a positive or a query image of some query must not appear on both sides,
+or a model trained on train has seen a test query's answer. Base queries (all their language
+rows together) are grouped into connected components over the products they use (positives
+and image source products); a component goes to one side as a whole, decided by hashing its
+smallest product id. A component too large for that (more than `max_component_share` of the
+base queries: hashing it would make test far too big or empty) is split by product instead:
+a test region of products is grown query by query, cheapest first (the query whose products
+touch the fewest other queries), until it holds the test share of the component's kept queries; queries entirely inside go to test, entirely outside to
+train, and those that straddle are dropped (`split_straddle`).
+
+Every product then has one side (unused products are hashed), and a query keeps only the
+hard negatives of its own side's pool (`negatives_dropped_other_split`). Held-out categories
+send their components to test; held-out languages appear in test only, so their rows of train
+queries are dropped (`held_out_language_in_train`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
+from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from pipelines.config import SplitConfig
-from pipelines.results import StageResult
+from pipelines.results import RejectLog, StageResult
 
 STAGE = "split"
-VERSION = "1"
+VERSION = "2"
+PRODUCT_SPLITS_SCHEMA = pa.schema([pa.field("product_id", pa.string(), nullable=False),
+                                   pa.field("split", pa.string(), nullable=False)])
 
 
 @dataclass(frozen=True)
@@ -25,26 +44,177 @@ class SplitParams:
     seed: int
 
 
+def _bucket(key: str, seed: int) -> float:
+    return int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest()[:8], "big") / 2**64
+
+
 def split_of(key: str, seed: int, test_share: float) -> str:
-    bucket = int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest()[:8], "big") / 2**64
-    return "test" if bucket < test_share else "train"
+    return "test" if _bucket(key, seed) < test_share else "train"
 
 
-def assign_split(queries: pa.Table, params: SplitParams) -> StageResult:
-    """Set `split` on every query.
+def query_products(queries: pa.Table) -> dict[str, set[str]]:
+    """base_query_id -> the products its rows use as positives or query images."""
+    used: dict[str, set[str]] = defaultdict(set)
+    cols = [queries.column(c).to_pylist() for c in ("base_query_id", "positive_ids", "images")]
+    for base, positives, images in zip(*cols):
+        used[base].update(positives or [])
+        used[base].update(i["product_id"] for i in images or [])
+    return used
 
-    Input columns: query rows (schemas/v1/query.json).
-    Output: queries with split in {train, test}.
+
+def components(used: dict[str, set[str]]) -> list[list[str]]:
+    """Base query ids grouped into connected components over shared products, sorted."""
+    bases = sorted(used)
+    products = sorted({p for ps in used.values() for p in ps})
+    pindex = {p: len(bases) + i for i, p in enumerate(products)}
+    rows = [b for b, base in enumerate(bases) for _ in used[base]]
+    cols = [pindex[p] for base in bases for p in sorted(used[base])]
+    n = len(bases) + len(products)
+    graph = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    groups: dict[int, list[str]] = defaultdict(list)
+    for b, base in enumerate(bases):
+        groups[int(labels[b])].append(base)
+    return sorted(groups.values())
+
+
+def _test_region(bases: list[str], used: dict[str, set[str]], share: float, seed: int) -> set[str]:
+    """Products of a test region holding `share` of the kept queries of `bases` entirely.
+
+    Greedy, cheapest query first: a query's cost is how many queries not yet touching the region
+    its missing products would touch (each such query is lost to train: it straddles or joins
+    test), summed per product. The region grows until the queries inside are `share` of those
+    kept (inside + untouched); touched-but-not-inside queries straddle and are dropped.
+    """
+    by_product: dict[str, list[str]] = defaultdict(list)
+    for base in bases:
+        for p in used[base]:
+            by_product[p].append(base)
+    untouched_users = {p: len(users) for p, users in by_product.items()}
+    region: set[str] = set()
+    touched: set[str] = set()
+    missing = {b: len(used[b]) for b in bases}
+
+    def cost(base: str) -> int:
+        return sum(untouched_users[p] for p in used[base] - region)
+
+    current = {b: cost(b) for b in bases}
+    heap = [(current[b], _bucket(b, seed), b) for b in bases]
+    heapq.heapify(heap)
+    inside = 0
+    while heap and inside < share * (inside + len(bases) - len(touched)):
+        c, tie, base = heapq.heappop(heap)
+        if missing[base] == 0 or c != current[base]:
+            continue  # inside already, or a stale entry
+        if (now := cost(base)) != c:  # other queries' growth changed it: requeue at its true cost
+            current[base] = now
+            heapq.heappush(heap, (now, tie, base))
+            continue
+        affected = set()
+        for p in sorted(used[base] - region):
+            region.add(p)
+            for other in by_product[p]:
+                missing[other] -= 1
+                inside += missing[other] == 0
+                affected.add(other)
+                if other not in touched:
+                    touched.add(other)
+                    for q in used[other]:
+                        untouched_users[q] -= 1
+        for other in sorted(affected):
+            if missing[other]:
+                current[other] = cost(other)
+                heapq.heappush(heap, (current[other], _bucket(other, seed), other))
+    return region
+
+
+def _sides(queries: pa.Table, used: dict[str, set[str]], params: SplitParams, rejects: RejectLog, counters: dict):
+    """(side of each base query, or None when it straddles; side of each used product)."""
+    cfg = params.cfg
+    categories = dict(zip(queries.column("base_query_id").to_pylist(), queries.column("category").to_pylist()))
+    bound = max(1, int(cfg.max_component_share * len(used)))
+    base_side: dict[str, str | None] = {}
+    product_side: dict[str, str] = {}
+    comps = components(used) if used else []
+    counters["components"] = len(comps)
+    for comp in comps:
+        products = set().union(*(used[b] for b in comp))
+        if any(categories[b] in cfg.held_out_categories for b in comp) or len(comp) <= bound:
+            held = any(categories[b] in cfg.held_out_categories for b in comp)
+            side = "test" if held else split_of(min(products, default=comp[0]), params.seed, cfg.test_share)
+            base_side.update(dict.fromkeys(comp, side))
+            product_side.update(dict.fromkeys(products, side))
+            continue
+        counters["split_by_product_components"] += 1
+        region = _test_region(comp, used, cfg.test_share, params.seed)
+        product_side.update({p: "test" if p in region else "train" for p in products})
+        for b in comp:
+            inside = len(used[b] & region)
+            base_side[b] = "test" if inside == len(used[b]) else "train" if inside == 0 else None
+            if base_side[b] is None:
+                rejects.add("split_straddle", f"{inside} of its {len(used[b])} products fall in the test region "
+                            f"of a {len(comp)}-query component", record_id=b)
+    return base_side, product_side
+
+
+def _product_splits(products: pa.Table | None, product_side: dict[str, str], params: SplitParams) -> dict[str, str]:
+    """Every product's side: the side of the queries using it, else held-out category or hash."""
+    sides = dict(product_side)
+    if products is None:
+        return sides
+    for pid, cat in zip(products.column("product_id").to_pylist(), products.column("category").to_pylist()):
+        if pid not in sides:
+            held = cat in params.cfg.held_out_categories
+            sides[pid] = "test" if held else split_of(pid, params.seed, params.cfg.test_share)
+    return sides
+
+
+def _keep_own_negatives(row: dict, sides: dict[str, str], seed: int, share: float) -> int:
+    """Drop the row's hard negatives from the other side's pool; returns how many were dropped."""
+    def own(pid: str) -> bool:
+        return sides.get(pid, split_of(pid, seed, share)) == row["split"]
+
+    before = len(row["hard_negative_ids"] or [])
+    row["hard_negatives"] = [n for n in row["hard_negatives"] or [] if own(n["product_id"])]
+    row["hard_negative_ids"] = [p for p in row["hard_negative_ids"] or [] if own(p)]
+    return before - len(row["hard_negative_ids"])
+
+
+def assign_split(queries: pa.Table, params: SplitParams, products: pa.Table | None = None) -> StageResult:
+    """Set `split` on every query so that no product is used on both sides.
+
+    Input columns: query rows (schemas/v1/query.json); products (product_id, category; optional:
+    without it only products some query uses get a side).
+    Output: `queries` (kept rows, split in {train, test}, negatives from their own side only),
+    `product_splits` (product_id, split); rejects split_straddle (per base query) and
+    held_out_language_in_train (per row).
     """
     cfg = params.cfg
-    keys = [p[0] if p else q for p, q in zip(queries.column("positive_ids").to_pylist(),
-                                            queries.column("base_query_id").to_pylist())]
-    splits = [split_of(k, params.seed, cfg.test_share) for k in keys]
-    held_cat = set(cfg.held_out_categories)
-    held_lang = set(cfg.held_out_languages)
-    for i, (cat, lang) in enumerate(zip(queries.column("category").to_pylist(), queries.column("language").to_pylist())):
-        if cat in held_cat or lang in held_lang:
-            splits[i] = "test"
-    out = queries.set_column(queries.schema.get_field_index("split"), queries.schema.field("split"), pa.array(splits, pa.string()))
-    n_test = int(pc.sum(pc.equal(out.column("split"), "test")).as_py() or 0)
-    return StageResult(outputs={"queries": out}, counters={"queries": out.num_rows, "train": out.num_rows - n_test, "test": n_test})
+    rejects = RejectLog(STAGE)
+    counters: dict = defaultdict(int)
+    used = query_products(queries)
+    base_side, product_side = _sides(queries, used, params, rejects, counters)
+    sides = _product_splits(products, product_side, params)
+    rows = []
+    for row in queries.to_pylist():
+        side = base_side[row["base_query_id"]]
+        if side is None:
+            counters["rows_dropped_straddle"] += 1
+            continue
+        if side == "train" and row["language"] in cfg.held_out_languages:
+            rejects.add("held_out_language_in_train", "held-out language rows are test only", record_id=row["query_id"])
+            continue
+        row["split"] = side
+        counters["negatives_dropped_other_split"] += _keep_own_negatives(row, sides, params.seed, cfg.test_share)
+        counters["queries_without_negatives"] += not row["hard_negative_ids"]
+        rows.append(row)
+    out = pa.Table.from_pylist(rows, schema=queries.schema)
+    n_test = int(pc.sum(pc.equal(out.column("split"), "test")).as_py() or 0) if out.num_rows else 0
+    product_splits = pa.Table.from_pylist([{"product_id": p, "split": s} for p, s in sorted(sides.items())],
+                                          schema=PRODUCT_SPLITS_SCHEMA)
+    n_test_products = sum(s == "test" for s in sides.values())
+    counters.update({"queries": out.num_rows, "train": out.num_rows - n_test, "test": n_test,
+                     "products_test": n_test_products, "products_train": len(sides) - n_test_products,
+                     **rejects.counters()})
+    return StageResult(outputs={"queries": out, "product_splits": product_splits}, rejects=rejects.table(),
+                       counters=dict(counters))

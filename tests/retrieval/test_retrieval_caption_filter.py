@@ -74,3 +74,22 @@ def test_query_without_hits_is_rejected_not_silently_kept():
     result = filter_caption_substitutable(QUERIES, variants, hits({"q-vis": ["p3"]}), hits({}), CaptionFilterConfig())
     assert result.outputs["queries"].column("query_id").to_pylist() == ["q-vis"]
     assert result.counters["rejected_missing_hits"] == 1 and result.counters["blind_unchecked"] == 1
+
+
+def test_image_blind_query_is_dropped_by_default_and_kept_flagged_on_request():
+    # q-vis's positive p1 ranks 2nd from captions (not substitutable) but 1st with its image removed.
+    caption_hits = hits({"q-sub": ["p2", "p3"], "q-vis": ["p3", "p1"]})
+    blind_hits = hits({"q-sub": ["p2"], "q-vis": ["p1", "p4"]})
+    variants = caption_variants(QUERIES, CAPTIONS).outputs["variants"]
+    result = filter_caption_substitutable(QUERIES, variants, caption_hits, blind_hits, CaptionFilterConfig())
+    assert result.outputs["queries"].column("query_id").to_pylist() == ["q-sub"]
+    assert [(r["reason"], r["record_id"]) for r in result.rejects.to_pylist()] == [("image_blind", "q-vis")]
+    c = result.counters
+    assert c["before_image_blind_rate"] == 0.5 and c["after_image_blind_rate"] == 0.0 and c["kept"] == 1
+    assert c["before_images_removed_r1"] == 0.5 and c["after_images_removed_r1"] == 0.0
+    kept = filter_caption_substitutable(QUERIES, variants, caption_hits, blind_hits,
+                                        CaptionFilterConfig(keep_image_blind=True))
+    assert kept.outputs["queries"].num_rows == 2 and kept.rejects.num_rows == 0
+    flags = {r["query_id"]: r["image_blind"] for r in kept.outputs["caption_checks"].to_pylist()}
+    assert flags == {"q-sub": False, "q-vis": True}
+    assert kept.counters["after_image_blind_rate"] == 0.5

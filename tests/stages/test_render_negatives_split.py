@@ -75,6 +75,8 @@ def test_split_is_deterministic_keeps_a_product_on_one_side_and_holds_out():
     for i in range(200):
         q = _render()[0]
         q.update(query_id=f"q{i}-en", base_query_id=f"q{i}", positive_ids=[f"p{i % 50}"], category="clothing" if i % 2 else "shoes")
+        # Image products of the query's own positive: images shared by every query would (rightly) tie them all to one side.
+        q.update(images=[{"image_id": f"i{i % 50}-{k}", "product_id": f"p{i % 50}"} for k in (1, 2)])
         rows.append(q)
     table = schemas.from_rows(rows, "query")
     params = SplitParams(SplitConfig(test_share=0.3, held_out_categories=("shoes",)), 1)

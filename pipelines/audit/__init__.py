@@ -1,0 +1,1 @@
+"""`meritgen audit RUN`: an independent check of a finished export (see checks.py)."""

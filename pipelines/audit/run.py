@@ -1,0 +1,62 @@
+"""Read a finished run's export and vocabulary, run the checks, write `<run>/audit.json`.
+
+Reads only what a dataset user gets (export/data/*.parquet) plus the run's config.json and
+the vocabulary version it names; never a stage's intermediate output.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.dataset as pads
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.audit.checks import audit_tables
+from pipelines.errors import MeritgenError
+from pipelines.resources import PROMPTS_DIR
+
+QUERY_COLUMNS = ["query_id", "category", "conditions", "positive_ids", "hard_negatives", "hard_negative_ids",
+                 "images", "text", "split", "n_unverified"]
+PRODUCT_COLUMNS = ["product_id", "category", "attributes", "image_ids", "split"]
+
+
+def _rows(folder: Path, wanted: list[str]) -> list[dict]:
+    dataset = pads.dataset(folder, format="parquet")
+    return dataset.to_table(columns=[c for c in wanted if c in dataset.schema.names]).to_pylist()
+
+
+def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """attribute -> {value: [condition values it also meets]} from the run's vocabulary."""
+    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    path = PROMPTS_DIR / "vocabulary" / f"{config['mine']['vocabulary']}.json"
+    vocabulary = json.loads(path.read_text(encoding="utf-8"))
+    return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
+
+
+def audit_run(run_dir: Path) -> dict:
+    """Audit `<run>/export`, write `<run>/audit.json` and return the result."""
+    data = run_dir / "export" / "data"
+    if not (run_dir / "export" / "_SUCCESS.json").exists() or not data.exists():
+        raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
+    result = audit_tables(_rows(data / "queries", QUERY_COLUMNS), _rows(data / "products", PRODUCT_COLUMNS),
+                          also_meets(run_dir))
+    result["run_dir"] = str(run_dir)
+    (run_dir / "audit.json").write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    return result
+
+
+def print_audit(result: dict, console: Console) -> None:
+    table = Table(title=f"meritgen audit: {'PASSED' if result['passed'] else 'FAILED'}")
+    for col in ("check", "status", "checked", "failed"):
+        table.add_column(col, justify="right" if col in ("checked", "failed") else "left")
+    for c in result["checks"]:
+        style = {"pass": "green", "fail": "bold red", "skipped": "yellow"}[c["status"]]
+        table.add_row(c["name"], f"[{style}]{c['status']}[/]", str(c["checked"]), str(c["failed"]))
+    console.print(table)
+    leaks = {k: v for k, v in result["figures"].items() if k.startswith("shared_") or k == "outside_own_pool"}
+    console.print("split leakage: " + ", ".join(f"{k}={v}" for k, v in leaks.items()), markup=False)
+    for c in result["checks"]:
+        if c["status"] == "fail" and c["examples"]:
+            console.print(f"{c['name']} e.g. {json.dumps(c['examples'][0], ensure_ascii=False)}", markup=False)

@@ -1,0 +1,136 @@
+"""`meritgen audit`: passes on a clean export, fails on each planted label error (edited Parquet in a tmp copy)."""
+
+import json
+import shutil
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.audit.checks import audit_tables
+from pipelines.audit.run import audit_run
+from pipelines.cli import main
+
+LABELS_HELPER_CHECKS = {"no_unknown_as_negative", "violates_are_known"}  # issue #10 point 1, built elsewhere
+
+
+@pytest.fixture()
+def run(demo_build, tmp_path):
+    """A copy of the demo run's export, config and report, safe to edit."""
+    dst = tmp_path / "demo"
+    shutil.copytree(demo_build.run_dir / "export", dst / "export")
+    for name in ("config.json", "report.json"):
+        shutil.copy(demo_build.run_dir / name, dst / name)
+    return dst
+
+
+def _failed(result: dict) -> dict[str, int]:
+    return {c["name"]: c["failed"] for c in result["checks"]}
+
+
+def _edit_queries(run, split: str, edit) -> None:
+    """Apply edit(rows) to the first query shard of `split`, keeping its schema."""
+    path = sorted((run / "export" / "data" / "queries").glob(f"{split}-*.parquet"))[0]
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    edit(rows)
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), path)
+
+
+def test_demo_build_passes_the_audit(demo_build):
+    result = json.loads((demo_build.run_dir / "audit.json").read_text())
+    failing = {name for name, n in _failed(result).items() if n}
+    has_unverified = "n_unverified" in pq.read_schema(
+        sorted((demo_build.run_dir / "export" / "data" / "queries").glob("*.parquet"))[0]).names
+    if failing and failing <= LABELS_HELPER_CHECKS and not has_unverified:
+        pytest.xfail(f"three-valued negatives (#10 point 1) not merged yet: {sorted(failing)} fail")
+    assert result["passed"], failing
+    card = (demo_build.run_dir / "export" / "README.md").read_text()
+    assert "## Audit" in card and "| split_leakage | pass |" in card
+
+
+def test_planted_leak_fails(run):
+    before = _failed(audit_run(run))
+    assert before["split_leakage"] == 0
+
+    def move_one_test_query_to_train(rows):
+        rows[0]["split"] = "train"
+    _edit_queries(run, "test", move_one_test_query_to_train)
+    result = audit_run(run)
+    assert not result["passed"] and _failed(result)["split_leakage"] > 0
+    assert main(["audit", str(run)]) == 1
+    assert "| split_leakage | fail |" in (run / "export" / "README.md").read_text()
+
+
+def test_planted_false_negative_fails(run):
+    assert _failed(audit_run(run))["no_false_negatives"] == 0
+
+    def list_a_positive_as_negative(rows):
+        q = rows[0]
+        q["hard_negative_ids"] = [*q["hard_negative_ids"], q["positive_ids"][0]]
+        q["hard_negatives"] = [*q["hard_negatives"], {"product_id": q["positive_ids"][0], "source": "overlap",
+                                                       "violates": [q["conditions"][0]["attribute"]]}]
+    _edit_queries(run, "train", list_a_positive_as_negative)
+    result = audit_run(run)
+    assert not result["passed"] and _failed(result)["no_false_negatives"] == 1
+
+
+def _unknown_candidate(run, query: dict) -> str | None:
+    """A product of the query's category meeting every known condition but lacking one attribute."""
+    products = pq.read_table(sorted((run / "export" / "data" / "products").glob("*.parquet"))[0],
+                             columns=["product_id", "category", "attributes"]).to_pylist()
+    for p in products:
+        values = {a["name"]: a["value"] for a in p["attributes"]}
+        conds = query["conditions"]
+        if p["category"] == query["category"] and any(c["attribute"] not in values for c in conds) and \
+                all(values.get(c["attribute"], c["value"]) == c["value"] for c in conds):
+            return p["product_id"]
+    return None
+
+
+def test_planted_unknown_as_negative_fails(run):
+    before = _failed(audit_run(run))["no_unknown_as_negative"]
+    planted = []
+
+    def add_an_unverified_negative(rows):
+        for q in rows:
+            pid = _unknown_candidate(run, q)
+            if pid and pid not in q["hard_negative_ids"]:
+                q["hard_negative_ids"] = [*q["hard_negative_ids"], pid]
+                q["hard_negatives"] = [*q["hard_negatives"], {"product_id": pid, "source": "overlap", "violates": []}]
+                planted.append(pid)
+                return
+    _edit_queries(run, "train", add_an_unverified_negative)
+    assert planted, "the demo catalog has products lacking an attribute"
+    result = audit_run(run)
+    assert not result["passed"] and _failed(result)["no_unknown_as_negative"] == before + 1
+
+
+def test_planted_placeholder_image_count_mismatch_fails(run):
+    assert _failed(audit_run(run))["placeholders_match_images"] == 0
+
+    def drop_a_placeholder(rows):
+        rows[0]["text"] = rows[0]["text"].replace("<image_1>", "", 1)
+    _edit_queries(run, "test", drop_a_placeholder)
+    result = audit_run(run)
+    assert not result["passed"] and _failed(result)["placeholders_match_images"] == 1
+
+
+def _product(pid, category="tops", **values):
+    return {"product_id": pid, "category": category, "image_ids": [f"i{pid}"], "split": "train",
+            "attributes": [{"name": k, "value": v, "source": "field"} for k, v in values.items()]}
+
+
+def _q(positives, negatives, conditions):
+    return {"query_id": "q-en", "category": "tops", "split": "train", "text": "a <image_1>",
+            "images": [{"image_id": "ia", "product_id": "a"}], "positive_ids": positives,
+            "hard_negative_ids": negatives, "conditions": [{"attribute": a, "value": v} for a, v in conditions],
+            "hard_negatives": [{"product_id": n, "source": "overlap", "violates": ["gender"]} for n in negatives]}
+
+
+def test_unisex_meets_men_only_through_the_vocabulary_relation():
+    products = [_product("a", gender="men"), _product("u", gender="unisex"), _product("w", gender="women")]
+    related = audit_tables([_q(["a", "u"], ["w"], [("gender", "men")])], products, {"gender": {"unisex": ["men", "women"]}})
+    assert related["passed"], related["checks"]
+    unrelated = audit_tables([_q(["a", "u"], ["w"], [("gender", "men")])], products, {})
+    assert _failed(unrelated)["positives_exact"] == 1  # without the relation, unisex violates "men"
