@@ -34,7 +34,9 @@ CATEGORY_NOUNS = {
     "en": {"clothing": "top or dress", "pants": "bottoms", "shoes": "footwear", "bag": "bag or wallet",
            "watch": "watch", "eyewear": "glasses",
            "accessory": "belt, cap, tie, scarf, pair of socks, pair of gloves or pair of cufflinks"},
-    "ms": {"clothing": "baju atau gaun", "pants": "seluar atau skirt", "shoes": "kasut, sandal atau selipar",
+    # Malay "kasut" is the retail word for all footwear (sandal and selipar sit under it); Indonesian
+    # "sepatu" is not (sandals are not sepatu), hence "alas kaki".
+    "ms": {"clothing": "baju atau gaun", "pants": "seluar atau skirt", "shoes": "kasut",
            "bag": "beg atau dompet", "watch": "jam tangan", "eyewear": "cermin mata",
            "accessory": "tali pinggang, topi, tali leher, skarf, stoking, sarung tangan atau butang manset"},
     "id": {"clothing": "atasan atau gaun", "pants": "celana atau rok", "shoes": "alas kaki", "bag": "tas atau dompet",
@@ -139,7 +141,7 @@ def test_template_id(lang, templates):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_same_structure_as_english(lang, lexicons, templates):
     assert set(lexicons[lang]) == set(lexicons["en"])
-    assert set(lexicons[lang]["nouns"]) == {"category", "type"}
+    assert set(lexicons[lang]["nouns"]) == {"category", "type", "image_kind"}
     assert TEMPLATE_KEYS <= set(templates[lang]), f"{lang}: missing {sorted(TEMPLATE_KEYS - set(templates[lang]))}"
 
 
@@ -177,7 +179,7 @@ def test_nouns_complete(lang, vocabulary, lexicons):
     wanted = [("category", c) for c in vocabulary["categories"]] + [("type", t) for t in _all_types(vocabulary)]
     missing = [f"{k}:{n}" for k, n in wanted if not str(nouns[k].get(n, {}).get("head", "")).strip()]
     assert not missing, f"{lang}: no noun for {missing}"
-    for kind in ("category", "type"):
+    for kind in ("category", "type", "image_kind"):
         for name, noun in nouns[kind].items():
             assert set(noun) <= {"det", "head", "plural"} and isinstance(noun.get("det"), str), f"{lang}: {name}"
 
@@ -223,6 +225,23 @@ def test_category_noun_heads_a_query_and_a_text_type_replaces_it(lang, vocabular
         assert type_head in typed, typed
         if CATEGORY_NOUNS[lang][category] not in type_head:  # "watch" is both; Thai "รองเท้า" starts every shoe type
             assert CATEGORY_NOUNS[lang][category] not in typed, typed
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_image_kind_nouns_group_several_types_of_one_category_and_never_name_the_type(lang, vocabulary, lexicons):
+    """With an image-carried type the head is a group noun ("top" for a shirt shown by <image_1>): wider than
+    the type, so the text does not carry the type itself, and inside one category."""
+    nouns = lexicons[lang]["nouns"]
+    category_of = {t: c for c, spec in vocabulary["categories"].items() for t in spec["types"]}
+    groups: dict[str, set[str]] = {}
+    for type_, noun in nouns["image_kind"].items():
+        assert type_ in category_of, f"{lang}: image_kind for unknown type {type_!r}"
+        assert noun["head"] != nouns["type"][type_]["head"], f"{lang}: image_kind names the type {type_!r} itself"
+        groups.setdefault(noun["head"], set()).add(type_)
+    for head, types in groups.items():
+        assert len(types) >= 2, f"{lang}: {head!r} stands for one type only: {types}"
+        assert len({category_of[t] for t in types}) == 1, f"{lang}: {head!r} spans categories"
+        assert not any(u in head.casefold().split() for u in UMBRELLA[lang]), f"{lang}: umbrella {head!r}"
 
 
 # ---------------------------------------------------------------- templates
@@ -307,8 +326,8 @@ def _latin_words(text: str) -> set[str]:
 
 def _written(lex: dict, tpl: dict) -> list[str]:
     """Every piece of text a language's files contribute to a query."""
-    texts = [n["head"] for kind in ("category", "type") for n in lex["nouns"][kind].values()]
-    texts += [n["det"] for kind in ("category", "type") for n in lex["nouns"][kind].values()]
+    nouns = [n for kind in ("category", "type", "image_kind") for n in lex["nouns"][kind].values()]
+    texts = [n["head"] for n in nouns] + [n["det"] for n in nouns]
     texts += [v for table in lex["values"].values() for v in table.values()] + list(lex["attributes"].values())
     texts += [*tpl["frames"], *tpl["clauses"], tpl["type_image"], *tpl["image_items"].values()]
     texts += [*tpl["value_patterns"].values(), tpl["last_joiner"]]

@@ -63,7 +63,7 @@ def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, s
     frame_k = rng.randrange(len(template["frames"]))
     text_conds = [c for c in conditions if c["carried_by"] == "text"]
     image_conds = [c for c in conditions if c["carried_by"] == "image"]
-    noun = _head(plan["category"], text_conds, lexicon)
+    noun = _head(plan["category"], conditions, lexicon)
     det, head = noun["det"], noun["head"]
     type_image = [c for c in image_conds if c["attribute"] == "type"]
     clauses = _clauses(template, plural=bool(noun.get("plural")), after_type=bool(type_image))
@@ -87,12 +87,15 @@ def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, s
     return Phrase(tuple(parts), f"{template['template_id']}/f{frame_k + 1}c{clause_k + 1}")
 
 
-def _head(category: str, text_conds: list[dict], lexicon: dict) -> dict:
-    """The text-carried type's noun, else the category's noun (whose meaning is the category's scope)."""
+def _head(category: str, conditions: list[dict], lexicon: dict) -> dict:
+    """The text-carried type's noun; for an image-carried type, its group noun ("top" for a T-shirt), which
+    the type phrase narrows to exactly that kind; else the category's noun (whose meaning is the category's scope)."""
     nouns = lexicon["nouns"]
-    for cond in text_conds:
-        if cond["attribute"] == "type" and cond["value"] in nouns["type"]:
-            return nouns["type"][cond["value"]]
+    types = {c["carried_by"]: c["value"] for c in conditions if c["attribute"] == "type"}
+    if types.get("text") in nouns["type"]:
+        return nouns["type"][types["text"]]
+    if types.get("image") in nouns.get("image_kind", {}):
+        return nouns["image_kind"][types["image"]]
     return nouns["category"][category]
 
 

@@ -37,6 +37,7 @@ PLANS = {
     # 3 conditions
     "shirt-3-text+image": ("clothing", [t("gender", "men"), t("pattern", "striped"), i("neckline", "polo collar", 1)]),
     "handbag-3-mixed": ("bag", [t("type", "handbag"), i("color", "red", 1), i("material", "leather", 2)]),
+    "shirt-3-image-kind": ("clothing", [t("gender", "men"), i("type", "shirt", 1), i("color", "navy", 2)]),
     "sunglasses-3-image": ("eyewear", [i("type", "sunglasses", 1), i("frame", "aviator", 2), i("color", "brown", 3)]),
     # 4 conditions
     "tshirt-4-text+image": ("clothing", [t("type", "t-shirt"), t("gender", "men"), t("brand", "U.S. Polo Assn."), i("color", "navy", 1)]),
@@ -74,6 +75,13 @@ GOLDEN = {
         'vi': 'Tìm giúp tôi một chiếc túi xách có màu giống <image_1> và chất liệu giống <image_2>.',
         'th': 'ช่วยหากระเป๋าถือ ที่มีสีเหมือน <image_1> และวัสดุเหมือน <image_2> ให้หน่อย',
     },
+    'shirt-3-image-kind': {
+        'en': "Find me a men's top of the same kind as <image_1>, with the same colour as <image_2>.",
+        'ms': 'Boleh tunjukkan baju lelaki yang sama jenis dengan <image_1>, dengan warna seperti <image_2>?',
+        'id': 'Saya mau beli atasan pria yang sejenis dengan <image_1>, dengan warna seperti <image_2>.',
+        'vi': 'Cho tôi xem áo nam cùng kiểu với <image_1>, với màu giống <image_2>.',
+        'th': 'อยากได้เสื้อผู้ชาย แบบเดียวกับ <image_1> ที่มีสีเหมือน <image_2>',
+    },
     'sunglasses-3-image': {
         'en': 'Show me a pair of glasses of the same kind as <image_1>, with the frame shape of <image_2> and the same colour as <image_3>.',
         'ms': 'Saya sedang mencari cermin mata yang sama jenis dengan <image_1>, dengan bingkai seperti <image_2> dan warna seperti <image_3>.',
@@ -90,10 +98,10 @@ GOLDEN = {
     },
     'jeans-4-mixed': {
         'en': "Do you have women's bottoms by Levi's of the same kind as <image_1>, with the same colour as <image_2>?",
-        'ms': "Saya sedang mencari seluar atau skirt wanita jenama Levi's yang sama jenis dengan <image_1>, yang mempunyai warna seperti <image_2>.",
-        'id': "Tolong carikan celana atau rok wanita merek Levi's yang sejenis dengan <image_1>, yang memiliki warna seperti <image_2>.",
-        'vi': "Tôi đang tìm một chiếc quần hoặc chân váy nữ của hãng Levi's cùng kiểu với <image_1>, có màu giống <image_2>.",
-        'th': "ช่วยหากางเกงหรือกระโปรงผู้หญิงแบรนด์ Levi's แบบเดียวกับ <image_1> ที่สีเหมือน <image_2> ให้หน่อย",
+        'ms': "Saya sedang mencari seluar wanita jenama Levi's yang sama jenis dengan <image_1>, yang mempunyai warna seperti <image_2>.",
+        'id': "Tolong carikan celana wanita merek Levi's yang sejenis dengan <image_1>, yang memiliki warna seperti <image_2>.",
+        'vi': "Tôi đang tìm một chiếc quần nữ của hãng Levi's cùng kiểu với <image_1>, có màu giống <image_2>.",
+        'th': "ช่วยหากางเกงผู้หญิงแบรนด์ Levi's แบบเดียวกับ <image_1> ที่สีเหมือน <image_2> ให้หน่อย",
     },
     'dress-4-image': {
         'en': 'Do you have a top or dress of the same kind as <image_1>, with the same colour as <image_2>, the pattern of <image_3> and the sleeves of <image_4>?',
