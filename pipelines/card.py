@@ -237,12 +237,21 @@ def llm_sections(report: dict) -> list[str]:
     return out
 
 
+def _template_versions(template_ids) -> list[str]:
+    """offline/v2/en/f3c1 -> "offline/v2/en (N phrasings)": the card names versions, not every frame."""
+    phrasings: dict[str, set[str]] = {}
+    for tid in template_ids:
+        version, _, frame = tid.rpartition("/") if tid.count("/") >= 3 else (tid, "", "")
+        phrasings.setdefault(version, set()).add(frame)
+    return [f"{v} ({len(f)} phrasings)" if any(f) else v for v, f in sorted(phrasings.items())]
+
+
 def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.Table,
                 plots: list[tuple[str, str]] = (), extra_sections: list[str] = (),
                 difficulty: pa.Table | None = None) -> str:
     """The card's markdown. plots: (title, relative PNG path); extra_sections: ready markdown blocks."""
     q = queries.select(["language", "category", "n_conditions", "split", "conditions", "provenance"]).to_pylist()
-    templates = sorted({r["provenance"]["template_id"] for r in q})
+    templates = _template_versions(r["provenance"]["template_id"] for r in q)
     prompts = sorted({p for r in q for p in r["provenance"]["prompt_ids"]})
     parts = [
         yaml_header(cfg, queries, products),

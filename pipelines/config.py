@@ -97,7 +97,7 @@ class ComposeConfig:
 @dataclass(frozen=True)
 class RenderConfig:
     languages: tuple[str, ...] = LANGUAGES
-    templates: str = "v1"
+    templates: str = "v2"  # prompts/templates/v2 + prompts/lexicon/v2: shopper phrasing (v1 retired)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def test_parallel_compose_and_negatives_equal_serial(vocab, workers, monkeypatch
     from pipelines.templates import load_templates
 
     queries = render_queries(serial.outputs["plans"], RenderParams(RenderConfig(languages=("en", "th")),
-                                                                     load_templates("v1", ("en", "th")), 5)).outputs["queries"]
+                                                                     load_templates("v2", ("en", "th")), 5)).outputs["queries"]
     nparams = negatives.NegativesParams(NegativesConfig(per_query=5), 5)
     a = negatives.mine_overlap_negatives(queries, prods, attrs, fams, nparams)
     b = parallel.mine_overlap_negatives(queries, prods, attrs, fams, nparams, workers)

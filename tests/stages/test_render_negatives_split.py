@@ -20,7 +20,7 @@ PLAN = {
 
 
 def _render(langs=("en",)):
-    templates = load_templates("v1", langs)
+    templates = load_templates("v2", langs)
     plans = schemas.from_rows([PLAN], "query_plan")
     return render_queries(plans, RenderParams(RenderConfig(languages=langs), templates, 1)).outputs["queries"].to_pylist()
 

@@ -1,0 +1,171 @@
+"""Compose one query sentence from a plan's conditions, a language's template and its lexicon.
+
+The sentence is built as a list of parts: strings and `Image` markers. Image placeholders
+(`<image_k>`) are numbered only when the parts are flattened, so catalog text that happens to look
+like a placeholder (a brand "<image_9>") stays plain text and can never shift the numbering.
+
+Shape of a sentence, in every language:
+    frame( [det] [pre-modifiers] head [post-modifiers] [type-image phrase] [image clause] )
+- the head is the text-carried product type's noun, else the category's noun (whose meaning is the
+  category's scope, see prompts/lexicon);
+- text-carried values are modifiers, ordered by the template's `pre`/`post` lists (English puts
+  most before the noun, Malay/Indonesian/Vietnamese/Thai after it);
+- image-carried conditions form at most one relative clause holding the only "and"-list; an
+  image-carried type is a phrase of its own ("of the same kind as <image_1>").
+The frame and the clause opener are picked by seed; both are named in `Phrase.template_id`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Image:
+    """Stands for one image-carried condition in the parts of a sentence."""
+
+    condition: dict
+
+
+@dataclass(frozen=True)
+class Phrase:
+    parts: tuple  # str | Image, in reading order
+    template_id: str
+
+    @property
+    def images(self) -> list[dict]:
+        return [p.condition for p in self.parts if isinstance(p, Image)]
+
+    @property
+    def text(self) -> str:
+        return "".join(segment["text"] if segment["kind"] == "text" else f"<image_{segment['image_index']}>"
+                       for segment in self.segments)
+
+    @property
+    def segments(self) -> list[dict]:
+        """Interleaved text/image segments; adjacent strings merge, images are numbered 1.. in order."""
+        out, k = [], 0
+        for part in self.parts:
+            if isinstance(part, Image):
+                k += 1
+                out.append({"kind": "image", "text": None, "image_id": part.condition.get("image_id"), "image_index": k})
+            elif part and out and out[-1]["kind"] == "text":
+                out[-1]["text"] += part
+            elif part:
+                out.append({"kind": "text", "text": part, "image_id": None, "image_index": None})
+        return out
+
+
+def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, seed: int) -> Phrase:
+    """The query sentence for one plan in one language (conditions in reading order)."""
+    rng = random.Random(f"{seed}:{plan['base_query_id']}:{template['language']}")
+    frame_k = rng.randrange(len(template["frames"]))
+    text_conds = [c for c in conditions if c["carried_by"] == "text"]
+    image_conds = [c for c in conditions if c["carried_by"] == "image"]
+    noun = _head(plan["category"], conditions, lexicon)
+    det, head = noun["det"], noun["head"]
+    type_image = [c for c in image_conds if c["attribute"] == "type"]
+    clauses = _clauses(template, plural=bool(noun.get("plural")), after_type=bool(type_image))
+    clause_k = rng.randrange(len(clauses))
+    pre, post = _modifiers(text_conds, head, template, lexicon)
+    sep = template["word_sep"]
+    noun_phrase = _join_words([*pre, head, *post], sep)
+    item: list = [noun_phrase]
+    rest = [c for c in image_conds if c["attribute"] != "type"]
+    if type_image:
+        item += [template["phrase_sep"], *_fill(template["type_image"], image=Image(type_image[0]))]
+    if rest:
+        item += [template["clause_sep"] if type_image else template["phrase_sep"],
+                 *_fill(clauses[clause_k], list=_image_list(rest, template, lexicon))]
+    frame = template["frames"][frame_k]
+    if "{item}" in frame:
+        item = [_article(det, noun_phrase, template), *item] if det else item
+        parts = _fill(frame, item=item)
+    else:
+        parts = _fill(frame, bare=item)
+    return Phrase(tuple(parts), f"{template['template_id']}/f{frame_k + 1}c{clause_k + 1}")
+
+
+def _head(category: str, conditions: list[dict], lexicon: dict) -> dict:
+    """The text-carried type's noun; for an image-carried type, its group noun ("top" for a T-shirt), which
+    the type phrase narrows to exactly that kind; else the category's noun (whose meaning is the category's scope)."""
+    nouns = lexicon["nouns"]
+    types = {c["carried_by"]: c["value"] for c in conditions if c["attribute"] == "type"}
+    if types.get("text") in nouns["type"]:
+        return nouns["type"][types["text"]]
+    if types.get("image") in nouns.get("image_kind", {}):
+        return nouns["image_kind"][types["image"]]
+    return nouns["category"][category]
+
+
+def _clauses(template: dict, plural: bool, after_type: bool) -> list[str]:
+    """Relative-clause openers; English needs "have" after a plural head and no second "that" after a type phrase."""
+    if after_type and "clauses_after_type" in template:
+        return template["clauses_after_type"]
+    if plural and "clauses_plural" in template:
+        return template["clauses_plural"]
+    return template["clauses"]
+
+
+def _modifiers(text_conds: list[dict], head: str, template: dict, lexicon: dict) -> tuple[list[str], list[str]]:
+    """Text-carried values as modifiers in the language's order; one the head already says is left out."""
+    by_attr: dict[str, list[str]] = {}
+    for cond in text_conds:
+        attr, value = cond["attribute"], cond["value"]
+        if attr == "type" and value in lexicon["nouns"]["type"]:
+            continue  # it is the head
+        surface = lexicon["values"].get(attr, {}).get(value, value)  # open attributes (brand) pass through
+        word = template["value_patterns"].get(attr, "{value}").replace("{value}", surface)
+        if attr != "brand" and _says(head, surface, template):
+            continue
+        by_attr.setdefault(attr, []).append(word)
+    order = [*template["pre"], *template["post"]]
+    unplaced = [a for a in by_attr if a not in order]  # an attribute the template does not place goes last
+    pre = [w for a in template["pre"] for w in by_attr.get(a, [])]
+    post = [w for a in [*template["post"], *unplaced] for w in by_attr.get(a, [])]
+    return pre, post
+
+
+def _says(head: str, surface: str, template: dict) -> bool:
+    if not template["word_sep"]:
+        return surface in head  # scripts without spaces between words (Thai)
+    return f" {surface.casefold()} " in f" {head.casefold()} "
+
+
+def _image_list(conds: list[dict], template: dict, lexicon: dict) -> list:
+    items = [_fill(template["image_items"].get(c["attribute"], template["image_items"]["_default"]),
+                   image=Image(c), attribute=lexicon["attributes"].get(c["attribute"], c["attribute"]))
+             for c in conds]
+    parts: list = []
+    for i, item in enumerate(items):
+        if i:
+            parts.append(template["last_joiner"] if i == len(items) - 1 else template["joiner"])
+        parts += item
+    return parts
+
+
+def _fill(pattern: str, **fields) -> list:
+    """Split a template pattern at its {field}s and put each field's parts in place (no re-parsing of values)."""
+    parts, rest = [], pattern
+    while "{" in rest:
+        before, _, after = rest.partition("{")
+        name, _, rest = after.partition("}")
+        value = fields[name]
+        parts += [before, *(value if isinstance(value, list) else [value])]
+    parts.append(rest)
+    return [p for p in parts if not (isinstance(p, str) and p == "")]
+
+
+def _join_words(words: list[str], sep: str) -> str:
+    return sep.join(w for w in words if w)
+
+
+def _article(det: str, following: str, template: dict) -> str:
+    """English 'a' becomes 'an' before a vowel sound; other languages' determiners pass through."""
+    rule = template.get("article")
+    if rule and det == rule["a"]:
+        word = following.casefold()
+        vowel = word[:1] in "aeiou" and not word.startswith(tuple(rule["consonant_sound"]))
+        det = rule["an"] if vowel or word.startswith(tuple(rule["vowel_sound"])) else det
+    return det + template["word_sep"] if template["word_sep"] else det
