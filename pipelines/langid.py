@@ -68,16 +68,29 @@ def language_confidences(text: str) -> dict[str, float]:
     return _scores(text)[0]
 
 
+def _detect(scores: dict[str, float], pair_won: bool) -> tuple[str, float]:
+    if not scores:
+        return UNDETERMINED, 0.0
+    code = max(_PAIR if pair_won else scores, key=scores.__getitem__)
+    return code, scores[code]
+
+
+def _accepted(scores: dict[str, float], pair_won: bool) -> frozenset[str]:
+    if not scores:
+        return frozenset()
+    if not pair_won:
+        return frozenset({max(scores, key=scores.__getitem__)})
+    pair = scores["ms"] + scores["id"]
+    floor = 0.5 - load_model()["margin"]
+    return frozenset(code for code in _PAIR if pair > 0.0 and scores[code] / pair >= floor)
+
+
 def detect_language(text: str) -> tuple[str, float]:
     """The most likely of en/ms/id/vi/th and its confidence; ("und", 0.0) without letters.
 
     When lingua's best guess is Malay or Indonesian the answer stays in the pair (splitting
     the pair's confidence must not hand the text to English)."""
-    scores, pair_won = _scores(text)
-    if not scores:
-        return UNDETERMINED, 0.0
-    code = max(_PAIR if pair_won else scores, key=scores.__getitem__)
-    return code, scores[code]
+    return _detect(*_scores(text))
 
 
 def is_language(text: str, code: str) -> bool:
@@ -87,12 +100,11 @@ def is_language(text: str, code: str) -> bool:
     variety must hold at least (0.5 - margin) of the pair's confidence, the margin being the
     model's calibrated one: a Malay text returned for Indonesian (or the reverse) fails.
     """
+    return code in _accepted(*_scores(text))
+
+
+def language_verdict(text: str) -> tuple[tuple[str, float], frozenset[str]]:
+    """`detect_language(text)` and every code `is_language(text, code)` accepts, from one
+    detector call (what `pipelines.langid_eval.language_check_figures` uses)."""
     scores, pair_won = _scores(text)
-    if not scores:
-        return False
-    if not pair_won:
-        return max(scores, key=scores.__getitem__) == code
-    if code not in _PAIR:
-        return False
-    pair = scores["ms"] + scores["id"]
-    return pair > 0.0 and scores[code] / pair >= 0.5 - load_model()["margin"]
+    return _detect(scores, pair_won), _accepted(scores, pair_won)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pipelines.langid import LANGUAGE_CODES, UNDETERMINED, detect_language, is_language
+from pipelines.langid import LANGUAGE_CODES, UNDETERMINED, language_verdict
 
 NTREX_FILE = "ntrex128_dev_en_ms_id_vi_th.tsv"
 NTREX_COLUMNS = {"en": "eng", "ms": "msa", "id": "ind", "vi": "vie", "th": "tha"}
@@ -24,16 +24,16 @@ SPAN_MIN_WORDS, SPAN_MAX_WORDS = 5, 15
 def language_check_figures(
     samples: Iterable[tuple[str, str]],
     languages: tuple[str, ...] = LANGUAGE_CODES,
-    accept: Callable[[str, str], bool] = is_language,
-    detect: Callable[[str], tuple[str, float]] = detect_language,
+    verdict: Callable[[str], tuple[tuple[str, float], frozenset[str]]] = language_verdict,
 ) -> dict:
     """Acceptance and confusion figures of the language check over (text, true language) pairs.
 
-    `accepted[true][lang]` is the share of texts of language `true` that `accept(text, lang)`
-    lets through as `lang` (rows need not sum to 1: a text may pass as several languages or
-    none); `predicted[true][lang]` is the share that `detect` names as `lang` (plus "und").
-    `own_acceptance` is the diagonal of `accepted`; `cross_acceptance` is the worst
-    off-diagonal entry per true language.
+    `accepted[true][lang]` is the share of texts of language `true` that `is_language(text,
+    lang)` lets through as `lang` (rows need not sum to 1: a text may pass as several languages
+    or none); `predicted[true][lang]` is the share that `detect_language` names as `lang`
+    (plus "und"). `own_acceptance` is the diagonal of `accepted`; `cross_acceptance` is the
+    worst off-diagonal entry per true language. `verdict` (default: the shipped checker's
+    `language_verdict`, one detector call per text) can be swapped to measure another checker.
     """
     texts = defaultdict(list)
     for text, lang in samples:
@@ -41,8 +41,9 @@ def language_check_figures(
     accepted, predicted, counts = {}, {}, {}
     for true, group in sorted(texts.items()):
         counts[true] = len(group)
-        accepted[true] = {lang: sum(accept(t, lang) for t in group) / len(group) for lang in languages}
-        found = [detect(t)[0] for t in group]
+        verdicts = [verdict(t) for t in group]
+        accepted[true] = {lang: sum(lang in ok for _, ok in verdicts) / len(group) for lang in languages}
+        found = [code for (code, _), _ in verdicts]
         predicted[true] = {lang: found.count(lang) / len(group) for lang in (*languages, UNDETERMINED)}
     return {
         "counts": counts,
