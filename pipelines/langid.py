@@ -1,63 +1,30 @@
 """Language identification for the five meritgen languages (en, ms, id, vi, th).
 
 langdetect has no Malay, so this uses lingua restricted to the five languages: restricting
-the candidate set is what makes short shopping queries reliable. Malay and Indonesian share
-most of their vocabulary and lingua confuses them on about one sentence in seven, so when
-lingua's best guess is Malay or Indonesian a small lexicon of well-known
-Malaysian/Indonesian word differences (kerana/karena, wang/uang, kasut/sepatu, ...) shifts the
-balance between them. `<image_k>` placeholders are removed first: they are not language.
+the candidate set is what makes short shopping queries reliable. lingua confuses Malay and
+Indonesian on about one sentence in seven, so when its best guess is one of the two, the pair's
+share is split again by `pipelines.langid_msid` (word-frequency evidence, marker words and
+lingua's own odds in a small logistic model fitted on NTREX-128 training documents).
+`<image_k>` placeholders are removed first (they are not language), and names (capitalised
+words inside a sentence, all-capital words) take no part in the Malay/Indonesian split.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
+
+from pipelines.langid_msid import PLACEHOLDER, content_words, load_model, malay_probability
 
 LANGUAGE_CODES = ("en", "ms", "id", "vi", "th")
 UNDETERMINED = "und"
 
-_PLACEHOLDER = re.compile(r"<image_\d+>")
 _WORD = re.compile(r"[^\W\d_]+")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 # Among the five languages only Thai uses Thai script, so a Thai query full of Latin brand
 # and place names is still Thai; lingua alone calls such mixed text English.
 _THAI_SCRIPT_SHARE = 0.3
-# lingua is over-confident between Malay and Indonesian (0.98 on sentences valid in both), so
-# its log-odds are damped before the marker words, each worth a strong shift, are added.
-_LINGUA_DAMPING = 0.5
-_MARKER_WEIGHT = 3.0
-# A Malay/Indonesian text passes as the requested one of the pair unless marker words push
-# the requested variety's share of the pair below this.
-_PAIR_MIN_SHARE = 0.2
-
-# Words (and two-word terms) used in one standard but not, or rarely, in the other.
-_MALAY_MARKERS = frozenset(
-    """kerana bahawa sahaja wang semasa cadangan mahupun sebarang polis telefon kereta bas
-    percuma seluar kasut beg saiz hendak semula universiti aktiviti kualiti komuniti identiti
-    kapasiti majoriti minoriti prioriti kerajaan manakala iaitu jabatan syarikat pejabat
-    pelancong hospital doktor filem muzik muzium disember ogos julai jun mac sukan jurulatih
-    perlawanan mahkamah peguam negeri bilion peratus sekiranya ramai cuba mencuba dicuba faham
-    fikir berfikir kongsi berkongsi mesyuarat selepas menerusi justeru pelbagai mengikut
-    kelabu lelaki oren teksi bola_sepak lapangan_terbang cermin_mata merah_jambu dalam_kalangan
-    beg_galas jenama soalan majlis merangkumi boleh mahu mesti sebahagian bahagian sesetengah
-    baharu kenderaan antarabangsa tempatan luar_negara jawatankuasa kedai selesa tentera
-    parlimen kempen awam pilihan_raya hujung_minggu minit eksport trilion berjalur tudung
-    beg_tangan""".split()
-)
-_INDONESIAN_MARKERS = frozenset(
-    """karena bahwa uang pemerintah telepon mobil polisi bus gratis celana sepatu tas ukuran
-    universitas aktivitas kualitas komunitas identitas kapasitas mayoritas minoritas
-    prioritas yaitu departemen kantor wisatawan turis bandara dokter film musik museum
-    desember agustus juli juni maret olahraga pelatih pengadilan pengacara provinsi miliar
-    persen coba mencoba dicoba paham pikir berpikir berbagi setelah sesudah bisa nggak gak
-    banget aja udah mengatakan berbagai kacamata ransel katun pria cowok cewek rok kaus
-    sepak_bola rumah_sakit abu_abu merek rencana pertanyaan majelis mendapatkan kerja_sama tim
-    mau sebagian bagian kendaraan internasional lokal luar_negeri komite panitia karyawan toko
-    nyaman tentara parlemen kampanye publik pemilu akhir_pekan pekan menit detik ekspor triliun
-    laki_laki teman gedung diberitakan mengungkapkan ujar jilbab cocok saat_ini
-    tas_tangan""".split()
-)
+_PAIR = ("ms", "id")
 
 
 @lru_cache(maxsize=1)
@@ -71,69 +38,73 @@ def _detector():
 
 def strip_placeholders(text: str) -> str:
     """Text without `<image_k>` placeholders, spaces collapsed."""
-    return " ".join(_PLACEHOLDER.sub(" ", text).split())
+    return " ".join(PLACEHOLDER.sub(" ", text).split())
 
 
-def _tokens(text: str) -> set[str]:
-    """Lower-case words plus adjacent pairs joined by `_` (for two-word markers)."""
-    words = _WORD.findall(text.lower())
-    return {*words, *(f"{a}_{b}" for a, b in zip(words, words[1:]))}
+def _split_malay_indonesian(scores: dict[str, float], clean: str) -> dict[str, float]:
+    """Share the pair's total confidence between ms and id by the Malay/Indonesian model."""
+    mass = scores.get("ms", 0.0) + scores.get("id", 0.0)
+    p_malay = malay_probability(content_words(clean), scores)
+    return {**scores, "ms": mass * p_malay, "id": mass * (1.0 - p_malay)}
 
 
-def _marker_balance(text: str) -> int:
-    """Malay markers minus Indonesian markers found in `text`."""
-    tokens = _tokens(text)
-    return len(tokens & _MALAY_MARKERS) - len(tokens & _INDONESIAN_MARKERS)
-
-
-def _shift_malay_indonesian(scores: dict[str, float], balance: int) -> dict[str, float]:
-    """Move probability mass between ms and id by the marker balance, keeping their sum."""
-    ms, id_ = scores.get("ms", 0.0), scores.get("id", 0.0)
-    mass = ms + id_
-    if balance == 0 or mass <= 0.0:
-        return scores
-    eps = 1e-6
-    logit = _LINGUA_DAMPING * math.log((ms + eps) / (id_ + eps)) + _MARKER_WEIGHT * balance
-    p_ms = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
-    return {**scores, "ms": mass * p_ms, "id": mass * (1.0 - p_ms)}
+def _scores(text: str) -> tuple[dict[str, float], bool]:
+    """Confidences per language, and whether lingua's best guess was Malay or Indonesian."""
+    clean = strip_placeholders(text)
+    letters = sum(len(w) for w in _WORD.findall(clean))
+    if not letters:
+        return {}, False
+    if len(_THAI.findall(clean)) / letters >= _THAI_SCRIPT_SHARE:
+        return {"th": 1.0}, False
+    values = _detector().compute_language_confidence_values(clean)
+    scores = {v.language.iso_code_639_1.name.lower(): float(v.value) for v in values}
+    if max(scores, key=scores.__getitem__) not in _PAIR:
+        return scores, False
+    return _split_malay_indonesian(scores, clean), True
 
 
 def language_confidences(text: str) -> dict[str, float]:
     """Confidence (0..1, summing to 1) for each of en/ms/id/vi/th; empty when no letters."""
-    clean = strip_placeholders(text)
-    letters = sum(len(w) for w in _WORD.findall(clean))
-    if not letters:
-        return {}
-    if len(_THAI.findall(clean)) / letters >= _THAI_SCRIPT_SHARE:
-        return {"th": 1.0}
-    values = _detector().compute_language_confidence_values(clean)
-    scores = {v.language.iso_code_639_1.name.lower(): float(v.value) for v in values}
-    if max(scores, key=scores.__getitem__) in ("ms", "id"):
-        scores = _shift_malay_indonesian(scores, _marker_balance(clean))
-    return scores
+    return _scores(text)[0]
+
+
+def _detect(scores: dict[str, float], pair_won: bool) -> tuple[str, float]:
+    if not scores:
+        return UNDETERMINED, 0.0
+    code = max(_PAIR if pair_won else scores, key=scores.__getitem__)
+    return code, scores[code]
+
+
+def _accepted(scores: dict[str, float], pair_won: bool) -> frozenset[str]:
+    if not scores:
+        return frozenset()
+    if not pair_won:
+        return frozenset({max(scores, key=scores.__getitem__)})
+    pair = scores["ms"] + scores["id"]
+    floor = 0.5 - load_model()["margin"]
+    return frozenset(code for code in _PAIR if pair > 0.0 and scores[code] / pair >= floor)
 
 
 def detect_language(text: str) -> tuple[str, float]:
-    """The most likely of en/ms/id/vi/th and its confidence; ("und", 0.0) without letters."""
-    scores = language_confidences(text)
-    if not scores:
-        return UNDETERMINED, 0.0
-    code = max(scores, key=scores.__getitem__)
-    return code, scores[code]
+    """The most likely of en/ms/id/vi/th and its confidence; ("und", 0.0) without letters.
+
+    When lingua's best guess is Malay or Indonesian the answer stays in the pair (splitting
+    the pair's confidence must not hand the text to English)."""
+    return _detect(*_scores(text))
 
 
 def is_language(text: str, code: str) -> bool:
     """Whether `text` reads as language `code`.
 
-    Malay and Indonesian are often indistinguishable in a short query ("Saya cari baju hitam"
-    is both), so for them the text passes when the pair wins and the requested variety keeps a
-    fair share of the pair; marker words of the other variety (kasut vs sepatu) still fail it.
+    For Malay and Indonesian, lingua's best guess must be one of the pair and the requested
+    variety must hold at least (0.5 - margin) of the pair's confidence, the margin being the
+    model's calibrated one: a Malay text returned for Indonesian (or the reverse) fails.
     """
-    scores = language_confidences(text)
-    if not scores:
-        return False
-    best = max(scores, key=scores.__getitem__)
-    if code not in ("ms", "id") or best not in ("ms", "id"):
-        return best == code
-    pair = scores.get("ms", 0.0) + scores.get("id", 0.0)
-    return pair > 0.0 and scores.get(code, 0.0) / pair >= _PAIR_MIN_SHARE
+    return code in _accepted(*_scores(text))
+
+
+def language_verdict(text: str) -> tuple[tuple[str, float], frozenset[str]]:
+    """`detect_language(text)` and every code `is_language(text, code)` accepts, from one
+    detector call (what `pipelines.langid_eval.language_check_figures` uses)."""
+    scores, pair_won = _scores(text)
+    return _detect(scores, pair_won), _accepted(scores, pair_won)

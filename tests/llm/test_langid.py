@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from pipelines.langid import detect_language, is_language, language_confidences, strip_placeholders
+from pipelines.langid_eval import language_check_figures, ntrex_samples, read_ntrex, span_samples, word_spans
+from pipelines.langid_msid import content_words
 
 NTREX = (
     Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ntrex128-dev" / "ntrex128_dev_en_ms_id_vi_th.tsv"
 )
 COLUMNS = {"en": "eng", "ms": "msa", "id": "ind", "vi": "vie", "th": "tha"}
-# Floors measured on all 1,005 sentences, a little below what the detector reaches
-# (en 1.00, ms 0.91, id 0.88, vi 1.00, th 0.998): NTREX Malay and Indonesian news sentences
-# are often valid in both languages, which no detector can split.
-FLOORS = {"en": 0.98, "ms": 0.89, "id": 0.86, "vi": 0.98, "th": 0.98}
-# is_language (what the translate parser uses) accepts the requested one of ms/id when the
-# sentence is ambiguous between them.
-ACCEPT_FLOORS = {"en": 0.98, "ms": 0.95, "id": 0.94, "vi": 0.98, "th": 0.98}
 
 SHOPPING = [
     ("I'm looking for running shoes in the colour of <image_1>, made of leather.", "en"),
@@ -53,28 +49,96 @@ def test_confidences_sum_to_one():
 def test_marker_words_split_malay_from_indonesian():
     assert not is_language("Saya mau sepatu dan tas dari toko itu", "ms")
     assert not is_language("Saya mahu kasut dan beg dari kedai itu", "id")
-    # A sentence valid in both passes as either.
-    assert is_language("Saya cari baju warna hitam", "ms") and is_language("Saya cari baju warna hitam", "id")
+    # A sentence valid in both now passes as exactly one of them: the check decides, so that a
+    # Malay answer to an Indonesian request (or the reverse) is caught (issue #13).
+    ambiguous = "Saya cari baju warna hitam"
+    assert is_language(ambiguous, "ms") != is_language(ambiguous, "id")
 
 
-def _ntrex_rows() -> list[dict[str, str]]:
-    lines = NTREX.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")  # tab-separated with no quoting: split on tabs only
-    return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line]
+# Shopping queries that the old checker (lingua + marker words, accepting either variety when
+# unsure) passed as BOTH Malay and Indonesian.
+OLD_CONFUSIONS = [
+    ("Saya nak cari baju kurung warna biru untuk raya", "ms"),
+    ("Tunjukkan saya pakaian yang sama jenis dengan <image_1> dan berwarna hitam.", "ms"),
+    ("Saya lagi cari pakaian untuk musim gugur yang sejenis dengan <image_1>.", "id"),
+    ("Apakah ada aksesoris wanita dengan motif seperti <image_1>?", "id"),
+    ("Tampilkan pakaian yang sejenis dengan <image_1> dan berwarna biru.", "id"),
+]
+
+
+@pytest.mark.parametrize("text, code", OLD_CONFUSIONS)
+def test_malay_and_indonesian_queries_pass_only_as_their_own_variety(text, code):
+    other = {"ms": "id", "id": "ms"}[code]
+    assert is_language(text, code) and not is_language(text, other)
+    assert detect_language(text)[0] == code
+
+
+def test_names_and_placeholders_do_not_sway_malay_or_indonesian():
+    malay = "Saya nak kasut sukan yang selesa"
+    baseline = language_confidences(malay)
+    # Indonesian place names and an all-capital brand inside the sentence say nothing.
+    named = "Saya nak kasut sukan Jakarta Bandung yang selesa dari BATIK INDONESIA <image_1> <image_2>"
+    assert content_words(named) == content_words(malay) + ["dari"]
+    assert is_language(named, "ms") and not is_language(named, "id")
+    assert language_confidences(f"{malay} <image_1>") == pytest.approx(baseline)
+
+
+def test_language_check_figures_is_a_confusion_table():
+    samples = [("Saya mahu kasut dan beg dari kedai itu", "ms"), ("Saya mau sepatu dan tas dari toko itu", "id"),
+               ("I want red running shoes like <image_1>", "en"), ("Saya mau sepatu merah", "ms")]
+    figures = language_check_figures(samples)
+    assert figures["counts"] == {"en": 1, "id": 1, "ms": 2}
+    assert figures["accepted"]["ms"]["ms"] == 0.5 and figures["accepted"]["ms"]["id"] == 0.5
+    assert figures["own_acceptance"] == {"en": 1.0, "id": 1.0, "ms": 0.5}
+    assert figures["cross_acceptance"] == {"en": 0.0, "id": 0.0, "ms": 0.5}
+    assert figures["predicted"]["id"] == {"en": 0.0, "ms": 0.0, "id": 1.0, "vi": 0.0, "th": 0.0, "und": 0.0}
+
+
+def test_word_spans_are_5_to_15_words_and_deterministic():
+    text = " ".join(f"w{i}" for i in range(47))
+    spans = word_spans(text, "ms:3")
+    assert spans == word_spans(text, "ms:3") and all(5 <= len(s.split()) <= 15 for s in spans)
+    assert " ".join(spans) == " ".join(text.split()[: sum(len(s.split()) for s in spans)])
+
+
+# Measured on the held-out half of NTREX-128 dev (documents the Malay/Indonesian model never
+# saw; pipelines.langid_eval.is_held_out), a little below what the checker reaches:
+# sentences ms 0.946/0.051, id 0.952/0.044 (own/cross acceptance); 5-15-word spans
+# ms 0.885/0.108, id 0.906/0.088. en, vi, th are unchanged from the old checker.
+OWN_FLOORS = {"sentences": {"en": 0.99, "ms": 0.93, "id": 0.94, "vi": 0.99, "th": 0.99},
+              "spans": {"en": 0.99, "ms": 0.87, "id": 0.89, "vi": 0.99, "th": 0.98}}
+CROSS_CEILINGS = {"sentences": {"ms": 0.065, "id": 0.06}, "spans": {"ms": 0.12, "id": 0.10}}
+# What issue #13 asks for; not reached yet (see benchmarks/RESULTS.md, "Language ID").
+TARGET_OWN, TARGET_CROSS = 0.97, 0.05
+
+
+@lru_cache(maxsize=1)
+def _held_out_figures() -> dict[str, dict]:
+    samples = ntrex_samples(read_ntrex(NTREX.parent), held_out=True)
+    return {"sentences": language_check_figures(samples), "spans": language_check_figures(span_samples(samples))}
+
+
+def _report(figures: dict) -> str:
+    return "; ".join(f"{kind}: " + " ".join(f"{c}={f['own_acceptance'][c]:.3f}/{f['cross_acceptance'][c]:.3f}" for c in COLUMNS)
+                     for kind, f in figures.items())
 
 
 @pytest.mark.shared_data
 @pytest.mark.skipif(not NTREX.exists(), reason=f"NTREX-128 dev set not found at {NTREX} (../shared is absent)")
 def test_accuracy_on_ntrex_human_translations(record_property):
-    rows = _ntrex_rows()
-    assert len(rows) == 1005
-    accuracy, accepted = {}, {}
-    for code, column in COLUMNS.items():
-        texts = [r[column] for r in rows]
-        accuracy[code] = sum(detect_language(t)[0] == code for t in texts) / len(texts)
-        accepted[code] = sum(is_language(t, code) for t in texts) / len(texts)
-    record_property("langid_accuracy", accuracy)
-    record_property("langid_accepted", accepted)
-    report = " ".join(f"{c}={accuracy[c]:.3f}/{accepted[c]:.3f}" for c in COLUMNS)
-    assert all(accuracy[c] >= FLOORS[c] for c in COLUMNS), f"accuracy/accepted below floor: {report}"
-    assert all(accepted[c] >= ACCEPT_FLOORS[c] for c in COLUMNS), f"accuracy/accepted below floor: {report}"
+    assert len(read_ntrex(NTREX.parent)) == 1005
+    figures = _held_out_figures()
+    record_property("langid_own_cross", _report(figures))
+    for kind, f in figures.items():
+        assert all(f["own_acceptance"][c] >= OWN_FLOORS[kind][c] for c in COLUMNS), _report(figures)
+        assert all(f["cross_acceptance"][c] <= CROSS_CEILINGS[kind][c] for c in ("ms", "id")), _report(figures)
+        assert all(f["cross_acceptance"][c] <= 0.02 for c in ("en", "vi", "th")), _report(figures)
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not NTREX.exists(), reason=f"NTREX-128 dev set not found at {NTREX} (../shared is absent)")
+@pytest.mark.xfail(strict=True, reason="issue #13 target (own >= 0.97, cross <= 0.05 for ms/id) not reached yet")
+def test_issue_13_target_on_ntrex():
+    figures = _held_out_figures()
+    for f in figures.values():
+        assert all(f["own_acceptance"][c] >= TARGET_OWN and f["cross_acceptance"][c] <= TARGET_CROSS for c in ("ms", "id"))
