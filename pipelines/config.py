@@ -140,6 +140,7 @@ class ExportConfig:
     shard_rows: int = 5000
     row_group_rows: int = 1000
     merit_layout: bool = True
+    merit_country: str = ""  # MERIT's `country` for every product (e.g. "MY"); "" leaves it null
     pretty_name: str = "meritgen dataset"
     license: str = "other"  # an SPDX-style id for the card header; "other" needs license_name
     license_name: str = "unverified-source-licence"

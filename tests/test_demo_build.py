@@ -1,6 +1,5 @@
 """End to end on the bundled demo catalog: languages, condition counts, exact positives, loading."""
 
-import json
 from collections import defaultdict
 
 import datasets
@@ -56,18 +55,6 @@ def test_shards_load_with_datasets_and_images_decode(demo_build, tmp_path):
     assert queries["train"][0]["segments"][0]["kind"] in ("text", "image")
     products = datasets.load_dataset(str(export), "products", cache_dir=str(tmp_path))["catalog"]
     assert isinstance(products[0]["images"][0], Image.Image)
-
-
-def test_merit_layout_matches_merits_loader(demo_build, tmp_path):
-    merit = _export(demo_build) / "merit"
-    products = datasets.load_dataset("parquet", data_files=str(merit / "products.parquet"), cache_dir=str(tmp_path))["train"]
-    assert {"image", "title", "idx", "class", "country", "language", "attribute"} <= set(products.column_names)
-    product_map = {p["idx"]: p for p in products}
-    lines = (merit / "queries-test.json").read_text().splitlines()
-    item = json.loads(lines[0])
-    for q in item["query"]:
-        assert isinstance(product_map[str(q)]["image"], Image.Image)
-    assert item["query instruction"] and item["pos_candidate"] and "hard_negative" in item
 
 
 def test_card_reports_counts_and_licence_caveat(demo_build):

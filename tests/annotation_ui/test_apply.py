@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
@@ -82,7 +83,10 @@ def test_apply_rewrites_shards_merit_files_and_card(sampled_run):
     merit = [json.loads(line) for f in sorted((run / "export" / "merit").glob("queries-*.json"))
              for line in f.read_text(encoding="utf-8").splitlines()]
     assert {m["idx"] for m in merit} == set(after)
-    assert next(m for m in merit if m["idx"] == edit["query_id"])["query instruction"] == edited["text"]
+    # MERIT's markup of the edited text: <image_k> -> <Product k> <image>\n<title> </Product k>
+    instruction = next(m for m in merit if m["idx"] == edit["query_id"])["query instruction"]
+    assert instruction.startswith("Edited: ") and "<image_" not in instruction
+    assert re.sub(r"<Product (\d+)> <image>\n.*? </Product \1>", r"<image_\1>", instruction, flags=re.S) == edited["text"]
 
     marker = json.loads((run / "export" / "_SUCCESS.json").read_text())
     assert marker["qa_rounds"] == ["r1"] and marker["counters"]["queries"] == len(after)
