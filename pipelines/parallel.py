@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 
 import pyarrow as pa
 
@@ -33,8 +34,14 @@ def map_forked(fn, chunks: list, workers: int) -> list:
     """fn over chunks on `workers` forked processes (serially when one worker or one chunk)."""
     if workers <= 1 or len(chunks) <= 1:
         return [fn(c) for c in chunks]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_default_sigterm) as pool:
         return pool.map(fn, chunks)
+
+
+def _default_sigterm() -> None:
+    """Pool shutdown SIGTERMs idle workers; a handler inherited from the parent (Prefect's raises
+    TerminationSignal) would print a traceback per worker, so workers take the default: exit."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _compose_chunk(attempts: list[int]) -> list[tuple]:
