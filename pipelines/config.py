@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.config_types import checked
 from pipelines.errors import ConfigError
 
 LANGUAGES = ("en", "ms", "id", "vi", "th")
@@ -201,16 +203,21 @@ def _validate(cfg: BuildConfig) -> None:
 
 def _build(cls, data: dict[str, Any], where: str):
     known = {f.name: f for f in dataclasses.fields(cls)}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a table (section), got {data!r}")
     unknown = set(data) - set(known)
     if unknown:
-        raise ConfigError(f"unknown key(s) {sorted(unknown)} in [{where}]; known: {sorted(known)}")
+        raise ConfigError(f"unknown key(s) {sorted(unknown)} in {f'section {where}' if where else 'the top level'}; "
+                          f"known: {sorted(known)}")
+    hints = typing.get_type_hints(cls)
     values = {}
     for name, value in data.items():
         default = getattr(cls(), name) if cls is not BuildConfig else getattr(BuildConfig, name, None)
+        key = f"{where}.{name}".strip(".")
         if dataclasses.is_dataclass(default):
-            value = _build(type(default), value, f"{where}.{name}".strip("."))
-        elif isinstance(default, tuple):
-            value = tuple(value)
+            value = _build(type(default), value, key)
+        else:
+            value = checked(key, value, hints[name])
         values[name] = value
     return cls(**values)
 
