@@ -51,7 +51,12 @@ def apply_round(run_dir: Path, name: str, partial: bool = False) -> dict:
         raise QAError(f"round {name!r} is not finished: {summary['pending']} queries undecided, "
                       f"{summary['disagreements']} disagreements not adjudicated. Finish them, or pass --partial "
                       "to apply the decided queries only")
-    queries, counts = apply_plan(export_queries(run_dir), plan_changes(items, resolutions))
+    current = export_queries(run_dir)
+    present = set(current.column("query_id").to_pylist())
+    if items and not any(i["query_id"] in present for i in items):
+        raise QAError(f"none of round {name!r}'s {len(items)} queries is in the export any more: the run was rebuilt "
+                      "after the round was sampled (query ids changed). Open a new round on this export")
+    queries, counts = apply_plan(current, plan_changes(items, resolutions))
     summary["applied"] = counts
     write_json(round_dir(run_dir, name) / "summary.json", summary)
     rewrite_export(run_dir, queries, name)

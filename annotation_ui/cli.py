@@ -46,7 +46,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         table.add_row(name, token)
     out.print(table)
     console.print(f"tokens stored in {opened.tokens_path} (owner-only); start the UI with "
-                  f"`meritgen annotate --run {args.run}`")
+                  f"`meritgen annotate --run {args.run}`; when done: "
+                  f"`meritgen qa apply --run {args.run} --round {opened.name}`", markup=False, highlight=False)
     return 0
 
 
@@ -62,18 +63,25 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from annotation_ui.rounds import export_decisions, open_store, round_status
+    from annotation_ui.errors import StoreLockedError
+    from annotation_ui.rounds import export_decisions, open_store, read_status_snapshots, round_status
 
-    store = open_store(Path(args.run))
     try:
-        names = [args.round] if args.round else store.rounds()
-        if not names:
-            raise QAError(f"no QA round in {args.run}; open one with `meritgen qa sample`")
-        statuses = [round_status(store, name) for name in names]
-        for name in names:
-            export_decisions(Path(args.run), store, name)
-    finally:
-        store.close()
+        store = open_store(Path(args.run))
+    except StoreLockedError:  # `annotate` holds the database: show what it last published
+        statuses = read_status_snapshots(Path(args.run), args.round)
+        console.print(f"(the annotation server holds the QA database; status as of {statuses[-1]['as_of']})",
+                      markup=False)
+    else:
+        try:
+            names = [args.round] if args.round else store.rounds()
+            if not names:
+                raise QAError(f"no QA round in {args.run}; open one with `meritgen qa sample`")
+            statuses = [round_status(store, name) for name in names]
+            for name in names:
+                export_decisions(Path(args.run), store, name)
+        finally:
+            store.close()
     if args.json:
         out.print_json(json.dumps(statuses))
         return 0

@@ -51,8 +51,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         if flag:
             overrides[key] = flag
     cfg = load_config(args.config, overrides)
-    report = run_build(catalog, args.out, cfg, run_id=args.run_id or ("demo" if args.demo else None),
-                       progress=not args.no_progress)
+    run_id = args.run_id or ("demo" if args.demo else catalog.stem)
+    if not args.force:
+        from pipelines.qa_guard import refuse_replacing_qa_export
+
+        refuse_replacing_qa_export(catalog, Path(args.out), run_id, cfg)
+    report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress)
     print_summary(report.to_dict())
     return 0
 
@@ -145,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--run-id", help="run folder name (default: the catalog file's stem, or demo)")
     b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     b.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    b.add_argument("--force", action="store_true", help="rebuild even when it replaces an export QA rounds were applied to")
     b.add_argument("--llm-url", help="OpenAI-compatible server (e.g. vLLM at http://localhost:8000/v1): enables LLM stages")
     b.add_argument("--llm-model", help="text model served there (default Qwen/Qwen2.5-7B-Instruct)")
     b.add_argument("--vlm-model", help="vision-language model for mining/judging (default Qwen/Qwen2.5-VL-7B-Instruct)")
