@@ -7,7 +7,7 @@ import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -103,7 +103,7 @@ STATUS_SNAPSHOT = "status.json"
 def write_status_snapshot(run_dir: Path, store: QAStore, name: str) -> None:
     """<run>/qa/<round>/status.json: what `qa status` shows, written by `annotate` after every
     decision, because DuckDB lets no other process open the database while the server holds it."""
-    status = {**round_status(store, name), "as_of": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    status = {**round_status(store, name), "as_of": datetime.now(UTC).isoformat(timespec="seconds")}
     write_json(round_dir(run_dir, name) / STATUS_SNAPSHOT, status)
 
 
