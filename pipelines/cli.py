@@ -61,6 +61,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def summary_rejects(report: dict) -> list[list]:
+    """Every stage's reject rows by reason (as the card counts them), counter-only reasons added."""
+    from pipelines.card import rejects_rows
+    from pipelines.card_parts import reject_rows
+    from pipelines.io.card_writer import reject_reasons
+
+    run_dir = Path(report["run_dir"])
+    counted = reject_reasons(run_dir, run_dir / "export") if run_dir.is_dir() else None
+    return reject_rows(counted, rejects_rows(report))
+
+
 def print_summary(report: dict) -> None:
     table = Table(title="meritgen build")
     for col in ("stage", "status", "rows in", "rows out", "rejects", "seconds"):
@@ -70,8 +81,7 @@ def print_summary(report: dict) -> None:
         table.add_row(s["name"], "skipped (done)" if s["skipped"] else "ran", str(s["rows_in"]), outs,
                       str(s["rejects"]), f"{s['wall_s']:.2f}")
     console.print(table)
-    reasons = [(s["name"], k.removeprefix("rejected_"), v) for s in report["steps"]
-               for k, v in sorted(s["counters"].items()) if k.startswith("rejected_")]
+    reasons = summary_rejects(report)
     if reasons:
         rt = Table(title="rejects by reason")
         for col in ("stage", "reason", "rows"):

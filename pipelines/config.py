@@ -146,12 +146,9 @@ class ExportConfig:
     pretty_name: str = "meritgen dataset"
     license: str = "other"  # an SPDX-style id for the card header; "other" needs license_name
     license_name: str = "unverified-source-licence"
-    source_note: str = (
-        "The bundled demo catalog is a few hundred products sampled from the public *Fashion Product Images* "
-        "catalog (Myntra listings, collected by Param Aggarwal and published on Kaggle). **Its licence was not "
-        "verified**: use the demo for development and tests only. For your own catalog, set export.license, "
-        "export.license_name and export.source_note in the config."
-    )
+    # "" = the card states the catalog it was built from and that its licence was not recorded
+    # (the bundled demo catalog gets its own note); set it to your catalog's source and terms.
+    source_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.card import render_card
 from pipelines.config import BuildConfig
-from pipelines.io.card_plots import write_card_plots
+from pipelines.io.card_writer import write_card
 from pipelines.merit_layout import SPLITS, merit_query_lines, merit_readme, split_pools
 from pipelines.results import StageResult
 from pipelines.stages.export import split_names
@@ -53,12 +52,9 @@ def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict
     if ex.merit_layout:
         write_merit(root / "merit", out["merit_products"], queries, ex.shard_rows, ex.row_group_rows)
     pq.write_table(result.rejects, root / "rejects.parquet")
-    plots = write_card_plots(root / "plots", queries, report)
     if "difficulty" in out:
         pq.write_table(out["difficulty"], root / "difficulty.parquet")
-    card = render_card(report, cfg, queries, out["products"].drop_columns(["images"]), plots,
-                       difficulty=out.get("difficulty"))
-    (root / "README.md").write_text(card, encoding="utf-8")
+    write_card(root, report, cfg, Path(report["run_dir"]))
 
 
 def write_merit(folder: Path, products: pa.Table, queries: pa.Table, shard_rows: int, row_group_rows: int) -> None:

@@ -77,3 +77,11 @@ def test_rejects_and_report_match_the_local_builds(beam_run, demo_build):
     for step in demo_build.steps:
         assert steps[step.name]["rows_out"] == {k: v for k, v in step.rows_out.items() if v}, step.name
     assert (_export(beam_run.run_root) / "README.md").read_text(encoding="utf-8").startswith("---")
+
+
+def test_card_is_the_local_builds(beam_run, demo_build):
+    """Same data, same card: counts, language ID on the exported texts, rejects, filter shares."""
+    beam = (_export(beam_run.run_root) / "README.md").read_text(encoding="utf-8")
+    local = (_export(demo_build.run_dir) / "README.md").read_text(encoding="utf-8")
+    assert "## Language-ID agreement" in beam and "## Caption-substitutability filter" in beam
+    assert beam.replace(str(beam_run.run_root), "RUN") == local.replace(str(demo_build.run_dir), "RUN")
