@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -98,13 +99,15 @@ def export_decisions(run_dir: Path, store: QAStore, name: str) -> Path:
 
 
 STATUS_SNAPSHOT = "status.json"
+_SNAPSHOT_LOCK = threading.Lock()  # the server's request threads share one temp file name per process
 
 
 def write_status_snapshot(run_dir: Path, store: QAStore, name: str) -> None:
     """<run>/qa/<round>/status.json: what `qa status` shows, written by `annotate` after every
     decision, because DuckDB lets no other process open the database while the server holds it."""
-    status = {**round_status(store, name), "as_of": datetime.now(UTC).isoformat(timespec="seconds")}
-    write_json(round_dir(run_dir, name) / STATUS_SNAPSHOT, status)
+    with _SNAPSHOT_LOCK:
+        status = {**round_status(store, name), "as_of": datetime.now(UTC).isoformat(timespec="seconds")}
+        write_json(round_dir(run_dir, name) / STATUS_SNAPSHOT, status)
 
 
 def read_status_snapshots(run_dir: Path, name: str | None) -> list[dict]:
