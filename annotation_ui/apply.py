@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from annotation_ui.apply_logic import apply_plan, plan_changes, summarize
 from annotation_ui.decisions import resolve_round, round_agreement
@@ -25,10 +26,10 @@ from annotation_ui.round_data import export_dir, export_queries, round_dir
 from annotation_ui.rounds import export_decisions, open_store
 from pipelines.config import config_from_dict
 from pipelines.io.card_writer import regenerate_card
-from pipelines.io.export_writer import write_shards
+from pipelines.io.export_writer import write_merit_queries, write_shards
 from pipelines.io.verify import verify_positive_sets
 from pipelines.qa_card import qa_section
-from pipelines.stages.export import merit_queries, split_names
+from pipelines.stages.export import split_names
 from pipelines.store import RunStore, write_json
 
 REWRITTEN = ("data/queries", "merit/queries-", "README.md", "_SUCCESS.json")
@@ -50,7 +51,12 @@ def apply_round(run_dir: Path, name: str, partial: bool = False) -> dict:
         raise QAError(f"round {name!r} is not finished: {summary['pending']} queries undecided, "
                       f"{summary['disagreements']} disagreements not adjudicated. Finish them, or pass --partial "
                       "to apply the decided queries only")
-    queries, counts = apply_plan(export_queries(run_dir), plan_changes(items, resolutions))
+    current = export_queries(run_dir)
+    present = set(current.column("query_id").to_pylist())
+    if items and not any(i["query_id"] in present for i in items):
+        raise QAError(f"none of round {name!r}'s {len(items)} queries is in the export any more: the run was rebuilt "
+                      "after the round was sampled (query ids changed). Open a new round on this export")
+    queries, counts = apply_plan(current, plan_changes(items, resolutions))
     summary["applied"] = counts
     write_json(round_dir(run_dir, name) / "summary.json", summary)
     rewrite_export(run_dir, queries, name)
@@ -64,7 +70,7 @@ def rewrite_export(run_dir: Path, queries: pa.Table, round_name: str) -> None:
     marker = store.marker("export")
     marker["qa_rounds"] = [r for r in marker.get("qa_rounds", []) if r != round_name] + [round_name]
     marker["counters"] = {**marker.get("counters", {}), "queries": queries.num_rows}
-    marker["rows_out"] = {**marker.get("rows_out", {}), "queries": queries.num_rows, "merit_queries": queries.num_rows}
+    marker["rows_out"] = {**marker.get("rows_out", {}), "queries": queries.num_rows}
     cfg = config_from_dict(json.loads((run_dir / "config.json").read_text(encoding="utf-8")))
 
     def write_files(tmp: Path) -> None:
@@ -73,7 +79,8 @@ def rewrite_export(run_dir: Path, queries: pa.Table, round_name: str) -> None:
             part = queries.filter(pc.equal(queries["split"], split))
             write_shards(part, tmp / "data" / "queries", split, cfg.export.shard_rows, cfg.export.row_group_rows)
         if (old / "merit").exists():
-            _write_merit_queries(tmp / "merit", queries)
+            # products did not change: only the query files are rewritten (product pools only shrink)
+            write_merit_queries(tmp / "merit", queries, _product_titles(old))
 
     store.write_dir("export", write_files, marker)
     verify_positive_sets(store)
@@ -100,16 +107,7 @@ def _link_unchanged(old: Path, new: Path) -> None:
             shutil.copy2(path, target)
 
 
-def _write_merit_queries(folder: Path, queries: pa.Table) -> None:
-    """MERIT's queries-<split>.json, one JSON object per line.
-
-    export_writer._write_merit also rewrites merit/products.parquet, which would load every product
-    image into memory; the products did not change, so only the query files are written here.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = merit_queries(queries).to_pylist()
-    for split in sorted({r["split"] for r in rows}):
-        with open(folder / f"queries-{split}.json", "w", encoding="utf-8") as fh:
-            for row in rows:
-                if row["split"] == split:
-                    fh.write(json.dumps({k: v for k, v in row.items() if k != "split"}, ensure_ascii=False) + "\n")
+def _product_titles(export: Path) -> dict[str, str]:
+    """product_id -> title from the export's product shards (titles only: images stay on disk)."""
+    table = pq.read_table(export / "data" / "products", columns=["product_id", "title"])
+    return dict(zip(table.column("product_id").to_pylist(), table.column("title").to_pylist()))

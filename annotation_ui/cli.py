@@ -46,7 +46,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         table.add_row(name, token)
     out.print(table)
     console.print(f"tokens stored in {opened.tokens_path} (owner-only); start the UI with "
-                  f"`meritgen annotate --run {args.run}`")
+                  f"`meritgen annotate --run {args.run}`; when done: "
+                  f"`meritgen qa apply --run {args.run} --round {opened.name}`", markup=False, highlight=False)
     return 0
 
 
@@ -62,18 +63,25 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from annotation_ui.rounds import export_decisions, open_store, round_status
+    from annotation_ui.errors import StoreLockedError
+    from annotation_ui.rounds import export_decisions, open_store, read_status_snapshots, round_status
 
-    store = open_store(Path(args.run))
     try:
-        names = [args.round] if args.round else store.rounds()
-        if not names:
-            raise QAError(f"no QA round in {args.run}; open one with `meritgen qa sample`")
-        statuses = [round_status(store, name) for name in names]
-        for name in names:
-            export_decisions(Path(args.run), store, name)
-    finally:
-        store.close()
+        store = open_store(Path(args.run))
+    except StoreLockedError:  # `annotate` holds the database: show what it last published
+        statuses = read_status_snapshots(Path(args.run), args.round)
+        console.print(f"(the annotation server holds the QA database; status as of {statuses[-1]['as_of']})",
+                      markup=False)
+    else:
+        try:
+            names = [args.round] if args.round else store.rounds()
+            if not names:
+                raise QAError(f"no QA round in {args.run}; open one with `meritgen qa sample`")
+            statuses = [round_status(store, name) for name in names]
+            for name in names:
+                export_decisions(Path(args.run), store, name)
+        finally:
+            store.close()
     if args.json:
         out.print_json(json.dumps(statuses))
         return 0
@@ -93,28 +101,28 @@ def add_qa_commands(subparsers) -> None:
     """Register `annotate` and `qa {sample,apply,status}` on the main parser's subparsers."""
     a = subparsers.add_parser("annotate", help="serve the annotation UI for a run's QA rounds")
     a.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
-    a.add_argument("--host", default="127.0.0.1")
-    a.add_argument("--port", type=int, default=8765)
+    a.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    a.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
     a.add_argument("--secure-cookies", action="store_true", help="mark the login cookie Secure (serve over HTTPS)")
     a.set_defaults(func=cmd_annotate)
     qa = subparsers.add_parser("qa", help="human QA rounds: sample, apply, status").add_subparsers(dest="qa_command",
                                                                                                    required=True)
     s = qa.add_parser("sample", help="open a QA round: stratified sample, assignments, annotator tokens")
-    s.add_argument("--run", required=True)
-    s.add_argument("--round", help="round name (default: round-N)")
+    s.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
+    s.add_argument("--round", help="round name (default: round-N, the next free number)")
     s.add_argument("--size", type=int, help="queries to sample (default 200 or [qa] size)")
     s.add_argument("--annotators", help="comma-separated annotator names")
     s.add_argument("--double-share", type=float, help="share of items annotated twice (default 0.2)")
-    s.add_argument("--seed", type=int)
+    s.add_argument("--seed", type=int, help="sampling seed (default 13 or [qa] seed)")
     s.add_argument("--config", help="TOML file with a [qa] table")
     s.set_defaults(func=cmd_sample)
     p = qa.add_parser("apply", help="apply a finished round to the export and the data card")
-    p.add_argument("--run", required=True)
-    p.add_argument("--round", required=True)
+    p.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
+    p.add_argument("--round", required=True, help="round name as `qa sample` printed it (e.g. round-1)")
     p.add_argument("--partial", action="store_true", help="apply even with undecided items or open disagreements")
     p.set_defaults(func=cmd_apply)
     t = qa.add_parser("status", help="progress and agreement per round (also refreshes decisions.parquet)")
-    t.add_argument("--run", required=True)
-    t.add_argument("--round")
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
+    t.add_argument("--round", help="one round (default: every round)")
+    t.add_argument("--json", action="store_true", help="print the status as JSON")
     t.set_defaults(func=cmd_status)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 from annotation_ui.errors import QAError
+from pipelines.config_types import checked
+from pipelines.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ def load_qa_config(path: str | Path | None, overrides: dict) -> QAConfig:
     unknown = set(data) - known
     if unknown:
         raise QAError(f"unknown key(s) {sorted(unknown)} in [qa]; known: {sorted(known)}")
-    if "annotators" in data:
-        data["annotators"] = tuple(data["annotators"])
-    return QAConfig(**data)
+    hints = typing.get_type_hints(QAConfig)
+    try:
+        return QAConfig(**{k: checked(f"qa.{k}", v, hints[k]) for k, v in data.items()})
+    except ConfigError as exc:
+        raise QAError(str(exc)) from exc

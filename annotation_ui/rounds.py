@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import threading
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -16,6 +19,7 @@ from annotation_ui.round_data import export_queries, qa_dir, round_dir, snapshot
 from annotation_ui.sampling import ADJUDICATOR, assign_items, stratified_sample
 from annotation_ui.security import hash_token, new_token, write_tokens
 from annotation_ui.store import QAStore
+from pipelines.store import write_json
 
 SAMPLE_COLUMNS = ["query_id", "base_query_id", "language", "category", "n_conditions"]
 
@@ -92,3 +96,26 @@ def export_decisions(run_dir: Path, store: QAStore, name: str) -> Path:
     pq.write_table(store.decision_table(name), tmp)
     os.replace(tmp, path)
     return path
+
+
+STATUS_SNAPSHOT = "status.json"
+_SNAPSHOT_LOCK = threading.Lock()  # the server's request threads share one temp file name per process
+
+
+def write_status_snapshot(run_dir: Path, store: QAStore, name: str) -> None:
+    """<run>/qa/<round>/status.json: what `qa status` shows, written by `annotate` after every
+    decision, because DuckDB lets no other process open the database while the server holds it."""
+    with _SNAPSHOT_LOCK:
+        status = {**round_status(store, name), "as_of": datetime.now(UTC).isoformat(timespec="seconds")}
+        write_json(round_dir(run_dir, name) / STATUS_SNAPSHOT, status)
+
+
+def read_status_snapshots(run_dir: Path, name: str | None) -> list[dict]:
+    """The snapshots `annotate` left (one round or all), oldest round first."""
+    folder = qa_dir(run_dir)
+    paths = [round_dir(run_dir, name) / STATUS_SNAPSHOT] if name else sorted(folder.glob(f"*/{STATUS_SNAPSHOT}"))
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in paths if p.is_file()]
+    if not found:
+        raise QAError(f"the QA database of {run_dir} is in use (is `meritgen annotate` running?) and no status "
+                      "snapshot exists yet; it is written after the first decision")
+    return found

@@ -23,6 +23,7 @@ from annotation_ui.decisions import (
 from annotation_ui.edits import check_placeholders
 from annotation_ui.errors import DecisionError, PlaceholderError
 from annotation_ui.images import media_type
+from annotation_ui.rounds import write_status_snapshot
 from annotation_ui.security import COOKIE
 from annotation_ui.store import Annotator
 from annotation_ui.view_models import REASON_KEYS, REASON_TEXT, decision_label, item_view
@@ -161,16 +162,24 @@ def decide(request: Request, query_id: str, who: User, action: Annotated[str, Fo
         context.update(error=str(exc), edit_text=text if text is not None else context["edit_text"])
         return render(request, "item.html", context, 422)
     decision_id = state_of(request).store.record(who.round, who, query_id, action, reason, note, text)
+    _publish_status(request, who.round)
     next_url = _next_url(request, who, query_id)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"decision_id": decision_id, "next": next_url})
     return RedirectResponse(next_url, status_code=303)
 
 
+def _publish_status(request: Request, round_name: str) -> None:
+    """`qa status` reads this snapshot while the server holds the database."""
+    state = state_of(request)
+    write_status_snapshot(state.run_dir, state.store, round_name)
+
+
 @router.post("/undo")
 def undo(request: Request, who: User, csrf: OptForm = None) -> Response:
     check_post(request, csrf)
     query_id = state_of(request).store.undo_last(who.round, who)
+    _publish_status(request, who.round)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"undone": query_id})
     return RedirectResponse(f"/items/{query_id}" if query_id else "/", status_code=303)

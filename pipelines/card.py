@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import yaml
 
 from pipelines import __version__
+from pipelines.card_parts import langid_rows, reject_rows, source_note
 from pipelines.config import BuildConfig
 from pipelines.vocabulary import load_vocabulary
 
@@ -39,8 +40,12 @@ def _features(schema: pa.Schema, image_columns: dict[str, str]) -> list[dict]:
 _IMAGES = pa.field("images", pa.list_(pa.struct([("bytes", pa.binary()), ("path", pa.string())])))
 
 
-def yaml_header(cfg: BuildConfig, queries: pa.Table, products: pa.Table) -> str:
-    """HF card metadata; `products` may come without its heavy `images` column."""
+def yaml_header(cfg: BuildConfig, queries: pa.Table, products: pa.Table, sizes: dict | None = None) -> str:
+    """HF card metadata; `products` may come without its heavy `images` column. `sizes` gives each
+    split's num_bytes ({"queries": {split: n}, "products": {"catalog": n}}), which `datasets` needs
+    to accept the splits; without it they are estimated from the tables in memory."""
+    sizes = sizes or {"queries": {s: _nbytes(queries, s) for s in set(queries.column("split").to_pylist())},
+                      "products": {"catalog": products.nbytes}}
     product_schema = products.schema if "images" in products.schema.names else products.schema.append(_IMAGES)
     splits = Counter(queries.column("split").to_pylist()) or Counter({"train": 0})
     size = next((label for bound, label in _SIZES if queries.num_rows < bound), "1M<n<10M")
@@ -57,12 +62,18 @@ def yaml_header(cfg: BuildConfig, queries: pa.Table, products: pa.Table) -> str:
         ],
         "dataset_info": [
             {"config_name": "queries", "features": _features(queries.schema, {}),
-             "splits": [{"name": s, "num_examples": n} for s, n in sorted(splits.items())]},
+             "splits": [{"name": s, "num_bytes": sizes["queries"].get(s, 0), "num_examples": n}
+                        for s, n in sorted(splits.items())]},
             {"config_name": "products", "features": _features(product_schema, {"images": "images"}),
-             "splits": [{"name": "catalog", "num_examples": products.num_rows}]},
+             "splits": [{"name": "catalog", "num_bytes": sizes["products"]["catalog"],
+                         "num_examples": products.num_rows}]},
         ],
     }
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---"
+
+
+def _nbytes(queries: pa.Table, split: str) -> int:
+    return queries.filter(pc.equal(queries.column("split"), split)).combine_chunks().nbytes
 
 
 def rejects_rows(report: dict) -> list[list]:
@@ -73,7 +84,10 @@ def rejects_rows(report: dict) -> list[list]:
 def funnel_rows(report: dict) -> list[list]:
     rows = []
     for step in report.get("steps", []):
-        outs = ", ".join(f"{k}={v:,}" for k, v in sorted(step.get("rows_out", {}).items()) if k != "rejects")
+        if step["name"] == "export":  # its counts are the Summary's; the local card is written during it
+            continue
+        # zero-row outputs are left out: Beam reports no counter that was never incremented
+        outs = ", ".join(f"{k}={v:,}" for k, v in sorted(step.get("rows_out", {}).items()) if k != "rejects" and v)
         rows.append([step["name"], f"{step.get('rows_in', 0):,}", outs, step.get("rejects", 0)])
     return rows
 
@@ -212,11 +226,12 @@ def audit_section(audit: dict) -> str:
         md_table(["figure", "value"], leaks)])
 
 
-LLM_STEPS = ("llm_mine", "rewrite", "translate", "judge")
+LLM_STEPS = ("llm_mine", "personalize", "rewrite", "translate", "judge")
 
 
-def llm_sections(report: dict) -> list[str]:
-    """Requests, cache hits, tokens and outcomes of each LLM step, and language-ID agreement."""
+def llm_sections(report: dict, langid: pa.Table | None = None, langid_sample: int = 0) -> list[str]:
+    """Requests, cache hits, tokens and outcomes of each LLM step, and language-ID agreement
+    (on the exported texts when `langid` is given, else the build's language_check counters)."""
     steps = {s["name"]: s["counters"] for s in report.get("steps", [])}
     out = []
     rows = [[name, c.get("model", ""), c.get("rows", 0), c.get("parsed", 0), c.get("rejected", 0),
@@ -226,6 +241,13 @@ def llm_sections(report: dict) -> list[str]:
     if rows:
         out += ["## LLM stages", md_table(["stage", "model", "rows", "accepted", "rejected", "saved by strict retry",
                                            "requests", "cache hits", "prompt tokens", "completion tokens"], rows)]
+    if langid is not None and langid.num_rows:
+        rows = [[f"{LANGUAGE_NAMES.get(r[0], r[0])} ({r[0]})", *r[1:]] for r in langid_rows(langid.to_pylist())]
+        return out + ["## Language-ID agreement",
+                      "Share of the exported query texts (per language, the first "
+                      f"{langid_sample:,} by query id, i.e. a hash-random sample, or all when fewer) that the "
+                      "language detector (lingua, with a Malay/Indonesian word list) assigns to their declared language.",
+                      md_table(["language", "texts checked", "agreement"], rows)]
     agreement = {k.removeprefix("langid_agreement_"): v for k, v in steps.get("language_check", {}).items()
                  if k.startswith("langid_agreement_")}
     if agreement:
@@ -248,13 +270,17 @@ def _template_versions(template_ids) -> list[str]:
 
 def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.Table,
                 plots: list[tuple[str, str]] = (), extra_sections: list[str] = (),
-                difficulty: pa.Table | None = None) -> str:
-    """The card's markdown. plots: (title, relative PNG path); extra_sections: ready markdown blocks."""
+                difficulty: pa.Table | None = None, langid: pa.Table | None = None, langid_sample: int = 0,
+                rejects: list[list] | None = None, sizes: dict | None = None) -> str:
+    """The card's markdown. plots: (title, relative PNG path); extra_sections: ready markdown blocks;
+    langid: language agreement on the exported texts; rejects: [stage, reason, rows] counted from the
+    reject tables; sizes: {config: {split: num_bytes}} for the YAML header."""
+    reasons = reject_rows(rejects, rejects_rows(report))
     q = queries.select(["language", "category", "n_conditions", "split", "conditions", "provenance"]).to_pylist()
     templates = _template_versions(r["provenance"]["template_id"] for r in q)
     prompts = sorted({p for r in q for p in r["provenance"]["prompt_ids"]})
     parts = [
-        yaml_header(cfg, queries, products),
+        yaml_header(cfg, queries, products, sizes),
         f"# {cfg.export.pretty_name}",
         "Multilingual, multi-condition interleaved image+text product retrieval queries built by meritgen "
         f"{__version__}. Each query mixes text and product images (`<image_k>` placeholders; `segments` gives the "
@@ -266,11 +292,11 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *_counts_sections(q),
         *label_sections(queries, cfg),
         "## Build funnel", md_table(["stage", "rows in", "rows out", "rejects"], funnel_rows(report)),
-        *llm_sections(report),
+        *llm_sections(report, langid, langid_sample),
         *retrieval_sections(report, difficulty),
         *split_sections(report),
         "## Rejects by reason",
-        md_table(["stage", "reason", "rows"], rejects_rows(report)) if rejects_rows(report) else "No rejects.",
+        md_table(["stage", "reason", "rows"], reasons) if reasons else "No rejects.",
         *extra_sections,
         "## How it was built",
         f"- meritgen {__version__}; offline templates: {', '.join(templates) or 'none'}; "
@@ -278,6 +304,9 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         f"- Seed {cfg.seed}; max positive share {cfg.compose.max_positive_share:.0%}; "
         f"strategies {json.dumps(cfg.compose.strategy_weights, sort_keys=True)}; non-colour key forced {cfg.compose.force_non_color:.0%}",
         "- Configuration:\n\n```json\n" + json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=list) + "\n```",
-        "## Source data and licence", cfg.export.source_note,
+        f"- Bounds that reject queries: positives at most {cfg.compose.max_positives} products "
+        f"(compose.max_positives) and under {cfg.compose.max_positive_share:.0%} of the catalog "
+        "(compose.max_positive_share); see README, Configuration",
+        "## Source data and licence", source_note(cfg.export.source_note, report, products.num_rows),
     ]
     return "\n\n".join(parts) + "\n"

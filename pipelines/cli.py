@@ -1,4 +1,9 @@
-"""`meritgen` command line: a thin adapter over the runner (no stage logic here)."""
+"""meritgen builds multilingual, multi-condition, interleaved image+text retrieval datasets
+(MERIT / Coral style) from a product catalog: queries in en/ms/id/vi/th with exact positive sets
+and hard negatives, exported as Parquet for `datasets`, in MERIT's own layout, with a data card.
+
+Start with `meritgen build --demo`, then `meritgen inspect --run runs/demo`. Every command is
+documented in README.md; `meritgen COMMAND --help` lists its options."""
 
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.errors import MeritgenError
+from pipelines.errors import CatalogError, MeritgenError
 from pipelines.resources import DEMO_DIR
 
 console = Console(stderr=True)
+SET_HELP = ("override one config key, e.g. --set compose.max_queries=50 or --set 'render.languages=[\"en\",\"th\"]'; "
+            "VALUE is JSON (a bare word is a string); repeatable")
 
 
 def _overrides(pairs: list[str]) -> dict:
@@ -37,13 +44,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.demo == (args.catalog is not None):
         raise MeritgenError("give exactly one of --catalog PATH or --demo")
     catalog = DEMO_DIR / "catalog.jsonl" if args.demo else Path(args.catalog)
+    if not args.demo and not catalog.exists():  # checked before a run folder is made
+        raise CatalogError(f"catalog {args.catalog} does not exist")
     overrides = _overrides(args.set)
     for flag, key in ((args.llm_url, "llm.url"), (args.llm_model, "llm.model"), (args.vlm_model, "llm.vlm_model")):
         if flag:
             overrides[key] = flag
     cfg = load_config(args.config, overrides)
-    report = run_build(catalog, args.out, cfg, run_id=args.run_id or ("demo" if args.demo else None),
-                       progress=not args.no_progress)
+    run_id = args.run_id or ("demo" if args.demo else catalog.stem)
+    if not args.force:
+        from pipelines.qa_guard import refuse_replacing_qa_export
+
+        refuse_replacing_qa_export(catalog, Path(args.out), run_id, cfg)
+    report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress)
     print_summary(report.to_dict())
     return _report_audit(report.audit, cfg.audit.fail_build)
 
@@ -62,6 +75,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return _report_audit(audit_with_card(Path(args.run)))
 
 
+def summary_rejects(report: dict) -> list[list]:
+    """Every stage's reject rows by reason (as the card counts them), counter-only reasons added."""
+    from pipelines.card import rejects_rows
+    from pipelines.card_parts import reject_rows
+    from pipelines.io.card_writer import reject_reasons
+
+    run_dir = Path(report["run_dir"])
+    counted = reject_reasons(run_dir, run_dir / "export") if run_dir.is_dir() else None
+    return reject_rows(counted, rejects_rows(report))
+
+
 def print_summary(report: dict) -> None:
     table = Table(title="meritgen build")
     for col in ("stage", "status", "rows in", "rows out", "rejects", "seconds"):
@@ -71,8 +95,7 @@ def print_summary(report: dict) -> None:
         table.add_row(s["name"], "skipped (done)" if s["skipped"] else "ran", str(s["rows_in"]), outs,
                       str(s["rejects"]), f"{s['wall_s']:.2f}")
     console.print(table)
-    reasons = [(s["name"], k.removeprefix("rejected_"), v) for s in report["steps"]
-               for k, v in sorted(s["counters"].items()) if k.startswith("rejected_")]
+    reasons = summary_rejects(report)
     if reasons:
         rt = Table(title="rejects by reason")
         for col in ("stage", "reason", "rows"):
@@ -90,11 +113,17 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     from pipelines.store import RunStore
 
+    if not Path(args.run, "config.json").is_file():
+        raise MeritgenError(f"{args.run} is not a meritgen run folder (no config.json); "
+                            "give the folder `meritgen build` printed, e.g. runs/demo")
     store = RunStore(args.run)
     views = store.refresh_views()
     with duckdb.connect(str(store.duckdb_path), read_only=True) as con:
         if args.sql:
-            result = con.execute(args.sql)
+            try:
+                result = con.execute(args.sql)
+            except duckdb.Error as exc:
+                raise MeritgenError(f"--sql failed: {' '.join(str(exc).split())}; views: {', '.join(views)}") from exc
             cols = [d[0] for d in result.description]
             table = Table(*cols)
             for row in result.fetchmany(args.limit):
@@ -105,7 +134,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         for name in views:
             table.add_row(name, str(con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]))
         Console().print(table)
-    console.print(f"duckdb {store.duckdb_path}   (e.g. meritgen inspect --run {args.run} --sql 'SELECT * FROM rejects')")
+    example = "rejects" if "rejects" in views else next(iter(views), "rejects")
+    console.print(f"duckdb {store.duckdb_path}   (e.g. meritgen inspect --run {args.run} --sql 'SELECT * FROM {example}')",
+                  markup=False, highlight=False)
     return 0
 
 
@@ -117,17 +148,32 @@ def cmd_card(args: argparse.Namespace) -> int:
     return 0
 
 
+class DefaultsShown(argparse.HelpFormatter):
+    """Shows `(default: X)` for options whose default means something (not None, False or [])."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default not in (None, False, [], argparse.SUPPRESS) and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="meritgen", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="build a dataset from a catalog (or the bundled demo catalog)")
+    parser = argparse.ArgumentParser(prog="meritgen", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    b = sub.add_parser("build", help="build a dataset from a catalog (or the bundled demo catalog)",
+                       description="Build a dataset: ingest -> mine -> compose -> render -> negatives -> "
+                       "[retrieval stages] -> split -> export. Finished stages are skipped on a rerun.",
+                       formatter_class=DefaultsShown)
     b.add_argument("--catalog", help="catalog file: .csv, .jsonl or .parquet")
     b.add_argument("--demo", action="store_true", help="use the bundled demo catalog")
-    b.add_argument("--out", default="runs", help="output folder (default: runs)")
-    b.add_argument("--config", help="TOML config file")
-    b.add_argument("--run-id", help="run folder name (default: catalog file stem)")
-    b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    b.add_argument("--out", default="runs", help="output folder; the run goes to OUT/RUN_ID")
+    b.add_argument("--config", help="TOML config file (README, Configuration); default: built-in defaults")
+    b.add_argument("--run-id", help="run folder name (default: the catalog file's stem, or demo)")
+    b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     b.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    b.add_argument("--force", action="store_true", help="rebuild even when it replaces an export QA rounds were applied to")
     b.add_argument("--llm-url", help="OpenAI-compatible server (e.g. vLLM at http://localhost:8000/v1): enables LLM stages")
     b.add_argument("--llm-model", help="text model served there (default Qwen/Qwen2.5-7B-Instruct)")
     b.add_argument("--vlm-model", help="vision-language model for mining/judging (default Qwen/Qwen2.5-VL-7B-Instruct)")
@@ -135,13 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.beam.cli import add_beam_commands  # `beam run`: the same build on Apache Beam
 
     add_beam_commands(sub)
-    i = sub.add_parser("inspect", help="list a run's stage outputs as DuckDB views, or query them")
+    i = sub.add_parser("inspect", help="list a run's stage outputs as DuckDB views, or query them",
+                       formatter_class=DefaultsShown)
     i.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
-    i.add_argument("--sql", help="SQL to run against the views")
-    i.add_argument("--limit", type=int, default=20)
+    i.add_argument("--sql", help="SQL (DuckDB) over the views, e.g. 'SELECT reason, count(*) FROM rejects GROUP BY 1'")
+    i.add_argument("--limit", type=int, default=20, help="rows of --sql output to print")
     i.set_defaults(func=cmd_inspect)
     c = sub.add_parser("card", help="regenerate the data card of a finished run")
-    c.add_argument("--run", required=True)
+    c.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
     c.add_argument("--config", help="the TOML config the run was built with (default: the run's config.json)")
     c.add_argument("--out", help="write the card here instead of <run>/export/README.md (plots go beside it)")
     c.set_defaults(func=cmd_card)
@@ -160,8 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except MeritgenError as exc:
-        console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        return 2
+        return user_error(str(exc))
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        return user_error(f"{exc.strerror}: {exc.filename}")  # a path the user gave (or its folder)
+
+
+def user_error(message: str) -> int:
+    """The one way a user mistake is reported: `error: <message>` verbatim on one line, exit 2."""
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.config_types import checked
 from pipelines.errors import ConfigError
 
 LANGUAGES = ("en", "ms", "id", "vi", "th")
@@ -166,15 +168,13 @@ class ExportConfig:
     shard_rows: int = 5000
     row_group_rows: int = 1000
     merit_layout: bool = True
+    merit_country: str = ""  # MERIT's `country` for every product (e.g. "MY"); "" leaves it null
     pretty_name: str = "meritgen dataset"
     license: str = "other"  # an SPDX-style id for the card header; "other" needs license_name
     license_name: str = "unverified-source-licence"
-    source_note: str = (
-        "The bundled demo catalog is a few hundred products sampled from the public *Fashion Product Images* "
-        "catalog (Myntra listings, collected by Param Aggarwal and published on Kaggle). **Its licence was not "
-        "verified**: use the demo for development and tests only. For your own catalog, set export.license, "
-        "export.license_name and export.source_note in the config."
-    )
+    # "" = the card states the catalog it was built from and that its licence was not recorded
+    # (the bundled demo catalog gets its own note); set it to your catalog's source and terms.
+    source_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -242,16 +242,21 @@ def _validate(cfg: BuildConfig) -> None:
 
 def _build(cls, data: dict[str, Any], where: str):
     known = {f.name: f for f in dataclasses.fields(cls)}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a table (section), got {data!r}")
     unknown = set(data) - set(known)
     if unknown:
-        raise ConfigError(f"unknown key(s) {sorted(unknown)} in [{where}]; known: {sorted(known)}")
+        raise ConfigError(f"unknown key(s) {sorted(unknown)} in {f'section {where}' if where else 'the top level'}; "
+                          f"known: {sorted(known)}")
+    hints = typing.get_type_hints(cls)
     values = {}
     for name, value in data.items():
         default = getattr(cls(), name) if cls is not BuildConfig else getattr(BuildConfig, name, None)
+        key = f"{where}.{name}".strip(".")
         if dataclasses.is_dataclass(default):
-            value = _build(type(default), value, f"{where}.{name}".strip("."))
-        elif isinstance(default, tuple):
-            value = tuple(value)
+            value = _build(type(default), value, key)
+        else:
+            value = checked(key, value, hints[name])
         values[name] = value
     return cls(**values)
 

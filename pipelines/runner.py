@@ -52,9 +52,10 @@ class BuildReport:
     run_dir: Path
     steps: list[StepReport] = field(default_factory=list)
     audit: dict | None = None  # `meritgen audit` of the export (pipelines/audit/), run last
+    catalog: str = ""  # the card's default source note names it
 
     def to_dict(self) -> dict:
-        return {"run_dir": str(self.run_dir), "steps": [s.__dict__ for s in self.steps]}
+        return {"run_dir": str(self.run_dir), "catalog": self.catalog, "steps": [s.__dict__ for s in self.steps]}
 
 
 def fingerprint(step: Step, upstream: dict[str, str]) -> str:
@@ -108,7 +109,7 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()
     steps = plan_build(catalog, cfg, llm_cache=Path(out) / "llm_cache.sqlite")
-    report = BuildReport(store.root)
+    report = BuildReport(store.root, catalog=str(catalog))
     write_json(store.root / "config.json", cfg.to_dict())
     fingerprints: dict[str, str] = {}
     bar = tqdm(steps, desc="meritgen build", unit="stage", disable=not progress)

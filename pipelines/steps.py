@@ -123,7 +123,7 @@ def _export_step(cfg: BuildConfig, steps: list[Step], attributes_from) -> Step:
     if cfg.retrieval.enabled:
         inputs["difficulty"] = ("difficulty", "report")
     versions = tuple((s.name, s.version) for s in steps) + (("export", export.VERSION),)
-    params = export.ExportParams(stage_versions=versions)
+    params = export.ExportParams(stage_versions=versions, merit_country=cfg.export.merit_country)
     return Step("export", export.VERSION, inputs, lambda **tables: export.prepare_export(params=params, **tables),
                 digest(cfg.export, versions), {"products": "export_product", "queries": "query"})
 

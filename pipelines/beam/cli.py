@@ -39,7 +39,8 @@ def add_beam_commands(subparsers) -> None:
     run.add_argument("--out", default=DEFAULT_OUT, help="output folder, local or gs:// (default: runs)")
     run.add_argument("--config", help="TOML config file")
     run.add_argument("--run-id", help="run folder name (default: catalog file stem)")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override one config key; VALUE is JSON (a bare word is a string); repeatable")
     run.add_argument("--batch-rows", type=int, default=1000, help="rows per batch of a sharded step")
     run.add_argument("--max-failure-ratio", type=float, default=0.1,
                      help="fail when a step loses more than this share of its records (default 0.1)")

@@ -16,7 +16,7 @@ from pipelines.beam.tables import Rebatch, RowsOf, rows_by_key, single_rows
 from pipelines.steps import Step
 
 PRODUCT_OUTPUTS = ["products", "merit_products"]
-QUERY_OUTPUTS = ["queries", "merit_queries"]
+QUERY_OUTPUTS = ["queries"]
 
 
 def _image_refs(product: dict):

@@ -100,14 +100,17 @@ def build_report(run_root: str, catalog: str, cfg: BuildConfig, result) -> dict:
     for step in plan_for(catalog, cfg):
         mine = counters.get(step.name, {})
         rejects = sum(v for k, v in mine.items() if k.startswith("rejected_"))
+        # as the local runner counts it: the rows of every input table (a source step: its records)
+        rows_in = (sum(counters.get(stage, {}).get(f"rows_out.{name}", 0) for stage, name in step.inputs.values())
+                   if step.inputs else failures.get(step.name, {}).get("rows_in", 0))
         steps.append({
             "name": step.name, "skipped": False, "wall_s": 0.0,
-            "rows_in": failures.get(step.name, {}).get("rows_in", 0),
+            "rows_in": rows_in,
             "rows_out": {k.removeprefix("rows_out."): v for k, v in sorted(mine.items()) if k.startswith("rows_out.")},
             "counters": {k: v for k, v in sorted(mine.items()) if not k.startswith("rows_out.")},
             "rejects": rejects, "failed": failures.get(step.name, {}).get("failed", 0),
         })
-    return {"run_dir": run_root, "runner": "beam", "steps": steps}
+    return {"run_dir": run_root, "catalog": catalog, "runner": "beam", "steps": steps}
 
 
 def metric_counters(result) -> dict[str, dict[str, int]]:

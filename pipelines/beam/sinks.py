@@ -8,8 +8,6 @@ rather than `export.shard_rows`. Rejects of every stage land in `rejects/rejects
 
 from __future__ import annotations
 
-import json
-
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,10 +19,9 @@ from pipelines import schemas
 from pipelines.beam.failures import gated
 from pipelines.config import BuildConfig
 from pipelines.io.export_writer import with_hf_features
-from pipelines.stages.export import merit_products
+from pipelines.merit_layout import SPLITS, merit_products, merit_query_lines, merit_readme, referenced_products
 
-SPLITS = ("train", "test")  # the only values stages/split assigns
-STANDARD_OUTPUTS = ("products", "queries", "merit_products", "merit_queries")
+STANDARD_OUTPUTS = ("products", "queries", "merit_products")
 CODEC = "zstd"  # as the local writer
 
 
@@ -49,16 +46,30 @@ def of_split(table: pa.Table, split: str):
         yield part
 
 
-def merit_query_lines(table: pa.Table, split: str):
-    for row in table.to_pylist():
-        if row["split"] == split:
-            yield json.dumps({k: v for k, v in row.items() if k != "split"}, ensure_ascii=False)
+def _titles(table: pa.Table):
+    yield from zip(table.column("product_id").to_pylist(), table.column("title").to_pylist())
 
 
-def parquet(prefix: str, schema: pa.Schema, single: bool = False) -> WriteToParquetBatched:
-    if single:  # one file named exactly prefix + ".parquet", like MERIT's products.parquet
-        return WriteToParquetBatched(prefix, schema, codec=CODEC, file_name_suffix=".parquet", num_shards=1,
-                                     shard_name_template="")
+def _references(table: pa.Table):
+    """(product_id, split) for every product a query of the batch names."""
+    for query in table.select(["split", "images", "positive_ids", "hard_negative_ids"]).to_pylist():
+        for product_id in referenced_products(query):
+            yield product_id, query["split"]
+
+
+def _in_pool(table: pa.Table, split: str, pools: dict):
+    """The batch's MERIT products that split `split`'s queries name."""
+    keep = [split in pools.get(p, ()) for p in table.column("product_id").to_pylist()]
+    part = table.filter(pa.array(keep, pa.bool_()))
+    if part.num_rows:
+        yield part
+
+
+def _query_lines(table: pa.Table, split: str, titles: dict):
+    yield from merit_query_lines(table.to_pylist(), titles, split)
+
+
+def parquet(prefix: str, schema: pa.Schema) -> WriteToParquetBatched:
     return WriteToParquetBatched(prefix, schema, codec=CODEC, file_name_suffix=".parquet")
 
 
@@ -88,16 +99,29 @@ class WriteExport(beam.PTransform):
              | f"Write_{name}" >> beam.Map(write_table, self._path(f"{name}.parquet")))
 
     def _merit(self, outputs: dict) -> None:
-        (gated(outputs["merit_products"], self.gate, "GateMeritProducts")
-         | "HfMeritProducts" >> beam.Map(with_hf_features, {"image": "image"})
-         | "WriteMeritProducts" >> parquet(self._path("merit", "products"), merit_products_schema(), single=True))
-        merit_queries = gated(outputs["merit_queries"], self.gate, "GateMeritQueries")
+        """MERIT's layout as the local writer's (`io/export_writer.write_merit`): per-split product
+        pools, query JSON lines with product titles (side input: ~100 bytes per product), the card."""
+        # Titles come from the products and pools from the queries, each used on the other side: the
+        # Reshuffles keep the two sides in separate stages, so neither waits on its own side input.
+        titles = beam.pvalue.AsDict(outputs["merit_products"] | "MeritTitles" >> beam.FlatMap(_titles))
+        pools = beam.pvalue.AsDict(
+            outputs["queries"] | "MeritRefs" >> beam.FlatMap(_references) | "DistinctRefs" >> beam.Distinct()
+            | "PoolsByProduct" >> beam.GroupByKey() | "PoolSets" >> beam.MapTuple(lambda k, v: (k, set(v))))
+        products = gated(outputs["merit_products"], self.gate, "GateMeritProducts") | "SeparateProducts" >> beam.Reshuffle()
+        queries = gated(outputs["queries"], self.gate, "GateMeritQueries") | "SeparateQueries" >> beam.Reshuffle()
         for split in SPLITS:
-            (merit_queries
-             | f"MeritLines_{split}" >> beam.FlatMap(merit_query_lines, split)
+            (products
+             | f"MeritPool_{split}" >> beam.FlatMap(_in_pool, split, pools)
+             | f"HfMeritProducts_{split}" >> beam.Map(with_hf_features, {"image": "image"})
+             | f"WriteMeritProducts_{split}" >> parquet(self._path("merit", "products", split), merit_products_schema()))
+            (queries
+             | f"MeritLines_{split}" >> beam.FlatMap(_query_lines, split, titles)
              | f"WriteMeritQueries_{split}" >> beam.io.WriteToText(
                  self._path("merit", f"queries-{split}"), file_name_suffix=".json", num_shards=1,
                  shard_name_template=""))
+        (gated(products.pipeline | "MeritCard" >> beam.Create([merit_readme().rstrip("\n")]), self.gate, "GateMeritCard")
+         | "WriteMeritCard" >> beam.io.WriteToText(self._path("merit", "README"), file_name_suffix=".md", num_shards=1,
+                                                   shard_name_template=""))
 
 
 class WriteRejects(beam.PTransform):

@@ -1,17 +1,29 @@
-"""Regenerate a finished run's data card from its report, config and exported tables."""
+"""Write a run's data card from its exported files, the same way for every runner.
+
+The local export, `meritgen card`, `qa apply` and the Beam run all call `write_card`, which reads
+the tables back from the export folder, so the card of a Beam build and of a local build of the
+same data differ only in timings. Facts the card states are computed here from the final files:
+language ID on the exported texts, rejects counted from every stage's reject rows, split sizes.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from pipelines.card import audit_section, render_card
-from pipelines.config import config_from_dict, load_config
+from pipelines.config import BuildConfig, config_from_dict, load_config
 from pipelines.errors import MeritgenError
 from pipelines.io.card_plots import write_card_plots
+from pipelines.stages.llm_tasks import language_agreement
+
+LANGID_SAMPLE = 2000  # exported texts per language checked for the card (first by query id: hash-random)
 
 
 def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | None = None,
@@ -23,13 +35,55 @@ def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | N
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     cfg = load_config(config_path) if config_path else config_from_dict(
         json.loads((run_dir / "config.json").read_text(encoding="utf-8")))
+    return write_card(export_dir, report, cfg, run_dir, out, extra_sections)
+
+
+def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, target: Path | None = None,
+               extra_sections: list[str] = ()) -> Path:
+    """Render the card of the export in `export_dir` (which may still be the build's temp folder)."""
     queries = pads.dataset(export_dir / "data" / "queries", format="parquet").to_table()
     products = pads.dataset(export_dir / "data" / "products", format="parquet")
-    products = products.to_table(columns=[n for n in products.schema.names if n != "images"])
-    target = out or export_dir / "README.md"
+    product_table = products.to_table(columns=[n for n in products.schema.names if n != "images"])
+    target = target or export_dir / "README.md"
     plots = write_card_plots(target.parent / "plots", queries, report)
     difficulty = pq.read_table(export_dir / "difficulty.parquet") if (export_dir / "difficulty.parquet").exists() else None
     if (run_dir / "audit.json").exists():  # written by `meritgen audit` (every build runs it last)
         extra_sections = [*extra_sections, audit_section(json.loads((run_dir / "audit.json").read_text(encoding="utf-8")))]
-    target.write_text(render_card(report, cfg, queries, products, plots, extra_sections, difficulty), encoding="utf-8")
+    sizes = {"queries": {s: _nbytes(queries.filter(pc.equal(queries["split"], s)))
+                         for s in set(queries.column("split").to_pylist())},
+             "products": {"catalog": _nbytes(product_table) + _image_bytes(products)}}
+    card = render_card(report, cfg, queries, product_table, plots, extra_sections, difficulty,
+                       langid=language_agreement(queries, LANGID_SAMPLE), langid_sample=LANGID_SAMPLE,
+                       rejects=reject_reasons(run_dir, export_dir), sizes=sizes)
+    target.write_text(card, encoding="utf-8")
     return target
+
+
+def _nbytes(table: pa.Table) -> int:
+    """Arrow IPC size of the data: the same however the files were sharded or sliced (buffers are
+    written trimmed to the rows), unlike `Table.nbytes`, which counts whole shared buffers."""
+    sink = pa.MockOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table.combine_chunks())
+    return sink.size()
+
+
+def _image_bytes(products: pads.Dataset) -> int:
+    """Encoded image bytes of every product, streamed batch by batch (never all in memory)."""
+    total = 0
+    for batch in products.to_batches(columns=["images"]):
+        images = pc.list_flatten(batch.column(0))
+        total += int(pc.sum(pc.binary_length(pc.struct_field(images, "bytes"))).as_py() or 0)
+    return total
+
+
+def reject_reasons(run_dir: Path, export_dir: Path) -> list[list]:
+    """[stage, reason, rows] over every stage's reject rows: `<stage>/rejects.parquet` of a local run
+    (the export's own from `export_dir`, which may be the temp folder) or `rejects/*.parquet` of Beam."""
+    files = [p for p in run_dir.glob("*/rejects.parquet") if p.parent.name != "export"]
+    files += sorted((run_dir / "rejects").glob("*.parquet")) + [p for p in [export_dir / "rejects.parquet"] if p.exists()]
+    counts: Counter = Counter()
+    for path in files:
+        table = pq.read_table(path, columns=["stage", "reason"])
+        counts.update(zip(table.column("stage").to_pylist(), table.column("reason").to_pylist()))
+    return [[stage, reason, n] for (stage, reason), n in sorted(counts.items())]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import datasets
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.card import render_card
 from pipelines.config import BuildConfig
-from pipelines.io.card_plots import write_card_plots
+from pipelines.io.card_writer import write_card
+from pipelines.merit_layout import SPLITS, merit_query_lines, merit_readme, split_pools
 from pipelines.results import StageResult
 from pipelines.stages.export import split_names
 
@@ -50,22 +50,34 @@ def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict
         part = queries.filter(pa.compute.equal(queries.column("split"), split))
         write_shards(part, root / "data" / "queries", split, ex.shard_rows, ex.row_group_rows)
     if ex.merit_layout:
-        _write_merit(root / "merit", out["merit_products"], out["merit_queries"])
+        write_merit(root / "merit", out["merit_products"], queries, ex.shard_rows, ex.row_group_rows)
     pq.write_table(result.rejects, root / "rejects.parquet")
-    plots = write_card_plots(root / "plots", queries, report)
     if "difficulty" in out:
         pq.write_table(out["difficulty"], root / "difficulty.parquet")
-    card = render_card(report, cfg, queries, out["products"].drop_columns(["images"]), plots,
-                       difficulty=out.get("difficulty"))
-    (root / "README.md").write_text(card, encoding="utf-8")
+    write_card(root, report, cfg, Path(report["run_dir"]))
 
 
-def _write_merit(folder: Path, products: pa.Table, queries: pa.Table) -> None:
+def write_merit(folder: Path, products: pa.Table, queries: pa.Table, shard_rows: int, row_group_rows: int) -> None:
+    """MERIT's layout (`pipelines/merit_layout.py`): each split's product pool as Parquet shards,
+    `queries-<split>.json`, and the card that makes `load_dataset(folder)` read the products only."""
+    rows = queries.select(["query_id", "split", "images", "positive_ids", "hard_negative_ids"]).to_pylist()
+    pools = split_pools(rows)
+    products = with_hf_features(products, {"image": "image"})
+    ids = products.column("product_id")
+    for split in SPLITS:
+        part = products.filter(pc.is_in(ids, pa.array(sorted(pools[split]), pa.string())))
+        write_shards(part, folder / "products", split, shard_rows, row_group_rows)
+    titles = dict(zip(ids.to_pylist(), products.column("title").to_pylist()))
+    write_merit_queries(folder, queries, titles)
+    (folder / "README.md").write_text(merit_readme(), encoding="utf-8")
+
+
+def write_merit_queries(folder: Path, queries: pa.Table, titles: dict[str, str]) -> None:
+    """`queries-{train,test}.json` (JSON Lines; a split with no queries gets an empty file)."""
     folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(with_hf_features(products, {"image": "image"}), folder / "products.parquet", compression="zstd")
-    rows = queries.to_pylist()
-    for split in sorted({r["split"] for r in rows}):
+    rows = queries.select(["query_id", "split", "language", "category", "text", "images", "conditions",
+                           "positive_ids", "hard_negative_ids"]).to_pylist()
+    for split in SPLITS:
         with open(folder / f"queries-{split}.json", "w", encoding="utf-8") as fh:
-            for row in rows:
-                if row["split"] == split:
-                    fh.write(json.dumps({k: v for k, v in row.items() if k != "split"}, ensure_ascii=False) + "\n")
+            for line in merit_query_lines(rows, titles, split):
+                fh.write(line + "\n")

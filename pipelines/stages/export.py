@@ -1,13 +1,11 @@
 """Shape the final dataset tables: products with image bytes, queries with full provenance.
 
-Also the MERIT release layout (products with image/title/idx/class/country/language/attribute,
-queries with `query`, `query instruction`, `pos_candidate`, `hard_negative`), so MERIT's loader
-and its MRR/recall evaluation run unchanged on meritgen output.
+Also MERIT's product rows (`pipelines/merit_layout.py`); its query records are built from the
+final queries by the writers, which know each split's product pool and the products' titles.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -15,16 +13,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import schemas
+from pipelines.merit_layout import merit_products
 from pipelines.results import StageResult
 
 STAGE = "export"
-VERSION = "1"
+VERSION = "2"  # 2: MERIT products from merit_layout; MERIT query records built by the writers
 
 
 @dataclass(frozen=True)
 class ExportParams:
     stage_versions: tuple[tuple[str, str], ...]
     only_referenced_products: bool = False
+    merit_country: str = ""  # MERIT's `country` column ("" -> null)
 
 
 def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, queries: pa.Table,
@@ -34,7 +34,7 @@ def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, q
 
     Input columns: products, images (image_id, bytes), attributes (mined facts), queries,
     product_splits (product_id, split; optional: sets each product's `split`, its candidate pool).
-    Output: products, queries, merit_products, merit_queries (and difficulty, passed through for the card).
+    Output: products, queries, merit_products (and difficulty, passed through for the card).
     """
     queries = queries.set_column(queries.schema.get_field_index("provenance"), queries.schema.field("provenance"),
                                  _with_stage_versions(queries.column("provenance"), params.stage_versions))
@@ -42,7 +42,7 @@ def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, q
     extra = {"difficulty": difficulty} if difficulty is not None else {}
     return StageResult(
         outputs={"products": out_products, "queries": queries,
-                 "merit_products": merit_products(out_products), "merit_queries": merit_queries(queries), **extra},
+                 "merit_products": merit_products(out_products, params.merit_country), **extra},
         counters={"products": out_products.num_rows, "queries": queries.num_rows},
     )
 
@@ -74,34 +74,6 @@ def _export_products(products: pa.Table, images: pa.Table, attributes: pa.Table,
             "split": sides.get(p["product_id"]),
         })
     return schemas.from_rows(rows, "export_product")
-
-
-def merit_products(products: pa.Table) -> pa.Table:
-    """MERIT's product columns: image, title, idx, class, country, language, attribute (JSON text)."""
-    first_image = [imgs[0] for imgs in products.column("images").to_pylist()]
-    attrs = [json.dumps({a["name"]: a["value"] for a in row}, ensure_ascii=False)
-             for row in products.column("attributes").to_pylist()]
-    return pa.table({
-        "image": pa.array(first_image, type=pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
-        "title": products.column("title"), "idx": products.column("product_id"), "class": products.column("category"),
-        "country": pa.nulls(products.num_rows, pa.string()), "language": products.column("language"),
-        "attribute": pa.array(attrs, pa.string()),
-    })
-
-
-def merit_queries(queries: pa.Table) -> pa.Table:
-    """MERIT's query rows: idx, query (ids of the query products, in <image_k> order), query instruction, ..."""
-    images = queries.column("images").to_pylist()
-    return pa.table({
-        "idx": queries.column("query_id"),
-        "query": pa.array([[i["product_id"] for i in row] for row in images], pa.list_(pa.string())),
-        "query instruction": queries.column("text"),
-        "pos_candidate": queries.column("positive_ids"),
-        "hard_negative": queries.column("hard_negative_ids"),
-        "language": queries.column("language"),
-        "class": queries.column("category"),
-        "split": queries.column("split"),
-    })
 
 
 def split_names(queries: pa.Table) -> list[str]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from annotation_ui.rounds import open_store
+from annotation_ui.rounds import open_round, open_store
 from annotation_ui.store import Annotator
 from pipelines.cli import main
 from pipelines.config import load_config
@@ -82,7 +83,10 @@ def test_apply_rewrites_shards_merit_files_and_card(sampled_run):
     merit = [json.loads(line) for f in sorted((run / "export" / "merit").glob("queries-*.json"))
              for line in f.read_text(encoding="utf-8").splitlines()]
     assert {m["idx"] for m in merit} == set(after)
-    assert next(m for m in merit if m["idx"] == edit["query_id"])["query instruction"] == edited["text"]
+    # MERIT's markup of the edited text: <image_k> -> <Product k> <image>\n<title> </Product k>
+    instruction = next(m for m in merit if m["idx"] == edit["query_id"])["query instruction"]
+    assert instruction.startswith("Edited: ") and "<image_" not in instruction
+    assert re.sub(r"<Product (\d+)> <image>\n.*? </Product \1>", r"<image_\1>", instruction, flags=re.S) == edited["text"]
 
     marker = json.loads((run / "export" / "_SUCCESS.json").read_text())
     assert marker["qa_rounds"] == ["r1"] and marker["counters"]["queries"] == len(after)
@@ -100,3 +104,26 @@ def test_apply_rewrites_shards_merit_files_and_card(sampled_run):
                        run_id="run", progress=False)
     assert next(s for s in report.steps if s.name == "export").skipped
     assert _queries(run) == after
+
+
+def test_rebuild_refuses_to_replace_a_qa_applied_export(tmp_path, capsys):
+    """A changed config would replace the export `qa apply` rewrote: refused unless --force."""
+    run = build_tiny_run(tmp_path)
+    opened = open_round(run, None, 4, ["a"], 0.0, seed=1)
+    store = open_store(run)
+    for qid in store.assignments(opened.name):
+        store.record(opened.name, Annotator(opened.name, "a", "annotator"), qid, "accept", None, None, None)
+    store.close()
+    assert main(["qa", "apply", "--run", str(run), "--round", opened.name]) == 0
+    base = ["build", "--demo", "--out", str(tmp_path), "--run-id", "run", "--no-progress",
+            "--set", "compose.max_queries=30"]
+    assert main(base) == 0  # same inputs: the export is kept, QA changes included
+    capsys.readouterr()
+    assert main(base + ["--set", "seed=99"]) == 2
+    assert "round-1 applied" in capsys.readouterr().err
+    assert json.loads((run / "export" / "_SUCCESS.json").read_text())["qa_rounds"] == [opened.name]
+    assert main(base + ["--set", "seed=99", "--force"]) == 0
+    assert "qa_rounds" not in json.loads((run / "export" / "_SUCCESS.json").read_text())
+    capsys.readouterr()
+    assert main(["qa", "apply", "--run", str(run), "--round", opened.name]) == 2  # ids changed: says so
+    assert "rebuilt after the round was sampled" in capsys.readouterr().err

@@ -45,14 +45,17 @@ def _merit_lines(run_dir, split: str) -> list[dict]:
     return sorted((json.loads(line) for line in text.splitlines()), key=lambda q: q["idx"])
 
 
-def _merit_products(run_dir) -> list[dict]:
-    return sorted(pq.read_table(_export(run_dir) / "merit" / "products.parquet").to_pylist(), key=lambda r: r["idx"])
+def _merit_products(run_dir, split: str) -> list[dict]:
+    files = sorted((_export(run_dir) / "merit" / "products").glob(f"{split}-*.parquet"))
+    return sorted((r for f in files for r in pq.read_table(f).to_pylist()), key=lambda r: r["idx"])
 
 
 def test_merit_layout_is_the_local_builds(beam_run, demo_build):
     for split in ("train", "test"):
         assert _merit_lines(beam_run.run_root, split) == _merit_lines(demo_build.run_dir, split)
-    assert _merit_products(beam_run.run_root) == _merit_products(demo_build.run_dir)
+        assert _merit_products(beam_run.run_root, split) == _merit_products(demo_build.run_dir, split)
+    card = (_export(beam_run.run_root) / "merit" / "README.md").read_text(encoding="utf-8")
+    assert card.strip() == (_export(demo_build.run_dir) / "merit" / "README.md").read_text(encoding="utf-8").strip()
 
 
 def test_one_table_exports_are_the_local_builds(beam_run, demo_build):
@@ -74,3 +77,11 @@ def test_rejects_and_report_match_the_local_builds(beam_run, demo_build):
     for step in demo_build.steps:
         assert steps[step.name]["rows_out"] == {k: v for k, v in step.rows_out.items() if v}, step.name
     assert (_export(beam_run.run_root) / "README.md").read_text(encoding="utf-8").startswith("---")
+
+
+def test_card_is_the_local_builds(beam_run, demo_build):
+    """Same data, same card: counts, language ID on the exported texts, rejects, filter shares."""
+    beam = (_export(beam_run.run_root) / "README.md").read_text(encoding="utf-8")
+    local = (_export(demo_build.run_dir) / "README.md").read_text(encoding="utf-8")
+    assert "## Language-ID agreement" in beam and "## Caption-substitutability filter" in beam
+    assert beam.replace(str(beam_run.run_root), "RUN") == local.replace(str(demo_build.run_dir), "RUN")

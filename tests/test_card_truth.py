@@ -1,0 +1,75 @@
+"""The card states the run's own facts: its source, language ID on the exported texts, every
+stage's rejects, and a splits header `datasets` accepts without warnings."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+
+import datasets
+import pyarrow.dataset as pads
+
+from pipelines.card import llm_sections
+from pipelines.card_parts import reject_rows, source_note
+from pipelines.cli import summary_rejects
+from pipelines.resources import DEMO_DIR
+
+
+def _report(catalog: str, products: int, steps: list[dict] = ()) -> dict:
+    return {"catalog": catalog, "steps": [{"name": "ingest", "counters": {"products": products}}, *steps]}
+
+
+def test_source_note_names_the_runs_catalog_not_the_demo():
+    note = source_note("", _report("/data/fashion/catalog.csv", 6583), 6400)
+    assert "`/data/fashion/catalog.csv`" in note and "6,583 products" in note and "demo" not in note
+    assert "licence was not recorded" in note
+    demo = source_note("", _report(str(DEMO_DIR / "catalog.jsonl"), 335), 335)
+    assert "bundled demo catalog: 335 products" in demo
+    assert source_note("Ours, CC-BY-4.0.", _report("/x.csv", 5), 5) == "Ours, CC-BY-4.0."
+
+
+def test_rejects_count_rows_of_every_stage_and_keep_counter_only_reasons():
+    counted = [["judge", "judged_no", 4], ["personalize", "no_distinguishing_attribute", 2]]
+    counters = [["compose", "too_many_positives", 7], ["judge", "judged_no", 4]]
+    assert reject_rows(counted, counters) == [["compose", "too_many_positives", 7], ["judge", "judged_no", 4],
+                                             ["personalize", "no_distinguishing_attribute", 2]]
+
+
+def test_llm_table_lists_personalize():
+    report = {"steps": [{"name": "personalize", "counters": {"rows": 3, "parsed": 2, "rejected": 1}}]}
+    assert "| personalize |" in "\n".join(llm_sections(report))
+
+
+def _card(demo_build) -> str:
+    return (Path(demo_build.run_dir) / "export" / "README.md").read_text(encoding="utf-8")
+
+
+def test_language_id_is_computed_on_the_exported_texts(demo_build):
+    queries = pads.dataset(Path(demo_build.run_dir) / "export" / "data" / "queries").to_table(columns=["language"])
+    exported = Counter(queries.column("language").to_pylist())
+    table = _card(demo_build).split("## Language-ID agreement")[1].split("\n## ")[0]
+    checked = {m.group(1): int(m.group(2).replace(",", "")) for m in re.finditer(r"\((\w\w)\) \| ([\d,]+) \|", table)}
+    assert checked == {lang: min(n, 2000) for lang, n in exported.items()}
+    assert "exported query texts" in table
+
+
+def test_card_and_summary_show_every_stage_with_reject_rows(demo_build):
+    rejects = pads.dataset(list(Path(demo_build.run_dir).glob("*/rejects.parquet"))).to_table(columns=["stage"])
+    stages = set(rejects.column("stage").to_pylist())
+    card = _card(demo_build).split("## Rejects by reason")[1].split("\n## ")[0]
+    assert stages and all(f"| {stage} |" in card for stage in stages)
+    assert {row[0] for row in summary_rejects(demo_build.to_dict())} >= stages
+
+
+def test_datasets_accepts_the_splits_header_without_warnings(demo_build, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="datasets"):
+        datasets.load_dataset(str(Path(demo_build.run_dir) / "export"), "queries", cache_dir=str(tmp_path))
+    assert not [r for r in caplog.records if "malformed" in r.getMessage()], caplog.text
+
+
+def test_every_bound_that_rejects_queries_is_in_the_readme_and_card(demo_build):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for key in ("max_positive_share", "max_positives"):
+        assert f"{key} =" in readme and f"compose.{key}" in _card(demo_build)
