@@ -53,7 +53,9 @@ def _from_ipc(data: bytes) -> pa.Table:
 
 
 def _init_worker(tables: dict[str, bytes], params) -> None:
-    index = build_index(**{name: _from_ipc(data) for name, data in tables.items()})
+    # The same value relations as the serial path (unisex meets men): a worker without them
+    # counts a unisex positive as unverified.
+    index = build_index(**{name: _from_ipc(data) for name, data in tables.items()}, matcher=params.matcher)
     _WORKER["state"] = (index, params)
 
 

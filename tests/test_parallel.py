@@ -52,3 +52,24 @@ def test_pool_never_forks_a_threaded_process(vocab, monkeypatch):
         busy.join()
     assert methods and set(methods) == {"forkserver"}
     assert par.outputs["plans"].equals(compose.compose_queries(prods, attrs, fams, params).outputs["plans"])
+
+
+def test_pool_workers_apply_the_vocabulary_value_relations(vocab, monkeypatch):
+    """A unisex product meets gender=men in the workers exactly as in the serial stage."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    prods, attrs, fams, _ = _catalog(150, seed=3)
+    unisex = pc.and_(pc.equal(attrs.column("attribute"), "gender"),
+                     pc.equal(pc.utf8_slice_codeunits(attrs.column("product_id"), 3, 4), "0"))
+    attrs = attrs.set_column(attrs.schema.get_field_index("value"), "value",
+                             pc.if_else(unisex, pa.scalar("unisex"), attrs.column("value")))
+    params = compose.ComposeParams(ComposeConfig(max_positive_share=0.05, queries_per_product=2), vocab, 5)
+    serial = compose.compose_queries(prods, attrs, fams, params)
+    plans = serial.outputs["plans"].to_pylist()
+    with_unisex = [p for p in plans if any(c["attribute"] == "gender" and c["value"] != "unisex" for c in p["conditions"])
+                   and any(pid.endswith("0") for pid in p["positive_ids"])]
+    assert with_unisex, "the catalog must give gender queries whose positives include unisex products"
+    par = parallel.compose_queries(prods, attrs, fams, params, 2)
+    assert par.outputs["plans"].equals(serial.outputs["plans"]) and par.counters == serial.counters
