@@ -26,9 +26,12 @@ ROUNDS = {  # name: (size, annotators, double share)
 }
 
 
+TINY_OVERRIDES = {"compose.max_queries": 60}
+
+
 def build_tiny_run(out: Path, plant_xss: bool = False) -> Path:
-    """The demo catalog, 30 base queries x 5 languages; optionally some titles carry a script tag."""
-    catalog, overrides = DEMO_DIR / "catalog.jsonl", {"compose.max_queries": 30}
+    """The demo catalog, 60 compose attempts (about 30 base queries x 5 languages survive the label, split and image-blind filters); optionally some titles carry a script tag."""
+    catalog, overrides = DEMO_DIR / "catalog.jsonl", dict(TINY_OVERRIDES)
     if plant_xss:
         rows = [json.loads(line) for line in catalog.read_text(encoding="utf-8").splitlines()]
         for r in rows:

@@ -15,7 +15,7 @@ from pipelines.cli import main
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 from pipelines.runner import run_build
-from tests.annotation_ui.conftest import build_tiny_run
+from tests.annotation_ui.conftest import TINY_OVERRIDES, build_tiny_run
 
 
 def _queries(run):
@@ -100,7 +100,7 @@ def test_apply_rewrites_shards_merit_files_and_card(sampled_run):
     # Applying again changes nothing; a rebuild with the same inputs keeps the QA'd export.
     assert main(["qa", "apply", "--run", str(run), "--round", "r1"]) == 0
     assert _queries(run) == after
-    report = run_build(DEMO_DIR / "catalog.jsonl", run.parent, load_config(None, {"compose.max_queries": 30}),
+    report = run_build(DEMO_DIR / "catalog.jsonl", run.parent, load_config(None, TINY_OVERRIDES),
                        run_id="run", progress=False)
     assert next(s for s in report.steps if s.name == "export").skipped
     assert _queries(run) == after
@@ -116,7 +116,7 @@ def test_rebuild_refuses_to_replace_a_qa_applied_export(tmp_path, capsys):
     store.close()
     assert main(["qa", "apply", "--run", str(run), "--round", opened.name]) == 0
     base = ["build", "--demo", "--out", str(tmp_path), "--run-id", "run", "--no-progress",
-            "--set", "compose.max_queries=30"]
+            "--set", f"compose.max_queries={TINY_OVERRIDES['compose.max_queries']}"]
     assert main(base) == 0  # same inputs: the export is kept, QA changes included
     capsys.readouterr()
     assert main(base + ["--set", "seed=99"]) == 2
