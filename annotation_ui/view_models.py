@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from annotation_ui.decisions import REASONS
-from pipelines.card import LANGUAGE_NAMES
+from pipelines.languages import LANGUAGE_NAMES
 from pipelines.stages.render import segments_of
 
 REASON_KEYS = {reason: str(i) for i, reason in enumerate(REASONS, start=1)}  # keyboard: 1..5

@@ -16,8 +16,7 @@ from typing import Any
 
 from pipelines.config_types import checked
 from pipelines.errors import ConfigError
-
-LANGUAGES = ("en", "ms", "id", "vi", "th")
+from pipelines.languages import LANGUAGES
 
 
 @dataclass(frozen=True)

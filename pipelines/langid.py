@@ -15,8 +15,9 @@ import re
 from functools import lru_cache
 
 from pipelines.langid_msid import PLACEHOLDER, content_words, load_model, malay_probability
+from pipelines.languages import LANGUAGES, LINGUA_NAMES
 
-LANGUAGE_CODES = ("en", "ms", "id", "vi", "th")
+LANGUAGE_CODES = LANGUAGES
 UNDETERMINED = "und"
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -32,7 +33,7 @@ def _detector():
     """Build the lingua detector once per process (its models load lazily on first use)."""
     from lingua import Language, LanguageDetectorBuilder
 
-    languages = (Language.ENGLISH, Language.MALAY, Language.INDONESIAN, Language.VIETNAMESE, Language.THAI)
+    languages = tuple(getattr(Language, LINGUA_NAMES[code]) for code in LANGUAGES)
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 

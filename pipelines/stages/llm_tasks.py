@@ -17,7 +17,6 @@ from pipelines.langid import detect_language
 from pipelines.stages.render import segments_of
 
 VERSION = "1"
-NON_ENGLISH = ("ms", "id", "vi", "th")
 
 
 def _by_id(parsed: list[dict]) -> dict[str, dict]:
