@@ -27,7 +27,8 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import pyarrow as pa
 
-SPLITS = ("train", "test")
+from pipelines.io.layout import SPLITS
+
 _PLAIN_INT = re.compile(r"(0|[1-9][0-9]{0,15})")
 _HASHED_BASE = 2**53
 _IMAGE_TOKEN = re.compile(r"<image_(\d+)>")

@@ -25,9 +25,9 @@ from pipelines.beam.options import LLMOptions  # noqa: F401  (registers --llm_* 
 from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog, plan_for
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
+from pipelines.io.layout import CONFIG_FILE, EXPORT, MARKER, REJECTS, REPORT_FILE
 
 log = logging.getLogger(__name__)
-MARKER = "_SUCCESS.json"  # the run store's completion marker: `meritgen inspect` lists such folders
 
 
 @dataclass
@@ -74,9 +74,9 @@ def _known_failure(exc: Exception) -> Exception | None:
 def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result) -> dict:
     """Write config.json, report.json and the markers; render the data card when the output is local."""
     report = build_report(run_root, catalog, cfg, result)
-    write_text(FileSystems.join(run_root, "config.json"), json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=str))
-    write_text(FileSystems.join(run_root, "report.json"), json.dumps(report, indent=1, sort_keys=True, default=str))
-    for folder in ("export", "rejects"):
+    write_text(FileSystems.join(run_root, CONFIG_FILE), json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=str))
+    write_text(FileSystems.join(run_root, REPORT_FILE), json.dumps(report, indent=1, sort_keys=True, default=str))
+    for folder in (EXPORT, REJECTS):
         marker = {"runner": "beam", "pipeline_version": __version__}
         write_text(FileSystems.join(run_root, folder, MARKER), json.dumps(marker))
     if is_remote(run_root):
