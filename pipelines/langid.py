@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipelines.langid_msid import PLACEHOLDER, content_words, load_model, malay_probability
+from pipelines.langid_msid import content_words, load_model, malay_probability
 from pipelines.languages import LANGUAGES, LINGUA_NAMES
+from pipelines.placeholders import without_placeholders
 
 LANGUAGE_CODES = LANGUAGES
 UNDETERMINED = "und"
@@ -39,7 +40,7 @@ def _detector():
 
 def strip_placeholders(text: str) -> str:
     """Text without `<image_k>` placeholders, spaces collapsed."""
-    return " ".join(PLACEHOLDER.sub(" ", text).split())
+    return " ".join(without_placeholders(text).split())
 
 
 def _split_malay_indonesian(scores: dict[str, float], clean: str) -> dict[str, float]:

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pipelines.placeholders import PLACEHOLDER
 from pipelines.results import RejectLog, StageResult
 from pipelines.retrieval.index import positive_rank
 
 STAGE = "caption_filter"
 VERSION = "2"
 FALLBACK_CAPTIONER = "fallback:title+attributes"
-_PLACEHOLDER = re.compile(r"<image_(\d+)>")
 
 CAPTIONS_SCHEMA = pa.schema(
     [
@@ -122,7 +122,7 @@ def caption_variants(queries: pa.Table, captions: pa.Table) -> StageResult:
             {
                 "query_id": q["query_id"],
                 "text_captioned": captioned,
-                "text_no_images": _tidy(_PLACEHOLDER.sub("", q["text"])),
+                "text_no_images": _tidy(PLACEHOLDER.sub("", q["text"])),
                 "captioners": used,
             }
         )
@@ -147,7 +147,7 @@ def _substitute(text: str, image_ids: list[str], by_image: dict) -> tuple[str, l
         used.add(found[1])
         return found[0]
 
-    return _tidy(_PLACEHOLDER.sub(caption_for, text)), sorted(used), missing
+    return _tidy(PLACEHOLDER.sub(caption_for, text)), sorted(used), missing
 
 
 def _tidy(text: str) -> str:

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.langid import detect_language
-from pipelines.stages.render import segments_of
+from pipelines.placeholders import segments_of
 
 VERSION = "1"
 
