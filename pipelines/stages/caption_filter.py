@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pipelines import schemas
 from pipelines.placeholders import PLACEHOLDER
 from pipelines.results import RejectLog, StageResult
 from pipelines.retrieval.index import positive_rank
@@ -30,31 +31,9 @@ STAGE = "caption_filter"
 VERSION = "2"
 FALLBACK_CAPTIONER = "fallback:title+attributes"
 
-CAPTIONS_SCHEMA = pa.schema(
-    [
-        pa.field("image_id", pa.string(), nullable=False),
-        pa.field("caption", pa.string(), nullable=False),
-        pa.field("captioner", pa.string(), nullable=False),
-    ]
-)
-VARIANTS_SCHEMA = pa.schema(
-    [
-        pa.field("query_id", pa.string(), nullable=False),
-        pa.field("text_captioned", pa.string(), nullable=False),
-        pa.field("text_no_images", pa.string(), nullable=False),
-        pa.field("captioners", pa.list_(pa.string()), nullable=False),
-    ]
-)
-CHECKS_SCHEMA = pa.schema(
-    [
-        pa.field("query_id", pa.string(), nullable=False),
-        pa.field("captioned_rank", pa.int32()),
-        pa.field("blind_rank", pa.int32()),
-        pa.field("substitutable", pa.bool_(), nullable=False),
-        pa.field("image_blind", pa.bool_(), nullable=False),
-        pa.field("captioners", pa.list_(pa.string()), nullable=False),
-    ]
-)
+CAPTIONS_SCHEMA = schemas.schema("caption")  # the contract in schemas/v1/caption.json
+VARIANTS_SCHEMA = schemas.schema("caption_variant")  # the contract in schemas/v1/caption_variant.json
+CHECKS_SCHEMA = schemas.schema("caption_check")  # the contract in schemas/v1/caption_check.json
 
 
 @dataclass(frozen=True)
