@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from rich.console import Console
@@ -196,10 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
                                      "writes <run>/audit.json and the card's Audit section, exits 1 when a check fails")
     a.add_argument("run", help="run folder, e.g. runs/demo")
     a.set_defaults(func=cmd_audit)
-    from annotation_ui.cli import add_qa_commands  # `annotate` and `qa ...` live with the annotation UI
-
-    add_qa_commands(sub)
+    add_plugin_commands(sub)
     return parser
+
+
+COMMANDS_GROUP = "meritgen.commands"  # entry point group: `name = "package.module:add_commands"`
+
+
+def add_plugin_commands(sub) -> None:
+    """Commands of packages above pipelines (annotation_ui's `annotate` and `qa ...`), found through
+    the `meritgen.commands` entry point group (pyproject.toml), so pipelines never imports them."""
+    for entry in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        entry.load()(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
