@@ -141,9 +141,9 @@ def retrieval_sections(report: dict, difficulty: pa.Table | None) -> list[str]:
                 "image-blind, dropped unless `retrieval.keep_image_blind` keeps it (flagged in caption_checks).",
                 md_table(["what", "before filter", "after filter"], [
                     ["base queries", c.get("before_n", c.get("checked", 0)), c.get("after_n", c.get("kept", 0))],
-                    ["caption-substitutable", _rate(c, "substitutable_rate"), _rate(c, "substitutable_rate", "after")],
-                    ["image-blind (positive found with images simply removed)", _rate(c, "image_blind_rate"),
-                     _rate(c, "image_blind_rate", "after")]]),
+                    ["caption-substitutable", _rate(c, "substitutable"), _rate(c, "substitutable", "after")],
+                    ["image-blind (positive found with images simply removed)", _rate(c, "image_blind"),
+                     _rate(c, "image_blind", "after")]]),
                 md_table(["what", "value"], [
                     ["dropped as caption-substitutable", c.get("rejected_caption_substitutable", 0)],
                     ["dropped as image-blind", c.get("rejected_image_blind", 0)],
@@ -165,15 +165,25 @@ def _test_pool(report: dict) -> str:
 
 
 def _rate(c: dict, key: str, when: str = "before") -> str:
-    value = c.get(f"{when}_{key}", c.get(key, 0.0) if when == "before" else None)
-    return "n/a" if value is None else f"{value:.1%}"
+    """A share of the checked base queries from integer counters (Beam keeps no floats)."""
+    n, count = c.get(f"{when}_n"), c.get(f"{when}_{key}")
+    if n is None or count is None:
+        return "n/a"
+    return f"{count / n:.1%}" if n else f"{0:.1%}"
 
 
 def filter_effect_section(c: dict) -> list[str]:
-    """R@k/MRR of the filter's retriever on all checked base queries, before vs after the filter."""
-    if "before_captions_r1" not in c:
+    """R@k/MRR of the filter's retriever on all checked base queries, before vs after the filter,
+    from the integer hit counters (the same on every runner)."""
+    if "before_captions_hits1" not in c:
         return []
-    rows = [[variant] + [f"{100 * c[f'{w}_{variant}_{m}']:.1f}" for m in ("r1", "r5", "r10", "mrr") for w in ("before", "after")]
+
+    def pct(when: str, variant: str, metric: str) -> str:
+        n = c[f"{when}_n"]
+        value = c[f"{when}_{variant}_rr_micros"] / 1e6 if metric == "mrr" else c[f"{when}_{variant}_hits{metric[1:]}"]
+        return f"{100 * value / n:.1f}" if n else "0.0"
+
+    rows = [[variant] + [pct(w, variant, m) for m in ("r1", "r5", "r10", "mrr") for w in ("before", "after")]
             for variant in ("captions", "images_removed")]
     header = ["variant"] + [f"{m} {w}" for m in ("R@1", "R@5", "R@10", "MRR") for w in ("before", "after")]
     return ["Text-only retrieval of the filter's retriever on every checked base query (English, all splits), "

@@ -24,8 +24,18 @@ def test_every_query_carries_a_passage_with_the_response_at_its_span(demo_build)
         assert not set(q["passage_source_ids"]) & set(q["positive_ids"]), "positives never pad their own passage"
 
 
-def test_caption_substitutable_base_queries_are_gone_in_every_language(demo_build):
-    run = demo_build.run_dir
+@pytest.fixture(scope="module")
+def wide_filter_build(tmp_path_factory):
+    """The demo with the filter counting a positive ranked in the top 3 from captions: the default
+    (top 1) drops no demo query as caption-substitutable, since each caption describes its own image
+    product, which takes rank 1; this width makes the filter drop some, so the test has a case."""
+    out = tmp_path_factory.mktemp("wide_filter")
+    return run_build(DEMO_DIR / "catalog.jsonl", out, load_config(None, {"retrieval.filter_top_k": 3}),
+                     run_id="demo", progress=False)
+
+
+def test_caption_substitutable_base_queries_are_gone_in_every_language(wide_filter_build):
+    run = wide_filter_build.run_dir
     checks = pq.read_table(run / "caption_filter" / "caption_checks.parquet").to_pylist()
     dropped = {c["query_id"].rsplit("-", 1)[0] for c in checks if c["substitutable"]}
     # Image-blind queries are dropped too (retrieval.keep_image_blind = false), and the split drops

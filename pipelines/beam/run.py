@@ -87,9 +87,10 @@ def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result) -> dict:
 
 
 def _render_card(run_dir: Path) -> None:
-    from pipelines.io.card_writer import regenerate_card
+    """The independent audit, then the card with its Audit section: as the local runner ends."""
+    from pipelines.runner import audit_with_card
 
-    regenerate_card(run_dir)
+    audit_with_card(run_dir)
 
 
 def build_report(run_root: str, catalog: str, cfg: BuildConfig, result) -> dict:

@@ -28,7 +28,7 @@ from pipelines.results import RejectLog, StageResult
 from pipelines.retrieval.index import positive_rank
 
 STAGE = "caption_filter"
-VERSION = "2"
+VERSION = "3"
 FALLBACK_CAPTIONER = "fallback:title+attributes"
 
 CAPTIONS_SCHEMA = schemas.schema("caption")  # the contract in schemas/v1/caption.json
@@ -232,7 +232,19 @@ def _before_after(checks: list[dict], kept: list[bool]) -> dict:
         out[f"{when}_n"] = n
         out[f"{when}_substitutable_rate"] = sum(c["substitutable"] for c in rows) / n if n else 0.0
         out[f"{when}_image_blind_rate"] = sum(c["image_blind"] for c in rows) / n if n else 0.0
+        out[f"{when}_substitutable"] = sum(c["substitutable"] for c in rows)
+        out[f"{when}_image_blind"] = sum(c["image_blind"] for c in rows)
         for variant, column in (("captions", "captioned_rank"), ("images_removed", "blind_rank")):
-            for metric, value in rank_metrics([c[column] for c in rows]).items():
+            ranks = [c[column] for c in rows]
+            for metric, value in rank_metrics(ranks).items():
                 out[f"{when}_{variant}_{metric}"] = value
+            out.update(_rank_counts(f"{when}_{variant}", ranks))
     return out
+
+
+def _rank_counts(prefix: str, ranks: list[int | None]) -> dict[str, int]:
+    """The same metrics as integers (hits at k; reciprocal ranks in millionths): Beam keeps only
+    integer counters, and the card derives every rate from these so both runners print one card."""
+    hit = [r for r in ranks if r is not None and r <= METRIC_DEPTH]
+    return {**{f"{prefix}_hits{k}": sum(r <= k for r in hit) for k in (1, 5, 10)},
+            f"{prefix}_rr_micros": round(sum(1_000_000 / r for r in hit))}

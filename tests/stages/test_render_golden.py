@@ -156,7 +156,7 @@ def test_placeholder_lookalike_in_catalog_text_is_never_an_image(brand):
     """A brand spelled like a placeholder used to crash segments_of (IndexError) or shift numbering."""
     plan = {"base_query_id": "qbad", "category": "shoes", "target_id": "t", "strategy": "random", "n_conditions": 3,
             "conditions": [t("brand", brand), i("color", "black", 1), i("material", "leather", 2)],
-            "positive_ids": ["t"], "positive_share": 0.1}
+            "positive_ids": ["t"], "n_unverified": 0, "positive_share": 0.1}
     for q in _rows(plan):
         images = [s for s in q["segments"] if s["kind"] == "image"]
         assert [s["image_id"] for s in images] == ["img1", "img2"], q["language"]
@@ -170,7 +170,7 @@ def test_segments_and_images_follow_reading_order_with_an_image_type():
     """The image-carried type is read first even when the plan lists it last; numbering follows the text."""
     plan = {"base_query_id": "qord", "category": "clothing", "target_id": "t", "strategy": "random", "n_conditions": 3,
             "conditions": [i("color", "red", 1), t("gender", "women"), i("type", "dress", 2)],
-            "positive_ids": ["t"], "positive_share": 0.1}
+            "positive_ids": ["t"], "n_unverified": 0, "positive_share": 0.1}
     for q in _rows(plan):
         assert [im["image_id"] for im in q["images"]] == ["img2", "img1"], q["text"]
         assert [c["attribute"] for c in q["conditions"] if c["carried_by"] == "image"] == ["type", "color"]

@@ -16,7 +16,7 @@ BASE = {"language": "en", "category": "clothing", "n_conditions": 2, "strategy":
 
 def _query(base: str, positives: list[str], image: str, negatives=(), language="en", category="clothing") -> dict:
     return {**BASE, "query_id": f"{base}-{language}", "base_query_id": base, "language": language, "category": category,
-            "positive_ids": positives, "images": [{"image_id": f"img-{image}", "product_id": image}],
+            "positive_ids": positives, "n_unverified": 0, "images": [{"image_id": f"img-{image}", "product_id": image}],
             "hard_negative_ids": list(negatives),
             "hard_negatives": [{"product_id": n, "source": "overlap", "violates": ["color"]} for n in negatives]}
 
