@@ -27,6 +27,7 @@ from pipelines.config import BuildConfig
 from pipelines.io import layout
 from pipelines.io.export_writer import write_export
 from pipelines.io.verify import verify_export_dir
+from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.results import StageResult
 from pipelines.stages.matching import Matcher
 from pipelines.steps import Step, input_tables, plan_build
@@ -101,15 +102,16 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
 
 
 def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: str | None = None,
-              progress: bool = True, execute: Callable = execute_step) -> BuildReport:
+              progress: bool = True, execute: Callable = execute_step, endpoint: LLMEndpoint = NO_ENDPOINT) -> BuildReport:
     """Build the dataset for `catalog` under `<out>/<run_id>/` and return the build report.
 
-    `execute` runs one step; the Prefect flow passes a task-wrapped `execute_step`.
+    `execute` runs one step; the Prefect flow passes a task-wrapped `execute_step`. `endpoint` is
+    the LLM server the environment names, read by the caller (CLI, flow) at the edge.
     """
     run_id = run_id or Path(catalog).stem
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()
-    steps = plan_build(catalog, cfg, llm_cache=Path(out) / layout.LLM_CACHE_FILE)
+    steps = plan_build(catalog, cfg, llm_cache=Path(out) / layout.LLM_CACHE_FILE, endpoint=endpoint)
     report = BuildReport(store.root, catalog=str(catalog))
     write_json(store.root / layout.CONFIG_FILE, cfg.to_dict())
     fingerprints: dict[str, str] = {}

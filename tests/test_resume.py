@@ -29,6 +29,8 @@ from pipelines import runner
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 
+pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
+
 out, stage, point = sys.argv[1], sys.argv[2], sys.argv[3]
 die = lambda *_: os.kill(os.getpid(), signal.SIGKILL)
 real_write = pq.write_table
