@@ -25,6 +25,7 @@ from annotation_ui.errors import QAError
 from annotation_ui.round_data import export_dir, export_queries, round_dir
 from annotation_ui.rounds import export_decisions, open_store
 from pipelines.config import config_from_dict
+from pipelines.io import layout
 from pipelines.io.card_writer import regenerate_card
 from pipelines.io.export_writer import write_merit_queries, write_shards
 from pipelines.io.verify import verify_positive_sets
@@ -32,7 +33,7 @@ from pipelines.qa_card import qa_section
 from pipelines.stages.export import split_names
 from pipelines.store import RunStore, write_json
 
-REWRITTEN = ("data/queries", "merit/queries-", "README.md", "_SUCCESS.json")
+REWRITTEN = ("/".join(layout.QUERIES_PARTS), f"{layout.MERIT}/queries-", layout.CARD_FILE, layout.MARKER)
 
 
 def apply_round(run_dir: Path, name: str, partial: bool = False) -> dict:
@@ -71,7 +72,7 @@ def rewrite_export(run_dir: Path, queries: pa.Table, round_name: str) -> None:
     marker["qa_rounds"] = [r for r in marker.get("qa_rounds", []) if r != round_name] + [round_name]
     marker["counters"] = {**marker.get("counters", {}), "queries": queries.num_rows}
     marker["rows_out"] = {**marker.get("rows_out", {}), "queries": queries.num_rows}
-    cfg = config_from_dict(json.loads((run_dir / "config.json").read_text(encoding="utf-8")))
+    cfg = config_from_dict(json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8")))
 
     def write_files(tmp: Path) -> None:
         _link_unchanged(old, tmp)
@@ -109,5 +110,5 @@ def _link_unchanged(old: Path, new: Path) -> None:
 
 def _product_titles(export: Path) -> dict[str, str]:
     """product_id -> title from the export's product shards (titles only: images stay on disk)."""
-    table = pq.read_table(export / "data" / "products", columns=["product_id", "title"])
+    table = pq.read_table(layout.products_dir(export), columns=["product_id", "title"])
     return dict(zip(table.column("product_id").to_pylist(), table.column("title").to_pylist()))

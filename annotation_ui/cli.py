@@ -1,7 +1,8 @@
 """`meritgen annotate` and `meritgen qa sample|apply|status`: argparse wiring over the QA modules.
 
-`add_qa_commands(subparsers)` is called from pipelines/cli.py's build_parser, which keeps the
-command line in one place while the QA code stays in this package.
+`add_qa_commands(subparsers)` is registered in the `meritgen.commands` entry point group
+(pyproject.toml); pipelines/cli.py's build_parser loads that group, so the command line stays in
+one place while pipelines never imports this package.
 """
 
 from __future__ import annotations

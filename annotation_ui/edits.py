@@ -11,16 +11,11 @@ import re
 from collections import Counter
 
 from annotation_ui.errors import PlaceholderError
-from pipelines.stages.render import PLACEHOLDER, segments_of
+from pipelines.placeholders import PLACEHOLDER, compare_placeholders, placeholders, segments_of
 
 MAX_TEXT = 2000
 # Things that look like a placeholder but are not one exactly (typos a careful edit can introduce).
 NEAR_MISS = re.compile(r"<\s*/?\s*image|image_\d+\s*>|<\s*\d+\s*>", re.IGNORECASE)
-
-
-def placeholders(text: str) -> list[str]:
-    """The `<image_k>` tokens of `text`, in order."""
-    return [m.group(0) for m in PLACEHOLDER.finditer(text)]
 
 
 def check_placeholders(original: str, edited: str) -> str:
@@ -33,9 +28,9 @@ def check_placeholders(original: str, edited: str) -> str:
         raise PlaceholderError("the edited text is empty; reject the query instead of blanking it")
     if len(text) > MAX_TEXT:
         raise PlaceholderError(f"the edited text is too long ({len(text)} characters, at most {MAX_TEXT})")
-    want, got = placeholders(original), placeholders(text)
-    if got != want:
-        raise PlaceholderError(_mismatch_message(want, got))
+    if compare_placeholders(original, text).order_changed:  # an edit keeps tokens and their order exactly
+        raise PlaceholderError(_mismatch_message(placeholders(original), placeholders(text)))
+    want = placeholders(original)
     if NEAR_MISS.search(PLACEHOLDER.sub("", text)):
         raise PlaceholderError("the edited text has a malformed placeholder; write them exactly as "
                                + (", ".join(want) or "in the original (this query has none)"))

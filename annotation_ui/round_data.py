@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from annotation_ui.errors import QAError
 from annotation_ui.images import ImagePack, build_pack
+from pipelines.io import layout
 
 ROUND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PRODUCT_COLUMNS = ["product_id", "category", "title", "description", "attributes", "image_ids"]
@@ -37,14 +38,14 @@ def round_dir(run_dir: Path, name: str) -> Path:
 
 def export_dir(run_dir: Path) -> Path:
     """The run's finished export folder, or QAError telling the user to build first."""
-    folder = run_dir / "export"
-    if not (folder / "_SUCCESS.json").exists():
+    folder = layout.export_dir(run_dir)
+    if not layout.marker_path(folder).exists():
         raise QAError(f"{run_dir} has no finished export; run `meritgen build` first")
     return folder
 
 
 def export_queries(run_dir: Path, columns: list[str] | None = None) -> pa.Table:
-    return pads.dataset(export_dir(run_dir) / "data" / "queries", format="parquet").to_table(columns=columns)
+    return pads.dataset(layout.queries_dir(export_dir(run_dir)), format="parquet").to_table(columns=columns)
 
 
 def referenced_products(queries: pa.Table) -> set[str]:

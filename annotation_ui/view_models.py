@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from annotation_ui.decisions import REASONS
-from pipelines.card import LANGUAGE_NAMES
-from pipelines.stages.render import segments_of
+from pipelines.languages import LANGUAGE_NAMES
+from pipelines.placeholders import image_token, segments_of
 
 REASON_KEYS = {reason: str(i) for i, reason in enumerate(REASONS, start=1)}  # keyboard: 1..5
 REASON_TEXT = {
@@ -42,7 +42,7 @@ def conditions_view(query: dict) -> list[dict]:
         carrier = "text"
         if cond["carried_by"] == "image":
             k += 1
-            carrier = f"<image_{k}>"
+            carrier = image_token(k)
         out.append({"attribute": cond["attribute"], "value": cond["value"], "carrier": carrier})
     return out
 

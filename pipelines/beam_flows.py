@@ -42,9 +42,10 @@ def run_beam(catalog: str, out: str, config: str | None, run_id: str | None, pip
     """One Beam build (the runner decides where its work runs)."""
     from pipelines.beam.pipeline import BeamSettings
     from pipelines.beam.run import run_beam_build
+    from pipelines.cli import llm_endpoint
 
     run = run_beam_build(catalog, out, load_config(config), pipeline_args, run_id,
-                         BeamSettings(max_failure_ratio=max_failure_ratio), wait=wait)
+                         BeamSettings(max_failure_ratio=max_failure_ratio, llm_endpoint=llm_endpoint()), wait=wait)
     return {"run_root": run.run_root, "state": run.state, "report": run.report}
 
 

@@ -18,9 +18,9 @@ import yaml
 from pipelines import __version__
 from pipelines.card_parts import langid_rows, reject_rows, source_note
 from pipelines.config import BuildConfig
+from pipelines.languages import LANGUAGE_NAMES
 from pipelines.vocabulary import load_vocabulary
 
-LANGUAGE_NAMES = {"en": "English", "ms": "Malay", "id": "Indonesian", "vi": "Vietnamese", "th": "Thai"}
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")]
 
 

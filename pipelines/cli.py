@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from rich.console import Console
@@ -37,6 +39,14 @@ def _overrides(pairs: list[str]) -> dict:
     return out
 
 
+def llm_endpoint():
+    """The LLM server named by MERITGEN_LLM_URL / _MODEL / _API_KEY: the environment is read here, at
+    the edge (and by the Prefect flows and the Beam launcher), then passed down as a value."""
+    from pipelines.llm.client import LLMEndpoint
+
+    return LLMEndpoint.from_environ(os.environ)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from pipelines.config import load_config
     from pipelines.runner import run_build
@@ -51,12 +61,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         if flag:
             overrides[key] = flag
     cfg = load_config(args.config, overrides)
+    endpoint = llm_endpoint()
     run_id = args.run_id or ("demo" if args.demo else catalog.stem)
     if not args.force:
         from pipelines.qa_guard import refuse_replacing_qa_export
 
-        refuse_replacing_qa_export(catalog, Path(args.out), run_id, cfg)
-    report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress)
+        refuse_replacing_qa_export(catalog, Path(args.out), run_id, cfg, endpoint)
+    report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress, endpoint=endpoint)
     print_summary(report.to_dict())
     return _report_audit(report.audit, cfg.audit.fail_build)
 
@@ -196,10 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
                                      "writes <run>/audit.json and the card's Audit section, exits 1 when a check fails")
     a.add_argument("run", help="run folder, e.g. runs/demo")
     a.set_defaults(func=cmd_audit)
-    from annotation_ui.cli import add_qa_commands  # `annotate` and `qa ...` live with the annotation UI
-
-    add_qa_commands(sub)
+    add_plugin_commands(sub)
     return parser
+
+
+COMMANDS_GROUP = "meritgen.commands"  # entry point group: `name = "package.module:add_commands"`
+
+
+def add_plugin_commands(sub) -> None:
+    """Commands of packages above pipelines (annotation_ui's `annotate` and `qa ...`), found through
+    the `meritgen.commands` entry point group (pyproject.toml), so pipelines never imports them."""
+    for entry in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        entry.load()(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from pipelines.cli import llm_endpoint
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 from pipelines.runner import execute_step, run_build
@@ -29,7 +30,7 @@ def build_dataset(catalog: str = "", out: str = "runs", config: str | None = Non
     """Build a meritgen dataset: ingest -> mine -> compose -> render -> negatives -> split -> export."""
     catalog_path = DEMO_DIR / "catalog.jsonl" if demo else Path(catalog)
     report = run_build(catalog_path, out, load_config(config), run_id=run_id or ("demo" if demo else None),
-                       progress=False, execute=run_stage)
+                       progress=False, execute=run_stage, endpoint=llm_endpoint())
     return report.to_dict()
 
 

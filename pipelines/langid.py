@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipelines.langid_msid import PLACEHOLDER, content_words, load_model, malay_probability
+from pipelines.langid_msid import content_words, load_model, malay_probability
+from pipelines.languages import LANGUAGES, LINGUA_NAMES
+from pipelines.placeholders import without_placeholders
 
-LANGUAGE_CODES = ("en", "ms", "id", "vi", "th")
+LANGUAGE_CODES = LANGUAGES
 UNDETERMINED = "und"
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -32,13 +34,13 @@ def _detector():
     """Build the lingua detector once per process (its models load lazily on first use)."""
     from lingua import Language, LanguageDetectorBuilder
 
-    languages = (Language.ENGLISH, Language.MALAY, Language.INDONESIAN, Language.VIETNAMESE, Language.THAI)
+    languages = tuple(getattr(Language, LINGUA_NAMES[code]) for code in LANGUAGES)
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
 def strip_placeholders(text: str) -> str:
     """Text without `<image_k>` placeholders, spaces collapsed."""
-    return " ".join(PLACEHOLDER.sub(" ", text).split())
+    return " ".join(without_placeholders(text).split())
 
 
 def _split_malay_indonesian(scores: dict[str, float], clean: str) -> dict[str, float]:

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pipelines.langid import LANGUAGE_CODES, UNDETERMINED, language_verdict
+from pipelines.languages import NTREX_COLUMNS
 
 NTREX_FILE = "ntrex128_dev_en_ms_id_vi_th.tsv"
-NTREX_COLUMNS = {"en": "eng", "ms": "msa", "id": "ind", "vi": "vie", "th": "tha"}
 SPAN_MIN_WORDS, SPAN_MAX_WORDS = 5, 15
 
 

@@ -24,9 +24,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from pipelines.placeholders import without_placeholders
+
 MODEL_PATH = Path(__file__).resolve().parent / "langid_data" / "msid_model.json"
 
-PLACEHOLDER = re.compile(r"<image_\d+>")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # A word right after one of these (or at the start) begins a sentence: its capital says nothing.
 _SENTENCE_OPENERS = frozenset(".!?:;\"'“‘(«")
@@ -69,7 +70,7 @@ INDONESIAN_MARKERS = frozenset(
 def content_words(text: str) -> list[str]:
     """Lower-case words of `text` without names: capitalised words that do not open a sentence
     and all-capital words are dropped (a brand or a place says nothing about the variety)."""
-    text = PLACEHOLDER.sub(" ", text)
+    text = without_placeholders(text)
     words, end = [], 0
     opens_sentence = True
     for match in _WORD.finditer(text):

@@ -27,10 +27,11 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import pyarrow as pa
 
-SPLITS = ("train", "test")
+from pipelines.io.layout import SPLITS
+from pipelines.placeholders import PLACEHOLDER
+
 _PLAIN_INT = re.compile(r"(0|[1-9][0-9]{0,15})")
 _HASHED_BASE = 2**53
-_IMAGE_TOKEN = re.compile(r"<image_(\d+)>")
 IMAGE_TYPE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 
 
@@ -81,7 +82,7 @@ def instruction(text: str, images: list[Mapping], titles: Mapping[str, str]) -> 
         k = int(match.group(1))
         title = titles.get(images[k - 1]["product_id"], "") if 0 < k <= len(images) else ""
         return f"<Product {k}> <image>\n{title} </Product {k}>"
-    return _IMAGE_TOKEN.sub(product, text)
+    return PLACEHOLDER.sub(product, text)
 
 
 def merit_query_record(query: Mapping, titles: Mapping[str, str]) -> dict:

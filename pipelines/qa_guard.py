@@ -13,27 +13,29 @@ from pathlib import Path
 
 from pipelines.config import BuildConfig
 from pipelines.errors import MeritgenError
+from pipelines.io import layout
+from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.runner import fingerprint
 from pipelines.steps import plan_build
-from pipelines.store import MARKER
 
 
-def planned_fingerprints(catalog: Path, out: Path, cfg: BuildConfig) -> dict[str, str]:
+def planned_fingerprints(catalog: Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> dict[str, str]:
     upstream: dict[str, str] = {}
-    for step in plan_build(catalog, cfg, llm_cache=out / "llm_cache.sqlite"):
+    for step in plan_build(catalog, cfg, llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint):
         upstream[step.name] = fingerprint(step, upstream)
     return upstream
 
 
-def refuse_replacing_qa_export(catalog: Path, out: Path, run_id: str, cfg: BuildConfig) -> None:
+def refuse_replacing_qa_export(catalog: Path, out: Path, run_id: str, cfg: BuildConfig,
+                               endpoint: LLMEndpoint = NO_ENDPOINT) -> None:
     """MeritgenError when <out>/<run_id>/export has applied QA rounds and this build would replace it."""
-    path = out / run_id / "export" / MARKER
+    path = layout.marker_path(layout.export_dir(layout.run_dir(out, run_id)))
     if not path.is_file():
         return
     marker = json.loads(path.read_text(encoding="utf-8"))
     rounds = marker.get("qa_rounds") or []
-    if rounds and marker.get("fingerprint") != planned_fingerprints(catalog, out, cfg)["export"]:
+    if rounds and marker.get("fingerprint") != planned_fingerprints(catalog, out, cfg, endpoint)["export"]:
         raise MeritgenError(
-            f"{out / run_id / 'export'} has QA round(s) {', '.join(rounds)} applied, and this build (its config or "
+            f"{layout.export_dir(layout.run_dir(out, run_id))} has QA round(s) {', '.join(rounds)} applied, and this build (its config or "
             "catalog changed) would replace it with new queries the decisions no longer match. Build into another "
             "--run-id, or pass --force to replace it (decisions stay in qa/; open a new round on the new export)")

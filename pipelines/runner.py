@@ -24,8 +24,10 @@ from tqdm.auto import tqdm
 
 from pipelines import schemas
 from pipelines.config import BuildConfig
+from pipelines.io import layout
 from pipelines.io.export_writer import write_export
 from pipelines.io.verify import verify_export_dir
+from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.results import StageResult
 from pipelines.stages.matching import Matcher
 from pipelines.steps import Step, input_tables, plan_build
@@ -100,17 +102,18 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
 
 
 def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: str | None = None,
-              progress: bool = True, execute: Callable = execute_step) -> BuildReport:
+              progress: bool = True, execute: Callable = execute_step, endpoint: LLMEndpoint = NO_ENDPOINT) -> BuildReport:
     """Build the dataset for `catalog` under `<out>/<run_id>/` and return the build report.
 
-    `execute` runs one step; the Prefect flow passes a task-wrapped `execute_step`.
+    `execute` runs one step; the Prefect flow passes a task-wrapped `execute_step`. `endpoint` is
+    the LLM server the environment names, read by the caller (CLI, flow) at the edge.
     """
     run_id = run_id or Path(catalog).stem
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()
-    steps = plan_build(catalog, cfg, llm_cache=Path(out) / "llm_cache.sqlite")
+    steps = plan_build(catalog, cfg, llm_cache=Path(out) / layout.LLM_CACHE_FILE, endpoint=endpoint)
     report = BuildReport(store.root, catalog=str(catalog))
-    write_json(store.root / "config.json", cfg.to_dict())
+    write_json(store.root / layout.CONFIG_FILE, cfg.to_dict())
     fingerprints: dict[str, str] = {}
     bar = tqdm(steps, desc="meritgen build", unit="stage", disable=not progress)
     for step in bar:
@@ -119,7 +122,7 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
         fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
     store.refresh_views()
-    write_json(store.root / "report.json", report.to_dict())
+    write_json(store.root / layout.REPORT_FILE, report.to_dict())
     report.audit = audit_with_card(store.root)
     return report
 
@@ -130,7 +133,7 @@ def audit_with_card(run_dir: Path) -> dict:
     from pipelines.io.card_writer import regenerate_card
 
     result = audit_run(run_dir)
-    if (run_dir / "report.json").exists():  # the card is rebuilt from the run's report
+    if (run_dir / layout.REPORT_FILE).exists():  # the card is rebuilt from the run's report
         regenerate_card(run_dir)
     return result
 

@@ -18,6 +18,7 @@ import pyarrow as pa
 from pipelines import parallel, steps_llm, steps_retrieval
 from pipelines.config import BuildConfig
 from pipelines.io.catalog_reader import catalog_fingerprint, read_catalog
+from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.results import StageResult
 from pipelines.stages import compose, export, ingest, mine, negatives, render, split
 from pipelines.stages.matching import Matcher
@@ -46,10 +47,12 @@ def digest(*parts) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = None) -> list[Step]:
+def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = None,
+               endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
     """ingest -> mine -> [llm_mine] -> compose -> [personalize] -> render -> [rewrite -> translate -> judge] ->
     language_check, negatives -> [index -> passages -> caption_filter -> retriever_negatives] ->
-    split -> [difficulty] -> export. Bracketed steps depend on config (LLM server, retrieval)."""
+    split -> [difficulty] -> export. Bracketed steps depend on config (LLM server, retrieval).
+    `endpoint`: the LLM server the environment names, read by the caller at the edge."""
     vocab = load_vocabulary(cfg.mine.vocabulary)
     templates = load_templates(cfg.render.templates, cfg.render.languages)
     catalog = Path(catalog)
@@ -58,18 +61,18 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = N
     cache = Path(cfg.llm.cache) if cfg.llm.cache else (llm_cache or default_cache)
     workers = parallel.worker_count(cfg.workers)
     steps = _catalog_steps(catalog, cfg, vocab)
-    mined, attributes_from = steps_llm.mine_steps(cfg, vocab, cache, Step, digest, ("mine", "attributes"))
+    mined, attributes_from = steps_llm.mine_steps(cfg, vocab, cache, Step, digest, ("mine", "attributes"), endpoint)
     steps += mined
     steps.append(_compose_step(cfg, vocab, attributes_from, workers))
     personalized, plans_from, attributes_from = steps_llm.personalize_steps(
-        cfg, vocab, templates, cache, Step, digest, attributes_from)
+        cfg, vocab, templates, cache, Step, digest, attributes_from, endpoint)
     steps += personalized
     render_params = render.RenderParams(cfg.render, templates, cfg.seed)
     steps.append(Step("render", render.VERSION, {"plans": plans_from},
                       lambda plans: render.render_queries(plans, render_params),
                       digest(cfg.render, templates.digest, cfg.seed), {"queries": "query"}, shard_by="plans"))
-    text, queries_from = steps_llm.text_steps(cfg, templates, cache, Step, digest, ("render", "queries"))
-    judged, queries_from = steps_llm.judge_steps(cfg, cache, Step, digest, queries_from, attributes_from)
+    text, queries_from = steps_llm.text_steps(cfg, templates, cache, Step, digest, ("render", "queries"), endpoint)
+    judged, queries_from = steps_llm.judge_steps(cfg, cache, Step, digest, queries_from, attributes_from, endpoint)
     steps += text + judged
     steps.append(steps_llm.language_check_step(cfg, Step, digest, queries_from))
     neg_params = negatives.NegativesParams(cfg.negatives, cfg.seed, Matcher.from_vocabulary(vocab))

@@ -13,7 +13,7 @@ from types import ModuleType
 from pipelines import schemas
 from pipelines.config import BuildConfig, LLMConfig
 from pipelines.llm.cache import RequestCache
-from pipelines.llm.client import LLMClient, LLMSettings
+from pipelines.llm.client import NO_ENDPOINT, LLMClient, LLMEndpoint, LLMSettings
 from pipelines.llm.prompts import load_prompt, vocabulary_options
 from pipelines.llm.runner import run_llm_task_sync
 from pipelines.results import StageResult
@@ -34,13 +34,14 @@ def stage_version(wiring: str, *stages: ModuleType) -> str:
     return "+".join([wiring] + [f"{s.__name__.rsplit('.', 1)[-1]}.{s.VERSION}" for s in stages])
 
 
-def llm_settings(cfg: LLMConfig, vision: bool = False) -> LLMSettings | None:
-    """Settings from config, falling back to MERITGEN_LLM_* variables; None when no URL is known."""
-    url = ((cfg.vlm_url or cfg.url) if vision else cfg.url) or LLMSettings.url_from_env()
+def llm_settings(cfg: LLMConfig, vision: bool = False, endpoint: LLMEndpoint = NO_ENDPOINT) -> LLMSettings | None:
+    """Settings from config, falling back to the environment's endpoint (read by the edge); None when
+    no URL is known."""
+    url = ((cfg.vlm_url or cfg.url) if vision else cfg.url) or endpoint.url
     if not url:
         return None  # no server known: the build stays offline
     model = cfg.vlm_model if vision else cfg.model
-    return LLMSettings.from_env(base_url=url, **({"model": model} if model else {}), max_in_flight=cfg.max_in_flight, timeout_s=cfg.timeout_s,
+    return endpoint.settings(base_url=url, **({"model": model} if model else {}), max_in_flight=cfg.max_in_flight, timeout_s=cfg.timeout_s,
                                 max_retries=cfg.max_retries, structured_output=cfg.structured_output)
 
 
@@ -64,9 +65,10 @@ def prompt_digest(task: str) -> str:
     return f"{prompt.prompt_id}:{prompt.digest}:{prompt.as_strict().digest}"
 
 
-def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, step_cls, digest, attributes_from) -> tuple[list, tuple]:
+def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, step_cls, digest, attributes_from,
+               endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple]:
     """VLM attribute mining (after the field/title miner), when enabled and a server is known."""
-    vision = llm_settings(cfg.llm, vision=True)
+    vision = llm_settings(cfg.llm, vision=True, endpoint=endpoint)
     if vision is None or not cfg.llm.mine:
         return [], attributes_from
 
@@ -81,9 +83,10 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, step_cls, digest, attr
     return [step], ("llm_mine", "attributes")
 
 
-def text_steps(cfg: BuildConfig, templates, cache_path: Path, step_cls, digest, queries_from) -> tuple[list, tuple]:
+def text_steps(cfg: BuildConfig, templates, cache_path: Path, step_cls, digest, queries_from,
+               endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple]:
     """rewrite -> translate (text model), after render."""
-    settings, steps = llm_settings(cfg.llm), []
+    settings, steps = llm_settings(cfg.llm, endpoint=endpoint), []
     if settings is None:
         return steps, queries_from
     surfaces = templates.pack("en").lexicon["values"]
@@ -108,9 +111,9 @@ def text_steps(cfg: BuildConfig, templates, cache_path: Path, step_cls, digest, 
 
 
 def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path, step_cls, digest,
-                      attributes_from) -> tuple[list, tuple, tuple]:
+                      attributes_from, endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple, tuple]:
     """MERIT personalisation between compose and render; returns (steps, plans_from, attributes_from)."""
-    vision = llm_settings(cfg.llm, vision=True)
+    vision = llm_settings(cfg.llm, vision=True, endpoint=endpoint)
     if vision is None or not cfg.llm.personalize:
         return [], ("compose", "plans"), attributes_from
     english = templates.pack("en")
@@ -137,8 +140,9 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path, step
     return [step], ("personalize", "plans"), ("personalize", "attributes")
 
 
-def judge_steps(cfg: BuildConfig, cache_path: Path, step_cls, digest, queries_from, attributes_from) -> tuple[list, tuple]:
-    vision = llm_settings(cfg.llm, vision=True)
+def judge_steps(cfg: BuildConfig, cache_path: Path, step_cls, digest, queries_from, attributes_from,
+                endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple]:
+    vision = llm_settings(cfg.llm, vision=True, endpoint=endpoint)
     if vision is None or not cfg.llm.judge:
         return [], queries_from
 

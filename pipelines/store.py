@@ -18,7 +18,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-MARKER = "_SUCCESS.json"
+from pipelines.io.layout import MARKER
+
 _SHARD = re.compile(r".+-\d{5}-of-\d{5}\.parquet$")
 
 

@@ -27,6 +27,29 @@ def test_stage_module_imports_no_io(path):
     assert "open(" not in path.read_text(), f"{path.name} opens files"
 
 
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == name]
+
+
+def _imported_from(tree: ast.AST, module: str) -> set[str]:
+    return {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == module for a in n.names}
+
+
 def test_cli_and_flow_share_the_runner():
+    """Both call `pipelines.runner.run_build`; the CLI with its default step executor
+    (`execute_step`), the flow with a Prefect task whose body is `execute_step`."""
+    import inspect
+
+    from pipelines import runner
+
     root = Path(__file__).resolve().parents[1] / "pipelines"
-    assert "run_build" in (root / "flows.py").read_text() and "run_build" in (root / "cli.py").read_text()
+    cli, flows = (ast.parse((root / name).read_text()) for name in ("cli.py", "flows.py"))
+    for tree in (cli, flows):
+        assert "run_build" in _imported_from(tree, "pipelines.runner")
+    (cli_call,) = _calls(cli, "run_build")
+    assert not any(k.arg == "execute" for k in cli_call.keywords)
+    assert inspect.signature(runner.run_build).parameters["execute"].default is runner.execute_step
+    (flow_call,) = _calls(flows, "run_build")
+    execute = next(k.value for k in flow_call.keywords if k.arg == "execute")
+    task = next(n for n in ast.walk(flows) if isinstance(n, ast.FunctionDef) and n.name == execute.id)
+    assert _calls(task, "execute_step"), f"the flow's {execute.id} does not run execute_step"

@@ -8,6 +8,8 @@ from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 from pipelines.runner import run_build
 
+pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
+
 
 def _queries(run_dir):
     return pads.dataset(run_dir / "export" / "data" / "queries", format="parquet").to_table().to_pylist()

@@ -16,6 +16,8 @@ from pipelines.cli import main
 from tests.fake_openai import FakeOpenAI, user_text
 from tests.llm_scripted import responder
 
+pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
+
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--set", "compose.max_queries=90"]
 

@@ -7,7 +7,7 @@ from pipelines.config import load_config
 from pipelines.runner import run_build
 from tests.conftest import ROOT, shared_or_skip
 
-pytestmark = pytest.mark.shared_data
+pytestmark = [pytest.mark.shared_data, pytest.mark.slow]  # the 6,583-product catalog: minutes
 
 
 def test_real_catalog_builds_and_mining_from_titles_matters(tmp_path):

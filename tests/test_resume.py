@@ -18,6 +18,8 @@ from pipelines.resources import DEMO_DIR
 from pipelines.runner import run_build
 from pipelines.steps import plan_build
 
+pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = [s.name for s in plan_build(DEMO_DIR / "catalog.jsonl", load_config())]
 POINTS = ["before_compute", "after_compute", "mid_write"]

@@ -6,10 +6,13 @@ import shutil
 from pathlib import Path
 
 import pyarrow.dataset as pads
+import pytest
 from PIL import Image
 
 from pipelines.config import load_config
 from pipelines.runner import run_build
+
+pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from pipelines.audit.checks import audit_tables
 from pipelines.errors import MeritgenError
+from pipelines.io import layout
 from pipelines.resources import PROMPTS_DIR
 
 QUERY_COLUMNS = ["query_id", "category", "conditions", "positive_ids", "hard_negatives", "hard_negative_ids",
@@ -29,7 +30,7 @@ def _rows(folder: Path, wanted: list[str]) -> list[dict]:
 
 def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
     """attribute -> {value: [condition values it also meets]} from the run's vocabulary."""
-    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    config = json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8"))
     path = PROMPTS_DIR / "vocabulary" / f"{config['mine']['vocabulary']}.json"
     vocabulary = json.loads(path.read_text(encoding="utf-8"))
     return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
@@ -37,13 +38,13 @@ def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
 
 def audit_run(run_dir: Path) -> dict:
     """Audit `<run>/export`, write `<run>/audit.json` and return the result."""
-    data = run_dir / "export" / "data"
-    if not (run_dir / "export" / "_SUCCESS.json").exists() or not data.exists():
+    export = layout.export_dir(run_dir)
+    if not layout.marker_path(export).exists() or not (export / layout.DATA).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
-    result = audit_tables(_rows(data / "queries", QUERY_COLUMNS), _rows(data / "products", PRODUCT_COLUMNS),
+    result = audit_tables(_rows(layout.queries_dir(export), QUERY_COLUMNS), _rows(layout.products_dir(export), PRODUCT_COLUMNS),
                           also_meets(run_dir))
     result["run_dir"] = str(run_dir)
-    (run_dir / "audit.json").write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    (run_dir / layout.AUDIT_FILE).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     return result
 
 

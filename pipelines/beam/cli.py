@@ -50,8 +50,9 @@ def add_beam_commands(subparsers) -> None:
 
 def settings_from(args: argparse.Namespace):
     from pipelines.beam.pipeline import BeamSettings
+    from pipelines.cli import llm_endpoint
 
-    return BeamSettings(batch_rows=args.batch_rows, max_failure_ratio=args.max_failure_ratio)
+    return BeamSettings(batch_rows=args.batch_rows, max_failure_ratio=args.max_failure_ratio, llm_endpoint=llm_endpoint())
 
 
 def cmd_beam_run(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ from pipelines import schemas
 from pipelines.beam.adapter import REJECTS, TALLY, count_metrics, dead_letter_rejects, dead_letter_tally
 from pipelines.beam.options import LLMOptions
 from pipelines.llm import LLMClient, LLMSettings, RequestCache, TaskRun, run_llm_task_sync
-from pipelines.llm.client import ChatClient
+from pipelines.llm.client import NO_ENDPOINT, ChatClient, LLMEndpoint
 
 ANSWERS = "answers"
 
@@ -88,11 +88,12 @@ class EndpointTaskHandler(RemoteModelHandler):
         return {"min_batch_size": 1, "max_batch_size": self.batch_size}
 
 
-def make_task_handler(task: str, options: PipelineOptions, client_factory=None):
-    """The handler `--llm_backend` selects, configured from the LLM pipeline options."""
+def make_task_handler(task: str, options: PipelineOptions, client_factory=None, endpoint: LLMEndpoint = NO_ENDPOINT):
+    """The handler `--llm_backend` selects, configured from the LLM pipeline options over the
+    environment's `endpoint` (read by the launcher at the edge: `pipelines.cli.llm_endpoint`)."""
     opts = options.view_as(LLMOptions)
     overrides = {k: v for k, v in (("base_url", opts.llm_base_url), ("model", opts.llm_model)) if v}
-    settings = LLMSettings.from_env(**overrides)
+    settings = endpoint.settings(**overrides)
     if opts.llm_backend == "vllm":
         from pipelines.beam.vllm_handler import VLLMTaskHandler  # needs vllm (and openai) on the workers
 

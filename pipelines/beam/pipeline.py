@@ -29,6 +29,7 @@ from pipelines.beam.sinks import WriteExport, WriteRejects
 from pipelines.beam.tables import INDEX_COLUMNS, WholeTable
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
+from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.stages import compose, ingest
 from pipelines.steps import Step, plan_build
 from pipelines.vocabulary import load_vocabulary
@@ -50,6 +51,7 @@ class BeamSettings:
     attempts_per_range: int = 2000
     groups_per_batch: int = 200
     max_failure_ratio: float = 0.1
+    llm_endpoint: LLMEndpoint = NO_ENDPOINT  # the LLM server the environment names, read by the launcher
 
     def rows_for(self, step: str) -> int:
         return self.step_batch_rows.get(step, self.batch_rows)
@@ -61,7 +63,7 @@ def check_catalog(catalog: str) -> None:
         raise CatalogError(f"catalog file not found: {catalog}")
 
 
-def plan_for(catalog: str, cfg: BuildConfig) -> list[Step]:
+def plan_for(catalog: str, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
     """The build plan, its steps' calls serial: Beam workers are the parallelism, and a fork pool
     inside a Beam worker (cfg.workers) would fork its gRPC threads.
 
@@ -69,11 +71,11 @@ def plan_for(catalog: str, cfg: BuildConfig) -> list[Step]:
     Beam runs do not resume, so a remote catalog gets an empty stand-in file."""
     cfg = dataclasses.replace(cfg, workers=1)
     if not is_remote(catalog) and Path(catalog).is_file():
-        return plan_build(catalog, cfg)
+        return plan_build(catalog, cfg, endpoint=endpoint)
     with tempfile.TemporaryDirectory(prefix="meritgen-plan-") as tmp:  # read once, while planning
         stand_in = Path(tmp) / f"catalog{Path(catalog).suffix or '.jsonl'}"
         stand_in.write_bytes(b"")
-        return plan_build(stand_in, cfg)
+        return plan_build(stand_in, cfg, endpoint=endpoint)
 
 
 class BuildGraph:
@@ -81,7 +83,7 @@ class BuildGraph:
 
     def __init__(self, pipeline: beam.Pipeline, catalog: str, cfg: BuildConfig, settings: BeamSettings) -> None:
         self.p, self.catalog, self.cfg, self.settings = pipeline, catalog, cfg, settings
-        self.steps = plan_for(catalog, cfg)
+        self.steps = plan_for(catalog, cfg, settings.llm_endpoint)
         self.contracts = {(s.name, out): c for s in self.steps for out, c in s.contracts.items()}
         self.tables: dict[tuple[str, str], beam.PCollection] = {}
         self.rejects: list[beam.PCollection] = []

@@ -25,9 +25,10 @@ from pipelines.beam.options import LLMOptions  # noqa: F401  (registers --llm_* 
 from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog, plan_for
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
+from pipelines.io.layout import CONFIG_FILE, EXPORT, MARKER, REJECTS, REPORT_FILE
+from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 
 log = logging.getLogger(__name__)
-MARKER = "_SUCCESS.json"  # the run store's completion marker: `meritgen inspect` lists such folders
 
 
 @dataclass
@@ -59,7 +60,7 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
         if known is None:
             raise
         raise known from exc
-    return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result))
+    return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result, settings.llm_endpoint))
 
 
 def _known_failure(exc: Exception) -> Exception | None:
@@ -71,12 +72,12 @@ def _known_failure(exc: Exception) -> Exception | None:
     return None
 
 
-def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result) -> dict:
+def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint: LLMEndpoint = NO_ENDPOINT) -> dict:
     """Write config.json, report.json and the markers; render the data card when the output is local."""
-    report = build_report(run_root, catalog, cfg, result)
-    write_text(FileSystems.join(run_root, "config.json"), json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=str))
-    write_text(FileSystems.join(run_root, "report.json"), json.dumps(report, indent=1, sort_keys=True, default=str))
-    for folder in ("export", "rejects"):
+    report = build_report(run_root, catalog, cfg, result, endpoint)
+    write_text(FileSystems.join(run_root, CONFIG_FILE), json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=str))
+    write_text(FileSystems.join(run_root, REPORT_FILE), json.dumps(report, indent=1, sort_keys=True, default=str))
+    for folder in (EXPORT, REJECTS):
         marker = {"runner": "beam", "pipeline_version": __version__}
         write_text(FileSystems.join(run_root, folder, MARKER), json.dumps(marker))
     if is_remote(run_root):
@@ -93,12 +94,12 @@ def _render_card(run_dir: Path) -> None:
     audit_with_card(run_dir)
 
 
-def build_report(run_root: str, catalog: str, cfg: BuildConfig, result) -> dict:
+def build_report(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint: LLMEndpoint = NO_ENDPOINT) -> dict:
     """The local report's shape (steps with rows in/out, counters, rejects) from Beam metrics."""
     counters = metric_counters(result)
     failures = json.loads(read_text(FileSystems.join(run_root, "failures.json")))
     steps = []
-    for step in plan_for(catalog, cfg):
+    for step in plan_for(catalog, cfg, endpoint):
         mine = counters.get(step.name, {})
         rejects = sum(v for k, v in mine.items() if k.startswith("rejected_"))
         # as the local runner counts it: the rows of every input table (a source step: its records)

@@ -18,8 +18,10 @@ from apache_beam.io.parquetio import WriteToParquetBatched
 from pipelines import schemas
 from pipelines.beam.failures import gated
 from pipelines.config import BuildConfig
+from pipelines.io import layout
 from pipelines.io.export_writer import with_hf_features
-from pipelines.merit_layout import SPLITS, merit_products, merit_query_lines, merit_readme, referenced_products
+from pipelines.io.layout import SPLITS
+from pipelines.merit_layout import merit_products, merit_query_lines, merit_readme, referenced_products
 
 STANDARD_OUTPUTS = ("products", "queries", "merit_products")
 CODEC = "zstd"  # as the local writer
@@ -86,12 +88,12 @@ class WriteExport(beam.PTransform):
     def expand(self, outputs: dict):
         (gated(outputs["products"], self.gate, "GateProducts")
          | "HfProducts" >> beam.Map(with_hf_features, {"images": "images"})
-         | "WriteProducts" >> parquet(self._path("data", "products", "products"), products_schema()))
+         | "WriteProducts" >> parquet(self._path(*layout.PRODUCTS_PARTS, "products"), products_schema()))
         queries = gated(outputs["queries"], self.gate, "GateQueries")
         for split in SPLITS:
             (queries
              | f"Only_{split}" >> beam.FlatMap(of_split, split)
-             | f"WriteQueries_{split}" >> parquet(self._path("data", "queries", split), schemas.schema("query")))
+             | f"WriteQueries_{split}" >> parquet(self._path(*layout.QUERIES_PARTS, split), schemas.schema("query")))
         if self.cfg.export.merit_layout:
             self._merit(outputs)
         for name in sorted(set(outputs) - set(STANDARD_OUTPUTS)):  # one-table outputs (difficulty)
@@ -113,14 +115,14 @@ class WriteExport(beam.PTransform):
             (products
              | f"MeritPool_{split}" >> beam.FlatMap(_in_pool, split, pools)
              | f"HfMeritProducts_{split}" >> beam.Map(with_hf_features, {"image": "image"})
-             | f"WriteMeritProducts_{split}" >> parquet(self._path("merit", "products", split), merit_products_schema()))
+             | f"WriteMeritProducts_{split}" >> parquet(self._path(*layout.MERIT_PRODUCTS_PARTS, split), merit_products_schema()))
             (queries
              | f"MeritLines_{split}" >> beam.FlatMap(_query_lines, split, titles)
              | f"WriteMeritQueries_{split}" >> beam.io.WriteToText(
-                 self._path("merit", f"queries-{split}"), file_name_suffix=".json", num_shards=1,
+                 self._path(layout.MERIT, layout.merit_queries_stem(split)), file_name_suffix=".json", num_shards=1,
                  shard_name_template=""))
         (gated(products.pipeline | "MeritCard" >> beam.Create([merit_readme().rstrip("\n")]), self.gate, "GateMeritCard")
-         | "WriteMeritCard" >> beam.io.WriteToText(self._path("merit", "README"), file_name_suffix=".md", num_shards=1,
+         | "WriteMeritCard" >> beam.io.WriteToText(self._path(layout.MERIT, "README"), file_name_suffix=".md", num_shards=1,
                                                    shard_name_template=""))
 
 

@@ -11,7 +11,9 @@ matplotlib.use("Agg")  # headless: cards are built on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-LANG_ORDER = ["en", "ms", "id", "vi", "th"]
+from pipelines.languages import LANGUAGES  # noqa: E402
+
+LANG_ORDER = list(LANGUAGES)
 
 
 def _save(fig, path: Path) -> None:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from pipelines.card import audit_section, render_card
 from pipelines.config import BuildConfig, config_from_dict, load_config
 from pipelines.errors import MeritgenError
+from pipelines.io import layout
 from pipelines.io.card_plots import write_card_plots
 from pipelines.stages.llm_tasks import language_agreement
 
@@ -29,20 +30,20 @@ LANGID_SAMPLE = 2000  # exported texts per language checked for the card (first 
 def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | None = None,
                     extra_sections: list[str] = ()) -> Path:
     """Rewrite `<run>/export/README.md` (and its plots) from the run's files."""
-    export_dir = run_dir / "export"
-    if not (export_dir / "_SUCCESS.json").exists():
+    export_dir = layout.export_dir(run_dir)
+    if not layout.marker_path(export_dir).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
-    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    report = json.loads((run_dir / layout.REPORT_FILE).read_text(encoding="utf-8"))
     cfg = load_config(config_path) if config_path else config_from_dict(
-        json.loads((run_dir / "config.json").read_text(encoding="utf-8")))
+        json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8")))
     return write_card(export_dir, report, cfg, run_dir, out, extra_sections)
 
 
 def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, target: Path | None = None,
                extra_sections: list[str] = ()) -> Path:
     """Render the card of the export in `export_dir` (which may still be the build's temp folder)."""
-    queries = pads.dataset(export_dir / "data" / "queries", format="parquet").to_table()
-    products = pads.dataset(export_dir / "data" / "products", format="parquet")
+    queries = pads.dataset(layout.queries_dir(export_dir), format="parquet").to_table()
+    products = pads.dataset(layout.products_dir(export_dir), format="parquet")
     product_table = products.to_table(columns=[n for n in products.schema.names if n != "images"])
     target = target or export_dir / "README.md"
     plots = write_card_plots(target.parent / "plots", queries, report)
@@ -80,7 +81,7 @@ def _image_bytes(products: pads.Dataset) -> int:
 def reject_reasons(run_dir: Path, export_dir: Path) -> list[list]:
     """[stage, reason, rows] over every stage's reject rows: `<stage>/rejects.parquet` of a local run
     (the export's own from `export_dir`, which may be the temp folder) or `rejects/*.parquet` of Beam."""
-    files = [p for p in run_dir.glob("*/rejects.parquet") if p.parent.name != "export"]
+    files = [p for p in run_dir.glob("*/rejects.parquet") if p.parent.name != layout.EXPORT]
     files += sorted((run_dir / "rejects").glob("*.parquet")) + [p for p in [export_dir / "rejects.parquet"] if p.exists()]
     counts: Counter = Counter()
     for path in files:

@@ -10,8 +10,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.config import BuildConfig
+from pipelines.io import layout
 from pipelines.io.card_writer import write_card
-from pipelines.merit_layout import SPLITS, merit_query_lines, merit_readme, split_pools
+from pipelines.io.layout import SPLITS
+from pipelines.merit_layout import merit_query_lines, merit_readme, split_pools
 from pipelines.results import StageResult
 from pipelines.stages.export import split_names
 
@@ -34,7 +36,7 @@ def write_shards(table: pa.Table, folder: Path, prefix: str, shard_rows: int, ro
     n = max(1, -(-table.num_rows // shard_rows))
     names = []
     for i in range(n):
-        name = f"{prefix}-{i:05d}-of-{n:05d}.parquet"
+        name = layout.shard_name(prefix, i, n)
         pq.write_table(table.slice(i * shard_rows, shard_rows), folder / name, row_group_size=row_group_rows,
                        compression="zstd")
         names.append(name)
@@ -44,13 +46,13 @@ def write_shards(table: pa.Table, folder: Path, prefix: str, shard_rows: int, ro
 def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict) -> None:
     out, ex = result.outputs, cfg.export
     products = with_hf_features(out["products"], {"images": "images"})
-    write_shards(products, root / "data" / "products", "products", ex.shard_rows, ex.row_group_rows)
+    write_shards(products, layout.products_dir(root), "products", ex.shard_rows, ex.row_group_rows)
     queries = out["queries"]
-    for split in split_names(queries) or ["train"]:  # an empty build still exports a loadable (empty) split
+    for split in split_names(queries) or [layout.DEFAULT_SPLIT]:  # an empty build still exports a loadable (empty) split
         part = queries.filter(pa.compute.equal(queries.column("split"), split))
-        write_shards(part, root / "data" / "queries", split, ex.shard_rows, ex.row_group_rows)
+        write_shards(part, layout.queries_dir(root), split, ex.shard_rows, ex.row_group_rows)
     if ex.merit_layout:
-        write_merit(root / "merit", out["merit_products"], queries, ex.shard_rows, ex.row_group_rows)
+        write_merit(root / layout.MERIT, out["merit_products"], queries, ex.shard_rows, ex.row_group_rows)
     pq.write_table(result.rejects, root / "rejects.parquet")
     if "difficulty" in out:
         pq.write_table(out["difficulty"], root / "difficulty.parquet")
@@ -69,7 +71,7 @@ def write_merit(folder: Path, products: pa.Table, queries: pa.Table, shard_rows:
         write_shards(part, folder / "products", split, shard_rows, row_group_rows)
     titles = dict(zip(ids.to_pylist(), products.column("title").to_pylist()))
     write_merit_queries(folder, queries, titles)
-    (folder / "README.md").write_text(merit_readme(), encoding="utf-8")
+    (folder / layout.CARD_FILE).write_text(merit_readme(), encoding="utf-8")
 
 
 def write_merit_queries(folder: Path, queries: pa.Table, titles: dict[str, str]) -> None:
@@ -78,6 +80,6 @@ def write_merit_queries(folder: Path, queries: pa.Table, titles: dict[str, str])
     rows = queries.select(["query_id", "split", "language", "category", "text", "images", "conditions",
                            "positive_ids", "hard_negative_ids"]).to_pylist()
     for split in SPLITS:
-        with open(folder / f"queries-{split}.json", "w", encoding="utf-8") as fh:
+        with open(folder / f"{layout.merit_queries_stem(split)}.json", "w", encoding="utf-8") as fh:
             for line in merit_query_lines(rows, titles, split):
                 fh.write(line + "\n")

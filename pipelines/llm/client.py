@@ -10,7 +10,6 @@ The bytes on the wire are built and read in `wire.py`; HTTP itself is `transport
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 from collections import Counter
 from collections.abc import Mapping
@@ -63,21 +62,34 @@ class LLMSettings:
         if self.max_in_flight < 1 or self.max_retries < 0 or self.timeout_s <= 0:
             raise ConfigError("max_in_flight must be >= 1, max_retries >= 0 and timeout_s > 0")
 
-    @staticmethod
-    def url_from_env(env: Mapping[str, str] | None = None) -> str | None:
-        """MERITGEN_LLM_URL, if set: with no URL in config or env, a build stays offline."""
-        return (os.environ if env is None else env).get("MERITGEN_LLM_URL") or None
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> LLMSettings:
+        """Settings from MERITGEN_LLM_URL / _MODEL / _API_KEY in `env` (a mapping the edge passes in)."""
+        return LLMEndpoint.from_environ(env).settings(**overrides)
+
+
+@dataclass(frozen=True)
+class LLMEndpoint:
+    """The LLM server the environment names (MERITGEN_LLM_URL / _MODEL / _API_KEY), read once at the
+    edge (CLI, Prefect flows, Beam launcher) and passed in: nothing below the edge reads os.environ.
+    Not config: the key is a secret and never goes into config.json; none of it is in a fingerprint."""
+
+    url: str = ""
+    model: str = ""
+    api_key: str = field(default="", repr=False)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> LLMSettings:
-        """Settings from MERITGEN_LLM_URL / _MODEL / _API_KEY (the only environment lookup)."""
-        env = os.environ if env is None else env
-        found = {
-            "base_url": env.get("MERITGEN_LLM_URL"),
-            "model": env.get("MERITGEN_LLM_MODEL"),
-            "api_key": env.get("MERITGEN_LLM_API_KEY"),
-        }
-        return cls(**{**{k: v for k, v in found.items() if v}, **overrides})  # explicit settings win
+    def from_environ(cls, env: Mapping[str, str]) -> LLMEndpoint:
+        return cls(url=env.get("MERITGEN_LLM_URL") or "", model=env.get("MERITGEN_LLM_MODEL") or "",
+                   api_key=env.get("MERITGEN_LLM_API_KEY") or "")
+
+    def settings(self, **overrides: Any) -> LLMSettings:
+        """LLMSettings from these values, explicit `overrides` winning over them."""
+        found = {"base_url": self.url, "model": self.model, "api_key": self.api_key}
+        return LLMSettings(**{**{k: v for k, v in found.items() if v}, **overrides})
+
+
+NO_ENDPOINT = LLMEndpoint()  # nothing in the environment: a build without a configured URL stays offline
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from typing import Any, NamedTuple
 from rapidfuzz import fuzz, process
 
 from pipelines.langid import detect_language, is_language
+from pipelines.placeholders import compare_placeholders
 
 DEFAULT_MIN_SCORE = 88.0  # rapidfuzz ratio needed to map a model's value onto the vocabulary
 UNKNOWN_VALUE = "unknown"  # what the model answers for an attribute the images do not show
 WRONG_LANGUAGE = "wrong_language"  # the reason a wrong-variety answer is rejected with
-_PLACEHOLDER = re.compile(r"<image_\d+>")
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
 _QUOTES = ('""', "''", "“”", "«»")
 
@@ -46,17 +46,13 @@ def clean_text(text: str) -> str:
 
 def check_placeholders(source: str, output: str) -> Parsed | None:
     """A rejection unless every `<image_k>` of source appears exactly once and no other."""
-    want = set(_PLACEHOLDER.findall(source))
-    got = _PLACEHOLDER.findall(output)
-    lost = sorted(want - set(got))
-    if lost:
-        return _reject("placeholder_lost", f"placeholders missing from the output: {', '.join(lost)}")
-    extra = sorted(set(got) - want)
-    if extra:
-        return _reject("placeholder_extra", f"placeholders not in the source: {', '.join(extra)}")
-    twice = sorted({p for p in got if got.count(p) > 1})
-    if twice:
-        return _reject("placeholder_duplicated", f"placeholders repeated: {', '.join(twice)}")
+    diff = compare_placeholders(source, output)  # order is free: a translation may move a placeholder
+    if diff.missing:
+        return _reject("placeholder_lost", f"placeholders missing from the output: {', '.join(diff.missing)}")
+    if diff.extra:
+        return _reject("placeholder_extra", f"placeholders not in the source: {', '.join(diff.extra)}")
+    if diff.repeated:
+        return _reject("placeholder_duplicated", f"placeholders repeated: {', '.join(diff.repeated)}")
     return None
 
 

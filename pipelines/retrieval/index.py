@@ -16,13 +16,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pyarrow as pa
 
-HITS_SCHEMA = pa.schema(
-    [
-        pa.field("query_id", pa.string(), nullable=False),
-        pa.field("candidate_ids", pa.list_(pa.string()), nullable=False),
-        pa.field("scores", pa.list_(pa.float32()), nullable=False),
-    ]
-)
+from pipelines import schemas
+
+HITS_SCHEMA = schemas.schema("hits")  # the contract in schemas/v1/hits.json
 
 # Thai is written without spaces between words, and its vowel and tone marks are combining
 # characters that `\w` does not match, so a `\w+` tokeniser cuts Thai words at every mark.

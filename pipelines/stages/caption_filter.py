@@ -22,39 +22,18 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pipelines import schemas
+from pipelines.placeholders import PLACEHOLDER
 from pipelines.results import RejectLog, StageResult
 from pipelines.retrieval.index import positive_rank
 
 STAGE = "caption_filter"
 VERSION = "3"
 FALLBACK_CAPTIONER = "fallback:title+attributes"
-_PLACEHOLDER = re.compile(r"<image_(\d+)>")
 
-CAPTIONS_SCHEMA = pa.schema(
-    [
-        pa.field("image_id", pa.string(), nullable=False),
-        pa.field("caption", pa.string(), nullable=False),
-        pa.field("captioner", pa.string(), nullable=False),
-    ]
-)
-VARIANTS_SCHEMA = pa.schema(
-    [
-        pa.field("query_id", pa.string(), nullable=False),
-        pa.field("text_captioned", pa.string(), nullable=False),
-        pa.field("text_no_images", pa.string(), nullable=False),
-        pa.field("captioners", pa.list_(pa.string()), nullable=False),
-    ]
-)
-CHECKS_SCHEMA = pa.schema(
-    [
-        pa.field("query_id", pa.string(), nullable=False),
-        pa.field("captioned_rank", pa.int32()),
-        pa.field("blind_rank", pa.int32()),
-        pa.field("substitutable", pa.bool_(), nullable=False),
-        pa.field("image_blind", pa.bool_(), nullable=False),
-        pa.field("captioners", pa.list_(pa.string()), nullable=False),
-    ]
-)
+CAPTIONS_SCHEMA = schemas.schema("caption")  # the contract in schemas/v1/caption.json
+VARIANTS_SCHEMA = schemas.schema("caption_variant")  # the contract in schemas/v1/caption_variant.json
+CHECKS_SCHEMA = schemas.schema("caption_check")  # the contract in schemas/v1/caption_check.json
 
 
 @dataclass(frozen=True)
@@ -122,7 +101,7 @@ def caption_variants(queries: pa.Table, captions: pa.Table) -> StageResult:
             {
                 "query_id": q["query_id"],
                 "text_captioned": captioned,
-                "text_no_images": _tidy(_PLACEHOLDER.sub("", q["text"])),
+                "text_no_images": _tidy(PLACEHOLDER.sub("", q["text"])),
                 "captioners": used,
             }
         )
@@ -147,7 +126,7 @@ def _substitute(text: str, image_ids: list[str], by_image: dict) -> tuple[str, l
         used.add(found[1])
         return found[0]
 
-    return _tidy(_PLACEHOLDER.sub(caption_for, text)), sorted(used), missing
+    return _tidy(PLACEHOLDER.sub(caption_for, text)), sorted(used), missing
 
 
 def _tidy(text: str) -> str:

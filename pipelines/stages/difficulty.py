@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pipelines import schemas
 from pipelines.results import StageResult
 from pipelines.retrieval.index import positive_rank
 
@@ -23,27 +24,8 @@ STAGE = "difficulty"
 VERSION = "1"
 CUTOFFS = (1, 5, 10)
 
-RUN_HITS_SCHEMA = pa.schema(
-    [
-        pa.field("baseline", pa.string(), nullable=False),
-        pa.field("variant", pa.string(), nullable=False),
-        pa.field("query_id", pa.string(), nullable=False),
-        pa.field("candidate_ids", pa.list_(pa.string()), nullable=False),
-    ]
-)
-REPORT_SCHEMA = pa.schema(
-    [
-        pa.field("baseline", pa.string(), nullable=False),
-        pa.field("variant", pa.string(), nullable=False),
-        pa.field("group_kind", pa.string(), nullable=False),  # all | language | n_conditions
-        pa.field("group", pa.string(), nullable=False),
-        pa.field("n", pa.int64(), nullable=False),
-        pa.field("r1", pa.float64(), nullable=False),
-        pa.field("r5", pa.float64(), nullable=False),
-        pa.field("r10", pa.float64(), nullable=False),
-        pa.field("mrr", pa.float64(), nullable=False),
-    ]
-)
+RUN_HITS_SCHEMA = schemas.schema("difficulty_run_hits")  # the contract in schemas/v1/difficulty_run_hits.json
+REPORT_SCHEMA = schemas.schema("difficulty")  # the contract in schemas/v1/difficulty.json
 
 
 @dataclass(frozen=True)

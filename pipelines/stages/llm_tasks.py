@@ -14,10 +14,9 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.langid import detect_language
-from pipelines.stages.render import segments_of
+from pipelines.placeholders import segments_of
 
 VERSION = "1"
-NON_ENGLISH = ("ms", "id", "vi", "th")
 
 
 def _by_id(parsed: list[dict]) -> dict[str, dict]:

@@ -19,29 +19,15 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pipelines import schemas
 from pipelines.results import RejectLog, StageResult
 
 STAGE = "passages"
 VERSION = "1"
 
-RESPONSES_SCHEMA = pa.schema(
-    [
-        pa.field("query_id", pa.string(), nullable=False),
-        pa.field("positive_id", pa.string(), nullable=False),
-        pa.field("response", pa.string(), nullable=False),
-        # Titles of all positives: a user corpus may hold them under other ids.
-        pa.field("positive_texts", pa.list_(pa.string()), nullable=False),
-    ]
-)
-CORPUS_SCHEMA = pa.schema([pa.field("passage_id", pa.string(), nullable=False), pa.field("text", pa.string(), nullable=False)])
-PASSAGES_SCHEMA = pa.schema(
-    [
-        pa.field("query_id", pa.string(), nullable=False),
-        pa.field("passage", pa.string(), nullable=False),
-        pa.field("passage_span", pa.list_(pa.int32()), nullable=False),
-        pa.field("passage_source_ids", pa.list_(pa.string()), nullable=False),
-    ]
-)
+RESPONSES_SCHEMA = schemas.schema("response")  # the contract in schemas/v1/response.json
+CORPUS_SCHEMA = schemas.schema("passage_corpus")  # the contract in schemas/v1/passage_corpus.json
+PASSAGES_SCHEMA = schemas.schema("passage")  # the contract in schemas/v1/passage.json
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from pipelines.placeholders import image_token
+
 
 @dataclass(frozen=True)
 class Image:
@@ -39,7 +41,7 @@ class Phrase:
 
     @property
     def text(self) -> str:
-        return "".join(segment["text"] if segment["kind"] == "text" else f"<image_{segment['image_index']}>"
+        return "".join(segment["text"] if segment["kind"] == "text" else image_token(segment["image_index"])
                        for segment in self.segments)
 
     @property

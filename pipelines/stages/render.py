@@ -7,7 +7,6 @@ also emitted as interleaved segments.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -20,7 +19,6 @@ from pipelines.templates import LanguagePack, Templates
 
 STAGE = "render"
 VERSION = "2"  # 2: shopper phrasing (modifiers around the head noun), structural placeholders
-PLACEHOLDER = re.compile(r"<image_(\d+)>")
 
 
 @dataclass(frozen=True)
@@ -65,26 +63,6 @@ def render_phrase(plan: dict, conditions: list[dict], pack: LanguagePack, seed: 
 
 def render_text(plan: dict, conditions: list[dict], pack: LanguagePack, seed: int) -> str:
     return render_phrase(plan, conditions, pack, seed).text
-
-
-def segments_of(text: str, image_ids: list[str]) -> list[dict]:
-    """Split flat text (an LLM's or an annotator's) at <image_k> placeholders into interleaved segments.
-
-    A placeholder with no image behind it (k out of range) stays text rather than crashing; the
-    offline renderer never comes here, it builds its segments from the template structure.
-    """
-    segments, pos = [], 0
-    for match in PLACEHOLDER.finditer(text):
-        k = int(match.group(1))
-        if not 1 <= k <= len(image_ids):
-            continue
-        if match.start() > pos:
-            segments.append({"kind": "text", "text": text[pos:match.start()], "image_id": None, "image_index": None})
-        segments.append({"kind": "image", "text": None, "image_id": image_ids[k - 1], "image_index": k})
-        pos = match.end()
-    if pos < len(text):
-        segments.append({"kind": "text", "text": text[pos:], "image_id": None, "image_index": None})
-    return segments
 
 
 def _query_row(plan, ordered, lang, phrase: Phrase, english, seed) -> dict:

@@ -29,14 +29,7 @@ STAGE = "retriever_negatives"
 VERSION = "1"
 SOURCES = ("dense", "lexical")  # interleaving order: dense first, it is the stronger retriever
 
-POSITIVE_SCORES_SCHEMA = pa.schema(
-    [
-        pa.field("query_id", pa.string(), nullable=False),
-        pa.field("retriever", pa.string(), nullable=False),  # dense | lexical
-        pa.field("product_id", pa.string(), nullable=False),
-        pa.field("score", pa.float32(), nullable=False),
-    ]
-)
+POSITIVE_SCORES_SCHEMA = schemas.schema("positive_score")  # the contract in schemas/v1/positive_score.json
 
 
 @dataclass(frozen=True)

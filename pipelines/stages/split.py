@@ -29,13 +29,13 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from pipelines import schemas
 from pipelines.config import SplitConfig
 from pipelines.results import RejectLog, StageResult
 
 STAGE = "split"
 VERSION = "2"
-PRODUCT_SPLITS_SCHEMA = pa.schema([pa.field("product_id", pa.string(), nullable=False),
-                                   pa.field("split", pa.string(), nullable=False)])
+PRODUCT_SPLITS_SCHEMA = schemas.schema("product_split")  # the contract in schemas/v1/product_split.json
 
 
 @dataclass(frozen=True)

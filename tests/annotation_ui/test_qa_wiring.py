@@ -25,9 +25,9 @@ def test_qa_config_layers_defaults_file_and_flags(tmp_path):
 
 def test_prefect_qa_deployments_point_at_flows_with_matching_parameters():
     deployments = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
-    qa = [d for d in deployments if d["entrypoint"].startswith("pipelines/qa_flows.py:")]
+    qa = [d for d in deployments if d["entrypoint"].startswith("annotation_ui/flows.py:")]
     assert {d["entrypoint"].split(":")[1] for d in qa} == {"build_and_open_qa_round", "apply_qa_round"}
-    module = importlib.import_module("pipelines.qa_flows")
+    module = importlib.import_module("annotation_ui.flows")
     for d in qa:
         flow = getattr(module, d["entrypoint"].split(":")[1])
         assert set(d["parameters"]) <= set(inspect.signature(flow.fn).parameters), d["name"]

@@ -12,6 +12,8 @@ from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 from tests.beam.helpers import DIRECT_MULTI, read_parquet_dir
 
+pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
+
 
 @pytest.fixture(scope="module")
 def beam_run(tmp_path_factory):

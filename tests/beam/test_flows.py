@@ -6,6 +6,8 @@ import pytest
 
 from tests.beam.helpers import read_parquet_dir
 
+pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
+
 
 @pytest.fixture
 def prefect_harness():

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from pipelines.beam.run import run_beam_build
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
@@ -9,6 +11,8 @@ from pipelines.runner import run_build
 from tests.beam.helpers import DIRECT_MULTI, read_parquet_dir
 from tests.fake_openai import FakeOpenAI
 from tests.llm_scripted import responder
+
+pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 
 
 def test_beam_with_llm_stages_exports_the_local_builds_queries(tmp_path):

@@ -319,3 +319,17 @@ def test_a_cache_write_failure_is_raised_not_swallowed(fake_openai, tmp_path):
 
         with patch.object(cache, "commit_batch", broken), pytest.raises(CacheError, match="disk full"):
             _run(settings_for(fake_openai), [_request(i) for i in range(5)], cache)
+
+
+def test_environment_is_read_only_at_the_edge(monkeypatch):
+    """MERITGEN_LLM_* are read by the CLI (`llm_endpoint`) and passed down; planning never reads them."""
+    from pipelines.cli import llm_endpoint
+    from pipelines.config import LLMConfig
+    from pipelines.steps_llm import llm_settings
+
+    monkeypatch.setenv("MERITGEN_LLM_URL", "http://gpu:8000/v1")
+    monkeypatch.setenv("MERITGEN_LLM_API_KEY", "secret")
+    assert llm_settings(LLMConfig()) is None
+    settings = llm_settings(LLMConfig(model="m"), endpoint=llm_endpoint())
+    assert (settings.base_url, settings.api_key, settings.model) == ("http://gpu:8000/v1", "secret", "m")
+    assert "secret" not in repr(llm_endpoint())

@@ -15,7 +15,8 @@ import pytest
 
 from pipelines import schemas
 from pipelines.config import RenderConfig
-from pipelines.stages.render import PLACEHOLDER, RenderParams, render_phrase, render_queries
+from pipelines.placeholders import PLACEHOLDER
+from pipelines.stages.render import RenderParams, render_phrase, render_queries
 from pipelines.templates import load_templates
 
 LANGUAGES = ("en", "ms", "id", "vi", "th")

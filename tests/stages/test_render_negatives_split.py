@@ -2,8 +2,9 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.config import NegativesConfig, RenderConfig, SplitConfig
+from pipelines.placeholders import PLACEHOLDER, segments_of
 from pipelines.stages.negatives import NegativesParams, mine_overlap_negatives
-from pipelines.stages.render import PLACEHOLDER, RenderParams, render_queries, segments_of
+from pipelines.stages.render import RenderParams, render_queries
 from pipelines.stages.split import SplitParams, assign_split
 from pipelines.templates import load_templates
 from tests.stages.inline import attributes, families, products

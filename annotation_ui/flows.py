@@ -1,6 +1,6 @@
 """Prefect wiring for human QA: open a round after a build, apply a finished round.
 
-Thin like pipelines/flows.py: the tasks call the same functions as `meritgen qa sample|apply`,
+Lives here, above pipelines (which never imports annotation_ui). Thin like pipelines/flows.py: the tasks call the same functions as `meritgen qa sample|apply`,
 so a Prefect run and a CLI run do the same thing. Tokens are secrets: flows log and return
 the path of the owner-only tokens file, never the tokens.
 """
