@@ -96,7 +96,6 @@ def _counts_sections(q: list[dict]) -> list[str]:
     by_lang, by_cat = Counter(r["language"] for r in q), Counter(r["category"] for r in q)
     by_n, by_split = Counter(r["n_conditions"] for r in q), Counter(r["split"] for r in q)
     en = [r for r in q if r["language"] == "en"]
-    by_attr = Counter((c["attribute"], c["carried_by"]) for r in en for c in r["conditions"])
     images = Counter(sum(c["carried_by"] == "image" for c in r["conditions"]) for r in en)
     return [
         "## Queries by language",
@@ -105,9 +104,7 @@ def _counts_sections(q: list[dict]) -> list[str]:
         "## Queries by number of conditions", md_table(["conditions", "queries"], sorted(by_n.items())),
         "## Images per query (English)", md_table(["images", "queries"], sorted(images.items())),
         "## Queries by split", md_table(["split", "queries"], sorted(by_split.items())),
-        "## Conditions by attribute and carrier (English queries)",
-        md_table(["attribute", "carried by", "conditions"], [[a, c, n] for (a, c), n in sorted(by_attr.items())]),
-    ]
+    ]  # conditions by attribute and carrier: label_sections, with modality and unverified counts
 
 
 def label_sections(queries: pa.Table, cfg: BuildConfig) -> list[str]:
