@@ -96,3 +96,16 @@ def test_beam_chooses_transforms_by_params_type_not_name(tmp_path, monkeypatch):
     p.visit(Visitor())
     assert [label for label, _ in found] == ["composer"]
     assert found[0][1].params is next(s.params for s in planned if s.name == "composer")
+
+
+def test_llm_steps_carry_their_task_in_their_params(tmp_path):
+    """A runner with its own LLM transform tells the LLM steps apart by params, not by step name."""
+    from pipelines.plan.llm import LLMStepParams
+
+    cfg = load_config(None, {"llm.url": "http://127.0.0.1:9/v1", "llm.mine": True, "llm.personalize": True,
+                             "llm.judge": True})
+    steps = plan_build(tmp_path / "catalog.jsonl", cfg, llm_cache=tmp_path / "cache.sqlite")
+    tasks = {s.name: s.params.task for s in steps if isinstance(s.params, LLMStepParams)}
+    assert tasks == {"llm_mine": "mine_attributes", "personalize": "personalize", "rewrite": "rewrite",
+                     "translate": "translate", "judge": "judge"}
+    assert {s.params.cache_path for s in steps if isinstance(s.params, LLMStepParams)} == {tmp_path / "cache.sqlite"}

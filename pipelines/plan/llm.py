@@ -7,6 +7,7 @@ a resumed run or another run in the same <out> never pays twice for the same req
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import schemas
@@ -24,6 +25,17 @@ from pipelines.stages.personalize import apply_personalization, personalize_rows
 from pipelines.stages.render import render_text
 
 VERSION = "1"  # of this wiring; each step's version also names the stage modules it calls
+
+
+@dataclass(frozen=True)
+class LLMStepParams:
+    """What an LLM step runs with: its prompt task, the server's settings and the request cache.
+
+    A runner with an LLM transform of its own finds these steps by this type and `task`."""
+
+    task: str
+    settings: LLMSettings
+    cache_path: Path
 
 
 def llm_settings(cfg: LLMConfig, vision: bool = False, endpoint: LLMEndpoint = NO_ENDPOINT) -> LLMSettings | None:
@@ -72,7 +84,7 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
     step = Step("llm_mine", stage_version(VERSION, llm_tasks), {"products": ("ingest", "products"), "images": ("ingest", "images"),
                                           "attributes": attributes_from},
                     mine, digest(vision.model, prompt_digest("mine_attributes"), vocab.digest), {"attributes": "attribute"},
-                params=vision)
+                params=LLMStepParams("mine_attributes", vision, cache_path))
     return [step], ("llm_mine", "attributes")
 
 
@@ -95,11 +107,12 @@ def text_steps(cfg: BuildConfig, templates, cache_path: Path, queries_from,
     if cfg.llm.rewrite:
         steps.append(Step("rewrite", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, rewrite,
                               digest(settings.model, prompt_digest("rewrite"), templates.digest), {"queries": "query"},
-                          params=settings))
+                          params=LLMStepParams("rewrite", settings, cache_path)))
         queries_from = ("rewrite", "queries")
     if cfg.llm.translate and set(cfg.render.languages) - {"en"}:
         steps.append(Step("translate", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, translate,
-                              digest(settings.model, prompt_digest("translate")), {"queries": "query"}, params=settings))
+                              digest(settings.model, prompt_digest("translate")), {"queries": "query"},
+                          params=LLMStepParams("translate", settings, cache_path)))
         queries_from = ("translate", "queries")
     return steps, queries_from
 
@@ -130,7 +143,8 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path,
                                              "products": ("ingest", "products"), "attributes": attributes_from},
                     personalize, digest(vision.model, prompt_digest("personalize"), vocab.digest, templates.digest,
                                         cfg.compose.max_unverified_share, cfg.compose.opt_in_conditions),
-                    {"plans": "query_plan", "attributes": "attribute"}, params=vision)
+                    {"plans": "query_plan", "attributes": "attribute"},
+                    params=LLMStepParams("personalize", vision, cache_path))
     return [step], ("personalize", "plans"), ("personalize", "attributes")
 
 
@@ -147,7 +161,8 @@ def judge_steps(cfg: BuildConfig, cache_path: Path, queries_from, attributes_fro
 
     step = Step("judge", stage_version(VERSION, llm_tasks), {"queries": queries_from, "images": ("ingest", "images"),
                                        "products": ("ingest", "products"), "attributes": attributes_from},
-                    judge, digest(vision.model, prompt_digest("judge")), {"queries": "query"}, params=vision)
+                    judge, digest(vision.model, prompt_digest("judge")), {"queries": "query"},
+                    params=LLMStepParams("judge", vision, cache_path))
     return [step], ("judge", "queries")
 
 
