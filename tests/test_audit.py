@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.audit.checks import audit_tables
 from pipelines.audit.run import audit_run
-from pipelines.cli import main
+from pipelines.runners.cli import main
 
 LABELS_HELPER_CHECKS = {"no_unknown_as_negative", "violates_are_known"}  # issue #10 point 1, built elsewhere
 

@@ -1,7 +1,7 @@
 """Pure halves of the LLM stages: build each task's input rows, fold parsed answers back in.
 
 The network half (render, send, parse, strict retry) is pipelines/llm/runner.py, called by
-pipelines/steps_llm.py between the two functions of each pair here.
+pipelines/plan/llm.py between the two functions of each pair here.
 Parsed answers are rows {row_index, record_id, value, raw, prompt_id, ...}; rejects are
 reject.json rows.
 """

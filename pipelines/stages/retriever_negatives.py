@@ -185,3 +185,21 @@ def _merge(existing: list[dict], found: dict[str, list[dict]], cap: int) -> list
             seen.add(negative["product_id"])
             merged.append(negative)
     return merged
+
+
+def score_positives(index, retriever: str, hits: pa.Table, texts: list[str], positives: list[list[str]]) -> list[dict]:
+    """Each positive's score: read from the hits when it ranked, scored against the index otherwise."""
+    rows, missing = [], []
+    for qid, cands, vals, text, pos in zip(hits.column("query_id").to_pylist(), hits.column("candidate_ids").to_pylist(),
+                                           hits.column("scores").to_pylist(), texts, positives):
+        ranked = dict(zip(cands, vals))
+        for p in pos:
+            if p in ranked:
+                rows.append({"query_id": qid, "retriever": retriever, "product_id": p, "score": float(ranked[p])})
+            else:
+                missing.append((qid, text, p))
+    if missing:
+        values = index.score([t for _, t, _ in missing], [p for _, _, p in missing])
+        rows += [{"query_id": q, "retriever": retriever, "product_id": p, "score": float(v)}
+                 for (q, _, p), v in zip(missing, values)]
+    return rows
