@@ -32,6 +32,8 @@ from pipelines.stages.twins import with_twins
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "compose"
+# A plan whose condition set (base_query_id) an earlier attempt produced; Beam's global dedupe uses it too.
+DUPLICATE_QUERY = ("duplicate_query", "the same conditions were composed before")
 VERSION = "2"  # 2: no image source shares a photo with a positive
 
 
@@ -102,7 +104,7 @@ def collect_plans(index: CatalogIndex, outcomes: list[tuple]) -> StageResult:
         if plan is None:
             rejects.add(reason, message, record_id=index.ids[target])
         elif plan["base_query_id"] in seen:
-            rejects.add("duplicate_query", "the same conditions were composed before", record_id=index.ids[target])
+            rejects.add(*DUPLICATE_QUERY, record_id=index.ids[target])
         else:
             seen.add(plan["base_query_id"])
             plans.append(plan)
