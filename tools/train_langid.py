@@ -85,8 +85,9 @@ def training_features(rows: list[dict[str, str]], weights: dict[str, float]) -> 
         table = parallel_weights(_pair_samples(fit_rows))
         sentences = _pair_samples([r for r in rows if _fold(r["doc_id"]) == fold])
         for text, lang in sentences + span_samples(sentences):
-            words = content_words(strip_placeholders(text))
-            blocks.append(features(words, lingua_scores(text), weights) + [sum(table.get(w, 0.0) for w in words)])
+            clean = strip_placeholders(text)
+            evidence = sum(table.get(w, 0.0) for w in content_words(clean))
+            blocks.append(features(clean, lingua_scores(text), weights) + [evidence])
             labels.append(lang == "ms")
     return np.array(blocks), np.array(labels)
 
