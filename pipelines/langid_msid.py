@@ -13,9 +13,9 @@ pieces of evidence in a logistic model shipped as `langid_data/msid_model.json` 
 
 The three weights, the intercept and the acceptance margin are fitted on the training half
 of the NTREX-128 dev set. Names must not sway the decision, so capitalised words inside a
-sentence and all-capital words (brands, places, people) are left out of the word evidence;
-only the marker lexicon reads capitalised words (Ahad/Minggu, Sepanyol/Spanyol), never
-all-capital ones.
+sentence and all-capital words (brands, places, people) are left out of every feature, except
+that the marker lexicon reads capitalised markers that are not also English words (day, month
+and country names whose spelling differs: Ahad/Minggu, Sepanyol/Spanyol; see `marker_words`).
 """
 
 from __future__ import annotations
@@ -86,9 +86,9 @@ INDONESIAN_MARKERS = frozenset(
 )
 
 
-def content_words(text: str) -> list[str]:
-    """Lower-case words of `text` without names: capitalised words that do not open a sentence
-    and all-capital words are dropped (a brand or a place says nothing about the variety)."""
+def _words(text: str, names_kept: frozenset[str] = frozenset()) -> list[str]:
+    """Lower-case words of `text`; capitalised words that do not open a sentence and all-capital
+    words are names and dropped, except capitalised ones spelled as in `names_kept`."""
     text = without_placeholders(text)
     words, end = [], 0
     opens_sentence = True
@@ -98,18 +98,28 @@ def content_words(text: str) -> list[str]:
             opens_sentence = between[-1] in _SENTENCE_OPENERS
         end = match.end()
         word = match.group()
-        named = (word[0].isupper() and not opens_sentence) or (len(word) > 1 and word.isupper())
+        capitals = len(word) > 1 and word.isupper()
+        named = capitals or (word[0].isupper() and not opens_sentence and word.lower() not in names_kept)
         opens_sentence = False
         if not named:
             words.append(word.lower())
     return words
 
 
-def marker_words(text: str) -> list[str]:
-    """Lower-case words of `text` for the marker lexicon. Unlike `content_words`, capitalised
-    words count (day, month and country names are spelled differently in the two standards:
-    Ahad/Minggu, Disember/Desember, Sepanyol/Spanyol); all-capital ones (brands) still do not."""
-    return [w.lower() for w in _WORD.findall(without_placeholders(text)) if not (len(w) > 1 and w.isupper())]
+def content_words(text: str) -> list[str]:
+    """Lower-case words of `text` without names: capitalised words that do not open a sentence
+    and all-capital words are dropped (a brand or a place says nothing about the variety)."""
+    return _words(text)
+
+
+def marker_words(text: str, capitalised: frozenset[str]) -> list[str]:
+    """`content_words` plus the capitalised words spelled as in `capitalised`: the markers that
+    are not also English words (the model's `capitalised_markers`, chosen by
+    `tools/train_langid.py`). Day, month and country names differ between the standards
+    (Ahad/Minggu, Disember/Desember, Sepanyol/Spanyol) and are capitalised; a capitalised marker
+    that is also English (Tim, Cuba, Wang, Museum) may be a name and stays out, and so do
+    all-capital words (brands)."""
+    return _words(text, capitalised)
 
 
 def marker_balance(words: list[str]) -> int:
@@ -131,15 +141,23 @@ def load_model(path: Path = MODEL_PATH) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def features(text: str, lingua_scores: dict[str, float], word_weights: dict[str, float]) -> list[float]:
+def features(text: str, lingua_scores: dict[str, float], word_weights: dict[str, float],
+             capitalised: frozenset[str]) -> list[float]:
     """[word evidence, marker balance, lingua log-odds]: the model's inputs, in its order."""
     evidence = sum(word_weights.get(w, 0.0) for w in content_words(text))
-    return [evidence, float(marker_balance(marker_words(text))), lingua_log_odds(lingua_scores)]
+    return [evidence, float(marker_balance(marker_words(text, capitalised))), lingua_log_odds(lingua_scores)]
+
+
+@lru_cache(maxsize=1)
+def shipped_capitalised_markers() -> frozenset[str]:
+    """The shipped model's `capitalised_markers`, as a set."""
+    return frozenset(load_model()["capitalised_markers"])
 
 
 def malay_probability(text: str, lingua_scores: dict[str, float], model: dict | None = None) -> float:
     """P(Malay | the text is Malay or Indonesian) for a text and lingua's confidences on it."""
+    capitalised = frozenset(model["capitalised_markers"]) if model else shipped_capitalised_markers()
     model = model or load_model()
-    x = features(text, lingua_scores, model["word_weights"])
+    x = features(text, lingua_scores, model["word_weights"], capitalised)
     logit = model["intercept"] + sum(w * v for w, v in zip(model["coefficients"], x))
     return 1.0 / (1.0 + math.exp(-max(-_LOGIT_CLIP, min(_LOGIT_CLIP, logit))))
