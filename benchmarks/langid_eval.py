@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 import time
 import types
 from collections.abc import Callable
@@ -30,13 +31,39 @@ from pipelines.langid_eval import language_check_figures, ntrex_samples, read_nt
 HAND_WRITTEN = ROOT / "benchmarks" / "data" / "langid_product_queries.tsv"
 
 
-def baseline_checker(rev: str) -> types.ModuleType:
-    """`pipelines/langid.py` as it was at git revision `rev`, as a module."""
-    source = subprocess.run(["git", "show", f"{rev}:pipelines/langid.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    module = types.ModuleType("langid_baseline")
-    exec(compile(source, f"{rev}:pipelines/langid.py", "exec"), module.__dict__)  # noqa: S102 - our own file
+def _git_show(rev: str, path: str) -> str:
+    return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+
+
+def _module_at(rev: str, path: str, name: str, file: Path | None = None) -> types.ModuleType:
+    module = types.ModuleType(name)
+    if file is not None:
+        module.__file__ = str(file)
+    exec(compile(_git_show(rev, path), f"{rev}:{path}", "exec"), module.__dict__)  # noqa: S102 - our own file
     return module
+
+
+def baseline_checker(rev: str) -> types.ModuleType:
+    """`pipelines/langid.py` as it was at git revision `rev`, as a module. Where that version
+    uses the Malay/Indonesian model, the model code and its JSON are taken from `rev` too (so
+    "before" is the old discriminator, not the old checker wired to the new model)."""
+    source = _git_show(rev, "pipelines/langid.py")
+    if "pipelines.langid_msid" not in source:
+        return _module_at(rev, "pipelines/langid.py", "langid_baseline")
+    folder = Path(tempfile.mkdtemp(prefix="langid-baseline-"))
+    (folder / "langid_data").mkdir()
+    (folder / "langid_data" / "msid_model.json").write_text(
+        _git_show(rev, "pipelines/langid_data/msid_model.json"), encoding="utf-8")
+    saved = sys.modules.get("pipelines.langid_msid")
+    sys.modules["pipelines.langid_msid"] = _module_at(rev, "pipelines/langid_msid.py", "langid_msid_baseline",
+                                                      folder / "langid_msid.py")
+    try:  # the old langid.py binds the old model's names at import
+        return _module_at(rev, "pipelines/langid.py", "langid_baseline")
+    finally:
+        if saved is None:
+            sys.modules.pop("pipelines.langid_msid")
+        else:
+            sys.modules["pipelines.langid_msid"] = saved
 
 
 def product_queries(run: Path) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipelines.langid_msid import content_words, load_model, malay_probability
+from pipelines.langid_msid import load_model, malay_probability
 from pipelines.languages import LANGUAGES, LINGUA_NAMES
 from pipelines.placeholders import without_placeholders
 
@@ -46,7 +46,7 @@ def strip_placeholders(text: str) -> str:
 def _split_malay_indonesian(scores: dict[str, float], clean: str) -> dict[str, float]:
     """Share the pair's total confidence between ms and id by the Malay/Indonesian model."""
     mass = scores.get("ms", 0.0) + scores.get("id", 0.0)
-    p_malay = malay_probability(content_words(clean), scores)
+    p_malay = malay_probability(clean, scores)
     return {**scores, "ms": mass * p_malay, "id": mass * (1.0 - p_malay)}
 
 

@@ -13,7 +13,9 @@ pieces of evidence in a logistic model shipped as `langid_data/msid_model.json` 
 
 The three weights, the intercept and the acceptance margin are fitted on the training half
 of the NTREX-128 dev set. Names must not sway the decision, so capitalised words inside a
-sentence and all-capital words (brands, places, people) are left out of every feature.
+sentence and all-capital words (brands, places, people) are left out of every feature, except
+that the marker lexicon reads capitalised markers that are not also English words (day, month
+and country names whose spelling differs: Ahad/Minggu, Sepanyol/Spanyol; see `marker_words`).
 """
 
 from __future__ import annotations
@@ -47,7 +49,17 @@ MALAY_MARKERS = frozenset(
     parlimen kempen awam pilihan_raya hujung_minggu minit eksport trilion berjalur tudung
     beg_tangan musim_luruh aksesori baju_t kemeja_t selipar stokin butang poket kolar
     tali_pinggang subang baju_sejuk baju_hujan kanak_kanak diskaun penghantaran dibasuh digosok
-    seterika komputer_riba telefon_bimbit ada_tak je kat lawa""".split()
+    seterika komputer_riba telefon_bimbit ada_tak je kat lawa
+    amat apabila awak bajet basikal berbual bercakap berjaya budak cikgu comel cukai emak encik
+    esok askar akhbar akaun almari aiskrim bapa bilik jiran kad kata_laluan kemas_kini keretapi
+    kerusi kilang khabar kuih lembu maklumat makluman macam_mana mak_cik motosikal nampak nak
+    nombor pakcik pautan pelancongan percutian perisian perkhidmatan perniagaan persendirian
+    peribadi pesakit peti_sejuk petang puan pusingan rawatan sedap selsema semalam semakan sila
+    stesen talian tandas tarikh televisyen tengok tetikus ubat usah lazat muat_turun muat_naik
+    laman_web emel jururawat kewangan belanjawan lebuh_raya sempadan kuantiti realiti fakulti
+    sekuriti projek ejen ahad isnin khamis jumaat oleh_itu walau_bagaimanapun sesiapa
+    bagaimanapun pasukan pusat_membeli_belah sutera baju_kurung baju_melayu isteri kapal_terbang
+    sepanyol perancis jepun inggeris itali belgium""".split()
 )
 INDONESIAN_MARKERS = frozenset(
     """karena bahwa uang pemerintah telepon mobil polisi bus gratis celana sepatu tas ukuran
@@ -63,13 +75,20 @@ INDONESIAN_MARKERS = frozenset(
     tas_tangan musim_gugur aksesoris atasan kayak dong sih deh kok nih gimana pengen pengin
     cariin lagi_cari jas_hujan ikat_pinggang anting kalung ritsleting resleting kerah saku
     kancing diskon ongkir pengiriman disetrika ponsel piyama bergaris oranye merah_muda
-    sandal_jepit""".split()
+    sandal_jepit kapan kemarin besok sore bapak mbak pabrik kursi lemari kulkas kamar toilet
+    sepeda stasiun taksi perbatasan pribadi kuantitas realitas fakultas sekuritas proyek agen
+    televisi senin kamis jumat informasi layanan bisnis pasien perawat apotek keuangan pajak
+    jalan_tol situs tautan unduh unggah surel kata_sandi pembaruan tanggal liburan pariwisata
+    sapi enak lezat kue mie obat pilek perawatan ngobrol mengobrol berbicara berhasil lho tuh
+    gitu enggak bilang kayaknya soalnya makanya emang obral unduhan kartu akun nomor kaos
+    kaus_kaki sutra baju_koko istri spanyol prancis jepang inggris italia belgia meksiko swedia
+    norwegia yunani skotlandia selandia_baru""".split()
 )
 
 
-def content_words(text: str) -> list[str]:
-    """Lower-case words of `text` without names: capitalised words that do not open a sentence
-    and all-capital words are dropped (a brand or a place says nothing about the variety)."""
+def _words(text: str, names_kept: frozenset[str] = frozenset()) -> list[str]:
+    """Lower-case words of `text`; capitalised words that do not open a sentence and all-capital
+    words are names and dropped, except capitalised ones spelled as in `names_kept`."""
     text = without_placeholders(text)
     words, end = [], 0
     opens_sentence = True
@@ -79,16 +98,34 @@ def content_words(text: str) -> list[str]:
             opens_sentence = between[-1] in _SENTENCE_OPENERS
         end = match.end()
         word = match.group()
-        named = (word[0].isupper() and not opens_sentence) or (len(word) > 1 and word.isupper())
+        capitals = len(word) > 1 and word.isupper()
+        named = capitals or (word[0].isupper() and not opens_sentence and word.lower() not in names_kept)
         opens_sentence = False
         if not named:
             words.append(word.lower())
     return words
 
 
+def content_words(text: str) -> list[str]:
+    """Lower-case words of `text` without names: capitalised words that do not open a sentence
+    and all-capital words are dropped (a brand or a place says nothing about the variety)."""
+    return _words(text)
+
+
+def marker_words(text: str, capitalised: frozenset[str]) -> list[str]:
+    """`content_words` plus the capitalised words spelled as in `capitalised`: the markers that
+    are not also English words (the model's `capitalised_markers`, chosen by
+    `tools/train_langid.py`). Day, month and country names differ between the standards
+    (Ahad/Minggu, Disember/Desember, Sepanyol/Spanyol) and are capitalised; a capitalised marker
+    that is also English (Tim, Cuba, Wang, Museum) may be a name and stays out, and so do
+    all-capital words (brands)."""
+    return _words(text, capitalised)
+
+
 def marker_balance(words: list[str]) -> int:
     """Malay markers minus Indonesian markers among `words` (hyphens and pairs as `_` terms)."""
-    terms = {*(w.replace("-", "_") for w in words), *(f"{a}_{b}" for a, b in zip(words, words[1:]))}
+    words = [w.replace("-", "_") for w in words]
+    terms = {*words, *(f"{a}_{b}" for a, b in zip(words, words[1:]))}
     return len(terms & MALAY_MARKERS) - len(terms & INDONESIAN_MARKERS)
 
 
@@ -104,15 +141,23 @@ def load_model(path: Path = MODEL_PATH) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def features(words: list[str], lingua_scores: dict[str, float], word_weights: dict[str, float]) -> list[float]:
+def features(text: str, lingua_scores: dict[str, float], word_weights: dict[str, float],
+             capitalised: frozenset[str]) -> list[float]:
     """[word evidence, marker balance, lingua log-odds]: the model's inputs, in its order."""
-    return [sum(word_weights.get(w, 0.0) for w in words), float(marker_balance(words)), lingua_log_odds(lingua_scores)]
+    evidence = sum(word_weights.get(w, 0.0) for w in content_words(text))
+    return [evidence, float(marker_balance(marker_words(text, capitalised))), lingua_log_odds(lingua_scores)]
 
 
-def malay_probability(words: list[str], lingua_scores: dict[str, float], model: dict | None = None) -> float:
-    """P(Malay | the text is Malay or Indonesian) for a text's `content_words` and lingua's
-    confidences on it."""
+@lru_cache(maxsize=1)
+def shipped_capitalised_markers() -> frozenset[str]:
+    """The shipped model's `capitalised_markers`, as a set."""
+    return frozenset(load_model()["capitalised_markers"])
+
+
+def malay_probability(text: str, lingua_scores: dict[str, float], model: dict | None = None) -> float:
+    """P(Malay | the text is Malay or Indonesian) for a text and lingua's confidences on it."""
+    capitalised = frozenset(model["capitalised_markers"]) if model else shipped_capitalised_markers()
     model = model or load_model()
-    x = features(words, lingua_scores, model["word_weights"])
+    x = features(text, lingua_scores, model["word_weights"], capitalised)
     logit = model["intercept"] + sum(w * v for w, v in zip(model["coefficients"], x))
     return 1.0 / (1.0 + math.exp(-max(-_LOGIT_CLIP, min(_LOGIT_CLIP, logit))))

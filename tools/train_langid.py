@@ -9,7 +9,9 @@ dev (CC BY-SA 4.0; whole documents chosen by `pipelines.langid_eval.is_held_out`
 mix, the marker and lingua weights, the intercept and the acceptance margin are fitted by
 logistic regression on those training sentences and their 5-15-word spans, the NTREX ratio
 cross-fitted (computed on the other half of the training documents) so that it is not
-trusted more than it deserves. The held-out half is never read here: it is what
+trusted more than it deserves. The model also lists the markers that count when capitalised
+(those that are not English words or names in the wordfreq English list, so "Sepanyol" counts and
+"Tim" does not). The held-out half is never read here: it is what
 `benchmarks/langid_eval.py` and the accuracy test report on.
 Deterministic: the same inputs give the same file.
 """
@@ -30,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.langid import _detector, strip_placeholders  # noqa: E402
 from pipelines.langid_eval import is_held_out, read_ntrex, span_samples  # noqa: E402
-from pipelines.langid_msid import MODEL_PATH, content_words, features  # noqa: E402
+from pipelines.langid_msid import INDONESIAN_MARKERS, MALAY_MARKERS, MODEL_PATH, content_words, features  # noqa: E402
 
 # log(f_ms / f_id) with frequencies floored at EPS; |ratio| under DEAD_ZONE counts nothing
 # (a word common to both whose ratio says more about the corpora's topics than the variety),
@@ -39,6 +41,9 @@ EPS, DEAD_ZONE, CLIP = 1e-7, 1.0, 4.0
 # Naive-Bayes ratio over NTREX training documents: add-one smoothing, each word capped.
 NB_ALPHA, NB_CLIP = 1.0, 3.0
 L2 = 1e-3
+# A capitalised marker counts only when it is not also an English word or name at least this
+# frequent (wordfreq English list): "Sepanyol" and "Isnin" count, "Tim", "Cuba" and "Wang" do not.
+ENGLISH_FLOOR = 1e-6
 # The acceptance margin is the widest one (of MARGINS) that keeps the training half's
 # cross-acceptance at or under CROSS_TARGET.
 MARGINS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
@@ -61,6 +66,14 @@ def word_weights() -> dict[str, float]:
     return weights
 
 
+def capitalised_markers() -> list[str]:
+    """Single-word markers that are not English words: the capitalised words `marker_words` reads."""
+    from wordfreq import word_frequency
+
+    return sorted(w for w in MALAY_MARKERS | INDONESIAN_MARKERS
+                  if "_" not in w and word_frequency(w, "en") < ENGLISH_FLOOR)
+
+
 def parallel_weights(samples: list[tuple[str, str]]) -> dict[str, float]:
     """Word -> capped naive-Bayes log ratio P(word in a Malay sentence) / P(... Indonesian)."""
     counts = {"ms": Counter(), "id": Counter()}
@@ -77,7 +90,8 @@ def _fold(doc_id: str) -> int:
     return zlib.crc32(f"fold:{doc_id}".encode()) % 2
 
 
-def training_features(rows: list[dict[str, str]], weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+def training_features(rows: list[dict[str, str]], weights: dict[str, float],
+                      capitalised: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
     """Features of every training sentence and span, plus the cross-fitted NTREX word evidence."""
     blocks, labels = [], []
     for fold in (0, 1):
@@ -85,8 +99,9 @@ def training_features(rows: list[dict[str, str]], weights: dict[str, float]) -> 
         table = parallel_weights(_pair_samples(fit_rows))
         sentences = _pair_samples([r for r in rows if _fold(r["doc_id"]) == fold])
         for text, lang in sentences + span_samples(sentences):
-            words = content_words(strip_placeholders(text))
-            blocks.append(features(words, lingua_scores(text), weights) + [sum(table.get(w, 0.0) for w in words)])
+            clean = strip_placeholders(text)
+            evidence = sum(table.get(w, 0.0) for w in content_words(clean))
+            blocks.append(features(clean, lingua_scores(text), weights, capitalised) + [evidence])
             labels.append(lang == "ms")
     return np.array(blocks), np.array(labels)
 
@@ -135,7 +150,8 @@ def main(argv: list[str] | None = None) -> None:
 
     frequency = word_weights()
     rows = [r for r in read_ntrex(args.ntrex) if not is_held_out(r["doc_id"])]
-    x, y = training_features(rows, frequency)
+    capitalised = capitalised_markers()
+    x, y = training_features(rows, frequency, frozenset(capitalised))
     beta, intercept = fit_logistic(x, y.astype(float))
     c_frequency, c_markers, c_lingua, c_parallel = (float(b) for b in beta)
     # One word table: the two word evidences mixed by their fitted weights.
@@ -155,9 +171,11 @@ def main(argv: list[str] | None = None) -> None:
         "coefficients": [round(c, 4) for c in coefficients],
         "intercept": round(intercept, 4),
         "margin": margin,
+        "capitalised_markers": capitalised,
         "training": {"samples": len(y), "malay": int(y.sum()), "frequency_weight": round(c_frequency, 4),
                      "parallel_weight": round(c_parallel, 4), "accuracy": round(float(np.mean((p_malay >= 0.5) == y)), 4),
-                     "eps": EPS, "dead_zone": DEAD_ZONE, "clip": CLIP, "nb_alpha": NB_ALPHA, "nb_clip": NB_CLIP, "l2": L2},
+                     "eps": EPS, "dead_zone": DEAD_ZONE, "clip": CLIP, "nb_alpha": NB_ALPHA, "nb_clip": NB_CLIP, "l2": L2,
+                     "english_floor": ENGLISH_FLOOR},
         "word_weights": weights,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.langid import detect_language, is_language, language_confidences, strip_placeholders
 from pipelines.langid_eval import language_check_figures, ntrex_samples, read_ntrex, span_samples, word_spans
-from pipelines.langid_msid import content_words
+from pipelines.langid_msid import content_words, marker_words, shipped_capitalised_markers
 
 NTREX = (
     Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ntrex128-dev" / "ntrex128_dev_en_ms_id_vi_th.tsv"
@@ -66,7 +66,19 @@ OLD_CONFUSIONS = [
 ]
 
 
-@pytest.mark.parametrize("text, code", OLD_CONFUSIONS)
+# Day and country names are spelled differently in the two standards (Ahad/Minggu, Isnin/Senin,
+# Sepanyol/Spanyol) but are capitalised, so the previous discriminator dropped them as names and
+# let "sudah" (commoner in Indonesian) decide: it passed the Malay ones below as Indonesian only.
+CAPITALISED_MARKERS = [
+    ("Dia sudah pulang pada hari Ahad.", "ms"),
+    ("Semua tiket sudah habis sejak hari Isnin.", "ms"),
+    ("Mereka sudah tiba di Sepanyol.", "ms"),
+    ("Dia sudah pulang pada hari Senin.", "id"),
+    ("Mereka sudah tiba di Spanyol.", "id"),
+]
+
+
+@pytest.mark.parametrize("text, code", OLD_CONFUSIONS + CAPITALISED_MARKERS)
 def test_malay_and_indonesian_queries_pass_only_as_their_own_variety(text, code):
     other = {"ms": "id", "id": "ms"}[code]
     assert is_language(text, code) and not is_language(text, other)
@@ -81,6 +93,33 @@ def test_names_and_placeholders_do_not_sway_malay_or_indonesian():
     assert content_words(named) == content_words(malay) + ["dari"]
     assert is_language(named, "ms") and not is_language(named, "id")
     assert language_confidences(f"{malay} <image_1>") == pytest.approx(baseline)
+
+
+def test_capitalised_markers_count_unless_they_may_be_names():
+    # Sepanyol (Malay for Spain) counts; a brand in capitals is never evidence, and neither is a
+    # capitalised marker that is also an English word or name (Tim, Cuba, Wang).
+    capitalised = shipped_capitalised_markers()
+    assert {"sepanyol", "isnin", "senin"} <= capitalised and not {"tim", "cuba", "wang"} & capitalised
+    text = "Kasut JENAMA Sepanyol untuk Tim dari Cuba <image_1>"
+    assert marker_words(text, capitalised) == ["kasut", "sepanyol", "untuk", "dari"]
+
+
+# What issue #13 asks for: reached on product queries, not on NTREX sentences or spans (see
+# benchmarks/RESULTS.md, "Language ID: Malay/Indonesian lexicon").
+TARGET_OWN, TARGET_CROSS = 0.97, 0.05
+HAND_WRITTEN = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "langid_product_queries.tsv"
+
+
+def test_issue_13_target_on_hand_written_product_queries():
+    """Issue #13's figures (own >= 0.97, cross <= 0.05 for ms and id) on the 100 hand-written
+    shopping queries shipped in the repo (always runs; the demo build's queries are measured by
+    benchmarks/langid_eval.py)."""
+    lines = HAND_WRITTEN.read_text(encoding="utf-8").splitlines()[1:]
+    figures = language_check_figures([(text, lang) for lang, text in (line.split("\t") for line in lines if line)])
+    assert figures["counts"] == {"ms": 50, "id": 50}
+    for code in ("ms", "id"):
+        assert figures["own_acceptance"][code] >= TARGET_OWN, figures["own_acceptance"]
+        assert figures["cross_acceptance"][code] <= TARGET_CROSS, figures["cross_acceptance"]
 
 
 def test_language_check_figures_is_a_confusion_table():
@@ -103,13 +142,11 @@ def test_word_spans_are_5_to_15_words_and_deterministic():
 
 # Measured on the held-out half of NTREX-128 dev (documents the Malay/Indonesian model never
 # saw; pipelines.langid_eval.is_held_out), a little below what the checker reaches:
-# sentences ms 0.946/0.051, id 0.952/0.044 (own/cross acceptance); 5-15-word spans
-# ms 0.885/0.108, id 0.906/0.088. en, vi, th are unchanged from the old checker.
-OWN_FLOORS = {"sentences": {"en": 0.99, "ms": 0.93, "id": 0.94, "vi": 0.99, "th": 0.99},
-              "spans": {"en": 0.99, "ms": 0.87, "id": 0.89, "vi": 0.99, "th": 0.98}}
-CROSS_CEILINGS = {"sentences": {"ms": 0.065, "id": 0.06}, "spans": {"ms": 0.12, "id": 0.10}}
-# What issue #13 asks for; not reached yet (see benchmarks/RESULTS.md, "Language ID").
-TARGET_OWN, TARGET_CROSS = 0.97, 0.05
+# sentences ms 0.949/0.048, id 0.956/0.041 (own/cross acceptance); 5-15-word spans
+# ms 0.886/0.107, id 0.909/0.085. en, vi, th are unchanged from the old checker.
+OWN_FLOORS = {"sentences": {"en": 0.99, "ms": 0.94, "id": 0.945, "vi": 0.99, "th": 0.99},
+              "spans": {"en": 0.99, "ms": 0.875, "id": 0.90, "vi": 0.99, "th": 0.98}}
+CROSS_CEILINGS = {"sentences": {"ms": 0.06, "id": 0.055}, "spans": {"ms": 0.115, "id": 0.095}}
 
 
 @lru_cache(maxsize=1)
@@ -137,7 +174,8 @@ def test_accuracy_on_ntrex_human_translations(record_property):
 
 @pytest.mark.shared_data
 @pytest.mark.skipif(not NTREX.exists(), reason=f"NTREX-128 dev set not found at {NTREX} (../shared is absent)")
-@pytest.mark.xfail(strict=True, reason="issue #13 target (own >= 0.97, cross <= 0.05 for ms/id) not reached yet")
+@pytest.mark.xfail(strict=True, reason="issue #13 target (own >= 0.97, cross <= 0.05 for ms/id) not reached on NTREX "
+                                        "sentences (0.949/0.048, 0.956/0.041) nor 5-15-word spans (0.886/0.107, 0.909/0.085)")
 def test_issue_13_target_on_ntrex():
     figures = _held_out_figures()
     for f in figures.values():
