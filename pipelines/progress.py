@@ -5,7 +5,7 @@ ahead, `advance(n)` as they finish some, or loop over `each(items)`, which does 
 calls go to the reporter installed for the current context with `reporting(...)`; the default
 is none, and then every call is a no-op, so a stage behaves and returns exactly the same with
 or without a reporter. The local runner installs a progress bar per step
-(`pipelines/progress_bars.py`); tests install a recorder.
+(`pipelines/runners/progress_bars.py`); tests install a recorder.
 
 Totals add up rather than being set: a step with several passes (two searches, then a filter)
 announces each pass's work as it starts it, so "done" never runs ahead of "total".

@@ -12,13 +12,13 @@ import pytest
 
 from pipelines import progress
 from pipelines.config import load_config
+from pipelines.plan.step import file_tables, input_tables
 from pipelines.resources import DEMO_DIR
-from pipelines.retrieval import BM25Index, search_table
-from pipelines.steps import input_tables, plan_build
+from pipelines.retrieval import BM25Config, BM25Index, search_table
+from pipelines.runners.local import local_plan
 
 # Steps that run longer than a few seconds at 135K products (benchmarks/RESULTS.md).
-# (negatives joins once the parallel executor reports its chunks: it runs after the runner move.)
-REPORTING = {"ingest", "mine", "compose", "render", "passages", "caption_filter",
+REPORTING = {"ingest", "mine", "compose", "render", "negatives", "passages", "caption_filter",
              "retriever_negatives", "difficulty"}
 
 
@@ -72,8 +72,9 @@ def test_each_of_an_iterator_without_length_never_runs_ahead():
     assert rec.total == 3
 
 
-def test_search_in_batches_gives_the_same_hits_and_reports_per_batch(monkeypatch):
-    index = BM25Index()
+@pytest.mark.parametrize("backend, threads", [("numpy", 0), ("numpy", 2), ("numba", 0)])
+def test_search_in_batches_gives_the_same_hits_and_reports_per_batch(monkeypatch, backend, threads):
+    index = BM25Index(BM25Config(n_threads=threads, backend=backend))
     index.build([f"p{i}" for i in range(30)], [f"red shirt number {i} cotton {'blue' * (i % 3)}" for i in range(30)])
     queries = [f"shirt {i} blue" for i in range(7)]
     whole = search_table(index, [f"q{i}" for i in range(7)], queries, 5)
@@ -88,24 +89,25 @@ def test_search_in_batches_gives_the_same_hits_and_reports_per_batch(monkeypatch
 
 
 @pytest.fixture(scope="module")
-def demo_steps():
-    """Each step of the demo plan run silently and under a recorder, in plan order."""
+def demo_steps(tmp_path_factory):
+    """Each step of the local runner's demo plan run silently and under a recorder, in plan order
+    (one worker: compose and negatives take the process pool's serial path in this process)."""
     cfg = load_config(overrides={"retrieval.enabled": True, "workers": 1})
     tables: dict[tuple[str, str], object] = {}
     runs = []
-    for step in plan_build(DEMO_DIR / "catalog.jsonl", cfg):
-        inputs = input_tables(step, lambda stage, output: tables[(stage, output)])
+    for step in local_plan(DEMO_DIR / "catalog.jsonl", tmp_path_factory.mktemp("plan"), cfg):
+        inputs = {**input_tables(step, lambda stage, output: tables[(stage, output)]), **file_tables(step)}
         silent = step.call(**inputs)
         rec = Recorder()
         with progress.reporting(rec):
             recorded = step.call(**inputs)
         runs.append((step.name, silent, recorded, rec))
         tables.update({(step.name, name): table for name, table in silent.outputs.items()})
-    return runs
+    return runs, tables
 
 
 def test_steps_give_the_same_result_with_or_without_a_reporter(demo_steps):
-    for name, silent, recorded, _ in demo_steps:
+    for name, silent, recorded, _ in demo_steps[0]:
         assert silent.outputs.keys() == recorded.outputs.keys(), name
         for output, table in silent.outputs.items():
             assert table.equals(recorded.outputs[output]), f"{name}.{output} changed under a reporter"
@@ -114,10 +116,30 @@ def test_steps_give_the_same_result_with_or_without_a_reporter(demo_steps):
 
 
 def test_slow_steps_report_monotonically_up_to_their_total(demo_steps):
-    names = {name for name, *_ in demo_steps}
+    names = {name for name, *_ in demo_steps[0]}
     assert REPORTING <= names, f"the demo plan lacks {REPORTING - names}"
-    for name, _, _, rec in demo_steps:
+    for name, _, _, rec in demo_steps[0]:
         if name in REPORTING:
             assert_monotonic_to_total(rec, name)
         else:
             assert all(d <= t for t, d in rec.states), name
+
+
+def test_the_process_pool_reports_each_chunk_from_the_parent(demo_steps, vocab, monkeypatch):
+    """Workers have no reporter; the parent advances as each chunk comes back, and the result
+    is the serial one."""
+    from pipelines.runners import parallel
+    from pipelines.stages import compose
+
+    _, tables = demo_steps
+    inputs = {"products": tables[("ingest", "products")], "attributes": tables[("mine", "attributes")],
+              "families": tables[("mine", "families")]}
+    params = compose.ComposeParams(load_config().compose, vocab, 13)
+    serial = parallel.compose_queries(**inputs, params=params, workers=1)
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    rec = Recorder()
+    with progress.reporting(rec):
+        pooled = parallel.compose_queries(**inputs, params=params, workers=2)
+    assert pooled.outputs["plans"].equals(serial.outputs["plans"])
+    assert_monotonic_to_total(rec, "pooled compose")
+    assert len(rec.states) == 1 + 2 * 4  # the total, then one advance per chunk (2 workers x 4 chunks)
