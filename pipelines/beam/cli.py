@@ -35,6 +35,7 @@ class PassThroughParser(argparse.ArgumentParser):
 
 def add_beam_commands(subparsers) -> None:
     """Add `beam run` to the `meritgen` subcommands."""
+    from pipelines.runners.cli import SET_HELP  # loaded already: this is called from its build_parser
     beam = subparsers.add_parser("beam", help="run the build as an Apache Beam pipeline (DirectRunner, Dataflow)",
                                  description="The same dataset as `meritgen build`, built as an Apache Beam "
                                  "pipeline: on this machine (DirectRunner) or scaled out on Google Cloud Dataflow.")
@@ -47,8 +48,7 @@ def add_beam_commands(subparsers) -> None:
     run.add_argument("--out", default=DEFAULT_OUT, help="output folder, local or gs:// (default: runs)")
     run.add_argument("--config", help="TOML config file (README, Configuration; default: built-in defaults)")
     run.add_argument("--run-id", help="run folder name (default: catalog file stem)")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                     help="override one config key; VALUE is JSON (a bare word is a string); repeatable")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     run.add_argument("--batch-rows", type=int, default=1000, help="rows per batch of a sharded step (default: 1000)")
     run.add_argument("--max-failure-ratio", type=float, default=0.1,
                      help="fail when a step loses more than this share of its records (default 0.1)")
