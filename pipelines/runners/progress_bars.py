@@ -39,7 +39,7 @@ class StepBar:
 
     def _open(self):
         if self.bar is None:
-            self.bar = tqdm(total=0, desc=f"  {self.name}", unit="item", unit_scale=True, file=self.stream,
+            self.bar = tqdm(total=0, desc=f"  {self.name}", unit="item", file=self.stream,
                             position=self.position, leave=False, dynamic_ncols=True)
         return self.bar
 
