@@ -100,29 +100,44 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def add_qa_commands(subparsers) -> None:
     """Register `annotate` and `qa {sample,apply,status}` on the main parser's subparsers."""
-    a = subparsers.add_parser("annotate", help="serve the annotation UI for a run's QA rounds")
+    a = subparsers.add_parser("annotate", help="serve the annotation UI for a run's QA rounds",
+                              description="Serve the web app where annotators judge and correct the queries of "
+                              "a run's open QA rounds; each logs in with the token `qa sample` printed. "
+                              "Progress is readable meanwhile with `meritgen qa status`.")
     a.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
     a.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     a.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
     a.add_argument("--secure-cookies", action="store_true", help="mark the login cookie Secure (serve over HTTPS)")
     a.set_defaults(func=cmd_annotate)
-    qa = subparsers.add_parser("qa", help="human QA rounds: sample, apply, status").add_subparsers(dest="qa_command",
-                                                                                                   required=True)
-    s = qa.add_parser("sample", help="open a QA round: stratified sample, assignments, annotator tokens")
+    qa = subparsers.add_parser("qa", help="human QA rounds: sample, apply, status",
+                               description="Human QA of a built dataset: open a round of sampled queries "
+                               "(`sample`), follow it (`status`) and fold its decisions into the export and "
+                               "its card (`apply`).").add_subparsers(dest="qa_command", required=True,
+                                                                   metavar="COMMAND")
+    s = qa.add_parser("sample", help="open a QA round: stratified sample, assignments, annotator tokens",
+                      description="Open a QA round on a run's export: a sample stratified by language, category and "
+                      "condition count, assigned to annotators (a share of it to two of them, for agreement), "
+                      "with a login token per annotator. Prints the tokens and the matching `qa apply` command.")
     s.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
     s.add_argument("--round", help="round name (default: round-N, the next free number)")
     s.add_argument("--size", type=int, help="queries to sample (default 200 or [qa] size)")
-    s.add_argument("--annotators", help="comma-separated annotator names")
-    s.add_argument("--double-share", type=float, help="share of items annotated twice (default 0.2)")
+    s.add_argument("--annotators", help="comma-separated annotator names (default: annotator1,annotator2 or [qa] "
+                                        "annotators)")
+    s.add_argument("--double-share", type=float, help="share of items annotated twice (default 0.2 or [qa] "
+                                                        "double_share)")
     s.add_argument("--seed", type=int, help="sampling seed (default 13 or [qa] seed)")
-    s.add_argument("--config", help="TOML file with a [qa] table")
+    s.add_argument("--config", help="TOML file with a [qa] table (default: the values above)")
     s.set_defaults(func=cmd_sample)
-    p = qa.add_parser("apply", help="apply a finished round to the export and the data card")
+    p = qa.add_parser("apply", help="apply a finished round to the export and the data card",
+                      description="Fold a finished round into the run's export: rejected queries are removed, "
+                      "edited texts replace the originals, and the data card reports the round's figures.")
     p.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
     p.add_argument("--round", required=True, help="round name as `qa sample` printed it (e.g. round-1)")
     p.add_argument("--partial", action="store_true", help="apply even with undecided items or open disagreements")
     p.set_defaults(func=cmd_apply)
-    t = qa.add_parser("status", help="progress and agreement per round (also refreshes decisions.parquet)")
+    t = qa.add_parser("status", help="progress and agreement per round (also refreshes decisions.parquet)",
+                      description="Show each round's progress per annotator and the agreement (Cohen's kappa) "
+                      "on double-annotated items; readable while `annotate` is running.")
     t.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
     t.add_argument("--round", help="one round (default: every round)")
     t.add_argument("--json", action="store_true", help="print the status as JSON")

@@ -7,7 +7,8 @@ import pytest
 
 STAGES = sorted((Path(__file__).resolve().parents[1] / "pipelines" / "stages").glob("*.py"))
 FORBIDDEN = {"duckdb", "prefect", "httpx", "requests", "openai", "apache_beam", "urllib", "socket", "shutil",
-             "pipelines.io", "pipelines.store", "pipelines.runners", "pipelines.plan"}
+             "pipelines.io", "pipelines.store", "pipelines.runners", "pipelines.plan",
+             "tqdm", "rich"}  # stages report progress through pipelines.progress only
 
 
 def _imports(path: Path) -> set[str]:

@@ -1,11 +1,7 @@
 """`meritgen beam run`: the Beam build from the command line; options it does not know go to Beam.
 
-    meritgen beam run --demo --out runs --direct_num_workers 2 --direct_running_mode multi_processing
-    meritgen beam run --catalog gs://B/catalog.parquet --out gs://B/runs --config configs/production.toml \\
-        --runner DataflowRunner --project P --region R --temp_location gs://B/tmp \\
-        --sdk_container_image R-docker.pkg.dev/P/meritgen/beam:TAG --sdk_location container
-
-Apache Beam is imported only when the command runs, so `meritgen --help` stays fast.
+Examples are in RUN_DESCRIPTION (the command's --help). Apache Beam is imported only when the
+command runs, so `meritgen --help` stays fast.
 """
 
 from __future__ import annotations
@@ -13,6 +9,15 @@ from __future__ import annotations
 import argparse
 
 DEFAULT_OUT = "runs"
+RUN_DESCRIPTION = """Build a dataset on Apache Beam: the same export, MERIT layout and data card as `meritgen build`,
+with the build summary printed when the pipeline finishes (not with --no-wait). Options this command
+does not know are handed to Beam as pipeline options, for example:
+
+    meritgen beam run --demo --out runs --direct_num_workers 2 --direct_running_mode multi_processing
+    meritgen beam run --catalog gs://B/catalog.parquet --out gs://B/runs --config configs/production.toml \\
+        --runner DataflowRunner --project P --region R --temp_location gs://B/tmp \\
+        --sdk_container_image R-docker.pkg.dev/P/meritgen/beam:TAG --sdk_location container
+"""
 
 
 class PassThroughParser(argparse.ArgumentParser):
@@ -30,18 +35,21 @@ class PassThroughParser(argparse.ArgumentParser):
 
 def add_beam_commands(subparsers) -> None:
     """Add `beam run` to the `meritgen` subcommands."""
-    beam = subparsers.add_parser("beam", help="run the build as an Apache Beam pipeline (DirectRunner, Dataflow)")
-    sub = beam.add_subparsers(dest="beam_command", required=True, parser_class=PassThroughParser)
+    from pipelines.runners.cli import SET_HELP  # loaded already: this is called from its build_parser
+    beam = subparsers.add_parser("beam", help="run the build as an Apache Beam pipeline (DirectRunner, Dataflow)",
+                                 description="The same dataset as `meritgen build`, built as an Apache Beam "
+                                 "pipeline: on this machine (DirectRunner) or scaled out on Google Cloud Dataflow.")
+    sub = beam.add_subparsers(dest="beam_command", required=True, parser_class=PassThroughParser, metavar="COMMAND")
     run = sub.add_parser("run", help="build a dataset on Beam; unknown options are Beam pipeline options",
-                         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("--catalog", help="catalog file or glob on any Beam filesystem: .csv, .jsonl or .parquet")
+                         description=RUN_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--catalog", help="catalog file or glob on any Beam filesystem: .csv, .jsonl or .parquet "
+                                       "(no default: give it or --demo)")
     run.add_argument("--demo", action="store_true", help="use the bundled demo catalog")
     run.add_argument("--out", default=DEFAULT_OUT, help="output folder, local or gs:// (default: runs)")
-    run.add_argument("--config", help="TOML config file")
+    run.add_argument("--config", help="TOML config file (README, Configuration; default: built-in defaults)")
     run.add_argument("--run-id", help="run folder name (default: catalog file stem)")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                     help="override one config key; VALUE is JSON (a bare word is a string); repeatable")
-    run.add_argument("--batch-rows", type=int, default=1000, help="rows per batch of a sharded step")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
+    run.add_argument("--batch-rows", type=int, default=1000, help="rows per batch of a sharded step (default: 1000)")
     run.add_argument("--max-failure-ratio", type=float, default=0.1,
                      help="fail when a step loses more than this share of its records (default 0.1)")
     run.add_argument("--no-wait", action="store_true", help="submit and return (Dataflow); no report or card")

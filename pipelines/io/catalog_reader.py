@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.config import CatalogConfig
 from pipelines.errors import CatalogError
 from pipelines.io import image_source
@@ -226,7 +226,7 @@ def _load_images(rows: list[tuple[list, list]], policy: image_source.ImageSource
             blobs = [inline_blob(i, value) for i, value in enumerate(inline)]
             return blobs + [image_source.load_ref(ref, policy, client) for ref in refs]
 
-        return list(pool.map(load_row, rows))
+        return list(progress.each(pool.map(load_row, rows), total=len(rows)))
 
 
 def inline_blob(index: int, value) -> dict:

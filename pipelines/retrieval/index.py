@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pyarrow as pa
 
-from pipelines import schemas
+from pipelines import progress, schemas
 
 HITS_SCHEMA = schemas.schema("hits")  # the contract in schemas/v1/hits.json
 
@@ -92,8 +92,19 @@ def positive_rank(candidate_ids: Sequence[str], positive_ids: Sequence[str]) -> 
 
 
 def search_table(index: TextIndex, query_ids: Sequence[str], texts: Sequence[str], k: int) -> pa.Table:
-    """Run `index` for (query_id, text) pairs and return a hits table (runner-side helper)."""
-    ids, scores = index.search(texts, k)
+    """Run `index` for (query_id, text) pairs and return a hits table (runner-side helper).
+
+    An index whose queries are answered independently (`search_batch` > 0) is asked in batches
+    of that many, reporting progress after each (pipelines/progress.py); the hits are the same.
+    """
+    batch = getattr(index, "search_batch", 0) or len(texts) or 1
+    progress.add_total(len(texts))
+    parts = []
+    for start in range(0, max(len(texts), 1), batch):
+        parts.append(index.search(texts[start:start + batch], k))
+        progress.advance(len(parts[-1][0]))
+    ids, scores = parts[0] if len(parts) == 1 else (np.concatenate([p[0] for p in parts]),
+                                                    np.concatenate([p[1] for p in parts]))
     return hits_table(query_ids, ids, scores)
 
 
@@ -113,6 +124,8 @@ class BM25Config:
 
 class BM25Index:
     """Lexical index on bm25s; scoring is bm25s's, only tokenisation is ours."""
+
+    search_batch = 4096  # bm25s answers each query on its own: batches give the same hits
 
     def __init__(self, cfg: BM25Config = BM25Config()) -> None:
         self.cfg = cfg

@@ -21,8 +21,9 @@ from pipelines.errors import CatalogError, MeritgenError
 from pipelines.resources import DEMO_DIR
 
 console = Console(stderr=True)
-SET_HELP = ("override one config key, e.g. --set compose.max_queries=50 or --set 'render.languages=[\"en\",\"th\"]'; "
-            "VALUE is JSON (a bare word is a string); repeatable")
+SET_HELP = ("override one config key (README, Configuration); repeatable, default: none. VALUE is read as JSON and "
+            "must have the TOML key's type: a number (50), true/false, a quoted or bare-word string, a list "
+            "(e.g. --set compose.max_queries=50 --set 'render.languages=[\"en\",\"th\"]')")
 
 
 def _overrides(pairs: list[str]) -> dict:
@@ -174,18 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="build a dataset from a catalog (or the bundled demo catalog)",
-                       description="Build a dataset: ingest -> mine -> compose -> render -> negatives -> "
-                       "[retrieval stages] -> split -> export. Finished stages are skipped on a rerun.",
+                       description="Build a retrieval dataset from a product catalog: multi-condition queries in "
+                       "every configured language with exact positive sets and hard negatives, a leak-free "
+                       "train/test split, written to OUT/RUN_ID/export as Parquet (for `datasets`), in MERIT's "
+                       "layout and with a data card, then audited. Prints a summary per stage. A rerun skips "
+                       "what is already built and redoes only what a changed input or setting affects.",
                        formatter_class=DefaultsShown)
-    b.add_argument("--catalog", help="catalog file: .csv, .jsonl or .parquet")
+    b.add_argument("--catalog", help="catalog file: .csv, .jsonl or .parquet (no default: give it or --demo)")
     b.add_argument("--demo", action="store_true", help="use the bundled demo catalog")
     b.add_argument("--out", default="runs", help="output folder; the run goes to OUT/RUN_ID")
     b.add_argument("--config", help="TOML config file (README, Configuration); default: built-in defaults")
     b.add_argument("--run-id", help="run folder name (default: the catalog file's stem, or demo)")
     b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
-    b.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    b.add_argument("--no-progress", "--quiet", action="store_true",
+                   help="no progress bars (they show only on a terminal anyway; config: progress = false)")
     b.add_argument("--force", action="store_true", help="rebuild even when it replaces an export QA rounds were applied to")
-    b.add_argument("--llm-url", help="OpenAI-compatible server (e.g. vLLM at http://localhost:8000/v1): enables LLM stages")
+    b.add_argument("--llm-url", help="OpenAI-compatible server (e.g. vLLM at http://localhost:8000/v1): enables LLM stages "
+                                     "(default: llm.url or MERITGEN_LLM_URL; none: offline templates only)")
     b.add_argument("--llm-model", help="text model served there (default Qwen/Qwen2.5-7B-Instruct)")
     b.add_argument("--vlm-model", help="vision-language model for mining/judging (default Qwen/Qwen2.5-VL-7B-Instruct)")
     b.set_defaults(func=cmd_build)
@@ -193,18 +199,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_beam_commands(sub)
     i = sub.add_parser("inspect", help="list a run's stage outputs as DuckDB views, or query them",
+                       description="List the tables of a run (every stage's outputs and rejects) with their row "
+                       "counts, or run SQL over them with DuckDB, e.g. to see why records were rejected.",
                        formatter_class=DefaultsShown)
     i.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
-    i.add_argument("--sql", help="SQL (DuckDB) over the views, e.g. 'SELECT reason, count(*) FROM rejects GROUP BY 1'")
+    i.add_argument("--sql", help="SQL (DuckDB) over the views, e.g. 'SELECT reason, count(*) FROM rejects GROUP BY 1' "
+                                 "(default: list the views and their row counts)")
     i.add_argument("--limit", type=int, default=20, help="rows of --sql output to print")
     i.set_defaults(func=cmd_inspect)
-    c = sub.add_parser("card", help="regenerate the data card of a finished run")
+    c = sub.add_parser("card", help="regenerate the data card of a finished run",
+                       description="Write the data card (README.md with the dataset's YAML header, figures and "
+                       "plots) of a finished run again, e.g. after editing its source note in the config.")
     c.add_argument("--run", required=True, help="run folder, e.g. runs/demo")
     c.add_argument("--config", help="the TOML config the run was built with (default: the run's config.json)")
-    c.add_argument("--out", help="write the card here instead of <run>/export/README.md (plots go beside it)")
+    c.add_argument("--out", help="write the card here, plots beside it (default: <run>/export/README.md)")
     c.set_defaults(func=cmd_card)
     a = sub.add_parser("audit", help="re-check a finished export independently (labels, placeholders, split leakage, ids); "
-                                     "writes <run>/audit.json and the card's Audit section, exits 1 when a check fails")
+                                     "writes <run>/audit.json and the card's Audit section, exits 1 when a check fails",
+                       description="Check a finished export from its files alone: every positive and hard negative "
+                       "against the exported products' attributes, image placeholders against images, no product "
+                       "shared across the split, unique ids. Writes <run>/audit.json and the card's Audit section; exits 1 "
+                       "when a check fails.")
     a.add_argument("run", help="run folder, e.g. runs/demo")
     a.set_defaults(func=cmd_audit)
     add_plugin_commands(sub)

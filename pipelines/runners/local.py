@@ -21,8 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from pipelines import schemas
 from pipelines.config import BuildConfig
 from pipelines.io import layout
@@ -34,6 +32,7 @@ from pipelines.plan import Step, fingerprint, plan_build
 from pipelines.plan.step import file_tables, input_tables, worker_count
 from pipelines.results import StageResult
 from pipelines.runners import parallel
+from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
 from pipelines.stages import compose, negatives
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
@@ -119,11 +118,13 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     report = BuildReport(store.root, catalog=str(catalog))
     write_json(store.root / layout.CONFIG_FILE, cfg.to_dict())
     fingerprints: dict[str, str] = {}
-    bar = tqdm(steps, desc="meritgen build", unit="stage", disable=not progress)
+    show = bars_wanted(progress and cfg.progress)  # on a terminal only: never in logs or captured output
+    bar = build_bar(steps, show)
     for step in bar:
         bar.set_postfix_str(step.name)
         writer = _export_writer(cfg, report) if step.name == "export" else None
-        fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
+        with step_bar(step.name, show):
+            fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
     store.refresh_views()
     write_json(store.root / layout.REPORT_FILE, report.to_dict())

@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pyarrow as pa
 
+from pipelines import progress
 from pipelines.results import StageResult
 from pipelines.stages import by_base, compose, negatives
 from pipelines.stages.catalog_index import CatalogIndex, build_index
@@ -77,9 +78,13 @@ def map_chunks(fn: Callable[[CatalogIndex, object, list], list], items: list, in
     workers = min(workers, len(items) // MIN_ITEMS_PER_WORKER)
     chunks = _chunks(items, workers * 4)
     shipped = {name: _to_ipc(table.select(_INDEX_COLUMNS[name])) for name, table in tables.items()}
+    progress.add_total(len(items))  # workers have no reporter: the parent counts each chunk back
     with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
                              initargs=(shipped, params)) as pool:
-        parts = list(pool.map(_run_chunk, [fn] * len(chunks), chunks))
+        parts = []
+        for chunk, part in zip(chunks, pool.map(_run_chunk, [fn] * len(chunks), chunks)):
+            parts.append(part)
+            progress.advance(len(chunk))
     return [out for part in parts for out in part]
 
 
@@ -97,7 +102,7 @@ def compose_queries(products: pa.Table, attributes: pa.Table, families: pa.Table
 
 
 def _negatives_chunk(index: CatalogIndex, params: negatives.NegativesParams, rows: list[dict]) -> list[list[dict]]:
-    return [negatives.overlap_negatives(index, row, params) for row in rows]
+    return [negatives.overlap_negatives(index, row, params) for row in progress.each(rows)]
 
 
 def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa.Table, families: pa.Table,

@@ -16,6 +16,7 @@ from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.cli import llm_endpoint
 from pipelines.runners.local import execute_step, run_build
+from pipelines.runners.qa_guard import refuse_replacing_qa_export
 
 
 @task(name="stage", task_run_name="{step.name}", cache_policy=NO_CACHE)
@@ -26,11 +27,16 @@ def run_stage(step, store, upstream, write):
 
 @flow(name="build_dataset")
 def build_dataset(catalog: str = "", out: str = "runs", config: str | None = None, run_id: str | None = None,
-                  demo: bool = False) -> dict:
-    """Build a meritgen dataset: ingest -> mine -> compose -> render -> negatives -> split -> export."""
+                  demo: bool = False, force: bool = False) -> dict:
+    """Build a meritgen dataset: ingest -> mine -> compose -> render -> negatives -> split -> export.
+
+    Like `meritgen build`, it refuses to replace an export QA rounds were applied to unless `force`."""
     catalog_path = DEMO_DIR / "catalog.jsonl" if demo else Path(catalog)
-    report = run_build(catalog_path, out, load_config(config), run_id=run_id or ("demo" if demo else None),
-                       progress=False, execute=run_stage, endpoint=llm_endpoint())
+    cfg, endpoint = load_config(config), llm_endpoint()
+    run_id = run_id or ("demo" if demo else catalog_path.stem)
+    if not force:
+        refuse_replacing_qa_export(catalog_path, Path(out), run_id, cfg, endpoint)
+    report = run_build(catalog_path, out, cfg, run_id=run_id, progress=False, execute=run_stage, endpoint=endpoint)
     return report.to_dict()
 
 

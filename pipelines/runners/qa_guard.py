@@ -38,4 +38,4 @@ def refuse_replacing_qa_export(catalog: Path, out: Path, run_id: str, cfg: Build
         raise MeritgenError(
             f"{layout.export_dir(layout.run_dir(out, run_id))} has QA round(s) {', '.join(rounds)} applied, and this build (its config or "
             "catalog changed) would replace it with new queries the decisions no longer match. Build into another "
-            "--run-id, or pass --force to replace it (decisions stay in qa/; open a new round on the new export)")
+            "--run-id, or pass --force (Prefect flow: force=true) to replace it (decisions stay in qa/; open a new round on the new export)")

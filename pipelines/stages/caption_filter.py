@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.placeholders import PLACEHOLDER
 from pipelines.results import RejectLog, StageResult
 from pipelines.retrieval.index import positive_rank
@@ -93,7 +93,7 @@ def caption_variants(queries: pa.Table, captions: pa.Table) -> StageResult:
     """
     by_image = {c["image_id"]: (c["caption"], c["captioner"]) for c in captions.to_pylist()}
     rows, missing = [], 0
-    for q in queries.select(["query_id", "text", "images"]).to_pylist():
+    for q in progress.each(queries.select(["query_id", "text", "images"]).to_pylist()):
         captioned, used, absent = _substitute(q["text"], [img["image_id"] for img in q["images"]], by_image)
         missing += absent
         rows.append(
@@ -151,7 +151,7 @@ def filter_caption_substitutable(
     captioners = dict(zip(variants.column("query_id").to_pylist(), variants.column("captioners").to_pylist(), strict=True))
     rejects = RejectLog(STAGE)
     keep, checks = [], []
-    for q in queries.select(["query_id", "positive_ids"]).to_pylist():
+    for q in progress.each(queries.select(["query_id", "positive_ids"]).to_pylist()):
         qid = q["query_id"]
         if qid not in captioned:
             rejects.add("missing_hits", "no caption-variant retrieval hits", record_id=qid)

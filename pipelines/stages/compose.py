@@ -23,7 +23,7 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.config import ComposeConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.catalog_index import CatalogIndex, build_index
@@ -87,7 +87,7 @@ def compose_attempts(index: CatalogIndex, attempts, params: ComposeParams) -> li
     so any partition of them (processes, Beam workers) gives the same outcomes."""
     order = random.Random(params.seed).sample(range(index.size), index.size)
     outcomes = []
-    for attempt in attempts:
+    for attempt in progress.each(attempts):
         target = order[attempt % index.size]
         try:
             outcomes.append((attempt, target, _attempt(index, target, attempt, params), None, None))

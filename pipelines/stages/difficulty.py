@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.results import StageResult
 from pipelines.retrieval.index import positive_rank
 
@@ -71,7 +71,7 @@ def difficulty_report(queries: pa.Table, hits: pa.Table, cfg: DifficultyConfig) 
     columns = ["query_id", "language", "n_conditions", "positive_ids", "split"]
     test = [q for q in queries.select(columns).to_pylist() if q["split"] == cfg.split]
     runs: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(dict)
-    for h in hits.select(["baseline", "variant", "query_id", "candidate_ids"]).to_pylist():
+    for h in progress.each(hits.select(["baseline", "variant", "query_id", "candidate_ids"]).to_pylist()):
         runs[(h["baseline"], h["variant"])][h["query_id"]] = h["candidate_ids"]
     rows, counters = [], {"queries": len(test), "runs": len(runs)}
     for (baseline, variant), ranked in sorted(runs.items()):

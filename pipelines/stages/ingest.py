@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.catalog_text import first_structural_field
 from pipelines.config import IngestConfig
 from pipelines.errors import CatalogError
@@ -69,7 +69,7 @@ def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog) ->
     sharing an id must come in one call, in source order (Beam groups them by `duplicate_key`).
     """
     products, images, seen_ids = [], {}, {}
-    for row in rows:
+    for row in progress.each(rows):
         where = {"source_file": row["source_file"], "source_row": row["source_row"]}
         try:
             product = _validate_row(row, params, seen_ids)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages import brands, twins, values
@@ -49,7 +49,7 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
     rows = products.select(["product_id", "category", "title", "description", "attributes", "family_id"]).to_pylist()
     vocab_words = brands.vocabulary_words(params.vocabulary)
     found_by_product, candidates = [], {}
-    for product in rows:
+    for product in progress.each(rows):
         found = _field_facts(product, params, rejects)
         if params.cfg.mine_text:
             candidate = _text_facts(product, params.vocabulary, found)

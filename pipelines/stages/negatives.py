@@ -15,7 +15,7 @@ from itertools import combinations
 
 import pyarrow as pa
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.config import NegativesConfig
 from pipelines.results import StageResult
 from pipelines.stages import by_base
@@ -43,7 +43,7 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
     """
     index = build_index(products, attributes, families, params.matcher)
     english = by_base.english_rows(queries)
-    found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in english.to_pylist()}
+    found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in progress.each(english.to_pylist())}
     return fill_negatives(queries, english, found)
 
 

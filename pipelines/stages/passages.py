@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.results import RejectLog, StageResult
 
 STAGE = "passages"
@@ -68,7 +68,7 @@ def response_texts(queries: pa.Table, products: pa.Table) -> StageResult:
     titles = dict(zip(products.column("product_id").to_pylist(), products.column("title").to_pylist(), strict=True))
     rejects = RejectLog(STAGE)
     rows = []
-    for q in queries.select(["query_id", "positive_ids", "conditions"]).to_pylist():
+    for q in progress.each(queries.select(["query_id", "positive_ids", "conditions"]).to_pylist()):
         positive = (q["positive_ids"] or [None])[0]
         if positive is None:
             rejects.add("no_positive", "query has no positive product", record_id=q["query_id"])
@@ -114,7 +114,7 @@ def convert_to_passages(
     positives = dict(zip(queries.column("query_id").to_pylist(), queries.column("positive_ids").to_pylist(), strict=True))
     rejects = RejectLog(STAGE)
     rows, short = [], 0
-    for r in responses.to_pylist():
+    for r in progress.each(responses.to_pylist()):
         if r["query_id"] not in ranked:
             rejects.add("missing_hits", "no retrieval hits for this response", record_id=r["query_id"])
             continue

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipelines import __version__, schemas
+from pipelines import __version__, progress, schemas
 from pipelines.config import RenderConfig
 from pipelines.results import StageResult
 from pipelines.stages.phrasing import Phrase, compose
@@ -35,7 +35,7 @@ def render_queries(plans: pa.Table, params: RenderParams) -> StageResult:
     Output: queries (schemas/v1/query.json) with empty hard negatives and split "unassigned".
     """
     rows = []
-    for plan in plans.to_pylist():
+    for plan in progress.each(plans.to_pylist()):
         ordered = _reading_order(plan["conditions"])
         english = render_phrase(plan, ordered, params.templates.pack("en"), params.seed)
         for lang in params.cfg.languages:

@@ -23,7 +23,7 @@ from itertools import zip_longest
 
 import pyarrow as pa
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.results import StageResult
 from pipelines.stages.matching import Matcher
 from pipelines.stages.twins import photo_twins
@@ -84,7 +84,7 @@ def add_retriever_negatives(
     known = _positive_scores(positive_scores)
     tally: Counter[str] = Counter()  # excluded candidates are counted, not logged as rejects: they are many
     rows = queries.to_pylist()
-    for row in rows:
+    for row in progress.each(rows):
         found = {name: _candidates(row, run.get(row["query_id"]), known, name, catalog, cfg, tally) for name, run in runs.items()}
         row["hard_negatives"] = _merge(row["hard_negatives"], found, cfg.per_query)
         row["hard_negative_ids"] = [n["product_id"] for n in row["hard_negatives"]]
