@@ -25,6 +25,7 @@ from pipelines.beam.export import ExportDataset
 from pipelines.beam.failures import CheckFailures
 from pipelines.beam.ingest import IngestCatalog
 from pipelines.beam.order import BY_PRODUCT, in_local_order
+from pipelines.beam.progress import StepProgress
 from pipelines.beam.sinks import WriteExport, WriteRejects
 from pipelines.beam.tables import INDEX_COLUMNS, WholeTable
 from pipelines.config import BuildConfig
@@ -124,6 +125,8 @@ class BuildGraph:
 
     def add_step(self, step: Step) -> None:
         out = self._expand(step)
+        watched = {name: pcoll for name, pcoll in out.items() if name != TALLY}  # outputs and rejects
+        watched | f"Progress_{step.name}" >> StepProgress(step.name, self.steps.index(step) + 1, len(self.steps))
         for name, pcoll in out.items():
             if name == REJECTS:
                 self.rejects.append(pcoll)
