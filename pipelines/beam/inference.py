@@ -91,6 +91,7 @@ class TaskHandler:
     stage: str | None = None
     settings: LLMSettings
     cache_path: str | None = None
+    model_identifier: str | None = None  # RunInference's model tag: equal tags share one loaded model
 
     def client_for(self, model) -> ChatClient:
         raise NotImplementedError
@@ -140,7 +141,7 @@ def task_handler(backend: str, task: str, settings: LLMSettings, options: Pipeli
         from pipelines.beam.vllm_handler import VLLMTaskHandler  # needs vllm (and openai) on the workers
 
         return VLLMTaskHandler(task, settings, json.loads(opts.llm_vllm_server_kwargs), batch_size=opts.llm_batch_size,
-                               cache_path=cache, stage=stage)
+                               cache_path=cache, stage=stage, weights_dir=opts.llm_weights_dir)
     return EndpointTaskHandler(task, settings, batch_size=opts.llm_batch_size, cache_path=cache,
                                client_factory=client_factory, stage=stage)
 
@@ -171,7 +172,8 @@ class RunLLMTask(beam.PTransform):
         self.task, self.handler, self.stage = task, handler, stage or task
 
     def expand(self, rows):
-        results, dlq = rows | "Infer" >> RunInference(self.handler).with_exception_handling()
+        infer = RunInference(self.handler, model_identifier=getattr(self.handler, "model_identifier", None))
+        results, dlq = rows | "Infer" >> infer.with_exception_handling()
         routed = results | "Route" >> beam.FlatMap(route, self.stage).with_outputs(REJECTS, TALLY, main=ANSWERS)
         reject_tables = (routed[REJECTS]
                          | "RejectBatches" >> beam.BatchElements(min_batch_size=1, max_batch_size=1000)

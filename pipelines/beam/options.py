@@ -20,4 +20,8 @@ class LLMOptions(PipelineOptions):
                             help="SQLite request cache on each worker's disk (default: the plan's cache file)")
         parser.add_argument("--llm_vllm_server_kwargs", default="{}",
                             help='JSON: extra vLLM server flags for llm.backend = "beam_vllm", '
-                                 'e.g. {"max-model-len": "8192", "gpu-memory-utilization": "0.45"}')
+                                 'e.g. {"max-model-len": "8192", "gpu-memory-utilization": "0.9"}')
+        parser.add_argument("--llm_weights_dir", default=None,
+                            help='beam_vllm: folder on the workers with the weights as <dir>/<model name> (e.g. '
+                                 '/opt/models/Qwen/Qwen2.5-VL-7B-Instruct), served under the model name; '
+                                 'default: vLLM fetches the model by name')

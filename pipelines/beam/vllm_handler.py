@@ -23,10 +23,16 @@ class VLLMTaskHandler(TaskHandler, VLLMChatModelHandler):
     """RunInference handler: rows -> `run_llm_task` answers from a vLLM server on this worker."""
 
     def __init__(self, task: str, settings: LLMSettings, vllm_server_kwargs: dict | None = None, *,
-                 batch_size: int = 32, cache_path: str | None = None, stage: str | None = None) -> None:
-        VLLMChatModelHandler.__init__(self, settings.model, vllm_server_kwargs=vllm_server_kwargs,
-                                      max_batch_size=batch_size)
+                 batch_size: int = 32, cache_path: str | None = None, stage: str | None = None,
+                 weights_dir: str | None = None) -> None:
+        source, kwargs = settings.model, dict(vllm_server_kwargs or {})
+        if weights_dir:  # weights baked into the image, served under the configured model name
+            source = f"{weights_dir.rstrip('/')}/{settings.model}"
+            kwargs.setdefault("served-model-name", settings.model)
+        VLLMChatModelHandler.__init__(self, source, vllm_server_kwargs=kwargs, max_batch_size=batch_size)
         self.task, self.stage, self.settings, self.cache_path = task, stage, settings, cache_path
+        # Every LLM step asking this model on a worker shares its one vLLM server (RunInference's tag).
+        self.model_identifier = f"meritgen-vllm:{source}:{sorted(kwargs.items())}"
 
     def run_inference(self, batch, model, inference_args=None):
         return self.answer(batch, model)

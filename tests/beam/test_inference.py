@@ -96,7 +96,13 @@ def test_backend_is_chosen_by_config_and_tuned_by_pipeline_options(monkeypatch):
         vllm = task_handler("beam_vllm", "judge", LLMSettings(model="Qwen/Qwen2.5-VL-7B"),
                             PipelineOptions(["--llm_vllm_server_kwargs", '{"max-model-len": "8192"}']),
                             cache_path="/tmp/c.sqlite", stage="judge")
+        weights = task_handler("beam_vllm", "judge", LLMSettings(model="Qwen/Qwen2.5-VL-7B"),
+                               PipelineOptions(["--llm_weights_dir", "/opt/models"]))
     finally:  # the module now subclasses the stand-in: never leave it for other tests
         sys.modules.pop("pipelines.beam.vllm_handler", None)
     assert isinstance(vllm, StandIn) and vllm._model_name == "Qwen/Qwen2.5-VL-7B" and vllm.task == "judge"
     assert vllm.kwargs == {"max-model-len": "8192"} and vllm.cache_path == "/tmp/c.sqlite"
+    # baked-in weights are served under the configured name: the name every cache key holds
+    assert weights._model_name == "/opt/models/Qwen/Qwen2.5-VL-7B"
+    assert weights.kwargs == {"served-model-name": "Qwen/Qwen2.5-VL-7B"}
+    assert weights.model_identifier != vllm.model_identifier  # another model: another server
