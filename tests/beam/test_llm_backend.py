@@ -15,7 +15,7 @@ from pipelines.beam.failures import add_pairs
 from pipelines.beam.llm_step import RunLLMStep
 from pipelines.llm import LLMSettings, build_request, load_prompt, request_key
 from pipelines.llm.step import Applied, LLMStepCall
-from pipelines.steps import Step
+from pipelines.plan import Step
 from tests.beam.helpers import collect, read_rows
 from tests.beam.scripted_model import ScriptedChatHandler
 from tests.fake_openai import FakeOpenAI
