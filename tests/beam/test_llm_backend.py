@@ -4,19 +4,29 @@ No vllm, no GPU: `ScriptedChatHandler` is a ModelHandler whose model answers in 
 server backend it is compared with is the production client over HTTP (`tests.fake_openai`).
 """
 
+import hashlib
+import json
 import sqlite3
+from pathlib import Path
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipelines.beam.adapter import REJECTS, TALLY
 from pipelines.beam.failures import add_pairs
 from pipelines.beam.llm_step import RunLLMStep
+from pipelines.beam.pipeline import BeamSettings
+from pipelines.beam.run import run_beam_build
+from pipelines.config import load_config
+from pipelines.errors import ConfigError
 from pipelines.llm import LLMSettings, build_request, load_prompt, request_key
 from pipelines.llm.step import Applied, LLMStepCall
 from pipelines.plan import Step
-from tests.beam.helpers import collect, read_rows
+from pipelines.resources import DEMO_DIR
+from pipelines.runners.local import run_build
+from tests.beam.helpers import collect, read_parquet_dir, read_rows
 from tests.beam.scripted_model import ScriptedChatHandler
 from tests.fake_openai import FakeOpenAI
 from tests.llm_scripted import responder
@@ -24,6 +34,7 @@ from tests.llm_scripted import responder
 TEXTS = ["I want <image_1> by Nike in red.", "A dress like <image_1> by Puma.", "Shoes like <image_1> and <image_2>."]
 LANGS = ["ms", "vi", "th"]
 MODEL = "scripted-qwen"
+LLM_STAGES = {"mine_attributes", "personalize", "rewrite", "translate", "judge"}
 
 
 def _queries() -> pa.Table:
@@ -107,9 +118,61 @@ def test_cache_keys_are_the_server_clients_and_either_backend_reuses_the_other(t
 
 
 def test_the_beam_vllm_backend_is_refused_outside_beam(tmp_path):
-    from pipelines.errors import ConfigError
-
     call = LLMStepCall("translate", LLMSettings(model=MODEL), translate_rows, apply_translations,
                        tmp_path / "c.sqlite", backend="beam_vllm")
     with pytest.raises(ConfigError, match="runs only on Beam"):
         call(queries=_queries())
+
+
+def flaky_responder(request):
+    """The scripted model, with a malformed answer to about one request in five (by content, so
+    both backends get the same ones; a strict retry is another request and may come back fine)."""
+    if hashlib.sha256(json.dumps(request["messages"], sort_keys=True).encode()).digest()[0] < 52:
+        return "{not json"
+    return responder(request)
+
+
+def scripted_handler(backend, task, settings, options, *, cache_path=None, stage=None):
+    """BeamSettings.llm_handler for the demo build: what `beam_vllm` gets, with the scripted model."""
+    assert backend == "beam_vllm"
+    return ScriptedChatHandler(task, settings, flaky_responder, cache_path=str(cache_path), stage=stage)
+
+
+def _reject_keys(folder):
+    """(stage, reason, record_id) of the LLM stages' reject rows (local: <step>/rejects.parquet, Beam: rejects/)."""
+    rows = [r for f in folder.rglob("rejects*.parquet") for r in pq.read_table(f).to_pylist()]
+    return sorted((r["stage"], r["reason"], r["record_id"]) for r in rows if r["stage"] in LLM_STAGES)
+
+
+@pytest.mark.slow  # two demo builds with every LLM step (local and Beam): minutes; CI runs it
+def test_the_demo_on_beam_with_beam_vllm_equals_the_local_server_build(tmp_path):
+    every_task = {"llm.mine": True, "llm.personalize": True, "llm.judge": True, "compose.max_queries": 40,
+                  "retrieval.enabled": False}
+    catalog = DEMO_DIR / "catalog.jsonl"
+    with FakeOpenAI(flaky_responder) as server:
+        local_cfg = load_config(overrides={**every_task, "llm.url": server.base_url, "llm.cache": str(tmp_path / "local.sqlite")})
+        local = run_build(catalog, tmp_path / "local", local_cfg, run_id="demo", progress=False)
+    beam_cfg = load_config(overrides={**every_task, "llm.backend": "beam_vllm", "llm.cache": str(tmp_path / "beam.sqlite")})
+    with pytest.raises(ConfigError, match="runs only on Beam"):  # the local runner refuses it, before writing
+        run_build(catalog, tmp_path / "refused", beam_cfg, run_id="demo", progress=False)
+    assert not (tmp_path / "refused").exists()
+    beam_run = run_beam_build(str(catalog), str(tmp_path / "beam"), beam_cfg, run_id="demo",
+                              settings=BeamSettings(llm_handler=scripted_handler))
+    local_report = {s["name"]: s["counters"] for s in json.loads((Path(local.run_dir) / "report.json").read_text())["steps"]}
+    beam_report = {s["name"]: s["counters"] for s in beam_run.report["steps"]}
+    for step in ("llm_mine", "personalize", "rewrite", "translate", "judge"):  # every row asked, as many parsed
+        assert beam_report[step]["rows"] == local_report[step]["rows"] > 0, step
+        assert beam_report[step]["parsed"] == local_report[step]["parsed"], step
+    local_q = read_parquet_dir(Path(local.run_dir) / "export" / "data" / "queries", "query_id")
+    beam_q = read_parquet_dir(Path(beam_run.run_root) / "export" / "data" / "queries", "query_id")
+    assert beam_q == local_q
+    prompts = {p.split("/")[0] for q in beam_q for p in q["provenance"]["prompt_ids"]}
+    assert {"rewrite", "translate"} <= prompts
+    # the same requests, under the same keys: either cache answers the other backend
+    assert _keys(tmp_path / "beam.sqlite") == _keys(tmp_path / "local.sqlite")
+    # malformed answers (invalid JSON, a lost placeholder) and the judge's "no" are the same reject rows
+    beam_rejects = _reject_keys(Path(beam_run.run_root) / "rejects")
+    local_rejects = _reject_keys(Path(local.run_dir))
+    assert beam_rejects == local_rejects
+    reasons = {(stage, reason) for stage, reason, _ in beam_rejects}
+    assert {("judge", "judge_no"), ("mine_attributes", "invalid_json"), ("translate", "placeholder_lost")} <= reasons
