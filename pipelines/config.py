@@ -129,6 +129,9 @@ class LLMConfig:
     translate: bool = True  # LLM translation into ms/id/vi/th (template text stays as fallback)
     judge: bool = False  # MERIT's VLM compliance judge
     personalize: bool = False  # MERIT's personalisation: a VLM adds a condition that singles out one positive
+    # Who answers: "server" (url/vlm_url, any runner) or "beam_vllm" (Beam only: RunInference with
+    # Beam's vLLM handler, one vLLM server per GPU worker serving model/vlm_model; same prompts and cache).
+    backend: str = "server"
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,16 @@ class BuildConfig:
         return dataclasses.asdict(self)
 
 
+LLM_BACKENDS = ("server", "beam_vllm")
+
+
+def require_server_backend(cfg: BuildConfig, runner: str) -> None:
+    """The `beam_vllm` backend needs Beam workers to serve the model: any other runner refuses it."""
+    if cfg.llm.backend != "server":
+        raise ConfigError(f"llm.backend = {cfg.llm.backend!r} runs only on Beam (`meritgen beam run`); "
+                          f"the {runner} runner needs llm.backend = \"server\" with llm.url")
+
+
 def _validate(cfg: BuildConfig) -> None:
     problems = []
     if not set(cfg.compose.condition_counts) <= {2, 3, 4} or not cfg.compose.condition_counts:
@@ -235,6 +248,8 @@ def _validate(cfg: BuildConfig) -> None:
     if cfg.retrieval.filter_retriever not in ("bm25", "dense") or (
             cfg.retrieval.filter_retriever == "dense" and not cfg.retrieval.dense_model):
         problems.append("retrieval.filter_retriever must be bm25, or dense with retrieval.dense_model set")
+    if cfg.llm.backend not in LLM_BACKENDS:
+        problems.append(f"llm.backend must be one of {LLM_BACKENDS}, not {cfg.llm.backend!r}")
     if cfg.catalog.image_url_deadline_s <= 0 or cfg.catalog.image_url_max_redirects < 0:
         problems.append("catalog.image_url_deadline_s must be > 0 and catalog.image_url_max_redirects >= 0")
     if problems:

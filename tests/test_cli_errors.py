@@ -73,3 +73,12 @@ def test_config_types_are_checked_once_for_every_key():
         load_config(overrides={"llm.rewrite": 1})
     assert load_config(overrides={"compose.max_positive_share": 1}).compose.max_positive_share == 1.0
     assert load_config(overrides={"render.languages": ["en", "th"]}).render.languages == ("en", "th")
+
+
+def test_the_beam_vllm_backend_on_the_local_runner_is_a_config_error(tmp_path, capsys):
+    out = tmp_path / "runs"
+    line = _fails(["build", "--demo", "--out", str(out), "--set", "llm.backend=beam_vllm"], capsys)
+    assert line.startswith("error: llm.backend = 'beam_vllm' runs only on Beam (`meritgen beam run`)")
+    assert not out.exists()
+    line = _fails(["build", "--demo", "--out", str(out), "--set", "llm.backend=gpu"], capsys)
+    assert line == "error: invalid configuration: llm.backend must be one of ('server', 'beam_vllm'), not 'gpu'"

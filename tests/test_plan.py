@@ -100,12 +100,12 @@ def test_beam_chooses_transforms_by_params_type_not_name(tmp_path, monkeypatch):
 
 def test_llm_steps_carry_their_task_in_their_params(tmp_path):
     """A runner with its own LLM transform tells the LLM steps apart by params, not by step name."""
-    from pipelines.plan.llm import LLMStepParams
+    from pipelines.llm.step import LLMStepCall  # an LLM step's params: what Beam keys its transform on
 
     cfg = load_config(None, {"llm.url": "http://127.0.0.1:9/v1", "llm.mine": True, "llm.personalize": True,
                              "llm.judge": True})
     steps = plan_build(tmp_path / "catalog.jsonl", cfg, llm_cache=tmp_path / "cache.sqlite")
-    tasks = {s.name: s.params.task for s in steps if isinstance(s.params, LLMStepParams)}
+    tasks = {s.name: s.params.task for s in steps if isinstance(s.params, LLMStepCall)}
     assert tasks == {"llm_mine": "mine_attributes", "personalize": "personalize", "rewrite": "rewrite",
                      "translate": "translate", "judge": "judge"}
-    assert {s.params.cache_path for s in steps if isinstance(s.params, LLMStepParams)} == {tmp_path / "cache.sqlite"}
+    assert {s.params.cache_path for s in steps if isinstance(s.params, LLMStepCall)} == {tmp_path / "cache.sqlite"}

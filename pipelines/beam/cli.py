@@ -65,6 +65,7 @@ def settings_from(args: argparse.Namespace):
 
 def cmd_beam_run(args: argparse.Namespace) -> int:
     """Run the build on the runner the pipeline options name (DirectRunner by default)."""
+    from pipelines.beam.progress import show_progress
     from pipelines.beam.run import run_beam_build
     from pipelines.config import load_config
     from pipelines.errors import MeritgenError
@@ -75,6 +76,7 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
         raise MeritgenError("give exactly one of --catalog PATH or --demo")
     catalog = str(DEMO_DIR / "catalog.jsonl") if args.demo else args.catalog
     cfg = load_config(args.config, _overrides(args.set))
+    show_progress()
     run = run_beam_build(catalog, args.out, cfg, args.pipeline_args, args.run_id or ("demo" if args.demo else None),
                          settings_from(args), wait=not args.no_wait)
     if run.report is None:

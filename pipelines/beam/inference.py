@@ -1,25 +1,28 @@
 """LLM tasks on Beam: RunInference over the shared LLM layer (`pipelines.llm`), failures to rejects.
 
-Two backends, chosen by the `--llm_backend` pipeline option:
+Two backends, chosen by `[llm] backend` in config (`task_handler`):
 
-- `endpoint`: an external OpenAI-compatible server through `pipelines.llm.LLMClient` (its
+- `server`: an external OpenAI-compatible server through `pipelines.llm.LLMClient` (its
   request cache, retries and bounded concurrency); a `RemoteModelHandler`, so Beam adds
   client-side throttling when the server pushes back.
-- `vllm`: Beam's `VLLMChatModelHandler` starts one vLLM server per worker VM, shared by the
+- `beam_vllm`: Beam's `VLLMChatModelHandler` starts one vLLM server per worker VM, shared by the
   VM's SDK processes (one GPU per worker: `--dataflow_service_options worker_accelerator=...`),
   and the same client talks to it on localhost (see `vllm_handler.py`).
 
-Either way each batch runs `pipelines.llm.run_llm_task`: rendering, structured output, the
-strict retry and parse-failure rejects are the shared runner's. A row it rejects (request
-failed, unparseable answer) becomes a reject row; a batch that raises goes to RunInference's
-dead-letter output and every row of it becomes an `unexpected_error` reject. Both count as
-failed rows in the tally the failure-ratio check reads.
+Either way each batch runs `pipelines.llm.run_llm_task` (`TaskHandler.run_inference`): rendering,
+structured output, the request cache and its keys, the strict retry and parse-failure rejects are
+the shared runner's. A row it rejects becomes a reject row; a batch that raises goes to
+RunInference's dead-letter output and every row of it becomes an `unexpected_error` reject.
+Rows the server never answered (`llm_request_failed`) and dead letters count as failed rows in
+the tally the failure-ratio check reads; an unparseable answer is data (the row keeps its
+template text, as on the local runner), not a failure.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import apache_beam as beam
 import httpx
@@ -31,7 +34,7 @@ from pipelines import schemas
 from pipelines.beam.adapter import REJECTS, TALLY, count_metrics, dead_letter_rejects, dead_letter_tally
 from pipelines.beam.options import LLMOptions
 from pipelines.llm import LLMClient, LLMSettings, RequestCache, TaskRun, run_llm_task_sync
-from pipelines.llm.client import NO_ENDPOINT, ChatClient, LLMEndpoint
+from pipelines.llm.client import ChatClient
 
 ANSWERS = "answers"
 
@@ -55,11 +58,46 @@ def _lost(row: dict, run: TaskRun) -> dict:
             "source_row": None, "field": None, "message": "the LLM runner returned no answer and no reject", "raw": None}
 
 
-def run_batch(task: str, batch, client: ChatClient) -> list[PredictionResult]:
-    """The shared runner on one batch (it closes the client's connections: each batch has its own loop)."""
+def run_batch(task: str, batch, client: ChatClient, stage: str | None = None) -> list[PredictionResult]:
+    """The shared runner on one batch (it closes the client's connections: each batch has its own loop).
+
+    Its counters go to the step's metrics (`meritgen.<stage>`), where the report reads them."""
     run = run_llm_task_sync(list(batch), task, client)
-    count_metrics(f"llm.{task}", {k: v for k, v in run.counters.items() if isinstance(v, int)})
+    count_metrics(stage or f"llm.{task}", {k: v for k, v in run.counters.items() if isinstance(v, int)})
     return answers_per_row(list(batch), run)
+
+
+_CACHES: dict[str, RequestCache] = {}  # one open cache file per worker process and path
+
+
+def worker_cache(path: str | Path | None) -> RequestCache | None:
+    """The request cache at `path`, opened once per process (every answer committed as it comes)."""
+    if not path:
+        return None
+    key = str(path)
+    if key not in _CACHES:
+        _CACHES[key] = RequestCache(key, commit_every=1)
+    return _CACHES[key]
+
+
+class TaskHandler:
+    """What every meritgen RunInference handler shares: a batch of task rows -> one answer or
+    reject per row, through `run_llm_task` on the chat client `client_for(model)` builds.
+
+    Mixed into a Beam ModelHandler whose `run_inference` (or `request`, for a remote one) calls
+    `answer`: loading (and sharing) the model stays the Beam handler's."""
+
+    task: str
+    stage: str | None = None
+    settings: LLMSettings
+    cache_path: str | None = None
+    model_identifier: str | None = None  # RunInference's model tag: equal tags share one loaded model
+
+    def client_for(self, model) -> ChatClient:
+        raise NotImplementedError
+
+    def answer(self, batch, model) -> list[PredictionResult]:
+        return run_batch(self.task, batch, self.client_for(model), self.stage)
 
 
 def _transient(exc: Exception) -> bool:
@@ -67,40 +105,48 @@ def _transient(exc: Exception) -> bool:
     return isinstance(exc, (OSError, httpx.TransportError))
 
 
-class EndpointTaskHandler(RemoteModelHandler):
+class EndpointTaskHandler(TaskHandler, RemoteModelHandler):
     """RunInference handler: rows -> `run_llm_task` answers from an external endpoint."""
 
     def __init__(self, task: str, settings: LLMSettings, *, batch_size: int = 32, cache_path: str | None = None,
-                 client_factory: Callable[[], ChatClient] | None = None, num_retries: int = 2) -> None:
-        super().__init__(namespace=f"meritgen.llm.{task}", num_retries=num_retries, retry_filter=_transient)
-        self.task, self.settings, self.batch_size = task, settings, batch_size
+                 client_factory: Callable[[], ChatClient] | None = None, num_retries: int = 2,
+                 stage: str | None = None) -> None:
+        RemoteModelHandler.__init__(self, namespace=f"meritgen.llm.{task}", num_retries=num_retries,
+                                    retry_filter=_transient)
+        self.task, self.stage, self.settings, self.batch_size = task, stage, settings, batch_size
         self.cache_path, self.client_factory = cache_path, client_factory
 
     def create_client(self) -> ChatClient:
         if self.client_factory is not None:
             return self.client_factory()
-        return LLMClient(self.settings, RequestCache(self.cache_path) if self.cache_path else None)
+        return LLMClient(self.settings, worker_cache(self.cache_path))
 
-    def request(self, batch, model, inference_args=None):
-        return run_batch(self.task, batch, model)
+    def client_for(self, model) -> ChatClient:
+        return model
+
+    def request(self, batch, model, inference_args=None):  # Beam's retries and throttling around it
+        return self.answer(batch, model)
 
     def batch_elements_kwargs(self) -> dict:
         return {"min_batch_size": 1, "max_batch_size": self.batch_size}
 
 
-def make_task_handler(task: str, options: PipelineOptions, client_factory=None, endpoint: LLMEndpoint = NO_ENDPOINT):
-    """The handler `--llm_backend` selects, configured from the LLM pipeline options over the
-    environment's `endpoint` (read by the launcher at the edge: `pipelines.runners.cli.llm_endpoint`)."""
+def task_handler(backend: str, task: str, settings: LLMSettings, options: PipelineOptions, *,
+                 cache_path: str | Path | None = None, stage: str | None = None, client_factory=None):
+    """The RunInference handler of `backend` (config `[llm] backend`) for one task, with the LLM
+    pipeline options' knobs (batch size, a worker-local cache path, vLLM server flags)."""
     opts = options.view_as(LLMOptions)
-    overrides = {k: v for k, v in (("base_url", opts.llm_base_url), ("model", opts.llm_model)) if v}
-    settings = endpoint.settings(**overrides)
-    if opts.llm_backend == "vllm":
+    cache = opts.llm_cache_path or (str(cache_path) if cache_path else None)
+    if backend == "beam_vllm":
         from pipelines.beam.vllm_handler import VLLMTaskHandler  # needs vllm (and openai) on the workers
 
-        return VLLMTaskHandler(task, settings.model, json.loads(opts.llm_vllm_server_kwargs),
-                               batch_size=opts.llm_batch_size, cache_path=opts.llm_cache_path)
-    return EndpointTaskHandler(task, settings, batch_size=opts.llm_batch_size, cache_path=opts.llm_cache_path,
-                               client_factory=client_factory)
+        return VLLMTaskHandler(task, settings, json.loads(opts.llm_vllm_server_kwargs), batch_size=opts.llm_batch_size,
+                               cache_path=cache, stage=stage, weights_dir=opts.llm_weights_dir)
+    return EndpointTaskHandler(task, settings, batch_size=opts.llm_batch_size, cache_path=cache,
+                               client_factory=client_factory, stage=stage)
+
+
+UNANSWERED = "llm_request_failed"  # the server never answered: a lost row, unlike an unusable answer
 
 
 def route(result: PredictionResult, stage: str):
@@ -109,8 +155,9 @@ def route(result: PredictionResult, stage: str):
         yield {"row": result.example, "answer": result.inference["answer"]}
         yield TaggedOutput(TALLY, (stage, (1, 0)))
     else:
-        yield TaggedOutput(REJECTS, result.inference["reject"])
-        yield TaggedOutput(TALLY, (stage, (1, 1)))
+        reject = result.inference["reject"]
+        yield TaggedOutput(REJECTS, reject)
+        yield TaggedOutput(TALLY, (stage, (1, int(reject["reason"] in (UNANSWERED, "llm_no_outcome")))))
 
 
 def _describe_batch(batch):
@@ -120,19 +167,20 @@ def _describe_batch(batch):
 class RunLLMTask(beam.PTransform):
     """Rows (the task's fields + a unique `record_id`) -> {ANSWERS: {row, answer}, REJECTS: tables, TALLY}."""
 
-    def __init__(self, task: str, handler) -> None:
+    def __init__(self, task: str, handler, stage: str | None = None) -> None:
         super().__init__()
-        self.task, self.handler = task, handler
+        self.task, self.handler, self.stage = task, handler, stage or task
 
     def expand(self, rows):
-        results, dlq = rows | "Infer" >> RunInference(self.handler).with_exception_handling()
-        routed = results | "Route" >> beam.FlatMap(route, self.task).with_outputs(REJECTS, TALLY, main=ANSWERS)
+        infer = RunInference(self.handler, model_identifier=getattr(self.handler, "model_identifier", None))
+        results, dlq = rows | "Infer" >> infer.with_exception_handling()
+        routed = results | "Route" >> beam.FlatMap(route, self.stage).with_outputs(REJECTS, TALLY, main=ANSWERS)
         reject_tables = (routed[REJECTS]
                          | "RejectBatches" >> beam.BatchElements(min_batch_size=1, max_batch_size=1000)
                          | "RejectTable" >> beam.Map(schemas.from_rows, "reject"))
         failed = dlq.failed_inferences
-        dead = failed | "DeadLetterRejects" >> beam.FlatMap(dead_letter_rejects, self.task, _describe_batch)
-        dead_tally = failed | "DeadLetterTally" >> beam.Map(dead_letter_tally, self.task, _describe_batch)
+        dead = failed | "DeadLetterRejects" >> beam.FlatMap(dead_letter_rejects, self.stage, _describe_batch)
+        dead_tally = failed | "DeadLetterTally" >> beam.Map(dead_letter_tally, self.stage, _describe_batch)
         return {ANSWERS: routed[ANSWERS],
                 REJECTS: (reject_tables, dead) | "MergeRejects" >> beam.Flatten(),
                 TALLY: (routed[TALLY], dead_tally) | "MergeTally" >> beam.Flatten()}

@@ -1,8 +1,9 @@
 """The build plan (`plan.plan_build`) as one Beam pipeline; every step a labelled transform.
 
 Sharded steps (render, negatives, and any new step with `shard_by`) go through the generic
-adapter; three steps have their own transforms, chosen by the type of the step's params
-(`OWN_TRANSFORMS`): ingest (group by id), compose (attempt ranges + dedupe) and export (joins).
+adapter; some steps have their own transforms, chosen by the type of the step's params
+(`OWN_TRANSFORMS`): ingest (group by id), compose (attempt ranges + dedupe), export (joins) and
+the LLM steps (`LLMStepCall`: rows through RunInference with the handler of `[llm] backend`).
 Other global steps run once on one worker. Whole-table side inputs are built once per
 (stage, output) and shared by the steps that read them.
 """
@@ -11,23 +12,31 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import AsSingleton
 
 from pipelines.beam.adapter import REJECTS, TALLY, RunGlobal, RunStep
+from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.compose import ComposeQueries
 from pipelines.beam.export import ExportDataset
 from pipelines.beam.failures import CheckFailures
+from pipelines.beam.inference import task_handler
 from pipelines.beam.ingest import IngestCatalog
+from pipelines.beam.llm_step import RunLLMStep
 from pipelines.beam.order import BY_PRODUCT, in_local_order
+from pipelines.beam.progress import StepProgress
 from pipelines.beam.sinks import WriteExport, WriteRejects
 from pipelines.beam.tables import INDEX_COLUMNS, WholeTable
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
+from pipelines.io.layout import LLM_CACHE_FILE
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
+from pipelines.llm.step import LLMStepCall
 from pipelines.plan import Step, plan_build
 from pipelines.stages import compose, export, ingest, negatives
 
@@ -49,6 +58,8 @@ class BeamSettings:
     groups_per_batch: int = 200
     max_failure_ratio: float = 0.1
     llm_endpoint: LLMEndpoint = NO_ENDPOINT  # the LLM server the environment names, read by the launcher
+    # (backend, task, settings, pipeline options, cache_path=, stage=) -> RunInference handler; tests script it
+    llm_handler: Callable = task_handler
 
     def rows_for(self, step: str) -> int:
         return self.step_batch_rows.get(step, self.batch_rows)
@@ -60,20 +71,22 @@ def check_catalog(catalog: str) -> None:
         raise CatalogError(f"catalog file not found: {catalog}")
 
 
-def plan_for(catalog: str, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
+def plan_for(catalog: str, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT, llm_cache: Path | None = None) -> list[Step]:
     """The build plan as is: its calls are serial (Beam workers are the parallelism; the local
     runner's process pool never runs here) and `cfg.workers=1` keeps the retrieval searches on
     one thread per worker. Beam runs do not resume, so no catalog fingerprint is needed (a
-    gs:// catalog is never read while planning)."""
-    return plan_build(catalog, dataclasses.replace(cfg, workers=1), endpoint=endpoint)
+    gs:// catalog is never read while planning). `llm_cache`: the request cache of a local output
+    folder (`<out>/llm_cache.sqlite`, the local runner's)."""
+    return plan_build(catalog, dataclasses.replace(cfg, workers=1), llm_cache=llm_cache, endpoint=endpoint)
 
 
 class BuildGraph:
     """Adds the build's transforms to a pipeline, keeping every output table PCollection by (stage, output)."""
 
-    def __init__(self, pipeline: beam.Pipeline, catalog: str, cfg: BuildConfig, settings: BeamSettings) -> None:
+    def __init__(self, pipeline: beam.Pipeline, catalog: str, cfg: BuildConfig, settings: BeamSettings,
+                 llm_cache: Path | None = None) -> None:
         self.p, self.catalog, self.cfg, self.settings = pipeline, catalog, cfg, settings
-        self.steps = plan_for(catalog, cfg, settings.llm_endpoint)
+        self.steps = plan_for(catalog, cfg, settings.llm_endpoint, llm_cache)
         self.contracts = {(s.name, out): c for s in self.steps for out, c in s.contracts.items()}
         self.tables: dict[tuple[str, str], beam.PCollection] = {}
         self.rejects: list[beam.PCollection] = []
@@ -113,6 +126,8 @@ class BuildGraph:
 
     def add_step(self, step: Step) -> None:
         out = self._expand(step)
+        watched = {name: pcoll for name, pcoll in out.items() if name != TALLY}  # outputs and rejects
+        watched | f"Progress_{step.name}" >> StepProgress(step.name, self.steps.index(step) + 1, len(self.steps))
         for name, pcoll in out.items():
             if name == REJECTS:
                 self.rejects.append(pcoll)
@@ -139,6 +154,15 @@ class BuildGraph:
     def _compose(self, step: Step) -> dict:
         s, count = self.settings, self._product_count()
         return count | step.name >> ComposeQueries(step.params, self.sides(step), s.attempts_per_range, s.batch_rows)
+
+    def _llm(self, step: Step) -> dict:
+        """The step's request rows spread over the workers, asked through RunInference, answers applied."""
+        call, outputs = step.params, self.outputs_of(step)
+        handler = self.settings.llm_handler(call.backend, call.task, call.settings, self.p.options,
+                                            cache_path=call.cache_path, stage=step.name)
+        out = self.p | step.name >> RunLLMStep(step, handler, self.sides(step), outputs)
+        self.single.update((step.name, name) for name in outputs)  # each output one whole table
+        return out
 
     def _global(self, step: Step, label: str, outputs: list[str], sides: dict, empty: dict | None = None) -> dict:
         out = self.p | label >> RunGlobal(step, outputs, sides, empty)
@@ -168,7 +192,7 @@ class BuildGraph:
 # Steps with a transform of their own, by the type of the params the plan gave them (the transform
 # runs the stage with those params; nothing is rebuilt from config here).
 OWN_TRANSFORMS = {ingest.IngestParams: BuildGraph._ingest, compose.ComposeParams: BuildGraph._compose,
-                  export.ExportParams: BuildGraph._export}
+                  export.ExportParams: BuildGraph._export, LLMStepCall: BuildGraph._llm}
 
 
 def _project(table, columns):
@@ -179,7 +203,8 @@ def build_pipeline(pipeline: beam.Pipeline, catalog: str, run_root: str, cfg: Bu
                    settings: BeamSettings | None = None) -> beam.PCollection:
     """Add the whole build to `pipeline`; returns the failure summary (one element)."""
     settings = settings or BeamSettings()
-    graph = BuildGraph(pipeline, catalog, cfg, settings)
+    llm_cache = None if is_remote(run_root) else Path(run_root).parent / LLM_CACHE_FILE  # the local runner's
+    graph = BuildGraph(pipeline, catalog, cfg, settings, llm_cache)
     for step in graph.steps:
         graph.add_step(step)
     written = tuple(graph.rejects) | "AllRejects" >> beam.Flatten() | "Rejects" >> WriteRejects(run_root)

@@ -133,16 +133,18 @@ class LLMClient:
 
     The transport is `HttpPool` (keep-alive HTTP/1.1 on asyncio + httptools; see transport.py
     for why not httpx). The semaphore bounds requests in flight, so the pool never holds more
-    than `max_in_flight` connections.
+    than `max_in_flight` connections. `transport` replaces the pool (anything with HttpPool's
+    `post(body, timeout_s)` and `aclose()`): a model served in-process answers through it, so
+    wire format, retries and cache keys stay this client's.
     """
 
-    def __init__(self, settings: LLMSettings, cache: RequestCache | None = None) -> None:
+    def __init__(self, settings: LLMSettings, cache: RequestCache | None = None, transport: Any = None) -> None:
         self.settings = settings
         self.cache = cache
         self._counters: Counter[str] = Counter()
         self._structured = settings.structured_output
         headers = {"authorization": f"Bearer {settings.api_key}", "content-type": "application/json"}
-        self._pool = HttpPool(settings.base_url.rstrip("/") + "/chat/completions", headers)
+        self._pool = transport or HttpPool(settings.base_url.rstrip("/") + "/chat/completions", headers)
         self._slots: asyncio.Semaphore | None = None
         self._writer = CacheWriter(cache) if cache is not None else None
 

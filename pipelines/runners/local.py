@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines import schemas
-from pipelines.config import BuildConfig
+from pipelines.config import BuildConfig, require_server_backend
 from pipelines.io import layout
 from pipelines.io.catalog_reader import catalog_fingerprint
 from pipelines.io.export_writer import write_export
@@ -111,6 +111,7 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     `execute` runs one step; the Prefect flow passes a task-wrapped `execute_step`. `endpoint` is
     the LLM server the environment names, read by the caller (CLI, flow) at the edge.
     """
+    require_server_backend(cfg, "local")  # before anything is written: beam_vllm is Beam's alone
     run_id = run_id or Path(catalog).stem
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()

@@ -12,7 +12,7 @@ pytest.importorskip("pipelines.llm")
 
 from pipelines.beam.adapter import REJECTS, TALLY  # noqa: E402
 from pipelines.beam.failures import add_pairs  # noqa: E402
-from pipelines.beam.inference import ANSWERS, EndpointTaskHandler, RunLLMTask, make_task_handler  # noqa: E402
+from pipelines.beam.inference import ANSWERS, EndpointTaskHandler, RunLLMTask, task_handler  # noqa: E402
 from pipelines.llm import Completion, LLMRequestError, LLMSettings  # noqa: E402
 from tests.beam.helpers import collect, read_rows  # noqa: E402
 
@@ -78,9 +78,10 @@ def test_answers_rejects_and_dead_letters(tmp_path):
     assert read_rows(tmp_path / "tally") == [{"step": "translate", "rows_in": 8, "failed": 2}]
 
 
-def test_backend_is_chosen_by_pipeline_option(monkeypatch):
-    endpoint = make_task_handler("translate", PipelineOptions(["--llm_base_url", "http://llm:8000/v1",
-                                                               "--llm_model", "m", "--llm_batch_size", "4"]))
+def test_backend_is_chosen_by_config_and_tuned_by_pipeline_options(monkeypatch):
+    # The backend moved from `--llm_backend` to config (`[llm] backend`, #15); the options keep the knobs.
+    endpoint = task_handler("server", "translate", LLMSettings(base_url="http://llm:8000/v1", model="m"),
+                            PipelineOptions(["--llm_batch_size", "4"]))
     assert isinstance(endpoint, EndpointTaskHandler)
     assert endpoint.settings.base_url == "http://llm:8000/v1" and endpoint.batch_elements_kwargs()["max_batch_size"] == 4
 
@@ -92,9 +93,16 @@ def test_backend_is_chosen_by_pipeline_option(monkeypatch):
                         types.SimpleNamespace(VLLMChatModelHandler=StandIn))
     monkeypatch.delitem(sys.modules, "pipelines.beam.vllm_handler", raising=False)
     try:
-        vllm = make_task_handler("judge", PipelineOptions(["--llm_backend", "vllm", "--llm_model", "Qwen/Qwen2.5-VL-7B",
-                                                           "--llm_vllm_server_kwargs", '{"max-model-len": "8192"}']))
+        vllm = task_handler("beam_vllm", "judge", LLMSettings(model="Qwen/Qwen2.5-VL-7B"),
+                            PipelineOptions(["--llm_vllm_server_kwargs", '{"max-model-len": "8192"}']),
+                            cache_path="/tmp/c.sqlite", stage="judge")
+        weights = task_handler("beam_vllm", "judge", LLMSettings(model="Qwen/Qwen2.5-VL-7B"),
+                               PipelineOptions(["--llm_weights_dir", "/opt/models"]))
     finally:  # the module now subclasses the stand-in: never leave it for other tests
         sys.modules.pop("pipelines.beam.vllm_handler", None)
     assert isinstance(vllm, StandIn) and vllm._model_name == "Qwen/Qwen2.5-VL-7B" and vllm.task == "judge"
-    assert vllm.kwargs == {"max-model-len": "8192"}
+    assert vllm.kwargs == {"max-model-len": "8192"} and vllm.cache_path == "/tmp/c.sqlite"
+    # baked-in weights are served under the configured name: the name every cache key holds
+    assert weights._model_name == "/opt/models/Qwen/Qwen2.5-VL-7B"
+    assert weights.kwargs == {"served-model-name": "Qwen/Qwen2.5-VL-7B"}
+    assert weights.model_identifier != vllm.model_identifier  # another model: another server

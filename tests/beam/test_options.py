@@ -21,7 +21,7 @@ from pipelines.runners.prefect_beam import pipeline_args_for
 IMAGE = "europe-west4-docker.pkg.dev/my-project-123/meritgen/beam:0.1.0"
 DATAFLOW = ["--runner", "DataflowRunner", "--project", "my-project-123", "--region=europe-west4",
             "--temp_location", "gs://my-bucket/tmp", "--sdk_container_image", IMAGE, "--sdk_location", "container",
-            "--setup_file", "./setup.py", "--max_num_workers", "20", "--llm_backend", "vllm"]
+            "--setup_file", "./setup.py", "--max_num_workers", "20", "--llm_batch_size", "16"]
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_unknown_arguments_become_dataflow_pipeline_options(no_network):
     assert options.view_as(SetupOptions).sdk_location == "container"
     assert options.view_as(WorkerOptions).sdk_container_image == IMAGE
     assert options.view_as(WorkerOptions).max_num_workers == 20
-    assert options.view_as(LLMOptions).llm_backend == "vllm"
+    assert options.view_as(LLMOptions).llm_batch_size == 16  # the backend itself is config: [llm] backend
     assert PipelineOptionsValidator(options, DataflowRunner()).validate() == []
 
 
