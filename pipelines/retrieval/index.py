@@ -30,7 +30,6 @@ _THAI_RUN = r"[\u0E00-\u0E7F]+"
 _THAI_CLUSTER = re.compile(r"[\u0E00-\u0E7F][\u0E31\u0E34-\u0E3A\u0E47-\u0E4E]*")
 _WORD = r"[^\W_]+"
 _TOKEN = re.compile(f"{_THAI_RUN}|{_WORD}")
-_THAI = re.compile(_THAI_RUN)
 
 
 @runtime_checkable
@@ -59,9 +58,9 @@ def tokenize(text: str) -> list[str]:
     already discounts words that are everywhere.
     """
     tokens: list[str] = []
-    for match in _TOKEN.finditer(unicodedata.normalize("NFKC", text or "").casefold()):
-        word = match.group()
-        if _THAI.fullmatch(word):
+    for word in _TOKEN.findall(unicodedata.normalize("NFKC", text or "").casefold()):
+        # _TOKEN tries the Thai run first, so a token that starts with a Thai character is one
+        if "\u0e00" <= word[0] <= "\u0e7f":
             tokens.extend(_bigrams(word))
         else:
             tokens.append(word)
@@ -177,7 +176,9 @@ class BM25Index:
         known = np.flatnonzero(rows >= 0)
         if not len(known) or self._bm25 is None:
             return out
-        token_ids = [self._token_ids(queries[i]) for i in known]
+        texts = [queries[i] for i in known]
+        ids_of = {text: self._token_ids(text) for text in dict.fromkeys(texts)}  # a query comes once per positive
+        token_ids = [ids_of[text] for text in texts]
         out[known] = _pair_scores(*self._pair_table(), token_ids, rows[known], len(self))
         return out
 
