@@ -148,7 +148,12 @@ class BM25Index:
             self._bm25.index(tokens, show_progress=self.cfg.show_progress)
 
     def search(self, queries: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (ids object[n, k'], scores float32[n, k']) with k' = min(k, len(self))."""
+        """Top-k (ids object[n, k'], scores float32[n, k']) with k' = min(k, len(self)).
+
+        Equal scores are ordered by the documents' order in the index (bm25s leaves them in heap
+        order): a query's top k is then the first k of its top k' > k, and a subset's ranking is
+        the whole index's without the other documents, as far as the ties it returned reach.
+        """
         k = min(k, len(self))
         if k <= 0 or not queries:
             return np.empty((len(queries), 0), dtype=object), np.empty((len(queries), 0), dtype=np.float32)
@@ -158,8 +163,10 @@ class BM25Index:
             show_progress=self.cfg.show_progress,
             n_threads=self.cfg.n_threads,
         )
-        ids = np.asarray(self._ids, dtype=object)[rows]
-        return ids, scores.astype(np.float32)
+        scores = np.asarray(scores, dtype=np.float32)
+        order = np.lexsort((rows, -scores), axis=1)  # score descending, then document order
+        rows, scores = np.take_along_axis(rows, order, 1), np.take_along_axis(scores, order, 1)
+        return np.asarray(self._ids, dtype=object)[rows], scores
 
     def score(self, queries: Sequence[str], doc_ids: Sequence[str]) -> np.ndarray:
         """BM25 score of queries[i] against document doc_ids[i] (NaN for an unknown id).

@@ -44,12 +44,14 @@ def _reference_scores(index: BM25Index, query: str) -> np.ndarray:
 
 
 def _assert_same_ranking(got_ids: list[str], got_scores: list[float], want_ids: list[str], score_of: dict[str, float]):
-    """Same scores in the same order, and the same document wherever its score is not tied with
-    another searched document's (bm25s orders ties by its heap, which depends on what is searched)."""
+    """Same scores in the same order and the same documents, ties in document order; only the
+    tie group cut by the k-th place may hold other members of that group (bm25s picks them)."""
     assert got_scores == [score_of[d] for d in want_ids]
     assert [score_of[d] for d in got_ids] == got_scores
-    tied = {s for s in score_of.values() if list(score_of.values()).count(s) > 1}
-    assert [d for d in got_ids if score_of[d] not in tied] == [d for d in want_ids if score_of[d] not in tied]
+    last = got_scores[-1] if got_scores else None
+    assert [d for d in got_ids if score_of[d] != last] == [d for d in want_ids if score_of[d] != last]
+    cut = [d for d in got_ids if score_of[d] == last]
+    assert cut == sorted(cut)  # ids are p0000.. in index order
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -103,6 +105,22 @@ def test_category_local_equals_full_search_where_categories_share_no_word(backen
                                                     full.column("candidate_ids").to_pylist(), strict=True):
         scores = _reference_scores(index, query)
         _assert_same_ranking(got_ids, got_scores, want_ids, {d: float(scores[i]) for i, d in enumerate(ids)})
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_shallow_search_is_the_head_of_a_deeper_one_even_with_tied_scores(backend):
+    ids, titles, _ = _catalog(200)
+    index = _index(ids, [t.rsplit(" sku", 1)[0] for t in titles], backend)  # without the sku: many equal titles
+    queries = [" ".join(random.Random(i).sample(WORDS, 3)) for i in range(60)]
+    shallow, shallow_scores = index.search(queries, 10)
+    deep, deep_scores = index.search(queries, 30)
+    assert (shallow_scores == deep_scores[:, :10]).all()
+    for got, want, scores in zip(shallow.tolist(), deep[:, :10].tolist(), shallow_scores.tolist(), strict=True):
+        uncut = [i for i, s in enumerate(scores) if s != scores[-1]]  # bm25s picks the members of the cut group
+        assert [got[i] for i in uncut] == [want[i] for i in uncut]
+    ties_inside = sum(len(set(row[:-1]) - {row[-1]}) < len([s for s in row[:-1] if s != row[-1]])
+                      for row in shallow_scores.tolist())
+    assert ties_inside > 5  # ties before the cut, which bm25s alone would order by its heap
 
 
 def test_a_query_without_a_group_searches_everything_and_unknown_groups_find_nothing():
