@@ -30,11 +30,16 @@ STEPS = ("passages", "caption_filter", "retriever_negatives", "difficulty")
 
 
 def _planner():
-    try:  # after the #15 refactor the planner lives in pipelines.plan
-        from pipelines.plan import input_tables, plan_build  # type: ignore[attr-defined]
+    try:  # since #15 the planner lives in pipelines.plan (older checkouts: pipelines.steps, for "before" runs)
+        from pipelines.plan.build import plan_build
+        from pipelines.plan.step import file_tables, input_tables
+
+        def inputs_of(step, read):
+            return {**input_tables(step, read), **file_tables(step)}
     except ImportError:
-        from pipelines.steps import input_tables, plan_build
-    return plan_build, input_tables
+        from pipelines.steps import input_tables as inputs_of
+        from pipelines.steps import plan_build
+    return plan_build, inputs_of
 
 
 def _cpu() -> float:
