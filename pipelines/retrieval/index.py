@@ -176,10 +176,10 @@ class BM25Index:
         Summed in float32 in token order, as bm25s's search does, so the value equals the
         score the same document gets in a search (the retriever-negative guard compares them).
         """
-        out = np.full(len(queries), np.nan, dtype=np.float32)
-        rows = np.array([self._row.get(d, -1) for d in doc_ids], dtype=np.int64)
         if len(doc_ids) != len(queries):
             raise ValueError("BM25Index.score: queries and doc_ids differ in length")
+        out = np.full(len(queries), np.nan, dtype=np.float32)
+        rows = np.array([self._row.get(d, -1) for d in doc_ids], dtype=np.int64)
         known = np.flatnonzero(rows >= 0)
         if not len(known) or self._bm25 is None:
             return out
@@ -209,6 +209,8 @@ class BM25Index:
         top-k equals the whole index's ranking with the other documents left out."""
         import bm25s
 
+        # bm25s's stored form (what its save() writes): a CSC score matrix, tokens as columns,
+        # and the vocabulary; the subset keeps the rows (documents) of `doc_ids`.
         keep = np.zeros(len(self), dtype=bool)
         keep[[self._row[d] for d in doc_ids if d in self._row]] = True
         new_row = np.cumsum(keep) - 1
@@ -257,11 +259,8 @@ def _pair_scores(keys: np.ndarray, values: np.ndarray, token_ids: list[list[int]
     if not lengths.sum() or not len(keys):
         return total
     pair = np.repeat(np.arange(len(token_ids)), lengths)
-    slot = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     wanted = np.fromiter((t for ids in token_ids for t in ids), dtype=np.int64) * n_docs + docs[pair]
     at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    by_slot = np.zeros((len(token_ids), int(lengths.max())), dtype=np.float32)
-    by_slot[pair, slot] = np.where(keys[at] == wanted, values[at], np.float32(0))
-    for column in by_slot.T:  # one float32 addition per token, in query order
-        total += column
+    # add.at adds element by element in array order: each pair's tokens, in query order, in float32
+    np.add.at(total, pair, np.where(keys[at] == wanted, values[at], np.float32(0)))
     return total
