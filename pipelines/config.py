@@ -154,6 +154,10 @@ class RetrievalConfig:
     # A query whose positive the text alone ranks within filter_top_k with its images removed
     # ("image-blind") is dropped; true keeps it, flagged in caption_checks.image_blind.
     keep_image_blind: bool = False
+    # Passages, the caption filter and retriever negatives search each query among its own
+    # category's products only (positives are always of that category; README "Category-local
+    # retrieval"); false searches the whole catalog. The difficulty report always searches whole.
+    category_local: bool = True
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pipelines.io.inputs import ParquetFile
 from pipelines.plan.step import Step, digest, stage_version, worker_count
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex, search_table
+from pipelines.retrieval.grouped import search_grouped
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.matching import Matcher
 from pipelines.stages.passages import product_corpus
@@ -45,8 +46,36 @@ def load_indexes(bm25: pa.Table, dense: pa.Table, cfg: BuildConfig) -> dict:
     return indexes
 
 
-def _search(index, query_ids: list[str], texts: list[str], k: int) -> pa.Table:
-    return search_table(index, query_ids, texts, min(k, len(index)))
+def _search(index, query_ids: list[str], texts: list[str], k: int, categories: list[str] | None = None,
+            products: pa.Table | None = None) -> pa.Table:
+    """Top-k hits; with `categories` (retrieval.category_local) each query searches only its
+    category's products (pipelines/retrieval/grouped.py says why no positive is lost)."""
+    if categories is None or products is None:
+        return search_table(index, query_ids, texts, min(k, len(index)))
+    doc_groups = dict(zip(products.column("product_id").to_pylist(), products.column("category").to_pylist(), strict=True))
+    return search_grouped(index, query_ids, texts, categories, doc_groups, k)
+
+
+def _categories(rows: pa.Table, queries: pa.Table, cfg: BuildConfig) -> list[str] | None:
+    """The category of each of `rows`' queries (by query_id), or None for a full-corpus search."""
+    if not cfg.retrieval.category_local:
+        return None
+    category = dict(zip(queries.column("query_id").to_pylist(), queries.column("category").to_pylist(), strict=True))
+    return [category.get(q) for q in rows.column("query_id").to_pylist()]
+
+
+def _first(hits: pa.Table, k: int) -> pa.Table:
+    """The first k hits of each row (a search's top k is the first k of its top k' > k, ties aside)."""
+    return hits.set_column(1, "candidate_ids", pa.compute.list_slice(hits.column("candidate_ids"), 0, k)).set_column(
+        2, "scores", pa.compute.list_slice(hits.column("scores"), 0, k))
+
+
+def _rows_of(hits: pa.Table, query_ids: list[str]) -> pa.Table:
+    """The hits rows of `query_ids`, in that order (every id must have a row)."""
+    at = pa.compute.index_in(pa.array(query_ids, pa.string()), value_set=hits.column("query_id"))
+    if at.null_count:
+        raise ValueError(f"shared hits lack {at.null_count} of the queries")
+    return hits.take(at)
 
 
 def make_passages(queries, products, corpus, bm25, dense, cfg: BuildConfig, passage_corpus=None) -> StageResult:
@@ -56,14 +85,16 @@ def make_passages(queries, products, corpus, bm25, dense, cfg: BuildConfig, pass
     english = by_base.english_rows(queries)
     responses = passages.response_texts(english, products)
     resp = responses.outputs["responses"]
+    categories = None  # a user's passage corpus has no categories: searched whole
     if passage_corpus is not None:
         corpus = passage_corpus
         index = BM25Index(BM25Config(show_progress=False))
         index.build(corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist())
     else:
         index = load_indexes(bm25, dense, cfg)["dense" if cfg.retrieval.dense_model else "bm25"]
+        categories = _categories(resp, english, cfg)
     k = cfg.retrieval.passages_k + 8  # positives and exact copies are skipped, so ask for a few more
-    hits = _search(index, resp.column("query_id").to_pylist(), resp.column("response").to_pylist(), k)
+    hits = _search(index, resp.column("query_id").to_pylist(), resp.column("response").to_pylist(), k, categories, products)
     result = passages.convert_to_passages(english, resp, hits,
                                           corpus, passages.PassageConfig(k=cfg.retrieval.passages_k, seed=cfg.seed))
     english = by_base.attach_passages(english, result.outputs["passages"])
@@ -81,8 +112,13 @@ def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig
     index = load_indexes(bm25, dense, cfg)[cfg.retrieval.filter_retriever]
     ids = variants.column("query_id").to_pylist()
     k = max(cfg.retrieval.filter_top_k, 10)
-    caption_hits = _search(index, ids, variants.column("text_captioned").to_pylist(), k)
-    blind_hits = _search(index, ids, variants.column("text_no_images").to_pylist(), k)
+    categories = _categories(variants, english, cfg)
+    # Retriever negatives ask this index the same question (captioned text, same category) deeper:
+    # one search at the deeper of the two depths serves both (`shared_hits`).
+    deep = _search(index, ids, variants.column("text_captioned").to_pylist(), max(k, cfg.retrieval.negatives_depth),
+                   categories, products)
+    caption_hits = _first(deep, k)
+    blind_hits = _search(index, ids, variants.column("text_no_images").to_pylist(), k, categories, products)
     result = caption_filter.filter_caption_substitutable(
         english, variants, caption_hits, blind_hits, caption_filter.CaptionFilterConfig(
             top_k=cfg.retrieval.filter_top_k, keep_image_blind=cfg.retrieval.keep_image_blind))
@@ -90,10 +126,10 @@ def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig
     counters = {**result.counters, "queries_in": queries.num_rows, "queries_kept": kept.num_rows,
                 "captioner_fallback": 1}
     return StageResult({"queries": kept, "caption_checks": result.outputs["caption_checks"], "captions": captions,
-                        "variants": variants}, result.rejects, counters)
+                        "variants": variants, "shared_hits": deep}, result.rejects, counters)
 
 
-def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: BuildConfig) -> StageResult:
+def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: BuildConfig, shared_hits=None) -> StageResult:
     """Near neighbours a retriever confuses, found from the caption-substituted English text."""
     english = by_base.english_rows(queries)
     texts = dict(zip(variants.column("query_id").to_pylist(), variants.column("text_captioned").to_pylist()))
@@ -101,8 +137,12 @@ def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: Bui
     query_texts = [texts.get(q, "") for q in ids]
     hits, scores = {}, []
     positives = english.column("positive_ids").to_pylist()
+    categories = _categories(english, english, cfg)
     for name, index in load_indexes(bm25, dense, cfg).items():
-        hits[name] = _search(index, ids, query_texts, cfg.retrieval.negatives_depth)
+        if name == cfg.retrieval.filter_retriever and shared_hits is not None:  # the caption filter's search
+            hits[name] = _first(_rows_of(shared_hits, ids), cfg.retrieval.negatives_depth)
+        else:
+            hits[name] = _search(index, ids, query_texts, cfg.retrieval.negatives_depth, categories, products)
         scores += retriever_negatives.score_positives(index, "lexical" if name == "bm25" else "dense", hits[name], query_texts, positives)
     result = retriever_negatives.add_retriever_negatives(
         english, products, attributes,
@@ -146,18 +186,20 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
         Step("passages", stage_version(VERSION, passages), {"queries": queries_from, "products": ("ingest", "products"),
                                                              "corpus": ("index", "corpus"), **idx},
              lambda **t: make_passages(cfg=cfg, **t),
-             digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed), {"queries": "query", "passages": "passage"},
+             digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed, r.category_local), {"queries": "query", "passages": "passage"},
              params=cfg, files=corpus),
         Step("caption_filter", stage_version(VERSION, caption_filter), {"queries": ("passages", "queries"), **cat, **idx},
              lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend,
-                                                                r.keep_image_blind),
-             {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant"},
+                                                                r.keep_image_blind, r.category_local, r.negatives_depth),
+             {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant",
+              "shared_hits": "hits"},
              params=cfg),
         Step("retriever_negatives", stage_version(VERSION, retriever_negatives),
-             {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"), **cat, **idx},
+             {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"),
+              "shared_hits": ("caption_filter", "shared_hits"), **cat, **idx},
              lambda **t: add_negatives(cfg=cfg, **t),
              digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model,
-                    r.bm25_backend, load_vocabulary(cfg.mine.vocabulary).digest),
+                    r.bm25_backend, load_vocabulary(cfg.mine.vocabulary).digest, r.category_local),
              {"queries": "query"}, params=cfg),
     ]
 

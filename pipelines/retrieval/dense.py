@@ -169,6 +169,13 @@ class DenseIndex:
             out[known] = np.einsum("ij,ij->i", q, d)
         return out
 
+    def subset(self, doc_ids: Sequence[str]) -> DenseIndex:
+        """The same index searched over `doc_ids` only (cosines do not depend on the others)."""
+        rows = sorted({self._row[d] for d in doc_ids if d in self._row})
+        sub = DenseIndex(self.cfg, self._encoder)
+        sub._set([self._ids[r] for r in rows], self._matrix[rows] if rows else self._matrix[:0])
+        return sub
+
     def vectors(self) -> pa.Table:
         """(id string, vector list<float32>), with the model name in the schema metadata."""
         flat = pa.array(self._matrix.reshape(-1), type=pa.float32())

@@ -16,7 +16,7 @@ verification (io/verify.py, through `meeting_values`) all use this module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -77,6 +77,25 @@ class Matcher:
             elif verdict == UNKNOWN:
                 unknown.append(attribute)
         return violated, unknown
+
+    def judge_all_for(self, conditions: Iterable[tuple[str, str]]) -> Callable[[Mapping[str, str | Iterable[str]]],
+                                                                              tuple[list[str], list[str]]]:
+        """`judge_all` with the conditions fixed: each condition's meeting values are looked up
+        once, for stages that judge many products against one query (retriever negatives)."""
+        meeting = [(attribute, frozenset(self.meeting_values(attribute, value))) for attribute, value in conditions]
+
+        def judge_product(values: Mapping[str, str | Iterable[str]]) -> tuple[list[str], list[str]]:
+            violated, unknown = [], []
+            for attribute, meets in meeting:
+                have = values.get(attribute)
+                have = [have] if isinstance(have, str) else (have or ())
+                if not have:
+                    unknown.append(attribute)
+                elif meets.isdisjoint(have):
+                    violated.append(attribute)
+            return violated, unknown
+
+        return judge_product
 
     def label(self, conditions: Iterable[tuple[str, str]], values: Mapping[str, str | Iterable[str]]) -> str:
         violated, unknown = self.judge_all(conditions, values)

@@ -114,11 +114,12 @@ def convert_to_passages(
     positives = dict(zip(queries.column("query_id").to_pylist(), queries.column("positive_ids").to_pylist(), strict=True))
     rejects = RejectLog(STAGE)
     rows, short = [], 0
+    normed: dict[str, str] = {}  # a corpus text is compared for many queries: normalise it once
     for r in progress.each(responses.to_pylist()):
         if r["query_id"] not in ranked:
             rejects.add("missing_hits", "no retrieval hits for this response", record_id=r["query_id"])
             continue
-        chosen = _context(r, positives.get(r["query_id"]) or [r["positive_id"]], ranked[r["query_id"]], texts, cfg.k)
+        chosen = _context(r, positives.get(r["query_id"]) or [r["positive_id"]], ranked[r["query_id"]], texts, cfg.k, normed)
         short += len(chosen) < cfg.k
         rows.append(_assemble(r, chosen, texts, cfg))
     counters = {"responses": responses.num_rows, "passages": len(rows), "passages_short": short, **rejects.counters()}
@@ -127,7 +128,8 @@ def convert_to_passages(
     )
 
 
-def _context(response: dict, positive_ids: list[str], candidates: list[str], texts: dict, k: int) -> list[str]:
+def _context(response: dict, positive_ids: list[str], candidates: list[str], texts: dict, k: int,
+             normed: dict[str, str]) -> list[str]:
     """First k candidates that are neither a positive nor a copy of a positive's text.
 
     Text equality matters for user corpora, whose ids differ from product ids; a positive's
@@ -140,7 +142,11 @@ def _context(response: dict, positive_ids: list[str], candidates: list[str], tex
     for pid in candidates:
         if len(chosen) == k:
             break
-        if pid in banned_ids or pid not in texts or pid in chosen or _norm(texts[pid]) in banned_texts:
+        if pid in banned_ids or pid not in texts or pid in chosen:
+            continue
+        if pid not in normed:
+            normed[pid] = _norm(texts[pid])
+        if normed[pid] in banned_texts:
             continue
         chosen.append(pid)
     return chosen

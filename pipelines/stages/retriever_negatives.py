@@ -114,14 +114,14 @@ def _positive_scores(table: pa.Table | None) -> dict[tuple[str, str], list[float
     return known
 
 
-def _violations(query: dict, product_id: str, catalog: _Catalog) -> tuple[list[str], bool]:
+def _violations(query: dict, product_id: str, catalog: _Catalog, judge) -> tuple[list[str], bool]:
     """(conditions the product provably violates, whether some condition is unknown for it).
 
     "category" is listed first when the product is of another category. A product with
     several mined values for an attribute meets the condition when any of them matches.
+    `judge` is `catalog.matcher.judge_all_for(the query's conditions)`.
     """
-    conditions = [(c["attribute"], c["value"]) for c in query["conditions"]]
-    violated, unknown = catalog.matcher.judge_all(conditions, catalog.values.get(product_id, {}))
+    violated, unknown = judge(catalog.values.get(product_id, {}))
     if catalog.category.get(product_id) != query["category"]:
         violated.insert(0, "category")
     return violated, bool(unknown)
@@ -140,9 +140,10 @@ def _candidates(query, run, known, retriever, catalog, cfg, tally) -> list[dict]
         tally[f"no_positive_score_{retriever}"] += 1
         return []
     limit = _score_limit(min(pos_scores), cfg.max_score_ratio)
+    judge = catalog.matcher.judge_all_for([(c["attribute"], c["value"]) for c in query["conditions"]])
     out = []
     for pid, score in zip(ids, scores, strict=True):
-        reason, violated = _exclusion(query, pid, score, limit, positives, catalog, cfg)
+        reason, violated = _exclusion(query, pid, score, limit, positives, catalog, cfg, judge)
         if reason:
             tally[f"excluded_{reason}"] += 1
         else:
@@ -156,7 +157,7 @@ def _score_limit(positive: float, ratio: float) -> float:
     return positive * ratio if positive > 0 else positive
 
 
-def _exclusion(query, pid, score, limit, positives, catalog, cfg) -> tuple[str | None, list[str]]:
+def _exclusion(query, pid, score, limit, positives, catalog, cfg, judge) -> tuple[str | None, list[str]]:
     """(why candidate `pid` is not a negative or None when it is one, conditions it violates)."""
     if pid in positives:
         return "positive", []
@@ -164,7 +165,7 @@ def _exclusion(query, pid, score, limit, positives, catalog, cfg) -> tuple[str |
         return "photo_twin_of_positive", []
     if pid not in catalog.category:  # an id the runner's index knows but products do not
         return "unknown_product", []
-    violated, unknown = _violations(query, pid, catalog)
+    violated, unknown = _violations(query, pid, catalog, judge)
     if not violated and not unknown:
         return "meets_all_conditions", violated
     if score > limit:

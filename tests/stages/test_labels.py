@@ -36,6 +36,16 @@ def test_matcher_three_values_and_relations(vocab):
     assert m.label(RED_STRIPED, {"color": "red", "pattern": "striped"}) == POSITIVE
 
 
+def test_judge_all_for_fixed_conditions_equals_judge_all(vocab):
+    m = Matcher.from_vocabulary(vocab)
+    conditions = [("gender", "men"), ("color", "red"), ("pattern", "striped")]
+    products = [{}, {"gender": "unisex"}, {"gender": {"men", "boys"}, "color": "blue"}, {"gender": "women", "color": ""},
+                {"gender": set(), "color": {"red"}, "pattern": "striped"}, {"gender": "boys", "pattern": None}]
+    judge = m.judge_all_for(conditions)
+    assert [judge(p) for p in products] == [m.judge_all(conditions, p) for p in products]
+    assert judge({"gender": "men", "color": "blue"}) == (["color"], ["pattern"])
+
+
 def test_mined_gender_keeps_boys_and_girls_apart(vocab):
     assert vocab.normalise("clothing", "gender", "Boys", 100)[0] == "boys"
     assert vocab.normalise("clothing", "gender", "Girls", 100)[0] == "girls"
