@@ -12,17 +12,18 @@ import random
 from dataclasses import dataclass
 from itertools import combinations
 
+import numpy as np
 import pyarrow as pa
 
-from pipelines import schemas
 from pipelines.config import NegativesConfig
 from pipelines.results import StageResult
 from pipelines.stages import by_base
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher
+from pipelines.stages.seeded_shuffle import shuffled_order
 
 STAGE = "negatives"
-VERSION = "1"
+VERSION = "1"  # unchanged output: the fast path equals the reference (tests/stages/test_negatives_fast.py)
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,16 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
 def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[dict]]) -> StageResult:
     """Put each base query's negatives on its English row, then (columnar) on every language row.
 
-    Only English rows become Python dicts: at MERIT scale all five languages would not fit in memory.
+    Only the negatives become Python objects: at MERIT scale the query rows would not fit in memory.
     """
-    rows = english.to_pylist()
-    for row in rows:
-        row["hard_negatives"] = found[row["base_query_id"]]
-        row["hard_negative_ids"] = [n["product_id"] for n in row["hard_negatives"]]
-    filled = by_base.copy_columns(queries, schemas.from_rows(rows, "query"), ["hard_negatives", "hard_negative_ids"])
+    negatives = [found[base] for base in english.column("base_query_id").to_pylist()]
+    fields = {name: english.schema.field(name) for name in ("hard_negatives", "hard_negative_ids")}
+    columns = {"hard_negatives": pa.array(negatives, fields["hard_negatives"].type),
+               "hard_negative_ids": pa.array([[n["product_id"] for n in ns] for ns in negatives],
+                                             fields["hard_negative_ids"].type)}
+    for name, column in columns.items():
+        english = english.set_column(english.schema.get_field_index(name), fields[name], column)
+    filled = by_base.copy_columns(queries, english, list(columns))
     counts = [len(v) for v in found.values()]
     counters = {"queries": queries.num_rows, "base_queries": len(found), "negatives": sum(counts),
                 "base_queries_without_negatives": sum(c == 0 for c in counts)}
@@ -65,30 +69,52 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
     """Up to cfg.per_query products of the query's category violating the fewest conditions.
 
     A level holds the products violating exactly the `dropped` conditions on known values and
-    meeting, or lacking a value for, every other condition."""
+    meeting, or lacking a value for, every other condition. Levels are numpy arrays and their
+    seeded order is `random.shuffle`'s (stages/seeded_shuffle.py): the work per query no longer
+    grows with the category in Python (it did: every level was shuffled and sorted as tuples).
+    """
+    category = query["category"]
     conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
     excluded = set(query["positive_ids"])
     former = set(query.get("personalized_from") or [])  # ruled out by a VLM-added condition (MERIT)
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
     chosen: list[dict] = []
     seen: set[int] = set()
-    violating = [index.violates(query["category"], *cond) for cond in conds]
+    violating = [index.violates(category, *cond) for cond in conds]
     for n_violated in range(1, len(conds)):
-        level = []
-        for dropped in combinations(range(len(conds)), n_violated):
-            bits = index.everyone(query["category"])
-            for i, bad in enumerate(violating):
-                bits &= bad if i in dropped else ~bad
-            violates = [conds[i][0] for i in dropped]
-            level.extend((p, violates) for p in index.to_global(query["category"], bits) if p not in seen)
-        rng.shuffle(level)
-        level.sort(key=lambda item: index.ids[item[0]] not in former)  # former positives first, then shuffled
-        for p, violates in level:
+        level, combo = _level(index, category, violating, n_violated, seen)
+        order = shuffled_order(rng, len(level))
+        if former:  # former positives first, then shuffled (a stable sort, as the reference)
+            first = np.array([index.ids[p] in former for p in level.tolist()], dtype=bool)[order]
+            order = np.concatenate([order[first], order[~first]])
+        combos = list(combinations(range(len(conds)), n_violated))
+        for at in order.tolist():
             if len(chosen) >= params.cfg.per_query:
                 return chosen
+            p = int(level[at])
             if p in seen or index.ids[p] in excluded:
                 continue
             seen.add(p)
             source = "personalization" if index.ids[p] in former else "overlap"
-            chosen.append({"product_id": index.ids[p], "source": source, "violates": violates})
+            chosen.append({"product_id": index.ids[p], "source": source,
+                           "violates": [conds[i][0] for i in combos[combo[at]]]})
     return chosen
+
+
+def _level(index: CatalogIndex, category: str, violating: list[int], n_violated: int,
+           seen: set[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Products (global positions) violating exactly n_violated conditions, grouped by which ones in
+    `combinations` order, and each product's group number; products in `seen` left out."""
+    parts, groups = [], []
+    for number, dropped in enumerate(combinations(range(len(violating)), n_violated)):
+        bits = index.everyone(category)
+        for i, bad in enumerate(violating):
+            bits &= bad if i in dropped else ~bad
+        positions = index.global_positions(category, bits)
+        for p in seen:  # (never one of this level's, as levels are disjoint; kept as the reference has it)
+            positions = positions[positions != p]
+        parts.append(positions)
+        groups.append(np.full(len(positions), number, dtype=np.int64))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(parts), np.concatenate(groups)
