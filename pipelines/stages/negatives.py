@@ -26,6 +26,9 @@ STAGE = "negatives"
 VERSION = "1"  # unchanged output: the fast path equals the reference (tests/stages/test_negatives_fast.py)
 
 
+WORK_COLUMNS = ["base_query_id", "category", "conditions", "positive_ids", "personalized_from"]
+
+
 @dataclass(frozen=True)
 class NegativesParams:
     cfg: NegativesConfig
@@ -41,9 +44,13 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
     Output: queries with overlap negatives (source "overlap").
     """
     index = build_index(products, attributes, families, params.matcher)
-    english = by_base.english_rows(queries)
-    found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in english.to_pylist()}
-    return fill_negatives(queries, english, found)
+    found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in work_rows(queries)}
+    return fill_negatives(queries, by_base.english_rows(queries), found)
+
+
+def work_rows(queries: pa.Table) -> list[dict]:
+    """One dict per base query (its English row) holding only what `overlap_negatives` reads."""
+    return by_base.english_rows(queries).select(WORK_COLUMNS).to_pylist()
 
 
 def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[dict]]) -> StageResult:
