@@ -1,7 +1,7 @@
 """`meritgen annotate` and `meritgen qa sample|apply|status`: argparse wiring over the QA modules.
 
 `add_qa_commands(subparsers)` is registered in the `meritgen.commands` entry point group
-(pyproject.toml); pipelines/cli.py's build_parser loads that group, so the command line stays in
+(pyproject.toml); pipelines/runners/cli.py's build_parser loads that group, so the command line stays in
 one place while pipelines never imports this package.
 """
 

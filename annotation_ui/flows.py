@@ -1,6 +1,6 @@
 """Prefect wiring for human QA: open a round after a build, apply a finished round.
 
-Lives here, above pipelines (which never imports annotation_ui). Thin like pipelines/flows.py: the tasks call the same functions as `meritgen qa sample|apply`,
+Lives here, above pipelines (which never imports annotation_ui). Thin like pipelines/runners/prefect_build.py: the tasks call the same functions as `meritgen qa sample|apply`,
 so a Prefect run and a CLI run do the same thing. Tokens are secrets: flows log and return
 the path of the owner-only tokens file, never the tokens.
 """
@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from annotation_ui.apply import apply_round
 from annotation_ui.rounds import open_round
-from pipelines.flows import build_dataset
+from pipelines.runners.prefect_build import build_dataset
 
 
 @task(name="open_qa_round", cache_policy=NO_CACHE)

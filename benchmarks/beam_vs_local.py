@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCAL = """
 import json, sys
 from pipelines.config import load_config
-from pipelines.runner import run_build
+from pipelines.runners.local import run_build
 catalog, out, overrides = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 run_build(catalog, out, load_config(overrides=overrides), run_id="bench", progress=False)
 """
@@ -58,7 +58,7 @@ def main() -> None:
                         "--out", str(catalog)], check=True)
     overrides = {"render.languages": args.languages.split(",")}
     local_cmd = [sys.executable, "-c", LOCAL, str(catalog), str(work / "local"), json.dumps(overrides)]
-    beam_cmd = [sys.executable, "-m", "pipelines.cli", "beam", "run", "--catalog", str(catalog), "--out",
+    beam_cmd = [sys.executable, "-m", "pipelines.runners.cli", "beam", "run", "--catalog", str(catalog), "--out",
                 str(work / "beam"), "--run-id", "bench", "--set", f"render.languages={json.dumps(overrides['render.languages'])}",
                 "--direct_num_workers", str(args.workers), "--direct_running_mode", "multi_processing"]
     local_s, beam_s = timed(local_cmd), timed(beam_cmd)

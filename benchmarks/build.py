@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, resource, sys, time
 from pipelines.config import load_config
-from pipelines.runner import execute_step, run_build
+from pipelines.runners.local import execute_step, run_build
 catalog, out, qpp, langs = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4].split(",")
 extra = json.loads(sys.argv[5])
 cfg = load_config(overrides={"compose.queries_per_product": qpp, "render.languages": langs, **extra})

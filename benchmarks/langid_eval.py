@@ -45,7 +45,7 @@ def product_queries(run: Path) -> list[tuple[str, str]]:
 
     queries = run / "render" / "queries.parquet"
     if not queries.exists():
-        subprocess.run([sys.executable, "-m", "pipelines.cli", "build", "--demo", "--out", str(run.parent), "--no-progress"],
+        subprocess.run([sys.executable, "-m", "pipelines.runners.cli", "build", "--demo", "--out", str(run.parent), "--no-progress"],
                        cwd=ROOT, check=True, capture_output=True)
     rendered = [(r["text"], r["language"]) for r in pq.read_table(queries, columns=["text", "language"]).to_pylist()
                 if r["language"] in ("ms", "id")]

@@ -16,18 +16,13 @@ import pyarrow.compute as pc
 import yaml
 
 from pipelines import __version__
-from pipelines.card_parts import langid_rows, reject_rows, source_note
+from pipelines.card_parts import langid_rows, md_table, reject_rows, source_note
+from pipelines.card_retrieval import retrieval_sections
 from pipelines.config import BuildConfig
 from pipelines.languages import LANGUAGE_NAMES
 from pipelines.vocabulary import load_vocabulary
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")]
-
-
-def md_table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _features(schema: pa.Schema, image_columns: dict[str, str]) -> list[dict]:
@@ -121,85 +116,6 @@ def label_sections(queries: pa.Table, cfg: BuildConfig) -> list[str]:
             f"of {len(rows):,} base queries have unverified products ({sum(unverified):,} in all; bound "
             f"{cfg.compose.max_unverified_share:.0%} of positives + unverified).",
             md_table(["attribute", "carried by", "modality", "conditions"], [[*k, n] for k, n in sorted(by.items())])]
-
-
-def retrieval_sections(report: dict, difficulty: pa.Table | None) -> list[str]:
-    """The caption-substitutability filter and the baselines' difficulty table, when they ran."""
-    from pipelines.stages.difficulty import render_markdown
-
-    c = next((s["counters"] for s in report.get("steps", []) if s["name"] == "caption_filter"), None)
-    out = []
-    if c is not None:
-        out += ["## Caption-substitutability filter",
-                "Every query image was replaced by a caption (captioner: "
-                f"{'product title + attributes (offline fallback)' if c.get('captioner_fallback') else 'VLM'}), and "
-                "separately simply removed. A query whose positive the filter's text-only retriever ranks first from "
-                "the captions is dropped as caption-substitutable; one it ranks first from the text alone is "
-                "image-blind, dropped unless `retrieval.keep_image_blind` keeps it (flagged in caption_checks).",
-                md_table(["what", "before filter", "after filter"], [
-                    ["base queries", c.get("before_n", c.get("checked", 0)), c.get("after_n", c.get("kept", 0))],
-                    ["caption-substitutable", _rate(c, "substitutable"), _rate(c, "substitutable", "after")],
-                    ["image-blind (positive found with images simply removed)", _rate(c, "image_blind"),
-                     _rate(c, "image_blind", "after")]]),
-                md_table(["what", "value"], [
-                    ["dropped as caption-substitutable", c.get("rejected_caption_substitutable", 0)],
-                    ["dropped as image-blind", c.get("rejected_image_blind", 0)],
-                    ["queries kept (all languages)", c.get("queries_kept", 0)]]),
-                *filter_effect_section(c)]
-    if difficulty is not None and difficulty.num_rows:
-        out += ["## Difficulty of the test split for text-only baselines",
-                "R@k and MRR (%) of the test queries left after the filter, retrieving from the test split's own "
-                f"product pool ({_test_pool(report)} products), with images replaced by captions or simply removed. "
-                "The filter ranked against the whole catalog, so the same text ranks a positive higher in this "
-                "smaller pool. " + _difficulty_sentence(difficulty, c or {}),
-                render_markdown(difficulty)]
-    return out
-
-
-def _test_pool(report: dict) -> str:
-    c = next((s["counters"] for s in report.get("steps", []) if s["name"] == "split"), {})
-    return f"{c['products_test']:,}" if "products_test" in c else "all"
-
-
-def _rate(c: dict, key: str, when: str = "before") -> str:
-    """A share of the checked base queries from integer counters (Beam keeps no floats)."""
-    n, count = c.get(f"{when}_n"), c.get(f"{when}_{key}")
-    if n is None or count is None:
-        return "n/a"
-    return f"{count / n:.1%}" if n else f"{0:.1%}"
-
-
-def filter_effect_section(c: dict) -> list[str]:
-    """R@k/MRR of the filter's retriever on all checked base queries, before vs after the filter,
-    from the integer hit counters (the same on every runner)."""
-    if "before_captions_hits1" not in c:
-        return []
-
-    def pct(when: str, variant: str, metric: str) -> str:
-        n = c[f"{when}_n"]
-        value = c[f"{when}_{variant}_rr_micros"] / 1e6 if metric == "mrr" else c[f"{when}_{variant}_hits{metric[1:]}"]
-        return f"{100 * value / n:.1f}" if n else "0.0"
-
-    rows = [[variant] + [pct(w, variant, m) for m in ("r1", "r5", "r10", "mrr") for w in ("before", "after")]
-            for variant in ("captions", "images_removed")]
-    header = ["variant"] + [f"{m} {w}" for m in ("R@1", "R@5", "R@10", "MRR") for w in ("before", "after")]
-    return ["Text-only retrieval of the filter's retriever on every checked base query (English, all splits), "
-            "before and after the filter (%):", md_table(header, rows)]
-
-
-def _difficulty_sentence(difficulty: pa.Table, c: dict) -> str:
-    """Say what the numbers show, including a zero that is there only because the filter made it so."""
-    overall = {(r["baseline"], r["variant"]): r for r in difficulty.to_pylist() if r["group_kind"] == "all"}
-    text = "Overall: " + "; ".join(f"{b} {v.replace('_', ' ')} R@1 {100 * r['r1']:.1f}, R@10 {100 * r['r10']:.1f}"
-                                    for (b, v), r in sorted(overall.items())) + "."
-    if c:
-        text += (" For the filter's retriever, captions R@1 is low by construction, not as a measure of difficulty: "
-                 "the filter dropped every query whose positive it ranked first from captions (and, unless "
-                 "image-blind queries are kept, from the text with images removed) over the whole catalog; read "
-                 "R@5/R@10 here and the before/after table above.")
-    else:
-        text += " The lower these are, the less often text alone finds a positive."
-    return text
 
 
 def split_sections(report: dict) -> list[str]:

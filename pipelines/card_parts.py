@@ -54,3 +54,9 @@ def reject_rows(counted: list[list] | None, counter_rows: list[list]) -> list[li
 def langid_rows(agreement: list[dict]) -> list[list]:
     """[language, checked, agreement] rows of a `language_agreement` table."""
     return [[r["language"], f"{r['checked']:,}", f"{r['agreement']:.1%}"] for r in agreement]
+
+
+def md_table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -7,7 +7,8 @@ keeps its own pattern on purpose: the audit re-checks the output without sharing
 One query's placeholders number its images: `<image_k>` is images[k-1], numbered in reading order
 by the renderer. Segments follow k, never position, so the two checks differ only in whether a
 new order is allowed: an LLM translation may move a placeholder (word order differs between
-languages), an annotator's edit changes wording only and must keep the order.
+languages; `in_reading_order` then renumbers it with its image), an annotator's edit changes
+wording only and must keep the order.
 """
 
 from __future__ import annotations
@@ -48,6 +49,21 @@ def compare_placeholders(source: str, output: str) -> PlaceholderDiff:
     counts = Counter(got)
     return PlaceholderDiff(missing=sorted(set(want) - set(got)), extra=sorted(set(got) - set(want)),
                            repeated=sorted(t for t, n in counts.items() if n > 1), order_changed=want != got)
+
+
+def in_reading_order(text: str, images: list) -> tuple[str, list]:
+    """`text` renumbered so its placeholders read `<image_1>`, `<image_2>`.. and `images` reordered to match.
+
+    An LLM may move a placeholder (word order differs between languages); consumers that feed
+    images in the order their placeholders appear, and the audit, need k to follow reading order.
+    Text whose placeholders are not a permutation of 1..len(images) is returned unchanged (the
+    parsers reject such answers before they get here).
+    """
+    order = [int(m.group(1)) for m in PLACEHOLDER.finditer(text)]
+    if sorted(order) != list(range(1, len(images) + 1)) or order == sorted(order):
+        return text, list(images)
+    new_k = {old: new for new, old in enumerate(order, start=1)}
+    return PLACEHOLDER.sub(lambda m: image_token(new_k[int(m.group(1))]), text), [images[old - 1] for old in order]
 
 
 def segments_of(text: str, image_ids: list[str]) -> list[dict]:

@@ -6,6 +6,8 @@ one section per applied round when it regenerates the card.
 
 from __future__ import annotations
 
+from pipelines.card_parts import md_table
+
 REASON_LABELS = {
     "condition_not_visible": "a condition is not visible in its image",
     "positive_wrong_or_not_unique": "positive wrong or not unique",
@@ -13,11 +15,6 @@ REASON_LABELS = {
     "needs_no_image": "the image is not needed",
     "other": "other",
 }
-
-
-def _md_table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
 
 
 def _rate(accepted: int, reviewed: int) -> str:
@@ -49,11 +46,11 @@ def qa_section(summary: dict) -> str:
         "removed from this export: a bad translation removes that language only, any other reason the query in "
         "every language.",
         "### Acceptance by language",
-        _md_table(["language", "reviewed", "accepted", "rate"], _rate_rows(summary["by_language"])),
+        md_table(["language", "reviewed", "accepted", "rate"], _rate_rows(summary["by_language"])),
         "### Acceptance by category",
-        _md_table(["category", "reviewed", "accepted", "rate"], _rate_rows(summary["by_category"])),
+        md_table(["category", "reviewed", "accepted", "rate"], _rate_rows(summary["by_category"])),
         "### Rejections by reason",
-        _md_table(["reason", "queries", "share of reviewed"],
+        md_table(["reason", "queries", "share of reviewed"],
                   [[REASON_LABELS.get(k, k), n, _rate(n, reviewed)] for k, n in sorted(reasons.items())])
         if reasons else "No query was rejected.",
         "### Agreement",

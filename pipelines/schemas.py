@@ -59,6 +59,11 @@ def schema(name: str, version: int = SCHEMA_VERSION) -> pa.Schema:
     return pa.schema(fields, metadata={"meritgen.schema": f"{name}/v{version}"})
 
 
+def schemas_of(*names: str) -> tuple[pa.Schema, ...]:
+    """The Arrow schemas of several contracts, in order: a stage's output schemas in one line."""
+    return tuple(schema(name) for name in names)
+
+
 def empty(name: str) -> pa.Table:
     return schema(name).empty_table()
 

@@ -34,7 +34,7 @@ def vocab():
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory):
     """The demo catalog built once with the default config (all five languages)."""
-    from pipelines.runner import run_build
+    from pipelines.runners.local import run_build
 
     out = tmp_path_factory.mktemp("demo")
     report = run_build(DEMO_DIR / "catalog.jsonl", out, load_config(), run_id="demo", progress=False)

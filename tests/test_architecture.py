@@ -7,7 +7,7 @@ import pytest
 
 STAGES = sorted((Path(__file__).resolve().parents[1] / "pipelines" / "stages").glob("*.py"))
 FORBIDDEN = {"duckdb", "prefect", "httpx", "requests", "openai", "apache_beam", "urllib", "socket", "shutil",
-             "pipelines.io", "pipelines.store", "pipelines.runner", "pipelines.flows", "pipelines.steps"}
+             "pipelines.io", "pipelines.store", "pipelines.runners", "pipelines.plan"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -36,16 +36,16 @@ def _imported_from(tree: ast.AST, module: str) -> set[str]:
 
 
 def test_cli_and_flow_share_the_runner():
-    """Both call `pipelines.runner.run_build`; the CLI with its default step executor
+    """Both call `pipelines.runners.local.run_build`; the CLI with its default step executor
     (`execute_step`), the flow with a Prefect task whose body is `execute_step`."""
     import inspect
 
-    from pipelines import runner
+    from pipelines.runners import local as runner
 
-    root = Path(__file__).resolve().parents[1] / "pipelines"
-    cli, flows = (ast.parse((root / name).read_text()) for name in ("cli.py", "flows.py"))
+    root = Path(__file__).resolve().parents[1] / "pipelines" / "runners"
+    cli, flows = (ast.parse((root / name).read_text()) for name in ("cli.py", "prefect_build.py"))
     for tree in (cli, flows):
-        assert "run_build" in _imported_from(tree, "pipelines.runner")
+        assert "run_build" in _imported_from(tree, "pipelines.runners.local")
     (cli_call,) = _calls(cli, "run_build")
     assert not any(k.arg == "execute" for k in cli_call.keywords)
     assert inspect.signature(runner.run_build).parameters["execute"].default is runner.execute_step

@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.audit.checks import audit_tables
 from pipelines.audit.run import audit_run
-from pipelines.cli import main
+from pipelines.runners.cli import main
 
 LABELS_HELPER_CHECKS = {"no_unknown_as_negative", "violates_are_known"}  # issue #10 point 1, built elsewhere
 
@@ -123,7 +123,7 @@ def _product(pid, category="tops", **values):
 
 def _q(positives, negatives, conditions):
     return {"query_id": "q-en", "category": "tops", "split": "train", "text": "a <image_1>",
-            "images": [{"image_id": "ia", "product_id": "a"}], "positive_ids": positives,
+            "images": [{"image_id": "iw", "product_id": "w"}], "positive_ids": positives,
             "hard_negative_ids": negatives, "conditions": [{"attribute": a, "value": v} for a, v in conditions],
             "hard_negatives": [{"product_id": n, "source": "overlap", "violates": ["gender"]} for n in negatives]}
 
@@ -134,3 +134,21 @@ def test_unisex_meets_men_only_through_the_vocabulary_relation():
     assert related["passed"], related["checks"]
     unrelated = audit_tables([_q(["a", "u"], ["w"], [("gender", "men")])], products, {})
     assert _failed(unrelated)["positives_exact"] == 1  # without the relation, unisex violates "men"
+
+
+def test_a_negative_or_query_image_sharing_a_photo_with_a_positive_fails():
+    products = [_product("a", gender="men"), _product("w", gender="women"), _product("t", gender="women")]
+    products[2]["image_ids"] = ["ia"]  # t is a second listing of a's photo, labelled women
+    assert audit_tables([_q(["a"], ["w"], [("gender", "men")])], products, {})["passed"]
+    as_negative = audit_tables([_q(["a"], ["t"], [("gender", "men")])], products, {})
+    assert _failed(as_negative)["photo_twins_of_positives"] == 1
+    query = _q(["a"], ["w"], [("gender", "men")])
+    query["images"] = [{"image_id": "ia", "product_id": "t"}]
+    assert _failed(audit_tables([query], products, {}))["photo_twins_of_positives"] == 1
+
+
+def test_a_photo_in_both_pools_fails():
+    products = [_product("a", gender="men"), _product("w", gender="women"), _product("t", gender="women")]
+    products[2].update(image_ids=["ia"], split="test")
+    result = audit_tables([_q(["a"], ["w"], [("gender", "men")])], products, {})
+    assert _failed(result)["photo_in_both_pools"] == 1 and not result["passed"]

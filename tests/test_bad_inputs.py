@@ -10,7 +10,7 @@ import pytest
 from pipelines.config import CatalogConfig, IngestConfig, load_config
 from pipelines.errors import CatalogError
 from pipelines.io.catalog_reader import read_catalog
-from pipelines.runner import run_build
+from pipelines.runners.local import run_build
 from pipelines.stages.ingest import IngestParams, validate_catalog
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"

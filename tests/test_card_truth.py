@@ -13,8 +13,8 @@ import pyarrow.dataset as pads
 
 from pipelines.card import llm_sections
 from pipelines.card_parts import reject_rows, source_note
-from pipelines.cli import summary_rejects
 from pipelines.resources import DEMO_DIR
+from pipelines.runners.cli import summary_rejects
 
 
 def _report(catalog: str, products: int, steps: list[dict] = ()) -> dict:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.cli import main
 from pipelines.config import load_config
 from pipelines.errors import ConfigError
+from pipelines.runners.cli import main
 
 
 def _fails(argv: list[str], capsys) -> str:

@@ -91,7 +91,7 @@ def test_card_is_a_valid_hf_card_with_plots_that_show_data(demo_build):
 
 
 def test_card_command_regenerates_the_card(demo_build, tmp_path):
-    from pipelines.cli import main
+    from pipelines.runners.cli import main
 
     out = tmp_path / "card" / "README.md"
     assert main(["card", "--run", str(demo_build.run_dir), "--out", str(out)]) == 0

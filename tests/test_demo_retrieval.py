@@ -6,7 +6,7 @@ import pytest
 
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
-from pipelines.runner import run_build
+from pipelines.runners.local import run_build
 
 pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 

@@ -12,7 +12,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.cli import main
+from pipelines.runners.cli import main
 from tests.fake_openai import FakeOpenAI, user_text
 from tests.llm_scripted import responder
 
@@ -81,7 +81,7 @@ def test_rerun_is_served_from_the_cache_with_zero_requests(tmp_path, qwen):
 
 CHILD = """
 import sys
-from pipelines.cli import main
+from pipelines.runners.cli import main
 main(["build", "--demo", "--out", sys.argv[1], "--no-progress", "--llm-url", sys.argv[2],
       "--set", "compose.max_queries=60", "--set", "llm.max_in_flight=4"])
 """

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from pipelines import parallel
 from pipelines.config import ComposeConfig, NegativesConfig
+from pipelines.runners import parallel
 from pipelines.stages import compose, negatives
 from tests.stages.test_compose import _catalog
 

@@ -4,7 +4,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from pipelines.config import load_config
-from pipelines.runner import run_build
+from pipelines.runners.local import run_build
 from tests.conftest import ROOT, shared_or_skip
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]  # the 6,583-product catalog: minutes

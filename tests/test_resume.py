@@ -14,9 +14,9 @@ import pyarrow.dataset as pads
 import pytest
 
 from pipelines.config import load_config
+from pipelines.plan import plan_build
 from pipelines.resources import DEMO_DIR
-from pipelines.runner import run_build
-from pipelines.steps import plan_build
+from pipelines.runners.local import run_build
 
 pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 
@@ -27,7 +27,7 @@ POINTS = ["before_compute", "after_compute", "mid_write"]
 CHILD = """
 import dataclasses, os, signal, sys
 import pyarrow.parquet as pq
-from pipelines import runner
+from pipelines.runners import local as runner
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 
@@ -108,7 +108,7 @@ def test_raising_a_stage_version_reruns_that_step_and_downstream_only(module, ch
 
 
 def test_export_is_not_done_until_verification_passed(tmp_path, monkeypatch):
-    from pipelines import runner
+    from pipelines.runners import local as runner
 
     real, calls = runner.verify_export_dir, []
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from pipelines.config import load_config
-from pipelines.runner import run_build
+from pipelines.runners.local import run_build
 
 pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 

@@ -11,10 +11,10 @@ import duckdb
 import pyarrow.dataset as pads
 import pytest
 
-from pipelines.cli import main
 from pipelines.config import load_config
+from pipelines.plan import plan_build
 from pipelines.resources import DEMO_DIR
-from pipelines.steps import plan_build
+from pipelines.runners.cli import main
 from pipelines.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def slow(*a, **k):
 render.render_queries = slow
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
-from pipelines.runner import run_build
+from pipelines.runners.local import run_build
 run_build(DEMO_DIR / "catalog.jsonl", sys.argv[1], load_config(), run_id="demo", progress=False)
 """
 
@@ -105,7 +105,7 @@ def prefect_harness():
 
 
 def test_prefect_flow_builds_the_same_dataset_as_the_cli(tmp_path, prefect_harness):
-    from pipelines.flows import build_dataset
+    from pipelines.runners.prefect_build import build_dataset
 
     result = build_dataset(demo=True, out=str(tmp_path / "flow"))
     assert [s["name"] for s in result["steps"]] == [s.name for s in plan_build(DEMO_DIR / "catalog.jsonl", load_config())]
@@ -118,8 +118,8 @@ def test_prefect_flow_builds_the_same_dataset_as_the_cli(tmp_path, prefect_harne
 def test_prefect_flow_builds_20_times_in_a_row_without_hanging(tmp_path, prefect_harness, monkeypatch, capfd):
     """Each build runs compose and negatives on a process pool from inside a Prefect task thread,
     where a forked pool once deadlocked; 20 small builds in a row must all finish."""
-    from pipelines import parallel
-    from pipelines.flows import build_dataset
+    from pipelines.runners import parallel
+    from pipelines.runners.prefect_build import build_dataset
 
     monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)  # the pool even for tiny inputs
     config = tmp_path / "small.toml"

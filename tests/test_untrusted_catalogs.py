@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.config import CatalogConfig, IngestConfig, load_config
 from pipelines.io.catalog_reader import read_catalog
-from pipelines.runner import run_build
+from pipelines.runners.local import run_build
 from pipelines.stages.ingest import IngestParams, validate_catalog
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
@@ -176,6 +176,6 @@ def test_two_identical_runs_write_byte_identical_rejects(tmp_path):
     ("64:ff9b::7f00:1", False), ("2002:7f00:1::", False), ("fc00::1", False),
 ])
 def test_which_addresses_count_as_public(address, public):
-    from pipelines.io.image_source import _is_public
+    from pipelines.io.url_guard import is_public as _is_public
 
     assert _is_public(address) is public

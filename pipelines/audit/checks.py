@@ -222,6 +222,34 @@ def check_split_leakage(queries: list[dict], products: list[dict]) -> tuple[Chec
     return check, figures
 
 
+def check_photos(queries: list[dict], products: list[dict]) -> list[Check]:
+    """Image ids are content hashes, so listings sharing a photo share an image id: such a listing
+    is never a query's negative or query image when it shares a photo with a positive, and a photo
+    never sits in both splits' product pools."""
+    photos = {p["product_id"]: set(p["image_ids"] or []) for p in products}
+    twin = Check("photo_twins_of_positives", "no hard negative or query image shares a photo with one of the query's positives")
+    for q in queries:
+        positive_photos = set().union(*(photos.get(pid, set()) for pid in q["positive_ids"] or []))
+        for role, pid in [*(("negative", n) for n in q["hard_negative_ids"] or []),
+                          *(("image", i["product_id"]) for i in q["images"] or [])]:
+            twin.checked += 1
+            if photos.get(pid, set()) & positive_photos:
+                twin.fail({"query_id": q["query_id"], "role": role, "product_id": pid})
+    pools = Check("photo_in_both_pools", "no photo belongs to products of both splits")
+    sides: dict[str, set[str]] = defaultdict(set)
+    for p in products:
+        for image in p["image_ids"] or []:
+            if p.get("split"):
+                sides[image].add(p["split"])
+    for image, seen in sorted(sides.items()):
+        pools.checked += 1
+        if len(seen) > 1:
+            pools.fail({"image_id": image, "splits": sorted(seen)})
+    if not sides:
+        pools.skipped = "exported products carry no split"
+    return [twin, pools]
+
+
 def _query_products(q: dict) -> list[str]:
     return [*(q["positive_ids"] or []), *(i["product_id"] for i in q["images"] or []), *(q["hard_negative_ids"] or [])]
 
@@ -232,7 +260,7 @@ def audit_tables(queries: list[dict], products: list[dict], also_meets: dict[str
     exact, unverified = check_positive_sets(queries, catalog)
     leakage, figures = check_split_leakage(queries, products)
     checks = [check_ids(queries, products), exact, *check_negatives(queries, catalog), unverified,
-              check_placeholders(queries), leakage]
+              check_placeholders(queries), leakage, *check_photos(queries, products)]
     rows = [c.as_dict() for c in checks]
     splits = defaultdict(int)
     for q in queries:

@@ -1,7 +1,7 @@
 """The generic Beam adapter for a step of the build plan, and its dead-letter path.
 
 A step with `shard_by` runs once per batch of its sharded input, its other inputs arriving
-as whole-table side inputs; `steps.py` promises that the concatenated batch outputs equal the
+as whole-table side inputs; `plan/step.py` promises that the concatenated batch outputs equal the
 whole-table call. Every step's outputs are conformed to their contracts exactly as the local
 runner does, its reject tables go to the `rejects` output and its counters to Beam metrics.
 
@@ -23,8 +23,9 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 
 from pipelines import schemas
 from pipelines.beam.tables import Rebatch, record_ids, single_rows
+from pipelines.plan import Step
+from pipelines.plan.step import file_tables
 from pipelines.results import RejectLog, StageResult
-from pipelines.steps import Step
 
 REJECTS, TALLY, DEAD, MAIN = "rejects", "tally", "dead_letter", "main"
 UNEXPECTED = "unexpected_error"
@@ -66,7 +67,7 @@ class CallStep(beam.DoFn):
 
     def process(self, batch: pa.Table, **side_tables):
         empties = {arg: schemas.empty(contract) for arg, contract in self.empty.items()}
-        result = self.step.call(**{self.shard_by: batch}, **side_tables, **empties)
+        result = self.step.call(**{self.shard_by: batch}, **side_tables, **empties, **file_tables(self.step))
         yield from emit_result(self.step.name, conform_result(self.step, result), batch.num_rows)
 
 
@@ -163,7 +164,7 @@ class CallGlobal(beam.DoFn):
 
     def process(self, _, **tables):
         empties = {arg: schemas.empty(contract) for arg, contract in self.empty.items()}
-        result = conform_result(self.step, self.step.call(**tables, **empties))
+        result = conform_result(self.step, self.step.call(**tables, **empties, **file_tables(self.step)))
         for name in self.outputs:
             if result.outputs[name].num_rows:
                 Metrics.counter(f"meritgen.{self.step.name}", f"rows_out.{name}").inc(result.outputs[name].num_rows)

@@ -78,7 +78,7 @@ def _parsed_rows(unit: ReadUnit, cfg: CatalogConfig) -> list[tuple[int, dict, st
         except (pa.ArrowInvalid, OSError) as exc:
             raise CatalogError(f"{unit.source_file}: cannot read Parquet: {exc}") from exc
         return [(unit.first_row + i, row, None) for i, row in enumerate(table.to_pylist())]
-    parse = {"csv": reader._csv_rows, "jsonl": reader._jsonl_rows}[unit.fmt]
+    parse = {"csv": reader.csv_rows, "jsonl": reader.jsonl_rows}[unit.fmt]
     if not is_remote(unit.path):
         return parse(Path(unit.path), cfg)
     # The text parsers read a local Path (BOM and encoding handling included): copy the file.
@@ -99,7 +99,7 @@ def images_dir_of(path: str, cfg: CatalogConfig) -> str:
 
 def with_images(row: dict, images_dir: str, client: httpx.Client, cfg: CatalogConfig | None = None) -> dict:
     """The `raw_catalog_row` record of a raw row: its inline images and loaded refs as blobs."""
-    blobs = [reader._inline_blob(i, value) for i, value in enumerate(row["inline"])]
+    blobs = [reader.inline_blob(i, value) for i, value in enumerate(row["inline"])]
     blobs += [load_ref(ref, images_dir, client, cfg) for ref in row["refs"]]
     return {"source_file": row["source_file"], "source_row": row["source_row"], "record_json": row["record_json"],
             "read_error": row["read_error"], "image_blobs": blobs}

@@ -50,7 +50,7 @@ def add_beam_commands(subparsers) -> None:
 
 def settings_from(args: argparse.Namespace):
     from pipelines.beam.pipeline import BeamSettings
-    from pipelines.cli import llm_endpoint
+    from pipelines.runners.cli import llm_endpoint
 
     return BeamSettings(batch_rows=args.batch_rows, max_failure_ratio=args.max_failure_ratio, llm_endpoint=llm_endpoint())
 
@@ -58,10 +58,10 @@ def settings_from(args: argparse.Namespace):
 def cmd_beam_run(args: argparse.Namespace) -> int:
     """Run the build on the runner the pipeline options name (DirectRunner by default)."""
     from pipelines.beam.run import run_beam_build
-    from pipelines.cli import _overrides, console, print_summary
     from pipelines.config import load_config
     from pipelines.errors import MeritgenError
     from pipelines.resources import DEMO_DIR
+    from pipelines.runners.cli import _overrides, console, print_summary
 
     if args.demo == (args.catalog is not None):
         raise MeritgenError("give exactly one of --catalog PATH or --demo")

@@ -20,8 +20,6 @@ from pipelines.stages import compose
 from pipelines.stages.catalog_index import build_index
 
 PLANS = "plans"
-# compose_from_index's own reason and message for a repeated query within one range.
-DUPLICATE = ("duplicate_query", "the same conditions were composed before")
 
 
 def attempt_ranges(n_products: int, cfg, per_range: int) -> list[range]:
@@ -64,7 +62,7 @@ def keep_first(base_query_id: str, candidates):
     if len(ordered) > 1:
         log = RejectLog(compose.STAGE)
         for _, plan in ordered[1:]:
-            log.add(*DUPLICATE, record_id=plan["target_id"])
+            log.add(*compose.DUPLICATE_QUERY, record_id=plan["target_id"])
         count_metrics(compose.STAGE, log.counters())
         yield TaggedOutput(REJECTS, log.table())
     count_metrics(compose.STAGE, {"plans": 1, "rows_out.plans": 1})

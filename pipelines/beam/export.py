@@ -13,7 +13,7 @@ import apache_beam as beam
 from pipelines import schemas
 from pipelines.beam.adapter import REJECTS, TALLY, CallStep, Resilient, conform_result, describe_table, emit_result
 from pipelines.beam.tables import Rebatch, RowsOf, rows_by_key, single_rows
-from pipelines.steps import Step
+from pipelines.plan import Step
 
 PRODUCT_OUTPUTS = ["products", "merit_products"]
 QUERY_OUTPUTS = ["queries"]

@@ -90,7 +90,7 @@ class EndpointTaskHandler(RemoteModelHandler):
 
 def make_task_handler(task: str, options: PipelineOptions, client_factory=None, endpoint: LLMEndpoint = NO_ENDPOINT):
     """The handler `--llm_backend` selects, configured from the LLM pipeline options over the
-    environment's `endpoint` (read by the launcher at the edge: `pipelines.cli.llm_endpoint`)."""
+    environment's `endpoint` (read by the launcher at the edge: `pipelines.runners.cli.llm_endpoint`)."""
     opts = options.view_as(LLMOptions)
     overrides = {k: v for k, v in (("base_url", opts.llm_base_url), ("model", opts.llm_model)) if v}
     settings = endpoint.settings(**overrides)

@@ -1,25 +1,23 @@
-"""The build plan (`steps.plan_build`) as one Beam pipeline; every step a labelled transform.
+"""The build plan (`plan.plan_build`) as one Beam pipeline; every step a labelled transform.
 
-Sharded steps (render, negatives, split, and any new step with `shard_by`) go through
-the generic adapter; the three global steps have their own transforms: ingest (group by id),
-compose (attempt ranges + dedupe) and export (joins). Whole-table side inputs are built once
-per (stage, output) and shared by the steps that read them.
+Sharded steps (render, negatives, and any new step with `shard_by`) go through the generic
+adapter; three steps have their own transforms, chosen by the type of the step's params
+(`OWN_TRANSFORMS`): ingest (group by id), compose (attempt ranges + dedupe) and export (joins).
+Other global steps run once on one worker. Whole-table side inputs are built once per
+(stage, output) and shared by the steps that read them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import AsSingleton
 
 from pipelines.beam.adapter import REJECTS, TALLY, RunGlobal, RunStep
-from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.compose import ComposeQueries
 from pipelines.beam.export import ExportDataset
 from pipelines.beam.failures import CheckFailures
@@ -30,12 +28,11 @@ from pipelines.beam.tables import INDEX_COLUMNS, WholeTable
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
-from pipelines.stages import compose, ingest
-from pipelines.steps import Step, plan_build
-from pipelines.vocabulary import load_vocabulary
+from pipelines.plan import Step, plan_build
+from pipelines.stages import compose, export, ingest, negatives
 
-# Steps whose side inputs feed only `build_index`: they get the index columns, not whole rows.
-INDEX_READERS = {"compose", "negatives"}
+# Steps (by params type) whose side inputs feed only `build_index`: they get the index columns, not whole rows.
+INDEX_READERS = (compose.ComposeParams, negatives.NegativesParams)
 # The export inputs ExportDataset joins (argument -> contract); others pass through on one worker.
 EXPORT_INPUTS = {"products": "product", "images": "image", "attributes": "attribute", "queries": "query",
                  "product_splits": "product_split"}
@@ -64,18 +61,11 @@ def check_catalog(catalog: str) -> None:
 
 
 def plan_for(catalog: str, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
-    """The build plan, its steps' calls serial: Beam workers are the parallelism, and a fork pool
-    inside a Beam worker (cfg.workers) would fork its gRPC threads.
-
-    `plan_build` fingerprints the catalog through a local Path, which a gs:// catalog is not;
-    Beam runs do not resume, so a remote catalog gets an empty stand-in file."""
-    cfg = dataclasses.replace(cfg, workers=1)
-    if not is_remote(catalog) and Path(catalog).is_file():
-        return plan_build(catalog, cfg, endpoint=endpoint)
-    with tempfile.TemporaryDirectory(prefix="meritgen-plan-") as tmp:  # read once, while planning
-        stand_in = Path(tmp) / f"catalog{Path(catalog).suffix or '.jsonl'}"
-        stand_in.write_bytes(b"")
-        return plan_build(stand_in, cfg, endpoint=endpoint)
+    """The build plan as is: its calls are serial (Beam workers are the parallelism; the local
+    runner's process pool never runs here) and `cfg.workers=1` keeps the retrieval searches on
+    one thread per worker. Beam runs do not resume, so no catalog fingerprint is needed (a
+    gs:// catalog is never read while planning)."""
+    return plan_build(catalog, dataclasses.replace(cfg, workers=1), endpoint=endpoint)
 
 
 class BuildGraph:
@@ -90,17 +80,16 @@ class BuildGraph:
         self.tallies: list[beam.PCollection] = []
         self._wholes: dict[tuple, beam.PCollection] = {}
         self.single: set[tuple[str, str]] = set()  # outputs emitted as one whole table (global steps)
-        self.vocab = load_vocabulary(cfg.mine.vocabulary)
 
     def outputs_of(self, step: Step) -> list[str]:
         """Outputs with a contract, and any other output a later step reads."""
         read = [out for s in self.steps for stage, out in s.inputs.values() if stage == step.name]
         return list(dict.fromkeys([*step.contracts, *read]))
 
-    def whole(self, source: tuple[str, str], for_step: str) -> beam.PCollection:
+    def whole(self, source: tuple[str, str], for_step: Step | None = None) -> beam.PCollection:
         """The whole table of `source` as a one-element PCollection (projected for index readers)."""
         contract = self.contracts.get(source)
-        columns = INDEX_COLUMNS.get(contract) if for_step in INDEX_READERS else None
+        columns = INDEX_COLUMNS.get(contract) if isinstance(getattr(for_step, "params", None), INDEX_READERS) else None
         key = (source, tuple(columns or ()))
         if key not in self._wholes:
             label = f"Whole_{source[0]}_{source[1]}" + ("_index" if columns else "")
@@ -116,11 +105,11 @@ class BuildGraph:
     def _in_local_order(self, whole: beam.PCollection, contract: str | None, label: str) -> beam.PCollection:
         products = None
         if contract in BY_PRODUCT or contract == "image":
-            products = AsSingleton(self.whole(("ingest", "products"), ""))
+            products = AsSingleton(self.whole(("ingest", "products")))
         return whole | f"{label}_LocalOrder" >> beam.Map(in_local_order, contract, products, self.cfg.render.languages)
 
     def sides(self, step: Step, skip: set[str] = frozenset()) -> dict[str, beam.PCollection]:
-        return {arg: self.whole(src, step.name) for arg, src in step.inputs.items() if arg not in skip}
+        return {arg: self.whole(src, step) for arg, src in step.inputs.items() if arg not in skip}
 
     def add_step(self, step: Step) -> None:
         out = self._expand(step)
@@ -133,21 +122,23 @@ class BuildGraph:
                 self.tables[(step.name, name)] = pcoll
 
     def _expand(self, step: Step) -> dict:
-        s, cfg = self.settings, self.cfg
-        if step.name == "ingest":
-            params = ingest.IngestParams(cfg.ingest, self.vocab, cfg.catalog.default_language)
-            return self.p | "ingest" >> IngestCatalog(self.catalog, params, cfg.catalog, s.groups_per_batch, s.batch_rows)
-        if step.name == "compose":
-            params = compose.ComposeParams(cfg.compose, self.vocab, cfg.seed)
-            count = self._product_count()
-            return count | "compose" >> ComposeQueries(params, self.sides(step), s.attempts_per_range, s.batch_rows)
-        if step.name == "export":
-            return self._export(step)
+        own = OWN_TRANSFORMS.get(type(step.params))
+        if own is not None:
+            return own(self, step)
         if step.shard_by is None:  # a global step without its own transform: one worker, whole tables
             return self._global(step, step.name, self.outputs_of(step), self.sides(step))
         sharded = self.tables[step.inputs[step.shard_by]]
-        return sharded | step.name >> RunStep(step, s.rows_for(step.name), self.sides(step, {step.shard_by}),
+        return sharded | step.name >> RunStep(step, self.settings.rows_for(step.name), self.sides(step, {step.shard_by}),
                                               self.outputs_of(step))
+
+    def _ingest(self, step: Step) -> dict:
+        """Catalog rows read in parallel, grouped by product id, each group validated with the plan's params."""
+        s, rows = self.settings, step.files["rows"]
+        return self.p | step.name >> IngestCatalog(rows.path, step.params, rows.cfg, s.groups_per_batch, s.batch_rows)
+
+    def _compose(self, step: Step) -> dict:
+        s, count = self.settings, self._product_count()
+        return count | step.name >> ComposeQueries(step.params, self.sides(step), s.attempts_per_range, s.batch_rows)
 
     def _global(self, step: Step, label: str, outputs: list[str], sides: dict, empty: dict | None = None) -> dict:
         out = self.p | label >> RunGlobal(step, outputs, sides, empty)
@@ -158,8 +149,8 @@ class BuildGraph:
         """Products and queries through the export joins; any other input (difficulty) passes
         through the export stage on one worker and is written as export/<name>.parquet."""
         standard = {arg: src for arg, src in step.inputs.items() if arg in EXPORT_INPUTS}
-        out = {arg: self.tables[src] for arg, src in standard.items()} | "export" >> ExportDataset(
-            step, self.settings.rows_for("export"))
+        out = {arg: self.tables[src] for arg, src in standard.items()} | step.name >> ExportDataset(
+            step, self.settings.rows_for(step.name))
         extras = sorted(set(step.inputs) - set(standard))
         if extras:
             sides = self.sides(step, set(standard))
@@ -172,6 +163,12 @@ class BuildGraph:
         return (self.tables[("ingest", "products")]
                 | "CountProducts" >> beam.Map(lambda table: table.num_rows)
                 | "SumProducts" >> beam.CombineGlobally(sum))
+
+
+# Steps with a transform of their own, by the type of the params the plan gave them (the transform
+# runs the stage with those params; nothing is rebuilt from config here).
+OWN_TRANSFORMS = {ingest.IngestParams: BuildGraph._ingest, compose.ComposeParams: BuildGraph._compose,
+                  export.ExportParams: BuildGraph._export}
 
 
 def _project(table, columns):

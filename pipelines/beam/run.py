@@ -89,7 +89,7 @@ def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint: 
 
 def _render_card(run_dir: Path) -> None:
     """The independent audit, then the card with its Audit section: as the local runner ends."""
-    from pipelines.runner import audit_with_card
+    from pipelines.runners.local import audit_with_card
 
     audit_with_card(run_dir)
 

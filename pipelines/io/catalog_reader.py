@@ -68,7 +68,7 @@ def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
 
 
 def _parse(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
-    return {"csv": _csv_rows, "jsonl": _jsonl_rows, "parquet": _parquet_rows}[catalog_format(path)](path, cfg)
+    return {"csv": csv_rows, "jsonl": jsonl_rows, "parquet": _parquet_rows}[catalog_format(path)](path, cfg)
 
 
 def mapped_row(row: dict, error: str | None, cfg: CatalogConfig) -> tuple[str, list, list, str | None]:
@@ -105,7 +105,7 @@ def _check_header(path: Path, header: list[str], cfg: CatalogConfig) -> None:
                            f"found {header}. Map your column names in the [catalog] config section.")
 
 
-def _csv_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
+def csv_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
     """(row number, cells, error) per data row; row 1 is the first row under the header."""
     text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")  # -sig: tolerate a BOM
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -140,7 +140,7 @@ def _has_surrogates(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
-def _jsonl_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
+def jsonl_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
     """(line number, object, error) per non-blank line.
 
     Lines end at "\\n" only: str.splitlines() would also split at U+2028, U+2029 and U+0085, which
@@ -223,13 +223,13 @@ def _load_images(rows: list[tuple[list, list]], policy: image_source.ImageSource
     with image_source.image_client() as client, ThreadPoolExecutor(16) as pool:
         def load_row(item):
             refs, inline = item
-            blobs = [_inline_blob(i, value) for i, value in enumerate(inline)]
+            blobs = [inline_blob(i, value) for i, value in enumerate(inline)]
             return blobs + [image_source.load_ref(ref, policy, client) for ref in refs]
 
         return list(pool.map(load_row, rows))
 
 
-def _inline_blob(index: int, value) -> dict:
+def inline_blob(index: int, value) -> dict:
     if isinstance(value, dict):  # datasets.Image struct {bytes, path}
         value = value.get("bytes")
     if isinstance(value, str):

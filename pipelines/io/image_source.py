@@ -10,11 +10,9 @@ object addresses, no timings), so two runs over the same inputs write the same r
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 import stat
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from pipelines.config import CatalogConfig
+from pipelines.io.url_guard import ConnectionGuard, is_public
 
 MAX_IMAGE_FILE_BYTES = CatalogConfig.max_image_bytes  # the default cap, for readers without a config
 _CHUNK = 64 * 1024
@@ -179,7 +178,7 @@ def _checked_url(url: str, policy: ImageSourcePolicy) -> httpx.URL:
         raise RefRejected("cannot fetch image: only http(s) URLs with a host are allowed")
     if not policy.allow_private_urls:
         for address in _addresses(target.host, target.port or (443 if target.scheme == "https" else 80)):
-            if not _is_public(address):
+            if not is_public(address):
                 raise RefRejected(f"cannot fetch image: host {target.host!r} is a loopback, link-local, private or "
                                   "reserved address; set catalog.allow_private_image_urls to allow it")
     return target
@@ -192,28 +191,12 @@ def _addresses(host: str, port: int) -> list[str]:
         raise RefRejected(f"cannot fetch image: cannot resolve host {host!r}") from None
 
 
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def _is_public(address: str) -> bool:
-    """A global unicast address; IPv6 forms that carry an IPv4 address (mapped, 6to4, Teredo,
-    NAT64) are judged by the IPv4 address they lead to."""
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None and not _is_public(str(embedded)):
-            return False
-    return ip.is_global and not ip.is_multicast
-
-
 def _fetch_once(target: httpx.URL, policy: ImageSourcePolicy, client: httpx.Client, deadline: float) -> bytes | str:
     """The body of one request, or the next URL when it redirects."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise RefRejected(f"cannot fetch image: no answer within {policy.url_deadline_s:g} s")
-    guard = _ConnectionGuard(policy.allow_private_urls, remaining)
+    guard = ConnectionGuard(policy.allow_private_urls, remaining)
     try:
         # Connection: close, so every request opens its own connection and the guard sees its socket.
         headers = {"Connection": "close", "Accept-Encoding": "identity"}
@@ -235,7 +218,7 @@ def _fetch_once(target: httpx.URL, policy: ImageSourcePolicy, client: httpx.Clie
         raise RefRejected(f"cannot fetch image: {type(exc).__name__}") from None
 
 
-def _read_body(response: httpx.Response, cap: int, deadline: float, guard: _ConnectionGuard) -> bytes:
+def _read_body(response: httpx.Response, cap: int, deadline: float, guard: ConnectionGuard) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise RefRejected(f"cannot fetch image: body over {cap} bytes")
@@ -249,54 +232,3 @@ def _read_body(response: httpx.Response, cap: int, deadline: float, guard: _Conn
             raise httpx.ReadTimeout("deadline")
         parts.append(chunk)
     return b"".join(parts)
-
-
-class _ConnectionGuard:
-    """Checks the address actually connected to and shuts the socket down at the deadline.
-
-    httpx's timeouts bound each read, not the whole answer: a server sending a byte every few
-    seconds never trips them. The guard's timer shuts the connection's socket down, which wakes
-    the blocked read. Checking the connected peer (not only the resolved name) also defeats a
-    DNS answer that changes between the check and the connection.
-    """
-
-    def __init__(self, allow_private: bool, seconds: float) -> None:
-        self.allow_private, self.refused, self.expired = allow_private, False, False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self):
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._timer.cancel()
-
-    def trace(self, event: str, info: dict) -> None:
-        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
-            return
-        sock = info["return_value"].get_extra_info("socket")
-        with self._lock:
-            self._sockets.append(sock)
-            expired = self.expired
-        if not self.allow_private and event == "connection.connect_tcp.complete" and not _is_public(sock.getpeername()[0]):
-            self.refused = True
-            _shutdown(sock)
-        if expired:
-            _shutdown(sock)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            _shutdown(sock)
-
-
-def _shutdown(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass

@@ -31,9 +31,8 @@ STAGE = "caption_filter"
 VERSION = "3"
 FALLBACK_CAPTIONER = "fallback:title+attributes"
 
-CAPTIONS_SCHEMA = schemas.schema("caption")  # the contract in schemas/v1/caption.json
-VARIANTS_SCHEMA = schemas.schema("caption_variant")  # the contract in schemas/v1/caption_variant.json
-CHECKS_SCHEMA = schemas.schema("caption_check")  # the contract in schemas/v1/caption_check.json
+# The contracts in schemas/v1/caption.json, caption_variant.json and caption_check.json.
+CAPTIONS_SCHEMA, VARIANTS_SCHEMA, CHECKS_SCHEMA = schemas.schemas_of("caption", "caption_variant", "caption_check")
 
 
 @dataclass(frozen=True)

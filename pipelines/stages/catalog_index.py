@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.stages.matching import Matcher
+from pipelines.stages.twins import photo_twins
 
 
 @dataclass
@@ -32,6 +33,7 @@ class CatalogIndex:
     families: dict[str, list[int]]
     local: list[int]  # global position -> position within its category's bitsets
     known: dict[tuple[str, str], int]  # (category, attribute) -> products with a value for it
+    twins: dict[str, frozenset[str]] = field(default_factory=dict)  # listings sharing a photo (stages/twins.py)
     _member_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -131,7 +133,7 @@ def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table,
     return CatalogIndex(
         ids=ids, category=[r["category"] for r in rows], image=[(r["image_ids"] or [None])[0] for r in rows],
         values=values, family=family, bits=bits, members=dict(members), by_category=dict(by_category),
-        families={k: v for k, v in fams.items() if len(v) > 1}, local=local, known=known,
+        families={k: v for k, v in fams.items() if len(v) > 1}, local=local, known=known, twins=photo_twins(products),
     )
 
 

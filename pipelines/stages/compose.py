@@ -28,10 +28,13 @@ from pipelines.config import ComposeConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher, unverified_share
+from pipelines.stages.twins import with_twins
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "compose"
-VERSION = "1"
+# A plan whose condition set (base_query_id) an earlier attempt produced; Beam's global dedupe uses it too.
+DUPLICATE_QUERY = ("duplicate_query", "the same conditions were composed before")
+VERSION = "2"  # 2: no image source shares a photo with a positive
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def collect_plans(index: CatalogIndex, outcomes: list[tuple]) -> StageResult:
         if plan is None:
             rejects.add(reason, message, record_id=index.ids[target])
         elif plan["base_query_id"] in seen:
-            rejects.add("duplicate_query", "the same conditions were composed before", record_id=index.ids[target])
+            rejects.add(*DUPLICATE_QUERY, record_id=index.ids[target])
         else:
             seen.add(plan["base_query_id"])
             plans.append(plan)
@@ -234,13 +237,15 @@ def _assign_carriers(index, target, picked, positives: set[int], rng, params) ->
     by_image = set(rng.sample(visual, k))
     # Identical photos can sit on several listings: a positive's picture must not reappear.
     positive_images = {index.image[p] for p in positives}
+    # Listings sharing any photo with a positive (stages/twins.py) would show the positive too.
+    twins = with_twins(index.twins, (index.ids[p] for p in positives))
     used_sources: set[int] = set()
     conditions = []
     for i, (attribute, value, hint) in enumerate(picked):
         source = None
         if i in by_image:
             source = _image_source(index, category, attribute, value, hint, positives, positive_images,
-                                   used_sources, rng)
+                                   twins, used_sources, rng)
             used_sources.add(source)
         conditions.append({"attribute": attribute, "value": value, "carried_by": "image" if source is not None else "text",
                            "source_product_id": None if source is None else index.ids[source],
@@ -248,10 +253,10 @@ def _assign_carriers(index, target, picked, positives: set[int], rng, params) ->
     return conditions
 
 
-def _image_source(index, category, attribute, value, hint, positives, positive_images, used, rng) -> int:
+def _image_source(index, category, attribute, value, hint, positives, positive_images, twins, used, rng) -> int:
     def usable(p: int) -> bool:
         return (p not in positives and p not in used and index.image[p] is not None
-                and index.image[p] not in positive_images)
+                and index.image[p] not in positive_images and index.ids[p] not in twins)
 
     if hint is not None and usable(hint):
         return hint

@@ -110,3 +110,9 @@ def render_markdown(report: pa.Table) -> str:
         metrics = " | ".join(f"{100 * r[m]:.1f}" for m in ("r1", "r5", "r10", "mrr"))
         lines.append(f"| {r['baseline']} | {r['variant']} | {group} | {r['n']} | {metrics} |")
     return "\n".join(lines) + "\n"
+
+
+def pool_only(vectors: pa.Table, product_splits: pa.Table, split: str) -> pa.Table:
+    """Index rows of the split's own product pool (the split's candidates; metadata kept)."""
+    pool = product_splits.filter(pa.compute.equal(product_splits.column("split"), split)).column("product_id")
+    return vectors.filter(pa.compute.is_in(vectors.column("id"), value_set=pool.combine_chunks())) if "id" in vectors.column_names else vectors

@@ -1,7 +1,7 @@
 """Pure halves of the LLM stages: build each task's input rows, fold parsed answers back in.
 
 The network half (render, send, parse, strict retry) is pipelines/llm/runner.py, called by
-pipelines/steps_llm.py between the two functions of each pair here.
+pipelines/plan/llm.py between the two functions of each pair here.
 Parsed answers are rows {row_index, record_id, value, raw, prompt_id, ...}; rejects are
 reject.json rows.
 """
@@ -14,9 +14,9 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.langid import detect_language
-from pipelines.placeholders import segments_of
+from pipelines.placeholders import in_reading_order, segments_of
 
-VERSION = "1"
+VERSION = "2"  # 2: LLM text renumbered in reading order; translations bound to the English images
 
 
 def _by_id(parsed: list[dict]) -> dict[str, dict]:
@@ -26,6 +26,13 @@ def _by_id(parsed: list[dict]) -> dict[str, dict]:
 def _with_prompt(provenance: dict, prompt_id: str) -> dict:
     ids = list(provenance["prompt_ids"])
     return {**provenance, "prompt_ids": ids if prompt_id in ids else ids + [prompt_id]}
+
+
+def _set_llm_text(q: dict, text: str, images: list[dict], prompt_id: str) -> None:
+    """Give row `q` the model's text, whose `<image_k>` is `images[k-1]`, renumbered in reading order."""
+    q["text"], q["images"] = in_reading_order(text, images)
+    q["segments"] = segments_of(q["text"], [i["image_id"] for i in q["images"]])
+    q["provenance"] = _with_prompt(q["provenance"], prompt_id)
 
 
 # ---- VLM attribute mining -------------------------------------------------------------------
@@ -83,10 +90,8 @@ def apply_rewrites(queries: pa.Table, parsed: list[dict]) -> pa.Table:
     for q in rows:
         answer = found.get(q["query_id"])
         if answer:
-            new_source[q["base_query_id"]] = answer["value"]["text"]
-            q["text"] = answer["value"]["text"]
-            q["segments"] = segments_of(q["text"], [i["image_id"] for i in q["images"]])
-            q["provenance"] = _with_prompt(q["provenance"], answer["prompt_id"])
+            _set_llm_text(q, answer["value"]["text"], q["images"], answer["prompt_id"])
+            new_source[q["base_query_id"]] = q["text"]
     for q in rows:
         if q["base_query_id"] in new_source:
             q["source_text_en"] = new_source[q["base_query_id"]]
@@ -101,15 +106,20 @@ def translate_rows(queries: pa.Table, languages: tuple[str, ...]) -> list[dict]:
 
 
 def apply_translations(queries: pa.Table, parsed: list[dict]) -> pa.Table:
-    """Replace a row's template translation by the model's; rows without an answer keep theirs."""
+    """Replace a row's template translation by the model's; rows without an answer keep theirs.
+
+    The model translated the English source, so its `<image_k>` numbers the ENGLISH row's images;
+    a language's template may order them differently, so the row takes the English image list
+    (then renumbered in reading order). Without its English row in the table, a row keeps its
+    template text rather than guess which image each placeholder meant.
+    """
     found = _by_id(parsed)
     rows = queries.to_pylist()
+    english_images = {q["base_query_id"]: q["images"] for q in rows if q["language"] == "en"}
     for q in rows:
         answer = found.get(q["query_id"])
-        if answer:
-            q["text"] = answer["value"]["text"]
-            q["segments"] = segments_of(q["text"], [i["image_id"] for i in q["images"]])
-            q["provenance"] = _with_prompt(q["provenance"], answer["prompt_id"])
+        if answer and q["base_query_id"] in english_images:
+            _set_llm_text(q, answer["value"]["text"], english_images[q["base_query_id"]], answer["prompt_id"])
     return schemas.from_rows(rows, "query")
 
 

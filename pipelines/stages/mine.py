@@ -6,7 +6,8 @@ source priority field > title > description. Open values (brand) get one canonic
 per cluster (stages/values.py) and title brands need evidence (stages/brands.py); both need
 the whole catalog, so this stage is global. The `aliases` output lists every raw spelling with
 its canonical value for review; `[mine.aliases]` pins win. Families (SPUs) come from the
-catalog or are derived from titles with colour words removed.
+catalog or are derived from titles with colour words removed. A visual value that listings
+sharing a photo disagree on is dropped for all of them (stages/twins.py), a `twin_conflict` reject.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import pyarrow as pa
 from pipelines import schemas
 from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
-from pipelines.stages import brands, values
+from pipelines.stages import brands, twins, values
 from pipelines.vocabulary import Vocabulary, norm_text
 
 STAGE = "mine"
-VERSION = "2"
+VERSION = "3"  # 3: visual values photo twins disagree on are dropped
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'/&.+-]*")
 _GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "mens", "womens", "man", "woman", "boy", "girl"}
 _MAX_NGRAM = 3
@@ -57,7 +58,7 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
                     product["product_id"], candidate, brands.clean_candidate(candidate, vocab_words))
         found_by_product.append(found)
     aliases = _canonicalise(rows, found_by_product, list(candidates.values()), params, rejects)
-    facts = [f for found in found_by_product for f in found.values()]
+    facts = _without_twin_conflicts([f for found in found_by_product for f in found.values()], products, params, rejects)
     families = [_family(product, found, params.vocabulary) for product, found in zip(rows, found_by_product)]
     counters = {"products": products.num_rows, "facts": len(facts), **rejects.counters(),
                 "alias_spellings_merged": sum(a["method"] in ("spelling", "fuzzy") for a in aliases)}
@@ -69,6 +70,15 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
         rejects=rejects.table(),
         counters=counters,
     )
+
+
+def _without_twin_conflicts(facts: list[dict], products: pa.Table, params: MineParams, rejects: RejectLog) -> list[dict]:
+    """Drop visual values that listings sharing a photo disagree on (stages/twins.py): unknown, not guessed."""
+    kept, dropped = twins.drop_conflicting_visual(facts, twins.photo_twins(products), params.vocabulary.is_visual)
+    for f in dropped:
+        rejects.add("twin_conflict", f"{f['attribute']}={f['value']!r} dropped: a listing with the same photo "
+                    f"gives {f['attribute']} another value", record_id=f["product_id"], field=f["attribute"], raw=f["value"])
+    return kept
 
 
 def _canonicalise(rows, found_by_product, candidates, params: MineParams, rejects: RejectLog) -> list[dict]:

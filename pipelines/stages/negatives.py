@@ -3,7 +3,8 @@
 Candidates meeting all but one condition come first, then all but two; within a level the
 order is seeded. Each negative records the conditions it violates on a *known* value
 (stages/matching.py): a product unknown on a condition is never taken to violate it, so a
-product that violates nothing known is never a negative, whatever it lacks.
+product that violates nothing known is never a negative, whatever it lacks. A listing sharing a
+photo with a positive (stages/twins.py) is never a negative either.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from pipelines.stages import by_base
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher
 from pipelines.stages.seeded_shuffle import shuffled_order
+from pipelines.stages.twins import with_twins
 
 STAGE = "negatives"
-VERSION = "1"  # unchanged output: the fast path equals the reference (tests/stages/test_negatives_fast.py)
+VERSION = "2"  # 2: photo twins of a positive are never negatives (the fast path of #14 changed no output)
 
 
 WORK_COLUMNS = ["base_query_id", "category", "conditions", "positive_ids", "personalized_from"]
@@ -82,7 +84,7 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
     """
     category = query["category"]
     conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
-    excluded = set(query["positive_ids"])
+    excluded = with_twins(index.twins, query["positive_ids"])  # a positive's photo twin is never a negative
     former = set(query.get("personalized_from") or [])  # ruled out by a VLM-added condition (MERIT)
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
     chosen: list[dict] = []

@@ -25,9 +25,8 @@ from pipelines.results import RejectLog, StageResult
 STAGE = "passages"
 VERSION = "1"
 
-RESPONSES_SCHEMA = schemas.schema("response")  # the contract in schemas/v1/response.json
-CORPUS_SCHEMA = schemas.schema("passage_corpus")  # the contract in schemas/v1/passage_corpus.json
-PASSAGES_SCHEMA = schemas.schema("passage")  # the contract in schemas/v1/passage.json
+# The contracts in schemas/v1/response.json, passage_corpus.json and passage.json.
+RESPONSES_SCHEMA, CORPUS_SCHEMA, PASSAGES_SCHEMA = schemas.schemas_of("response", "passage_corpus", "passage")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ Two guards against false negatives, the bane of mined negatives:
   category): missing attributes prove nothing;
 - score: a candidate scoring above max_score_ratio x the positive's score is likely relevant
   (NeMo Curator's hard-negative mining uses 0.95 of the positive's score the same way).
+A listing sharing a photo with a positive (stages/twins.py) is never a negative, whatever its
+attributes say.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import pyarrow as pa
 from pipelines import schemas
 from pipelines.results import StageResult
 from pipelines.stages.matching import Matcher
+from pipelines.stages.twins import photo_twins
 
 STAGE = "retriever_negatives"
-VERSION = "1"
+VERSION = "2"  # 2: photo twins of a positive are excluded
 SOURCES = ("dense", "lexical")  # interleaving order: dense first, it is the stronger retriever
 
 POSITIVE_SCORES_SCHEMA = schemas.schema("positive_score")  # the contract in schemas/v1/positive_score.json
@@ -52,6 +55,7 @@ class _Catalog:
     category: dict[str, str]
     values: dict[str, dict[str, set[str]]]  # product -> attribute -> mined values
     matcher: Matcher
+    twins: dict[str, frozenset[str]]  # listings sharing a photo (stages/twins.py)
 
 
 def add_retriever_negatives(
@@ -95,7 +99,7 @@ def _catalog(products: pa.Table, attributes: pa.Table, matcher: Matcher) -> _Cat
     for a in attributes.select(["product_id", "attribute", "value"]).to_pylist():
         values[a["product_id"]][a["attribute"]].add(a["value"])
     category = dict(zip(products.column("product_id").to_pylist(), products.column("category").to_pylist(), strict=True))
-    return _Catalog(category, values, matcher)
+    return _Catalog(category, values, matcher, photo_twins(products))
 
 
 def _by_query(hits: pa.Table) -> dict[str, tuple[list[str], list[float]]]:
@@ -156,6 +160,8 @@ def _exclusion(query, pid, score, limit, positives, catalog, cfg) -> tuple[str |
     """(why candidate `pid` is not a negative or None when it is one, conditions it violates)."""
     if pid in positives:
         return "positive", []
+    if catalog.twins.get(pid, frozenset()) & positives:  # the same photo as a positive: never a negative
+        return "photo_twin_of_positive", []
     if pid not in catalog.category:  # an id the runner's index knows but products do not
         return "unknown_product", []
     violated, unknown = _violations(query, pid, catalog)
@@ -179,3 +185,21 @@ def _merge(existing: list[dict], found: dict[str, list[dict]], cap: int) -> list
             seen.add(negative["product_id"])
             merged.append(negative)
     return merged
+
+
+def score_positives(index, retriever: str, hits: pa.Table, texts: list[str], positives: list[list[str]]) -> list[dict]:
+    """Each positive's score: read from the hits when it ranked, scored against the index otherwise."""
+    rows, missing = [], []
+    for qid, cands, vals, text, pos in zip(hits.column("query_id").to_pylist(), hits.column("candidate_ids").to_pylist(),
+                                           hits.column("scores").to_pylist(), texts, positives):
+        ranked = dict(zip(cands, vals))
+        for p in pos:
+            if p in ranked:
+                rows.append({"query_id": qid, "retriever": retriever, "product_id": p, "score": float(ranked[p])})
+            else:
+                missing.append((qid, text, p))
+    if missing:
+        values = index.score([t for _, t, _ in missing], [p for _, _, p in missing])
+        rows += [{"query_id": q, "retriever": retriever, "product_id": p, "score": float(v)}
+                 for (q, _, p), v in zip(missing, values)]
+    return rows

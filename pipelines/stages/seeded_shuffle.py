@@ -5,7 +5,7 @@ takes 32-bit Mersenne Twister words `w >> (32 - b.bit_length())` until one is be
 `getrandbits(32 * m)` call draws m such words in bulk (in C), and the swaps are then replayed in a compiled loop (numba, `pip install meritgen[scale]`); without numba, or for
 short lists, `random.shuffle` itself runs. The result,
 and the state the `Random` is left in, are exactly those of `random.shuffle` (Python 3.11-3.13,
-tests/stages/test_negatives_fast.py compares them): a seeded build keeps its output.
+tests/stages/test_fast_paths.py compares them): a seeded build keeps its output.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ a test region of products is grown query by query, cheapest first (the query who
 touch the fewest other queries), until it holds the test share of the component's kept queries; queries entirely inside go to test, entirely outside to
 train, and those that straddle are dropped (`split_straddle`).
 
-Every product then has one side (unused products are hashed), and a query keeps only the
+Listings sharing a photo (stages/twins.py) count as used together, so a photo never sits in
+both pools. Every product then has one side (unused products are hashed), and a query keeps only the
 hard negatives of its own side's pool (`negatives_dropped_other_split`). Held-out categories
 send their components to test; held-out languages appear in test only, so their rows of train
 queries are dropped (`held_out_language_in_train`).
@@ -33,9 +34,10 @@ from pipelines import schemas
 from pipelines.config import SplitConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages import split_rows
+from pipelines.stages.twins import group_key, photo_twins, with_twins
 
 STAGE = "split"
-VERSION = "2"
+VERSION = "3"  # 3: photo twins (stages/twins.py) on one side
 PRODUCT_SPLITS_SCHEMA = schemas.schema("product_split")  # the contract in schemas/v1/product_split.json
 
 
@@ -158,15 +160,17 @@ def _sides(queries: pa.Table, used: dict[str, set[str]], params: SplitParams, re
     return base_side, product_side
 
 
-def _product_splits(products: pa.Table | None, product_side: dict[str, str], params: SplitParams) -> dict[str, str]:
-    """Every product's side: the side of the queries using it, else held-out category or hash."""
+def _product_splits(products: pa.Table | None, product_side: dict[str, str], params: SplitParams,
+                    twins: dict[str, frozenset[str]]) -> dict[str, str]:
+    """Every product's side: the side of the queries using it, else held-out category or the hash
+    of its twin group (so unused photo twins share a pool too)."""
     sides = dict(product_side)
     if products is None:
         return sides
     for pid, cat in zip(products.column("product_id").to_pylist(), products.column("category").to_pylist()):
         if pid not in sides:
             held = cat in params.cfg.held_out_categories
-            sides[pid] = "test" if held else split_of(pid, params.seed, params.cfg.test_share)
+            sides[pid] = "test" if held else split_of(group_key(twins, pid), params.seed, params.cfg.test_share)
     return sides
 
 
@@ -182,9 +186,11 @@ def assign_split(queries: pa.Table, params: SplitParams, products: pa.Table | No
     cfg = params.cfg
     rejects = RejectLog(STAGE)
     counters: dict = defaultdict(int)
-    used = query_products(queries)
+    twins = photo_twins(products) if products is not None else {}
+    # A listing sharing a photo with a used product is used too: the photo must stay on one side.
+    used = {base: with_twins(twins, ps) for base, ps in query_products(queries).items()}
     base_side, product_side = _sides(queries, used, params, rejects, counters)
-    sides = _product_splits(products, product_side, params)
+    sides = _product_splits(products, product_side, params, twins)
     out = split_rows.keep_rows(queries, base_side, cfg.held_out_languages, rejects, counters)
     out = split_rows.keep_own_negatives(out, lambda pid: sides[pid] if pid in sides else split_of(
         pid, params.seed, cfg.test_share), counters)

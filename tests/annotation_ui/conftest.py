@@ -16,7 +16,7 @@ import uvicorn
 from annotation_ui.rounds import open_round
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
-from pipelines.runner import run_build
+from pipelines.runners.local import run_build
 
 XSS = '<script>alert("xss")</script>'
 ROUNDS = {  # name: (size, annotators, double share)

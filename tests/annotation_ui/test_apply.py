@@ -11,10 +11,10 @@ import pytest
 
 from annotation_ui.rounds import open_round, open_store
 from annotation_ui.store import Annotator
-from pipelines.cli import main
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
-from pipelines.runner import run_build
+from pipelines.runners.cli import main
+from pipelines.runners.local import run_build
 from tests.annotation_ui.conftest import TINY_OVERRIDES, build_tiny_run
 
 

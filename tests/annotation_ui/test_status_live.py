@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from annotation_ui.rounds import open_round, open_store
-from pipelines.cli import main
+from pipelines.runners.cli import main
 from tests.annotation_ui.conftest import build_tiny_run, csrf_of, login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def test_status_reads_the_servers_snapshot_while_annotate_holds_the_database(tmp
     store.close()
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    server = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "annotate", "--run", str(run), "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "pipelines.runners.cli", "annotate", "--run", str(run), "--port", str(port)],
                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     try:

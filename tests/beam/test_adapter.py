@@ -11,9 +11,9 @@ from pipelines.beam.failures import add_pairs
 from pipelines.beam.pipeline import plan_for
 from pipelines.beam.tables import ConcatTables, WholeTable
 from pipelines.config import load_config
+from pipelines.plan import Step
 from pipelines.resources import DEMO_DIR
 from pipelines.results import StageResult
-from pipelines.steps import Step
 from tests.beam.helpers import collect, read_rows
 
 

@@ -18,7 +18,7 @@ def prefect_harness():
 
 
 def test_flow_runs_the_beam_build_on_the_direct_runner(tmp_path, prefect_harness, demo_build):
-    from pipelines.beam_flows import submit_beam_build
+    from pipelines.runners.prefect_beam import submit_beam_build
 
     result = submit_beam_build(demo=True, out=str(tmp_path), runner="DirectRunner", direct_num_workers=1)
     assert result["state"] == "DONE" and result["run_root"] == str(tmp_path / "demo")

@@ -7,7 +7,7 @@ import pytest
 from pipelines.beam.run import run_beam_build
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
-from pipelines.runner import run_build
+from pipelines.runners.local import run_build
 from tests.beam.helpers import DIRECT_MULTI, read_parquet_dir
 from tests.fake_openai import FakeOpenAI
 from tests.llm_scripted import responder

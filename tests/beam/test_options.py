@@ -14,9 +14,9 @@ from apache_beam.options.pipeline_options_validator import PipelineOptionsValida
 
 from pipelines.beam.cli import settings_from
 from pipelines.beam.options import LLMOptions
-from pipelines.beam_flows import pipeline_args_for
-from pipelines.cli import build_parser
 from pipelines.errors import ConfigError
+from pipelines.runners.cli import build_parser
+from pipelines.runners.prefect_beam import pipeline_args_for
 
 IMAGE = "europe-west4-docker.pkg.dev/my-project-123/meritgen/beam:0.1.0"
 DATAFLOW = ["--runner", "DataflowRunner", "--project", "my-project-123", "--region=europe-west4",

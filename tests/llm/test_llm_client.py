@@ -323,9 +323,9 @@ def test_a_cache_write_failure_is_raised_not_swallowed(fake_openai, tmp_path):
 
 def test_environment_is_read_only_at_the_edge(monkeypatch):
     """MERITGEN_LLM_* are read by the CLI (`llm_endpoint`) and passed down; planning never reads them."""
-    from pipelines.cli import llm_endpoint
     from pipelines.config import LLMConfig
-    from pipelines.steps_llm import llm_settings
+    from pipelines.plan.llm import llm_settings
+    from pipelines.runners.cli import llm_endpoint
 
     monkeypatch.setenv("MERITGEN_LLM_URL", "http://gpu:8000/v1")
     monkeypatch.setenv("MERITGEN_LLM_API_KEY", "secret")

@@ -17,12 +17,13 @@ from pipelines import schemas
 from pipelines.results import RejectLog
 from pipelines.stages import by_base, split
 from pipelines.stages.catalog_index import CatalogIndex
+from pipelines.stages.twins import photo_twins, with_twins
 
 
 def overlap_negatives(index: CatalogIndex, query: dict, params) -> list[dict]:
     """stages/negatives.py before: every level a shuffled and sorted list of (product, violates)."""
     conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
-    excluded = set(query["positive_ids"])
+    excluded = with_twins(index.twins, query["positive_ids"])
     former = set(query.get("personalized_from") or [])
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
     chosen: list[dict] = []
@@ -64,9 +65,10 @@ def assign_split(queries: pa.Table, params, products: pa.Table | None = None):
     cfg = params.cfg
     rejects = RejectLog(split.STAGE)
     counters: dict = defaultdict(int)
-    used = split.query_products(queries)
+    twins = photo_twins(products) if products is not None else {}
+    used = {base: with_twins(twins, ps) for base, ps in split.query_products(queries).items()}
     base_side, product_side = split._sides(queries, used, params, rejects, counters)
-    sides = split._product_splits(products, product_side, params)
+    sides = split._product_splits(products, product_side, params, twins)
     rows = []
     for row in queries.to_pylist():
         side = base_side[row["base_query_id"]]

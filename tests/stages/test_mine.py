@@ -7,7 +7,7 @@ from pipelines.stages.values import canonical_values
 def _product(pid, title, attrs, category="clothing"):
     return {"product_id": pid, "category": category, "title": title, "description": None, "language": "en",
             "family_id": None, "attributes": [{"name": k, "value": v} for k, v in attrs.items()],
-            "image_ids": ["x"], "source_file": "f", "source_row": 1}
+            "image_ids": [f"img-{pid}"], "source_file": "f", "source_row": 1}
 
 
 def _mine(vocab, *products, cfg=None):

@@ -14,6 +14,7 @@ records, so they rerun as soon as the answers change.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable
@@ -25,17 +26,25 @@ from tqdm.auto import tqdm
 from pipelines import schemas
 from pipelines.config import BuildConfig
 from pipelines.io import layout
+from pipelines.io.catalog_reader import catalog_fingerprint
 from pipelines.io.export_writer import write_export
 from pipelines.io.verify import verify_export_dir
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
+from pipelines.plan import Step, fingerprint, plan_build
+from pipelines.plan.step import file_tables, input_tables, worker_count
 from pipelines.results import StageResult
+from pipelines.runners import parallel
+from pipelines.stages import compose, negatives
 from pipelines.stages.matching import Matcher
-from pipelines.steps import Step, input_tables, plan_build
 from pipelines.store import RunStore, write_json
 from pipelines.vocabulary import load_vocabulary
 
 # Reject reasons that say nothing about the record, only that the server did not answer.
 UNANSWERED = frozenset({"llm_request_failed"})
+# Steps whose independent work items this runner spreads over processes, by their params' type:
+# the same result as the plan's serial call (tests/test_parallel.py), `workers` at a time.
+PARALLEL_CALLS = {compose.ComposeParams: parallel.compose_queries,
+                  negatives.NegativesParams: parallel.mine_overlap_negatives}
 
 
 @dataclass
@@ -60,11 +69,6 @@ class BuildReport:
         return {"run_dir": str(self.run_dir), "catalog": self.catalog, "steps": [s.__dict__ for s in self.steps]}
 
 
-def fingerprint(step: Step, upstream: dict[str, str]) -> str:
-    parts = [step.name, step.version, step.params_digest] + [upstream[s] for s, _ in sorted(step.inputs.values())]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
-
-
 def unanswered_fingerprint(fp: str, rejects) -> tuple[str, int]:
     """`fp`, or (when requests went unanswered) a fingerprint no rerun matches, and their count."""
     rows = [r for r in rejects.select(["reason", "record_id"]).to_pylist() if r["reason"] in UNANSWERED]
@@ -83,7 +87,7 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
         return fp, StepReport(step.name, True, 0.0, marker["rows_in"], marker["rows_out"], marker["counters"], marker["rejects"])
     inputs = input_tables(step, store.read)
     started = time.perf_counter()
-    result = step.call(**inputs)
+    result = step.call(**inputs, **file_tables(step))
     outputs = {name: schemas.conform(table, step.contracts[name]) if name in step.contracts else table
                for name, table in result.outputs.items()}
     rejects = schemas.conform(result.rejects, "reject")
@@ -111,7 +115,7 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     run_id = run_id or Path(catalog).stem
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()
-    steps = plan_build(catalog, cfg, llm_cache=Path(out) / layout.LLM_CACHE_FILE, endpoint=endpoint)
+    steps = local_plan(catalog, Path(out), cfg, endpoint)
     report = BuildReport(store.root, catalog=str(catalog))
     write_json(store.root / layout.CONFIG_FILE, cfg.to_dict())
     fingerprints: dict[str, str] = {}
@@ -125,6 +129,20 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     write_json(store.root / layout.REPORT_FILE, report.to_dict())
     report.audit = audit_with_card(store.root)
     return report
+
+
+def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
+    """The build plan for this machine: the catalog fingerprinted (so a changed catalog reruns
+    ingest), the request cache beside the runs, compose and negatives on `cfg.workers` processes."""
+    steps = plan_build(catalog, cfg, llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
+                       catalog_fingerprint=catalog_fingerprint(Path(catalog), cfg.catalog))
+    workers = worker_count(cfg.workers)
+    return [_spread(step, PARALLEL_CALLS[type(step.params)], workers) if type(step.params) in PARALLEL_CALLS else step
+            for step in steps]
+
+
+def _spread(step: Step, parallel_call: Callable[..., StageResult], workers: int) -> Step:
+    return dataclasses.replace(step, call=lambda **tables: parallel_call(**tables, params=step.params, workers=workers))
 
 
 def audit_with_card(run_dir: Path) -> dict:

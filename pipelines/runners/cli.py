@@ -49,7 +49,7 @@ def llm_endpoint():
 
 def cmd_build(args: argparse.Namespace) -> int:
     from pipelines.config import load_config
-    from pipelines.runner import run_build
+    from pipelines.runners.local import run_build
 
     if args.demo == (args.catalog is not None):
         raise MeritgenError("give exactly one of --catalog PATH or --demo")
@@ -64,7 +64,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     endpoint = llm_endpoint()
     run_id = args.run_id or ("demo" if args.demo else catalog.stem)
     if not args.force:
-        from pipelines.qa_guard import refuse_replacing_qa_export
+        from pipelines.runners.qa_guard import refuse_replacing_qa_export
 
         refuse_replacing_qa_export(catalog, Path(args.out), run_id, cfg, endpoint)
     report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress, endpoint=endpoint)
@@ -81,7 +81,7 @@ def _report_audit(audit: dict, fail: bool = True) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from pipelines.runner import audit_with_card
+    from pipelines.runners.local import audit_with_card
 
     return _report_audit(audit_with_card(Path(args.run)))
 

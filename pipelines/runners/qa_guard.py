@@ -15,13 +15,13 @@ from pipelines.config import BuildConfig
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
-from pipelines.runner import fingerprint
-from pipelines.steps import plan_build
+from pipelines.plan import fingerprint
+from pipelines.runners.local import local_plan
 
 
 def planned_fingerprints(catalog: Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> dict[str, str]:
     upstream: dict[str, str] = {}
-    for step in plan_build(catalog, cfg, llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint):
+    for step in local_plan(catalog, out, cfg, endpoint):
         upstream[step.name] = fingerprint(step, upstream)
     return upstream
 

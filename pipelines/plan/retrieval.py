@@ -7,19 +7,16 @@ searches a stage needs and hand the hits tables to the pure stage functions.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipelines.config import BuildConfig
-from pipelines.parallel import worker_count
+from pipelines.io.inputs import ParquetFile
+from pipelines.plan.step import Step, digest, stage_version, worker_count
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex, search_table
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.matching import Matcher
 from pipelines.stages.passages import product_corpus
-from pipelines.steps_llm import stage_version
 from pipelines.vocabulary import load_vocabulary
 
 VERSION = "1"  # of this wiring; stage_version adds the stage modules' own
@@ -52,13 +49,15 @@ def _search(index, query_ids: list[str], texts: list[str], k: int) -> pa.Table:
     return search_table(index, query_ids, texts, min(k, len(index)))
 
 
-def make_passages(queries, products, corpus, bm25, dense, cfg: BuildConfig) -> StageResult:
-    """MIRe: the positive's description, hidden among top-k passages retrieved with it."""
+def make_passages(queries, products, corpus, bm25, dense, cfg: BuildConfig, passage_corpus=None) -> StageResult:
+    """MIRe: the positive's description, hidden among top-k passages retrieved with it.
+
+    `passage_corpus`: the `retrieval.passage_corpus` table (loaded by the runner), when configured."""
     english = by_base.english_rows(queries)
     responses = passages.response_texts(english, products)
     resp = responses.outputs["responses"]
-    if cfg.retrieval.passage_corpus:
-        corpus = pq.read_table(Path(cfg.retrieval.passage_corpus), columns=["passage_id", "text"])
+    if passage_corpus is not None:
+        corpus = passage_corpus
         index = BM25Index(BM25Config(show_progress=False))
         index.build(corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist())
     else:
@@ -104,7 +103,7 @@ def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: Bui
     positives = english.column("positive_ids").to_pylist()
     for name, index in load_indexes(bm25, dense, cfg).items():
         hits[name] = _search(index, ids, query_texts, cfg.retrieval.negatives_depth)
-        scores += _positive_scores(index, "lexical" if name == "bm25" else "dense", hits[name], query_texts, positives)
+        scores += retriever_negatives.score_positives(index, "lexical" if name == "bm25" else "dense", hits[name], query_texts, positives)
     result = retriever_negatives.add_retriever_negatives(
         english, products, attributes,
         retriever_negatives.RetrieverNegativesConfig(per_query=cfg.negatives.per_query + cfg.retrieval.negatives_per_query,
@@ -117,37 +116,13 @@ def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: Bui
     return StageResult({"queries": out}, result.rejects, result.counters)
 
 
-def _positive_scores(index, retriever: str, hits: pa.Table, texts: list[str], positives: list[list[str]]) -> list[dict]:
-    """Each positive's score: read from the hits when it ranked, scored against the index otherwise."""
-    rows, missing = [], []
-    for qid, cands, vals, text, pos in zip(hits.column("query_id").to_pylist(), hits.column("candidate_ids").to_pylist(),
-                                           hits.column("scores").to_pylist(), texts, positives):
-        ranked = dict(zip(cands, vals))
-        for p in pos:
-            if p in ranked:
-                rows.append({"query_id": qid, "retriever": retriever, "product_id": p, "score": float(ranked[p])})
-            else:
-                missing.append((qid, text, p))
-    if missing:
-        values = index.score([t for _, t, _ in missing], [p for _, _, p in missing])
-        rows += [{"query_id": q, "retriever": retriever, "product_id": p, "score": float(v)}
-                 for (q, _, p), v in zip(missing, values)]
-    return rows
-
-
-def _pool_only(vectors: pa.Table, product_splits: pa.Table, split: str) -> pa.Table:
-    """Index rows of the split's own product pool (the split's candidates; metadata kept)."""
-    pool = product_splits.filter(pa.compute.equal(product_splits.column("split"), split)).column("product_id")
-    return vectors.filter(pa.compute.is_in(vectors.column("id"), value_set=pool.combine_chunks())) if "id" in vectors.column_names else vectors
-
-
 def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> StageResult:
     """R@k / MRR of each text-only baseline on the test split over its own product pool: captions vs images removed."""
     split = queries.filter(pa.compute.equal(queries.column("split"), cfg.retrieval.difficulty_split))
     variants = caption_filter.caption_variants(split, captions).outputs["variants"]
     ids = variants.column("query_id").to_pylist()
     if product_splits is not None:
-        bm25, dense = (_pool_only(t, product_splits, cfg.retrieval.difficulty_split) for t in (bm25, dense))
+        bm25, dense = (difficulty.pool_only(t, product_splits, cfg.retrieval.difficulty_split) for t in (bm25, dense))
     runs = []
     for name, index in load_indexes(bm25, dense, cfg).items():
         for variant, column in (("captions", "text_captioned"), ("images_removed", "text_no_images")):
@@ -157,36 +132,40 @@ def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig, product
     return difficulty.difficulty_report(split, hits, difficulty.DifficultyConfig(split=cfg.retrieval.difficulty_split))
 
 
-def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_from: tuple[str, str],
-                    step_cls, digest) -> list:
-    """index -> passages -> caption_filter -> retriever_negatives, reading queries from `queries_from`."""
+def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_from: tuple[str, str]) -> list[Step]:
+    """index -> passages -> caption_filter -> retriever_negatives, reading queries from `queries_from`.
+
+    Each step's params are the whole config (its call reads `retrieval`, `negatives`, `seed`, `workers`)."""
     r = cfg.retrieval
     idx = {"bm25": ("index", "bm25"), "dense": ("index", "dense")}
     cat = {"products": ("ingest", "products"), "attributes": attributes_from}
+    corpus = {"passage_corpus": ParquetFile(r.passage_corpus, ("passage_id", "text"))} if r.passage_corpus else {}
     return [
-        step_cls("index", stage_version(VERSION, passages), {"products": ("ingest", "products")},
-                 lambda products: build_indexes(products, cfg), digest(r.dense_model, r.bm25_backend), {}),
-        step_cls("passages", stage_version(VERSION, passages), {"queries": queries_from, "products": ("ingest", "products"),
-                                        "corpus": ("index", "corpus"), **idx},
-                 lambda **t: make_passages(cfg=cfg, **t),
-                 digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed), {"queries": "query", "passages": "passage"}),
-        step_cls("caption_filter", stage_version(VERSION, caption_filter), {"queries": ("passages", "queries"), **cat, **idx},
-                 lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend,
+        Step("index", stage_version(VERSION, passages), {"products": ("ingest", "products")},
+             lambda products: build_indexes(products, cfg), digest(r.dense_model, r.bm25_backend), {}, params=cfg),
+        Step("passages", stage_version(VERSION, passages), {"queries": queries_from, "products": ("ingest", "products"),
+                                                             "corpus": ("index", "corpus"), **idx},
+             lambda **t: make_passages(cfg=cfg, **t),
+             digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed), {"queries": "query", "passages": "passage"},
+             params=cfg, files=corpus),
+        Step("caption_filter", stage_version(VERSION, caption_filter), {"queries": ("passages", "queries"), **cat, **idx},
+             lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend,
                                                                 r.keep_image_blind),
-                 {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant"}),
-        step_cls("retriever_negatives", stage_version(VERSION, retriever_negatives),
-                 {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"), **cat, **idx},
-                 lambda **t: add_negatives(cfg=cfg, **t),
-                 digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model,
-                        r.bm25_backend, load_vocabulary(cfg.mine.vocabulary).digest),
-                 {"queries": "query"}),
+             {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant"},
+             params=cfg),
+        Step("retriever_negatives", stage_version(VERSION, retriever_negatives),
+             {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"), **cat, **idx},
+             lambda **t: add_negatives(cfg=cfg, **t),
+             digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model,
+                    r.bm25_backend, load_vocabulary(cfg.mine.vocabulary).digest),
+             {"queries": "query"}, params=cfg),
     ]
 
 
-def difficulty_step(cfg: BuildConfig, step_cls, digest):
+def difficulty_step(cfg: BuildConfig) -> Step:
     r = cfg.retrieval
-    return step_cls("difficulty", stage_version(VERSION, difficulty, caption_filter),
-                    {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
-                     "bm25": ("index", "bm25"), "dense": ("index", "dense"), "product_splits": ("split", "product_splits")},
-                    lambda **t: measure_difficulty(cfg=cfg, **t), digest(r.difficulty_split, r.dense_model, r.bm25_backend),
-                    {"report": "difficulty"})
+    return Step("difficulty", stage_version(VERSION, difficulty, caption_filter),
+                {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
+                 "bm25": ("index", "bm25"), "dense": ("index", "dense"), "product_splits": ("split", "product_splits")},
+                lambda **t: measure_difficulty(cfg=cfg, **t), digest(r.difficulty_split, r.dense_model, r.bm25_backend),
+                {"report": "difficulty"}, params=cfg)

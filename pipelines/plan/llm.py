@@ -7,8 +7,8 @@ a resumed run or another run in the same <out> never pays twice for the same req
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from pipelines import schemas
 from pipelines.config import BuildConfig, LLMConfig
@@ -16,6 +16,7 @@ from pipelines.llm.cache import RequestCache
 from pipelines.llm.client import NO_ENDPOINT, LLMClient, LLMEndpoint, LLMSettings
 from pipelines.llm.prompts import load_prompt, vocabulary_options
 from pipelines.llm.runner import run_llm_task_sync
+from pipelines.plan.step import Step, digest, stage_version
 from pipelines.results import StageResult
 from pipelines.stages import llm_tasks, render
 from pipelines.stages import personalize as personalize_stage
@@ -26,12 +27,15 @@ from pipelines.stages.render import render_text
 VERSION = "1"  # of this wiring; each step's version also names the stage modules it calls
 
 
-def stage_version(wiring: str, *stages: ModuleType) -> str:
-    """A step's version: its wiring's and each called stage module's `VERSION`, read now.
+@dataclass(frozen=True)
+class LLMStepParams:
+    """What an LLM step runs with: its prompt task, the server's settings and the request cache.
 
-    Raising any of them changes the step's fingerprint, so it and everything downstream reruns.
-    """
-    return "+".join([wiring] + [f"{s.__name__.rsplit('.', 1)[-1]}.{s.VERSION}" for s in stages])
+    A runner with an LLM transform of its own finds these steps by this type and `task`."""
+
+    task: str
+    settings: LLMSettings
+    cache_path: Path
 
 
 def llm_settings(cfg: LLMConfig, vision: bool = False, endpoint: LLMEndpoint = NO_ENDPOINT) -> LLMSettings | None:
@@ -65,7 +69,7 @@ def prompt_digest(task: str) -> str:
     return f"{prompt.prompt_id}:{prompt.digest}:{prompt.as_strict().digest}"
 
 
-def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, step_cls, digest, attributes_from,
+def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
                endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple]:
     """VLM attribute mining (after the field/title miner), when enabled and a server is known."""
     vision = llm_settings(cfg.llm, vision=True, endpoint=endpoint)
@@ -77,13 +81,14 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, step_cls, digest, attr
         run = run_task(rows, "mine_attributes", vision, cache_path)
         return _result({"attributes": llm_tasks.merge_mined(attributes, products, run.parsed)}, run, vision)
 
-    step = step_cls("llm_mine", stage_version(VERSION, llm_tasks), {"products": ("ingest", "products"), "images": ("ingest", "images"),
+    step = Step("llm_mine", stage_version(VERSION, llm_tasks), {"products": ("ingest", "products"), "images": ("ingest", "images"),
                                           "attributes": attributes_from},
-                    mine, digest(vision.model, prompt_digest("mine_attributes"), vocab.digest), {"attributes": "attribute"})
+                    mine, digest(vision.model, prompt_digest("mine_attributes"), vocab.digest), {"attributes": "attribute"},
+                params=LLMStepParams("mine_attributes", vision, cache_path))
     return [step], ("llm_mine", "attributes")
 
 
-def text_steps(cfg: BuildConfig, templates, cache_path: Path, step_cls, digest, queries_from,
+def text_steps(cfg: BuildConfig, templates, cache_path: Path, queries_from,
                endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple]:
     """rewrite -> translate (text model), after render."""
     settings, steps = llm_settings(cfg.llm, endpoint=endpoint), []
@@ -100,17 +105,19 @@ def text_steps(cfg: BuildConfig, templates, cache_path: Path, step_cls, digest, 
         return _result({"queries": llm_tasks.apply_translations(queries, run.parsed)}, run, settings)
 
     if cfg.llm.rewrite:
-        steps.append(step_cls("rewrite", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, rewrite,
-                              digest(settings.model, prompt_digest("rewrite"), templates.digest), {"queries": "query"}))
+        steps.append(Step("rewrite", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, rewrite,
+                              digest(settings.model, prompt_digest("rewrite"), templates.digest), {"queries": "query"},
+                          params=LLMStepParams("rewrite", settings, cache_path)))
         queries_from = ("rewrite", "queries")
     if cfg.llm.translate and set(cfg.render.languages) - {"en"}:
-        steps.append(step_cls("translate", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, translate,
-                              digest(settings.model, prompt_digest("translate")), {"queries": "query"}))
+        steps.append(Step("translate", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, translate,
+                              digest(settings.model, prompt_digest("translate")), {"queries": "query"},
+                          params=LLMStepParams("translate", settings, cache_path)))
         queries_from = ("translate", "queries")
     return steps, queries_from
 
 
-def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path, step_cls, digest,
+def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path,
                       attributes_from, endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple, tuple]:
     """MERIT personalisation between compose and render; returns (steps, plans_from, attributes_from)."""
     vision = llm_settings(cfg.llm, vision=True, endpoint=endpoint)
@@ -132,15 +139,16 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path, step
         return _result({"plans": plans, "attributes": attributes}, run, vision, log.rows,
                        personalized=sum(bool(p) for p in plans.column("personalized_from").to_pylist()))
 
-    step = step_cls("personalize", stage_version(VERSION, personalize_stage, render), {"plans": ("compose", "plans"), "images": ("ingest", "images"),
+    step = Step("personalize", stage_version(VERSION, personalize_stage, render), {"plans": ("compose", "plans"), "images": ("ingest", "images"),
                                              "products": ("ingest", "products"), "attributes": attributes_from},
                     personalize, digest(vision.model, prompt_digest("personalize"), vocab.digest, templates.digest,
                                         cfg.compose.max_unverified_share, cfg.compose.opt_in_conditions),
-                    {"plans": "query_plan", "attributes": "attribute"})
+                    {"plans": "query_plan", "attributes": "attribute"},
+                    params=LLMStepParams("personalize", vision, cache_path))
     return [step], ("personalize", "plans"), ("personalize", "attributes")
 
 
-def judge_steps(cfg: BuildConfig, cache_path: Path, step_cls, digest, queries_from, attributes_from,
+def judge_steps(cfg: BuildConfig, cache_path: Path, queries_from, attributes_from,
                 endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple]:
     vision = llm_settings(cfg.llm, vision=True, endpoint=endpoint)
     if vision is None or not cfg.llm.judge:
@@ -151,17 +159,18 @@ def judge_steps(cfg: BuildConfig, cache_path: Path, step_cls, digest, queries_fr
         kept, refused = llm_tasks.apply_verdicts(queries, run.parsed)
         return _result({"queries": kept}, run, vision, refused, judged_no=len(refused), queries_kept=kept.num_rows)
 
-    step = step_cls("judge", stage_version(VERSION, llm_tasks), {"queries": queries_from, "images": ("ingest", "images"),
+    step = Step("judge", stage_version(VERSION, llm_tasks), {"queries": queries_from, "images": ("ingest", "images"),
                                        "products": ("ingest", "products"), "attributes": attributes_from},
-                    judge, digest(vision.model, prompt_digest("judge")), {"queries": "query"})
+                    judge, digest(vision.model, prompt_digest("judge")), {"queries": "query"},
+                    params=LLMStepParams("judge", vision, cache_path))
     return [step], ("judge", "queries")
 
 
-def language_check_step(cfg: BuildConfig, step_cls, digest, queries_from, sample: int = 1000):
+def language_check_step(queries_from, sample: int = 1000) -> Step:
     def check(queries):
         table = llm_tasks.language_agreement(queries, sample)
         counters = {f"langid_agreement_{r['language']}": round(r["agreement"], 4) for r in table.to_pylist()}
         return StageResult({"agreement": table}, counters=counters)
 
-    return step_cls("language_check", stage_version(VERSION, llm_tasks), {"queries": queries_from}, check, digest(sample),
+    return Step("language_check", stage_version(VERSION, llm_tasks), {"queries": queries_from}, check, digest(sample),
                     {"agreement": "language_agreement"})

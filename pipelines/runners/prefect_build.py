@@ -12,10 +12,10 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from pipelines.cli import llm_endpoint
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
-from pipelines.runner import execute_step, run_build
+from pipelines.runners.cli import llm_endpoint
+from pipelines.runners.local import execute_step, run_build
 
 
 @task(name="stage", task_run_name="{step.name}", cache_policy=NO_CACHE)

@@ -14,7 +14,6 @@ worker count. Small inputs run serially: starting workers would cost more than i
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
@@ -30,10 +29,6 @@ _INDEX_COLUMNS = {"products": ["product_id", "category", "image_ids"],
                   "attributes": ["product_id", "attribute", "value"],
                   "families": ["product_id", "family_id"]}
 _WORKER: dict = {}  # in each worker process: (index, params), set once by _init_worker
-
-
-def worker_count(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
 
 
 def _chunks(items: list, n: int) -> list[list]:

@@ -1,0 +1,74 @@
+"""One step of the build plan, its parameter digest and its fingerprint.
+
+A `Step` names a pure stage call, the tables it reads (`(stage, output)` of earlier steps),
+the files a runner loads for it (`files`: the catalog, an external corpus), the frozen params
+object it was built with (runners pick their own transform for a step by the params' type),
+and the contracts of its outputs. Planning reads no file: every value a fingerprint needs
+(e.g. the catalog's) is computed by the runner and passed in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import pyarrow as pa
+
+from pipelines.results import StageResult
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage invocation. `inputs` maps the stage function's argument to (stage, output)."""
+
+    name: str
+    version: str
+    inputs: dict[str, tuple[str, str]]
+    call: Callable[..., StageResult] = field(repr=False)
+    params_digest: str
+    contracts: dict[str, str]
+    # The input whose rows can be split into batches, the stage run per batch and the outputs
+    # concatenated with the same result (other inputs are then side inputs). None: global step.
+    shard_by: str | None = None
+    # The frozen params object `call` runs with (a stage's `*Params`, or the config section of a
+    # wiring step); runners choose a transform of their own through a table keyed by its type.
+    params: object = field(default=None, repr=False)
+    # Arguments read from files rather than from a step: argument -> spec with a `load()` (pipelines.io.inputs).
+    files: dict[str, object] = field(default_factory=dict)
+
+
+def digest(*parts) -> str:
+    text = json.dumps([dataclasses.asdict(p) if dataclasses.is_dataclass(p) else p for p in parts],
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def fingerprint(step: Step, upstream: dict[str, str]) -> str:
+    parts = [step.name, step.version, step.params_digest] + [upstream[s] for s, _ in sorted(step.inputs.values())]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+def stage_version(wiring: str, *stages: ModuleType) -> str:
+    """A step's version: its wiring's and each called stage module's `VERSION`, read now.
+
+    Raising any of them changes the step's fingerprint, so it and everything downstream reruns.
+    """
+    return "+".join([wiring] + [f"{s.__name__.rsplit('.', 1)[-1]}.{s.VERSION}" for s in stages])
+
+
+def worker_count(requested: int) -> int:
+    return requested if requested > 0 else (os.cpu_count() or 1)
+
+
+def input_tables(step: Step, read: Callable[[str, str], pa.Table]) -> dict[str, pa.Table]:
+    return {arg: read(stage, output) for arg, (stage, output) in step.inputs.items()}
+
+
+def file_tables(step: Step) -> dict[str, pa.Table]:
+    """The step's file arguments, loaded (by the runner, when the step runs)."""
+    return {arg: spec.load() for arg, spec in step.files.items()}
