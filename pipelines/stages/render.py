@@ -41,8 +41,13 @@ def render_queries(plans: pa.Table, params: RenderParams) -> StageResult:
     """
     batches = [render_rows(plans.slice(start, BATCH_PLANS).to_pylist(), params)
                for start in range(0, plans.num_rows, BATCH_PLANS)]
+    return collect_queries(plans.num_rows, batches, params)
+
+
+def collect_queries(n_plans: int, batches: list[pa.Table], params: RenderParams) -> StageResult:
+    """The stage's result from its rendered batches, in plan order (also used by runners/parallel.py)."""
     queries = pa.concat_tables(batches) if batches else schemas.empty("query")
-    counters = {"plans": plans.num_rows, "queries": queries.num_rows}
+    counters = {"plans": n_plans, "queries": queries.num_rows}
     per_language = dict(zip(*queries.group_by("language").aggregate([("language", "count")]).select(
         ["language", "language_count"]).to_pydict().values()))
     for lang in params.cfg.languages:
