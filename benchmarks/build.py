@@ -2,9 +2,13 @@
 
     python benchmarks/build.py --products 10000 --queries-per-product 2.4
     python benchmarks/build.py --products 135000 --queries-per-product 2.4 --languages en,ms,id,vi,th
+    python benchmarks/build.py --products 10000 50000 135000 400000 --catalogs /tmp/cats \
+        --set 'retrieval.bm25_backend="numba"' --set workers=1    # the #14 growth table
 
-Prints one markdown table row per stage (seconds, rows out) plus totals, ready for RESULTS.md.
-Each size runs in a fresh subprocess so peak RSS is that build's alone.
+Prints one markdown table per size (per stage: wall and CPU seconds, peak RSS after it, rows out)
+and, for several sizes, one growth table across them, ready for RESULTS.md. Each size runs in a
+fresh subprocess so peak RSS is that build's alone. On a shared machine compare CPU seconds, not
+wall; with workers > 1, pool workers' CPU is counted only for stages whose pool has closed.
 """
 
 from __future__ import annotations
@@ -75,6 +79,19 @@ def table(products: int, result: dict) -> str:
     return "\n".join(lines)
 
 
+def growth(results: dict[int, dict]) -> str:
+    """One table across sizes: CPU seconds per stage, then wall, CPU and peak RSS (the #14 table)."""
+    sizes = sorted(results)
+    names = [s["name"] for s in results[sizes[0]]["steps"]]
+    cpu = {n: {s["name"]: s.get("cpu_s", 0.0) for s in results[n]["steps"]} for n in sizes}
+    lines = ["| CPU s per stage | " + " | ".join(f"{n:,}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+    lines += [f"| {name} | " + " | ".join(f"{cpu[n].get(name, 0):.1f}" for n in sizes) + " |" for name in names]
+    for label, key, fmt in (("**wall s**", "wall_s", "{:,.0f}"), ("**CPU s**", "cpu_s", "{:,.0f}"),
+                            ("**peak RSS MiB**", "peak_rss_mib", "{:,.0f}")):
+        lines.append(f"| {label} | " + " | ".join(fmt.format(results[n].get(key) or 0) for n in sizes) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--products", type=int, nargs="+", default=[10_000])
@@ -85,6 +102,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep each build's run folder (printed) to compare outputs")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (JSON value)")
     args = parser.parse_args()
+    results = {}
     for n in args.products:
         overrides = {k: json.loads(v) for k, _, v in (pair.partition("=") for pair in args.set)}
         if args.keep:
@@ -97,6 +115,9 @@ def main() -> None:
         print(table(n, result), "\n")
         raw = {k: result.get(k) for k in ("wall_s", "cpu_s", "peak_rss_mib")}
         print(f"<!-- raw: {json.dumps({'products': n, **raw})} -->\n")
+        results[n] = result
+    if len(results) > 1:
+        print(growth(results))
 
 
 if __name__ == "__main__":
