@@ -8,7 +8,7 @@
 Prints one markdown table per size (per stage: wall and CPU seconds, peak RSS after it, rows out)
 and, for several sizes, one growth table across them, ready for RESULTS.md. Each size runs in a
 fresh subprocess so peak RSS is that build's alone. On a shared machine compare CPU seconds, not
-wall; with workers > 1, pool workers' CPU is counted only for stages whose pool has closed.
+wall, with `--set workers=1`: pool workers are children of the forkserver, so their CPU is in no stage.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ cfg = load_config(overrides={"compose.queries_per_product": qpp, "render.languag
 cpu, peak_after = {}, {}
 
 def cpu_now():
-    # this process and its reaped children (pool workers count once their pool has closed)
+    # this process and its reaped children (not forkserver pool workers: compare with workers=1)
     return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
 
 def timed(step, *args):
