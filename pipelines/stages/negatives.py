@@ -28,6 +28,8 @@ STAGE = "negatives"
 VERSION = "2"  # 2: photo twins of a positive are never negatives (the fast path of #14 changed no output)
 
 
+# (product_id, source, violated attributes): a `hard_negatives` struct, as a compact tuple.
+Negative = tuple[str, str, tuple[str, ...]]
 WORK_COLUMNS = ["base_query_id", "category", "conditions", "positive_ids", "personalized_from"]
 
 
@@ -55,16 +57,21 @@ def work_rows(queries: pa.Table) -> list[dict]:
     return by_base.english_rows(queries).select(WORK_COLUMNS).to_pylist()
 
 
-def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[dict]]) -> StageResult:
+def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[Negative]]) -> StageResult:
     """Put each base query's negatives on its English row, then (columnar) on every language row.
 
-    Only the negatives become Python objects: at MERIT scale the query rows would not fit in memory.
+    Only the negatives become Python objects (tuples): at MERIT scale the query rows would not fit in memory.
     """
     negatives = [found[base] for base in english.column("base_query_id").to_pylist()]
     fields = {name: english.schema.field(name) for name in ("hard_negatives", "hard_negative_ids")}
-    columns = {"hard_negatives": pa.array(negatives, fields["hard_negatives"].type),
-               "hard_negative_ids": pa.array([[n["product_id"] for n in ns] for ns in negatives],
-                                             fields["hard_negative_ids"].type)}
+    offsets = pa.array(np.concatenate([[0], np.cumsum([len(ns) for ns in negatives])]).astype(np.int32))
+    flat = [n for ns in negatives for n in ns]
+    ids = pa.array([n[0] for n in flat], pa.string())
+    structs = pa.StructArray.from_arrays(
+        [ids, pa.array([n[1] for n in flat], pa.string()), pa.array([n[2] for n in flat], pa.list_(pa.string()))],
+        fields=list(fields["hard_negatives"].type.value_type))
+    columns = {"hard_negatives": pa.ListArray.from_arrays(offsets, structs).cast(fields["hard_negatives"].type),
+               "hard_negative_ids": pa.ListArray.from_arrays(offsets, ids).cast(fields["hard_negative_ids"].type)}
     for name, column in columns.items():
         english = english.set_column(english.schema.get_field_index(name), fields[name], column)
     filled = by_base.copy_columns(queries, english, list(columns))
@@ -74,7 +81,7 @@ def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[d
     return StageResult(outputs={"queries": filled}, counters=counters)
 
 
-def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams) -> list[dict]:
+def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams) -> list[Negative]:
     """Up to cfg.per_query products of the query's category violating the fewest conditions.
 
     A level holds the products violating exactly the `dropped` conditions on known values and
@@ -96,7 +103,8 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
         if former:  # former positives first, then shuffled (a stable sort, as the reference)
             first = np.array([index.ids[p] in former for p in level.tolist()], dtype=bool)[order]
             order = np.concatenate([order[first], order[~first]])
-        combos = list(combinations(range(len(conds)), n_violated))
+        # One shared tuple per group: 10 negatives per query as dicts with own lists cost gigabytes at scale.
+        violates = [tuple(conds[i][0] for i in dropped) for dropped in combinations(range(len(conds)), n_violated)]
         for at in order.tolist():
             if len(chosen) >= params.cfg.per_query:
                 return chosen
@@ -105,8 +113,7 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
                 continue
             seen.add(p)
             source = "personalization" if index.ids[p] in former else "overlap"
-            chosen.append({"product_id": index.ids[p], "source": source,
-                           "violates": [conds[i][0] for i in combos[combo[at]]]})
+            chosen.append((index.ids[p], source, violates[combo[at]]))
     return chosen
 
 
