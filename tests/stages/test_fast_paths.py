@@ -117,3 +117,17 @@ def test_render_in_batches_equals_the_whole_table(built, monkeypatch):
     assert result.outputs["queries"].equals(render.render_rows(plans.to_pylist(), params))
     assert result.counters["queries"] == plans.num_rows * len(params.cfg.languages)
     assert all(result.counters[f"queries_{lang}"] == plans.num_rows for lang in params.cfg.languages)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Navy shirt <image_2> by X", "placeholder_text"), ("a [INST] b", "role_marker_text"),
+    ("x <|im_start|> y", "role_marker_text"), ("\uff1cimage 3\uff1e shirt", "placeholder_text"),  # full-width
+    ("sh<\u200bimage 1>irt", "placeholder_text"), ("Plain ASCII title, 100% cotton (M/L)", None),
+    ("Baju kurung \u2013 merah", None),
+])
+def test_structural_text_fast_path_keeps_every_verdict(text, reason):
+    """ASCII text without '<' or '[' skips NFKC and the regexes (ingest's hot path); nothing else does."""
+    from pipelines.catalog_text import structural_text
+
+    found = structural_text(text)
+    assert (found[0] if found else None) == reason
