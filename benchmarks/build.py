@@ -2,9 +2,13 @@
 
     python benchmarks/build.py --products 10000 --queries-per-product 2.4
     python benchmarks/build.py --products 135000 --queries-per-product 2.4 --languages en,ms,id,vi,th
+    python benchmarks/build.py --products 10000 50000 135000 400000 --catalogs /tmp/cats \
+        --set 'retrieval.bm25_backend="numba"' --set workers=1    # the #14 growth table
 
-Prints one markdown table row per stage (seconds, rows out) plus totals, ready for RESULTS.md.
-Each size runs in a fresh subprocess so peak RSS is that build's alone.
+Prints one markdown table per size (per stage: wall and CPU seconds, peak RSS after it, rows out)
+and, for several sizes, one growth table across them, ready for RESULTS.md. Each size runs in a
+fresh subprocess so peak RSS is that build's alone. On a shared machine compare CPU seconds, not
+wall, with `--set workers=1`: pool workers are children of the forkserver, so their CPU is in no stage.
 """
 
 from __future__ import annotations
@@ -22,23 +26,39 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, resource, sys, time
 from pipelines.config import load_config
-from pipelines.runners.local import run_build
+from pipelines.runners.local import execute_step, run_build
 catalog, out, qpp, langs = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4].split(",")
 extra = json.loads(sys.argv[5])
 cfg = load_config(overrides={"compose.queries_per_product": qpp, "render.languages": langs, **extra})
-t0 = time.perf_counter()
-report = run_build(catalog, out, cfg, run_id="bench", progress=False)
-wall = time.perf_counter() - t0
+cpu, peak_after = {}, {}
+
+def cpu_now():
+    # this process and its reaped children (not forkserver pool workers: compare with workers=1)
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+
+def timed(step, *args):
+    start = cpu_now()
+    result = execute_step(step, *args)
+    cpu[step.name] = cpu_now() - start
+    peak_after[step.name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the step that raised it
+    return result
+
+t0, c0 = time.perf_counter(), cpu_now()
+report = run_build(catalog, out, cfg, run_id="bench", progress=False, execute=timed)
+wall, total_cpu = time.perf_counter() - t0, cpu_now() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"wall_s": wall, "peak_rss_mib": peak, "steps": [s.__dict__ for s in report.steps]}))
+steps = [{**s.__dict__, "cpu_s": cpu.get(s.name, 0.0), "peak_rss_mib": peak_after.get(s.name)} for s in report.steps]
+print(json.dumps({"wall_s": wall, "cpu_s": total_cpu, "peak_rss_mib": peak, "steps": steps}))
 """
 
 
-def run(products: int, qpp: float, languages: str, workdir: Path, overrides: dict) -> dict:
-    catalog = workdir / f"catalog-{products}.parquet"
+def run(products: int, qpp: float, languages: str, workdir: Path, overrides: dict,
+        catalogs: Path | None = None) -> dict:
+    catalog = (catalogs or workdir) / f"catalog-{products}.parquet"
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_catalog.py"), "--products", str(products),
-                    "--out", str(catalog)], check=True)
+    if not catalog.exists():  # make_catalog.py is deterministic: a kept catalog is the same catalog
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_catalog.py"), "--products", str(products),
+                        "--out", str(catalog)], check=True)
     gen = time.perf_counter() - t0
     out = subprocess.run([sys.executable, "-c", CHILD, str(catalog), str(workdir / "runs"), str(qpp), languages,
                           json.dumps(overrides)],
@@ -49,11 +69,26 @@ def run(products: int, qpp: float, languages: str, workdir: Path, overrides: dic
 
 
 def table(products: int, result: dict) -> str:
-    lines = [f"### {products:,} products", "", "| stage | seconds | rows out |", "|---|---|---|"]
+    lines = [f"### {products:,} products", "", "| stage | wall s | CPU s | peak RSS after (MiB) | rows out |",
+             "|---|---|---|---|---|"]
     for s in result["steps"]:
         outs = ", ".join(f"{k}={v:,}" for k, v in s["rows_out"].items() if k != "rejects")
-        lines.append(f"| {s['name']} | {s['wall_s']:.1f} | {outs} |")
-    lines.append(f"| **total build** | **{result['wall_s']:.1f}** | peak RSS **{result['peak_rss_mib']:,.0f} MiB** |")
+        lines.append(f"| {s['name']} | {s['wall_s']:.1f} | {s.get('cpu_s', 0):.1f} | {s.get('peak_rss_mib') or 0:,.0f} | {outs} |")
+    lines.append(f"| **total build** (+ audit, card) | **{result['wall_s']:.1f}** | **{result.get('cpu_s', 0):.1f}** "
+                 f"| **{result['peak_rss_mib']:,.0f}** | |")
+    return "\n".join(lines)
+
+
+def growth(results: dict[int, dict]) -> str:
+    """One table across sizes: CPU seconds per stage, then wall, CPU and peak RSS (the #14 table)."""
+    sizes = sorted(results)
+    names = [s["name"] for s in results[sizes[0]]["steps"]]
+    cpu = {n: {s["name"]: s.get("cpu_s", 0.0) for s in results[n]["steps"]} for n in sizes}
+    lines = ["| CPU s per stage | " + " | ".join(f"{n:,}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+    lines += [f"| {name} | " + " | ".join(f"{cpu[n].get(name, 0):.1f}" for n in sizes) + " |" for name in names]
+    for label, key, fmt in (("**wall s**", "wall_s", "{:,.0f}"), ("**CPU s**", "cpu_s", "{:,.0f}"),
+                            ("**peak RSS MiB**", "peak_rss_mib", "{:,.0f}")):
+        lines.append(f"| {label} | " + " | ".join(fmt.format(results[n].get(key) or 0) for n in sizes) + " |")
     return "\n".join(lines)
 
 
@@ -63,14 +98,26 @@ def main() -> None:
     parser.add_argument("--queries-per-product", type=float, default=2.4, help="MERIT: 320K queries / 135K products")
     parser.add_argument("--languages", default="en,ms,id,vi,th")
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--catalogs", type=Path, help="keep generated catalogs here and reuse them")
+    parser.add_argument("--keep", action="store_true", help="keep each build's run folder (printed) to compare outputs")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (JSON value)")
     args = parser.parse_args()
+    results = {}
     for n in args.products:
-        with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-            overrides = {k: json.loads(v) for k, _, v in (pair.partition("=") for pair in args.set)}
-            result = run(n, args.queries_per_product, args.languages, Path(tmp), overrides)
+        overrides = {k: json.loads(v) for k, _, v in (pair.partition("=") for pair in args.set)}
+        if args.keep:
+            tmp = tempfile.mkdtemp(prefix=f"build-{n}-", dir=args.workdir)
+            result = run(n, args.queries_per_product, args.languages, Path(tmp), overrides, args.catalogs)
+            print(f"run folder: {tmp}/runs/bench")
+        else:
+            with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+                result = run(n, args.queries_per_product, args.languages, Path(tmp), overrides, args.catalogs)
         print(table(n, result), "\n")
-        print(f"<!-- raw: {json.dumps({'products': n, 'wall_s': result['wall_s'], 'peak_rss_mib': result['peak_rss_mib']})} -->\n")
+        raw = {k: result.get(k) for k in ("wall_s", "cpu_s", "peak_rss_mib")}
+        print(f"<!-- raw: {json.dumps({'products': n, **raw})} -->\n")
+        results[n] = result
+    if len(results) > 1:
+        print(growth(results))
 
 
 if __name__ == "__main__":

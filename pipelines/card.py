@@ -199,9 +199,13 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
     langid: language agreement on the exported texts; rejects: [stage, reason, rows] counted from the
     reject tables; sizes: {config: {split: num_bytes}} for the YAML header."""
     reasons = reject_rows(rejects, rejects_rows(report))
-    q = queries.select(["language", "category", "n_conditions", "split", "conditions", "provenance"]).to_pylist()
-    templates = _template_versions(r["provenance"]["template_id"] for r in q)
-    prompts = sorted({p for r in q for p in r["provenance"]["prompt_ids"]})
+    # Provenance's two fields read here, not the struct: its stage_versions list (the same on every
+    # row) made most of the card's memory at MERIT scale.
+    q = queries.select(["language", "category", "n_conditions", "split", "conditions"]).append_column(
+        "template_id", pc.struct_field(queries.column("provenance"), "template_id")).append_column(
+        "prompt_ids", pc.struct_field(queries.column("provenance"), "prompt_ids")).to_pylist()
+    templates = _template_versions(r["template_id"] for r in q)
+    prompts = sorted({p for r in q for p in r["prompt_ids"]})
     parts = [
         yaml_header(cfg, queries, products, sizes),
         f"# {cfg.export.pretty_name}",

@@ -37,6 +37,8 @@ def _canonical(text: str) -> str:
 
 def structural_text(text: str) -> tuple[str, str] | None:
     """(reason, the matched token) when text holds placeholder- or role-marker-like markup."""
+    if text.isascii() and "<" not in text and "[" not in text:
+        return None  # every pattern needs "<" or "["; ASCII is its own NFKC form and has no Cf characters
     canonical = _canonical(text)
     for reason, pattern in (("placeholder_text", PLACEHOLDER_LIKE), ("role_marker_text", ROLE_MARKER_LIKE)):
         match = pattern.search(canonical)

@@ -194,7 +194,7 @@ class AuditConfig:
 @dataclass(frozen=True)
 class BuildConfig:
     seed: int = 13
-    workers: int = 0  # processes for compose/negatives (0 = all cores); never changes the output
+    workers: int = 0  # processes for compose/render/negatives (0 = all cores); never changes the output
     progress: bool = True  # progress bars on stderr when it is a terminal (off: --no-progress); never changes the output
     catalog: CatalogConfig = CatalogConfig()
     ingest: IngestConfig = IngestConfig()

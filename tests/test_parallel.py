@@ -73,3 +73,22 @@ def test_pool_workers_apply_the_vocabulary_value_relations(vocab, monkeypatch):
     assert with_unisex, "the catalog must give gender queries whose positives include unisex products"
     par = parallel.compose_queries(prods, attrs, fams, params, 2)
     assert par.outputs["plans"].equals(serial.outputs["plans"]) and par.counters == serial.counters
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_parallel_render_equals_serial(vocab, workers, monkeypatch):
+    """Plan batches rendered on processes (and in small batches) give the serial table and counters."""
+    from pipelines.config import RenderConfig
+    from pipelines.stages import render
+    from pipelines.templates import load_templates
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    monkeypatch.setattr(render, "BATCH_PLANS", 16)
+    prods, attrs, fams, _ = _catalog(150)
+    plans = compose.compose_queries(prods, attrs, fams, compose.ComposeParams(
+        ComposeConfig(max_positive_share=0.05, queries_per_product=2), vocab, 5)).outputs["plans"]
+    params = render.RenderParams(RenderConfig(languages=("en", "vi")), load_templates("v2", ("en", "vi")), 5)
+    serial = render.render_rows(plans.to_pylist(), params)  # one batch, no pool
+    par = parallel.render_queries(plans, params, workers)
+    assert plans.num_rows > 2 * 16 and par.outputs["queries"].equals(serial)
+    assert par.counters == render.render_queries(plans, params).counters

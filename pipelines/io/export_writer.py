@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import datasets
@@ -16,6 +17,9 @@ from pipelines.io.layout import SPLITS
 from pipelines.merit_layout import merit_query_lines, merit_readme, split_pools
 from pipelines.results import StageResult
 from pipelines.stages.export import split_names
+
+# Query rows turned into Python dicts at a time by the MERIT writers: memory bounded by this, not by the export.
+BATCH_ROWS = 20_000
 
 
 def with_hf_features(table: pa.Table, image_columns: dict[str, str]) -> pa.Table:
@@ -62,8 +66,7 @@ def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict
 def write_merit(folder: Path, products: pa.Table, queries: pa.Table, shard_rows: int, row_group_rows: int) -> None:
     """MERIT's layout (`pipelines/merit_layout.py`): each split's product pool as Parquet shards,
     `queries-<split>.json`, and the card that makes `load_dataset(folder)` read the products only."""
-    rows = queries.select(["query_id", "split", "images", "positive_ids", "hard_negative_ids"]).to_pylist()
-    pools = split_pools(rows)
+    pools = split_pools(_rows(queries, ["query_id", "split", "images", "positive_ids", "hard_negative_ids"]))
     products = with_hf_features(products, {"image": "image"})
     ids = products.column("product_id")
     for split in SPLITS:
@@ -77,9 +80,19 @@ def write_merit(folder: Path, products: pa.Table, queries: pa.Table, shard_rows:
 def write_merit_queries(folder: Path, queries: pa.Table, titles: dict[str, str]) -> None:
     """`queries-{train,test}.json` (JSON Lines; a split with no queries gets an empty file)."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows = queries.select(["query_id", "split", "language", "category", "text", "images", "conditions",
-                           "positive_ids", "hard_negative_ids"]).to_pylist()
-    for split in SPLITS:
-        with open(folder / f"{layout.merit_queries_stem(split)}.json", "w", encoding="utf-8") as fh:
-            for line in merit_query_lines(rows, titles, split):
-                fh.write(line + "\n")
+    columns = ["query_id", "split", "language", "category", "text", "images", "conditions", "positive_ids",
+               "hard_negative_ids"]
+    with ExitStack() as stack:
+        files = {split: stack.enter_context(open(folder / f"{layout.merit_queries_stem(split)}.json", "w",
+                                                 encoding="utf-8")) for split in SPLITS}
+        for batch in queries.select(columns).to_batches(max_chunksize=BATCH_ROWS):
+            rows = batch.to_pylist()  # each file gets its rows in table order, as from one pass
+            for split, fh in files.items():
+                for line in merit_query_lines(rows, titles, split):
+                    fh.write(line + "\n")
+
+
+def _rows(table: pa.Table, columns: list[str]):
+    """The rows of `columns` as dicts, one record batch at a time (memory bounded by BATCH_ROWS)."""
+    for batch in table.select(columns).to_batches(max_chunksize=BATCH_ROWS):
+        yield from batch.to_pylist()

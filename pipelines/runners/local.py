@@ -33,7 +33,7 @@ from pipelines.plan.step import file_tables, input_tables, worker_count
 from pipelines.results import StageResult
 from pipelines.runners import parallel
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
-from pipelines.stages import compose, negatives
+from pipelines.stages import compose, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
 from pipelines.vocabulary import load_vocabulary
@@ -43,7 +43,8 @@ UNANSWERED = frozenset({"llm_request_failed"})
 # Steps whose independent work items this runner spreads over processes, by their params' type:
 # the same result as the plan's serial call (tests/test_parallel.py), `workers` at a time.
 PARALLEL_CALLS = {compose.ComposeParams: parallel.compose_queries,
-                  negatives.NegativesParams: parallel.mine_overlap_negatives}
+                  negatives.NegativesParams: parallel.mine_overlap_negatives,
+                  render.RenderParams: parallel.render_queries}
 
 
 @dataclass
@@ -135,7 +136,7 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
 
 def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
     """The build plan for this machine: the catalog fingerprinted (so a changed catalog reruns
-    ingest), the request cache beside the runs, compose and negatives on `cfg.workers` processes."""
+    ingest), the request cache beside the runs, compose, render and negatives on `cfg.workers` processes."""
     steps = plan_build(catalog, cfg, llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
                        catalog_fingerprint=catalog_fingerprint(Path(catalog), cfg.catalog))
     workers = worker_count(cfg.workers)

@@ -1,6 +1,7 @@
 """A local multi-process executor for the stages whose work items are independent.
 
-Composition attempts and per-query negative mining read one big read-only index. The workers
+Composition attempts and per-query negative mining read one big read-only index; rendering
+plan batches reads only the templates. The workers
 never `fork` the calling process: it may have threads (Prefect runs each task in a worker
 thread, DuckDB and HTTP clients start their own), and a fork copies their locks in whatever
 state they are, which deadlocked a pool worker. Workers come from a `forkserver`: a fresh,
@@ -21,7 +22,7 @@ import pyarrow as pa
 
 from pipelines import progress
 from pipelines.results import StageResult
-from pipelines.stages import by_base, compose, negatives
+from pipelines.stages import by_base, compose, negatives, render
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 
 # Fewer work items than this per worker: serial is faster than starting workers.
@@ -109,8 +110,28 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
                            params: negatives.NegativesParams, workers: int) -> StageResult:
     """Same result as stages.negatives.mine_overlap_negatives, one base query per work item."""
     index = build_index(products, attributes, families, params.matcher)
-    firsts = by_base.english_rows(queries).to_pylist()  # one row per base query
+    firsts = negatives.work_rows(queries)  # one row per base query, only the columns it reads
     tables = {"products": products, "attributes": attributes, "families": families}
     found = map_chunks(_negatives_chunk, firsts, index, params, tables, workers)
     return negatives.fill_negatives(queries, by_base.english_rows(queries), dict(zip(
         (r["base_query_id"] for r in firsts), found)))
+
+
+def _init_render(params: render.RenderParams) -> None:
+    _WORKER["render"] = params
+
+
+def _render_batch(plans: bytes) -> bytes:
+    return _to_ipc(render.render_rows(_from_ipc(plans).to_pylist(), _WORKER["render"]))
+
+
+def render_queries(plans: pa.Table, params: render.RenderParams, workers: int) -> StageResult:
+    """Same result as stages.render.render_queries, its plan batches rendered on processes (as IPC)."""
+    if workers <= 1 or plans.num_rows < 2 * MIN_ITEMS_PER_WORKER:
+        return render.render_queries(plans, params)
+    workers = min(workers, plans.num_rows // MIN_ITEMS_PER_WORKER)
+    size = min(render.BATCH_PLANS, -(-plans.num_rows // (workers * 4)))
+    batches = [_to_ipc(plans.slice(start, size)) for start in range(0, plans.num_rows, size)]
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_render, initargs=(params,)) as pool:
+        rendered = [_from_ipc(data) for data in pool.map(_render_batch, batches)]
+    return render.collect_queries(plans.num_rows, rendered, params)

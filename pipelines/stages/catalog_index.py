@@ -34,6 +34,7 @@ class CatalogIndex:
     local: list[int]  # global position -> position within its category's bitsets
     known: dict[tuple[str, str], int]  # (category, attribute) -> products with a value for it
     twins: dict[str, frozenset[str]] = field(default_factory=dict)  # listings sharing a photo (stages/twins.py)
+    _member_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -70,16 +71,28 @@ class CatalogIndex:
         members = self.by_category[category]
         return [members[i] for i in bit_positions(bits)]
 
+    def global_positions(self, category: str, bits: int) -> np.ndarray:
+        """`to_global` as an int64 array (no Python int per product: levels of negatives can be large)."""
+        members = self._member_arrays.get(category)
+        if members is None:
+            members = self._member_arrays[category] = np.array(self.by_category.get(category, []), dtype=np.int64)
+        return members[local_positions(bits)]
+
     def matching(self, category: str, attribute: str, value: str) -> list[int]:
         return self.members.get((category, attribute, value), [])
 
 
 def bit_positions(bits: int) -> list[int]:
     """Positions of the set bits, lowest first (vectorised: a bit loop on big ints is O(n) per bit)."""
+    return local_positions(bits).tolist()
+
+
+def local_positions(bits: int) -> np.ndarray:
+    """`bit_positions` as an int64 array."""
     if not bits:
-        return []
+        return np.zeros(0, dtype=np.int64)
     raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
-    return np.flatnonzero(np.unpackbits(raw, bitorder="little")).tolist()
+    return np.flatnonzero(np.unpackbits(raw, bitorder="little"))
 
 
 def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table,

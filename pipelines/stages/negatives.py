@@ -13,18 +13,25 @@ import random
 from dataclasses import dataclass
 from itertools import combinations
 
+import numpy as np
 import pyarrow as pa
 
-from pipelines import progress, schemas
+from pipelines import progress
 from pipelines.config import NegativesConfig
 from pipelines.results import StageResult
 from pipelines.stages import by_base
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher
+from pipelines.stages.seeded_shuffle import shuffled_order
 from pipelines.stages.twins import with_twins
 
 STAGE = "negatives"
-VERSION = "2"  # 2: photo twins of a positive are never negatives
+VERSION = "2"  # 2: photo twins of a positive are never negatives (the fast path of #14 changed no output)
+
+
+# (product_id, source, violated attributes): a `hard_negatives` struct, as a compact tuple.
+Negative = tuple[str, str, tuple[str, ...]]
+WORK_COLUMNS = ["base_query_id", "category", "conditions", "positive_ids", "personalized_from"]
 
 
 @dataclass(frozen=True)
@@ -42,55 +49,89 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
     Output: queries with overlap negatives (source "overlap").
     """
     index = build_index(products, attributes, families, params.matcher)
-    english = by_base.english_rows(queries)
-    found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in progress.each(english.to_pylist())}
-    return fill_negatives(queries, english, found)
+    found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in progress.each(work_rows(queries))}
+    return fill_negatives(queries, by_base.english_rows(queries), found)
 
 
-def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[dict]]) -> StageResult:
+def work_rows(queries: pa.Table) -> list[dict]:
+    """One dict per base query (its English row) holding only what `overlap_negatives` reads."""
+    return by_base.english_rows(queries).select(WORK_COLUMNS).to_pylist()
+
+
+def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[Negative]]) -> StageResult:
     """Put each base query's negatives on its English row, then (columnar) on every language row.
 
-    Only English rows become Python dicts: at MERIT scale all five languages would not fit in memory.
+    Only the negatives become Python objects (tuples): at MERIT scale the query rows would not fit in memory.
     """
-    rows = english.to_pylist()
-    for row in rows:
-        row["hard_negatives"] = found[row["base_query_id"]]
-        row["hard_negative_ids"] = [n["product_id"] for n in row["hard_negatives"]]
-    filled = by_base.copy_columns(queries, schemas.from_rows(rows, "query"), ["hard_negatives", "hard_negative_ids"])
+    negatives = [found[base] for base in english.column("base_query_id").to_pylist()]
+    fields = {name: english.schema.field(name) for name in ("hard_negatives", "hard_negative_ids")}
+    offsets = pa.array(np.concatenate([[0], np.cumsum([len(ns) for ns in negatives])]).astype(np.int32))
+    flat = [n for ns in negatives for n in ns]
+    ids = pa.array([n[0] for n in flat], pa.string())
+    structs = pa.StructArray.from_arrays(
+        [ids, pa.array([n[1] for n in flat], pa.string()), pa.array([n[2] for n in flat], pa.list_(pa.string()))],
+        fields=list(fields["hard_negatives"].type.value_type))
+    columns = {"hard_negatives": pa.ListArray.from_arrays(offsets, structs).cast(fields["hard_negatives"].type),
+               "hard_negative_ids": pa.ListArray.from_arrays(offsets, ids).cast(fields["hard_negative_ids"].type)}
+    for name, column in columns.items():
+        english = english.set_column(english.schema.get_field_index(name), fields[name], column)
+    filled = by_base.copy_columns(queries, english, list(columns))
     counts = [len(v) for v in found.values()]
     counters = {"queries": queries.num_rows, "base_queries": len(found), "negatives": sum(counts),
                 "base_queries_without_negatives": sum(c == 0 for c in counts)}
     return StageResult(outputs={"queries": filled}, counters=counters)
 
 
-def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams) -> list[dict]:
+def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams) -> list[Negative]:
     """Up to cfg.per_query products of the query's category violating the fewest conditions.
 
     A level holds the products violating exactly the `dropped` conditions on known values and
-    meeting, or lacking a value for, every other condition."""
+    meeting, or lacking a value for, every other condition. Levels are numpy arrays and their
+    seeded order is `random.shuffle`'s (stages/seeded_shuffle.py): the work per query no longer
+    grows with the category in Python (it did: every level was shuffled and sorted as tuples).
+    """
+    category = query["category"]
     conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
     excluded = with_twins(index.twins, query["positive_ids"])  # a positive's photo twin is never a negative
     former = set(query.get("personalized_from") or [])  # ruled out by a VLM-added condition (MERIT)
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
     chosen: list[dict] = []
     seen: set[int] = set()
-    violating = [index.violates(query["category"], *cond) for cond in conds]
+    violating = [index.violates(category, *cond) for cond in conds]
     for n_violated in range(1, len(conds)):
-        level = []
-        for dropped in combinations(range(len(conds)), n_violated):
-            bits = index.everyone(query["category"])
-            for i, bad in enumerate(violating):
-                bits &= bad if i in dropped else ~bad
-            violates = [conds[i][0] for i in dropped]
-            level.extend((p, violates) for p in index.to_global(query["category"], bits) if p not in seen)
-        rng.shuffle(level)
-        level.sort(key=lambda item: index.ids[item[0]] not in former)  # former positives first, then shuffled
-        for p, violates in level:
+        level, combo = _level(index, category, violating, n_violated, seen)
+        order = shuffled_order(rng, len(level))
+        if former:  # former positives first, then shuffled (a stable sort, as the reference)
+            first = np.array([index.ids[p] in former for p in level.tolist()], dtype=bool)[order]
+            order = np.concatenate([order[first], order[~first]])
+        # One shared tuple per group: 10 negatives per query as dicts with own lists cost gigabytes at scale.
+        violates = [tuple(conds[i][0] for i in dropped) for dropped in combinations(range(len(conds)), n_violated)]
+        for at in order.tolist():
             if len(chosen) >= params.cfg.per_query:
                 return chosen
+            p = int(level[at])
             if p in seen or index.ids[p] in excluded:
                 continue
             seen.add(p)
             source = "personalization" if index.ids[p] in former else "overlap"
-            chosen.append({"product_id": index.ids[p], "source": source, "violates": violates})
+            chosen.append((index.ids[p], source, violates[combo[at]]))
     return chosen
+
+
+def _level(index: CatalogIndex, category: str, violating: list[int], n_violated: int,
+           seen: set[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Products (global positions) violating exactly n_violated conditions, grouped by which ones in
+    `combinations` order, and each product's group number; products in `seen` left out."""
+    parts, groups = [], []
+    for number, dropped in enumerate(combinations(range(len(violating)), n_violated)):
+        bits = index.everyone(category)
+        for i, bad in enumerate(violating):
+            bits &= bad if i in dropped else ~bad
+        positions = index.global_positions(category, bits)
+        for p in seen:  # (never one of this level's, as levels are disjoint; kept as the reference has it)
+            positions = positions[positions != p]
+        parts.append(positions)
+        groups.append(np.full(len(positions), number, dtype=np.int64))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(parts), np.concatenate(groups)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cached_property
 
 from pipelines.placeholders import image_token
 
@@ -44,7 +45,7 @@ class Phrase:
         return "".join(segment["text"] if segment["kind"] == "text" else image_token(segment["image_index"])
                        for segment in self.segments)
 
-    @property
+    @cached_property  # read by `text` and by the row: built once
     def segments(self) -> list[dict]:
         """Interleaved text/image segments; adjacent strings merge, images are numbered 1.. in order."""
         out, k = [], 0

@@ -28,24 +28,44 @@ class RenderParams:
     seed: int
 
 
+# Plans rendered per Arrow batch: Python rows exist for one batch at a time, so memory is bounded
+# by this, not by the catalog (five languages of MERIT-size query rows as dicts took gigabytes).
+BATCH_PLANS = 4_096
+
+
 def render_queries(plans: pa.Table, params: RenderParams) -> StageResult:
     """One query row per (plan, language).
 
     Input columns: schemas/v1/query_plan.json.
     Output: queries (schemas/v1/query.json) with empty hard negatives and split "unassigned".
     """
+    batches = [render_rows(plans.slice(start, BATCH_PLANS).to_pylist(), params)
+               for start in range(0, plans.num_rows, BATCH_PLANS)]
+    return collect_queries(plans.num_rows, batches, params)
+
+
+def collect_queries(n_plans: int, batches: list[pa.Table], params: RenderParams) -> StageResult:
+    """The stage's result from its rendered batches, in plan order (also used by runners/parallel.py)."""
+    queries = pa.concat_tables(batches) if batches else schemas.empty("query")
+    counters = {"plans": n_plans, "queries": queries.num_rows}
+    per_language = dict(zip(*queries.group_by("language").aggregate([("language", "count")]).select(
+        ["language", "language_count"]).to_pydict().values()))
+    for lang in params.cfg.languages:
+        counters[f"queries_{lang}"] = per_language.get(lang, 0)
+    return StageResult(outputs={"queries": queries}, counters=counters)
+
+
+def render_rows(plans: list[dict], params: RenderParams) -> pa.Table:
+    """The query rows of `plans` (dicts), all languages, as a table."""
     rows = []
-    for plan in progress.each(plans.to_pylist()):
+    for plan in progress.each(plans):
         ordered = _reading_order(plan["conditions"])
         english = render_phrase(plan, ordered, params.templates.pack("en"), params.seed)
         for lang in params.cfg.languages:
             pack = params.templates.pack(lang)
             phrase = english if lang == "en" else render_phrase(plan, ordered, pack, params.seed)
             rows.append(_query_row(plan, ordered, lang, phrase, english.text, params.seed))
-    counters = {"plans": plans.num_rows, "queries": len(rows)}
-    for lang in params.cfg.languages:
-        counters[f"queries_{lang}"] = sum(r["language"] == lang for r in rows)
-    return StageResult(outputs={"queries": schemas.from_rows(rows, "query")}, counters=counters)
+    return schemas.from_rows(rows, "query")
 
 
 def _reading_order(conditions: list[dict]) -> list[dict]:

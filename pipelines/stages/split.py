@@ -33,6 +33,7 @@ from scipy.sparse.csgraph import connected_components
 from pipelines import schemas
 from pipelines.config import SplitConfig
 from pipelines.results import RejectLog, StageResult
+from pipelines.stages import split_rows
 from pipelines.stages.twins import group_key, photo_twins, with_twins
 
 STAGE = "split"
@@ -173,17 +174,6 @@ def _product_splits(products: pa.Table | None, product_side: dict[str, str], par
     return sides
 
 
-def _keep_own_negatives(row: dict, sides: dict[str, str], seed: int, share: float) -> int:
-    """Drop the row's hard negatives from the other side's pool; returns how many were dropped."""
-    def own(pid: str) -> bool:
-        return sides.get(pid, split_of(pid, seed, share)) == row["split"]
-
-    before = len(row["hard_negative_ids"] or [])
-    row["hard_negatives"] = [n for n in row["hard_negatives"] or [] if own(n["product_id"])]
-    row["hard_negative_ids"] = [p for p in row["hard_negative_ids"] or [] if own(p)]
-    return before - len(row["hard_negative_ids"])
-
-
 def assign_split(queries: pa.Table, params: SplitParams, products: pa.Table | None = None) -> StageResult:
     """Set `split` on every query so that no product is used on both sides.
 
@@ -201,20 +191,9 @@ def assign_split(queries: pa.Table, params: SplitParams, products: pa.Table | No
     used = {base: with_twins(twins, ps) for base, ps in query_products(queries).items()}
     base_side, product_side = _sides(queries, used, params, rejects, counters)
     sides = _product_splits(products, product_side, params, twins)
-    rows = []
-    for row in queries.to_pylist():
-        side = base_side[row["base_query_id"]]
-        if side is None:
-            counters["rows_dropped_straddle"] += 1
-            continue
-        if side == "train" and row["language"] in cfg.held_out_languages:
-            rejects.add("held_out_language_in_train", "held-out language rows are test only", record_id=row["query_id"])
-            continue
-        row["split"] = side
-        counters["negatives_dropped_other_split"] += _keep_own_negatives(row, sides, params.seed, cfg.test_share)
-        counters["queries_without_negatives"] += not row["hard_negative_ids"]
-        rows.append(row)
-    out = pa.Table.from_pylist(rows, schema=queries.schema)
+    out = split_rows.keep_rows(queries, base_side, cfg.held_out_languages, rejects, counters)
+    out = split_rows.keep_own_negatives(out, lambda pid: sides[pid] if pid in sides else split_of(
+        pid, params.seed, cfg.test_share), counters)
     n_test = int(pc.sum(pc.equal(out.column("split"), "test")).as_py() or 0) if out.num_rows else 0
     product_splits = pa.Table.from_pylist([{"product_id": p, "split": s} for p, s in sorted(sides.items())],
                                           schema=PRODUCT_SPLITS_SCHEMA)

@@ -1,0 +1,95 @@
+"""The straightforward implementations the optimised stages replaced, kept as references.
+
+tests/stages/test_fast_paths.py checks that each optimised stage gives exactly their output on a
+small synthetic catalog. They are the code as it was before #14's memory and time work (row
+dicts, `random.shuffle` on lists of tuples); do not optimise them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from itertools import combinations
+
+import pyarrow as pa
+
+from pipelines import schemas
+from pipelines.results import RejectLog
+from pipelines.stages import by_base, split
+from pipelines.stages.catalog_index import CatalogIndex
+from pipelines.stages.twins import photo_twins, with_twins
+
+
+def overlap_negatives(index: CatalogIndex, query: dict, params) -> list[dict]:
+    """stages/negatives.py before: every level a shuffled and sorted list of (product, violates)."""
+    conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
+    excluded = with_twins(index.twins, query["positive_ids"])
+    former = set(query.get("personalized_from") or [])
+    rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
+    chosen: list[dict] = []
+    seen: set[int] = set()
+    violating = [index.violates(query["category"], *cond) for cond in conds]
+    for n_violated in range(1, len(conds)):
+        level = []
+        for dropped in combinations(range(len(conds)), n_violated):
+            bits = index.everyone(query["category"])
+            for i, bad in enumerate(violating):
+                bits &= bad if i in dropped else ~bad
+            violates = [conds[i][0] for i in dropped]
+            level.extend((p, violates) for p in index.to_global(query["category"], bits) if p not in seen)
+        rng.shuffle(level)
+        level.sort(key=lambda item: index.ids[item[0]] not in former)
+        for p, violates in level:
+            if len(chosen) >= params.cfg.per_query:
+                return chosen
+            if p in seen or index.ids[p] in excluded:
+                continue
+            seen.add(p)
+            source = "personalization" if index.ids[p] in former else "overlap"
+            chosen.append({"product_id": index.ids[p], "source": source, "violates": violates})
+    return chosen
+
+
+def fill_negatives(queries: pa.Table, found: dict[str, list[dict]]) -> pa.Table:
+    """stages/negatives.py before: the English rows as dicts, then copied to every language."""
+    english = by_base.english_rows(queries)
+    rows = english.to_pylist()
+    for row in rows:
+        row["hard_negatives"] = found[row["base_query_id"]]
+        row["hard_negative_ids"] = [n["product_id"] for n in row["hard_negatives"]]
+    return by_base.copy_columns(queries, schemas.from_rows(rows, "query"), ["hard_negatives", "hard_negative_ids"])
+
+
+def assign_split(queries: pa.Table, params, products: pa.Table | None = None):
+    """stages/split.py before: every language row a dict. Returns (queries, rejects, counters)."""
+    cfg = params.cfg
+    rejects = RejectLog(split.STAGE)
+    counters: dict = defaultdict(int)
+    twins = photo_twins(products) if products is not None else {}
+    used = {base: with_twins(twins, ps) for base, ps in split.query_products(queries).items()}
+    base_side, product_side = split._sides(queries, used, params, rejects, counters)
+    sides = split._product_splits(products, product_side, params, twins)
+    rows = []
+    for row in queries.to_pylist():
+        side = base_side[row["base_query_id"]]
+        if side is None:
+            counters["rows_dropped_straddle"] += 1
+            continue
+        if side == "train" and row["language"] in cfg.held_out_languages:
+            rejects.add("held_out_language_in_train", "held-out language rows are test only", record_id=row["query_id"])
+            continue
+        row["split"] = side
+        counters["negatives_dropped_other_split"] += _keep_own_negatives(row, sides, params.seed, cfg.test_share)
+        counters["queries_without_negatives"] += not row["hard_negative_ids"]
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=queries.schema), rejects.table(), dict(counters)
+
+
+def _keep_own_negatives(row: dict, sides: dict[str, str], seed: int, share: float) -> int:
+    def own(pid: str) -> bool:
+        return sides.get(pid, split.split_of(pid, seed, share)) == row["split"]
+
+    before = len(row["hard_negative_ids"] or [])
+    row["hard_negatives"] = [n for n in row["hard_negatives"] or [] if own(n["product_id"])]
+    row["hard_negative_ids"] = [p for p in row["hard_negative_ids"] or [] if own(p)]
+    return before - len(row["hard_negative_ids"])
