@@ -36,10 +36,16 @@ def retrieval_sections(report: dict, difficulty: pa.Table | None) -> list[str]:
         out += ["## Difficulty of the test split for text-only baselines",
                 "R@k and MRR (%) of the test queries left after the filter, retrieving from the test split's own "
                 f"product pool ({_test_pool(report)} products), with images replaced by captions or simply removed. "
-                "The filter ranked against the whole catalog, so the same text ranks a positive higher in this "
-                "smaller pool. " + _difficulty_sentence(difficulty, c or {}),
+                f"The filter ranked {_filter_scope(c or {})}, so the same text ranks a positive differently in "
+                "this pool. " + _difficulty_sentence(difficulty, c or {}),
                 render_markdown(difficulty)]
     return out
+
+
+def _filter_scope(c: dict) -> str:
+    """Where the caption filter searched (retrieval.category_local), as the card's sentences say it."""
+    return ("within each query's category across the whole catalog" if c.get("category_local")
+            else "against the whole catalog")
 
 
 def _test_pool(report: dict) -> str:
@@ -81,7 +87,7 @@ def _difficulty_sentence(difficulty: pa.Table, c: dict) -> str:
     if c:
         text += (" For the filter's retriever, captions R@1 is low by construction, not as a measure of difficulty: "
                  "the filter dropped every query whose positive it ranked first from captions (and, unless "
-                 "image-blind queries are kept, from the text with images removed) over the whole catalog; read "
+                 f"image-blind queries are kept, from the text with images removed) {_filter_scope(c)}; read "
                  "R@5/R@10 here and the before/after table above.")
     else:
         text += " The lower these are, the less often text alone finds a positive."

@@ -73,3 +73,20 @@ def test_every_bound_that_rejects_queries_is_in_the_readme_and_card(demo_build):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for key in ("max_positive_share", "max_positives"):
         assert f"{key} =" in readme and f"compose.{key}" in _card(demo_build)
+
+
+
+def test_the_card_says_where_the_caption_filter_searched():
+    from pipelines import schemas
+    from pipelines.card_retrieval import retrieval_sections
+
+    difficulty = schemas.from_rows([{"baseline": "bm25", "variant": "captions", "group_kind": "all", "group": "all",
+                                     "n": 10, "r1": 0.0, "r5": 0.3, "r10": 0.5, "mrr": 0.1}], "difficulty")
+
+    def card(category_local: int) -> str:
+        report = {"steps": [{"name": "caption_filter", "counters": {"checked": 2, "kept": 1, "category_local": category_local}},
+                            {"name": "split", "counters": {"products_test": 5}}]}
+        return "\n".join(retrieval_sections(report, difficulty))
+
+    assert "within each query's category" in card(1) and "against the whole catalog" not in card(1)
+    assert "against the whole catalog" in card(0) and "within each query's category" not in card(0)

@@ -124,7 +124,7 @@ def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig
             top_k=cfg.retrieval.filter_top_k, keep_image_blind=cfg.retrieval.keep_image_blind))
     kept = by_base.keep_bases(queries, result.outputs["queries"])
     counters = {**result.counters, "queries_in": queries.num_rows, "queries_kept": kept.num_rows,
-                "captioner_fallback": 1}
+                "captioner_fallback": 1, "category_local": int(cfg.retrieval.category_local)}
     return StageResult({"queries": kept, "caption_checks": result.outputs["caption_checks"], "captions": captions,
                         "variants": variants, "shared_hits": deep}, result.rejects, counters)
 
