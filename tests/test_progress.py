@@ -7,6 +7,8 @@ ahead of its total, and the steps that are slow at 135K products must end exactl
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+
 import numpy as np
 import pytest
 
@@ -72,7 +74,9 @@ def test_each_of_an_iterator_without_length_never_runs_ahead():
     assert rec.total == 3
 
 
-@pytest.mark.parametrize("backend, threads", [("numpy", 0), ("numpy", 2), ("numba", 0)])
+@pytest.mark.parametrize("backend, threads", [
+    ("numpy", 0), ("numpy", 2),
+    pytest.param("numba", 0, marks=pytest.mark.skipif(not find_spec("numba"), reason="numba not installed (the scale extra)"))])
 def test_search_in_batches_gives_the_same_hits_and_reports_per_batch(monkeypatch, backend, threads):
     index = BM25Index(BM25Config(n_threads=threads, backend=backend))
     index.build([f"p{i}" for i in range(30)], [f"red shirt number {i} cotton {'blue' * (i % 3)}" for i in range(30)])
