@@ -237,10 +237,9 @@ def check_photos(queries: list[dict], products: list[dict]) -> list[Check]:
                 twin.fail({"query_id": q["query_id"], "role": role, "product_id": pid})
     pools = Check("photo_in_both_pools", "no photo belongs to products of both splits")
     sides: dict[str, set[str]] = defaultdict(set)
-    for p in products:
+    for p in (p for p in products if p.get("split")):
         for image in p["image_ids"] or []:
-            if p.get("split"):
-                sides[image].add(p["split"])
+            sides[image].add(p["split"])
     for image, seen in sorted(sides.items()):
         pools.checked += 1
         if len(seen) > 1:

@@ -44,4 +44,3 @@ def search_grouped(index: TextIndex, query_ids: Sequence[str], texts: Sequence[s
             ids[i], scores[i] = found[row], values[row]
         progress.advance(len(at))  # one category's queries at a time
     return hits_table(query_ids, ids, scores)
-

@@ -235,17 +235,15 @@ def _assign_carriers(index, target, picked, positives: set[int], rng, params) ->
         raise AttemptFailed("no_visual_condition", "too few conditions can be shown by an image")
     k = rng.randint(cfg.min_image_conditions, min(cfg.max_image_conditions, len(visual)))
     by_image = set(rng.sample(visual, k))
-    # Identical photos can sit on several listings: a positive's picture must not reappear.
-    positive_images = {index.image[p] for p in positives}
-    # Listings sharing any photo with a positive (stages/twins.py) would show the positive too.
-    twins = with_twins(index.twins, (index.ids[p] for p in positives))
+    # Identical photos can sit on several listings (stages/twins.py): no positive, nor any listing
+    # sharing a photo with one, may show a condition, or the query would show the positive.
+    blocked = with_twins(index.twins, (index.ids[p] for p in positives))
     used_sources: set[int] = set()
     conditions = []
     for i, (attribute, value, hint) in enumerate(picked):
         source = None
         if i in by_image:
-            source = _image_source(index, category, attribute, value, hint, positives, positive_images,
-                                   twins, used_sources, rng)
+            source = _image_source(index, category, attribute, value, hint, blocked, used_sources, rng)
             used_sources.add(source)
         conditions.append({"attribute": attribute, "value": value, "carried_by": "image" if source is not None else "text",
                            "source_product_id": None if source is None else index.ids[source],
@@ -253,10 +251,9 @@ def _assign_carriers(index, target, picked, positives: set[int], rng, params) ->
     return conditions
 
 
-def _image_source(index, category, attribute, value, hint, positives, positive_images, twins, used, rng) -> int:
+def _image_source(index, category, attribute, value, hint, blocked: set[str], used, rng) -> int:
     def usable(p: int) -> bool:
-        return (p not in positives and p not in used and index.image[p] is not None
-                and index.image[p] not in positive_images and index.ids[p] not in twins)
+        return p not in used and index.image[p] is not None and index.ids[p] not in blocked
 
     if hint is not None and usable(hint):
         return hint

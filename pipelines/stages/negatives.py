@@ -99,7 +99,7 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
     seen: set[int] = set()
     violating = [index.violates(category, *cond) for cond in conds]
     for n_violated in range(1, len(conds)):
-        level, combo = _level(index, category, violating, n_violated, seen)
+        level, combo = _level(index, category, violating, n_violated)
         order = shuffled_order(rng, len(level))
         if former:  # former positives first, then shuffled (a stable sort, as the reference)
             first = np.array([index.ids[p] in former for p in level.tolist()], dtype=bool)[order]
@@ -118,18 +118,16 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
     return chosen
 
 
-def _level(index: CatalogIndex, category: str, violating: list[int], n_violated: int,
-           seen: set[int]) -> tuple[np.ndarray, np.ndarray]:
+def _level(index: CatalogIndex, category: str, violating: list[int], n_violated: int) -> tuple[np.ndarray, np.ndarray]:
     """Products (global positions) violating exactly n_violated conditions, grouped by which ones in
-    `combinations` order, and each product's group number; products in `seen` left out."""
+    `combinations` order, and each product's group number. Levels are disjoint (a product violates
+    exactly one set of conditions), so no product of an earlier level comes back here."""
     parts, groups = [], []
     for number, dropped in enumerate(combinations(range(len(violating)), n_violated)):
         bits = index.everyone(category)
         for i, bad in enumerate(violating):
             bits &= bad if i in dropped else ~bad
         positions = index.global_positions(category, bits)
-        for p in seen:  # (never one of this level's, as levels are disjoint; kept as the reference has it)
-            positions = positions[positions != p]
         parts.append(positions)
         groups.append(np.full(len(positions), number, dtype=np.int64))
     if not parts:
