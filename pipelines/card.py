@@ -183,7 +183,7 @@ def llm_sections(report: dict, langid: pa.Table | None = None, langid_sample: in
 
 
 def _template_versions(template_ids) -> list[str]:
-    """offline/v2/en/f3c1 -> "offline/v2/en (N phrasings)": the card names versions, not every frame."""
+    """offline/v3/en/f3c1 -> "offline/v3/en (N phrasings)": the card names versions, not every frame."""
     phrasings: dict[str, set[str]] = {}
     for tid in template_ids:
         version, _, frame = tid.rpartition("/") if tid.count("/") >= 3 else (tid, "", "")

@@ -98,7 +98,7 @@ class ComposeConfig:
 @dataclass(frozen=True)
 class RenderConfig:
     languages: tuple[str, ...] = LANGUAGES
-    templates: str = "v2"  # prompts/templates/v2 + prompts/lexicon/v2: shopper phrasing (v1 retired)
+    templates: str = "v3"  # prompts/templates/v3 + prompts/lexicon/v3: shopper phrasing (v2 kept for pinned configs; v1 retired)
 
 
 @dataclass(frozen=True)

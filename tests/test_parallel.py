@@ -25,7 +25,7 @@ def test_parallel_compose_and_negatives_equal_serial(vocab, workers, monkeypatch
     from pipelines.templates import load_templates
 
     queries = render_queries(serial.outputs["plans"], RenderParams(RenderConfig(languages=("en", "th")),
-                                                                     load_templates("v2", ("en", "th")), 5)).outputs["queries"]
+                                                                     load_templates("v3", ("en", "th")), 5)).outputs["queries"]
     nparams = negatives.NegativesParams(NegativesConfig(per_query=5), 5)
     a = negatives.mine_overlap_negatives(queries, prods, attrs, fams, nparams)
     b = parallel.mine_overlap_negatives(queries, prods, attrs, fams, nparams, workers)
@@ -87,7 +87,7 @@ def test_parallel_render_equals_serial(vocab, workers, monkeypatch):
     prods, attrs, fams, _ = _catalog(150)
     plans = compose.compose_queries(prods, attrs, fams, compose.ComposeParams(
         ComposeConfig(max_positive_share=0.05, queries_per_product=2), vocab, 5)).outputs["plans"]
-    params = render.RenderParams(RenderConfig(languages=("en", "vi")), load_templates("v2", ("en", "vi")), 5)
+    params = render.RenderParams(RenderConfig(languages=("en", "vi")), load_templates("v3", ("en", "vi")), 5)
     serial = render.render_rows(plans.to_pylist(), params)  # one batch, no pool
     par = parallel.render_queries(plans, params, workers)
     assert plans.num_rows > 2 * 16 and par.outputs["queries"].equals(serial)

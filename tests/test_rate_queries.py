@@ -20,7 +20,7 @@ def _queries():
             out.append({"query_id": f"q{b:02d}-{lang}", "base_query_id": f"q{b:02d}", "language": lang,
                         "text": f"text {b} <image_1>", "source_text_en": f"english {b} <image_1>",
                         "conditions": [{"attribute": "color", "value": "red", "carried_by": "image"}],
-                        "provenance": {"template_id": "offline/v2/en/f1c1"}})
+                        "provenance": {"template_id": "offline/v3/en/f1c1"}})
     return out
 
 

@@ -39,6 +39,7 @@ PLANS = {
     "shirt-3-text+image": ("clothing", [t("gender", "men"), t("pattern", "striped"), i("neckline", "polo collar", 1)]),
     "handbag-3-mixed": ("bag", [t("type", "handbag"), i("color", "red", 1), i("material", "leather", 2)]),
     "shirt-3-image-kind": ("clothing", [t("gender", "men"), i("type", "shirt", 1), i("color", "navy", 2)]),
+    "belt-3-image-kind": ("accessory", [t("gender", "men"), i("type", "belt", 1), i("color", "brown", 2)]),
     "sunglasses-3-image": ("eyewear", [i("type", "sunglasses", 1), i("frame", "aviator", 2), i("color", "brown", 3)]),
     # 4 conditions
     "tshirt-4-text+image": ("clothing", [t("type", "t-shirt"), t("gender", "men"), t("brand", "U.S. Polo Assn."), i("color", "navy", 1)]),
@@ -83,6 +84,15 @@ GOLDEN = {
         'vi': 'Cho tôi xem áo nam cùng kiểu với <image_1>, với màu giống <image_2>.',
         'th': 'อยากได้เสื้อผู้ชาย แบบเดียวกับ <image_1> ที่มีสีเหมือน <image_2>',
     },
+    # Accessories have no group noun narrower than their category: an image-carried type is headed by
+    # the umbrella word, narrowed by the type phrase (before v3: the list of all seven accessory types).
+    'belt-3-image-kind': {
+        'en': "Do you have a men's accessory of the same kind as <image_1>, with the same colour as <image_2>?",
+        'ms': 'Saya sedang mencari aksesori lelaki yang sama jenis dengan <image_1>, dengan warna seperti <image_2>.',
+        'id': 'Bisa tunjukkan aksesori pria yang sejenis dengan <image_1>, yang memiliki warna seperti <image_2>?',
+        'vi': 'Cho tôi xem phụ kiện nam cùng kiểu với <image_1>, có màu giống <image_2>.',
+        'th': 'อยากได้แอคเซสซอรี่ผู้ชาย แบบเดียวกับ <image_1> ที่มีสีเหมือน <image_2>',
+    },
     'sunglasses-3-image': {
         'en': 'Show me a pair of glasses of the same kind as <image_1>, with the frame shape of <image_2> and the same colour as <image_3>.',
         'ms': 'Saya sedang mencari cermin mata yang sama jenis dengan <image_1>, dengan bingkai seperti <image_2> dan warna seperti <image_3>.',
@@ -123,7 +133,7 @@ GOLDEN = {
 
 @pytest.fixture(scope="module")
 def templates():
-    return load_templates("v2", LANGUAGES)
+    return load_templates("v3", LANGUAGES)
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
@@ -146,7 +156,7 @@ def test_golden_covers_every_count_and_carrier_mix():
 
 
 def _rows(plan, langs=LANGUAGES):
-    templates = load_templates("v2", langs)
+    templates = load_templates("v3", langs)
     table = schemas.from_rows([plan], "query_plan")
     return render_queries(table, RenderParams(RenderConfig(languages=langs), templates, SEED)).outputs["queries"].to_pylist()
 
@@ -176,7 +186,7 @@ def test_segments_and_images_follow_reading_order_with_an_image_type():
         assert [c["attribute"] for c in q["conditions"] if c["carried_by"] == "image"] == ["type", "color"]
         flat = "".join(s["text"] if s["kind"] == "text" else f"<image_{s['image_index']}>" for s in q["segments"])
         assert flat == q["text"] and [int(k) for k in PLACEHOLDER.findall(q["text"])] == [1, 2]
-        assert q["provenance"]["template_id"].startswith(f"offline/v2/{q['language']}/f")
+        assert q["provenance"]["template_id"].startswith(f"offline/v3/{q['language']}/f")
 
 
 def test_phrasings_vary_by_seed_within_a_language_and_condition_count(templates):

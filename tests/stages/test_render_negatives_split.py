@@ -21,7 +21,7 @@ PLAN = {
 
 
 def _render(langs=("en",)):
-    templates = load_templates("v2", langs)
+    templates = load_templates("v3", langs)
     plans = schemas.from_rows([PLAN], "query_plan")
     return render_queries(plans, RenderParams(RenderConfig(languages=langs), templates, 1)).outputs["queries"].to_pylist()
 
