@@ -32,6 +32,7 @@ STAGE = "retriever_negatives"
 VERSION = "2"  # 2: photo twins of a positive are excluded
 SOURCES = ("dense", "lexical")  # interleaving order: dense first, it is the stronger retriever
 
+BATCH_ROWS = 20_000  # query rows held as Python dicts at once
 POSITIVE_SCORES_SCHEMA = schemas.schema("positive_score")  # the contract in schemas/v1/positive_score.json
 
 
@@ -83,15 +84,24 @@ def add_retriever_negatives(
     runs = {name: _by_query(hits) for name, hits in (("dense", dense_hits), ("lexical", lexical_hits)) if hits is not None}
     known = _positive_scores(positive_scores)
     tally: Counter[str] = Counter()  # excluded candidates are counted, not logged as rejects: they are many
-    rows = queries.to_pylist()
-    for row in progress.each(rows):
-        found = {name: _candidates(row, run.get(row["query_id"]), known, name, catalog, cfg, tally) for name, run in runs.items()}
-        row["hard_negatives"] = _merge(row["hard_negatives"], found, cfg.per_query)
-        row["hard_negative_ids"] = [n["product_id"] for n in row["hard_negatives"]]
-    counters = {"queries": len(rows), **dict(sorted(tally.items()))}
-    for source in ("overlap", *SOURCES):
-        counters[f"negatives_{source}"] = sum(n["source"] == source for r in rows for n in r["hard_negatives"])
-    return StageResult(outputs={"queries": schemas.from_rows(rows, "query")}, counters=counters)
+    sources: Counter[str] = Counter()
+    parts = []
+    progress.add_total(queries.num_rows)
+    # Python rows one batch at a time: memory grows with BATCH_ROWS, not with the number of queries.
+    for batch in queries.to_batches(max_chunksize=BATCH_ROWS):
+        rows = batch.to_pylist()
+        for row in rows:
+            found = {name: _candidates(row, run.get(row["query_id"]), known, name, catalog, cfg, tally)
+                     for name, run in runs.items()}
+            row["hard_negatives"] = _merge(row["hard_negatives"], found, cfg.per_query)
+            row["hard_negative_ids"] = [n["product_id"] for n in row["hard_negatives"]]
+            sources.update(n["source"] for n in row["hard_negatives"])
+        parts.append(schemas.from_rows(rows, "query"))
+        progress.advance(len(rows))
+    counters = {"queries": queries.num_rows, **dict(sorted(tally.items()))}
+    counters.update({f"negatives_{source}": sources[source] for source in ("overlap", *SOURCES)})
+    table = pa.concat_tables(parts) if parts else schemas.from_rows([], "query")
+    return StageResult(outputs={"queries": table}, counters=counters)
 
 
 def _catalog(products: pa.Table, attributes: pa.Table, matcher: Matcher) -> _Catalog:

@@ -56,12 +56,25 @@ def split_of(key: str, seed: int, test_share: float) -> str:
 
 
 def query_products(queries: pa.Table) -> dict[str, set[str]]:
-    """base_query_id -> the products its rows use as positives or query images."""
-    used: dict[str, set[str]] = defaultdict(set)
-    cols = [queries.column(c).to_pylist() for c in ("base_query_id", "positive_ids", "images")]
-    for base, positives, images in zip(*cols):
-        used[base].update(positives or [])
-        used[base].update(i["product_id"] for i in images or [])
+    """base_query_id -> the products its rows use as positives or query images.
+
+    Columnar: the (base, product) pairs of every row are flattened and deduplicated in Arrow, so
+    Python sees each base query's products once rather than every language row's nested lists.
+    """
+    bases = queries.column("base_query_id")
+    # Every base query is a key, in order of first appearance, even one that uses no product.
+    used: dict[str, set[str]] = defaultdict(set, {base: set() for base in pc.unique(bases).to_pylist()})
+    if not queries.num_rows:
+        return used
+    pairs = []
+    for column, field in (("positive_ids", None), ("images", "product_id")):
+        lists = queries.column(column).combine_chunks()
+        values = pc.list_flatten(lists)
+        values = pc.struct_field(values, field) if field else values
+        pairs.append(pa.table({"base": pc.take(bases, pc.list_parent_indices(lists)), "product": values}))
+    distinct = pa.concat_tables(pairs).group_by(["base", "product"]).aggregate([])
+    for base, product in zip(distinct.column("base").to_pylist(), distinct.column("product").to_pylist()):
+        used[base].add(product)
     return used
 
 

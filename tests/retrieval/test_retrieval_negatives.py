@@ -76,3 +76,19 @@ def test_merge_keeps_overlap_first_dedupes_and_caps():
 def test_same_category_only_drops_other_categories():
     negatives, counters = _run(RetrieverNegativesConfig(same_category_only=True), lexical_hits=LEXICAL)
     assert [n["product_id"] for n in negatives] == ["p2"] and counters["excluded_other_category"] == 1
+
+
+def test_batches_of_rows_give_the_one_batch_result(monkeypatch):
+    """Rows are processed BATCH_ROWS at a time (memory bounded by the batch): batch boundaries change nothing."""
+    import pipelines.stages.retriever_negatives as stage
+
+    rows = [query(f"q{k}", negatives=OVERLAP if k % 2 else ()) for k in range(1, 6)]
+    ranked = hits({r["query_id"]: ["p1", "p3", "p2", "p6"] for r in rows}, {r["query_id"]: [10.0, 9.0, 5.0, 3.0] for r in rows})
+    kw = dict(lexical_hits=ranked, dense_hits=DENSE, positive_scores=DENSE_POSITIVE)
+    whole = add_retriever_negatives(queries(*rows), PRODUCTS, ATTRIBUTES, RetrieverNegativesConfig(), **kw)
+    monkeypatch.setattr(stage, "BATCH_ROWS", 2)
+    batched = add_retriever_negatives(queries(*rows), PRODUCTS, ATTRIBUTES, RetrieverNegativesConfig(), **kw)
+    assert batched.outputs["queries"].to_pylist() == whole.outputs["queries"].to_pylist()
+    assert batched.counters == whole.counters and whole.counters["negatives_overlap"] == 3
+    firsts = [r["hard_negatives"][0]["source"] for r in whole.outputs["queries"].to_pylist()]
+    assert firsts == ["overlap", "lexical", "overlap", "lexical", "overlap"]  # each row kept its own negatives

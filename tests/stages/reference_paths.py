@@ -60,13 +60,23 @@ def fill_negatives(queries: pa.Table, found: dict[str, list[dict]]) -> pa.Table:
     return by_base.copy_columns(queries, schemas.from_rows(rows, "query"), ["hard_negatives", "hard_negative_ids"])
 
 
+def query_products(queries: pa.Table) -> dict[str, set[str]]:
+    """stages/split.py's query_products before: every language row's lists as Python objects."""
+    used: dict[str, set[str]] = defaultdict(set)
+    cols = [queries.column(c).to_pylist() for c in ("base_query_id", "positive_ids", "images")]
+    for base, positives, images in zip(*cols):
+        used[base].update(positives or [])
+        used[base].update(i["product_id"] for i in images or [])
+    return used
+
+
 def assign_split(queries: pa.Table, params, products: pa.Table | None = None):
     """stages/split.py before: every language row a dict. Returns (queries, rejects, counters)."""
     cfg = params.cfg
     rejects = RejectLog(split.STAGE)
     counters: dict = defaultdict(int)
     twins = photo_twins(products) if products is not None else {}
-    used = {base: with_twins(twins, ps) for base, ps in split.query_products(queries).items()}
+    used = {base: with_twins(twins, ps) for base, ps in query_products(queries).items()}
     base_side, product_side = split._sides(queries, used, params, rejects, counters)
     sides = split._product_splits(products, product_side, params, twins)
     rows = []

@@ -131,3 +131,19 @@ def test_structural_text_fast_path_keeps_every_verdict(text, reason):
 
     found = structural_text(text)
     assert (found[0] if found else None) == reason
+
+
+def test_query_products_columnar_equals_the_row_by_row_reference(built):
+    """Arrow-flattened (base, product) pairs give the reference's sets, key order included, on a built
+    table and on awkward rows: null and empty lists, a base with no product, several chunks."""
+    queries = built[6]
+    assert list(split.query_products(queries).items()) == list(reference.query_products(queries).items())
+    schema = pa.schema([("base_query_id", pa.string()), ("positive_ids", pa.list_(pa.string())),
+                        ("images", pa.list_(pa.struct([("product_id", pa.string()), ("image_id", pa.string())])))])
+    rows = [{"base_query_id": "b2", "positive_ids": ["p1"], "images": [{"product_id": "p9", "image_id": "i"}]},
+            {"base_query_id": "b1", "positive_ids": ["p2", "p3"], "images": []},
+            {"base_query_id": "b2", "positive_ids": None, "images": [{"product_id": "p1", "image_id": "j"}]},
+            {"base_query_id": "b3", "positive_ids": [], "images": None}]
+    awkward = pa.concat_tables([pa.Table.from_pylist(rows[:2], schema), pa.Table.from_pylist(rows[2:], schema)])
+    assert list(split.query_products(awkward).items()) == list(reference.query_products(awkward).items())
+    assert split.query_products(awkward)["b3"] == set()
