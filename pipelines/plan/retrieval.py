@@ -37,9 +37,10 @@ def build_indexes(products: pa.Table, cfg: BuildConfig) -> StageResult:
 
 
 def load_indexes(bm25: pa.Table, dense: pa.Table, cfg: BuildConfig) -> dict:
-    threads = worker_count(cfg.workers)  # bm25s's top-k runs in numpy, which releases the GIL
-    bm25_cfg = BM25Config(show_progress=False, backend=cfg.retrieval.bm25_backend,
-                          n_threads=threads if cfg.retrieval.bm25_backend == "numpy" else 0)
+    # `workers` cores for bm25s's top-k: numpy releases the GIL, numba runs its queries in a
+    # parallel loop. Each query is scored on its own, so the hits do not depend on the count.
+    threads = worker_count(cfg.workers)
+    bm25_cfg = BM25Config(show_progress=False, backend=cfg.retrieval.bm25_backend, n_threads=threads)
     indexes = {"bm25": BM25Index.from_vectors(bm25, bm25_cfg)}
     if cfg.retrieval.dense_model and dense.num_rows:
         indexes["dense"] = DenseIndex.from_vectors(dense, DenseConfig(model=cfg.retrieval.dense_model))

@@ -122,7 +122,7 @@ class BM25Config:
     b: float = 0.75
     method: str = "lucene"
     show_progress: bool = False
-    n_threads: int = 0  # 0 = bm25s's single-threaded path; >0 uses that many threads
+    n_threads: int = 0  # 0 or 1 = bm25s's single-threaded path; >1 uses that many threads (same hits)
     # "numba" (needs numba) is ~6x faster at top-k; it breaks score ties in another order than
     # "numpy", so the backend is part of the retrieval config (and of every fingerprint).
     backend: str = "numpy"

@@ -139,3 +139,19 @@ def test_dense_subset_keeps_the_cosines():
     ids, scores = sub.search(["a"], 5)
     assert list(ids[0]) == ["b", "c"]
     assert scores[0].tolist() == pytest.approx(index.score(["a", "a"], ["b", "c"]).tolist())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_threads_give_the_single_threaded_hits(backend):
+    """load_indexes gives bm25s `workers` threads (numba: a parallel loop over queries): same ids, same scores."""
+    ids, titles, _ = _catalog(500)
+    rng = random.Random(13)
+    queries = [" ".join(rng.sample(WORDS, 3)) + f" {rng.choice(TYPES[c])}" for c in sorted(TYPES) for _ in range(40)]
+    results = []
+    for threads in (0, 2):
+        index = BM25Index(BM25Config(backend=backend, n_threads=threads))
+        index.build(ids, titles)
+        results.append(index.search(queries, 20))
+    (ids0, scores0), (ids2, scores2) = results
+    assert np.array_equal(ids0, ids2) and np.array_equal(scores0, scores2)
+    assert (scores0[:, 0] > 0).all()
