@@ -1,8 +1,8 @@
 """Write a run's data card from its exported files, the same way for every runner.
 
-The local export, `meritgen card`, `qa apply` and the Beam run all call `write_card`, which reads
-the tables back from the export folder, so the card of a Beam build and of a local build of the
-same data differ only in timings. Facts the card states are computed here from the final files:
+The local build (once, after its audit: `runners/local.audit_with_card`), `meritgen card`, `qa apply`
+and the Beam run all call `write_card`, which reads the tables back from the export folder, so the
+card of a Beam build and of a local build of the same data differ only in timings. Facts the card states are computed here from the final files:
 language ID on the exported texts, rejects counted from every stage's reject rows, split sizes.
 """
 
