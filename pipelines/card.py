@@ -11,11 +11,13 @@ import json
 from collections import Counter
 
 import datasets
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
 from pipelines import __version__
+from pipelines.card_counts import condition_counts, english, image_condition_counts, value_counts
 from pipelines.card_parts import langid_rows, md_table, reject_rows, source_note
 from pipelines.card_retrieval import retrieval_sections
 from pipelines.config import BuildConfig
@@ -35,14 +37,16 @@ def _features(schema: pa.Schema, image_columns: dict[str, str]) -> list[dict]:
 _IMAGES = pa.field("images", pa.list_(pa.struct([("bytes", pa.binary()), ("path", pa.string())])))
 
 
-def yaml_header(cfg: BuildConfig, queries: pa.Table, products: pa.Table, sizes: dict | None = None) -> str:
+def yaml_header(cfg: BuildConfig, queries: pa.Table, products: pa.Table, sizes: dict | None = None,
+                query_schema: pa.Schema | None = None) -> str:
     """HF card metadata; `products` may come without its heavy `images` column. `sizes` gives each
     split's num_bytes ({"queries": {split: n}, "products": {"catalog": n}}), which `datasets` needs
-    to accept the splits; without it they are estimated from the tables in memory."""
+    to accept the splits; without it they are estimated from the tables in memory. query_schema: the
+    exported queries' schema when `queries` holds only the columns the card counts."""
     sizes = sizes or {"queries": {s: _nbytes(queries, s) for s in set(queries.column("split").to_pylist())},
                       "products": {"catalog": products.nbytes}}
     product_schema = products.schema if "images" in products.schema.names else products.schema.append(_IMAGES)
-    splits = Counter(queries.column("split").to_pylist()) or Counter({"train": 0})
+    splits = value_counts(queries.column("split")) or Counter({"train": 0})
     size = next((label for bound, label in _SIZES if queries.num_rows < bound), "1M<n<10M")
     meta = {
         "language": list(cfg.render.languages), "license": cfg.export.license,
@@ -56,7 +60,7 @@ def yaml_header(cfg: BuildConfig, queries: pa.Table, products: pa.Table, sizes: 
             {"config_name": "products", "data_files": [{"split": "catalog", "path": "data/products/*.parquet"}]},
         ],
         "dataset_info": [
-            {"config_name": "queries", "features": _features(queries.schema, {}),
+            {"config_name": "queries", "features": _features(query_schema or queries.schema, {}),
              "splits": [{"name": s, "num_bytes": sizes["queries"].get(s, 0), "num_examples": n}
                         for s, n in sorted(splits.items())]},
             {"config_name": "products", "features": _features(product_schema, {"images": "images"}),
@@ -87,11 +91,10 @@ def funnel_rows(report: dict) -> list[list]:
     return rows
 
 
-def _counts_sections(q: list[dict]) -> list[str]:
-    by_lang, by_cat = Counter(r["language"] for r in q), Counter(r["category"] for r in q)
-    by_n, by_split = Counter(r["n_conditions"] for r in q), Counter(r["split"] for r in q)
-    en = [r for r in q if r["language"] == "en"]
-    images = Counter(sum(c["carried_by"] == "image" for c in r["conditions"]) for r in en)
+def _counts_sections(queries: pa.Table) -> list[str]:
+    by_lang, by_cat = value_counts(queries.column("language")), value_counts(queries.column("category"))
+    by_n, by_split = value_counts(queries.column("n_conditions")), value_counts(queries.column("split"))
+    images = image_condition_counts(english(queries))
     return [
         "## Queries by language",
         md_table(["language", "queries"], [[f"{LANGUAGE_NAMES.get(k, k)} ({k})", v] for k, v in sorted(by_lang.items())]),
@@ -105,15 +108,15 @@ def _counts_sections(q: list[dict]) -> list[str]:
 def label_sections(queries: pa.Table, cfg: BuildConfig) -> list[str]:
     """Conditions by attribute, carrier and modality (visual: a photo can show it), and unverified products."""
     vocab = load_vocabulary(cfg.mine.vocabulary)
-    en = queries.filter(pc.equal(queries.column("language"), "en"))
-    rows = en.select([c for c in ("conditions", "n_unverified") if c in en.schema.names]).to_pylist()
-    by = Counter((c["attribute"], c["carried_by"], "visual" if vocab.is_visual(c["attribute"]) else "textual")
-                 for r in rows for c in r["conditions"])
-    unverified = [r.get("n_unverified") or 0 for r in rows]
+    en = english(queries)
+    by = Counter({(attribute, carried_by, "visual" if vocab.is_visual(attribute) else "textual"): n
+                  for (attribute, carried_by), n in condition_counts(en).items()})
+    unverified = (pc.fill_null(en.column("n_unverified"), 0).to_numpy() if "n_unverified" in en.schema.names
+                  else np.zeros(en.num_rows, np.int64))
     return ["## Conditions by attribute, carrier and modality (English queries)",
             "Only visual attributes are carried by an image. A product that violates no condition but lacks a "
-            f"value for one is *unverified*: never a positive nor a hard negative. {sum(u > 0 for u in unverified):,} "
-            f"of {len(rows):,} base queries have unverified products ({sum(unverified):,} in all; bound "
+            f"value for one is *unverified*: never a positive nor a hard negative. {int((unverified > 0).sum()):,} "
+            f"of {en.num_rows:,} base queries have unverified products ({int(unverified.sum()):,} in all; bound "
             f"{cfg.compose.max_unverified_share:.0%} of positives + unverified).",
             md_table(["attribute", "carried by", "modality", "conditions"], [[*k, n] for k, n in sorted(by.items())])]
 
@@ -194,29 +197,28 @@ def _template_versions(template_ids) -> list[str]:
 def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.Table,
                 plots: list[tuple[str, str]] = (), extra_sections: list[str] = (),
                 difficulty: pa.Table | None = None, langid: pa.Table | None = None, langid_sample: int = 0,
-                rejects: list[list] | None = None, sizes: dict | None = None) -> str:
+                rejects: list[list] | None = None, sizes: dict | None = None,
+                query_schema: pa.Schema | None = None) -> str:
     """The card's markdown. plots: (title, relative PNG path); extra_sections: ready markdown blocks;
     langid: language agreement on the exported texts; rejects: [stage, reason, rows] counted from the
-    reject tables; sizes: {config: {split: num_bytes}} for the YAML header."""
+    reject tables; sizes: {config: {split: num_bytes}} for the YAML header; query_schema: see yaml_header."""
     reasons = reject_rows(rejects, rejects_rows(report))
-    # Provenance's two fields read here, not the struct: its stage_versions list (the same on every
-    # row) made most of the card's memory at MERIT scale.
-    q = queries.select(["language", "category", "n_conditions", "split", "conditions"]).append_column(
-        "template_id", pc.struct_field(queries.column("provenance"), "template_id")).append_column(
-        "prompt_ids", pc.struct_field(queries.column("provenance"), "prompt_ids")).to_pylist()
-    templates = _template_versions(r["template_id"] for r in q)
-    prompts = sorted({p for r in q for p in r["prompt_ids"]})
+    # Counted on columns (pipelines/card_counts.py): Python rows of every query made most of the
+    # card's time and memory at MERIT scale. Only provenance's two fields are read.
+    provenance = queries.column("provenance")
+    templates = _template_versions(pc.unique(pc.struct_field(provenance, "template_id")).to_pylist())
+    prompts = sorted(pc.unique(pc.list_flatten(pc.struct_field(provenance, "prompt_ids"))).to_pylist())
     parts = [
-        yaml_header(cfg, queries, products, sizes),
+        yaml_header(cfg, queries, products, sizes, query_schema),
         f"# {cfg.export.pretty_name}",
         "Multilingual, multi-condition interleaved image+text product retrieval queries built by meritgen "
         f"{__version__}. Each query mixes text and product images (`<image_k>` placeholders; `segments` gives the "
         "interleaved order); its positive set is verified to be exactly the products meeting every condition.",
         "## Summary",
-        md_table(["what", "count"], [["products", f"{products.num_rows:,}"], ["queries", f"{len(q):,}"],
-                                     ["base queries", f"{sum(r['language'] == 'en' for r in q):,}"]]),
+        md_table(["what", "count"], [["products", f"{products.num_rows:,}"], ["queries", f"{queries.num_rows:,}"],
+                                     ["base queries", f"{english(queries).num_rows:,}"]]),
         *[f"![{title}]({path})" for title, path in plots],
-        *_counts_sections(q),
+        *_counts_sections(queries),
         *label_sections(queries, cfg),
         "## Build funnel", md_table(["stage", "rows in", "rows out", "rejects"], funnel_rows(report)),
         *llm_sections(report, langid, langid_sample),

@@ -23,15 +23,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
+from itertools import accumulate
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.io.layout import SPLITS
 from pipelines.placeholders import PLACEHOLDER
 
 _PLAIN_INT = re.compile(r"(0|[1-9][0-9]{0,15})")
 _HASHED_BASE = 2**53
+_json_str = json.encoder.encode_basestring  # how json.dumps(..., ensure_ascii=False) writes a str
 IMAGE_TYPE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 
 
@@ -68,51 +71,93 @@ def referenced_products(query: Mapping) -> set[str]:
             | set(query["hard_negative_ids"]))
 
 
-def split_pools(queries: Iterable[Mapping]) -> dict[str, set[str]]:
-    """split -> product ids its queries reference: the product pool MERIT's loader needs per split."""
+def split_pools(queries: pa.Table, batch_rows: int = 20_000) -> dict[str, set[str]]:
+    """split -> product ids its queries reference (images, positives, hard negatives): the product
+    pool MERIT's loader needs per split. Columnar, one record batch at a time."""
     pools: dict[str, set[str]] = {s: set() for s in SPLITS}
-    for q in queries:
-        pools.setdefault(q["split"], set()).update(referenced_products(q))
+    columns = ["split", "images", "positive_ids", "hard_negative_ids"]
+    for batch in queries.select(columns).to_batches(max_chunksize=batch_rows):
+        for split in pc.unique(batch.column("split")).to_pylist():
+            part = batch.filter(pc.equal(batch.column("split"), split))
+            ids = pa.chunked_array([pc.struct_field(pc.list_flatten(part.column("images")), "product_id"),
+                                    pc.list_flatten(part.column("positive_ids")),
+                                    pc.list_flatten(part.column("hard_negative_ids"))], pa.string())
+            pools.setdefault(split, set()).update(pc.unique(ids).to_pylist())
     return pools
 
 
-def instruction(text: str, images: list[Mapping], titles: Mapping[str, str]) -> str:
-    """Our `<image_k>` placeholders -> MERIT's `<Product k> <image>\\n<title> </Product k>`."""
+def instruction(text: str, images: list[str], titles: Mapping[str, str]) -> str:
+    """Our `<image_k>` placeholders -> MERIT's `<Product k> <image>\\n<title> </Product k>`
+    (images: the query's image product ids, images[k-1] is <image_k>)."""
     def product(match: re.Match) -> str:
         k = int(match.group(1))
-        title = titles.get(images[k - 1]["product_id"], "") if 0 < k <= len(images) else ""
+        title = titles.get(images[k - 1], "") if 0 < k <= len(images) else ""
         return f"<Product {k}> <image>\n{title} </Product {k}>"
     return PLACEHOLDER.sub(product, text)
 
 
-def merit_query_record(query: Mapping, titles: Mapping[str, str]) -> dict:
-    """One MERIT query record from one of our query rows (schemas/v1/query.json)."""
-    contributions: dict[str, dict[str, str]] = {}
-    for image in query["images"]:  # <image_k> order
-        contributions.setdefault(str(merit_idx(image["product_id"])), {})
-    text_conditions = {}
-    for c in query["conditions"]:
-        if c["carried_by"] == "image" and c["source_product_id"] is not None:
-            contributions.setdefault(str(merit_idx(c["source_product_id"])), {})[c["attribute"]] = c["value"]
-        else:
-            text_conditions[c["attribute"]] = c["value"]
-    return {
-        "idx": query["query_id"],
-        "query": contributions,
-        "query instruction": instruction(query["text"], query["images"], titles),
-        "pos_candidate": [merit_idx(p) for p in query["positive_ids"]],
-        "hard_negative": [merit_idx(p) for p in query["hard_negative_ids"]],
-        "text_conditions": text_conditions,
-        "language": query["language"],
-        "class": query["category"],
-    }
+class MeritIds(dict):
+    """product id -> `str(merit_idx(id))`, each id hashed once however many queries name it."""
+
+    def __missing__(self, product_id: str) -> str:
+        self[product_id] = value = str(merit_idx(product_id))
+        return value
 
 
-def merit_query_lines(queries: Iterable[Mapping], titles: Mapping[str, str], split: str) -> Iterator[str]:
-    """The JSON lines of `queries-<split>.json` (no trailing newline on each): the one writer of them."""
-    for query in queries:
-        if query["split"] == split:
-            yield json.dumps(merit_query_record(query, titles), ensure_ascii=False)
+def _lengths(lists: pa.Array | pa.ChunkedArray) -> list[int]:
+    return pc.fill_null(pc.list_value_length(lists), 0).to_pylist()
+
+
+def _per_row(lists: pa.Array | pa.ChunkedArray, values: list) -> list[list]:
+    """Per-row Python lists of a list column whose flattened values are `values` (plain values or
+    tuples of struct fields: no dict per struct element)."""
+    lengths = _lengths(lists)
+    return [values[end - n:end] for n, end in zip(lengths, accumulate(lengths))]
+
+
+def _ids_json(lists: pa.Array | pa.ChunkedArray, ids: MeritIds) -> list[str]:
+    """json.dumps of each row's `[merit_idx(p), ...]` (ints), joined by Arrow from the cached id texts."""
+    texts = pa.array([ids[p] for p in pc.list_flatten(lists).to_pylist()], pa.string())
+    offsets = pa.array([0, *accumulate(_lengths(lists))], pa.int32())
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, texts), ", ")
+    return pc.binary_join_element_wise("[", joined, "]", "").to_pylist()
+
+
+def _object_json(pairs: dict) -> str:
+    return "{" + ", ".join([f"{_json_str(k)}: {_json_str(v)}" for k, v in pairs.items()]) + "}"
+
+
+def merit_query_lines(queries: pa.Table | pa.RecordBatch, titles: Mapping[str, str], split: str,
+                      ids: MeritIds | None = None) -> list[str]:
+    """The JSON lines of `queries-<split>.json` for the rows of `queries` in `split`, in row order
+    (no trailing newline on each): the one writer of them. Each line is exactly
+    `json.dumps(record, ensure_ascii=False)` of the record the module docstring shows, assembled
+    from columns (tests/test_merit_lines.py keeps the per-row reference this must equal)."""
+    queries = queries.filter(pc.equal(queries.column("split"), split))
+    ids = MeritIds() if ids is None else ids
+    conditions, images = queries.column("conditions"), queries.column("images")
+    flat = pc.list_flatten(conditions)
+    fields = [pc.struct_field(flat, f).to_pylist() for f in ("attribute", "value", "carried_by", "source_product_id")]
+    columns = zip(map(_json_str, queries.column("query_id").to_pylist()),
+                  _per_row(images, pc.struct_field(pc.list_flatten(images), "product_id").to_pylist()),
+                  _per_row(conditions, list(zip(*fields))), queries.column("text").to_pylist(),
+                  _ids_json(queries.column("positive_ids"), ids), _ids_json(queries.column("hard_negative_ids"), ids),
+                  map(_json_str, queries.column("language").to_pylist()),
+                  map(_json_str, queries.column("category").to_pylist()))
+    lines = []
+    for qid, imgs, conds, text, pos, neg, lang, cls in columns:
+        contributions: dict[str, dict[str, str]] = {ids[p]: {} for p in imgs}  # <image_k> order, first wins
+        text_conditions = {}
+        for a, v, c, s in conds:
+            if c == "image" and s is not None:
+                contributions.setdefault(ids[s], {})[a] = v
+            else:
+                text_conditions[a] = v
+        query = "{" + ", ".join([f'"{k}": {_object_json(d)}' for k, d in contributions.items()]) + "}"
+        lines.append(f'{{"idx": {qid}, "query": {query}, "query instruction": '
+                     f'{_json_str(instruction(text, imgs, titles))}, "pos_candidate": {pos}, "hard_negative": {neg}, '
+                     f'"text_conditions": {_object_json(text_conditions)}, "language": {lang}, "class": {cls}}}')
+    return lines
 
 
 def merit_readme(splits: Iterable[str] = SPLITS) -> str:

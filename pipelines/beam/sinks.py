@@ -68,7 +68,7 @@ def _in_pool(table: pa.Table, split: str, pools: dict):
 
 
 def _query_lines(table: pa.Table, split: str, titles: dict):
-    yield from merit_query_lines(table.to_pylist(), titles, split)
+    yield from merit_query_lines(table, titles, split)
 
 
 def parquet(prefix: str, schema: pa.Schema) -> WriteToParquetBatched:

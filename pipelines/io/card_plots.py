@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +10,7 @@ matplotlib.use("Agg")  # headless: cards are built on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
+from pipelines.card_counts import english, image_condition_counts, pair_counts, value_counts  # noqa: E402
 from pipelines.languages import LANGUAGES  # noqa: E402
 
 LANG_ORDER = list(LANGUAGES)
@@ -34,8 +34,7 @@ def plot_nothing(title: str, path: Path) -> None:
 def plot_language_by_category(queries: pa.Table, path: Path) -> None:
     if queries.num_rows == 0:
         return plot_nothing("Queries by language and category", path)
-    rows = queries.select(["language", "category"]).to_pylist()
-    counts = Counter((r["language"], r["category"]) for r in rows)
+    counts = pair_counts(queries, "language", "category")
     langs = [lang for lang in LANG_ORDER if any(lang == k[0] for k in counts)] or sorted({k[0] for k in counts})
     cats = sorted({k[1] for k in counts})
     fig, ax = plt.subplots(figsize=(max(5, len(cats) * 0.9), 3.2))
@@ -55,10 +54,9 @@ def plot_language_by_category(queries: pa.Table, path: Path) -> None:
 def plot_condition_histogram(queries: pa.Table, path: Path) -> None:
     if queries.num_rows == 0:
         return plot_nothing("Conditions and images per query", path)
-    rows = queries.select(["language", "n_conditions", "conditions"]).to_pylist()
-    en = [r for r in rows if r["language"] == "en"]
-    n_cond = Counter(r["n_conditions"] for r in en)
-    n_img = Counter(sum(c["carried_by"] == "image" for c in r["conditions"]) for r in en)
+    en = english(queries)
+    n_cond = value_counts(en.column("n_conditions"))
+    n_img = image_condition_counts(en)
     fig, axes = plt.subplots(1, 2, figsize=(7, 2.8))
     for ax, data, title in ((axes[0], n_cond, "conditions per query"), (axes[1], n_img, "images per query")):
         keys = sorted(data)
@@ -90,7 +88,7 @@ def funnel_stages(report: dict, queries: pa.Table) -> list[tuple[str, int]]:
     if "compose" in steps:
         c = steps["compose"]["counters"]
         out += [("composition attempts", c.get("attempts", 0)), ("verified query plans", c.get("plans", 0))]
-    en = sum(1 for lang in queries.column("language").to_pylist() if lang == "en")
+    en = english(queries).num_rows
     out += [("exported base queries", en), ("exported queries (all languages)", queries.num_rows)]
     return out
 

@@ -1,8 +1,8 @@
 """Write a run's data card from its exported files, the same way for every runner.
 
-The local export, `meritgen card`, `qa apply` and the Beam run all call `write_card`, which reads
-the tables back from the export folder, so the card of a Beam build and of a local build of the
-same data differ only in timings. Facts the card states are computed here from the final files:
+The local build (once, after its audit: `runners/local.audit_with_card`), `meritgen card`, `qa apply`
+and the Beam run all call `write_card`, which reads the tables back from the export folder, so the
+card of a Beam build and of a local build of the same data differ only in timings. Facts the card states are computed here from the final files:
 language ID on the exported texts, rejects counted from every stage's reject rows, split sizes.
 """
 
@@ -22,8 +22,12 @@ from pipelines.config import BuildConfig, config_from_dict, load_config
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
 from pipelines.io.card_plots import write_card_plots
+from pipelines.io.ipc_size import ipc_size, ipc_sizes_by
 from pipelines.stages.llm_tasks import language_agreement
 
+# The query columns the card reads (card_queries); every column only for split sizes, batch by batch.
+CARD_COLUMNS = ["query_id", "language", "category", "n_conditions", "split", "text", "conditions", "n_unverified"]
+BATCH_ROWS = 20_000
 LANGID_SAMPLE = 2000  # exported texts per language checked for the card (first by query id: hash-random)
 
 
@@ -42,7 +46,8 @@ def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | N
 def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, target: Path | None = None,
                extra_sections: list[str] = ()) -> Path:
     """Render the card of the export in `export_dir` (which may still be the build's temp folder)."""
-    queries = pads.dataset(layout.queries_dir(export_dir), format="parquet").to_table()
+    dataset = pads.dataset(layout.queries_dir(export_dir), format="parquet")
+    queries = card_queries(dataset)
     products = pads.dataset(layout.products_dir(export_dir), format="parquet")
     product_table = products.to_table(columns=[n for n in products.schema.names if n != "images"])
     target = target or export_dir / "README.md"
@@ -50,23 +55,32 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
     difficulty = pq.read_table(export_dir / "difficulty.parquet") if (export_dir / "difficulty.parquet").exists() else None
     if (run_dir / "audit.json").exists():  # written by `meritgen audit` (every build runs it last)
         extra_sections = [*extra_sections, audit_section(json.loads((run_dir / "audit.json").read_text(encoding="utf-8")))]
-    sizes = {"queries": {s: _nbytes(queries.filter(pc.equal(queries["split"], s)))
-                         for s in set(queries.column("split").to_pylist())},
+    sizes = {"queries": ipc_sizes_by(dataset.to_batches(batch_size=BATCH_ROWS), dataset.schema, "split"),
              "products": {"catalog": _nbytes(product_table) + _image_bytes(products)}}
     card = render_card(report, cfg, queries, product_table, plots, extra_sections, difficulty,
                        langid=language_agreement(queries, LANGID_SAMPLE), langid_sample=LANGID_SAMPLE,
-                       rejects=reject_reasons(run_dir, export_dir), sizes=sizes)
+                       rejects=reject_reasons(run_dir, export_dir), sizes=sizes, query_schema=dataset.schema)
     target.write_text(card, encoding="utf-8")
     return target
+
+
+def card_queries(dataset: pads.Dataset) -> pa.Table:
+    """The query columns the card and its plots count (CARD_COLUMNS, and provenance's template_id and
+    prompt_ids), not the whole export: no passages, segments or stage versions in memory."""
+    names = set(dataset.schema.names)
+    columns = {c: pc.field(c) for c in CARD_COLUMNS if c in names}
+    fields = ("template_id", "prompt_ids")
+    table = dataset.to_table(columns={**columns, **{f: pc.field("provenance", f) for f in fields}})
+    kept = [dataset.schema.field("provenance").type.field(f) for f in fields]
+    provenance = pa.chunked_array([pa.StructArray.from_arrays([table[f].chunk(i) for f in fields], fields=kept)
+                                   for i in range(table[fields[0]].num_chunks)], pa.struct(kept))
+    return table.drop_columns(list(fields)).append_column("provenance", provenance)
 
 
 def _nbytes(table: pa.Table) -> int:
     """Arrow IPC size of the data: the same however the files were sharded or sliced (buffers are
     written trimmed to the rows), unlike `Table.nbytes`, which counts whole shared buffers."""
-    sink = pa.MockOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table.combine_chunks())
-    return sink.size()
+    return ipc_size(table)
 
 
 def _image_bytes(products: pads.Dataset) -> int:

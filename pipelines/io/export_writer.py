@@ -14,7 +14,7 @@ from pipelines.config import BuildConfig
 from pipelines.io import layout
 from pipelines.io.card_writer import write_card
 from pipelines.io.layout import SPLITS
-from pipelines.merit_layout import merit_query_lines, merit_readme, split_pools
+from pipelines.merit_layout import MeritIds, merit_query_lines, merit_readme, split_pools
 from pipelines.results import StageResult
 from pipelines.stages.export import split_names
 
@@ -47,7 +47,9 @@ def write_shards(table: pa.Table, folder: Path, prefix: str, shard_rows: int, ro
     return names
 
 
-def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict) -> None:
+def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict, card: bool = True) -> None:
+    """The export folder's files. card=False leaves the data card to the caller: the local runner
+    renders it once, after the audit (`audit_with_card`), instead of twice."""
     out, ex = result.outputs, cfg.export
     products = with_hf_features(out["products"], {"images": "images"})
     write_shards(products, layout.products_dir(root), "products", ex.shard_rows, ex.row_group_rows)
@@ -60,39 +62,36 @@ def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict
     pq.write_table(result.rejects, root / "rejects.parquet")
     if "difficulty" in out:
         pq.write_table(out["difficulty"], root / "difficulty.parquet")
-    write_card(root, report, cfg, Path(report["run_dir"]))
+    if card:
+        write_card(root, report, cfg, Path(report["run_dir"]))
 
 
 def write_merit(folder: Path, products: pa.Table, queries: pa.Table, shard_rows: int, row_group_rows: int) -> None:
     """MERIT's layout (`pipelines/merit_layout.py`): each split's product pool as Parquet shards,
     `queries-<split>.json`, and the card that makes `load_dataset(folder)` read the products only."""
-    pools = split_pools(_rows(queries, ["query_id", "split", "images", "positive_ids", "hard_negative_ids"]))
+    pools = split_pools(queries, BATCH_ROWS)
     products = with_hf_features(products, {"image": "image"})
     ids = products.column("product_id")
     for split in SPLITS:
         part = products.filter(pc.is_in(ids, pa.array(sorted(pools[split]), pa.string())))
         write_shards(part, folder / "products", split, shard_rows, row_group_rows)
     titles = dict(zip(ids.to_pylist(), products.column("title").to_pylist()))
-    write_merit_queries(folder, queries, titles)
+    write_merit_queries(folder, queries, titles, MeritIds(zip(ids.to_pylist(), products.column("idx").to_pylist())))
     (folder / layout.CARD_FILE).write_text(merit_readme(), encoding="utf-8")
 
 
-def write_merit_queries(folder: Path, queries: pa.Table, titles: dict[str, str]) -> None:
-    """`queries-{train,test}.json` (JSON Lines; a split with no queries gets an empty file)."""
+def write_merit_queries(folder: Path, queries: pa.Table, titles: dict[str, str], ids: MeritIds | None = None) -> None:
+    """`queries-{train,test}.json` (JSON Lines; a split with no queries gets an empty file).
+    ids: product id -> MERIT idx text, known ones (the export's products) filled in up front."""
     folder.mkdir(parents=True, exist_ok=True)
+    ids = MeritIds() if ids is None else ids
     columns = ["query_id", "split", "language", "category", "text", "images", "conditions", "positive_ids",
                "hard_negative_ids"]
     with ExitStack() as stack:
         files = {split: stack.enter_context(open(folder / f"{layout.merit_queries_stem(split)}.json", "w",
                                                  encoding="utf-8")) for split in SPLITS}
         for batch in queries.select(columns).to_batches(max_chunksize=BATCH_ROWS):
-            rows = batch.to_pylist()  # each file gets its rows in table order, as from one pass
-            for split, fh in files.items():
-                for line in merit_query_lines(rows, titles, split):
-                    fh.write(line + "\n")
-
-
-def _rows(table: pa.Table, columns: list[str]):
-    """The rows of `columns` as dicts, one record batch at a time (memory bounded by BATCH_ROWS)."""
-    for batch in table.select(columns).to_batches(max_chunksize=BATCH_ROWS):
-        yield from batch.to_pylist()
+            for split, fh in files.items():  # each file gets its rows in table order, as from one pass
+                lines = merit_query_lines(batch, titles, split, ids)
+                if lines:
+                    fh.write("\n".join(lines) + "\n")

@@ -153,7 +153,14 @@ def audit_with_card(run_dir: Path) -> dict:
     from pipelines.audit.run import audit_run
     from pipelines.io.card_writer import regenerate_card
 
-    result = audit_run(run_dir)
+    try:
+        result = audit_run(run_dir)
+    except Exception:
+        # The local export writes no card of its own (it is rendered once, here): an audit that
+        # crashes must still leave the export with one, if without an Audit section.
+        if not (layout.export_dir(run_dir) / layout.CARD_FILE).exists() and (run_dir / layout.REPORT_FILE).exists():
+            regenerate_card(run_dir)
+        raise
     if (run_dir / layout.REPORT_FILE).exists():  # the card is rebuilt from the run's report
         regenerate_card(run_dir)
     return result
@@ -161,7 +168,7 @@ def audit_with_card(run_dir: Path) -> dict:
 
 def _export_writer(cfg: BuildConfig, report: BuildReport):
     def write(tmp: Path, result: StageResult) -> None:
-        write_export(tmp, result, cfg, report.to_dict())
+        write_export(tmp, result, cfg, report.to_dict(), card=False)  # the card comes after the audit
         # Verified before the marker exists: an export that failed (or never reached) the
         # DuckDB check is never "done", so a rerun after a kill here verifies again.
         verify_export_dir(tmp, Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines import schemas
 from pipelines.langid import detect_language
@@ -162,12 +163,15 @@ def apply_verdicts(queries: pa.Table, parsed: list[dict]) -> tuple[pa.Table, lis
 
 def language_agreement(queries: pa.Table, sample_per_language: int) -> pa.Table:
     """Per language: how many of (up to) N texts the detector assigns to their declared language."""
-    by_lang = defaultdict(list)
-    for _, lang, text in sorted(zip(*(queries.column(c).to_pylist() for c in ("query_id", "language", "text")))):
-        if len(by_lang[lang]) < sample_per_language:
-            by_lang[lang].append(text)
+    # The first N by (query_id, language, text), per language: sorted by Arrow (byte order of UTF-8
+    # is code point order, Python's), so only the sampled texts become Python strings.
+    table = queries.select(["query_id", "language", "text"])
+    order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in table.column_names])
+    languages = pc.take(table.column("language"), order)
     rows = []
-    for lang, texts in sorted(by_lang.items()):
+    for lang in sorted(pc.unique(languages).to_pylist()):
+        picked = pc.filter(order, pc.equal(languages, lang)).slice(0, sample_per_language)
+        texts = pc.take(table.column("text"), picked).to_pylist()
         agreed = sum(detect_language(t)[0] == lang for t in texts)
         rows.append({"language": lang, "checked": len(texts), "agreed": agreed, "agreement": agreed / len(texts)})
     return pa.Table.from_pylist(rows, schema=schemas.schema("language_agreement"))

@@ -1,0 +1,62 @@
+"""The local build renders the data card once, after the audit (#14), and a build killed between
+the export and the audit still ends with a card when rerun (the export step is then skipped)."""
+
+import pytest
+
+import pipelines.audit.run as audit
+from pipelines.config import load_config
+from pipelines.resources import DEMO_DIR
+from pipelines.runners.local import run_build
+
+
+def _build(out):
+    return run_build(DEMO_DIR / "catalog.jsonl", out, load_config(), run_id="demo", progress=False)
+
+
+def test_killed_before_the_audit_the_rerun_writes_the_card(tmp_path, monkeypatch):
+    real = audit.audit_run
+    export = tmp_path / "demo" / "export"
+
+    def killed(run_dir):
+        raise KeyboardInterrupt  # the process dies right after the export step
+
+    monkeypatch.setattr(audit, "audit_run", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _build(tmp_path)
+    assert (export / "_SUCCESS.json").exists()
+    assert not (export / "README.md").exists()  # the export step itself no longer renders it
+    finished = (export / "_SUCCESS.json").stat().st_mtime_ns
+
+    def crashed(run_dir):
+        raise RuntimeError("audit bug")
+
+    monkeypatch.setattr(audit, "audit_run", crashed)
+    with pytest.raises(RuntimeError, match="audit bug"):
+        _build(tmp_path)
+    card = (export / "README.md").read_text(encoding="utf-8")  # a crashing audit still leaves a card
+    assert "## Summary" in card and "## Audit" not in card
+
+    monkeypatch.setattr(audit, "audit_run", real)
+    report = _build(tmp_path)
+    assert all(s.skipped for s in report.steps)
+    assert (export / "_SUCCESS.json").stat().st_mtime_ns == finished  # the export was not redone
+    card = (export / "README.md").read_text(encoding="utf-8")
+    assert "## Summary" in card and "## Audit" in card and (export / "plots" / "funnel.png").exists()
+
+
+def test_the_local_export_step_renders_no_card_of_its_own(tmp_path, monkeypatch):
+    """One rendering per build: write_card runs once, from the audit, not also inside the export."""
+    import pipelines.io.card_writer as card_writer
+    import pipelines.io.export_writer as export_writer
+
+    calls = []
+    real = card_writer.write_card
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(card_writer, "write_card", counted)
+    monkeypatch.setattr(export_writer, "write_card", counted)
+    _build(tmp_path)
+    assert calls == [tmp_path / "demo" / "export"]
