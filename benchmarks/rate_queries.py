@@ -53,10 +53,17 @@ def write_sheet(rows: list[dict], out: Path) -> None:
         writer = csv.DictWriter(fh, COLUMNS, delimiter="\t", lineterminator="\n")
         writer.writeheader()
         for q in rows:
-            writer.writerow({"query_id": q["query_id"], "language": q["language"], "text": q["text"],
-                             "conditions": conditions_cell(q["conditions"]), "source_text_en": q["source_text_en"],
-                             "template_id": (q.get("provenance") or {}).get("template_id", ""),
-                             "rating": "", "reason": ""})
+            writer.writerow({k: _inert(v) for k, v in {
+                "query_id": q["query_id"], "language": q["language"], "text": q["text"],
+                "conditions": conditions_cell(q["conditions"]), "source_text_en": q["source_text_en"],
+                "template_id": (q.get("provenance") or {}).get("template_id", ""), "rating": "", "reason": ""}.items()})
+
+
+def _inert(cell: str) -> str:
+    """A one-line cell a spreadsheet will not run: text from a catalog (a brand "=HYPERLINK(...)") starting with
+    a formula character gets a leading apostrophe, the spreadsheets' own "this is text" mark (OWASP)."""
+    cell = " ".join(cell.splitlines())  # a line break inside a cell would split the row in some readers
+    return "'" + cell if cell and cell[0] in "=+-@\t" else cell
 
 
 def read_ratings(sheet: Path) -> list[dict]:

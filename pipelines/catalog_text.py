@@ -12,11 +12,15 @@ real product text almost never holds these tokens, and the reject row names the 
 Matching is deliberately wide: case and spaces inside the brackets do not matter, any
 `<image...>` / `<product...>` token counts (`<image>`, `< IMAGE 3 >`, `<Product 1>`, `</image>`),
 and text is NFKC-normalised with invisible format characters removed first, so full-width
-brackets or a zero-width space inside the word do not slip through.
+brackets or a zero-width space inside the word do not slip through. HTML character references
+are decoded too (`&lt;image_1&gt;`, `&#60;|im_start|&#62;`, also double-encoded), and angle-bracket
+look-alikes that NFKC keeps (`‹ › 〈 〉 ⟨ ⟩`, arrowheads) count as `<` `>`: catalogs scraped from web
+pages carry such text, and a language model reads it as the token it spells.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -25,20 +29,32 @@ ROLE_MARKER_LIKE = re.compile(
     r"<<\s*/?\s*(?:system|user|assistant|developer|tool|sys|inst)\s*>>"  # meritgen templates, Llama-2 <<SYS>>
     r"|<\|[^<>|]{1,40}\|>"  # ChatML / Llama-3 special tokens: <|im_start|>, <|eot_id|>
     r"|\[\s*/?\s*INST\s*\]"  # Llama-2 / Mistral [INST]
-    r"|<\s*/?\s*(?:start|end)_of_turn\b[^<>]{0,40}>",  # Gemma
+    r"|<\s*/?\s*(?:start|end)_of_turn\b[^<>]{0,40}>"  # Gemma
+    r"|(?-i:<\s*/?\s*(?:s|bos|eos)\s*>)"  # Llama-2/Mistral <s> </s>, Gemma <bos> <eos>; lower case only: "<S>" is a size
+    r"|\[\s*/?\s*(?:SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS|TOOL_CONTENT)\s*\]",  # Mistral v3+
     re.IGNORECASE,
 )
+# Angle brackets that NFKC leaves alone but that read as "<" / ">": guillemets, CJK and math angle
+# brackets, modifier-letter and Canadian-syllabics arrowheads.
+_BRACKET_LOOK_ALIKES = str.maketrans({**dict.fromkeys("\u2039\u3008\u27e8\u2329\u02c2\u1438\u276e\u29fc", "<"),
+                                      **dict.fromkeys("\u203a\u3009\u27e9\u232a\u02c3\u1433\u276f\u29fd", ">")})
+_MAX_UNESCAPES = 3  # "&amp;lt;" is "<" after two rounds; a bound keeps "&amp;amp;amp;..." cheap
 
 
 def _canonical(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text)
+    for _ in range(_MAX_UNESCAPES):
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    folded = unicodedata.normalize("NFKC", text).translate(_BRACKET_LOOK_ALIKES)
     return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
 
 
 def structural_text(text: str) -> tuple[str, str] | None:
     """(reason, the matched token) when text holds placeholder- or role-marker-like markup."""
-    if text.isascii() and "<" not in text and "[" not in text:
-        return None  # every pattern needs "<" or "["; ASCII is its own NFKC form and has no Cf characters
+    if text.isascii() and "<" not in text and "[" not in text and "&" not in text:
+        return None  # every pattern needs "<" or "[" (or a character reference to one); ASCII is its own
+        # NFKC form and has no Cf characters
     canonical = _canonical(text)
     for reason, pattern in (("placeholder_text", PLACEHOLDER_LIKE), ("role_marker_text", ROLE_MARKER_LIKE)):
         match = pattern.search(canonical)

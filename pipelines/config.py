@@ -44,6 +44,9 @@ class CatalogConfig:
     image_url_deadline_s: float = 30.0
     image_url_max_redirects: int = 3
     max_image_bytes: int = 64 * 1024 * 1024  # per image file, URL body or inline image
+    # A row listing more images than this is a reject before any is loaded (a million refs to one
+    # file, or to slow URLs, would otherwise cost a million reads or fetches).
+    max_images_per_row: int = 32
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class IngestConfig:
     jpeg_quality: int = 90
     max_title_chars: int = 512
     max_description_chars: int = 4096
+    max_attribute_chars: int = 512  # an attribute name or value longer than this rejects the row (field_too_long)
 
 
 @dataclass(frozen=True)

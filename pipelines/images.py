@@ -19,6 +19,12 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 # applies the configured limit, so Pillow's warning is noise here.
 Image.MAX_IMAGE_PIXELS = None
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+# The only decoders catalog bytes may reach: photo formats. Pillow would otherwise try every plugin it
+# has, including EPS (which runs Ghostscript on the file's PostScript), ICO/ICNS (whose size changes on
+# load, past the header check), PSD, FITS and other rarely exercised parsers. MPO: camera JPEGs.
+# Filtered to the plugins this Pillow has: Image.open raises KeyError for a listed format it lacks.
+Image.init()
+PHOTO_FORMATS = tuple(f for f in ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF") if f in Image.OPEN)
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ def normalise_image(data: bytes, *, max_pixels: int, max_side: int, quality: int
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            img = Image.open(io.BytesIO(data))
+            img = Image.open(io.BytesIO(data), formats=PHOTO_FORMATS)
             width, height = img.size
             if width * height > max_pixels:
                 raise ImageRejected(
@@ -92,7 +98,9 @@ def _encode(img: Image.Image, max_side: int, quality: int) -> tuple[bytes, int, 
     if max(img.size) > max_side:
         img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    img.save(out, format="JPEG", quality=quality, optimize=False)
+    # comment=b"": Pillow would copy a source comment (a GIF/JPEG COM block, any bytes the catalog chose)
+    # into the output; the normalised image carries pixels only.
+    img.save(out, format="JPEG", quality=quality, optimize=False, comment=b"")
     return out.getvalue(), img.width, img.height
 
 

@@ -78,6 +78,9 @@ def mapped_row(row: dict, error: str | None, cfg: CatalogConfig) -> tuple[str, l
             record, refs, inline = _map_columns(row, cfg)
             record_json = json.dumps(record, ensure_ascii=False, default=_json_default)
             record_json.encode("utf-8")  # a lone surrogate from a JSON "\ud800" escape cannot go to Arrow
+            if len(refs) + len(inline) > cfg.max_images_per_row:  # refused before any image is loaded
+                return record_json, [], [], (f"field {cfg.images_column!r} lists {len(refs) + len(inline)} images, "
+                                             f"over catalog.max_images_per_row ({cfg.max_images_per_row})")
             return record_json, refs, inline, None
         except UnicodeEncodeError:
             error = "row contains text that is not valid Unicode (an unpaired surrogate)"
@@ -109,9 +112,16 @@ def csv_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None
     """(row number, cells, error) per data row; row 1 is the first row under the header."""
     text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")  # -sig: tolerate a BOM
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    _check_header(path, reader.fieldnames or [], cfg)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise CatalogError(f"{path}: cannot parse the CSV header row: {exc}") from None
+    _check_header(path, header, cfg)
     rows = []
-    for number, row in enumerate(reader, 1):
+    for number, row in enumerate(_records(reader), 1):
+        if isinstance(row, csv.Error):
+            rows.append((number, {}, f"cannot parse CSV row: {row}"))
+            continue
         bad = [k for k, v in row.items() if isinstance(v, str) and _has_surrogates(v)]
         if None in row:  # more cells than header columns
             rows.append((number, {}, "row has more cells than the header has columns"))
@@ -120,6 +130,18 @@ def csv_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None
         else:
             rows.append((number, *_csv_json_attributes({k: v for k, v in row.items() if k is not None}, cfg)))
     return rows
+
+
+def _records(reader: csv.DictReader):
+    """The reader's rows, with a row the csv module cannot parse (a cell over the field size limit)
+    yielded as its csv.Error: the reader goes on at the next line, so later rows still count."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield exc
 
 
 def _csv_json_attributes(row: dict, cfg: CatalogConfig) -> tuple[dict, str | None]:

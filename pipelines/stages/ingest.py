@@ -22,7 +22,7 @@ from pipelines.results import RejectLog, StageResult
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "ingest"
-VERSION = "1"
+VERSION = "2"  # 2: photo formats only, attribute length cap, wider structural-text match
 _LANG = re.compile(r"[a-z]{2,3}")  # used with fullmatch: "$" would also accept "en\n"
 # Spreadsheet and dataframe exports write a missing id as one of these; none of them names a product.
 _NULL_IDS = frozenset({"nan", "na", "n/a", "#n/a", "null", "none", "nil", "undefined", "-", "?"})
@@ -143,7 +143,8 @@ def _validate_row(row: dict, params: IngestParams, seen_ids: dict[str, str]) -> 
     return {
         "product_id": product_id, "category": category, "title": title, "description": description,
         "language": language, "family_id": _optional_str(record, "family_id", allow_int=True).strip() or None,
-        "attributes": _attributes(record.get("attributes")) + _category_type(raw_category, category),
+        "attributes": (_attributes(record.get("attributes"), params.cfg.max_attribute_chars)
+                       + _category_type(raw_category, category)),
     }
 
 
@@ -196,7 +197,7 @@ def _as_str(value, field: str, allow_int: bool) -> str:
     raise RowRejected("wrong_type", field, f"field {field!r} must be a string, got {type(value).__name__}")
 
 
-def _attributes(value) -> list[dict]:
+def _attributes(value, max_chars: int) -> list[dict]:
     if value in (None, ""):
         return []
     if isinstance(value, dict):
@@ -209,6 +210,7 @@ def _attributes(value) -> list[dict]:
     for name, val in items:
         if not isinstance(name, str) or not name.strip():
             raise RowRejected("wrong_type", "attributes", "attribute names must be non-blank strings")
+        _check_attribute_length(name, val, max_chars)
         if isinstance(val, float) and not math.isfinite(val):
             continue  # NaN is how dataframes write a missing value
         if isinstance(val, (str, int, float)) and not isinstance(val, bool) and str(val).strip():
@@ -216,6 +218,14 @@ def _attributes(value) -> list[dict]:
         elif val not in (None, ""):
             raise RowRejected("wrong_type", "attributes", f"attribute {name!r} must be a string, got {type(val).__name__}")
     return out
+
+
+def _check_attribute_length(name: str, value, max_chars: int) -> None:
+    """An open value (brand) goes verbatim into query text: a 100 KB one is a bad row, not a query."""
+    for what, text in (("name", name), ("value", value)):
+        if isinstance(text, str) and len(text.strip()) > max_chars:
+            raise RowRejected("field_too_long", "attributes", f"attribute {name[:80]!r} has a {what} of "
+                              f"{len(text.strip())} characters, over {max_chars}")
 
 
 def _ingest_images(row: dict, product: dict, cfg: IngestConfig, images: dict, rejects: RejectLog) -> list[str]:
