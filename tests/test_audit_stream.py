@@ -119,3 +119,11 @@ def test_batch_boundaries_change_nothing_and_the_corrupted_row_is_named(corrupte
     products = pq.ParquetDataset(run / "export" / "data" / "products").read().to_pylist()
     from pipelines.audit.run import also_meets
     assert {**audit_tables(rows, products, also_meets(run)), "run_dir": str(run)} == json.loads(text)
+
+
+def test_a_product_with_two_values_meeting_one_condition_is_one_positive():
+    """Cached per-value masks are OR-ed: a product listing both `men` and `unisex` is counted once."""
+    products = [{**_product("a"), "attributes": [{"name": "gender", "value": v, "source": "field"} for v in ("men", "unisex")]},
+                _product("b", gender="men"), _product("w", gender="women"), _product("k", gender="women")]
+    rows = [_row(lang) for lang in ("en", "ms")]
+    assert audit_tables(rows, products, {"gender": {"unisex": ["men", "women"]}})["passed"]

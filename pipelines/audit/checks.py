@@ -72,23 +72,35 @@ class Catalog:
         for (cat, attr, value), mask in self.masks.items():
             self.known[(cat, attr)] |= mask
             self.by_attribute[(cat, attr)].append(value)
+        self._meeting: dict[tuple[str, str], frozenset[str]] = {}
+        self._meets: dict[tuple[str, str, str], int] = {}
 
-    def meets_value(self, attribute: str, have: str, want: str) -> bool:
-        return have == want or want in self.also_meets.get(attribute, {}).get(have, ())
+    def meeting(self, attribute: str, want: str) -> frozenset[str]:
+        """The values that meet `want`: itself and those the vocabulary lists as also meeting it (cached:
+        bounded by the vocabulary, not by queries)."""
+        key = (attribute, want)
+        if key not in self._meeting:
+            related = self.also_meets.get(attribute, {})
+            self._meeting[key] = frozenset([want, *(have for have, wants in related.items() if want in wants)])
+        return self._meeting[key]
 
     def verdict(self, pid: str, attribute: str, value: str) -> str:
         """meets | violates | unknown, for one product and one condition."""
         have = self.values.get(pid, {}).get(attribute)
         if not have:
             return "unknown"
-        return "meets" if any(self.meets_value(attribute, h, value) for h in have) else "violates"
+        return "violates" if have.isdisjoint(self.meeting(attribute, value)) else "meets"
 
     def meets_mask(self, category: str, attribute: str, value: str) -> int:
-        mask = 0
-        for have in self.by_attribute.get((category, attribute), []):
-            if self.meets_value(attribute, have, value):
-                mask |= self.masks[(category, attribute, have)]
-        return mask
+        """Products of the category meeting attribute=value (cached per catalog value, like `meeting`)."""
+        key = (category, attribute, value)
+        if key not in self._meets:
+            meeting, mask = self.meeting(attribute, value), 0
+            for have in self.by_attribute.get((category, attribute), []):
+                if have in meeting:
+                    mask |= self.masks[(category, attribute, have)]  # OR: a product may have several values
+            self._meets[key] = mask
+        return self._meets[key]
 
     def all_mask(self, category: str) -> int:
         return (1 << len(self.ids.get(category, []))) - 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.dataset as pads
 from rich.console import Console
 from rich.table import Table
@@ -23,7 +24,7 @@ QUERY_COLUMNS = ["query_id", "category", "conditions", "positive_ids", "hard_neg
 PRODUCT_COLUMNS = ["product_id", "category", "attributes", "image_ids", "split"]
 
 
-BATCH_ROWS = 65_536  # query rows per record batch: the audit's memory grows with this, not with the queries
+BATCH_ROWS = 8_192  # query rows per audit step: the audit's memory grows with this and the catalog, not the queries
 
 
 def _rows(folder: Path, wanted: list[str]) -> list[dict]:
@@ -32,10 +33,19 @@ def _rows(folder: Path, wanted: list[str]) -> list[dict]:
 
 
 def _batches(folder: Path, wanted: list[str], batch_rows: int):
-    """Record batches in file and row order (as `_rows` reads them), reading ahead only one at a time."""
+    """Tables of about batch_rows rows in file and row order (as `_rows` reads them). Parquet yields one
+    batch per row group (export.row_group_rows, small); they are gathered so each audit step sees many."""
     dataset = pads.dataset(folder, format="parquet")
-    yield from dataset.to_batches(columns=[c for c in wanted if c in dataset.schema.names], batch_size=batch_rows,
-                                  batch_readahead=1, fragment_readahead=1)
+    pending, rows = [], 0
+    for batch in dataset.to_batches(columns=[c for c in wanted if c in dataset.schema.names], batch_size=batch_rows,
+                                    batch_readahead=1, fragment_readahead=1):
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= batch_rows:
+            yield pa.Table.from_batches(pending)
+            pending, rows = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
 
 
 def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:

@@ -45,10 +45,10 @@ LABEL_CACHE = 4096  # (category, conditions) label bitsets kept across contents;
 _ROW = "__audit_row"
 
 
-def content_groups(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch) -> tuple[list[dict], np.ndarray]:
+def content_groups(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> tuple[list[dict], np.ndarray]:
     """The batch's distinct contents (CONTENT_COLUMNS present), ordered by first row, and each row's group."""
     columns = [c for c in CONTENT_COLUMNS if c in batch.schema.names]
-    table = pa.Table.from_batches([batch]).select(columns).append_column(_ROW, pa.array(np.arange(batch.num_rows)))
+    table = batch.select(columns).append_column(_ROW, pa.array(np.arange(batch.num_rows)))
     names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
     con.register("audit_batch", table)
     try:
@@ -98,7 +98,9 @@ class QueryAudit:
             judged["n_unverified"] = unverified
         return judged
 
-    def add(self, batch: pa.RecordBatch) -> None:
+    def add(self, batch: pa.Table | pa.RecordBatch) -> None:
+        if isinstance(batch, pa.RecordBatch):
+            batch = pa.Table.from_batches([batch])
         if not batch.num_rows:
             return
         self.has_unverified &= "n_unverified" in batch.schema.names
@@ -127,7 +129,7 @@ class QueryAudit:
                 for payload in failures[:max(0, MAX_EXAMPLES - len(examples))]:
                     examples.append({"query_id": query_ids[row], **payload})
 
-    def _placeholders(self, batch: pa.RecordBatch, contents: list[dict], group_of: np.ndarray, query_ids: list[str]) -> None:
+    def _placeholders(self, batch: pa.Table, contents: list[dict], group_of: np.ndarray, query_ids: list[str]) -> None:
         check = self.checks["placeholders_match_images"]
         n_images = [len(q["images"] or []) for q in contents]
         for row, text in enumerate(batch.column("text").to_pylist()):
@@ -150,7 +152,7 @@ class QueryAudit:
                             "queries_by_split": dict(self.splits), **figures}}
 
 
-def audit_batches(batches: Iterable[pa.RecordBatch], products: list[dict],
+def audit_batches(batches: Iterable[pa.Table | pa.RecordBatch], products: list[dict],
                   also_meets: dict[str, dict[str, list[str]]]) -> dict:
     """Every check over query record batches (in export order) and the exported product rows."""
     audit = QueryAudit(products, also_meets)
@@ -165,5 +167,4 @@ def audit_batches(batches: Iterable[pa.RecordBatch], products: list[dict],
 def audit_row_batches(batches: Iterable[list[dict]], products: list[dict],
                       also_meets: dict[str, dict[str, list[str]]]) -> dict:
     """`audit_batches` over batches of in-memory query rows (tests, tools)."""
-    return audit_batches((b for rows in batches if rows for b in pa.Table.from_pylist(rows).to_batches()),
-                         products, also_meets)
+    return audit_batches((pa.Table.from_pylist(rows) for rows in batches if rows), products, also_meets)
