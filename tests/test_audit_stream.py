@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.audit.checks import audit_tables
-from pipelines.audit.run import QUERY_COLUMNS, audit_run
+from pipelines.audit.run import QUERY_COLUMNS, also_meets, audit_run
+from pipelines.audit.stream import audit_row_batches
 
 
 def _product(pid, category="tops", images=None, **values):
@@ -41,7 +42,6 @@ def _check(result, name):
 
 def _one_by_one(rows):
     """The reference: every row judged in a batch of its own, so no verdict can be shared."""
-    from pipelines.audit.stream import audit_row_batches
     return audit_row_batches([[r] for r in rows], PRODUCTS, {})
 
 
@@ -117,7 +117,6 @@ def test_batch_boundaries_change_nothing_and_the_corrupted_row_is_named(corrupte
         assert (run / "audit.json").read_text() == text
     rows = pq.ParquetDataset(run / "export" / "data" / "queries").read(columns=QUERY_COLUMNS).to_pylist()
     products = pq.ParquetDataset(run / "export" / "data" / "products").read().to_pylist()
-    from pipelines.audit.run import also_meets
     assert {**audit_tables(rows, products, also_meets(run)), "run_dir": str(run)} == json.loads(text)
 
 
