@@ -9,6 +9,11 @@ for A is v or is listed under `attributes.<A>.also_meets` as meeting v; VIOLATES
 values for A and none meets v; is UNKNOWN on it when it has no value for A. The query's
 category is an implicit condition: positives come from it, and a product of another category
 violates it.
+
+The row checks are split in two so that `stream.py` can judge each distinct content once: a
+`judge_*` function reads only a row's labelled content (category, conditions, positives,
+negatives, images, split, n_unverified) and returns per check (rows checked, failure payloads);
+the caller adds each failure once per row carrying that content, with the row's own query_id.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from dataclasses import dataclass, field
 
 PLACEHOLDER = re.compile(r"<image_(\d+)>")
 MAX_EXAMPLES = 5
+ROLES = ("positives", "images", "negatives")
+Judged = tuple[int, list[dict]]  # (items checked, failure payloads without the query_id) for one row
 
 
 @dataclass
@@ -65,23 +72,35 @@ class Catalog:
         for (cat, attr, value), mask in self.masks.items():
             self.known[(cat, attr)] |= mask
             self.by_attribute[(cat, attr)].append(value)
+        self._meeting: dict[tuple[str, str], frozenset[str]] = {}
+        self._meets: dict[tuple[str, str, str], int] = {}
 
-    def meets_value(self, attribute: str, have: str, want: str) -> bool:
-        return have == want or want in self.also_meets.get(attribute, {}).get(have, ())
+    def meeting(self, attribute: str, want: str) -> frozenset[str]:
+        """The values that meet `want`: itself and those the vocabulary lists as also meeting it (cached:
+        bounded by the vocabulary, not by queries)."""
+        key = (attribute, want)
+        if key not in self._meeting:
+            related = self.also_meets.get(attribute, {})
+            self._meeting[key] = frozenset([want, *(have for have, wants in related.items() if want in wants)])
+        return self._meeting[key]
 
     def verdict(self, pid: str, attribute: str, value: str) -> str:
         """meets | violates | unknown, for one product and one condition."""
         have = self.values.get(pid, {}).get(attribute)
         if not have:
             return "unknown"
-        return "meets" if any(self.meets_value(attribute, h, value) for h in have) else "violates"
+        return "violates" if have.isdisjoint(self.meeting(attribute, value)) else "meets"
 
     def meets_mask(self, category: str, attribute: str, value: str) -> int:
-        mask = 0
-        for have in self.by_attribute.get((category, attribute), []):
-            if self.meets_value(attribute, have, value):
-                mask |= self.masks[(category, attribute, have)]
-        return mask
+        """Products of the category meeting attribute=value (cached per catalog value, like `meeting`)."""
+        key = (category, attribute, value)
+        if key not in self._meets:
+            meeting, mask = self.meeting(attribute, value), 0
+            for have in self.by_attribute.get((category, attribute), []):
+                if have in meeting:
+                    mask |= self.masks[(category, attribute, have)]  # OR: a product may have several values
+            self._meets[key] = mask
+        return self._meets[key]
 
     def all_mask(self, category: str) -> int:
         return (1 << len(self.ids.get(category, []))) - 1
@@ -89,121 +108,112 @@ class Catalog:
     def mask_of(self, category: str, pids: list[str]) -> int:
         return sum(self.bit[p] for p in set(pids) if self.category.get(p) == category)
 
-
-def _labels(catalog: Catalog, category: str, conditions: list[dict]) -> tuple[int, int]:
-    """(positives mask, unverified mask) of a category for a list of conditions."""
-    positives = open_ = catalog.all_mask(category)
-    for c in conditions:
-        meets = catalog.meets_mask(category, c["attribute"], c["value"])
-        unknown = catalog.all_mask(category) & ~catalog.known[(category, c["attribute"])]
-        positives &= meets
-        open_ &= meets | unknown
-    return positives, open_ & ~positives
-
-
-def check_positive_sets(queries: list[dict], catalog: Catalog) -> tuple[Check, Check]:
-    """Positives equal the products meeting every condition; n_unverified matches (when exported)."""
-    exact = Check("positives_exact", "positive set = products of the category meeting every condition")
-    unverified = Check("n_unverified", "n_unverified = products violating nothing known but unknown on a condition")
-    if not queries or "n_unverified" not in queries[0]:
-        unverified.skipped = "queries carry no n_unverified column"
-    cache: dict = {}
-    for q in queries:
-        key = (q["category"], tuple(sorted((c["attribute"], c["value"]) for c in q["conditions"])))
-        if key not in cache:
-            cache[key] = _labels(catalog, q["category"], q["conditions"])
-        expected, open_ = cache[key]
-        listed = q["positive_ids"] or []
-        exact.checked += 1
-        if catalog.mask_of(q["category"], listed) != expected or len(set(listed)) != len(listed) or \
-                any(catalog.category.get(p) != q["category"] for p in listed):
-            want = expected.bit_count()
-            exact.fail({"query_id": q["query_id"], "listed": len(listed), "expected": want})
-        if not unverified.skipped:
-            unverified.checked += 1
-            if q["n_unverified"] != open_.bit_count():
-                unverified.fail({"query_id": q["query_id"], "listed": q["n_unverified"], "expected": open_.bit_count()})
-    return exact, unverified
+    def labels(self, category: str, conditions: tuple[tuple[str, str], ...]) -> tuple[int, int]:
+        """(positives mask, unverified mask) of a category for (attribute, value) conditions."""
+        positives = open_ = self.all_mask(category)
+        for attribute, value in conditions:
+            meets = self.meets_mask(category, attribute, value)
+            unknown = self.all_mask(category) & ~self.known[(category, attribute)]
+            positives &= meets
+            open_ &= meets | unknown
+        return positives, open_ & ~positives
 
 
-def check_negatives(queries: list[dict], catalog: Catalog) -> list[Check]:
-    """Every hard negative violates a known condition, and `violates` names only known violations."""
-    false_neg = Check("no_false_negatives", "no hard negative meets every condition (a true positive)")
-    unknown = Check("no_unknown_as_negative", "no hard negative that violates nothing known (unverified)")
-    listed = Check("violates_are_known", "each negative's `violates` lists only conditions it violates on a known value")
-    for q in queries:
-        for n in q["hard_negatives"] or []:
-            pid = n["product_id"]
-            # The query's category is a condition too: a product of another category violates it (always known).
-            verdicts = {"category": "meets" if catalog.category.get(pid) == q["category"] else "violates"}
-            verdicts.update({c["attribute"]: catalog.verdict(pid, c["attribute"], c["value"]) for c in q["conditions"]})
-            for check in (false_neg, unknown, listed):
-                check.checked += 1
-            example = {"query_id": q["query_id"], "product_id": pid, "verdicts": verdicts}
-            if all(v == "meets" for v in verdicts.values()):
-                false_neg.fail(example)
-            elif "violates" not in verdicts.values():
-                unknown.fail(example)
-            if any(verdicts.get(a) != "violates" for a in n["violates"] or []):
-                listed.fail({**example, "violates": list(n["violates"] or [])})
-    return [false_neg, unknown, listed]
+def judge_positives(q: dict, catalog: Catalog, labels) -> tuple[Judged, Judged | None]:
+    """Positives equal the products meeting every condition; n_unverified matches (None: not exported).
+    `labels(category, sorted conditions)` is `catalog.labels`, possibly behind a cache."""
+    expected, open_ = labels(q["category"], tuple(sorted((c["attribute"], c["value"]) for c in q["conditions"])))
+    listed = q["positive_ids"] or []
+    exact = []
+    if catalog.mask_of(q["category"], listed) != expected or len(set(listed)) != len(listed) or \
+            any(catalog.category.get(p) != q["category"] for p in listed):
+        exact.append({"listed": len(listed), "expected": expected.bit_count()})
+    if "n_unverified" not in q:
+        return (1, exact), None
+    unverified = [] if q["n_unverified"] == open_.bit_count() else \
+        [{"listed": q["n_unverified"], "expected": open_.bit_count()}]
+    return (1, exact), (1, unverified)
 
 
-def check_placeholders(queries: list[dict]) -> Check:
-    check = Check("placeholders_match_images", "placeholders are `<image_1>`..`<image_k>` in order, k = number of images")
-    for q in queries:
-        check.checked += 1
-        numbers = [int(m) for m in PLACEHOLDER.findall(q["text"] or "")]
-        if numbers != list(range(1, len(q["images"] or []) + 1)):
-            check.fail({"query_id": q["query_id"], "placeholders": numbers, "images": len(q["images"] or [])})
-    return check
+def judge_negatives(q: dict, catalog: Catalog) -> tuple[Judged, Judged, Judged]:
+    """Every hard negative violates a known condition, and `violates` names only known violations:
+    (no_false_negatives, no_unknown_as_negative, violates_are_known)."""
+    false_neg, unknown, listed = [], [], []
+    negatives = q["hard_negatives"] or []
+    for n in negatives:
+        pid = n["product_id"]
+        # The query's category is a condition too: a product of another category violates it (always known).
+        verdicts = {"category": "meets" if catalog.category.get(pid) == q["category"] else "violates"}
+        verdicts.update({c["attribute"]: catalog.verdict(pid, c["attribute"], c["value"]) for c in q["conditions"]})
+        example = {"product_id": pid, "verdicts": verdicts}
+        if all(v == "meets" for v in verdicts.values()):
+            false_neg.append(example)
+        elif "violates" not in verdicts.values():
+            unknown.append(example)
+        if any(verdicts.get(a) != "violates" for a in n["violates"] or []):
+            listed.append({**example, "violates": list(n["violates"] or [])})
+    return (len(negatives), false_neg), (len(negatives), unknown), (len(negatives), listed)
 
 
-def check_ids(queries: list[dict], products: list[dict]) -> Check:
+def judge_ids(q: dict, images: dict[str, set[str]]) -> Judged:
     """Every positive, negative, image product and image id resolves to an exported product."""
-    check = Check("ids_resolve", "positives, negatives, image products and image ids exist in the exported products")
-    images = {p["product_id"]: set(p["image_ids"] or []) for p in products}
-    for q in queries:
-        negs = [n["product_id"] for n in q["hard_negatives"] or []]
-        refs = [("positive", p) for p in q["positive_ids"] or []] + [("negative", p) for p in negs]
-        refs += [("negative_id", p) for p in q["hard_negative_ids"] or []]
-        refs += [("image_product", i["product_id"]) for i in q["images"] or []]
-        for kind, pid in refs:
-            check.checked += 1
-            if pid not in images:
-                check.fail({"query_id": q["query_id"], "kind": kind, "id": pid})
-        for i in q["images"] or []:
-            check.checked += 1
-            if i["image_id"] not in images.get(i["product_id"], ()):
-                check.fail({"query_id": q["query_id"], "kind": "image_id", "id": i["image_id"]})
-        if sorted(negs) != sorted(q["hard_negative_ids"] or []):
-            check.fail({"query_id": q["query_id"], "kind": "hard_negative_ids differ from hard_negatives"})
-    return check
+    failures, checked = [], 0
+    negs = [n["product_id"] for n in q["hard_negatives"] or []]
+    refs = [("positive", p) for p in q["positive_ids"] or []] + [("negative", p) for p in negs]
+    refs += [("negative_id", p) for p in q["hard_negative_ids"] or []]
+    refs += [("image_product", i["product_id"]) for i in q["images"] or []]
+    for kind, pid in refs:
+        checked += 1
+        if pid not in images:
+            failures.append({"kind": kind, "id": pid})
+    for i in q["images"] or []:
+        checked += 1
+        if i["image_id"] not in images.get(i["product_id"], ()):
+            failures.append({"kind": "image_id", "id": i["image_id"]})
+    if sorted(negs) != sorted(q["hard_negative_ids"] or []):
+        failures.append({"kind": "hard_negative_ids differ from hard_negatives"})
+    return checked, failures
 
 
-ROLES = ("positives", "images", "negatives")
+def judge_photo_twins(q: dict, photos: dict[str, set[str]]) -> Judged:
+    """Image ids are content hashes, so listings sharing a photo share an image id: such a listing
+    is never a query's negative or query image when it shares a photo with a positive."""
+    positive_photos = set().union(*(photos.get(pid, set()) for pid in q["positive_ids"] or []))
+    failures, checked = [], 0
+    for role, pid in [*(("negative", n) for n in q["hard_negative_ids"] or []),
+                      *(("image", i["product_id"]) for i in q["images"] or [])]:
+        checked += 1
+        if photos.get(pid, set()) & positive_photos:
+            failures.append({"role": role, "product_id": pid})
+    return checked, failures
 
 
-def _used_by_split(queries: list[dict]) -> dict[str, dict[str, set[str]]]:
-    used: dict[str, dict[str, set[str]]] = defaultdict(lambda: {r: set() for r in ROLES})
-    for q in queries:
-        roles = used[q["split"]]
-        roles["positives"].update(q["positive_ids"] or [])
-        roles["images"].update(i["product_id"] for i in q["images"] or [])
-        roles["negatives"].update(q["hard_negative_ids"] or [])
-        roles["negatives"].update(n["product_id"] for n in q["hard_negatives"] or [])
-    return used
+def placeholder_failure(text: str | None, n_images: int) -> dict | None:
+    """Placeholders are `<image_1>`..`<image_k>` in order, k = number of images (per row: texts differ)."""
+    numbers = [int(m) for m in PLACEHOLDER.findall(text or "")]
+    return None if numbers == list(range(1, n_images + 1)) else {"placeholders": numbers, "images": n_images}
 
 
-def check_split_leakage(queries: list[dict], products: list[dict]) -> tuple[Check, dict]:
+def query_products(q: dict) -> list[str]:
+    return [*(q["positive_ids"] or []), *(i["product_id"] for i in q["images"] or []), *(q["hard_negative_ids"] or [])]
+
+
+def add_used(used: dict[str, set[str]], q: dict) -> None:
+    """Record the products a query uses, per role, in its split's sets."""
+    used["positives"].update(q["positive_ids"] or [])
+    used["images"].update(i["product_id"] for i in q["images"] or [])
+    used["negatives"].update(q["hard_negative_ids"] or [])
+    used["negatives"].update(n["product_id"] for n in q["hard_negatives"] or [])
+
+
+def split_leakage(used: dict[str, dict[str, set[str]]], outside_own_pool: int | None) -> tuple[Check, dict]:
     """Products a query of one split uses (as positive, image or negative) that another split also uses.
 
     Returns the check and its figures: shared_<role>_products per role (a product in that role
     on one side and in any role on another), and outside_own_pool (query-product pairs whose
-    product's exported `split` is not the query's, when products carry a split).
+    product's exported `split` is not the query's; None when products carry no split).
     """
     check = Check("split_leakage", "no product is used by both train and test (positives, images, negatives)")
-    used = _used_by_split(queries)
     any_role = {s: set().union(*roles.values()) for s, roles in used.items()}
     figures = {}
     for role in ROLES:
@@ -212,29 +222,14 @@ def check_split_leakage(queries: list[dict], products: list[dict]) -> tuple[Chec
         for pid in sorted(shared)[:MAX_EXAMPLES]:
             check.examples.append({"role": role, "product_id": pid})
     check.checked = len(set().union(*any_role.values())) if any_role else 0
-    pool = {p["product_id"]: p.get("split") for p in products if p.get("split")}
-    figures["outside_own_pool"] = None
-    if pool:
-        figures["outside_own_pool"] = sum(pool.get(pid, q["split"]) != q["split"] for q in queries
-                                          for pid in _query_products(q))
+    figures["outside_own_pool"] = outside_own_pool
     check.failed = sum(v or 0 for v in figures.values())
     check.examples = check.examples[:MAX_EXAMPLES]
     return check, figures
 
 
-def check_photos(queries: list[dict], products: list[dict]) -> list[Check]:
-    """Image ids are content hashes, so listings sharing a photo share an image id: such a listing
-    is never a query's negative or query image when it shares a photo with a positive, and a photo
-    never sits in both splits' product pools."""
-    photos = {p["product_id"]: set(p["image_ids"] or []) for p in products}
-    twin = Check("photo_twins_of_positives", "no hard negative or query image shares a photo with one of the query's positives")
-    for q in queries:
-        positive_photos = set().union(*(photos.get(pid, set()) for pid in q["positive_ids"] or []))
-        for role, pid in [*(("negative", n) for n in q["hard_negative_ids"] or []),
-                          *(("image", i["product_id"]) for i in q["images"] or [])]:
-            twin.checked += 1
-            if photos.get(pid, set()) & positive_photos:
-                twin.fail({"query_id": q["query_id"], "role": role, "product_id": pid})
+def check_photo_pools(products: list[dict]) -> Check:
+    """A photo never sits in both splits' product pools."""
     pools = Check("photo_in_both_pools", "no photo belongs to products of both splits")
     sides: dict[str, set[str]] = defaultdict(set)
     for p in (p for p in products if p.get("split")):
@@ -246,23 +241,12 @@ def check_photos(queries: list[dict], products: list[dict]) -> list[Check]:
             pools.fail({"image_id": image, "splits": sorted(seen)})
     if not sides:
         pools.skipped = "exported products carry no split"
-    return [twin, pools]
-
-
-def _query_products(q: dict) -> list[str]:
-    return [*(q["positive_ids"] or []), *(i["product_id"] for i in q["images"] or []), *(q["hard_negative_ids"] or [])]
+    return pools
 
 
 def audit_tables(queries: list[dict], products: list[dict], also_meets: dict[str, dict[str, list[str]]]) -> dict:
-    """Every check over exported query and product rows; `passed` is False when any check fails."""
-    catalog = Catalog(products, also_meets)
-    exact, unverified = check_positive_sets(queries, catalog)
-    leakage, figures = check_split_leakage(queries, products)
-    checks = [check_ids(queries, products), exact, *check_negatives(queries, catalog), unverified,
-              check_placeholders(queries), leakage, *check_photos(queries, products)]
-    rows = [c.as_dict() for c in checks]
-    splits = defaultdict(int)
-    for q in queries:
-        splits[q["split"]] += 1
-    return {"passed": all(r["status"] != "fail" for r in rows), "checks": rows,
-            "figures": {"queries": len(queries), "products": len(products), "queries_by_split": dict(splits), **figures}}
+    """Every check over exported query and product rows; `passed` is False when any check fails.
+    In-memory rows go through the same streaming audit as the export's record batches, as one batch."""
+    from pipelines.audit.stream import audit_row_batches  # stream.py builds on this module
+
+    return audit_row_batches([queries], products, also_meets)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.dataset as pads
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.audit.checks import audit_tables
+from pipelines.audit.stream import audit_batches
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
 from pipelines.resources import PROMPTS_DIR
@@ -23,9 +24,28 @@ QUERY_COLUMNS = ["query_id", "category", "conditions", "positive_ids", "hard_neg
 PRODUCT_COLUMNS = ["product_id", "category", "attributes", "image_ids", "split"]
 
 
+BATCH_ROWS = 8_192  # query rows per audit step: the audit's memory grows with this and the catalog, not the queries
+
+
 def _rows(folder: Path, wanted: list[str]) -> list[dict]:
     dataset = pads.dataset(folder, format="parquet")
     return dataset.to_table(columns=[c for c in wanted if c in dataset.schema.names]).to_pylist()
+
+
+def _batches(folder: Path, wanted: list[str], batch_rows: int):
+    """Tables of about batch_rows rows in file and row order (as `_rows` reads them). Parquet yields one
+    batch per row group (export.row_group_rows, small); they are gathered so each audit step sees many."""
+    dataset = pads.dataset(folder, format="parquet")
+    pending, rows = [], 0
+    for batch in dataset.to_batches(columns=[c for c in wanted if c in dataset.schema.names], batch_size=batch_rows,
+                                    batch_readahead=1, fragment_readahead=1):
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= batch_rows:
+            yield pa.Table.from_batches(pending)
+            pending, rows = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
 
 
 def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
@@ -36,13 +56,13 @@ def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
     return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
 
 
-def audit_run(run_dir: Path) -> dict:
+def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     """Audit `<run>/export`, write `<run>/audit.json` and return the result."""
     export = layout.export_dir(run_dir)
     if not layout.marker_path(export).exists() or not (export / layout.DATA).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
-    result = audit_tables(_rows(layout.queries_dir(export), QUERY_COLUMNS), _rows(layout.products_dir(export), PRODUCT_COLUMNS),
-                          also_meets(run_dir))
+    result = audit_batches(_batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows),
+                           _rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir))
     result["run_dir"] = str(run_dir)
     (run_dir / layout.AUDIT_FILE).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     return result
