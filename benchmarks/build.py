@@ -79,16 +79,20 @@ def table(products: int, result: dict) -> str:
     return "\n".join(lines)
 
 
-def growth(results: dict[int, dict]) -> str:
-    """One table across sizes: CPU seconds per stage, then wall, CPU and peak RSS (the #14 table)."""
+def growth(results: dict[int, dict], per_stage: str = "wall_s") -> str:
+    """One table across sizes: seconds per stage (`per_stage`: wall_s on a quiet machine, cpu_s on a
+    shared one), then the whole build's wall, CPU and peak RSS, and each size's time over the smallest's."""
     sizes = sorted(results)
     names = [s["name"] for s in results[sizes[0]]["steps"]]
-    cpu = {n: {s["name"]: s.get("cpu_s", 0.0) for s in results[n]["steps"]} for n in sizes}
-    lines = ["| CPU s per stage | " + " | ".join(f"{n:,}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
-    lines += [f"| {name} | " + " | ".join(f"{cpu[n].get(name, 0):.1f}" for n in sizes) + " |" for name in names]
+    per = {n: {s["name"]: s.get(per_stage, 0.0) for s in results[n]["steps"]} for n in sizes}
+    label = "wall s" if per_stage == "wall_s" else "CPU s"
+    lines = [f"| {label} per stage | " + " | ".join(f"{n:,}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+    lines += [f"| {name} | " + " | ".join(f"{per[n].get(name, 0):.1f}" for n in sizes) + " |" for name in names]
     for label, key, fmt in (("**wall s**", "wall_s", "{:,.0f}"), ("**CPU s**", "cpu_s", "{:,.0f}"),
                             ("**peak RSS MiB**", "peak_rss_mib", "{:,.0f}")):
         lines.append(f"| {label} | " + " | ".join(fmt.format(results[n].get(key) or 0) for n in sizes) + " |")
+    base = results[sizes[0]]["wall_s"]
+    lines.append(f"| wall / {sizes[0]:,}'s | " + " | ".join(f"{results[n]['wall_s'] / base:.1f}x" for n in sizes) + " |")
     return "\n".join(lines)
 
 
@@ -117,7 +121,8 @@ def main() -> None:
         print(f"<!-- raw: {json.dumps({'products': n, **raw})} -->\n")
         results[n] = result
     if len(results) > 1:
-        print(growth(results))
+        print(growth(results, "wall_s"), "\n")
+        print(growth(results, "cpu_s"))
 
 
 if __name__ == "__main__":
