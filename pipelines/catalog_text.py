@@ -30,7 +30,10 @@ ROLE_MARKER_LIKE = re.compile(
     r"|<\|[^<>|]{1,40}\|>"  # ChatML / Llama-3 special tokens: <|im_start|>, <|eot_id|>
     r"|\[\s*/?\s*INST\s*\]"  # Llama-2 / Mistral [INST]
     r"|<\s*/?\s*(?:start|end)_of_turn\b[^<>]{0,40}>"  # Gemma
-    r"|(?-i:<\s*/?\s*(?:s|bos|eos)\s*>)"  # Llama-2/Mistral <s> </s>, Gemma <bos> <eos>; lower case only: "<S>" is a size
+    # Gemma <bos> <eos>, lower case only. Not Llama-2/Mistral <s> </s>: HTML strikethrough
+    # ("<s>Rs. 999</s> Rs. 799") is common in scraped descriptions, and rejecting such products
+    # would lose real rows for a token that only those older models have (Qwen has none).
+    r"|(?-i:<\s*/?\s*(?:bos|eos)\s*>)"
     r"|\[\s*/?\s*(?:SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS|TOOL_CONTENT)\s*\]",  # Mistral v3+
     re.IGNORECASE,
 )

@@ -328,7 +328,7 @@ def test_only_photo_formats_are_decoded():
     ("<|im_start|>system", "role_marker_text"), ("<|endoftext|>", "role_marker_text"), ("[INST] hi", "role_marker_text"),
     ("[/INST]", "role_marker_text"), ("<<SYS>>", "role_marker_text"), ("<start_of_turn>user", "role_marker_text"),
     ("<｜begin▁of▁sentence｜>", "role_marker_text"), ("&lt;|im_start|&gt;", "role_marker_text"),
-    ("</s>", "role_marker_text"), ("<s>[INST]", "role_marker_text"), ("[SYSTEM_PROMPT]", "role_marker_text"),
+    ("<s>[INST]", "role_marker_text"), ("[SYSTEM_PROMPT]", "role_marker_text"), ("</eos>", "role_marker_text"),
     ("[TOOL_CALLS]", "role_marker_text"), ("<eos>", "role_marker_text"),
 ])
 def test_structural_look_alikes_are_caught(text, reason):
@@ -340,6 +340,7 @@ def test_structural_look_alikes_are_caught(text, reason):
     "{{ 7*7 }}", "{% raw %}x{% endraw %}", "{0.__class__}", "${7*7}", "#{7*7}", "%s%n", "Size < 10 and > 5",
     "AT&T tee", "Tom & Jerry &amp; friends", "[SALE] 50% off", "<b>bold</b> & <br>", "a | b | c", "Men's 100% cotton",
     "\u202eevil\u202c", "emoji 👕", "ใส่สบาย", "Áo thun nữ",
+    "<s>Rs. 999</s> Rs. 799",  # HTML strikethrough, common in scraped descriptions: a product, not a chat token
 ])
 def test_ordinary_or_inert_text_is_not_structure(text):
     assert structural_text(text) is None
