@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,16 @@ def demo_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     report = run_build(DEMO_DIR / "catalog.jsonl", out, load_config(), run_id="demo", progress=False)
     return report
+
+
+@pytest.fixture()
+def demo_run_copy(demo_build, tmp_path) -> Path:
+    """A copy of the demo run's export, config and report, safe to edit (what `meritgen audit` reads)."""
+    dst = tmp_path / "demo"
+    shutil.copytree(demo_build.run_dir / "export", dst / "export")
+    for name in ("config.json", "report.json"):
+        shutil.copy(demo_build.run_dir / name, dst / name)
+    return dst
 
 
 def shared_or_skip(*parts: str) -> Path:

@@ -1,27 +1,21 @@
 """`meritgen audit`: passes on a clean export, fails on each planted label error (edited Parquet in a tmp copy)."""
 
 import json
-import shutil
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.audit.checks import audit_tables
 from pipelines.audit.run import audit_run
+from pipelines.audit.stream import audit_tables
 from pipelines.runners.cli import main
 
 LABELS_HELPER_CHECKS = {"no_unknown_as_negative", "violates_are_known"}  # issue #10 point 1, built elsewhere
 
 
 @pytest.fixture()
-def run(demo_build, tmp_path):
-    """A copy of the demo run's export, config and report, safe to edit."""
-    dst = tmp_path / "demo"
-    shutil.copytree(demo_build.run_dir / "export", dst / "export")
-    for name in ("config.json", "report.json"):
-        shutil.copy(demo_build.run_dir / name, dst / name)
-    return dst
+def run(demo_run_copy):
+    return demo_run_copy
 
 
 def _failed(result: dict) -> dict[str, int]:

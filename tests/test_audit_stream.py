@@ -8,14 +8,12 @@ boundaries change nothing.
 
 import copy
 import json
-import shutil
 
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.audit.checks import audit_tables
 from pipelines.audit.run import QUERY_COLUMNS, also_meets, audit_run
-from pipelines.audit.stream import audit_row_batches
+from pipelines.audit.stream import audit_row_batches, audit_tables
 
 
 def _product(pid, category="tops", images=None, **values):
@@ -89,12 +87,9 @@ def test_examples_keep_row_order_across_contents_and_stop_at_five():
 
 
 @pytest.fixture()
-def corrupted_run(demo_build, tmp_path):
+def corrupted_run(demo_run_copy):
     """A copy of the demo run in which one language row of a base query lists a positive as a negative."""
-    dst = tmp_path / "demo"
-    shutil.copytree(demo_build.run_dir / "export", dst / "export")
-    for name in ("config.json", "report.json"):
-        shutil.copy(demo_build.run_dir / name, dst / name)
+    dst = demo_run_copy
     path = sorted((dst / "export" / "data" / "queries").glob("train-*.parquet"))[0]
     table = pq.read_table(path)
     rows = table.to_pylist()

@@ -242,11 +242,3 @@ def check_photo_pools(products: list[dict]) -> Check:
     if not sides:
         pools.skipped = "exported products carry no split"
     return pools
-
-
-def audit_tables(queries: list[dict], products: list[dict], also_meets: dict[str, dict[str, list[str]]]) -> dict:
-    """Every check over exported query and product rows; `passed` is False when any check fails.
-    In-memory rows go through the same streaming audit as the export's record batches, as one batch."""
-    from pipelines.audit.stream import audit_row_batches  # stream.py builds on this module
-
-    return audit_row_batches([queries], products, also_meets)

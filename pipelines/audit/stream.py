@@ -168,3 +168,8 @@ def audit_row_batches(batches: Iterable[list[dict]], products: list[dict],
                       also_meets: dict[str, dict[str, list[str]]]) -> dict:
     """`audit_batches` over batches of in-memory query rows (tests, tools)."""
     return audit_batches((pa.Table.from_pylist(rows) for rows in batches if rows), products, also_meets)
+
+
+def audit_tables(queries: list[dict], products: list[dict], also_meets: dict[str, dict[str, list[str]]]) -> dict:
+    """Every check over in-memory query and product rows, as one batch; `passed` is False when any check fails."""
+    return audit_row_batches([queries], products, also_meets)
