@@ -56,7 +56,7 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
     if (run_dir / "audit.json").exists():  # written by `meritgen audit` (every build runs it last)
         extra_sections = [*extra_sections, audit_section(json.loads((run_dir / "audit.json").read_text(encoding="utf-8")))]
     sizes = {"queries": ipc_sizes_by(dataset.to_batches(batch_size=BATCH_ROWS), dataset.schema, "split"),
-             "products": {"catalog": _nbytes(product_table) + _image_bytes(products)}}
+             "products": {"catalog": ipc_size(product_table) + _image_bytes(products)}}
     card = render_card(report, cfg, queries, product_table, plots, extra_sections, difficulty,
                        langid=language_agreement(queries, LANGID_SAMPLE), langid_sample=LANGID_SAMPLE,
                        rejects=reject_reasons(run_dir, export_dir), sizes=sizes, query_schema=dataset.schema)
@@ -75,12 +75,6 @@ def card_queries(dataset: pads.Dataset) -> pa.Table:
     provenance = pa.chunked_array([pa.StructArray.from_arrays([table[f].chunk(i) for f in fields], fields=kept)
                                    for i in range(table[fields[0]].num_chunks)], pa.struct(kept))
     return table.drop_columns(list(fields)).append_column("provenance", provenance)
-
-
-def _nbytes(table: pa.Table) -> int:
-    """Arrow IPC size of the data: the same however the files were sharded or sliced (buffers are
-    written trimmed to the rows), unlike `Table.nbytes`, which counts whole shared buffers."""
-    return ipc_size(table)
 
 
 def _image_bytes(products: pads.Dataset) -> int:

@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 
 
 def ipc_size(table: pa.Table) -> int:
-    """The direct way: the stream size of `table` as one record batch (buffers trimmed to the rows)."""
+    """The direct way: the stream size of `table` as one record batch (buffers trimmed to the rows), so the
+    same however the files were sharded or sliced, unlike `Table.nbytes`, which counts whole shared buffers."""
     sink = pa.MockOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table.combine_chunks())
