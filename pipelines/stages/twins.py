@@ -44,7 +44,9 @@ def photo_twins(products: pa.Table) -> dict[str, frozenset[str]]:
     groups: dict[str, set[str]] = defaultdict(set)
     for pid in parent:
         groups[root(pid)].add(pid)
-    return {pid: frozenset(group) for group in groups.values() if len(group) > 1 for pid in group}
+    # One frozenset per group, shared by its members: a copy per member is quadratic in the group's size.
+    shared = [frozenset(group) for group in groups.values() if len(group) > 1]
+    return {pid: group for group in shared for pid in group}
 
 
 def with_twins(twins: dict[str, frozenset[str]], product_ids: Iterable[str]) -> set[str]:
