@@ -199,6 +199,9 @@ class AuditConfig:
 class BuildConfig:
     seed: int = 13
     workers: int = 0  # processes for compose/render/negatives (0 = all cores); never changes the output
+    # Rows per batch of a streamed step (local runner: the query table is read and written a batch at
+    # a time, so memory is bounded by this, not by the number of queries); never changes the output.
+    batch_rows: int = 100_000
     progress: bool = True  # progress bars on stderr when it is a terminal (off: --no-progress); never changes the output
     catalog: CatalogConfig = CatalogConfig()
     ingest: IngestConfig = IngestConfig()
@@ -251,6 +254,8 @@ def _validate(cfg: BuildConfig) -> None:
         problems.append("split.test_share must be in [0, 1)")
     if not 0 < cfg.split.max_component_share <= 1:
         problems.append("split.max_component_share must be in (0, 1]")
+    if cfg.batch_rows < 1:
+        problems.append("batch_rows must be >= 1")
     if cfg.export.shard_rows < 1 or cfg.export.row_group_rows < 1:
         problems.append("export.shard_rows and export.row_group_rows must be >= 1")
     if cfg.retrieval.filter_retriever not in ("bm25", "dense") or (

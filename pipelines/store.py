@@ -72,13 +72,16 @@ class RunStore:
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
 
-    def write_dir(self, stage: str, write_files, marker: dict) -> Path:
-        """Atomically build `<stage>/` with a callback that writes files into a temp dir."""
+    def write_dir(self, stage: str, write_files, marker) -> Path:
+        """Atomically build `<stage>/` with a callback that writes files into a temp dir.
+
+        `marker`: the completion marker, or a function returning it once the files are written
+        (a streamed step knows its counts only then)."""
         tmp = self.root / f".{stage}.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         write_files(tmp)
-        write_json(tmp / MARKER, marker)
+        write_json(tmp / MARKER, marker() if callable(marker) else marker)
         final = self.stage_dir(stage)
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)

@@ -92,3 +92,37 @@ def test_parallel_render_equals_serial(vocab, workers, monkeypatch):
     par = parallel.render_queries(plans, params, workers)
     assert plans.num_rows > 2 * 16 and par.outputs["queries"].equals(serial)
     assert par.counters == render.render_queries(plans, params).counters
+
+
+def test_one_pool_serves_every_batch_of_a_streamed_step(vocab, monkeypatch):
+    """negatives_stream / render_stream over small batches, their pool started once and reused:
+    the serial stages' whole-table output and counters."""
+    import concurrent.futures
+
+    from pipelines.config import RenderConfig
+    from pipelines.shards import TableShards, collect
+    from pipelines.stages import render
+    from pipelines.templates import load_templates
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    started = []
+    real_pool = concurrent.futures.ProcessPoolExecutor
+
+    def counting_pool(*args, **kwargs):
+        started.append(1)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", counting_pool)
+    prods, attrs, fams, _ = _catalog(150)
+    plans = compose.compose_queries(prods, attrs, fams, compose.ComposeParams(
+        ComposeConfig(max_positive_share=0.05, queries_per_product=2), vocab, 5)).outputs["plans"]
+    params = render.RenderParams(RenderConfig(languages=("en", "ms")), load_templates("v3", ("en", "ms")), 5)
+    serial = render.render_queries(plans, params)
+    streamed = collect(parallel.render_stream(TableShards(plans, 40, key=None), params, 2))
+    assert streamed.outputs["queries"].equals(serial.outputs["queries"]) and streamed.counters == serial.counters
+    queries = serial.outputs["queries"]
+    nparams = negatives.NegativesParams(NegativesConfig(per_query=5), 5)
+    whole = negatives.mine_overlap_negatives(queries, prods, attrs, fams, nparams)
+    batched = collect(parallel.negatives_stream(TableShards(queries, 50), prods, attrs, fams, nparams, 2))
+    assert batched.outputs["queries"].equals(whole.outputs["queries"]) and batched.counters == whole.counters
+    assert plans.num_rows > 4 * 40 and started == [1, 1]  # one pool per step, not one per batch

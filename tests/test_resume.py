@@ -41,6 +41,14 @@ def write_table(table, where, *args, **kwargs):
         die()
 
 pq.write_table = write_table
+real_append = pq.ParquetWriter.write_table
+
+def append(self, table, *args, **kwargs):  # a streamed step appends its batches through a ParquetWriter
+    real_append(self, table, *args, **kwargs)
+    if point == "mid_write" and f".{stage}.tmp" in str(self.where):
+        die()
+
+pq.ParquetWriter.write_table = append
 
 def execute(step, store, upstream, write=None):
     if step.name == stage and point == "before_compute":
@@ -48,6 +56,14 @@ def execute(step, store, upstream, write=None):
     if step.name == stage and point == "after_compute":
         call = step.call
         step = dataclasses.replace(step, call=lambda **kw: (call(**kw), die()))
+        if step.streamed is not None:  # every batch computed (and written), the stage not yet closed
+            stream = step.streamed.call
+
+            def computed_then_die(**kw):
+                yield from stream(**kw)
+                die()
+
+            step = dataclasses.replace(step, streamed=dataclasses.replace(step.streamed, call=computed_then_die))
     return runner.execute_step(step, store, upstream, write)
 
 runner.run_build(DEMO_DIR / "catalog.jsonl", out, load_config(), run_id="demo", progress=False, execute=execute)

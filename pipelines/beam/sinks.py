@@ -101,7 +101,7 @@ class WriteExport(beam.PTransform):
              | f"Write_{name}" >> beam.Map(write_table, self._path(f"{name}.parquet")))
 
     def _merit(self, outputs: dict) -> None:
-        """MERIT's layout as the local writer's (`io/export_writer.write_merit`): per-split product
+        """MERIT's layout as the local writer's (`io/export_writer.MeritWriter`): per-split product
         pools, query JSON lines with product titles (side input: ~100 bytes per product), the card."""
         # Titles come from the products and pools from the queries, each used on the other side: the
         # Reshuffles keep the two sides in separate stages, so neither waits on its own side input.

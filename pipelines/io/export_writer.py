@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipelines import schemas
 from pipelines.config import BuildConfig
 from pipelines.io import layout
 from pipelines.io.card_writer import write_card
@@ -47,51 +49,182 @@ def write_shards(table: pa.Table, folder: Path, prefix: str, shard_rows: int, ro
     return names
 
 
+class ShardWriter:
+    """`write_shards` for rows that arrive in batches: the same files, row groups and names.
+
+    The shard count in each name is known only at the end, so shards are written under a
+    temporary name and renamed when the writer closes."""
+
+    def __init__(self, folder: Path, prefix: str, shard_rows: int, row_group_rows: int) -> None:
+        self.folder, self.prefix, self.shard_rows, self.row_group_rows = folder, prefix, shard_rows, row_group_rows
+        folder.mkdir(parents=True, exist_ok=True)
+        self.pending: list[pa.Table] = []
+        self.buffered, self.in_shard, self.schema = 0, 0, None
+        self.writer: pq.ParquetWriter | None = None
+        self.parts: list[Path] = []
+
+    def write(self, table: pa.Table) -> None:
+        self.schema = self.schema or table.schema
+        if table.num_rows:
+            self.pending.append(table)
+            self.buffered += table.num_rows
+        while self.buffered >= self._next_group():
+            self._flush(self._next_group())
+
+    def _next_group(self) -> int:
+        return min(self.row_group_rows, self.shard_rows - self.in_shard)
+
+    def _flush(self, rows: int) -> None:
+        """Write the first `rows` pending rows as one row group of the current shard."""
+        pending = pa.concat_tables(self.pending)
+        if self.writer is None:
+            self.parts.append(self.folder / f".{self.prefix}-{len(self.parts):05d}.parquet.part")
+            self.writer = pq.ParquetWriter(self.parts[-1], self.schema, compression="zstd")
+        self.writer.write_table(pending.slice(0, rows).combine_chunks(), row_group_size=rows)
+        rest = pending.slice(rows)
+        self.pending, self.buffered = ([rest] if rest.num_rows else []), rest.num_rows
+        self.in_shard += rows
+        if self.in_shard == self.shard_rows:
+            self.writer.close()
+            self.writer, self.in_shard = None, 0
+
+    def close(self) -> list[str]:
+        if self.buffered or not self.parts:  # the last rows; or an empty shard, so there is one file
+            if self.writer is None:
+                self.parts.append(self.folder / f".{self.prefix}-{len(self.parts):05d}.parquet.part")
+                self.writer = pq.ParquetWriter(self.parts[-1], self.schema, compression="zstd")
+            if self.buffered:
+                self.writer.write_table(pa.concat_tables(self.pending).combine_chunks(), row_group_size=self.buffered)
+            else:
+                self.writer.write_table(self.schema.empty_table())
+        if self.writer is not None:
+            self.writer.close()
+        names = [layout.shard_name(self.prefix, i, len(self.parts)) for i in range(len(self.parts))]
+        for part, name in zip(self.parts, names):
+            part.rename(self.folder / name)
+        return names
+
+
 def write_export(root: Path, result: StageResult, cfg: BuildConfig, report: dict, card: bool = True) -> None:
     """The export folder's files. card=False leaves the data card to the caller: the local runner
     renders it once, after the audit (`audit_with_card`), instead of twice."""
-    out, ex = result.outputs, cfg.export
-    products = with_hf_features(out["products"], {"images": "images"})
-    write_shards(products, layout.products_dir(root), "products", ex.shard_rows, ex.row_group_rows)
-    queries = out["queries"]
-    for split in split_names(queries) or [layout.DEFAULT_SPLIT]:  # an empty build still exports a loadable (empty) split
-        part = queries.filter(pa.compute.equal(queries.column("split"), split))
-        write_shards(part, layout.queries_dir(root), split, ex.shard_rows, ex.row_group_rows)
-    if ex.merit_layout:
-        write_merit(root / layout.MERIT, out["merit_products"], queries, ex.shard_rows, ex.row_group_rows)
-    pq.write_table(result.rejects, root / "rejects.parquet")
-    if "difficulty" in out:
-        pq.write_table(out["difficulty"], root / "difficulty.parquet")
+    write_export_stream(root, [result], cfg)
     if card:
         write_card(root, report, cfg, Path(report["run_dir"]))
 
 
-def write_merit(folder: Path, products: pa.Table, queries: pa.Table, shard_rows: int, row_group_rows: int) -> None:
-    """MERIT's layout (`pipelines/merit_layout.py`): each split's product pool as Parquet shards,
-    `queries-<split>.json`, and the card that makes `load_dataset(folder)` read the products only."""
-    pools = split_pools(queries, BATCH_ROWS)
-    products = with_hf_features(products, {"image": "image"})
-    ids = products.column("product_id")
-    for split in SPLITS:
-        part = products.filter(pc.is_in(ids, pa.array(sorted(pools[split]), pa.string())))
-        write_shards(part, folder / "products", split, shard_rows, row_group_rows)
-    titles = dict(zip(ids.to_pylist(), products.column("title").to_pylist()))
-    write_merit_queries(folder, queries, titles, MeritIds(zip(ids.to_pylist(), products.column("idx").to_pylist())))
-    (folder / layout.CARD_FILE).write_text(merit_readme(), encoding="utf-8")
+def write_export_stream(root: Path, results: Iterable[StageResult], cfg: BuildConfig) -> None:
+    """The export folder's files from the export step's results (`stages/export.export_stream`:
+    products first, then queries batch by batch): query rows are written as they come."""
+    writer = ExportWriter(root, cfg)
+    for result in results:
+        writer.add(result)
+    writer.close()
+
+
+class ExportWriter:
+    """Shards per split as query batches arrive, MERIT's files once every query is seen."""
+
+    def __init__(self, root: Path, cfg: BuildConfig) -> None:
+        self.root, self.ex = root, cfg.export
+        self.splits: dict[str, ShardWriter] = {}
+        self.rejects: list[pa.Table] = []
+        self.merit: MeritWriter | None = None
+        self.schema: pa.Schema | None = None
+
+    def add(self, result: StageResult) -> None:
+        out, ex = result.outputs, self.ex
+        if "products" in out:
+            products = with_hf_features(out["products"], {"images": "images"})
+            write_shards(products, layout.products_dir(self.root), "products", ex.shard_rows, ex.row_group_rows)
+            if ex.merit_layout:
+                self.merit = MeritWriter(self.root / layout.MERIT, out["merit_products"], ex)
+        if "difficulty" in out:
+            pq.write_table(out["difficulty"], self.root / "difficulty.parquet")
+        if "queries" in out:
+            self._add_queries(out["queries"])
+        self.rejects.append(result.rejects)
+
+    def _add_queries(self, queries: pa.Table) -> None:
+        self.schema = queries.schema
+        for split in split_names(queries):
+            if split not in self.splits:
+                self.splits[split] = ShardWriter(layout.queries_dir(self.root), split, self.ex.shard_rows,
+                                                 self.ex.row_group_rows)
+            self.splits[split].write(queries.filter(pa.compute.equal(queries.column("split"), split)))
+        if self.merit is not None:
+            self.merit.add(queries)
+
+    def close(self) -> None:
+        if not self.splits:  # an empty build still exports a loadable (empty) split
+            empty = ShardWriter(layout.queries_dir(self.root), layout.DEFAULT_SPLIT, self.ex.shard_rows,
+                                self.ex.row_group_rows)
+            empty.write(self.schema.empty_table() if self.schema else schemas.empty("query"))
+            self.splits[layout.DEFAULT_SPLIT] = empty
+        for shards in self.splits.values():
+            shards.close()
+        if self.merit is not None:
+            self.merit.close()
+        rejects = pa.concat_tables(self.rejects) if self.rejects else schemas.empty("reject")
+        pq.write_table(rejects, self.root / "rejects.parquet")
+
+
+class MeritWriter:
+    """MERIT's layout (`pipelines/merit_layout.py`) from query batches: `queries-<split>.json` lines
+    appended per batch; each split's product pool written once every query is seen."""
+
+    def __init__(self, folder: Path, products: pa.Table, ex) -> None:
+        self.folder, self.ex = folder, ex
+        self.products = with_hf_features(products, {"image": "image"})
+        ids = self.products.column("product_id")
+        self.titles = dict(zip(ids.to_pylist(), self.products.column("title").to_pylist()))
+        self.ids = MeritIds(zip(ids.to_pylist(), self.products.column("idx").to_pylist()))
+        self.pools: dict[str, set[str]] = {split: set() for split in SPLITS}
+        self.queries = MeritQueryFiles(folder)
+
+    def add(self, queries: pa.Table) -> None:
+        for split, pool in split_pools(queries, BATCH_ROWS).items():
+            self.pools.setdefault(split, set()).update(pool)
+        self.queries.write(queries, self.titles, self.ids)
+
+    def close(self) -> None:
+        self.queries.close()
+        ids = self.products.column("product_id")
+        for split in SPLITS:
+            part = self.products.filter(pc.is_in(ids, pa.array(sorted(self.pools[split]), pa.string())))
+            write_shards(part, self.folder / "products", split, self.ex.shard_rows, self.ex.row_group_rows)
+        (self.folder / layout.CARD_FILE).write_text(merit_readme(), encoding="utf-8")
+
+
+MERIT_QUERY_COLUMNS = ["query_id", "split", "language", "category", "text", "images", "conditions", "positive_ids",
+                      "hard_negative_ids"]
 
 
 def write_merit_queries(folder: Path, queries: pa.Table, titles: dict[str, str], ids: MeritIds | None = None) -> None:
     """`queries-{train,test}.json` (JSON Lines; a split with no queries gets an empty file).
     ids: product id -> MERIT idx text, known ones (the export's products) filled in up front."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = MeritIds() if ids is None else ids
-    columns = ["query_id", "split", "language", "category", "text", "images", "conditions", "positive_ids",
-               "hard_negative_ids"]
-    with ExitStack() as stack:
-        files = {split: stack.enter_context(open(folder / f"{layout.merit_queries_stem(split)}.json", "w",
-                                                 encoding="utf-8")) for split in SPLITS}
-        for batch in queries.select(columns).to_batches(max_chunksize=BATCH_ROWS):
-            for split, fh in files.items():  # each file gets its rows in table order, as from one pass
+    files = MeritQueryFiles(folder)
+    try:
+        files.write(queries, titles, MeritIds() if ids is None else ids)
+    finally:
+        files.close()
+
+
+class MeritQueryFiles:
+    """The open `queries-{train,test}.json` files, appended to batch after batch in table order."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.stack = ExitStack()
+        self.files = {split: self.stack.enter_context(open(folder / f"{layout.merit_queries_stem(split)}.json", "w",
+                                                           encoding="utf-8")) for split in SPLITS}
+
+    def write(self, queries: pa.Table, titles: dict[str, str], ids: MeritIds) -> None:
+        for batch in queries.select(MERIT_QUERY_COLUMNS).to_batches(max_chunksize=BATCH_ROWS):
+            for split, fh in self.files.items():  # each file gets its rows in table order, as from one pass
                 lines = merit_query_lines(batch, titles, split, ids)
                 if lines:
                     fh.write("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        self.stack.close()

@@ -13,7 +13,7 @@ from pipelines.config import BuildConfig
 from pipelines.io.inputs import CatalogFile
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.plan import llm, retrieval
-from pipelines.plan.step import Step, digest
+from pipelines.plan.step import Step, Streamed, digest
 from pipelines.stages import compose, export, ingest, mine, negatives, render, split
 from pipelines.stages.matching import Matcher
 from pipelines.templates import load_templates
@@ -47,7 +47,7 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = N
     text, queries_from = llm.text_steps(cfg, templates, cache, ("render", "queries"), endpoint)
     judged, queries_from = llm.judge_steps(cfg, cache, queries_from, attributes_from, endpoint)
     steps += text + judged
-    steps.append(llm.language_check_step(queries_from))
+    steps.append(llm.language_check_step(queries_from, cfg.batch_rows))
     steps.append(_negatives_step(cfg, vocab, queries_from, attributes_from))
     queries_from = ("negatives", "queries")
     if cfg.retrieval.enabled:
@@ -58,7 +58,9 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = N
     steps.append(Step("split", split.VERSION, {"queries": queries_from, "products": ("ingest", "products")},
                       lambda queries, products: split.assign_split(queries, split_params, products),
                       digest(cfg.split, cfg.seed), {"queries": "query", "product_splits": "product_split"},
-                      params=split_params))
+                      params=split_params, streamed=Streamed(
+                          lambda queries, products: split.split_stream(queries, split_params, products),
+                          "queries", cfg.batch_rows)))
     if cfg.retrieval.enabled:
         steps.append(retrieval.difficulty_step(cfg))
     steps.append(_export_step(cfg, steps, attributes_from))
@@ -111,4 +113,6 @@ def _export_step(cfg: BuildConfig, steps: list[Step], attributes_from) -> Step:
     versions = tuple((s.name, s.version) for s in steps) + (("export", export.VERSION),)
     params = export.ExportParams(stage_versions=versions, merit_country=cfg.export.merit_country)
     return Step("export", export.VERSION, inputs, lambda **tables: export.prepare_export(params=params, **tables),
-                digest(cfg.export, versions), {"products": "export_product", "queries": "query"}, params=params)
+                digest(cfg.export, versions), {"products": "export_product", "queries": "query"}, params=params,
+                streamed=Streamed(lambda **tables: export.export_stream(params=params, **tables), "queries",
+                                  cfg.batch_rows))

@@ -16,8 +16,9 @@ from pipelines.config import BuildConfig, LLMConfig
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint, LLMSettings
 from pipelines.llm.prompts import load_prompt, vocabulary_options
 from pipelines.llm.step import Applied, LLMStepCall
-from pipelines.plan.step import Step, digest, stage_version
+from pipelines.plan.step import Step, Streamed, digest, stage_version
 from pipelines.results import StageResult
+from pipelines.shards import Shards
 from pipelines.stages import llm_tasks, render
 from pipelines.stages import personalize as personalize_stage
 from pipelines.stages.matching import Matcher
@@ -150,11 +151,14 @@ def judge_steps(cfg: BuildConfig, cache_path: Path, queries_from, attributes_fro
     return [step], ("judge", "queries")
 
 
-def language_check_step(queries_from, sample: int = 1000) -> Step:
+def language_check_step(queries_from, batch_rows: int, sample: int = 1000) -> Step:
     def check(queries):
         table = llm_tasks.language_agreement(queries, sample)
         counters = {f"langid_agreement_{r['language']}": round(r["agreement"], 4) for r in table.to_pylist()}
         return StageResult({"agreement": table}, counters=counters)
 
+    def check_columns(queries: Shards):  # streamed: only the three columns it reads are held
+        yield check(queries.columns(llm_tasks.AGREEMENT_COLUMNS))
+
     return Step("language_check", stage_version(VERSION, llm_tasks), {"queries": queries_from}, check, digest(sample),
-                    {"agreement": "language_agreement"})
+                {"agreement": "language_agreement"}, streamed=Streamed(check_columns, "queries", batch_rows))

@@ -11,8 +11,17 @@ import pyarrow as pa
 
 from pipelines.config import BuildConfig
 from pipelines.io.inputs import ParquetFile
-from pipelines.plan.retrieval_calls import add_negatives, filter_captions, make_passages, measure_difficulty
-from pipelines.plan.step import Step, digest, stage_version
+from pipelines.plan.retrieval_calls import (
+    add_negatives,
+    caption_filter_stream,
+    difficulty_stream,
+    filter_captions,
+    make_passages,
+    measure_difficulty,
+    passages_stream,
+    retriever_negatives_stream,
+)
+from pipelines.plan.step import Step, Streamed, digest, stage_version
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex
 from pipelines.stages import caption_filter, difficulty, passages, retriever_negatives
@@ -50,20 +59,20 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
                                                              "corpus": ("index", "corpus"), **idx},
              lambda **t: make_passages(cfg=cfg, **t),
              digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed, r.category_local), {"queries": "query", "passages": "passage"},
-             params=cfg, files=corpus),
+             params=cfg, files=corpus, streamed=_streamed(passages_stream, cfg)),
         Step("caption_filter", stage_version(VERSION, caption_filter), {"queries": ("passages", "queries"), **cat, **idx},
              lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend,
                                                                 r.keep_image_blind, r.category_local, r.negatives_depth),
              {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant",
               "shared_hits": "hits"},
-             params=cfg),
+             params=cfg, streamed=_streamed(caption_filter_stream, cfg)),
         Step("retriever_negatives", stage_version(VERSION, retriever_negatives),
              {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"),
               "shared_hits": ("caption_filter", "shared_hits"), **cat, **idx},
              lambda **t: add_negatives(cfg=cfg, **t),
              digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model,
                     r.bm25_backend, load_vocabulary(cfg.mine.vocabulary).digest, r.category_local),
-             {"queries": "query"}, params=cfg),
+             {"queries": "query"}, params=cfg, streamed=_streamed(retriever_negatives_stream, cfg)),
     ]
 
 
@@ -73,4 +82,9 @@ def difficulty_step(cfg: BuildConfig) -> Step:
                 {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
                  "bm25": ("index", "bm25"), "dense": ("index", "dense"), "product_splits": ("split", "product_splits")},
                 lambda **t: measure_difficulty(cfg=cfg, **t), digest(r.difficulty_split, r.dense_model, r.bm25_backend),
-                {"report": "difficulty"}, params=cfg)
+                {"report": "difficulty"}, params=cfg, streamed=_streamed(difficulty_stream, cfg))
+
+
+def _streamed(stream, cfg: BuildConfig) -> Streamed:
+    """The step's streamed form: its query table in batches of `batch_rows` (runners/streamed.py)."""
+    return Streamed(lambda **t: stream(cfg=cfg, **t), "queries", cfg.batch_rows)

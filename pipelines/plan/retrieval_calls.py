@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pyarrow as pa
 
 from pipelines.config import BuildConfig
 from pipelines.plan.step import worker_count
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex, search_table
-from pipelines.retrieval.grouped import search_grouped
+from pipelines.retrieval.grouped import GroupedSearch
+from pipelines.shards import Shards, TableShards, collect
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.matching import Matcher
 from pipelines.vocabulary import load_vocabulary
@@ -28,14 +31,21 @@ def load_indexes(bm25: pa.Table, dense: pa.Table, cfg: BuildConfig) -> dict:
     return indexes
 
 
-def _search(index, query_ids: list[str], texts: list[str], k: int, categories: list[str] | None = None,
-            products: pa.Table | None = None) -> pa.Table:
-    """Top-k hits; with `categories` (retrieval.category_local) each query searches only its
-    category's products (pipelines/retrieval/grouped.py says why no positive is lost)."""
-    if categories is None or products is None:
-        return search_table(index, query_ids, texts, min(k, len(index)))
-    doc_groups = dict(zip(products.column("product_id").to_pylist(), products.column("category").to_pylist(), strict=True))
-    return search_grouped(index, query_ids, texts, categories, doc_groups, k)
+class _Searcher:
+    """One index searched batch after batch: top-k over the whole corpus or, given the queries'
+    categories (retrieval.category_local), over each category's products only (subset indexes
+    built once: pipelines/retrieval/grouped.py says why no positive is lost)."""
+
+    def __init__(self, index, products: pa.Table | None = None) -> None:
+        self.index, self.products, self._grouped = index, products, None
+
+    def __call__(self, query_ids: list[str], texts: list[str], k: int, categories: list[str] | None = None) -> pa.Table:
+        if categories is None or self.products is None:
+            return search_table(self.index, query_ids, texts, min(k, len(self.index)))
+        if self._grouped is None:
+            self._grouped = GroupedSearch(self.index, dict(zip(self.products.column("product_id").to_pylist(),
+                                                                self.products.column("category").to_pylist(), strict=True)))
+        return self._grouped.search(query_ids, texts, categories, k)
 
 
 def _categories(rows: pa.Table, queries: pa.Table, cfg: BuildConfig) -> list[str] | None:
@@ -64,83 +74,119 @@ def make_passages(queries, products, corpus, bm25, dense, cfg: BuildConfig, pass
     """MIRe: the positive's description, hidden among top-k passages retrieved with it.
 
     `passage_corpus`: the `retrieval.passage_corpus` table (loaded by the runner), when configured."""
-    english = by_base.english_rows(queries)
-    responses = passages.response_texts(english, products)
-    resp = responses.outputs["responses"]
-    categories = None  # a user's passage corpus has no categories: searched whole
-    if passage_corpus is not None:
+    return collect(passages_stream(TableShards(queries), products, corpus, bm25, dense, cfg, passage_corpus))
+
+
+def passages_stream(queries: Shards, products, corpus, bm25, dense, cfg: BuildConfig,
+                    passage_corpus=None) -> Iterator[StageResult]:
+    """`make_passages` batch by batch: the index loaded once, each batch searched and converted."""
+    if passage_corpus is not None:  # a user's passage corpus has no categories: searched whole
         corpus = passage_corpus
         index = BM25Index(BM25Config(show_progress=False))
         index.build(corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist())
+        search = _Searcher(index)
     else:
-        index = load_indexes(bm25, dense, cfg)["dense" if cfg.retrieval.dense_model else "bm25"]
-        categories = _categories(resp, english, cfg)
+        search = _Searcher(load_indexes(bm25, dense, cfg)["dense" if cfg.retrieval.dense_model else "bm25"], products)
     k = cfg.retrieval.passages_k + 8  # positives and exact copies are skipped, so ask for a few more
-    hits = _search(index, resp.column("query_id").to_pylist(), resp.column("response").to_pylist(), k, categories, products)
-    result = passages.convert_to_passages(english, resp, hits,
-                                          corpus, passages.PassageConfig(k=cfg.retrieval.passages_k, seed=cfg.seed))
-    english = by_base.attach_passages(english, result.outputs["passages"])
-    out = by_base.copy_columns(queries, english, ["passage", "passage_span", "passage_source_ids"])
-    rejects = pa.concat_tables([responses.rejects, result.rejects])
-    return StageResult({"queries": out, "passages": result.outputs["passages"]}, rejects,
-                       {**responses.counters, **result.counters})
+    for batch in queries:
+        english = by_base.english_rows(batch)
+        responses = passages.response_texts(english, products)
+        resp = responses.outputs["responses"]
+        categories = _categories(resp, english, cfg) if passage_corpus is None else None
+        hits = search(resp.column("query_id").to_pylist(), resp.column("response").to_pylist(), k, categories)
+        result = passages.convert_to_passages(english, resp, hits,
+                                              corpus, passages.PassageConfig(k=cfg.retrieval.passages_k, seed=cfg.seed))
+        english = by_base.attach_passages(english, result.outputs["passages"])
+        out = by_base.copy_columns(batch, english, ["passage", "passage_span", "passage_source_ids"])
+        rejects = pa.concat_tables([responses.rejects, result.rejects])
+        yield StageResult({"queries": out, "passages": result.outputs["passages"]}, rejects,
+                          {**responses.counters, **result.counters})
 
 
 def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig) -> StageResult:
     """Drop base queries a text-only retriever solves when images are replaced by captions."""
-    english = by_base.english_rows(queries)
+    return collect(caption_filter_stream(TableShards(queries), products, attributes, bm25, dense, cfg))
+
+
+def caption_filter_stream(queries: Shards, products, attributes, bm25, dense, cfg: BuildConfig) -> Iterator[StageResult]:
+    """`filter_captions` batch by batch: captions and the index once, the counters (rates) at the end."""
     captions = caption_filter.fallback_captions(products, attributes).outputs["captions"]
-    variants = caption_filter.caption_variants(english, captions).outputs["variants"]
-    index = load_indexes(bm25, dense, cfg)[cfg.retrieval.filter_retriever]
-    ids = variants.column("query_id").to_pylist()
+    search = _Searcher(load_indexes(bm25, dense, cfg)[cfg.retrieval.filter_retriever], products)
+    yield StageResult({"captions": captions}, counters={"captioner_fallback": 1,
+                                                        "category_local": int(cfg.retrieval.category_local)})
+    lookup = caption_filter.caption_lookup(captions)
     k = max(cfg.retrieval.filter_top_k, 10)
-    categories = _categories(variants, english, cfg)
-    # Retriever negatives ask this index the same question (captioned text, same category) deeper:
-    # one search at the deeper of the two depths serves both (`shared_hits`).
-    deep = _search(index, ids, variants.column("text_captioned").to_pylist(), max(k, cfg.retrieval.negatives_depth),
-                   categories, products)
-    caption_hits = _first(deep, k)
-    blind_hits = _search(index, ids, variants.column("text_no_images").to_pylist(), k, categories, products)
-    result = caption_filter.filter_caption_substitutable(
-        english, variants, caption_hits, blind_hits, caption_filter.CaptionFilterConfig(
-            top_k=cfg.retrieval.filter_top_k, keep_image_blind=cfg.retrieval.keep_image_blind))
-    kept = by_base.keep_bases(queries, result.outputs["queries"])
-    counters = {**result.counters, "queries_in": queries.num_rows, "queries_kept": kept.num_rows,
-                "captioner_fallback": 1, "category_local": int(cfg.retrieval.category_local)}
-    return StageResult({"queries": kept, "caption_checks": result.outputs["caption_checks"], "captions": captions,
-                        "variants": variants, "shared_hits": deep}, result.rejects, counters)
+    filter_cfg = caption_filter.CaptionFilterConfig(top_k=cfg.retrieval.filter_top_k,
+                                                    keep_image_blind=cfg.retrieval.keep_image_blind)
+    tally = caption_filter.CaptionTally()
+    for batch in queries:
+        english = by_base.english_rows(batch)
+        variants = caption_filter.caption_variants(english, captions, lookup).outputs["variants"]
+        ids = variants.column("query_id").to_pylist()
+        categories = _categories(variants, english, cfg)
+        # Retriever negatives ask this index the same question (captioned text, same category) deeper:
+        # one search at the deeper of the two depths serves both (`shared_hits`).
+        deep = search(ids, variants.column("text_captioned").to_pylist(), max(k, cfg.retrieval.negatives_depth), categories)
+        blind_hits = search(ids, variants.column("text_no_images").to_pylist(), k, categories)
+        result = caption_filter.filter_caption_substitutable(english, variants, _first(deep, k), blind_hits,
+                                                             filter_cfg, tally)
+        kept = by_base.keep_bases(batch, result.outputs["queries"])
+        yield StageResult({"queries": kept, "caption_checks": result.outputs["caption_checks"], "variants": variants,
+                           "shared_hits": deep}, result.rejects, {"queries_in": batch.num_rows, "queries_kept": kept.num_rows})
+    yield StageResult({}, counters=tally.counters())
 
 
 def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: BuildConfig, shared_hits=None) -> StageResult:
     """Near neighbours a retriever confuses, found from the caption-substituted English text."""
-    english = by_base.english_rows(queries)
+    return collect(retriever_negatives_stream(TableShards(queries), products, attributes, variants, bm25, dense, cfg,
+                                              shared_hits))
+
+
+def retriever_negatives_stream(queries: Shards, products, attributes, variants, bm25, dense, cfg: BuildConfig,
+                               shared_hits=None) -> Iterator[StageResult]:
+    """`add_negatives` batch by batch: indexes, the captioned texts and the catalog lookups built once."""
     texts = dict(zip(variants.column("query_id").to_pylist(), variants.column("text_captioned").to_pylist()))
-    ids = english.column("query_id").to_pylist()
-    query_texts = [texts.get(q, "") for q in ids]
-    hits, scores = {}, []
-    positives = english.column("positive_ids").to_pylist()
-    categories = _categories(english, english, cfg)
-    for name, index in load_indexes(bm25, dense, cfg).items():
-        if name == cfg.retrieval.filter_retriever and shared_hits is not None:  # the caption filter's search
-            hits[name] = _first(_rows_of(shared_hits, ids), cfg.retrieval.negatives_depth)
-        else:
-            hits[name] = _search(index, ids, query_texts, cfg.retrieval.negatives_depth, categories, products)
-        scores += retriever_negatives.score_positives(index, "lexical" if name == "bm25" else "dense", hits[name], query_texts, positives)
-    result = retriever_negatives.add_retriever_negatives(
-        english, products, attributes,
-        retriever_negatives.RetrieverNegativesConfig(per_query=cfg.negatives.per_query + cfg.retrieval.negatives_per_query,
-                                                     depth=cfg.retrieval.negatives_depth,
-                                                     max_score_ratio=cfg.retrieval.max_score_ratio),
-        lexical_hits=hits.get("bm25"), dense_hits=hits.get("dense"),
-        positive_scores=pa.Table.from_pylist(scores, schema=retriever_negatives.POSITIVE_SCORES_SCHEMA),
-        matcher=Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))
-    out = by_base.copy_columns(queries, result.outputs["queries"], ["hard_negatives", "hard_negative_ids"])
-    return StageResult({"queries": out}, result.rejects, result.counters)
+    searches = {name: _Searcher(index, products) for name, index in load_indexes(bm25, dense, cfg).items()}
+    matcher = Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary))
+    catalog = retriever_negatives.catalog_lookups(products, attributes, matcher)
+    negatives_cfg = retriever_negatives.RetrieverNegativesConfig(
+        per_query=cfg.negatives.per_query + cfg.retrieval.negatives_per_query, depth=cfg.retrieval.negatives_depth,
+        max_score_ratio=cfg.retrieval.max_score_ratio)
+    for batch in queries:
+        english = by_base.english_rows(batch)
+        ids = english.column("query_id").to_pylist()
+        query_texts = [texts.get(q, "") for q in ids]
+        hits, scores = {}, []
+        positives = english.column("positive_ids").to_pylist()
+        categories = _categories(english, english, cfg)
+        for name, search in searches.items():
+            if name == cfg.retrieval.filter_retriever and shared_hits is not None:  # the caption filter's search
+                hits[name] = _first(_rows_of(shared_hits, ids), cfg.retrieval.negatives_depth)
+            else:
+                hits[name] = search(ids, query_texts, cfg.retrieval.negatives_depth, categories)
+            scores += retriever_negatives.score_positives(search.index, "lexical" if name == "bm25" else "dense",
+                                                          hits[name], query_texts, positives)
+        result = retriever_negatives.add_retriever_negatives(
+            english, products, attributes, negatives_cfg, lexical_hits=hits.get("bm25"), dense_hits=hits.get("dense"),
+            positive_scores=pa.Table.from_pylist(scores, schema=retriever_negatives.POSITIVE_SCORES_SCHEMA),
+            matcher=matcher, catalog=catalog)
+        out = by_base.copy_columns(batch, result.outputs["queries"], ["hard_negatives", "hard_negative_ids"])
+        yield StageResult({"queries": out}, result.rejects, result.counters)
+
+
+def difficulty_stream(queries: Shards, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> Iterator[StageResult]:
+    """`measure_difficulty` reading the query table batch by batch: only the measured split's rows are held."""
+    parts = [_split_rows(batch, cfg) for batch in queries]
+    yield measure_difficulty(pa.concat_tables(parts), captions, bm25, dense, cfg, product_splits)
+
+
+def _split_rows(queries: pa.Table, cfg: BuildConfig) -> pa.Table:
+    return queries.filter(pa.compute.equal(queries.column("split"), cfg.retrieval.difficulty_split))
 
 
 def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> StageResult:
     """R@k / MRR of each text-only baseline on the test split over its own product pool: captions vs images removed."""
-    split = queries.filter(pa.compute.equal(queries.column("split"), cfg.retrieval.difficulty_split))
+    split = _split_rows(queries, cfg)
     variants = caption_filter.caption_variants(split, captions).outputs["variants"]
     ids = variants.column("query_id").to_pylist()
     if product_splits is not None:
@@ -148,7 +194,7 @@ def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig, product
     runs = []
     for name, index in load_indexes(bm25, dense, cfg).items():
         for variant, column in (("captions", "text_captioned"), ("images_removed", "text_no_images")):
-            hits = _search(index, ids, variants.column(column).to_pylist(), 10)
+            hits = _Searcher(index)(ids, variants.column(column).to_pylist(), 10)
             runs.append(difficulty.tag_hits(hits, name, variant))
     hits = pa.concat_tables(runs) if runs else difficulty.RUN_HITS_SCHEMA.empty_table()
     return difficulty.difficulty_report(split, hits, difficulty.DifficultyConfig(split=cfg.retrieval.difficulty_split))

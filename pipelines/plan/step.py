@@ -13,13 +13,28 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 
 import pyarrow as pa
 
 from pipelines.results import StageResult
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A step's streamed form, for runners that hold one batch of its big input at a time.
+
+    `call` takes the step's arguments with input `by` as `Shards` (pipelines/shards.py) and
+    yields per-batch `StageResult`s whose `shards.collect` equals the step's whole-table call
+    (tests/test_streamed_steps.py). `batch_rows` bounds the rows of a batch; it is a runner
+    setting, in no fingerprint, because it never changes the output.
+    """
+
+    call: Callable[..., Iterator[StageResult]] = field(repr=False)
+    by: str
+    batch_rows: int
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,8 @@ class Step:
     params: object = field(default=None, repr=False)
     # Arguments read from files rather than from a step: argument -> spec with a `load()` (pipelines.io.inputs).
     files: dict[str, object] = field(default_factory=dict)
+    # The local runner streams a step that has one (Beam runs `call`, or its `shard_by` batches).
+    streamed: Streamed | None = field(default=None, repr=False)
 
 
 def digest(*parts) -> str:

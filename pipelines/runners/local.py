@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,14 +25,15 @@ from pipelines import schemas
 from pipelines.config import BuildConfig, require_server_backend
 from pipelines.io import layout
 from pipelines.io.catalog_reader import catalog_fingerprint
-from pipelines.io.export_writer import write_export
+from pipelines.io.export_writer import write_export_stream
 from pipelines.io.verify import verify_export_dir
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.plan import Step, fingerprint, plan_build
-from pipelines.plan.step import file_tables, input_tables, worker_count
+from pipelines.plan.step import Streamed, file_tables, input_tables, worker_count
 from pipelines.results import StageResult
 from pipelines.runners import parallel
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
+from pipelines.runners.streamed import StreamTally, streamed_results, write_stage_files
 from pipelines.stages import compose, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
@@ -45,6 +46,13 @@ UNANSWERED = frozenset({"llm_request_failed"})
 PARALLEL_CALLS = {compose.ComposeParams: parallel.compose_queries,
                   negatives.NegativesParams: parallel.mine_overlap_negatives,
                   render.RenderParams: parallel.render_queries}
+# ... and those of them this runner also streams (one pool serving every batch), by the input streamed.
+PARALLEL_STREAMS = {negatives.NegativesParams: (parallel.negatives_stream, "queries"),
+                    render.RenderParams: (parallel.render_stream, "plans")}
+
+
+# Writes a step's files into its temp folder from its (conformed) results.
+Writer = Callable[[Path, Iterable[StageResult]], None]
 
 
 @dataclass
@@ -79,12 +87,17 @@ def unanswered_fingerprint(fp: str, rejects) -> tuple[str, int]:
 
 
 def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
-                 write: Callable[[Path, StageResult], None] | None = None) -> tuple[str, StepReport]:
-    """Run one step unless it is already complete; returns its fingerprint and report."""
+                 write: Writer | None = None) -> tuple[str, StepReport]:
+    """Run one step unless it is already complete; returns its fingerprint and report.
+
+    `write(tmp, results)` writes the step's files itself (the export); a streamed step's results
+    come batch by batch, a whole-table step's as one."""
     fp = fingerprint(step, upstream)
     marker = store.marker(step.name)
     if marker is not None and marker.get("fingerprint") == fp:
         return fp, StepReport(step.name, True, 0.0, marker["rows_in"], marker["rows_out"], marker["counters"], marker["rejects"])
+    if step.streamed is not None:
+        return _execute_streamed(step, store, fp, write)
     inputs = input_tables(step, store.read)
     started = time.perf_counter()
     result = step.call(**inputs, **file_tables(step))
@@ -101,8 +114,33 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
     if write is None:
         store.write_stage(step.name, {**outputs, "rejects": rejects}, marker)
     else:
-        store.write_dir(step.name, lambda tmp: write(tmp, StageResult(outputs, rejects, result.counters)), marker)
+        store.write_dir(step.name, lambda tmp: write(tmp, [StageResult(outputs, rejects, result.counters)]), marker)
     return fp, report
+
+
+def _execute_streamed(step: Step, store: RunStore, fp: str, write: Writer | None = None) -> tuple[str, StepReport]:
+    """`execute_step` for a streamed step: its outputs written batch by batch (runners/streamed.py)."""
+    started = time.perf_counter()
+    results, rows_in = streamed_results(step, store)
+    tally = StreamTally(step.contracts)
+    done: dict = {}
+
+    def write_files(tmp: Path) -> None:
+        if write is None:
+            write_stage_files(tmp, tally.passing(results), step.contracts)
+        else:
+            write(tmp, tally.passing(results))
+
+    def marker() -> dict:
+        rejects = tally.rejects_table()
+        done["report"] = StepReport(step.name, False, round(time.perf_counter() - started, 3), rows_in,
+                                    dict(tally.rows), tally.counters, rejects.num_rows)
+        done["fp"], unanswered = unanswered_fingerprint(fp, rejects)
+        return {"fingerprint": done["fp"], "version": step.version, "unanswered": unanswered,
+                **{k: v for k, v in done["report"].__dict__.items() if k != "skipped"}}
+
+    store.write_dir(step.name, write_files, marker)
+    return done["fp"], done["report"]
 
 
 def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: str | None = None,
@@ -140,12 +178,17 @@ def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEn
     steps = plan_build(catalog, cfg, llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
                        catalog_fingerprint=catalog_fingerprint(Path(catalog), cfg.catalog))
     workers = worker_count(cfg.workers)
-    return [_spread(step, PARALLEL_CALLS[type(step.params)], workers) if type(step.params) in PARALLEL_CALLS else step
-            for step in steps]
+    return [_spread(step, workers, cfg.batch_rows) if type(step.params) in PARALLEL_CALLS else step for step in steps]
 
 
-def _spread(step: Step, parallel_call: Callable[..., StageResult], workers: int) -> Step:
-    return dataclasses.replace(step, call=lambda **tables: parallel_call(**tables, params=step.params, workers=workers))
+def _spread(step: Step, workers: int, batch_rows: int) -> Step:
+    call = PARALLEL_CALLS[type(step.params)]
+    step = dataclasses.replace(step, call=lambda **tables: call(**tables, params=step.params, workers=workers))
+    if type(step.params) not in PARALLEL_STREAMS:
+        return step
+    stream, by = PARALLEL_STREAMS[type(step.params)]
+    return dataclasses.replace(step, streamed=Streamed(
+        lambda **tables: stream(**tables, params=step.params, workers=workers), by, batch_rows))
 
 
 def audit_with_card(run_dir: Path) -> dict:
@@ -167,8 +210,8 @@ def audit_with_card(run_dir: Path) -> dict:
 
 
 def _export_writer(cfg: BuildConfig, report: BuildReport):
-    def write(tmp: Path, result: StageResult) -> None:
-        write_export(tmp, result, cfg, report.to_dict(), card=False)  # the card comes after the audit
+    def write(tmp: Path, results: Iterable[StageResult]) -> None:
+        write_export_stream(tmp, results, cfg)  # the card comes after the audit (audit_with_card)
         # Verified before the marker exists: an export that failed (or never reached) the
         # DuckDB check is never "done", so a rerun after a kill here verifies again.
         verify_export_dir(tmp, Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))

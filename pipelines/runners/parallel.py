@@ -15,13 +15,14 @@ worker count. Small inputs run serially: starting workers would cost more than i
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 import pyarrow as pa
 
 from pipelines import progress
 from pipelines.results import StageResult
+from pipelines.shards import Shards, TableShards, collect
 from pipelines.stages import by_base, compose, negatives, render
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 
@@ -67,26 +68,44 @@ def _context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def map_chunks(fn: Callable[[CatalogIndex, object, list], list], items: list, index: CatalogIndex, params,
-               tables: dict[str, pa.Table], workers: int) -> list:
-    """fn(index, params, chunk) over chunks of `items`, concatenated in input order.
+class ChunkPool:
+    """fn(index, params, chunk) over chunks of items, concatenated in input order, on `workers`
+    forkserver processes that each build the index from `tables` once and serve every `map` of
+    this pool (a streamed step maps batch after batch); serially on `index` when one worker is
+    asked for or a batch is too small to be worth it. Use it as a context manager."""
 
-    Runs on `workers` forkserver processes, each building the index from `tables`, or serially
-    on `index` when one worker is asked for or the input is too small to be worth it.
-    """
-    if workers <= 1 or len(items) < 2 * MIN_ITEMS_PER_WORKER:
-        return fn(index, params, items)
-    workers = min(workers, len(items) // MIN_ITEMS_PER_WORKER)
-    chunks = _chunks(items, workers * 4)
-    shipped = {name: _to_ipc(table.select(_INDEX_COLUMNS[name])) for name, table in tables.items()}
-    progress.add_total(len(items))  # workers have no reporter: the parent counts each chunk back
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
-                             initargs=(shipped, params)) as pool:
+    def __init__(self, index: CatalogIndex, params, tables: dict[str, pa.Table], workers: int) -> None:
+        self.index, self.params, self.tables, self.workers = index, params, tables, workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ChunkPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def map(self, fn: Callable[[CatalogIndex, object, list], list], items: list) -> list:
+        if self.workers <= 1 or len(items) < 2 * MIN_ITEMS_PER_WORKER:
+            return fn(self.index, self.params, items)
+        if self._pool is None:  # started by the first batch that needs it, then reused
+            shipped = {name: _to_ipc(table.select(_INDEX_COLUMNS[name])) for name, table in self.tables.items()}
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_init_worker,
+                                             initargs=(shipped, self.params))
+        chunks = _chunks(items, min(self.workers, len(items) // MIN_ITEMS_PER_WORKER) * 4)
+        progress.add_total(len(items))  # workers have no reporter: the parent counts each chunk back
         parts = []
-        for chunk, part in zip(chunks, pool.map(_run_chunk, [fn] * len(chunks), chunks)):
+        for chunk, part in zip(chunks, self._pool.map(_run_chunk, [fn] * len(chunks), chunks)):
             parts.append(part)
             progress.advance(len(chunk))
-    return [out for part in parts for out in part]
+        return [out for part in parts for out in part]
+
+
+def map_chunks(fn: Callable[[CatalogIndex, object, list], list], items: list, index: CatalogIndex, params,
+               tables: dict[str, pa.Table], workers: int) -> list:
+    """One `ChunkPool.map` on a pool of its own."""
+    with ChunkPool(index, params, tables, workers) as pool:
+        return pool.map(fn, items)
 
 
 def _compose_chunk(index: CatalogIndex, params: compose.ComposeParams, attempts: list[int]) -> list[tuple]:
@@ -109,12 +128,20 @@ def _negatives_chunk(index: CatalogIndex, params: negatives.NegativesParams, row
 def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa.Table, families: pa.Table,
                            params: negatives.NegativesParams, workers: int) -> StageResult:
     """Same result as stages.negatives.mine_overlap_negatives, one base query per work item."""
+    return collect(negatives_stream(TableShards(queries), products, attributes, families, params, workers))
+
+
+def negatives_stream(queries: Shards, products: pa.Table, attributes: pa.Table, families: pa.Table,
+                     params: negatives.NegativesParams, workers: int) -> Iterator[StageResult]:
+    """`mine_overlap_negatives` batch by batch (base queries whole), on one pool for every batch."""
     index = build_index(products, attributes, families, params.matcher)
-    firsts = negatives.work_rows(queries)  # one row per base query, only the columns it reads
     tables = {"products": products, "attributes": attributes, "families": families}
-    found = map_chunks(_negatives_chunk, firsts, index, params, tables, workers)
-    return negatives.fill_negatives(queries, by_base.english_rows(queries), dict(zip(
-        (r["base_query_id"] for r in firsts), found)))
+    with ChunkPool(index, params, tables, workers) as pool:
+        for batch in queries:
+            firsts = negatives.work_rows(batch)  # one row per base query, only the columns it reads
+            found = pool.map(_negatives_chunk, firsts)
+            yield negatives.fill_negatives(batch, by_base.english_rows(batch), dict(zip(
+                (r["base_query_id"] for r in firsts), found)))
 
 
 def _init_render(params: render.RenderParams) -> None:
@@ -127,11 +154,25 @@ def _render_batch(plans: bytes) -> bytes:
 
 def render_queries(plans: pa.Table, params: render.RenderParams, workers: int) -> StageResult:
     """Same result as stages.render.render_queries, its plan batches rendered on processes (as IPC)."""
-    if workers <= 1 or plans.num_rows < 2 * MIN_ITEMS_PER_WORKER:
-        return render.render_queries(plans, params)
-    workers = min(workers, plans.num_rows // MIN_ITEMS_PER_WORKER)
-    size = min(render.BATCH_PLANS, -(-plans.num_rows // (workers * 4)))
-    batches = [_to_ipc(plans.slice(start, size)) for start in range(0, plans.num_rows, size)]
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_render, initargs=(params,)) as pool:
-        rendered = [_from_ipc(data) for data in pool.map(_render_batch, batches)]
-    return render.collect_queries(plans.num_rows, rendered, params)
+    return collect(render_stream(TableShards(plans, key=None), params, workers))
+
+
+def render_stream(plans: Shards, params: render.RenderParams, workers: int) -> Iterator[StageResult]:
+    """`render_queries` batch of plans by batch, on one pool for every batch (started when a batch
+    is big enough to be worth it)."""
+    pool = None
+    try:
+        for batch in plans:
+            if workers <= 1 or batch.num_rows < 2 * MIN_ITEMS_PER_WORKER:
+                yield render.render_queries(batch, params)
+                continue
+            if pool is None:
+                pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_render, initargs=(params,))
+            n = min(workers, batch.num_rows // MIN_ITEMS_PER_WORKER)
+            size = min(render.BATCH_PLANS, -(-batch.num_rows // (n * 4)))
+            pieces = [_to_ipc(batch.slice(start, size)) for start in range(0, batch.num_rows, size)]
+            yield render.collect_queries(batch.num_rows, [_from_ipc(data) for data in pool.map(_render_batch, pieces)],
+                                         params)
+    finally:
+        if pool is not None:
+            pool.shutdown()

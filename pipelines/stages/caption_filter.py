@@ -17,8 +17,8 @@ Pure steps, the runner running the index between 2 and 3:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -84,14 +84,20 @@ def _caption(title: str, facts: list[tuple[str, str]]) -> str:
     return f"{title} ({details})" if details else title
 
 
-def caption_variants(queries: pa.Table, captions: pa.Table) -> StageResult:
+def caption_lookup(captions: pa.Table) -> dict[str, tuple[str, str]]:
+    """image_id -> (caption, captioner), what `caption_variants` substitutes from."""
+    return {c["image_id"]: (c["caption"], c["captioner"]) for c in captions.to_pylist()}
+
+
+def caption_variants(queries: pa.Table, captions: pa.Table, lookup: dict | None = None) -> StageResult:
     """The two text-only versions of each query the runner retrieves with.
 
     Input columns: queries (query_id, text, images); captions (image_id, caption, captioner).
+    `lookup`: `caption_lookup(captions)`, when built once for many batches of queries.
     Output: `variants` (query_id, text_captioned, text_no_images, captioners used);
     counter `captions_missing` (placeholders left empty for want of a caption).
     """
-    by_image = {c["image_id"]: (c["caption"], c["captioner"]) for c in captions.to_pylist()}
+    by_image = caption_lookup(captions) if lookup is None else lookup
     rows, missing = [], 0
     for q in progress.each(queries.select(["query_id", "text", "images"]).to_pylist()):
         captioned, used, absent = _substitute(q["text"], [img["image_id"] for img in q["images"]], by_image)
@@ -133,8 +139,25 @@ def _tidy(text: str) -> str:
     return re.sub(r"\s+([,.;:!?])", r"\1", " ".join(text.split()))
 
 
+@dataclass
+class CaptionTally:
+    """What the filter's counters are computed from, over every batch of one filter run: its rates
+    and R@k/MRR are not sums of per-batch values, so a streamed run counts them once, at the end."""
+
+    queries: int = 0
+    blind_unchecked: int = 0
+    checks: list[dict] = field(default_factory=list)
+    kept: list[bool] = field(default_factory=list)  # of the checked queries, aligned with `checks`
+    by_reason: Counter = field(default_factory=Counter)
+
+    def counters(self) -> dict:
+        return {**_counters(self.queries, self.checks, self.blind_unchecked, self.by_reason),
+                **_before_after(self.checks, self.kept)}
+
+
 def filter_caption_substitutable(
-    queries: pa.Table, variants: pa.Table, caption_hits: pa.Table, blind_hits: pa.Table, cfg: CaptionFilterConfig
+    queries: pa.Table, variants: pa.Table, caption_hits: pa.Table, blind_hits: pa.Table, cfg: CaptionFilterConfig,
+    tally: CaptionTally | None = None,
 ) -> StageResult:
     """Drop queries whose positive is retrieved from the caption-substituted text.
 
@@ -143,10 +166,13 @@ def filter_caption_substitutable(
     Output: `queries` (kept rows, input schema unchanged), `caption_checks` (query_id,
     captioned_rank, blind_rank, substitutable, image_blind, captioners); rejects
     `caption_substitutable` and `missing_hits`; counters incl. substitutable_rate and
-    image_blind_rate over the checked queries.
+    image_blind_rate over the checked queries. Given a `tally` (a batch of a streamed run), the
+    counts go to it and the result has no counters: `tally.counters()` gives them for all batches.
     """
     captioned = _ranked(caption_hits)
     blind = _ranked(blind_hits)
+    own = tally is None
+    tally = CaptionTally() if tally is None else tally
     keep_checked: list[bool] = []
     captioners = dict(zip(variants.column("query_id").to_pylist(), variants.column("captioners").to_pylist(), strict=True))
     rejects = RejectLog(STAGE)
@@ -167,13 +193,18 @@ def filter_caption_substitutable(
         keep.append(not check["substitutable"] and (cfg.keep_image_blind or not check["image_blind"]))
         keep_checked.append(keep[-1])
         checks.append(check)
+    tally.queries += queries.num_rows
+    tally.blind_unchecked += sum(c["query_id"] not in blind for c in checks)
+    tally.checks += checks
+    tally.kept += keep_checked
+    tally.by_reason.update(rejects.by_reason)
     return StageResult(
         outputs={
             "queries": queries.filter(pa.array(keep, pa.bool_())),
             "caption_checks": pa.Table.from_pylist(checks, schema=CHECKS_SCHEMA),
         },
         rejects=rejects.table(),
-        counters={**_counters(queries.num_rows, checks, blind, rejects), **_before_after(checks, keep_checked)},
+        counters=tally.counters() if own else {},
     )
 
 
@@ -194,20 +225,20 @@ def _check(qid: str, positives: list[str], captioned: list[str], blind: list[str
     }
 
 
-def _counters(n_queries: int, checks: list[dict], blind: dict, rejects: RejectLog) -> dict:
+def _counters(n_queries: int, checks: list[dict], blind_unchecked: int, by_reason: Counter) -> dict:
     n = len(checks)
     substitutable = sum(c["substitutable"] for c in checks)
     image_blind = sum(c["image_blind"] for c in checks)
     return {
         "queries": n_queries,
         "checked": n,
-        "kept": n - substitutable - rejects.by_reason.get("image_blind", 0),
+        "kept": n - substitutable - by_reason.get("image_blind", 0),
         "substitutable": substitutable,
         "image_blind": image_blind,
-        "blind_unchecked": sum(c["query_id"] not in blind for c in checks),
+        "blind_unchecked": blind_unchecked,
         "substitutable_rate": substitutable / n if n else 0.0,
         "image_blind_rate": image_blind / n if n else 0.0,
-        **rejects.counters(),
+        **{f"rejected_{reason}": k for reason, k in sorted(by_reason.items())},
     }
 
 

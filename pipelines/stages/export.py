@@ -7,6 +7,7 @@ final queries by the writers, which know each split's product pool and the produ
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -15,6 +16,7 @@ import pyarrow.compute as pc
 from pipelines import schemas
 from pipelines.merit_layout import merit_products
 from pipelines.results import StageResult
+from pipelines.shards import Shards, TableShards, collect
 
 STAGE = "export"
 VERSION = "2"  # 2: MERIT products from merit_layout; MERIT query records built by the writers
@@ -36,15 +38,21 @@ def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, q
     product_splits (product_id, split; optional: sets each product's `split`, its candidate pool).
     Output: products, queries, merit_products (and difficulty, passed through for the card).
     """
-    queries = queries.set_column(queries.schema.get_field_index("provenance"), queries.schema.field("provenance"),
-                                 _with_stage_versions(queries.column("provenance"), params.stage_versions))
+    return collect(export_stream(TableShards(queries), products, images, attributes, params, difficulty, product_splits))
+
+
+def export_stream(queries: Shards, products: pa.Table, images: pa.Table, attributes: pa.Table, params: ExportParams,
+                  difficulty: pa.Table | None = None, product_splits: pa.Table | None = None) -> Iterator[StageResult]:
+    """`prepare_export` as a stream: the products (and difficulty) first, then the queries batch by batch."""
     out_products = _export_products(products, images, attributes, product_splits)
     extra = {"difficulty": difficulty} if difficulty is not None else {}
-    return StageResult(
-        outputs={"products": out_products, "queries": queries,
-                 "merit_products": merit_products(out_products, params.merit_country), **extra},
-        counters={"products": out_products.num_rows, "queries": queries.num_rows},
-    )
+    yield StageResult(outputs={"products": out_products,
+                               "merit_products": merit_products(out_products, params.merit_country), **extra},
+                      counters={"products": out_products.num_rows})
+    for batch in queries:
+        batch = batch.set_column(batch.schema.get_field_index("provenance"), batch.schema.field("provenance"),
+                                 _with_stage_versions(batch.column("provenance"), params.stage_versions))
+        yield StageResult(outputs={"queries": batch}, counters={"queries": batch.num_rows})
 
 
 def _with_stage_versions(provenance: pa.ChunkedArray, stage_versions) -> pa.Array:

@@ -161,11 +161,14 @@ def apply_verdicts(queries: pa.Table, parsed: list[dict]) -> tuple[pa.Table, lis
 
 # ---- language-ID agreement ------------------------------------------------------------------
 
+AGREEMENT_COLUMNS = ["query_id", "language", "text"]  # what language_agreement reads
+
+
 def language_agreement(queries: pa.Table, sample_per_language: int) -> pa.Table:
     """Per language: how many of (up to) N texts the detector assigns to their declared language."""
     # The first N by (query_id, language, text), per language: sorted by Arrow (byte order of UTF-8
     # is code point order, Python's), so only the sampled texts become Python strings.
-    table = queries.select(["query_id", "language", "text"])
+    table = queries.select(AGREEMENT_COLUMNS)
     order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in table.column_names])
     languages = pc.take(table.column("language"), order)
     rows = []

@@ -68,6 +68,7 @@ def add_retriever_negatives(
     dense_hits: pa.Table | None = None,
     positive_scores: pa.Table | None = None,
     matcher: Matcher | None = None,
+    catalog: _Catalog | None = None,
 ) -> StageResult:
     """Merge retriever negatives into each query's `hard_negatives`.
 
@@ -76,11 +77,12 @@ def add_retriever_negatives(
     candidate_ids, scores; either may be None); positive_scores (POSITIVE_SCORES_SCHEMA) for
     positives that fell outside the hits. Without any positive score for a (query,
     retriever), that retriever adds nothing to the query: the guard cannot run.
+    `catalog`: `catalog_lookups(products, attributes, matcher)`, when built once for many batches.
     Output: `queries` (query contract) with hard_negatives = existing ones first, then
     dense/lexical candidates interleaved by rank, deduplicated, capped at per_query, each
     with source and violated conditions; hard_negative_ids kept equal to their ids.
     """
-    catalog = _catalog(products, attributes, matcher or Matcher())
+    catalog = catalog or catalog_lookups(products, attributes, matcher or Matcher())
     runs = {name: _by_query(hits) for name, hits in (("dense", dense_hits), ("lexical", lexical_hits)) if hits is not None}
     known = _positive_scores(positive_scores)
     tally: Counter[str] = Counter()  # excluded candidates are counted, not logged as rejects: they are many
@@ -104,7 +106,9 @@ def add_retriever_negatives(
     return StageResult(outputs={"queries": table}, counters=counters)
 
 
-def _catalog(products: pa.Table, attributes: pa.Table, matcher: Matcher) -> _Catalog:
+def catalog_lookups(products: pa.Table, attributes: pa.Table, matcher: Matcher) -> _Catalog:
+    """What the guard looks up per candidate (category, mined values, photo twins), built once
+    and passed as `catalog` when the same catalog serves many batches of queries."""
     values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for a in attributes.select(["product_id", "attribute", "value"]).to_pylist():
         values[a["product_id"]][a["attribute"]].add(a["value"])

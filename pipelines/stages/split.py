@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ from scipy.sparse.csgraph import connected_components
 from pipelines import schemas
 from pipelines.config import SplitConfig
 from pipelines.results import RejectLog, StageResult
+from pipelines.shards import Shards, TableShards, collect
 from pipelines.stages import split_rows
 from pipelines.stages.twins import group_key, photo_twins, with_twins
 
@@ -196,23 +198,36 @@ def assign_split(queries: pa.Table, params: SplitParams, products: pa.Table | No
     `product_splits` (product_id, split); rejects split_straddle (per base query) and
     held_out_language_in_train (per row).
     """
+    return collect(split_stream(TableShards(queries), params, products))
+
+
+def split_stream(queries: Shards, params: SplitParams, products: pa.Table | None = None) -> Iterator[StageResult]:
+    """`assign_split` in two passes: the sides decided on the columns that link queries (the
+    components are global), then the rows kept and their negatives filtered batch by batch."""
     cfg = params.cfg
     rejects = RejectLog(STAGE)
     counters: dict = defaultdict(int)
     twins = photo_twins(products) if products is not None else {}
+    linked = queries.columns(["base_query_id", "category", "positive_ids", "images"])
     # A listing sharing a photo with a used product is used too: the photo must stay on one side.
-    used = {base: with_twins(twins, ps) for base, ps in query_products(queries).items()}
-    base_side, product_side = _sides(queries, used, params, rejects, counters)
+    used = {base: with_twins(twins, ps) for base, ps in query_products(linked).items()}
+    base_side, product_side = _sides(linked, used, params, rejects, counters)
+    del linked
     sides = _product_splits(products, product_side, params, twins)
-    out = split_rows.keep_rows(queries, base_side, cfg.held_out_languages, rejects, counters)
-    out = split_rows.keep_own_negatives(out, lambda pid: sides[pid] if pid in sides else split_of(
-        pid, params.seed, cfg.test_share), counters)
-    n_test = int(pc.sum(pc.equal(out.column("split"), "test")).as_py() or 0) if out.num_rows else 0
     product_splits = pa.Table.from_pylist([{"product_id": p, "split": s} for p, s in sorted(sides.items())],
                                           schema=PRODUCT_SPLITS_SCHEMA)
+    yield StageResult({"product_splits": product_splits}, rejects.table(), dict(counters))
+    by_reason, n_rows, n_test = Counter(rejects.by_reason), 0, 0
+    for batch in queries:
+        rejects, counters = RejectLog(STAGE), defaultdict(int)
+        out = split_rows.keep_rows(batch, base_side, cfg.held_out_languages, rejects, counters)
+        out = split_rows.keep_own_negatives(out, lambda pid: sides[pid] if pid in sides else split_of(
+            pid, params.seed, cfg.test_share), counters)
+        n_rows += out.num_rows
+        n_test += int(pc.sum(pc.equal(out.column("split"), "test")).as_py() or 0) if out.num_rows else 0
+        by_reason.update(rejects.by_reason)
+        yield StageResult({"queries": out}, rejects.table(), dict(counters))
     n_test_products = sum(s == "test" for s in sides.values())
-    counters.update({"queries": out.num_rows, "train": out.num_rows - n_test, "test": n_test,
-                     "products_test": n_test_products, "products_train": len(sides) - n_test_products,
-                     **rejects.counters()})
-    return StageResult(outputs={"queries": out, "product_splits": product_splits}, rejects=rejects.table(),
-                       counters=dict(counters))
+    yield StageResult({}, counters={"queries": n_rows, "train": n_rows - n_test, "test": n_test,
+                                    "products_test": n_test_products, "products_train": len(sides) - n_test_products,
+                                    **{f"rejected_{reason}": n for reason, n in sorted(by_reason.items())}})

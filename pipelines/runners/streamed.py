@@ -1,0 +1,87 @@
+"""The local runner's execution of a streamed step: one batch of its big input in memory at a time.
+
+The step's `streamed.by` input is read from its Parquet file batch by batch (`ParquetShards`),
+its other inputs whole; each result the step yields is conformed to its contracts and appended
+to its output files as it comes, so neither the input nor the output query table is ever whole
+in memory. The files hold the same rows as the whole-table call's (`shards.collect`), in row
+groups of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines import schemas
+from pipelines.io.parquet_shards import ParquetShards
+from pipelines.plan import Step
+from pipelines.plan.step import file_tables
+from pipelines.results import StageResult
+from pipelines.store import RunStore
+
+ROW_GROUP_ROWS = 10_000  # as RunStore.write_stage
+
+
+def streamed_results(step: Step, store: RunStore) -> tuple[Iterator[StageResult], int]:
+    """The step's per-batch results (lazily) and its rows in (sharded input + side inputs)."""
+    by = step.streamed.by
+    stage, output = step.inputs[by]
+    shards = ParquetShards(store.stage_dir(stage) / f"{output}.parquet", step.streamed.batch_rows)
+    sides = {arg: store.read(s, o) for arg, (s, o) in step.inputs.items() if arg != by}
+    rows_in = shards.num_rows + sum(t.num_rows for t in sides.values())
+    return step.streamed.call(**{by: shards}, **sides, **file_tables(step)), rows_in
+
+
+class StreamTally:
+    """Conforms each result of a stream to the step's contracts as it passes, and keeps what the
+    marker and the report need: rows per output, the rejects (small) and the summed counters."""
+
+    def __init__(self, contracts: dict[str, str]) -> None:
+        self.contracts = contracts
+        self.rows: dict[str, int] = {}
+        self.rejects: list[pa.Table] = []
+        self.counters: dict = {}
+
+    def passing(self, results: Iterable[StageResult]) -> Iterator[StageResult]:
+        for result in results:
+            outputs = {name: schemas.conform(table, self.contracts[name]) if name in self.contracts else table
+                       for name, table in result.outputs.items()}
+            rejects = schemas.conform(result.rejects, "reject")
+            for name, table in outputs.items():
+                self.rows[name] = self.rows.get(name, 0) + table.num_rows
+            self.rejects.append(rejects)
+            for key, value in result.counters.items():
+                self.counters[key] = self.counters.get(key, 0) + value
+            yield StageResult(outputs, rejects, result.counters)
+
+    def rejects_table(self) -> pa.Table:
+        return pa.concat_tables(self.rejects) if self.rejects else schemas.empty("reject")
+
+
+def write_stage_files(tmp: Path, results: Iterable[StageResult], contracts: dict[str, str]) -> None:
+    """`<tmp>/<output>.parquet` for each contract output, appended batch by batch (an output no
+    batch yielded is an empty file of its contract), and `<tmp>/rejects.parquet`."""
+    writers: dict[str, pq.ParquetWriter] = {}
+    rejects = []
+    try:
+        for result in results:
+            for name, table in result.outputs.items():
+                if name not in contracts:
+                    raise ValueError(f"a streamed step's output {name!r} needs a contract")
+                if name not in writers:
+                    writers[name] = pq.ParquetWriter(tmp / f"{name}.parquet", table.schema, compression="zstd")
+                if table.num_rows:
+                    writers[name].write_table(table, row_group_size=ROW_GROUP_ROWS)
+            rejects.append(result.rejects)
+        for name, contract in contracts.items():
+            if name not in writers:
+                writers[name] = pq.ParquetWriter(tmp / f"{name}.parquet", schemas.schema(contract), compression="zstd")
+                writers[name].write_table(schemas.empty(contract))
+    finally:
+        for writer in writers.values():
+            writer.close()
+    table = pa.concat_tables(rejects) if rejects else schemas.empty("reject")
+    pq.write_table(table, tmp / "rejects.parquet", row_group_size=ROW_GROUP_ROWS, compression="zstd")
