@@ -36,7 +36,7 @@ from pipelines.config import SplitConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.shards import Shards, TableShards, collect
 from pipelines.stages import split_rows
-from pipelines.stages.twins import group_key, photo_twins, with_twins
+from pipelines.stages.twins import group_key, photo_twins
 
 STAGE = "split"
 VERSION = "3"  # 3: photo twins (stages/twins.py) on one side
@@ -96,25 +96,52 @@ def components(used: dict[str, set[str]]) -> list[list[str]]:
     return sorted(groups.values())
 
 
-def _test_region(bases: list[str], used: dict[str, set[str]], share: float, seed: int) -> set[str]:
-    """Products of a test region holding `share` of the kept queries of `bases` entirely.
+def twin_groups(used_products: dict[str, set[str]], twins: dict[str, frozenset[str]]
+                ) -> tuple[dict[str, set[str]], dict[str, frozenset[str]]]:
+    """(base query -> the photo-twin groups it uses, by group key; group key -> its products).
+
+    A query that uses one listing of a photo uses all of them (the photo stays on one side), so
+    the split decides per group, each group weighing its number of products: the same sides as
+    deciding per product with every twin added, without a set of every twin per query (at 400K
+    products, twin groups of thousands made those sets gigabytes)."""
+    members: dict[str, frozenset[str]] = {}
+    key_of: dict[int, str] = {}  # a twin group's key (its smallest product id), by the group object
+    used: dict[str, set[str]] = {}
+    for base, products in used_products.items():
+        keys = set()
+        for pid in products:
+            group = twins.get(pid)
+            if group is None:
+                key, group = pid, frozenset((pid,))
+            else:
+                key = key_of.get(id(group)) or key_of.setdefault(id(group), min(group))
+            keys.add(key)
+            members.setdefault(key, group)
+        used[base] = keys
+    return used, members
+
+
+def _test_region(bases: list[str], used: dict[str, set[str]], share: float, seed: int,
+                 weight: dict[str, int]) -> set[str]:
+    """Twin groups of a test region holding `share` of the kept queries of `bases` entirely.
 
     Greedy, cheapest query first: a query's cost is how many queries not yet touching the region
     its missing products would touch (each such query is lost to train: it straddles or joins
-    test), summed per product. The region grows until the queries inside are `share` of those
-    kept (inside + untouched); touched-but-not-inside queries straddle and are dropped.
+    test), summed per product (a group counts once per product it holds: `weight`). The region
+    grows until the queries inside are `share` of those kept (inside + untouched);
+    touched-but-not-inside queries straddle and are dropped.
     """
-    by_product: dict[str, list[str]] = defaultdict(list)
+    by_group: dict[str, list[str]] = defaultdict(list)
     for base in bases:
-        for p in used[base]:
-            by_product[p].append(base)
-    untouched_users = {p: len(users) for p, users in by_product.items()}
+        for g in used[base]:
+            by_group[g].append(base)
+    untouched_users = {g: len(users) for g, users in by_group.items()}
     region: set[str] = set()
     touched: set[str] = set()
     missing = {b: len(used[b]) for b in bases}
 
     def cost(base: str) -> int:
-        return sum(untouched_users[p] for p in used[base] - region)
+        return sum(weight[g] * untouched_users[g] for g in used[base] - region)
 
     current = {b: cost(b) for b in bases}
     heap = [(current[b], _bucket(b, seed), b) for b in bases]
@@ -129,9 +156,9 @@ def _test_region(bases: list[str], used: dict[str, set[str]], share: float, seed
             heapq.heappush(heap, (now, tie, base))
             continue
         affected = set()
-        for p in sorted(used[base] - region):
-            region.add(p)
-            for other in by_product[p]:
+        for g in sorted(used[base] - region):
+            region.add(g)
+            for other in by_group[g]:
                 missing[other] -= 1
                 inside += missing[other] == 0
                 affected.add(other)
@@ -146,31 +173,35 @@ def _test_region(bases: list[str], used: dict[str, set[str]], share: float, seed
     return region
 
 
-def _sides(queries: pa.Table, used: dict[str, set[str]], params: SplitParams, rejects: RejectLog, counters: dict):
-    """(side of each base query, or None when it straddles; side of each used product)."""
+def _sides(queries: pa.Table, used: dict[str, set[str]], members: dict[str, frozenset[str]], params: SplitParams,
+           rejects: RejectLog, counters: dict):
+    """(side of each base query, or None when it straddles; side of each used product), decided on
+    the twin groups each query uses (`twin_groups`)."""
     cfg = params.cfg
     categories = dict(zip(queries.column("base_query_id").to_pylist(), queries.column("category").to_pylist()))
+    weight = {g: len(products) for g, products in members.items()}
     bound = max(1, int(cfg.max_component_share * len(used)))
     base_side: dict[str, str | None] = {}
     product_side: dict[str, str] = {}
     comps = components(used) if used else []
     counters["components"] = len(comps)
     for comp in comps:
-        products = set().union(*(used[b] for b in comp))
+        groups = set().union(*(used[b] for b in comp))
         if any(categories[b] in cfg.held_out_categories for b in comp) or len(comp) <= bound:
             held = any(categories[b] in cfg.held_out_categories for b in comp)
-            side = "test" if held else split_of(min(products, default=comp[0]), params.seed, cfg.test_share)
+            # a group's key is its smallest product: the smallest key is the smallest product
+            side = "test" if held else split_of(min(groups, default=comp[0]), params.seed, cfg.test_share)
             base_side.update(dict.fromkeys(comp, side))
-            product_side.update(dict.fromkeys(products, side))
+            product_side.update({p: side for g in groups for p in members[g]})
             continue
         counters["split_by_product_components"] += 1
-        region = _test_region(comp, used, cfg.test_share, params.seed)
-        product_side.update({p: "test" if p in region else "train" for p in products})
+        region = _test_region(comp, used, cfg.test_share, params.seed, weight)
+        product_side.update({p: "test" if g in region else "train" for g in groups for p in members[g]})
         for b in comp:
-            inside = len(used[b] & region)
-            base_side[b] = "test" if inside == len(used[b]) else "train" if inside == 0 else None
+            inside, total = sum(weight[g] for g in used[b] & region), sum(weight[g] for g in used[b])
+            base_side[b] = "test" if inside == total else "train" if inside == 0 else None
             if base_side[b] is None:
-                rejects.add("split_straddle", f"{inside} of its {len(used[b])} products fall in the test region "
+                rejects.add("split_straddle", f"{inside} of its {total} products fall in the test region "
                             f"of a {len(comp)}-query component", record_id=b)
     return base_side, product_side
 
@@ -210,8 +241,8 @@ def split_stream(queries: Shards, params: SplitParams, products: pa.Table | None
     twins = photo_twins(products) if products is not None else {}
     linked = queries.columns(["base_query_id", "category", "positive_ids", "images"])
     # A listing sharing a photo with a used product is used too: the photo must stay on one side.
-    used = {base: with_twins(twins, ps) for base, ps in query_products(linked).items()}
-    base_side, product_side = _sides(linked, used, params, rejects, counters)
+    used, members = twin_groups(query_products(linked), twins)
+    base_side, product_side = _sides(linked, used, members, params, rejects, counters)
     del linked
     sides = _product_splits(products, product_side, params, twins)
     product_splits = pa.Table.from_pylist([{"product_id": p, "split": s} for p, s in sorted(sides.items())],

@@ -19,6 +19,7 @@ from pipelines.io.catalog_reader import read_catalog
 from pipelines.stages import by_base, compose, ingest, mine, negatives, render, seeded_shuffle, split
 from pipelines.stages.catalog_index import build_index
 from pipelines.stages.matching import Matcher
+from pipelines.stages.twins import photo_twins
 from pipelines.templates import load_templates
 from pipelines.vocabulary import load_vocabulary
 from tests.stages import reference_paths as reference
@@ -102,11 +103,15 @@ def test_split_equals_the_row_by_row_reference(built, split_cfg):
     queries = negatives.mine_overlap_negatives(queries, products, attributes, families, params).outputs["queries"]
     split_params = split.SplitParams(split_cfg, SEED)
     got = split.assign_split(queries, split_params, products)
-    want_queries, want_rejects, want_counters = reference.assign_split(queries, split_params, products)
+    want_queries, want_rejects, want_counters, want_sides = reference.assign_split(queries, split_params, products)
     assert got.outputs["queries"].equals(want_queries)
     assert got.rejects.equals(want_rejects)
     assert {k: v for k, v in got.counters.items() if k in want_counters} == want_counters
     assert got.counters["negatives_dropped_other_split"] > 0  # the filter had work to do
+    product_splits = got.outputs["product_splits"]
+    assert dict(zip(*product_splits.to_pydict().values())) == want_sides
+    # what the twin-group split must get right was exercised: twins, and a component split by product
+    assert len(photo_twins(products)) > 10 and got.counters["split_by_product_components"] > 0
 
 
 def test_render_in_batches_equals_the_whole_table(built, monkeypatch):
