@@ -14,7 +14,7 @@ import pyarrow.dataset as pads
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.audit.stream import audit_batches
+from pipelines.audit.stream import QueryAudit, run_audit
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
 from pipelines.resources import PROMPTS_DIR
@@ -61,8 +61,8 @@ def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     export = layout.export_dir(run_dir)
     if not layout.marker_path(export).exists() or not (export / layout.DATA).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
-    result = audit_batches(_batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows),
-                           _rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir))
+    audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir))
+    result = run_audit(audit, _batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows))
     result["run_dir"] = str(run_dir)
     (run_dir / layout.AUDIT_FILE).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     return result

@@ -66,7 +66,9 @@ class QueryAudit:
     """Feed query record batches in export order with `add`, then read `result()`."""
 
     def __init__(self, products: list[dict], also_meets: dict[str, dict[str, list[str]]]) -> None:
-        self.products = products
+        # Only what the checks read is kept, never the product rows (the catalog's largest objects).
+        self.n_products = len(products)
+        self.photo_pools = check_photo_pools(products)
         self.catalog = Catalog(products, also_meets)
         self.labels = lru_cache(maxsize=LABEL_CACHE)(self.catalog.labels)
         self.photos = {p["product_id"]: set(p["image_ids"] or []) for p in products}
@@ -146,16 +148,21 @@ class QueryAudit:
         rows = [c.as_dict() for c in (checks["ids_resolve"], checks["positives_exact"], checks["no_false_negatives"],
                                       checks["no_unknown_as_negative"], checks["violates_are_known"],
                                       checks["n_unverified"], checks["placeholders_match_images"], leakage,
-                                      checks["photo_twins_of_positives"], check_photo_pools(self.products))]
+                                      checks["photo_twins_of_positives"], self.photo_pools)]
         return {"passed": all(r["status"] != "fail" for r in rows), "checks": rows,
-                "figures": {"queries": self.rows, "products": len(self.products),
+                "figures": {"queries": self.rows, "products": self.n_products,
                             "queries_by_split": dict(self.splits), **figures}}
 
 
 def audit_batches(batches: Iterable[pa.Table | pa.RecordBatch], products: list[dict],
                   also_meets: dict[str, dict[str, list[str]]]) -> dict:
     """Every check over query record batches (in export order) and the exported product rows."""
-    audit = QueryAudit(products, also_meets)
+    return run_audit(QueryAudit(products, also_meets), batches)
+
+
+def run_audit(audit: QueryAudit, batches: Iterable[pa.Table | pa.RecordBatch]) -> dict:
+    """Feed `batches` to `audit` and return its result (`audit_run` builds the audit first, so the
+    product rows it was built from are freed before the queries are read)."""
     try:
         for batch in batches:
             audit.add(batch)
