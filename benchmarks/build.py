@@ -5,8 +5,9 @@
     python benchmarks/build.py --products 10000 50000 135000 400000 --catalogs /tmp/cats \
         --set 'retrieval.bm25_backend="numba"' --set workers=1    # the #14 growth table
 
-Prints one markdown table per size (per stage: wall and CPU seconds, peak RSS after it, rows out)
-and, for several sizes, one growth table across them, ready for RESULTS.md. Each size runs in a
+Prints one markdown table per size (per stage: wall and CPU seconds, peak RSS after it, rows out;
+and the peak PSS of the build with its pool processes, sampled every 0.5 s) and, for several sizes,
+one growth table across them, ready for RESULTS.md. Each size runs in a
 fresh subprocess so peak RSS is that build's alone. On a shared machine compare CPU seconds, not
 wall, with `--set workers=1`: pool workers are children of the forkserver, so their CPU is in no stage.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
 from pipelines.config import load_config
 from pipelines.runners.local import execute_step, run_build
 catalog, out, qpp, langs = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4].split(",")
@@ -43,12 +44,55 @@ def timed(step, *args):
     peak_after[step.name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the step that raised it
     return result
 
+def tree_pss_mib():
+    # proportional set size of this process and every descendant (the forkserver and its pool
+    # workers): pages shared after a fork are counted once, not once per process
+    parents = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                parents[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    tree, grew = {os.getpid()}, True
+    while grew:
+        new = {p for p, parent in parents.items() if parent in tree} - tree
+        tree |= new
+        grew = bool(new)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
+
+tree_peak, tree_peak_at, current = [0.0], [None], [None]
+
+def sample():
+    while True:
+        value = tree_pss_mib()
+        if value > tree_peak[0]:
+            tree_peak[0], tree_peak_at[0] = value, current[0]
+        time.sleep(0.5)
+
+threading.Thread(target=sample, daemon=True).start()
+_timed = timed
+
+def timed(step, *args):
+    current[0] = step.name
+    result = _timed(step, *args)
+    current[0] = "audit and card" if step.name == "export" else f"between {step.name} and the next step"
+    return result
+
 t0, c0 = time.perf_counter(), cpu_now()
 report = run_build(catalog, out, cfg, run_id="bench", progress=False, execute=timed)
 wall, total_cpu = time.perf_counter() - t0, cpu_now() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 steps = [{**s.__dict__, "cpu_s": cpu.get(s.name, 0.0), "peak_rss_mib": peak_after.get(s.name)} for s in report.steps]
-print(json.dumps({"wall_s": wall, "cpu_s": total_cpu, "peak_rss_mib": peak, "steps": steps}))
+print(json.dumps({"wall_s": wall, "cpu_s": total_cpu, "peak_rss_mib": peak, "steps": steps,
+                  "peak_tree_pss_mib": tree_peak[0], "peak_tree_step": tree_peak_at[0]}))
 """
 
 
@@ -76,6 +120,9 @@ def table(products: int, result: dict) -> str:
         lines.append(f"| {s['name']} | {s['wall_s']:.1f} | {s.get('cpu_s', 0):.1f} | {s.get('peak_rss_mib') or 0:,.0f} | {outs} |")
     lines.append(f"| **total build** (+ audit, card) | **{result['wall_s']:.1f}** | **{result.get('cpu_s', 0):.1f}** "
                  f"| **{result['peak_rss_mib']:,.0f}** | |")
+    if result.get("peak_tree_pss_mib"):
+        lines.append(f"\nWith the pool's processes (PSS of the build and its descendants, sampled every 0.5 s): "
+                     f"peak {result['peak_tree_pss_mib']:,.0f} MiB, during {result.get('peak_tree_step')}.")
     return "\n".join(lines)
 
 
@@ -89,7 +136,8 @@ def growth(results: dict[int, dict], per_stage: str = "wall_s") -> str:
     lines = [f"| {label} per stage | " + " | ".join(f"{n:,}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
     lines += [f"| {name} | " + " | ".join(f"{per[n].get(name, 0):.1f}" for n in sizes) + " |" for name in names]
     for label, key, fmt in (("**wall s**", "wall_s", "{:,.0f}"), ("**CPU s**", "cpu_s", "{:,.0f}"),
-                            ("**peak RSS MiB**", "peak_rss_mib", "{:,.0f}")):
+                            ("**peak RSS MiB**", "peak_rss_mib", "{:,.0f}"),
+                            ("peak PSS MiB, with pool processes", "peak_tree_pss_mib", "{:,.0f}")):
         lines.append(f"| {label} | " + " | ".join(fmt.format(results[n].get(key) or 0) for n in sizes) + " |")
     base = results[sizes[0]]["wall_s"]
     lines.append(f"| wall / {sizes[0]:,}'s | " + " | ".join(f"{results[n]['wall_s'] / base:.1f}x" for n in sizes) + " |")
@@ -117,7 +165,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
                 result = run(n, args.queries_per_product, args.languages, Path(tmp), overrides, args.catalogs)
         print(table(n, result), "\n")
-        raw = {k: result.get(k) for k in ("wall_s", "cpu_s", "peak_rss_mib")}
+        raw = {k: result.get(k) for k in ("wall_s", "cpu_s", "peak_rss_mib", "peak_tree_pss_mib")}
         print(f"<!-- raw: {json.dumps({'products': n, **raw})} -->\n")
         results[n] = result
     if len(results) > 1:

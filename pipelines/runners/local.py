@@ -182,13 +182,13 @@ def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEn
 
 
 def _spread(step: Step, workers: int, batch_rows: int) -> Step:
-    call = PARALLEL_CALLS[type(step.params)]
-    step = dataclasses.replace(step, call=lambda **tables: call(**tables, params=step.params, workers=workers))
-    if type(step.params) not in PARALLEL_STREAMS:
-        return step
-    stream, by = PARALLEL_STREAMS[type(step.params)]
-    return dataclasses.replace(step, streamed=Streamed(
-        lambda **tables: stream(**tables, params=step.params, workers=workers), by, batch_rows))
+    params, call = step.params, PARALLEL_CALLS[type(step.params)]
+    spread = dataclasses.replace(step, call=lambda **tables: call(**tables, params=params, workers=workers))
+    if type(params) not in PARALLEL_STREAMS:
+        return spread
+    stream, by = PARALLEL_STREAMS[type(params)]
+    return dataclasses.replace(spread, streamed=Streamed(
+        lambda **tables: stream(**tables, params=params, workers=workers), by, batch_rows))
 
 
 def audit_with_card(run_dir: Path) -> dict:
