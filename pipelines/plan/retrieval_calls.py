@@ -1,6 +1,8 @@
 """The retrieval steps' calls: indexes reloaded and searched here, between the pure stages' halves.
 
-`plan/retrieval.py` builds the steps; each step's call is one function here, over whole tables.
+`plan/retrieval.py` builds the steps; each step's streamed form is a `*_stream` generator here
+(indexes, lookups and category subsets set up once, then one result per batch of the query
+table), and its whole-table call is that stream on one batch.
 """
 
 from __future__ import annotations
