@@ -7,7 +7,6 @@ dicts, `random.shuffle` on lists of tuples); do not optimise them.
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections import defaultdict
 from itertools import combinations
@@ -107,83 +106,10 @@ def _keep_own_negatives(row: dict, sides: dict[str, str], seed: int, share: floa
     return before - len(row["hard_negative_ids"])
 
 
-# stages/split.py's sides before it worked on photo-twin groups: every twin of a used product
-# is a product of its own in `used`, costs and regions counted product by product.
-def test_region_by_product(bases: list[str], used: dict[str, set[str]], share: float, seed: int) -> set[str]:
-    """Products of a test region holding `share` of the kept queries of `bases` entirely.
-
-    Greedy, cheapest query first: a query's cost is how many queries not yet touching the region
-    its missing products would touch (each such query is lost to train: it straddles or joins
-    test), summed per product. The region grows until the queries inside are `share` of those
-    kept (inside + untouched); touched-but-not-inside queries straddle and are dropped.
-    """
-    by_product: dict[str, list[str]] = defaultdict(list)
-    for base in bases:
-        for p in used[base]:
-            by_product[p].append(base)
-    untouched_users = {p: len(users) for p, users in by_product.items()}
-    region: set[str] = set()
-    touched: set[str] = set()
-    missing = {b: len(used[b]) for b in bases}
-
-    def cost(base: str) -> int:
-        return sum(untouched_users[p] for p in used[base] - region)
-
-    current = {b: cost(b) for b in bases}
-    heap = [(current[b], split._bucket(b, seed), b) for b in bases]
-    heapq.heapify(heap)
-    inside = 0
-    while heap and inside < share * (inside + len(bases) - len(touched)):
-        c, tie, base = heapq.heappop(heap)
-        if missing[base] == 0 or c != current[base]:
-            continue  # inside already, or a stale entry
-        if (now := cost(base)) != c:  # other queries' growth changed it: requeue at its true cost
-            current[base] = now
-            heapq.heappush(heap, (now, tie, base))
-            continue
-        affected = set()
-        for p in sorted(used[base] - region):
-            region.add(p)
-            for other in by_product[p]:
-                missing[other] -= 1
-                inside += missing[other] == 0
-                affected.add(other)
-                if other not in touched:
-                    touched.add(other)
-                    for q in used[other]:
-                        untouched_users[q] -= 1
-        for other in sorted(affected):
-            if missing[other]:
-                current[other] = cost(other)
-                heapq.heappush(heap, (current[other], split._bucket(other, seed), other))
-    return region
-
-
 def sides_by_product(queries: pa.Table, used: dict[str, set[str]], params: split.SplitParams, rejects: RejectLog,
                      counters: dict):
-    """(side of each base query, or None when it straddles; side of each used product)."""
-    cfg = params.cfg
-    categories = dict(zip(queries.column("base_query_id").to_pylist(), queries.column("category").to_pylist()))
-    bound = max(1, int(cfg.max_component_share * len(used)))
-    base_side: dict[str, str | None] = {}
-    product_side: dict[str, str] = {}
-    comps = split.components(used) if used else []
-    counters["components"] = len(comps)
-    for comp in comps:
-        products = set().union(*(used[b] for b in comp))
-        if any(categories[b] in cfg.held_out_categories for b in comp) or len(comp) <= bound:
-            held = any(categories[b] in cfg.held_out_categories for b in comp)
-            side = "test" if held else split.split_of(min(products, default=comp[0]), params.seed, cfg.test_share)
-            base_side.update(dict.fromkeys(comp, side))
-            product_side.update(dict.fromkeys(products, side))
-            continue
-        counters["split_by_product_components"] += 1
-        region = test_region_by_product(comp, used, cfg.test_share, params.seed)
-        product_side.update({p: "test" if p in region else "train" for p in products})
-        for b in comp:
-            inside = len(used[b] & region)
-            base_side[b] = "test" if inside == len(used[b]) else "train" if inside == 0 else None
-            if base_side[b] is None:
-                rejects.add("split_straddle", f"{inside} of its {len(used[b])} products fall in the test region "
-                            f"of a {len(comp)}-query component", record_id=b)
-    return base_side, product_side
+    """stages/split.py's sides before it worked on photo-twin groups: every twin of a used product is
+    a product of its own in `used`, so each product is a group of one, weighing one, and components,
+    costs and regions are counted product by product (the greedy itself is the stage's)."""
+    singletons = {p: frozenset((p,)) for products in used.values() for p in products}
+    return split._sides(queries, used, singletons, params, rejects, counters)
