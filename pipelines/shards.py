@@ -37,9 +37,12 @@ class Shards(Protocol):
     def columns(self, names: Sequence[str]) -> pa.Table: ...  # the whole input, these columns only
 
 
-def batch_starts(keys: pa.Array | pa.ChunkedArray, batch_rows: int) -> list[int]:
+def batch_starts(keys: pa.Array | pa.ChunkedArray | None, batch_rows: int, num_rows: int = 0) -> list[int]:
     """Row offsets where batches start: each batch has at least `batch_rows` rows (the last may
-    have fewer) and ends at a key change. One batch ([0]) when some key has two separate runs."""
+    have fewer) and ends at a key change. One batch ([0]) when some key has two separate runs.
+    Without keys (the input has no key column), every `batch_rows` of its `num_rows` rows."""
+    if keys is None:
+        return list(range(0, max(num_rows, 1), batch_rows))
     n = len(keys)
     if n == 0:
         return [0]
@@ -69,10 +72,8 @@ class TableShards:
         return self.table.num_rows
 
     def __iter__(self) -> Iterator[pa.Table]:
-        if self.key is None or self.key not in self.table.column_names:
-            starts = list(range(0, max(self.table.num_rows, 1), self.batch_rows))
-        else:
-            starts = batch_starts(self.table.column(self.key), self.batch_rows)
+        keyed = self.key is not None and self.key in self.table.column_names
+        starts = batch_starts(self.table.column(self.key) if keyed else None, self.batch_rows, self.table.num_rows)
         for start, end in zip(starts, [*starts[1:], self.table.num_rows]):
             yield self.table.slice(start, end - start)
 
@@ -90,10 +91,15 @@ def collect(results: Iterable[StageResult], contracts: dict[str, str] | None = N
         for name, table in result.outputs.items():
             parts.setdefault(name, []).append(table)
         rejects.append(result.rejects)
-        for key, value in result.counters.items():
-            counters[key] = counters.get(key, 0) + value
+        add_counters(counters, result.counters)
     outputs = {name: pa.concat_tables(tables, promote_options="permissive") for name, tables in parts.items()}
     for name, contract in (contracts or {}).items():
         outputs.setdefault(name, schemas.empty(contract))
     merged = pa.concat_tables([schemas.conform(r, "reject") for r in rejects]) if rejects else schemas.empty("reject")
     return StageResult(outputs, merged, counters)
+
+
+def add_counters(total: dict, counters: dict) -> None:
+    """Add one batch's counters into `total` (how a stream's counters add up, everywhere)."""
+    for key, value in counters.items():
+        total[key] = total.get(key, 0) + value

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from pipelines.io.layout import MARKER
 
+ROW_GROUP_ROWS = 10_000  # rows per Parquet row group of a stage output (streamed steps' too)
 _SHARD = re.compile(r".+-\d{5}-of-\d{5}\.parquet$")
 
 
@@ -66,7 +67,7 @@ class RunStore:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         for name, table in tables.items():
-            pq.write_table(table, tmp / f"{name}.parquet", row_group_size=10_000, compression="zstd")
+            pq.write_table(table, tmp / f"{name}.parquet", row_group_size=ROW_GROUP_ROWS, compression="zstd")
         write_json(tmp / MARKER, marker)
         final = self.stage_dir(stage)
         shutil.rmtree(final, ignore_errors=True)

@@ -29,10 +29,8 @@ class ParquetShards:
         return pq.read_table(self.path, columns=list(names))
 
     def _starts(self) -> list[int]:
-        names = pq.ParquetFile(self.path).schema_arrow.names
-        if self.key is None or self.key not in names:
-            return list(range(0, max(self.num_rows, 1), self.batch_rows))
-        return batch_starts(self.columns([self.key]).column(self.key), self.batch_rows)
+        keyed = self.key is not None and self.key in pq.ParquetFile(self.path).schema_arrow.names
+        return batch_starts(self.columns([self.key]).column(self.key) if keyed else None, self.batch_rows, self.num_rows)
 
     def __iter__(self) -> Iterator[pa.Table]:
         starts = self._starts()

@@ -20,9 +20,8 @@ from pipelines.io.parquet_shards import ParquetShards
 from pipelines.plan import Step
 from pipelines.plan.step import file_tables
 from pipelines.results import StageResult
-from pipelines.store import RunStore
-
-ROW_GROUP_ROWS = 10_000  # as RunStore.write_stage
+from pipelines.shards import add_counters
+from pipelines.store import ROW_GROUP_ROWS, RunStore
 
 
 def streamed_results(step: Step, store: RunStore) -> tuple[Iterator[StageResult], int]:
@@ -53,8 +52,7 @@ class StreamTally:
             for name, table in outputs.items():
                 self.rows[name] = self.rows.get(name, 0) + table.num_rows
             self.rejects.append(rejects)
-            for key, value in result.counters.items():
-                self.counters[key] = self.counters.get(key, 0) + value
+            add_counters(self.counters, result.counters)
             yield StageResult(outputs, rejects, result.counters)
 
     def rejects_table(self) -> pa.Table:
