@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from pipelines.io import layout
 from pipelines.io.export_writer import ShardWriter, write_shards
 
 
 def _table(n: int) -> pa.Table:
     return pa.table({"query_id": [f"q{i:05d}" for i in range(n)], "n": list(range(n)),
                      "tags": [[f"t{i % 7}"] * (i % 3) for i in range(n)]})
+
+
+def _write_shards_whole(table: pa.Table, folder, prefix: str, shard_rows: int, group_rows: int) -> list[str]:
+    """The export's shards as written from a whole table before the writer streamed: the layout
+    every shard file must keep (a slice per shard, pyarrow's own row groups)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n = max(1, -(-table.num_rows // shard_rows))
+    names = [layout.shard_name(prefix, i, n) for i in range(n)]
+    for i, name in enumerate(names):
+        pq.write_table(table.slice(i * shard_rows, shard_rows), folder / name, row_group_size=group_rows,
+                       compression="zstd")
+    return names
 
 
 def _files(folder):
@@ -23,12 +37,14 @@ def _files(folder):
 def test_shard_writer_writes_the_files_write_shards_writes(tmp_path, rows, shard_rows, group_rows, batch):
     table = _table(rows)
     whole, streamed = tmp_path / "whole", tmp_path / "streamed"
-    names = write_shards(table, whole, "train", shard_rows, group_rows)
+    names = _write_shards_whole(table, whole, "train", shard_rows, group_rows)
     writer = ShardWriter(streamed, "train", shard_rows, group_rows)
     for start in range(0, max(rows, 1), batch):
         writer.write(table.slice(start, batch))
     assert writer.close() == names
     assert _files(streamed) == _files(whole)  # names, row groups and bytes; no temporary part left
+    assert write_shards(table, tmp_path / "one_call", "train", shard_rows, group_rows) == names
+    assert _files(tmp_path / "one_call") == _files(whole)
 
 
 def test_the_demo_export_is_the_same_for_any_batch_size(demo_build, tmp_path):

@@ -38,22 +38,16 @@ def with_hf_features(table: pa.Table, image_columns: dict[str, str]) -> pa.Table
 
 def write_shards(table: pa.Table, folder: Path, prefix: str, shard_rows: int, row_group_rows: int) -> list[str]:
     """`<prefix>-00000-of-0000N.parquet` files of at most shard_rows rows (at least one file)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    n = max(1, -(-table.num_rows // shard_rows))
-    names = []
-    for i in range(n):
-        name = layout.shard_name(prefix, i, n)
-        pq.write_table(table.slice(i * shard_rows, shard_rows), folder / name, row_group_size=row_group_rows,
-                       compression="zstd")
-        names.append(name)
-    return names
+    shards = ShardWriter(folder, prefix, shard_rows, row_group_rows)
+    shards.write(table)
+    return shards.close()
 
 
 class ShardWriter:
-    """`write_shards` for rows that arrive in batches: the same files, row groups and names.
-
-    The shard count in each name is known only at the end, so shards are written under a
-    temporary name and renamed when the writer closes."""
+    """Shard files of at most `shard_rows` rows, in row groups of `row_group_rows` (a shard's last
+    one may be shorter), for rows that arrive in batches: the files are the same whatever the
+    batches. The shard count in each name is known only at the end, so shards are written under
+    a temporary name and renamed when the writer closes."""
 
     def __init__(self, folder: Path, prefix: str, shard_rows: int, row_group_rows: int) -> None:
         self.folder, self.prefix, self.shard_rows, self.row_group_rows = folder, prefix, shard_rows, row_group_rows
@@ -74,12 +68,15 @@ class ShardWriter:
     def _next_group(self) -> int:
         return min(self.row_group_rows, self.shard_rows - self.in_shard)
 
+    def _open(self) -> None:
+        self.parts.append(self.folder / f".{self.prefix}-{len(self.parts):05d}.parquet.part")
+        self.writer = pq.ParquetWriter(self.parts[-1], self.schema, compression="zstd")
+
     def _flush(self, rows: int) -> None:
         """Write the first `rows` pending rows as one row group of the current shard."""
         pending = pa.concat_tables(self.pending)
         if self.writer is None:
-            self.parts.append(self.folder / f".{self.prefix}-{len(self.parts):05d}.parquet.part")
-            self.writer = pq.ParquetWriter(self.parts[-1], self.schema, compression="zstd")
+            self._open()
         self.writer.write_table(pending.slice(0, rows).combine_chunks(), row_group_size=rows)
         rest = pending.slice(rows)
         self.pending, self.buffered = ([rest] if rest.num_rows else []), rest.num_rows
@@ -89,14 +86,11 @@ class ShardWriter:
             self.writer, self.in_shard = None, 0
 
     def close(self) -> list[str]:
-        if self.buffered or not self.parts:  # the last rows; or an empty shard, so there is one file
-            if self.writer is None:
-                self.parts.append(self.folder / f".{self.prefix}-{len(self.parts):05d}.parquet.part")
-                self.writer = pq.ParquetWriter(self.parts[-1], self.schema, compression="zstd")
-            if self.buffered:
-                self.writer.write_table(pa.concat_tables(self.pending).combine_chunks(), row_group_size=self.buffered)
-            else:
-                self.writer.write_table(self.schema.empty_table())
+        if self.buffered:  # the last rows: fewer than a row group, so the shard stays open
+            self._flush(self.buffered)
+        elif not self.parts:  # no rows at all: still one (empty) file
+            self._open()
+            self.writer.write_table(self.schema.empty_table())
         if self.writer is not None:
             self.writer.close()
         names = [layout.shard_name(self.prefix, i, len(self.parts)) for i in range(len(self.parts))]
