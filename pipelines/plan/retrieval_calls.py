@@ -178,8 +178,8 @@ def retriever_negatives_stream(queries: Shards, products, attributes, variants, 
 
 def difficulty_stream(queries: Shards, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> Iterator[StageResult]:
     """`measure_difficulty` reading the query table batch by batch: only the measured split's rows are held."""
-    parts = [_split_rows(batch, cfg) for batch in queries]
-    yield measure_difficulty(pa.concat_tables(parts), captions, bm25, dense, cfg, product_splits)
+    yield _difficulty(pa.concat_tables([_split_rows(batch, cfg) for batch in queries]), captions, bm25, dense, cfg,
+                      product_splits)
 
 
 def _split_rows(queries: pa.Table, cfg: BuildConfig) -> pa.Table:
@@ -188,7 +188,11 @@ def _split_rows(queries: pa.Table, cfg: BuildConfig) -> pa.Table:
 
 def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> StageResult:
     """R@k / MRR of each text-only baseline on the test split over its own product pool: captions vs images removed."""
-    split = _split_rows(queries, cfg)
+    return collect(difficulty_stream(TableShards(queries), captions, bm25, dense, cfg, product_splits))
+
+
+def _difficulty(split: pa.Table, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> StageResult:
+    """The difficulty report of `split`, the measured split's rows."""
     variants = caption_filter.caption_variants(split, captions).outputs["variants"]
     ids = variants.column("query_id").to_pylist()
     if product_splits is not None:
