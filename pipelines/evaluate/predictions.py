@@ -51,8 +51,12 @@ def read_predictions(path: Path) -> tuple[dict[str, list[str]], Counter]:
 
 
 def _json_rows(path: Path) -> Iterable[tuple[int, object]]:
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
+    with open(path, "rb") as f:  # decoded line by line, so that bad bytes are reported with their line
+        for number, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise PredictionsError(f"{path} line {number}: not UTF-8 text") from None
             if not line.strip():
                 continue
             try:

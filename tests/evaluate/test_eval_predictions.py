@@ -16,14 +16,15 @@ BAD_LINES = [
     ('\n{"query_id": "qA-en", "product_ids": ["p1", null]}\n', "line 2, field product_ids[1]: expected a product id"),
     ('{"product_ids": ["p1"]}\n', "line 1, field query_id: expected a non-empty string, got null"),
     ('["qA-en", ["p1"]]\n', "line 1: expected an object with query_id and product_ids, got list"),
+    (b'{"query_id": "qA-en", "product_ids": []}\n{"query_id": "q\xff"}\n', "line 2: not UTF-8 text"),
 ]
 
 
-@pytest.mark.parametrize("content, expected", BAD_LINES, ids=["json", "not-a-list", "null-id", "no-query-id", "array"])
+@pytest.mark.parametrize("content, expected", BAD_LINES, ids=["json", "not-a-list", "null-id", "no-query-id", "array", "bytes"])
 def test_a_bad_jsonl_line_is_one_error_line_naming_file_line_and_field(tmp_path, capsys, content, expected):
     run = write_export(tmp_path / "run")
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(content, encoding="utf-8")
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     assert main(["eval", str(run), "--predictions", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"error: {bad} ") and expected in err

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.io import layout
@@ -56,9 +57,10 @@ def write_export(run: Path) -> Path:
     export = layout.export_dir(run)
     layout.queries_dir(export).mkdir(parents=True)
     layout.products_dir(export).mkdir(parents=True)
-    for split in layout.SPLITS:
-        rows = [q for q in QUERIES if q["split"] == split]
-        pq.write_table(pa.Table.from_pylist(rows), layout.queries_dir(export) / layout.shard_name(split, 0, 1))
+    queries = pa.Table.from_pylist(QUERIES)
+    for split in layout.SPLITS:  # both splits, with the same schema, as the export writes them
+        rows = queries.filter(pc.equal(queries.column("split"), split))
+        pq.write_table(rows, layout.queries_dir(export) / layout.shard_name(split, 0, 1))
     products = [{"product_id": pid, "title": f"shirt {pid}", "category": "topwear", "split": "train" if pid == "t1" else "test",
                  "image_ids": [f"img-{pid}"], "attributes": [{"name": "color", "value": "red", "source": "field"}]}
                 for pid in ["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "t1"]]
