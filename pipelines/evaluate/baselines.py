@@ -70,12 +70,12 @@ def rank(baseline: str, queries: pa.Table, products: pa.Table, depth: int,
     return list(zip(ids, hits.column("candidate_ids").to_pylist(), strict=True))
 
 
-def pair_rankings(baseline: str, queries: pa.Table, products: pa.Table) -> dict[str, list[str]]:
+def pair_rankings(baseline: str, index: TextIndex, queries: pa.Table, products: pa.Table) -> dict[str, list[str]]:
     """Each query's positives and minimal-pair negatives in the order a full search of its pool
     ranks them (score, then index order, as `BM25Index.search` breaks ties): what the per-condition
     report compares, at the cost of scoring those few products instead of searching the pool.
-    Query columns: QUERY_COLUMNS + positive_ids, hard_negatives, conditions."""
-    index = build_index(baseline, products)
+    index: `build_index(baseline, products)`; query columns: QUERY_COLUMNS + positive_ids,
+    hard_negatives, conditions."""
     order = {pid: i for i, pid in enumerate(products.column("product_id").to_pylist())}
     texts = query_texts(baseline, queries, products)
     rows = queries.select(["query_id", "positive_ids", "hard_negatives", "conditions"]).to_pylist()
