@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
 import pytest
 
 from pipelines.evaluate import baselines
@@ -65,3 +66,18 @@ def test_the_dense_baseline_prints_the_tables(demo_run_copy, capsys):
     out, result = _eval(demo_run_copy, capsys, "--baseline", "dense", "--split", "test")
     assert "R@k and MRR@10" in out and "Per condition" in out and result["splits"] == ["test"]
     assert result["counters"]["missing_queries"] == 0
+
+
+def test_the_card_has_the_per_condition_table_only_beside_the_difficulty_table():
+    from pipelines.card_retrieval import retrieval_sections
+    from pipelines.stages.difficulty import REPORT_SCHEMA
+
+    row = {"baseline": "bm25", "variant": "captions", "group_kind": "all", "group": "all", "n": 1,
+           "r1": 0.0, "r5": 1.0, "r10": 1.0, "mrr": 0.5}
+    difficulty = pa.Table.from_pylist([row], schema=REPORT_SCHEMA)
+    rows = [{"split": "test", "language": "all", "attribute": "color", "carrier": "image", "conditions": 4, "tested": 3,
+             "positive_above": 1, "negative_above": 1, "neither_ranked": 1, "share": 0.5}]
+    text = "\n".join(retrieval_sections({}, difficulty, rows))
+    assert "| test | color | image | 4 | 3 | 1 | 1 | 1 | 50.0% |" in text
+    assert "| test | color |" not in "\n".join(retrieval_sections({}, None, rows))  # retrieval off: no difficulty section
+    assert "Per condition" not in "\n".join(retrieval_sections({}, difficulty, []))
