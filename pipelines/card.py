@@ -198,10 +198,11 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
                 plots: list[tuple[str, str]] = (), extra_sections: list[str] = (),
                 difficulty: pa.Table | None = None, langid: pa.Table | None = None, langid_sample: int = 0,
                 rejects: list[list] | None = None, sizes: dict | None = None,
-                query_schema: pa.Schema | None = None) -> str:
+                query_schema: pa.Schema | None = None, conditions: list[dict] | None = None) -> str:
     """The card's markdown. plots: (title, relative PNG path); extra_sections: ready markdown blocks;
     langid: language agreement on the exported texts; rejects: [stage, reason, rows] counted from the
-    reject tables; sizes: {config: {split: num_bytes}} for the YAML header; query_schema: see yaml_header."""
+    reject tables; sizes: {config: {split: num_bytes}} for the YAML header; query_schema: see yaml_header;
+    conditions: the BM25 baseline's per-condition rows (pipelines/evaluate/card.py)."""
     reasons = reject_rows(rejects, rejects_rows(report))
     # Counted on columns (pipelines/card_counts.py): Python rows of every query made most of the
     # card's time and memory at MERIT scale. Only provenance's two fields are read.
@@ -222,7 +223,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *label_sections(queries, cfg),
         "## Build funnel", md_table(["stage", "rows in", "rows out", "rejects"], funnel_rows(report)),
         *llm_sections(report, langid, langid_sample),
-        *retrieval_sections(report, difficulty),
+        *retrieval_sections(report, difficulty, conditions),
         *split_sections(report),
         "## Rejects by reason",
         md_table(["stage", "reason", "rows"], reasons) if reasons else "No rejects.",

@@ -9,8 +9,9 @@ import pyarrow as pa
 from pipelines.card_parts import md_table
 
 
-def retrieval_sections(report: dict, difficulty: pa.Table | None) -> list[str]:
-    """The caption-substitutability filter and the baselines' difficulty table, when they ran."""
+def retrieval_sections(report: dict, difficulty: pa.Table | None, conditions: list[dict] | None = None) -> list[str]:
+    """The caption-substitutability filter and the baselines' difficulty table, when they ran, with the
+    BM25 baseline's per-condition table (`conditions`: pipelines/evaluate/card.py rows) when given."""
     from pipelines.stages.difficulty import render_markdown
 
     c = next((s["counters"] for s in report.get("steps", []) if s["name"] == "caption_filter"), None)
@@ -38,8 +39,21 @@ def retrieval_sections(report: dict, difficulty: pa.Table | None) -> list[str]:
                 f"product pool ({_test_pool(report)} products), with images replaced by captions or simply removed. "
                 f"The filter ranked {_filter_scope(c or {})}, so the same text ranks a positive differently in "
                 "this pool. " + _difficulty_sentence(difficulty, c or {}),
-                render_markdown(difficulty)]
+                render_markdown(difficulty), *condition_section(conditions or [])]
     return out
+
+
+def condition_section(rows: list[dict]) -> list[str]:
+    """Which conditions BM25 on the text ignores: the per-condition report of `meritgen eval --baseline bm25`."""
+    from pipelines.evaluate.report import condition_markdown
+
+    if not rows:
+        return []
+    return ["Per condition (`meritgen eval RUN --baseline bm25`, README \"Evaluating a retriever\"): BM25 on the query "
+            "text with images ignored, ranking the split's own pool. `share` is how often the best positive ranks above "
+            "the best-ranked minimal-pair negative (a hard negative violating only that condition); near 100% the text "
+            "tells them apart, near 50% or below it does not. `tested`: conditions with such a negative exported.",
+            condition_markdown(rows)]
 
 
 def _filter_scope(c: dict) -> str:

@@ -19,3 +19,7 @@ class SchemaError(MeritgenError):
 
 class ReproducibilityError(MeritgenError):
     """An invariant check failed (e.g. an exported positive set is not exact)."""
+
+
+class PredictionsError(MeritgenError):
+    """A predictions file given to `meritgen eval` cannot be read (names file, line and field)."""

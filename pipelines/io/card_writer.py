@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from pipelines.card import audit_section, render_card
 from pipelines.config import BuildConfig, config_from_dict, load_config
 from pipelines.errors import MeritgenError
+from pipelines.evaluate.card import condition_rows
 from pipelines.io import layout
 from pipelines.io.card_plots import write_card_plots
 from pipelines.io.ipc_size import ipc_size, ipc_sizes_by
@@ -53,13 +54,16 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
     target = target or export_dir / "README.md"
     plots = write_card_plots(target.parent / "plots", queries, report)
     difficulty = pq.read_table(export_dir / "difficulty.parquet") if (export_dir / "difficulty.parquet").exists() else None
+    # The built-in BM25 baseline's per-condition report (meritgen eval), when the build ran retrieval
+    conditions = condition_rows(export_dir, cfg.retrieval.difficulty_split) if difficulty is not None else None
     if (run_dir / "audit.json").exists():  # written by `meritgen audit` (every build runs it last)
         extra_sections = [*extra_sections, audit_section(json.loads((run_dir / "audit.json").read_text(encoding="utf-8")))]
     sizes = {"queries": ipc_sizes_by(dataset.to_batches(batch_size=BATCH_ROWS), dataset.schema, "split"),
              "products": {"catalog": ipc_size(product_table) + _image_bytes(products)}}
     card = render_card(report, cfg, queries, product_table, plots, extra_sections, difficulty,
                        langid=language_agreement(queries, LANGID_SAMPLE), langid_sample=LANGID_SAMPLE,
-                       rejects=reject_reasons(run_dir, export_dir), sizes=sizes, query_schema=dataset.schema)
+                       rejects=reject_reasons(run_dir, export_dir), sizes=sizes, query_schema=dataset.schema,
+                       conditions=conditions)
     target.write_text(card, encoding="utf-8")
     return target
 

@@ -55,5 +55,13 @@ def merit_queries_stem(split: str) -> str:
     return f"queries-{split}"
 
 
+EVAL = "eval"  # <run>/eval/<retriever>/{eval.json, predictions.jsonl}: `meritgen eval`'s results
+EVAL_FILE, PREDICTIONS_FILE = "eval.json", "predictions.jsonl"
+
+
+def eval_dir(run: Path, retriever: str) -> Path:
+    return run / EVAL / retriever
+
+
 def shard_name(prefix: str, index: int, count: int) -> str:
     return f"{prefix}-{index:05d}-of-{count:05d}.parquet"

@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "when a check fails.")
     a.add_argument("run", help="run folder, e.g. runs/demo")
     a.set_defaults(func=cmd_audit)
+    from pipelines.evaluate.command import add_eval_command  # `eval`: score a retriever on a run
+
+    add_eval_command(sub)
     add_plugin_commands(sub)
     return parser
 
