@@ -15,7 +15,7 @@ native speaker). What v4 fixes, and the cases showing it:
   print", "sepatu atau sandal wanita".
 - Vietnamese: "cùng kiểu với <image_1>, có màu giống <image_2>" (no second "với").
 - No text names what an image carries: a top, dress, wallet or watch shown by an image is headed by
-  a broader noun (id "baju", not "atasan"; en "piece of clothing", "outfit", "accessory").
+  a broader noun (id "baju", not "atasan"; en "piece of clothing", "outfit", "accessory", "timepiece").
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ PLANS_V4 = {
     "watch-shown": ("watch", [t("gender", "unisex"), t("brand", "CASIO"), i("type", "watch", 1)]),
     "wallet-shown": ("bag", [t("gender", "men"), i("type", "wallet", 1), i("color", "brown", 2)]),
     "initials-brand": ("clothing", [t("brand", "HRX"), t("gender", "men"), i("color", "navy", 1)]),
+    "sneakers-shown": ("shoes", [t("gender", "men"), t("occasion", "casual"), i("type", "sneakers", 1),
+                                 i("color", "green", 2)]),
     "multicolour": ("clothing", [t("gender", "women"), t("color", "multicolour"), i("neckline", "v-neck", 1)]),
 }
 
@@ -172,11 +174,11 @@ GOLDEN = {
         'th': 'มีเสื้อท็อปผู้หญิง ที่มีแขนเสื้อแบบเดียวกับ <image_1> ไหม',
     },
     'watch-shown': {
-        'en': 'Can you find me a CASIO unisex accessory like the one in <image_1>?',
-        'ms': 'Saya mahu beli aksesori uniseks jenama CASIO yang sama jenis dengan <image_1>.',
-        'id': 'Saya mau beli aksesori unisex merek CASIO yang sejenis dengan <image_1>.',
-        'vi': 'Cho tôi xem phụ kiện unisex của hãng CASIO cùng kiểu với <image_1>.',
-        'th': 'ขอดูแอคเซสซอรี่ยูนิเซ็กซ์แบรนด์ CASIO แบบเดียวกับ <image_1> หน่อย',
+        'en': 'Can you find me a CASIO unisex timepiece like the one in <image_1>?',
+        'ms': 'Saya mahu beli jam uniseks jenama CASIO yang sama jenis dengan <image_1>.',
+        'id': 'Saya mau beli jam unisex merek CASIO yang sejenis dengan <image_1>.',
+        'vi': 'Cho tôi xem đồng hồ unisex của hãng CASIO cùng kiểu với <image_1>.',
+        'th': 'ขอดูนาฬิกายูนิเซ็กซ์แบรนด์ CASIO แบบเดียวกับ <image_1> หน่อย',
     },
     'wallet-shown': {
         'en': "Do you have a men's accessory like the one in <image_1>, in the same colour as <image_2>?",
@@ -191,6 +193,13 @@ GOLDEN = {
         'id': 'Saya mau beli baju pria merek HRX yang warnanya seperti <image_1>.',
         'vi': 'Shop có áo nam của hãng HRX có màu giống <image_1> không?',
         'th': 'ขอดูเสื้อผู้ชายแบรนด์ HRX ที่มีสีเหมือน <image_1> หน่อย',
+    },
+    'sneakers-shown': {
+        'en': "Find me men's casual footwear like the ones in <image_1>, in the same colour as <image_2>.",
+        'ms': 'Saya mahu beli kasut kasual lelaki yang sama jenis dengan <image_1> dan warnanya sama macam <image_2>.',
+        'id': 'Saya sedang mencari sepatu kasual pria yang sejenis dengan <image_1> dan warnanya seperti <image_2>.',
+        'vi': 'Cho tôi xem giày dép nam phong cách thường ngày cùng kiểu với <image_1>, có màu giống <image_2>.',
+        'th': 'อยากได้รองเท้าลำลองผู้ชาย แบบเดียวกับ <image_1> ที่สีเหมือน <image_2>',
     },
     'multicolour': {
         'en': "I'd like a women's multicoloured top or dress with the same neckline as <image_1>.",
