@@ -13,6 +13,8 @@ native speaker). What v4 fixes, and the cases showing it:
   <image_2>", id "yang sejenis dengan <image_1> dan warnanya seperti <image_2>"), never "yang …,
   yang …"; "warna merah" after the gender word, not "lelaki merah"; ms "skaf", "blaus"; id "motif
   print", "sepatu atau sandal wanita".
+- Indonesian frames are Indonesian shop-chat ("Saya lagi cari", "Tolong cariin", "Ada … nggak?"), not
+  the frames v3 shared with Malay (short Indonesian queries read as Malay).
 - Vietnamese: "cùng kiểu với <image_1>, có màu giống <image_2>" (no second "với").
 - No text names what an image carries: a top, dress, wallet or watch shown by an image is headed by
   a broader noun (id "baju", not "atasan"; en "piece of clothing", "outfit", "accessory", "timepiece").
@@ -57,7 +59,7 @@ GOLDEN = {
     'watch-2-image': {
         'en': 'Do you have a watch with the same dial as <image_1> and the same strap as <image_2>?',
         'ms': 'Boleh tunjukkan jam tangan yang dailnya sama macam <image_1> dan talinya sama macam <image_2>?',
-        'id': 'Saya sedang mencari jam tangan yang muka jamnya seperti <image_1> dan talinya seperti <image_2>.',
+        'id': 'Ada jam tangan yang muka jamnya seperti <image_1> dan talinya seperti <image_2> nggak?',
         'vi': 'Cho tôi xem đồng hồ đeo tay có mặt số giống <image_1> và dây đeo giống <image_2>.',
         'th': 'ขอดูนาฬิกาข้อมือ ที่หน้าปัดเหมือน <image_1> และสายเหมือน <image_2> หน่อย',
     },
@@ -71,7 +73,7 @@ GOLDEN = {
     'handbag-3-mixed': {
         'en': 'Show me a handbag in the same colour as <image_1> and made of the same material as <image_2>.',
         'ms': 'Boleh tunjukkan beg tangan yang warnanya sama macam <image_1> dan bahannya sama macam <image_2>?',
-        'id': 'Tolong carikan tas tangan yang warnanya seperti <image_1> dan bahannya seperti <image_2>.',
+        'id': 'Tolong cariin tas tangan yang warnanya seperti <image_1> dan bahannya seperti <image_2>.',
         'vi': 'Tìm giúp tôi một chiếc túi xách có màu giống <image_1> và chất liệu giống <image_2>.',
         'th': 'ช่วยหากระเป๋าถือ ที่มีสีเหมือน <image_1> และวัสดุเหมือน <image_2> ให้หน่อย',
     },
@@ -92,7 +94,7 @@ GOLDEN = {
     'sunglasses-3-image': {
         'en': 'Show me a pair of glasses like the ones in <image_1>, with the same frame shape as <image_2> and in the same colour as <image_3>.',
         'ms': 'Saya sedang mencari cermin mata yang sama jenis dengan <image_1>, bingkainya sama macam <image_2> dan warnanya sama macam <image_3>.',
-        'id': 'Tolong carikan kacamata yang sejenis dengan <image_1>, bingkainya seperti <image_2> dan warnanya seperti <image_3>.',
+        'id': 'Tolong cariin kacamata yang sejenis dengan <image_1>, bingkainya seperti <image_2> dan warnanya seperti <image_3>.',
         'vi': 'Tôi muốn mua một chiếc kính mắt cùng kiểu với <image_1>, có gọng giống <image_2> và màu giống <image_3>.',
         'th': 'ช่วยหาแว่นตา แบบเดียวกับ <image_1> ที่กรอบแว่นเหมือน <image_2> และสีเหมือน <image_3> ให้หน่อย',
     },
@@ -106,28 +108,28 @@ GOLDEN = {
     'jeans-4-mixed': {
         'en': "Do you have Levi's women's bottoms like the ones in <image_1>, in the same colour as <image_2>?",
         'ms': "Saya sedang mencari seluar wanita jenama Levi's yang sama jenis dengan <image_1> dan warnanya sama macam <image_2>.",
-        'id': "Tolong carikan celana wanita merek Levi's yang sejenis dengan <image_1> dan warnanya seperti <image_2>.",
+        'id': "Tolong cariin celana wanita merek Levi's yang sejenis dengan <image_1> dan warnanya seperti <image_2>.",
         'vi': "Tôi đang tìm một chiếc quần nữ của hãng Levi's cùng kiểu với <image_1>, có màu giống <image_2>.",
         'th': "ช่วยหากางเกงผู้หญิงแบรนด์ Levi's แบบเดียวกับ <image_1> ที่สีเหมือน <image_2> ให้หน่อย",
     },
     'dress-4-image': {
         'en': 'Do you have an outfit like the one in <image_1>, in the same colour as <image_2>, with the same pattern as <image_3> and the same sleeves as <image_4>?',
         'ms': 'Saya sedang mencari pakaian yang sama jenis dengan <image_1>, warnanya sama macam <image_2>, coraknya sama macam <image_3> dan lengannya sama macam <image_4>.',
-        'id': 'Bisa tunjukkan pakaian yang sejenis dengan <image_1>, warnanya seperti <image_2>, motifnya seperti <image_3> dan lengannya seperti <image_4>?',
+        'id': 'Ada pakaian yang sejenis dengan <image_1>, warnanya seperti <image_2>, motifnya seperti <image_3> dan lengannya seperti <image_4> nggak?',
         'vi': 'Tôi đang tìm trang phục cùng kiểu với <image_1>, có màu giống <image_2>, họa tiết giống <image_3> và tay áo giống <image_4>.',
         'th': 'อยากได้ชุด แบบเดียวกับ <image_1> ที่มีสีเหมือน <image_2> ลายเหมือน <image_3> และแขนเสื้อแบบเดียวกับ <image_4>',
     },
     'jacket-4-season': {
         'en': "I'd like a casual winter jacket in the same colour as <image_1>.",
         'ms': 'Saya sedang mencari jaket kasual musim sejuk yang warnanya sama macam <image_1>.',
-        'id': 'Tolong carikan jaket kasual musim dingin yang warnanya seperti <image_1>.',
+        'id': 'Tolong cariin jaket kasual musim dingin yang warnanya seperti <image_1>.',
         'vi': 'Shop có áo khoác phong cách thường ngày mùa đông có màu giống <image_1> không?',
         'th': 'มีเสื้อแจ็กเก็ตลำลองหน้าหนาว ที่มีสีเหมือน <image_1> ไหม',
     },
     'top-brand-image-type': {
         'en': "Show me a Puma men's top like the one in <image_1>.",
         'ms': 'Saya mahu beli baju lelaki jenama Puma yang sama jenis dengan <image_1>.',
-        'id': 'Tolong carikan baju pria merek Puma yang sejenis dengan <image_1>.',
+        'id': 'Tolong cariin baju pria merek Puma yang sejenis dengan <image_1>.',
         'vi': 'Shop có áo nam của hãng Puma cùng kiểu với <image_1> không?',
         'th': 'มีเสื้อผู้ชายแบรนด์ Puma แบบเดียวกับ <image_1> ไหม',
     },
@@ -148,21 +150,21 @@ GOLDEN = {
     'women-shoes': {
         'en': "I'm looking for women's white footwear with the same fastening as <image_1>.",
         'ms': 'Tolong carikan kasut wanita warna putih yang pengancingnya sama macam <image_1>.',
-        'id': 'Tolong carikan sepatu atau sandal wanita warna putih yang pengaitnya seperti <image_1>.',
+        'id': 'Tolong cariin sepatu atau sandal wanita warna putih yang pengaitnya seperti <image_1>.',
         'vi': 'Tìm giúp tôi giày dép nữ màu trắng có kiểu cài giống <image_1>.',
         'th': 'อยากได้รองเท้าผู้หญิงสีขาว ที่มีแบบการปิดเหมือน <image_1>',
     },
     'women-top-shown': {
         'en': "Can you find me a women's piece of clothing like the one in <image_1>, in the same colour as <image_2> and with the same pattern as <image_3>?",
         'ms': 'Boleh tunjukkan baju wanita yang sama jenis dengan <image_1>, warnanya sama macam <image_2> dan coraknya sama macam <image_3>?',
-        'id': 'Saya sedang mencari baju wanita yang sejenis dengan <image_1>, warnanya seperti <image_2> dan motifnya seperti <image_3>.',
+        'id': 'Saya lagi cari baju wanita yang sejenis dengan <image_1>, warnanya seperti <image_2> dan motifnya seperti <image_3>.',
         'vi': 'Cho tôi xem áo nữ cùng kiểu với <image_1>, có màu giống <image_2> và họa tiết giống <image_3>.',
         'th': 'ฉันกำลังหาเสื้อผู้หญิง แบบเดียวกับ <image_1> ที่มีสีเหมือน <image_2> และลายเหมือน <image_3>',
     },
     'scarf-printed': {
         'en': "Find me a women's printed scarf in the same colour as <image_1>.",
         'ms': 'Tolong carikan skaf wanita bercetak yang warnanya sama macam <image_1>.',
-        'id': 'Saya sedang mencari syal wanita motif print yang warnanya seperti <image_1>.',
+        'id': 'Saya lagi cari syal wanita motif print yang warnanya seperti <image_1>.',
         'vi': 'Tôi đang tìm một chiếc khăn quàng cổ nữ in họa tiết có màu giống <image_1>.',
         'th': 'ฉันกำลังหาผ้าพันคอผู้หญิงลายพิมพ์ ที่มีสีเหมือน <image_1>',
     },
@@ -197,14 +199,14 @@ GOLDEN = {
     'sneakers-shown': {
         'en': "Find me men's casual footwear like the ones in <image_1>, in the same colour as <image_2>.",
         'ms': 'Saya mahu beli kasut kasual lelaki yang sama jenis dengan <image_1> dan warnanya sama macam <image_2>.',
-        'id': 'Saya sedang mencari sepatu kasual pria yang sejenis dengan <image_1> dan warnanya seperti <image_2>.',
+        'id': 'Saya lagi cari sepatu kasual pria yang sejenis dengan <image_1> dan warnanya seperti <image_2>.',
         'vi': 'Cho tôi xem giày dép nam phong cách thường ngày cùng kiểu với <image_1>, có màu giống <image_2>.',
         'th': 'อยากได้รองเท้าลำลองผู้ชาย แบบเดียวกับ <image_1> ที่สีเหมือน <image_2>',
     },
     'multicolour': {
         'en': "I'd like a women's multicoloured top or dress with the same neckline as <image_1>.",
         'ms': 'Boleh tunjukkan baju atau gaun wanita pelbagai warna yang bentuk lehernya sama macam <image_1>?',
-        'id': 'Saya sedang mencari atasan atau gaun wanita warna-warni yang kerahnya seperti <image_1>.',
+        'id': 'Saya lagi cari atasan atau gaun wanita warna-warni yang kerahnya seperti <image_1>.',
         'vi': 'Cho tôi xem áo hoặc đầm nữ nhiều màu có kiểu cổ giống <image_1>.',
         'th': 'ฉันกำลังหาเสื้อหรือชุดเดรสผู้หญิงหลากสี ที่มีคอเสื้อแบบเดียวกับ <image_1>',
     },
