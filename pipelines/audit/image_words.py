@@ -27,6 +27,7 @@ from pipelines.audit.checks import Check
 from pipelines.resources import PROMPTS_DIR
 
 NAME = "no_image_value_in_text"
+DEFAULT_VOCABULARY = "v1"  # config mine.vocabulary's default: what in-memory audits (tests, tools) read
 UNSPACED = {"th"}  # languages written without spaces between words: forms match as substrings
 
 
@@ -139,3 +140,8 @@ class ImageWordsCheck:
             failure = image_value_failure(text, language, conditions, self.namers.get(language), self.open_attrs)
             if failure:
                 self.check.fail({"query_id": query_id, **failure})
+
+
+def default_image_words() -> ImageWordsCheck:
+    path = PROMPTS_DIR / "vocabulary" / f"{DEFAULT_VOCABULARY}.json"
+    return ImageWordsCheck(json.loads(path.read_text(encoding="utf-8")))

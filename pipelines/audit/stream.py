@@ -38,7 +38,7 @@ from pipelines.audit.checks import (
     query_products,
     split_leakage,
 )
-from pipelines.audit.image_words import ImageWordsCheck
+from pipelines.audit.image_words import ImageWordsCheck, default_image_words
 
 CONTENT_COLUMNS = ["category", "conditions", "positive_ids", "hard_negatives", "hard_negative_ids", "images", "split",
                    "n_unverified"]  # everything a row check reads except query_id (examples) and text (placeholders)
@@ -162,8 +162,9 @@ class QueryAudit:
 
 def audit_batches(batches: Iterable[pa.Table | pa.RecordBatch], products: list[dict],
                   also_meets: dict[str, dict[str, list[str]]]) -> dict:
-    """Every check over query record batches (in export order) and the exported product rows."""
-    return run_audit(QueryAudit(products, also_meets), batches)
+    """Every check over query record batches (in export order) and the exported product rows (image words
+    read with the default vocabulary, as `meritgen audit` reads a default build's)."""
+    return run_audit(QueryAudit(products, also_meets, default_image_words()), batches)
 
 
 def run_audit(audit: QueryAudit, batches: Iterable[pa.Table | pa.RecordBatch]) -> dict:
