@@ -24,6 +24,7 @@ class ValueWords:
 
     words: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
     open_attributes: frozenset[str] = frozenset()
+    by_value: dict[str, dict[tuple[str, str], tuple[str, ...]]] = field(default_factory=dict)  # lang -> value -> words
 
     def named_image_values(self, language: str, text: str, conditions: list[dict]) -> dict[str, str]:
         """`attribute=value` -> the word naming it, for each image-carried value the text names."""
@@ -35,8 +36,8 @@ class ValueWords:
             if c["carried_by"] == "text" and c["attribute"] in self.open_attributes and c["value"]:
                 text = text.replace(str(c["value"]).casefold(), " ")
         unspaced = language in UNSPACED
-        if not any(_finditer(word, text, unspaced) for word, attr, value in self.words[language]
-                   if (attr, value) in carried):
+        own = self.by_value[language]
+        if not any(_finditer(word, text, unspaced) for pair in carried for word in own.get(pair, ())):
             return {}  # the common case: no word of a carried value at all
         spans = [(m.start(), m.end(), word, attr, value) for word, attr, value in self.words[language]
                  for m in _finditer(word, text, unspaced)]
@@ -72,4 +73,9 @@ def value_words(lexicons: dict[str, dict], vocabulary: dict) -> ValueWords:
     ordered = {lang: tuple(sorted({(w.strip().casefold(), a, v) for w, a, v in found if w and w.strip()},
                                   key=lambda x: (-len(x[0]), x))) for lang, found in words.items()}
     opened = frozenset(a for a, spec in vocabulary.get("attributes", {}).items() if spec.get("open"))
-    return ValueWords(ordered, opened)
+    by_value: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {}
+    for lang, entries in ordered.items():
+        for word, attr, value in entries:
+            by_value.setdefault(lang, {}).setdefault((attr, value), ())
+            by_value[lang][(attr, value)] += (word,)
+    return ValueWords(ordered, opened, by_value)
