@@ -102,7 +102,7 @@ class ComposeConfig:
 @dataclass(frozen=True)
 class RenderConfig:
     languages: tuple[str, ...] = LANGUAGES
-    templates: str = "v3"  # prompts/templates/v3 + prompts/lexicon/v3: shopper phrasing (v2 kept for pinned configs; v1 retired)
+    templates: str = "v4"  # prompts/templates/v4 + prompts/lexicon/v4: #23 phrasing (v3, v2 kept for pinned configs; v1 retired)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,14 @@ import pyarrow.dataset as pads
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.audit.image_words import ImageWordsCheck
 from pipelines.audit.stream import QueryAudit, run_audit
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
 from pipelines.resources import PROMPTS_DIR
 
 QUERY_COLUMNS = ["query_id", "category", "conditions", "positive_ids", "hard_negatives", "hard_negative_ids",
-                 "images", "text", "split", "n_unverified"]
+                 "images", "text", "split", "n_unverified", "language"]
 PRODUCT_COLUMNS = ["product_id", "category", "attributes", "image_ids", "split"]
 
 
@@ -50,10 +51,14 @@ def _batches(folder: Path, wanted: list[str], batch_rows: int):
 
 def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
     """attribute -> {value: [condition values it also meets]} from the run's vocabulary."""
+    vocabulary = run_vocabulary(run_dir)
+    return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
+
+
+def run_vocabulary(run_dir: Path) -> dict:
     config = json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8"))
     path = PROMPTS_DIR / "vocabulary" / f"{config['mine']['vocabulary']}.json"
-    vocabulary = json.loads(path.read_text(encoding="utf-8"))
-    return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
@@ -61,7 +66,8 @@ def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     export = layout.export_dir(run_dir)
     if not layout.marker_path(export).exists() or not (export / layout.DATA).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
-    audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir))
+    audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir),
+                       ImageWordsCheck(run_vocabulary(run_dir)))
     result = run_audit(audit, _batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows))
     result["run_dir"] = str(run_dir)
     (run_dir / layout.AUDIT_FILE).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -38,6 +38,7 @@ from pipelines.audit.checks import (
     query_products,
     split_leakage,
 )
+from pipelines.audit.image_words import ImageWordsCheck, default_image_words
 
 CONTENT_COLUMNS = ["category", "conditions", "positive_ids", "hard_negatives", "hard_negative_ids", "images", "split",
                    "n_unverified"]  # everything a row check reads except query_id (examples) and text (placeholders)
@@ -65,7 +66,8 @@ def content_groups(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> tuple[lis
 class QueryAudit:
     """Feed query record batches in export order with `add`, then read `result()`."""
 
-    def __init__(self, products: list[dict], also_meets: dict[str, dict[str, list[str]]]) -> None:
+    def __init__(self, products: list[dict], also_meets: dict[str, dict[str, list[str]]],
+                 image_words: ImageWordsCheck | None = None) -> None:
         # Only what the checks read is kept, never the product rows (the catalog's largest objects).
         self.n_products = len(products)
         self.photo_pools = check_photo_pools(products)
@@ -88,6 +90,7 @@ class QueryAudit:
         self.rows = 0
         self.has_unverified = True
         self.con = duckdb.connect()
+        self.image_words = image_words  # no_image_value_in_text, when the caller has the resources for it
 
     def judge(self, q: dict) -> dict[str, tuple[int, list[dict]]]:
         """check name -> (checked, failure payloads) for one labelled content."""
@@ -120,6 +123,8 @@ class QueryAudit:
         query_ids = batch.column("query_id").to_pylist()
         self._examples(judged, group_of, query_ids)
         self._placeholders(batch, contents, group_of, query_ids)
+        if self.image_words:
+            self.image_words.add(batch)
         self.rows += batch.num_rows
 
     def _examples(self, judged: list[dict], group_of: np.ndarray, query_ids: list[str]) -> None:
@@ -149,6 +154,7 @@ class QueryAudit:
                                       checks["no_unknown_as_negative"], checks["violates_are_known"],
                                       checks["n_unverified"], checks["placeholders_match_images"], leakage,
                                       checks["photo_twins_of_positives"], self.photo_pools)]
+        rows += [self.image_words.check.as_dict()] if self.image_words else []
         return {"passed": all(r["status"] != "fail" for r in rows), "checks": rows,
                 "figures": {"queries": self.rows, "products": self.n_products,
                             "queries_by_split": dict(self.splits), **figures}}
@@ -156,8 +162,9 @@ class QueryAudit:
 
 def audit_batches(batches: Iterable[pa.Table | pa.RecordBatch], products: list[dict],
                   also_meets: dict[str, dict[str, list[str]]]) -> dict:
-    """Every check over query record batches (in export order) and the exported product rows."""
-    return run_audit(QueryAudit(products, also_meets), batches)
+    """Every check over query record batches (in export order) and the exported product rows (image words
+    read with the default vocabulary, as `meritgen audit` reads a default build's)."""
+    return run_audit(QueryAudit(products, also_meets, default_image_words()), batches)
 
 
 def run_audit(audit: QueryAudit, batches: Iterable[pa.Table | pa.RecordBatch]) -> dict:

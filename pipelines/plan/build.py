@@ -16,6 +16,7 @@ from pipelines.plan import llm, retrieval
 from pipelines.plan.step import Step, Streamed, digest
 from pipelines.stages import compose, export, ingest, mine, negatives, render, split
 from pipelines.stages.matching import Matcher
+from pipelines.stages.value_words import value_words
 from pipelines.templates import load_templates
 from pipelines.vocabulary import load_vocabulary
 
@@ -39,10 +40,11 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = N
     steps.append(_compose_step(cfg, vocab, attributes_from))
     personalized, plans_from, attributes_from = llm.personalize_steps(cfg, vocab, templates, cache, attributes_from, endpoint)
     steps += personalized
-    render_params = render.RenderParams(cfg.render, templates, cfg.seed)
+    lexicons = {lang: templates.pack(lang).lexicon for lang in cfg.render.languages}
+    render_params = render.RenderParams(cfg.render, templates, cfg.seed, value_words(lexicons, vocab.data))
     steps.append(Step("render", render.VERSION, {"plans": plans_from},
                       lambda plans: render.render_queries(plans, render_params),
-                      digest(cfg.render, templates.digest, cfg.seed), {"queries": "query"}, shard_by="plans",
+                      digest(cfg.render, templates.digest, vocab.digest, cfg.seed), {"queries": "query"}, shard_by="plans",
                       params=render_params))
     text, queries_from = llm.text_steps(cfg, templates, cache, ("render", "queries"), endpoint)
     judged, queries_from = llm.judge_steps(cfg, cache, queries_from, attributes_from, endpoint)

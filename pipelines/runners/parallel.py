@@ -148,8 +148,9 @@ def _init_render(params: render.RenderParams) -> None:
     _WORKER["render"] = params
 
 
-def _render_batch(plans: bytes) -> bytes:
-    return _to_ipc(render.render_rows(_from_ipc(plans).to_pylist(), _WORKER["render"]))
+def _render_batch(plans: bytes) -> tuple[bytes, bytes]:
+    queries, rejects = render.render_batch(_from_ipc(plans).to_pylist(), _WORKER["render"])
+    return _to_ipc(queries), _to_ipc(rejects)
 
 
 def render_queries(plans: pa.Table, params: render.RenderParams, workers: int) -> StageResult:
@@ -171,8 +172,8 @@ def render_stream(plans: Shards, params: render.RenderParams, workers: int) -> I
             n = min(workers, batch.num_rows // MIN_ITEMS_PER_WORKER)
             size = min(render.BATCH_PLANS, -(-batch.num_rows // (n * 4)))
             pieces = [_to_ipc(batch.slice(start, size)) for start in range(0, batch.num_rows, size)]
-            yield render.collect_queries(batch.num_rows, [_from_ipc(data) for data in pool.map(_render_batch, pieces)],
-                                         params)
+            yield render.collect_queries(batch.num_rows, [(_from_ipc(q), _from_ipc(r))
+                                                          for q, r in pool.map(_render_batch, pieces)], params)
     finally:
         if pool is not None:
             pool.shutdown()

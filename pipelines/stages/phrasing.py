@@ -68,16 +68,17 @@ def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, s
     image_conds = [c for c in conditions if c["carried_by"] == "image"]
     noun = _head(plan["category"], conditions, lexicon)
     det, head = noun["det"], noun["head"]
-    type_image = [c for c in image_conds if c["attribute"] == "type"]
+    in_clause = bool(template.get("type_in_clause"))  # the type is the image clause's first item, not a phrase
+    type_image = [] if in_clause else [c for c in image_conds if c["attribute"] == "type"]
     clauses = _clauses(template, plural=bool(noun.get("plural")), after_type=bool(type_image))
     clause_k = rng.randrange(len(clauses))
     pre, post = _modifiers(text_conds, head, template, lexicon)
     sep = template["word_sep"]
     noun_phrase = _join_words([*pre, head, *post], sep)
     item: list = [noun_phrase]
-    rest = [c for c in image_conds if c["attribute"] != "type"]
+    rest = [c for c in image_conds if c["attribute"] != "type" or in_clause]
     if type_image:
-        item += [template["phrase_sep"], *_fill(template["type_image"], image=Image(type_image[0]))]
+        item += [template["phrase_sep"], *_fill(_type_image(template, noun), image=Image(type_image[0]))]
     if rest:
         item += [template["clause_sep"] if type_image else template["phrase_sep"],
                  *_fill(clauses[clause_k], list=_image_list(rest, template, lexicon))]
@@ -92,14 +93,24 @@ def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, s
 
 def _head(category: str, conditions: list[dict], lexicon: dict) -> dict:
     """The text-carried type's noun; for an image-carried type, its group noun ("top" for a T-shirt), which
-    the type phrase narrows to exactly that kind; else the category's noun (whose meaning is the category's scope)."""
+    the type phrase narrows to exactly that kind; else the category's noun (whose meaning is the category's scope).
+    A text-carried gender picks the lexicon's `by_gender` noun where it has one (v4: "men's top", never
+    "men's top or dress"); without one, the plain noun."""
     nouns = lexicon["nouns"]
     types = {c["carried_by"]: c["value"] for c in conditions if c["attribute"] == "type"}
-    if types.get("text") in nouns["type"]:
-        return nouns["type"][types["text"]]
-    if types.get("image") in nouns.get("image_kind", {}):
-        return nouns["image_kind"][types["image"]]
+    gender = next((c["value"] for c in conditions if c["attribute"] == "gender" and c["carried_by"] == "text"), None)
+    gendered = nouns.get("by_gender", {}).get(gender, {})
+    for kind, key in (("type", types.get("text")), ("image_kind", types.get("image")), ("category", category)):
+        noun = gendered.get(kind, {}).get(key) or nouns.get(kind, {}).get(key)
+        if noun:
+            return noun
     return nouns["category"][category]
+
+
+def _type_image(template: dict, noun: dict) -> str:
+    """The image-carried type's phrase; English "like the ones in" after a plural or "a pair of" head."""
+    plural = noun.get("plural") or noun["det"] in template.get("plural_dets", ())
+    return template.get("type_image_plural", template["type_image"]) if plural else template["type_image"]
 
 
 def _clauses(template: dict, plural: bool, after_type: bool) -> list[str]:
@@ -119,7 +130,7 @@ def _modifiers(text_conds: list[dict], head: str, template: dict, lexicon: dict)
         if attr == "type" and value in lexicon["nouns"]["type"]:
             continue  # it is the head
         surface = lexicon["values"].get(attr, {}).get(value, value)  # open attributes (brand) pass through
-        word = template["value_patterns"].get(attr, "{value}").replace("{value}", surface)
+        word = _pattern(template["value_patterns"].get(attr, "{value}"), surface)
         if attr != "brand" and _says(head, surface, template):
             continue
         by_attr.setdefault(attr, []).append(word)
@@ -128,6 +139,15 @@ def _modifiers(text_conds: list[dict], head: str, template: dict, lexicon: dict)
     pre = [w for a in template["pre"] for w in by_attr.get(a, [])]
     post = [w for a in [*template["post"], *unplaced] for w in by_attr.get(a, [])]
     return pre, post
+
+
+def _pattern(pattern: str, surface: str) -> str:
+    """A value in its modifier pattern ("warna {value}"), unless the value already says the pattern's words
+    (ms "pelbagai warna" stays, never "warna pelbagai warna")."""
+    fixed = pattern.replace("{value}", " ").split()
+    if fixed and all(f" {w.casefold()} " in f" {surface.casefold().replace('-', ' ')} " for w in fixed):
+        return surface
+    return pattern.replace("{value}", surface)
 
 
 def _says(head: str, surface: str, template: dict) -> bool:
@@ -144,8 +164,19 @@ def _image_list(conds: list[dict], template: dict, lexicon: dict) -> list:
     for i, item in enumerate(items):
         if i:
             parts.append(template["last_joiner"] if i == len(items) - 1 else template["joiner"])
+            if template.get("drop_repeated_lead"):
+                item = _drop_lead(item, items[i - 1])
         parts += item
     return parts
+
+
+def _drop_lead(item: list, previous: list) -> list:
+    """English "with the same pattern as <image_1> and the same sleeves as <image_2>": an item's first word is
+    left out when it repeats the previous item's (no second "with")."""
+    if not (isinstance(item[0], str) and isinstance(previous[0], str)):
+        return item
+    lead, before = item[0].split(" ", 1), previous[0].split(" ", 1)
+    return [lead[1], *item[1:]] if len(lead) == 2 and lead[0] == before[0] else item
 
 
 def _fill(pattern: str, **fields) -> list:
@@ -170,5 +201,14 @@ def _article(det: str, following: str, template: dict) -> str:
     if rule and det == rule["a"]:
         word = following.casefold()
         vowel = word[:1] in "aeiou" and not word.startswith(tuple(rule["consonant_sound"]))
+        if _spelled_out(following) and "letters_an" in rule:  # "an HRX", "a U.S. Polo Assn." (letter names)
+            vowel = following[:1] in rule["letters_an"]
         det = rule["an"] if vowel or word.startswith(tuple(rule["vowel_sound"])) else det
     return det + template["word_sep"] if template["word_sep"] else det
+
+
+def _spelled_out(following: str) -> bool:
+    """A first word read letter by letter: initials with dots ("U.S.") or capitals without a vowel ("HRX")."""
+    word = following.split(" ", 1)[0]
+    letters = word.replace(".", "")
+    return letters.isalpha() and letters.isupper() and ("." in word or not set(letters) & set("AEIOU"))

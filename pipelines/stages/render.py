@@ -7,18 +7,19 @@ also emitted as interleaved segments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from pipelines import __version__, progress, schemas
 from pipelines.config import RenderConfig
-from pipelines.results import StageResult
+from pipelines.results import RejectLog, StageResult
 from pipelines.stages.phrasing import Phrase, compose
+from pipelines.stages.value_words import ValueWords
 from pipelines.templates import LanguagePack, Templates
 
 STAGE = "render"
-VERSION = "2"  # 2: shopper phrasing (modifiers around the head noun), structural placeholders
+VERSION = "3"  # 2: shopper phrasing, structural placeholders; 3: a plan whose text names an image-carried value is refused
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class RenderParams:
     cfg: RenderConfig
     templates: Templates
     seed: int
+    value_words: ValueWords = field(default_factory=ValueWords)  # empty: no refusal (tests of phrasing alone)
 
 
 # Plans rendered per Arrow batch: Python rows exist for one batch at a time, so memory is bounded
@@ -39,33 +41,50 @@ def render_queries(plans: pa.Table, params: RenderParams) -> StageResult:
     Input columns: schemas/v1/query_plan.json.
     Output: queries (schemas/v1/query.json) with empty hard negatives and split "unassigned".
     """
-    batches = [render_rows(plans.slice(start, BATCH_PLANS).to_pylist(), params)
+    batches = [render_batch(plans.slice(start, BATCH_PLANS).to_pylist(), params)
                for start in range(0, plans.num_rows, BATCH_PLANS)]
     return collect_queries(plans.num_rows, batches, params)
 
 
-def collect_queries(n_plans: int, batches: list[pa.Table], params: RenderParams) -> StageResult:
-    """The stage's result from its rendered batches, in plan order (also used by runners/parallel.py)."""
-    queries = pa.concat_tables(batches) if batches else schemas.empty("query")
+def collect_queries(n_plans: int, batches: list[tuple[pa.Table, pa.Table]], params: RenderParams) -> StageResult:
+    """The stage's result from its rendered (queries, rejects) batches, in plan order (also used by
+    runners/parallel.py)."""
+    queries = pa.concat_tables([q for q, _ in batches]) if batches else schemas.empty("query")
+    rejects = pa.concat_tables([r for _, r in batches]) if batches else schemas.empty("reject")
     counters = {"plans": n_plans, "queries": queries.num_rows}
+    for reason, n in zip(*rejects.group_by("reason").aggregate([("reason", "count")]).select(
+            ["reason", "reason_count"]).to_pydict().values()):
+        counters[f"rejected_{reason}"] = n
     per_language = dict(zip(*queries.group_by("language").aggregate([("language", "count")]).select(
         ["language", "language_count"]).to_pydict().values()))
     for lang in params.cfg.languages:
         counters[f"queries_{lang}"] = per_language.get(lang, 0)
-    return StageResult(outputs={"queries": queries}, counters=counters)
+    return StageResult(outputs={"queries": queries}, rejects=rejects, counters=counters)
 
 
-def render_rows(plans: list[dict], params: RenderParams) -> pa.Table:
-    """The query rows of `plans` (dicts), all languages, as a table."""
-    rows = []
+def render_batch(plans: list[dict], params: RenderParams) -> tuple[pa.Table, pa.Table]:
+    """The query rows of `plans` (dicts), all languages, and the rejects: a plan whose text in any language
+    names a value one of its images carries is refused whole (`names_image_value`), every language with it."""
+    rows, rejects = [], RejectLog(STAGE)
     for plan in progress.each(plans):
         ordered = _reading_order(plan["conditions"])
         english = render_phrase(plan, ordered, params.templates.pack("en"), params.seed)
-        for lang in params.cfg.languages:
-            pack = params.templates.pack(lang)
-            phrase = english if lang == "en" else render_phrase(plan, ordered, pack, params.seed)
-            rows.append(_query_row(plan, ordered, lang, phrase, english.text, params.seed))
-    return schemas.from_rows(rows, "query")
+        phrases = {lang: english if lang == "en" else render_phrase(plan, ordered, params.templates.pack(lang),
+                                                                     params.seed) for lang in params.cfg.languages}
+        named = {lang: words for lang, phrase in phrases.items()
+                 if (words := params.value_words.named_image_values(lang, phrase.text, ordered))}
+        if named:
+            lang, words = next(iter(named.items()))
+            rejects.add("names_image_value", f"the {lang} text names what an image carries: {words}",
+                        record_id=plan["base_query_id"], field="text", raw=phrases[lang].text)
+            continue
+        rows += [_query_row(plan, ordered, lang, phrase, english.text, params.seed) for lang, phrase in phrases.items()]
+    return schemas.from_rows(rows, "query"), rejects.table()
+
+
+def render_rows(plans: list[dict], params: RenderParams) -> pa.Table:
+    """The query rows of `plans` (dicts), all languages, as a table (refused plans left out)."""
+    return render_batch(plans, params)[0]
 
 
 def _reading_order(conditions: list[dict]) -> list[dict]:
