@@ -217,11 +217,12 @@ def vocabulary_options(
 class TaskSpec:
     parse: Callable[[str, Mapping[str, Any]], Parsed]
     schema: Callable[[TaskPrompt, Mapping[str, Any]], dict | None] = _static_schema
+    placeholders: bool = False  # the answer's text carries the query's `<image_k>` (llm/answer_checks.py)
 
 
 TASKS: dict[str, TaskSpec] = {
-    "translate": TaskSpec(parse_translate),
-    "rewrite": TaskSpec(parse_rewrite),
+    "translate": TaskSpec(parse_translate, placeholders=True),
+    "rewrite": TaskSpec(parse_rewrite, placeholders=True),
     "mine_attributes": TaskSpec(parse_mine_attributes, attributes_schema),
     "judge": TaskSpec(parse_judge),
     "personalize": TaskSpec(parse_personalize, personalize_schema),
