@@ -1,6 +1,8 @@
 """Run one LLM task over many rows: render, send all at once, parse, retry once, reject.
 
-Every request of a pass goes to `complete_many` together so the server can batch them. An
+The requests of a pass go to `complete_many` CHUNK_ROWS at a time so the server can batch them.
+Each answer is judged as it arrives (`answer_checks.checked`: the catalog-text rules, then the
+task's parser); the client caches only answers judged usable. An
 answer that fails to parse (or was cut off at max_tokens) is asked once more with the strict
 prompt variant, which also tells the model why its first answer was rejected (after an
 answer in the wrong language or variety, with the template's stronger variety instruction:

@@ -74,8 +74,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     from pipelines.llm_fallback import gate_error  # an export that fell back to templates is no LLM build
 
     fell_back = gate_error(report.to_dict(), cfg.llm.max_failed_share)
-    if fell_back is not None:
-        raise fell_back
+    if fell_back is not None:  # one line, exit 1 like a failed audit: the build ran, its outcome is not good
+        user_error(str(fell_back))
+        return 1
     return code
 
 
