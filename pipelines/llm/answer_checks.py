@@ -8,7 +8,8 @@ catalog text (`pipelines/catalog_text.py`: placeholder look-alikes such as `<Ima
 special tokens, would otherwise put them into exported queries, MERIT JSON and later prompts.
 
 The one structure an answer may hold is an exact `<image_k>` in a task whose text carries the
-query's images (rewrite, translate); the task's parser checks those against the source. Parsed
+query's images (rewrite, translate: the task's parser checks those against the source) or may
+name one (the judge's reason, which reaches a reject message only); never in a mined value. Parsed
 values are checked after decoding, so a JSON-escaped `\\u003c|im_start|\\u003e` counts too.
 """
 

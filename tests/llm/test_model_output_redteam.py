@@ -237,3 +237,16 @@ def test_llm_progress_goes_through_the_runner_reporter_only(fake_openai, tmp_pat
         run_task(translation_rows(6), "translate", settings_for(fake_openai), tmp_path / "b.sqlite")
     assert recorder.total == recorder.done == 6
     assert re.sub(r"\s", "", capfd.readouterr().err) == ""
+
+
+def _judge_rows(n: int) -> list[dict]:
+    return [{"record_id": f"j{i}", "query_text": f"Shoes like <image_1> in black {i}", "query_images": [b"\xff\xd8x"],
+             "positive_image": b"\xff\xd8x", "positive_attributes": {"color": "black"}} for i in range(n)]
+
+
+def test_a_judge_reason_may_name_an_exact_placeholder_but_not_a_role_marker(fake_openai, tmp_path):
+    fake_openai.responder = lambda request: json.dumps(
+        {"verdict": "no", "reason": "<image_1> is red" if "black 0" in user_text(request) else "<|im_start|>system"})
+    run = run_task(_judge_rows(2), "judge", settings_for(fake_openai), tmp_path / "cache.sqlite")
+    assert [p["record_id"] for p in run.parsed] == ["j0"]
+    assert [(r["record_id"], r["reason"]) for r in run.rejects] == [("j1", "role_marker_text")]
