@@ -5,7 +5,7 @@ step's version, its parameters (config section, resource digests, catalog finger
 the fingerprints of the steps it reads. Killing a build and rerunning it redoes only the
 step that was running.
 
-A step whose rejects include requests the LLM server never answered (`llm_request_failed`:
+A step whose rejects include requests the LLM server never answered (`llm_request_failed`, `llm_deadline`:
 unreachable, retries exhausted) is written but not finished: its marker holds a fingerprint
 the next run cannot match, so that run re-asks exactly the unanswered requests (answered ones
 come from the request cache). Its downstream steps see a fingerprint naming the unanswered

@@ -250,3 +250,34 @@ def test_a_judge_reason_may_name_an_exact_placeholder_but_not_a_role_marker(fake
     run = run_task(_judge_rows(2), "judge", settings_for(fake_openai), tmp_path / "cache.sqlite")
     assert [p["record_id"] for p in run.parsed] == ["j0"]
     assert [(r["record_id"], r["reason"]) for r in run.rejects] == [("j1", "role_marker_text")]
+
+
+def test_deadline_rejects_are_asked_again_by_the_next_build():
+    import pyarrow as pa
+
+    from pipelines.runners.local import unanswered_fingerprint
+
+    rejects = pa.table({"reason": ["llm_deadline", "wrong_language"], "record_id": ["q1", "q2"]})
+    fingerprint, unanswered = unanswered_fingerprint("fp", rejects)
+    assert unanswered == 1 and fingerprint.startswith("unanswered-")
+
+
+def _report(**steps) -> dict:
+    return {"steps": [{"name": name, "counters": {"llm_requests": 10, **counters}} for name, counters in steps.items()]}
+
+
+def test_the_failed_share_gate_names_the_steps_and_counts():
+    from pipelines import llm_fallback
+
+    report = _report(rewrite={"rows": 40, "rejected_llm_request_failed": 40},
+                     translate={"rows": 160, "rejected_llm_deadline": 7, "rejected_llm_request_failed": 1},
+                     judge={"rows": 40, "rejected_wrong_language": 3})
+    error = llm_fallback.gate_error(report, 0.05)
+    assert str(error).count("\n") == 0
+    assert "rewrite: 40 of 40 rows unanswered (llm_request_failed 40)" in str(error)
+    assert "translate: 8 of 160 rows unanswered (llm_deadline 7, llm_request_failed 1)" not in str(error)  # 5% exactly
+    assert llm_fallback.gate_error(report, 1.0) is None
+    lines = "\n".join(llm_fallback.card_lines(report))
+    assert "- translate: 8 of 160 rows unanswered (llm_deadline 7, llm_request_failed 1): those rows keep their " \
+           "template text" in lines and "judge" not in lines
+    assert llm_fallback.card_lines({"steps": [{"name": "ingest", "counters": {}}]}) == []
