@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from pipelines import __version__
+from pipelines import __version__, llm_fallback
 from pipelines.card_counts import condition_counts, english, image_condition_counts, value_counts
 from pipelines.card_parts import langid_rows, md_table, reject_rows, source_note
 from pipelines.card_retrieval import retrieval_sections
@@ -166,7 +166,8 @@ def llm_sections(report: dict, langid: pa.Table | None = None, langid_sample: in
             for name, c in steps.items() if name in LLM_STEPS]
     if rows:
         out += ["## LLM stages", md_table(["stage", "model", "rows", "accepted", "rejected", "saved by strict retry",
-                                           "requests", "cache hits", "prompt tokens", "completion tokens"], rows)]
+                                           "requests", "cache hits", "prompt tokens", "completion tokens"], rows),
+                *llm_fallback.card_lines(report)]
     if langid is not None and langid.num_rows:
         rows = [[f"{LANGUAGE_NAMES.get(r[0], r[0])} ({r[0]})", *r[1:]] for r in langid_rows(langid.to_pylist())]
         return out + ["## Language-ID agreement",
@@ -183,6 +184,12 @@ def llm_sections(report: dict, langid: pa.Table | None = None, langid_sample: in
                 md_table(["language", "agreement"], [[f"{LANGUAGE_NAMES.get(k, k)} ({k})", f"{v:.1%}"]
                                                      for k, v in sorted(agreement.items())])]
     return out
+
+
+def _no_prompts(report: dict) -> str:
+    """What the card says when no exported row carries an LLM prompt id."""
+    ran = sorted(llm_fallback.llm_steps(report))
+    return f"none in the exported rows (LLM steps ran: {', '.join(ran)}; see LLM stages)" if ran else "none (offline build)"
 
 
 def _template_versions(template_ids) -> list[str]:
@@ -230,7 +237,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *extra_sections,
         "## How it was built",
         f"- meritgen {__version__}; offline templates: {', '.join(templates) or 'none'}; "
-        f"LLM prompts: {', '.join(prompts) or 'none (offline build)'}",
+        f"LLM prompts: {', '.join(prompts) or _no_prompts(report)}",
         f"- Seed {cfg.seed}; max positive share {cfg.compose.max_positive_share:.0%}; "
         f"strategies {json.dumps(cfg.compose.strategy_weights, sort_keys=True)}; non-colour key forced {cfg.compose.force_non_color:.0%}",
         "- Configuration:\n\n```json\n" + json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=list) + "\n```",

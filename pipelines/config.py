@@ -136,6 +136,12 @@ class LLMConfig:
     # Who answers: "server" (url/vlm_url, any runner) or "beam_vllm" (Beam only: RunInference with
     # Beam's vLLM handler, one vLLM server per GPU worker serving model/vlm_model; same prompts and cache).
     backend: str = "server"
+    max_answer_bytes: int = 262144  # an answer body over this is not read further: a malformed answer
+    # A whole LLM step's budget (both passes, every retry); requests unanswered then are `llm_deadline`
+    # rejects that the next build asks again (answered ones come from the cache). 0 = no deadline.
+    step_deadline_s: float = 21600.0
+    # A build whose LLM steps got no answer for more than this share of their rows exits non-zero.
+    max_failed_share: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -261,6 +267,8 @@ def _validate(cfg: BuildConfig) -> None:
     if cfg.retrieval.filter_retriever not in ("bm25", "dense") or (
             cfg.retrieval.filter_retriever == "dense" and not cfg.retrieval.dense_model):
         problems.append("retrieval.filter_retriever must be bm25, or dense with retrieval.dense_model set")
+    if cfg.llm.max_answer_bytes < 1 or cfg.llm.step_deadline_s < 0 or not 0 <= cfg.llm.max_failed_share <= 1:
+        problems.append("llm.max_answer_bytes must be >= 1, llm.step_deadline_s >= 0 and llm.max_failed_share in [0, 1]")
     if cfg.llm.backend not in LLM_BACKENDS:
         problems.append(f"llm.backend must be one of {LLM_BACKENDS}, not {cfg.llm.backend!r}")
     if cfg.catalog.image_url_deadline_s <= 0 or cfg.catalog.image_url_max_redirects < 0:

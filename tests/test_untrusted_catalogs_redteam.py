@@ -486,7 +486,9 @@ def test_rating_sheet_cells_cannot_run_as_spreadsheet_formulas(tmp_path):
 
 # ---- outputs: data card and MERIT layout ---------------------------------------------------------
 
-EVIL = '| x |\n## Pwned ](javascript:alert(1)) <script>alert(1)</script> =HYPERLINK("http://x") {{ 7*7 }} \u202e'
+EVIL = '| x |\n## Pwned ](javascript:alert(1)) <script>alert(1)</script> =HYPERLINK("http://x") {{ 7*7 }}'
+# Issue #24: a bidi override is a control character now, rejected at ingest (no longer exported as given).
+BIDI = "\u202e"
 
 
 def test_catalog_text_never_becomes_card_markup(tmp_path):
@@ -502,6 +504,8 @@ def test_catalog_text_never_becomes_card_markup(tmp_path):
             r["attributes"]["brand"] = f"Nike {EVIL}"
         if int(r["product_id"]) % 7 == 0:
             r["title"] = f"{r['title']} {EVIL}"
+        elif int(r["product_id"]) % 11 == 0:
+            r["title"] = f"{r['title']} {BIDI}"
     catalog = tmp_path / "catalog.jsonl"
     catalog.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     overrides = {"compose.max_queries": 60, "catalog.images_dir": str(DEMO_DIR)}
@@ -512,6 +516,9 @@ def test_catalog_text_never_becomes_card_markup(tmp_path):
         assert bad not in card, bad
     products = pq.read_table(next((export / "data" / "products").glob("*.parquet"))).to_pylist()
     assert any(EVIL in p["title"] for p in products), "evil titles are inert data, exported as given"
+    assert not any(BIDI in p["title"] for p in products)
+    rejected = pq.read_table(report.run_dir / "ingest" / "rejects.parquet").to_pylist()
+    assert any(r["reason"] == "control_character" and r["field"] == "title" for r in rejected)
     for path in (export / "merit").glob("queries-*.json"):
         for line in path.read_text(encoding="utf-8").splitlines():
             assert isinstance(json.loads(line), dict)

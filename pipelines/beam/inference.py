@@ -33,7 +33,7 @@ from apache_beam.pvalue import TaggedOutput
 from pipelines import schemas
 from pipelines.beam.adapter import REJECTS, TALLY, count_metrics, dead_letter_rejects, dead_letter_tally
 from pipelines.beam.options import LLMOptions
-from pipelines.llm import LLMClient, LLMSettings, RequestCache, TaskRun, run_llm_task_sync
+from pipelines.llm import LLMClient, LLMSettings, RequestCache, TaskRun, failures, run_llm_task_sync
 from pipelines.llm.client import ChatClient
 
 ANSWERS = "answers"
@@ -146,7 +146,7 @@ def task_handler(backend: str, task: str, settings: LLMSettings, options: Pipeli
                                client_factory=client_factory, stage=stage)
 
 
-UNANSWERED = "llm_request_failed"  # the server never answered: a lost row, unlike an unusable answer
+UNANSWERED = failures.UNANSWERED  # the server never answered (in time): a lost row, unlike an unusable answer
 
 
 def route(result: PredictionResult, stage: str):
@@ -157,7 +157,7 @@ def route(result: PredictionResult, stage: str):
     else:
         reject = result.inference["reject"]
         yield TaggedOutput(REJECTS, reject)
-        yield TaggedOutput(TALLY, (stage, (1, int(reject["reason"] in (UNANSWERED, "llm_no_outcome")))))
+        yield TaggedOutput(TALLY, (stage, (1, int(reject["reason"] in UNANSWERED | {"llm_no_outcome"}))))
 
 
 def _describe_batch(batch):

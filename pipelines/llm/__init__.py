@@ -8,6 +8,8 @@ prompts (pure render and parse per task) and a runner that turns failures into r
     prompts.py  load_prompt, render_messages, build_request, TASKS (one Jinja block per chat role)
     parsers.py  Parsed, parse_<task> (also re-exported by prompts.py)
     runner.py   run_llm_task / run_llm_task_sync -> TaskRun(parsed, rejects, counters)
+    answer_checks.py  model output checked like catalog text before it is used or cached
+    failures.py  LLMRequestError, reject reasons of unanswered requests, StepDeadline
 """
 
 from pipelines.llm.cache import CacheError, RequestCache, request_key

@@ -13,7 +13,9 @@ Storage is one SQLite file in WAL mode. Writes are buffered and committed every
 `commit_every` answers, at least every `commit_interval_s` (the client runs a timer) and on
 `flush`/`close`: a commit per answer would cap throughput, and an answer lost to a crash inside
 that window is only asked again. With WAL and synchronous=NORMAL a committed answer survives
-the process being killed. Only successful completions are stored; errors are always re-asked.
+the process being killed. Only completions the caller accepted are stored (the task runner's
+answer checks and parser: `LLMClient.complete_many(accept=...)`); errors and refused answers are
+always re-asked.
 
 The async client writes through `CacheWriter`, which commits off the event loop: it moves the
 buffer to a batch (`take_batch`) and writes it in a worker thread (`commit_batch`), one batch at

@@ -12,34 +12,29 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from tqdm import tqdm
-
-from pipelines.errors import ConfigError, MeritgenError
+from pipelines import progress as progress_report
+from pipelines.errors import ConfigError
 from pipelines.llm.cache import CacheWriter, RequestCache, request_key
-from pipelines.llm.transport import HttpPool, TransportError
+from pipelines.llm.failures import (
+    LLMRequestError,
+    StepDeadline,
+    deadline_passed,
+    failure,
+    malformed,
+    mentions_structured_output,
+    transient,
+)
+from pipelines.llm.transport import AnswerTooLarge, HttpPool, TransportError
 from pipelines.llm.wire import MALFORMED, completion_fields, request_body
 from pipelines.llm.wire import image_part as image_part  # re-exported: callers build requests with it
 
 StructuredMode = Literal["json_schema", "guided_json", "structured_outputs", "none"]
 _STRUCTURED_MODES = ("json_schema", "guided_json", "structured_outputs", "none")
-# Words a server uses when it refuses the structured-output parameter itself (vLLM without a
-# guided-decoding backend, servers that predate json_schema) rather than the request content.
-_STRUCTURED_REJECTION_WORDS = ("response_format", "guided", "structured_output", "json_schema")
-
-
-class LLMRequestError(MeritgenError):
-    """A chat request failed for good: a 4xx, or retries exhausted on a transient failure
-    (transport error, timeout, 429, 5xx, or a 200 whose body is not a chat completion)."""
-
-    def __init__(self, message: str, *, status: int | None, body: str, attempts: int) -> None:
-        super().__init__(message)
-        self.status = status  # None when no HTTP response arrived (connect error, timeout)
-        self.body = body
-        self.attempts = attempts
+__all__ = ["LLMRequestError", "StepDeadline", "image_part"]  # homes: failures.py, wire.py; imported from here too
 
 
 @dataclass(frozen=True)
@@ -55,12 +50,16 @@ class LLMSettings:
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 30.0
     structured_output: StructuredMode = "json_schema"
+    max_answer_bytes: int = 256 * 1024  # an answer body over this is read no further: a malformed answer
+    step_deadline_s: float = 0.0  # a whole step's budget (the task runner starts the clock); 0 = none
 
     def __post_init__(self) -> None:
         if self.structured_output not in _STRUCTURED_MODES:
             raise ConfigError(f"structured_output must be one of {_STRUCTURED_MODES}, not {self.structured_output!r}")
         if self.max_in_flight < 1 or self.max_retries < 0 or self.timeout_s <= 0:
             raise ConfigError("max_in_flight must be >= 1, max_retries >= 0 and timeout_s > 0")
+        if self.max_answer_bytes < 1 or self.step_deadline_s < 0:
+            raise ConfigError("max_answer_bytes must be >= 1 and step_deadline_s >= 0 (0: no deadline)")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> LLMSettings:
@@ -114,11 +113,17 @@ class Completion:
     cached: bool = False
 
 
+# accept(index, completion): whether the answer to request `index` is usable (the task runner's
+# answer checks and parser); only accepted answers are cached, a refused cached one is asked again.
+Accept = Callable[[int, "Completion"], bool]
+
+
 class ChatClient(Protocol):
     """What the runner needs; `LLMClient` and test fakes implement it."""
 
     async def complete_many(
-        self, reqs: list[ChatRequest], *, progress: bool = False
+        self, reqs: list[ChatRequest], *, progress: bool = False, accept: Accept | None = None,
+        deadline: StepDeadline | None = None,
     ) -> list[Completion | LLMRequestError]: ...
 
 
@@ -144,7 +149,8 @@ class LLMClient:
         self._counters: Counter[str] = Counter()
         self._structured = settings.structured_output
         headers = {"authorization": f"Bearer {settings.api_key}", "content-type": "application/json"}
-        self._pool = transport or HttpPool(settings.base_url.rstrip("/") + "/chat/completions", headers)
+        self._pool = transport or HttpPool(settings.base_url.rstrip("/") + "/chat/completions", headers,
+                                            max_body_bytes=settings.max_answer_bytes)
         self._slots: asyncio.Semaphore | None = None
         self._writer = CacheWriter(cache) if cache is not None else None
 
@@ -176,76 +182,95 @@ class LLMClient:
         return result
 
     async def complete_many(
-        self, reqs: list[ChatRequest], *, progress: bool = False
+        self, reqs: list[ChatRequest], *, progress: bool = False, accept: Accept | None = None,
+        deadline: StepDeadline | None = None,
     ) -> list[Completion | LLMRequestError]:
         """Completions in request order; failures come back in place as LLMRequestError.
 
         Cached answers are looked up in one batch before any network call, and identical
-        requests in one call are sent once.
+        requests in one call are sent once. `accept(index, completion)` judges each answer as it
+        arrives (for identical requests, at the first one's index): only accepted answers are
+        cached, and a cached answer it refuses is asked again. `progress` reports the requests
+        sent through `pipelines.progress` (drawn only where a runner installed a reporter).
+        Past `deadline` no attempt starts and in-flight ones are cut: LLMRequestError("llm_deadline").
         """
         keys = [request_key(self.settings.model, r) for r in reqs]
+        first = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
         stored = self.cache.get_many(keys) if self.cache is not None else {}
-        hits = {k: Completion(**fields, cached=True) for k, fields in stored.items()}
-        todo: dict[str, ChatRequest] = {}
-        misses = 0
-        for key, req in zip(keys, reqs):
-            if key not in hits:
-                misses += 1
-                todo.setdefault(key, req)
+        hits = {}
+        for key, fields in stored.items():
+            completion = Completion(**fields, cached=True)
+            if accept is None or accept(first[key], completion):
+                hits[key] = completion
+            else:
+                self._counters["cache_refused"] += 1
+        todo = {key: reqs[i] for key, i in first.items() if key not in hits}
+        misses = sum(1 for key in keys if key not in hits)
         self._counters["cache_hits"] += len(reqs) - misses
         self._counters["deduplicated"] += misses - len(todo)
-        fetched = await self._fetch_all(todo, progress)
+        check = None if accept is None else (lambda key, completion: accept(first[key], completion))
+        fetched = await self._fetch_all(todo, progress, check, deadline)
         return [hits[k] if k in hits else fetched[k] for k in keys]
 
-    async def _fetch_all(self, todo: dict[str, ChatRequest], progress: bool) -> dict[str, Completion | LLMRequestError]:
+    async def _fetch_all(self, todo: dict[str, ChatRequest], progress: bool, check, deadline) -> dict:
         if not todo:
             return {}
-        bar = tqdm(total=len(todo), disable=not progress, desc="llm", unit="req")
+        if progress:
+            progress_report.add_total(len(todo))
         ticker = asyncio.create_task(self._writer.kick_periodically()) if self._writer is not None else None
         try:
-            results = await asyncio.gather(*(self._fetch_one(key, req, bar) for key, req in todo.items()))
+            results = await asyncio.gather(*(self._fetch_one(key, req, progress, check, deadline)
+                                             for key, req in todo.items()))
         finally:
-            bar.close()
             if ticker is not None:
                 ticker.cancel()
                 await self._writer.drain()  # raises a CacheError from the writer thread
         return dict(zip(todo, results))
 
-    async def _fetch_one(self, key: str, req: ChatRequest, bar: Any) -> Completion | LLMRequestError:
+    async def _fetch_one(self, key: str, req: ChatRequest, progress: bool, check, deadline) -> Completion | LLMRequestError:
         try:
-            completion = await self._send_with_retries(key, req)
+            completion = await self._send_with_retries(key, req, check, deadline)
         except LLMRequestError as exc:
-            self._counters["failures"] += 1
+            self._counters["failures" if exc.reason != "llm_deadline" else "deadline_failures"] += 1
             return exc
         finally:
-            bar.update(1)
+            if progress:
+                progress_report.advance(1)
         self._counters["prompt_tokens"] += completion.prompt_tokens
         self._counters["completion_tokens"] += completion.completion_tokens
         return completion
 
-    async def _send_with_retries(self, key: str, req: ChatRequest) -> Completion:
+    async def _send_with_retries(self, key: str, req: ChatRequest, check, deadline) -> Completion:
         s = self.settings
         attempt = 0
         while True:
             async with self._slot():
-                status, body, retry_after, constrained = await self._post(req)
-                completion = _completion(body) if status == 200 else None
+                timeout = s.timeout_s if deadline is None else min(s.timeout_s, deadline.remaining())
+                if timeout <= 0:
+                    raise deadline_passed(deadline.seconds, attempt)
+                status, body, retry_after, constrained, completion = await self._post(req, timeout)
                 if isinstance(completion, Completion):
-                    if self._writer is not None:  # only successes: an error must be asked again
-                        await self._writer.put(key, completion)  # slot held: bounds unsaved answers
+                    if check is None or check(key, completion):  # only usable answers: the rest is asked again
+                        if self._writer is not None:
+                            await self._writer.put(key, completion)  # slot held: bounds unsaved answers
+                    else:
+                        self._counters["answers_refused"] += 1
                     return completion
-            if status == 200:  # a malformed body from a sick server: ask again
+            if status == 200:  # a malformed (or oversized) body from a sick server: ask again
                 if attempt >= s.max_retries:
-                    raise _malformed(completion, body, attempt + 1) from completion
-            elif status == 400 and constrained and _mentions_structured_output(body):
+                    raise malformed(completion, body, attempt + 1) from completion
+            elif status == 400 and constrained and mentions_structured_output(body):
                 # Remembered for every later request; the caller parses and validates instead.
                 self._counters["structured_fallbacks"] += int(self._structured != "none")
                 self._structured = "none"
                 continue
-            elif not _transient(status) or attempt >= s.max_retries:
-                raise _failure(status, body, attempt + 1)
+            elif not transient(status) or attempt >= s.max_retries:
+                raise failure(status, body, attempt + 1)
             self._counters["retries"] += 1
-            await asyncio.sleep(_backoff_s(attempt, s.backoff_base_s, s.backoff_cap_s, retry_after))
+            pause = _backoff_s(attempt, s.backoff_base_s, s.backoff_cap_s, retry_after)
+            await asyncio.sleep(pause if deadline is None else max(0.0, min(pause, deadline.remaining())))
             attempt += 1
 
     def _slot(self) -> asyncio.Semaphore:
@@ -253,16 +278,20 @@ class LLMClient:
             self._slots = asyncio.Semaphore(self.settings.max_in_flight)
         return self._slots
 
-    async def _post(self, req: ChatRequest) -> tuple[int | None, bytes, float | None, bool]:
-        """One attempt: (status, None on a transport error; body; Retry-After; constrained?)."""
+    async def _post(self, req: ChatRequest, timeout_s: float):
+        """One attempt: (status, None on a transport error; body; Retry-After; constrained?; the
+        completion of a 200, or what was wrong with its body)."""
         constrained = req.json_schema is not None and self._structured != "none"
         data = request_body(self.settings.model, req, self._structured)
         self._counters["requests"] += 1
         try:
-            reply = await self._pool.post(data, self.settings.timeout_s)
+            reply = await self._pool.post(data, timeout_s)
+        except AnswerTooLarge as exc:  # read no further than the cap: malformed, never buffered whole
+            return 200, str(exc).encode(), None, constrained, exc
         except TransportError as exc:  # connect/read/write errors, the deadline, bad HTTP
-            return None, str(exc).encode(), None, constrained
-        return reply.status, reply.body, reply.retry_after, constrained
+            return None, str(exc).encode(), None, constrained, None
+        completion = _completion(reply.body) if reply.status == 200 else None
+        return reply.status, reply.body, reply.retry_after, constrained, completion
 
 
 def _completion(body: bytes) -> Completion | Exception:
@@ -271,28 +300,3 @@ def _completion(body: bytes) -> Completion | Exception:
         return Completion(**completion_fields(body))
     except MALFORMED as exc:
         return exc
-
-
-def _transient(status: int | None) -> bool:
-    """No answer (transport error, deadline), rate limited, or a server error: worth asking again."""
-    return status is None or status == 429 or status >= 500
-
-
-def _text(body: bytes) -> str:
-    return body.decode("utf-8", errors="replace")
-
-
-def _mentions_structured_output(body: bytes) -> bool:
-    text = _text(body).lower()
-    return any(word in text for word in _STRUCTURED_REJECTION_WORDS)
-
-
-def _malformed(exc: Exception, body: bytes, attempts: int) -> LLMRequestError:
-    message = f"malformed response after {attempts} attempt(s): {type(exc).__name__}: {exc}"
-    return LLMRequestError(message, status=200, body=_text(body), attempts=attempts)
-
-
-def _failure(status: int | None, body: bytes, attempts: int) -> LLMRequestError:
-    what = f"HTTP {status}" if status is not None else "transport error"
-    message = f"chat request failed after {attempts} attempt(s): {what}: {_text(body)[:300]}"
-    return LLMRequestError(message, status=status, body=_text(body), attempts=attempts)

@@ -18,6 +18,7 @@ from pipelines.placeholders import compare_placeholders
 
 DEFAULT_MIN_SCORE = 88.0  # rapidfuzz ratio needed to map a model's value onto the vocabulary
 UNKNOWN_VALUE = "unknown"  # what the model answers for an attribute the images do not show
+DEFAULT_MAX_VALUE_CHARS = 512  # ingest.max_attribute_chars's default: an open value goes verbatim into queries
 WRONG_LANGUAGE = "wrong_language"  # the reason a wrong-variety answer is rejected with
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
 _QUOTES = ('""', "''", "“”", "«»")
@@ -78,7 +79,7 @@ def load_json_object(text: str) -> dict | Parsed:
     start, end = body.find("{"), body.rfind("}")
     try:
         doc = json.loads(body[start : end + 1] if 0 <= start < end else body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         return _reject("invalid_json", f"answer is not valid JSON: {exc}")
     if not isinstance(doc, dict):
         return _reject("invalid_json", f"answer is JSON {type(doc).__name__}, not an object")
@@ -142,6 +143,9 @@ def parse_mine_attributes(text: str, row: Mapping[str, Any]) -> Parsed:
             return _reject(
                 "value_not_in_vocabulary", f"{attribute}={raw!r} matches no vocabulary value (min score {min_score})"
             )
+        limit = row.get("max_value_chars", DEFAULT_MAX_VALUE_CHARS)  # ingest's rule for catalog values
+        if len(found[0]) > limit:
+            return _reject("field_too_long", f"{attribute} has a value of {len(found[0])} characters, over {limit}")
         facts.append({"attribute": attribute, "value": found[0], "evidence": str(raw), "score": found[1]})
     return Parsed({"attributes": facts})
 

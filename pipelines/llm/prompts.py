@@ -217,12 +217,15 @@ def vocabulary_options(
 class TaskSpec:
     parse: Callable[[str, Mapping[str, Any]], Parsed]
     schema: Callable[[TaskPrompt, Mapping[str, Any]], dict | None] = _static_schema
+    # An exact `<image_k>` may appear in the answer (llm/answer_checks.py): rewrite and translate carry
+    # the query's (their parsers check them against the source); a judge's reason may name one.
+    placeholders: bool = False
 
 
 TASKS: dict[str, TaskSpec] = {
-    "translate": TaskSpec(parse_translate),
-    "rewrite": TaskSpec(parse_rewrite),
+    "translate": TaskSpec(parse_translate, placeholders=True),
+    "rewrite": TaskSpec(parse_rewrite, placeholders=True),
     "mine_attributes": TaskSpec(parse_mine_attributes, attributes_schema),
-    "judge": TaskSpec(parse_judge),
+    "judge": TaskSpec(parse_judge, placeholders=True),
     "personalize": TaskSpec(parse_personalize, personalize_schema),
 }

@@ -1,6 +1,8 @@
 """Run one LLM task over many rows: render, send all at once, parse, retry once, reject.
 
-Every request of a pass goes to `complete_many` together so the server can batch them. An
+The requests of a pass go to `complete_many` CHUNK_ROWS at a time so the server can batch them.
+Each answer is judged as it arrives (`answer_checks.checked`: the catalog-text rules, then the
+task's parser); the client caches only answers judged usable. An
 answer that fails to parse (or was cut off at max_tokens) is asked once more with the strict
 prompt variant, which also tells the model why its first answer was rejected (after an
 answer in the wrong language or variety, with the template's stronger variety instruction:
@@ -18,9 +20,16 @@ from typing import Any, NamedTuple
 
 import jinja2
 
+from pipelines.llm.answer_checks import checked
 from pipelines.llm.client import ChatClient, Completion, LLMRequestError
+from pipelines.llm.failures import REQUEST_FAILED, StepDeadline
 from pipelines.llm.prompts import TASKS, WRONG_LANGUAGE, Parsed, PromptError, TaskPrompt, build_request, load_prompt
 from pipelines.results import RejectLog
+
+# Requests handed to the client at once: enough for any server's batching, few enough that a
+# step's answers are parsed and dropped as they come rather than all held (only accepted values
+# and reject rows outlive their chunk).
+CHUNK_ROWS = 2048
 
 
 class TaskRun(NamedTuple):
@@ -43,15 +52,24 @@ class _Outcome:
 
 
 def _evaluate(task: str, index: int, row: Mapping[str, Any], result: Completion | LLMRequestError) -> _Outcome:
-    """Turn one completion (or request error) into a parse outcome."""
+    """Turn one completion (or request error) into a parse outcome: the answer checks
+    (llm/answer_checks.py) and the task's parser; an answer that breaks either is rejected."""
     if isinstance(result, LLMRequestError):
         message = f"HTTP {result.status} after {result.attempts} attempt(s): {result}"
-        return _Outcome(index, Parsed(None, "llm_request_failed", message), result.body or None, retryable=False)
+        reason = getattr(result, "reason", REQUEST_FAILED)
+        return _Outcome(index, Parsed(None, reason, message), result.body or None, retryable=False)
     if result.finish_reason == "length":
         parsed = Parsed(None, "truncated", f"answer cut off at {result.completion_tokens} tokens (max_tokens)")
     else:
-        parsed = TASKS[task].parse(result.text, row)
+        parsed = checked(result.text, lambda: _parse(task, result.text, row), placeholders=TASKS[task].placeholders)
     return _Outcome(index, parsed, result.text, result.cached)
+
+
+def _parse(task: str, text: str, row: Mapping[str, Any]) -> Parsed:
+    try:
+        return TASKS[task].parse(text, row)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # an odd answer is a row
+        return Parsed(None, "unparseable_answer", f"{type(exc).__name__}: {str(exc)[:200]}")
 
 
 async def _run_pass(
@@ -60,8 +78,17 @@ async def _run_pass(
     prompt: TaskPrompt,
     client: ChatClient,
     progress: bool,
+    deadline: StepDeadline | None = None,
 ) -> list[_Outcome]:
-    """Render, send and parse the given rows with one prompt variant."""
+    """Render, send and parse the given rows with one prompt variant, CHUNK_ROWS at a time."""
+    outcomes = []
+    for start in range(0, len(indexes), CHUNK_ROWS):
+        outcomes += await _run_chunk(rows, indexes[start : start + CHUNK_ROWS], prompt, client, progress, deadline)
+    return outcomes
+
+
+async def _run_chunk(rows, indexes: list[int], prompt: TaskPrompt, client: ChatClient, progress: bool,
+                     deadline: StepDeadline | None) -> list[_Outcome]:
     outcomes, sendable, requests = [], [], []
     for i in indexes:
         try:
@@ -70,8 +97,18 @@ async def _run_pass(
         except (jinja2.TemplateError, PromptError, KeyError, TypeError, AttributeError) as exc:
             reason = Parsed(None, "render_failed", f"cannot render {prompt.prompt_id}: {type(exc).__name__}: {exc}")
             outcomes.append(_Outcome(i, reason, None, retryable=False))
-    results = await client.complete_many(requests, progress=progress)
-    outcomes += [_evaluate(prompt.task, i, rows[i], r) for i, r in zip(sendable, results)]
+    judged: dict[int, tuple[Completion, _Outcome]] = {}
+
+    def accept(j: int, completion: Completion) -> bool:
+        """The client asks before caching an answer: only one that checks and parses is kept."""
+        outcome = _evaluate(prompt.task, sendable[j], rows[sendable[j]], completion)
+        judged[j] = (completion, outcome)
+        return outcome.parsed.value is not None
+
+    results = await client.complete_many(requests, progress=progress, accept=accept, deadline=deadline)
+    for j, (i, result) in enumerate(zip(sendable, results)):
+        seen = judged.get(j)
+        outcomes.append(seen[1] if seen is not None and seen[0] is result else _evaluate(prompt.task, i, rows[i], result))
     return outcomes
 
 
@@ -95,11 +132,13 @@ async def run_llm_task(
     *,
     prompt: TaskPrompt | None = None,
     progress: bool = False,
+    deadline_s: float = 0.0,
 ) -> TaskRun:
     """Run `task` (a key of prompts.TASKS) over `rows` with one strict retry per parse failure.
 
     Args: rows carry the fields the task's template reads, plus an optional record_id that is
-    copied to outputs and rejects; prompt defaults to the task's highest version.
+    copied to outputs and rejects; prompt defaults to the task's highest version; deadline_s > 0
+    bounds the whole run (both passes): rows still unanswered then are `llm_deadline` rejects.
     Output: TaskRun(parsed rows {row_index, record_id, value, raw, prompt_id, strict_retry,
     cached}, reject rows with stage=task, counters).
     """
@@ -109,7 +148,8 @@ async def run_llm_task(
     strict = prompt.as_strict()
     before = dict(getattr(client, "counters", {}))
     log = RejectLog(stage=task)
-    first = await _run_pass(rows, list(range(len(rows))), prompt, client, progress)
+    deadline = StepDeadline.starting_now(deadline_s) if deadline_s > 0 else None
+    first = await _run_pass(rows, list(range(len(rows))), prompt, client, progress, deadline)
     accepted = [_accepted(o, rows, prompt, False) for o in first if o.parsed.value is not None]
     retry = [o for o in first if o.parsed.value is None and o.retryable]
     for o in first:
@@ -119,7 +159,7 @@ async def run_llm_task(
     # template's variety instruction (previous_reason), which makes it a request of its own.
     retry_rows = {o.index: {**rows[o.index], "previous_error": o.parsed.message, "previous_reason": o.parsed.reason}
                   for o in retry}
-    second = await _run_pass(retry_rows, list(retry_rows), strict, client, progress) if retry else []
+    second = await _run_pass(retry_rows, list(retry_rows), strict, client, progress, deadline) if retry else []
     for o in second:
         if o.parsed.value is not None:
             accepted.append(_accepted(o, rows, strict, True))
@@ -152,6 +192,7 @@ def run_llm_task_sync(
     *,
     prompt: TaskPrompt | None = None,
     progress: bool = False,
+    deadline_s: float = 0.0,
 ) -> TaskRun:
     """`run_llm_task` from synchronous code; closes the client's connections at the end.
 
@@ -161,7 +202,7 @@ def run_llm_task_sync(
 
     async def main() -> TaskRun:
         try:
-            return await run_llm_task(rows, task, client, prompt=prompt, progress=progress)
+            return await run_llm_task(rows, task, client, prompt=prompt, progress=progress, deadline_s=deadline_s)
         finally:
             await client.aclose()
 

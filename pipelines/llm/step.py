@@ -39,7 +39,8 @@ def run_task(rows: list[dict], task: str, settings: LLMSettings, cache_path: Pat
     # an answer that was paid for.
     cache = RequestCache(cache_path, commit_every=1)
     try:
-        return run_llm_task_sync(rows, task, LLMClient(settings, cache=cache), progress=progress)
+        return run_llm_task_sync(rows, task, LLMClient(settings, cache=cache), progress=progress,
+                                 deadline_s=settings.step_deadline_s)
     finally:
         cache.close()
 

@@ -27,6 +27,10 @@ class TransportError(Exception):
     """No complete HTTP answer arrived: connect/read failure, closed connection, deadline, bad HTTP."""
 
 
+class AnswerTooLarge(TransportError):
+    """The answer's body is over the pool's byte cap: reading stopped there (announced or received)."""
+
+
 @dataclass(frozen=True)
 class HttpReply:
     status: int
@@ -37,7 +41,9 @@ class HttpReply:
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; at most one request at a time (no pipelining)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_body_bytes: int | None = None) -> None:
+        self.max_body_bytes = max_body_bytes
+        self._body_bytes = 0
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self._parser = httptools.HttpResponseParser(self)
@@ -74,8 +80,15 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._headers_done = True
+        announced = self._headers.get(b"content-length", b"")
+        if self.max_body_bytes is not None and announced.isdigit() and int(announced) > self.max_body_bytes:
+            self._too_large(f"announces {int(announced):,} bytes")
 
     def on_body(self, body: bytes) -> None:
+        self._body_bytes += len(body)
+        if self.max_body_bytes is not None and self._body_bytes > self.max_body_bytes:
+            self._too_large(f"sent over {self._body_bytes:,} bytes")  # chunked or lying: stop reading now
+            return
         self._body.append(body)
 
     def on_message_complete(self) -> None:
@@ -86,7 +99,7 @@ class _Connection(asyncio.Protocol):
     # the client side
     async def roundtrip(self, request: bytes) -> HttpReply:
         self._reply = asyncio.get_running_loop().create_future()
-        self._body, self._headers, self._headers_done = [], {}, False
+        self._body, self._headers, self._headers_done, self._body_bytes = [], {}, False, 0
         self.transport.write(request)
         try:
             return await self._reply
@@ -106,6 +119,10 @@ class _Connection(asyncio.Protocol):
             status = self._parser.get_status_code()
             self._reply.set_result(HttpReply(status, b"".join(self._body), _seconds(self._headers.get(b"retry-after"))))
 
+    def _too_large(self, what: str) -> None:
+        self._body = []
+        self._fail(AnswerTooLarge(f"the answer {what}, over the {self.max_body_bytes:,}-byte cap (llm.max_answer_bytes)"))
+
     def _fail(self, exc: TransportError) -> None:
         self.close()
         if self._reply is not None and not self._reply.done():
@@ -122,8 +139,10 @@ def _seconds(value: bytes | None) -> float | None:
 class HttpPool:
     """POSTs to one URL over reused connections; the caller bounds how many run at once."""
 
-    def __init__(self, url: str, headers: Mapping[str, str], ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, url: str, headers: Mapping[str, str], ssl_context: ssl.SSLContext | None = None,
+                 max_body_bytes: int | None = None) -> None:
         parts = urlsplit(url)
+        self._max_body_bytes = max_body_bytes  # an answer body over this fails as AnswerTooLarge, unread
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"LLM URL must be http:// or https:// with a host, not {url!r}")
         self._host = parts.hostname
@@ -182,7 +201,7 @@ class HttpPool:
         loop = asyncio.get_running_loop()
         server_hostname = self._host if self._ssl is not None else None
         _, conn = await loop.create_connection(
-            _Connection, self._host, self._port, ssl=self._ssl, server_hostname=server_hostname
+            lambda: _Connection(self._max_body_bytes), self._host, self._port, ssl=self._ssl, server_hostname=server_hostname
         )
         self._open.add(conn)
         return conn

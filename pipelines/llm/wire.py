@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pipelines.llm.client import ChatRequest
 
-# What parsing a 200 body that is not a chat completion raises.
-MALFORMED = (ValueError, KeyError, IndexError, TypeError, AttributeError)
+# What parsing a 200 body that is not a chat completion raises (RecursionError: JSON nested
+# thousands deep; OverflowError: a token count of 1e400, which json reads as infinity).
+MALFORMED = (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError, OverflowError)
+_MAX_TOKENS = 2**31  # a token count beyond this is a broken server, not a long answer
 
 
 def image_part(data: bytes) -> tuple[dict, str]:
@@ -56,9 +58,17 @@ def completion_fields(body: bytes) -> dict[str, Any]:
     text = (choice.get("message") or {}).get("content") or ""
     if not isinstance(text, str):
         raise TypeError(f"message content is {type(text).__name__}, not a string")
+    text.encode("utf-8")  # a lone surrogate ("\udcff" in the JSON) is no text: UnicodeEncodeError, a ValueError
     return {
         "text": text,
-        "prompt_tokens": int(usage.get("prompt_tokens") or 0),
-        "completion_tokens": int(usage.get("completion_tokens") or 0),
-        "finish_reason": str(choice.get("finish_reason") or ""),
+        "prompt_tokens": _tokens(usage, "prompt_tokens"),
+        "completion_tokens": _tokens(usage, "completion_tokens"),
+        "finish_reason": str(choice.get("finish_reason") or "").encode("utf-8", "replace").decode("utf-8"),
     }
+
+
+def _tokens(usage: dict, name: str) -> int:
+    count = int(usage.get(name) or 0)  # OverflowError for infinity, ValueError for NaN or text
+    if not 0 <= count < _MAX_TOKENS:
+        raise ValueError(f"usage.{name} = {count} is not a token count")
+    return count

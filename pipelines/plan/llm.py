@@ -25,7 +25,8 @@ from pipelines.stages.matching import Matcher
 from pipelines.stages.personalize import apply_personalization, personalize_rows
 from pipelines.stages.render import render_text
 
-VERSION = "1"  # of this wiring; each step's version also names the stage modules it calls
+VERSION = "2"  # of this wiring; each step's version also names the stage modules it calls
+# 2: answers checked like catalog text (llm/answer_checks.py), mined open values bounded like ingest's
 
 
 def llm_settings(cfg: LLMConfig, vision: bool = False, endpoint: LLMEndpoint = NO_ENDPOINT) -> LLMSettings | None:
@@ -37,7 +38,8 @@ def llm_settings(cfg: LLMConfig, vision: bool = False, endpoint: LLMEndpoint = N
     model = cfg.vlm_model if vision else cfg.model
     return endpoint.settings(**({"base_url": url} if url else {}), **({"model": model} if model else {}),
                              max_in_flight=cfg.max_in_flight, timeout_s=cfg.timeout_s,
-                             max_retries=cfg.max_retries, structured_output=cfg.structured_output)
+                             max_retries=cfg.max_retries, structured_output=cfg.structured_output,
+                             max_answer_bytes=cfg.max_answer_bytes, step_deadline_s=cfg.step_deadline_s)
 
 
 def _call(cfg: LLMConfig, task: str, settings: LLMSettings, cache_path: Path, rows, apply) -> LLMStepCall:
@@ -57,7 +59,8 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
         return [], attributes_from
 
     def rows(products, images, attributes):
-        return llm_tasks.mine_rows(products, images, lambda category: vocabulary_options(vocab, category))
+        return llm_tasks.mine_rows(products, images, lambda category: vocabulary_options(vocab, category),
+                                   cfg.ingest.max_attribute_chars)
 
     def apply(parsed, products, images, attributes):
         return Applied({"attributes": llm_tasks.merge_mined(attributes, products, parsed)})
@@ -66,7 +69,8 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
 
     step = Step("llm_mine", stage_version(VERSION, llm_tasks), {"products": ("ingest", "products"), "images": ("ingest", "images"),
                                           "attributes": attributes_from},
-                    mine, digest(vision.model, prompt_digest("mine_attributes"), vocab.digest), {"attributes": "attribute"},
+                    mine, digest(vision.model, prompt_digest("mine_attributes"), vocab.digest,
+                                       cfg.ingest.max_attribute_chars), {"attributes": "attribute"},
                 params=mine)
     return [step], ("llm_mine", "attributes")
 

@@ -70,7 +70,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         refuse_replacing_qa_export(catalog, Path(args.out), run_id, cfg, endpoint)
     report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress, endpoint=endpoint)
     print_summary(report.to_dict())
-    return _report_audit(report.audit, cfg.audit.fail_build)
+    code = _report_audit(report.audit, cfg.audit.fail_build)
+    from pipelines.llm_fallback import gate_error  # an export that fell back to templates is no LLM build
+
+    fell_back = gate_error(report.to_dict(), cfg.llm.max_failed_share)
+    if fell_back is not None:  # one line, exit 1 like a failed audit: the build ran, its outcome is not good
+        user_error(str(fell_back))
+        return 1
+    return code
 
 
 def _report_audit(audit: dict, fail: bool = True) -> int:

@@ -5,7 +5,7 @@ step's version, its parameters (config section, resource digests, catalog finger
 the fingerprints of the steps it reads. Killing a build and rerunning it redoes only the
 step that was running.
 
-A step whose rejects include requests the LLM server never answered (`llm_request_failed`:
+A step whose rejects include requests the LLM server never answered (`llm_request_failed`, `llm_deadline`:
 unreachable, retries exhausted) is written but not finished: its marker holds a fingerprint
 the next run cannot match, so that run re-asks exactly the unanswered requests (answered ones
 come from the request cache). Its downstream steps see a fingerprint naming the unanswered
@@ -27,6 +27,7 @@ from pipelines.io import layout
 from pipelines.io.catalog_reader import catalog_fingerprint
 from pipelines.io.export_writer import write_export_stream
 from pipelines.io.verify import verify_export_dir
+from pipelines.llm import failures
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.plan import Step, fingerprint, plan_build
 from pipelines.plan.step import Streamed, file_tables, input_tables, worker_count
@@ -39,8 +40,9 @@ from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
 from pipelines.vocabulary import load_vocabulary
 
-# Reject reasons that say nothing about the record, only that the server did not answer.
-UNANSWERED = frozenset({"llm_request_failed"})
+# Reject reasons that say nothing about the record, only that the server did not answer
+# (llm_request_failed, llm_deadline).
+UNANSWERED = failures.UNANSWERED
 # Steps whose independent work items this runner spreads over processes, by their params' type:
 # the same result as the plan's serial call (tests/test_parallel.py), `workers` at a time.
 PARALLEL_CALLS = {compose.ComposeParams: parallel.compose_queries,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from pipelines import progress, schemas
-from pipelines.catalog_text import first_structural_field
+from pipelines.catalog_text import first_control_field, first_structural_field
 from pipelines.config import IngestConfig
 from pipelines.errors import CatalogError
 from pipelines.images import ImageRejected, normalise_image
@@ -22,7 +22,7 @@ from pipelines.results import RejectLog, StageResult
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "ingest"
-VERSION = "2"  # 2: photo formats only, attribute length cap, wider structural-text match
+VERSION = "3"  # 2: photo formats only, attribute length cap, wider structural-text match; 3: control characters
 _LANG = re.compile(r"[a-z]{2,3}")  # used with fullmatch: "$" would also accept "en\n"
 # Spreadsheet and dataframe exports write a missing id as one of these; none of them names a product.
 _NULL_IDS = frozenset({"nan", "na", "n/a", "#n/a", "null", "none", "nil", "undefined", "-", "?"})
@@ -163,12 +163,17 @@ def _product_id(record: dict) -> str:
 
 
 def _reject_structural_text(record: dict) -> None:
-    """Placeholder- or role-marker-like catalog text is rejected (pipelines/catalog_text.py says why)."""
+    """Placeholder- or role-marker-like catalog text, and control characters, are rejected
+    (pipelines/catalog_text.py says why)."""
     found = first_structural_field(record)
     if found:
         field, reason, token = found
         kind = "an image placeholder" if reason == "placeholder_text" else "a chat role marker"
         raise RowRejected(reason, field, f"field {field!r} holds {token[:80]!r}, which reads as {kind}")
+    control = first_control_field(record)  # NUL, ESC, BEL, U+202E...: no text, and they would reach queries
+    if control:
+        field, char = control
+        raise RowRejected("control_character", field, f"field {field!r} holds the control character {char}")
 
 
 def _category_type(raw_category: str, category: str) -> list[dict]:

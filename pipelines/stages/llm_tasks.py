@@ -38,13 +38,15 @@ def _set_llm_text(q: dict, text: str, images: list[dict], prompt_id: str) -> Non
 
 # ---- VLM attribute mining -------------------------------------------------------------------
 
-def mine_rows(products: pa.Table, images: pa.Table, options_of) -> list[dict]:
-    """One row per product: title, category, its image bytes, the category's vocabulary options."""
+def mine_rows(products: pa.Table, images: pa.Table, options_of, max_value_chars: int = 512) -> list[dict]:
+    """One row per product: title, category, its image bytes, the category's vocabulary options, and
+    the longest open value (brand) accepted, ingest's `max_attribute_chars` (not in the prompt)."""
     image_bytes = dict(zip(images.column("image_id").to_pylist(), images.column("bytes").to_pylist()))
     rows = []
     for p in products.select(["product_id", "category", "title", "image_ids"]).to_pylist():
         rows.append({"record_id": p["product_id"], "title": p["title"], "category": p["category"],
-                     "images": [image_bytes[i] for i in p["image_ids"][:2]], "options": options_of(p["category"])})
+                     "images": [image_bytes[i] for i in p["image_ids"][:2]], "options": options_of(p["category"]),
+                     "max_value_chars": max_value_chars})
     return rows
 
 

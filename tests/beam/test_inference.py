@@ -24,7 +24,7 @@ class FakeChatClient:
 
     counters: dict = {}
 
-    async def complete_many(self, reqs, *, progress=False):
+    async def complete_many(self, reqs, *, progress=False, **_):
         out = []
         for req in reqs:
             text = req.messages[-1]["content"]
