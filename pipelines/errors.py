@@ -19,3 +19,7 @@ class SchemaError(MeritgenError):
 
 class ReproducibilityError(MeritgenError):
     """An invariant check failed (e.g. an exported positive set is not exact)."""
+
+
+class AuditFailed(MeritgenError):
+    """The independent audit of a finished export failed: the run is not a success (the export is kept)."""

@@ -66,7 +66,12 @@ def digest(*parts) -> str:
 
 
 def fingerprint(step: Step, upstream: dict[str, str]) -> str:
+    """Version + params digest + upstream fingerprints + the content of every file the step reads
+    (`Step.files`: a corpus edited in place reruns the step; read when a runner asks, never at planning)."""
     parts = [step.name, step.version, step.params_digest] + [upstream[s] for s, _ in sorted(step.inputs.values())]
+    contents = [f"{arg}={spec.content_digest()}" for arg, spec in sorted(step.files.items())
+                if hasattr(spec, "content_digest")]
+    parts += [c for c in contents if not c.endswith("=")]  # "" (the catalog: in params already) adds nothing
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 

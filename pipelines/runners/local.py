@@ -23,8 +23,9 @@ from pathlib import Path
 
 from pipelines import schemas
 from pipelines.config import BuildConfig, require_server_backend
-from pipelines.io import layout
+from pipelines.io import card_writer, layout
 from pipelines.io.catalog_reader import catalog_fingerprint
+from pipelines.io.export_files import verify_card
 from pipelines.io.export_writer import write_export_stream
 from pipelines.io.verify import verify_export_dir
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
@@ -211,9 +212,14 @@ def audit_with_card(run_dir: Path) -> dict:
 
 def _export_writer(cfg: BuildConfig, report: BuildReport):
     def write(tmp: Path, results: Iterable[StageResult]) -> None:
-        write_export_stream(tmp, results, cfg)  # the card comes after the audit (audit_with_card)
+        write_export_stream(tmp, results, cfg)
         # Verified before the marker exists: an export that failed (or never reached) the
         # DuckDB check is never "done", so a rerun after a kill here verifies again.
         verify_export_dir(tmp, Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))
+        # The card too, before the marker: a finished export always loads with `datasets`. The old
+        # export's audit no longer applies; the card gains the new one's section after the audit.
+        (report.run_dir / layout.AUDIT_FILE).unlink(missing_ok=True)
+        card_writer.write_card(tmp, report.to_dict(), cfg, report.run_dir)
+        verify_card(tmp)
 
     return write
