@@ -16,13 +16,14 @@ import pyarrow as pa
 from pipelines import progress, schemas
 from pipelines.catalog_text import first_structural_field
 from pipelines.config import IngestConfig
+from pipelines.control_text import strip_controls_in
 from pipelines.errors import CatalogError
 from pipelines.images import ImageRejected, normalise_image
 from pipelines.results import RejectLog, StageResult
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "ingest"
-VERSION = "2"  # 2: photo formats only, attribute length cap, wider structural-text match
+VERSION = "3"  # 2: photo formats only, attribute length cap, wider structural-text match; 3: control characters stripped
 _LANG = re.compile(r"[a-z]{2,3}")  # used with fullmatch: "$" would also accept "en\n"
 # Spreadsheet and dataframe exports write a missing id as one of these; none of them names a product.
 _NULL_IDS = frozenset({"nan", "na", "n/a", "#n/a", "null", "none", "nil", "undefined", "-", "?"})
@@ -119,7 +120,8 @@ def _validate_row(row: dict, params: IngestParams, seen_ids: dict[str, str]) -> 
     if row["read_error"]:
         raise RowRejected("unreadable_row", None, row["read_error"])
     record = json.loads(row["record_json"])
-    product_id = _product_id(record)
+    product_id = _product_id(record)  # an id with control characters is rejected, never altered
+    record = strip_controls_in(record)  # text: control characters removed (pipelines/control_text.py says why)
     _reject_structural_text(record)
     first = seen_ids.get(id_key(product_id))
     if first is not None:
