@@ -1,6 +1,6 @@
 """Control characters in text a dataset user reads: what counts, and how ingest removes them.
 
-NUL, ESC, BEL and the other C0/C1 controls (tab and newline excepted) break tokenizers, terminals
+NUL, ESC, BEL and the other C0/C1 controls (tab and the newlines LF and NEL excepted) break tokenizers, terminals
 and JSON Lines readers; bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069)
 make a text display in another order than it reads (the "Trojan source" trick). None of them is
 product information. Ingest strips them from catalog text and keeps the row (scraped catalogs
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-ALLOWED = "\t\n"
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-# C0 (but tab and newline), DEL, C1, and the bidi embedding/override/isolate controls.
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + BIDI_CONTROLS + "]")
+# C0 (but tab and newline), DEL, C1 (but U+0085 NEXT LINE, a newline), and the bidi embedding/override/isolate
+# controls.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f" + BIDI_CONTROLS + "]")
 _NEWLINES = re.compile("\r\n?")
 
 

@@ -23,7 +23,8 @@ from pipelines.results import RejectLog, StageResult
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "ingest"
-VERSION = "3"  # 2: photo formats only, attribute length cap, wider structural-text match; 3: control characters stripped
+VERSION = "3"  # 2: photo formats only, attribute length cap, wider structural-text match; 3: control characters
+# stripped, a file named by many rows decoded once
 _LANG = re.compile(r"[a-z]{2,3}")  # used with fullmatch: "$" would also accept "en\n"
 # Spreadsheet and dataframe exports write a missing id as one of these; none of them names a product.
 _NULL_IDS = frozenset({"nan", "na", "n/a", "#n/a", "null", "none", "nil", "undefined", "-", "?"})
@@ -70,11 +71,12 @@ def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog) ->
     sharing an id must come in one call, in source order (Beam groups them by `duplicate_key`).
     """
     products, images, seen_ids = [], {}, {}
+    files = ImageFiles(rows, params.cfg)
     for row in progress.each(rows):
         where = {"source_file": row["source_file"], "source_row": row["source_row"]}
         try:
             product = _validate_row(row, params, seen_ids)
-            kept = _ingest_images(row, product, params.cfg, images, rejects)
+            kept = _ingest_images(row, product, files, images, rejects)
         except RowRejected as exc:
             rejects.add(exc.reason, _where(row, exc.field, exc.message), field=exc.field,
                         record_id=_record_id(row), raw=row["record_json"], **where)
@@ -121,7 +123,10 @@ def _validate_row(row: dict, params: IngestParams, seen_ids: dict[str, str]) -> 
         raise RowRejected("unreadable_row", None, row["read_error"])
     record = json.loads(row["record_json"])
     product_id = _product_id(record)  # an id with control characters is rejected, never altered
-    record = strip_controls_in(record)  # text: control characters removed (pipelines/control_text.py says why)
+    try:
+        record = strip_controls_in(record)  # text: control characters removed (pipelines/control_text.py says why)
+    except RecursionError:
+        pass  # nested past Python's depth: `_attributes` rejects it, naming the field
     _reject_structural_text(record)
     first = seen_ids.get(id_key(product_id))
     if first is not None:
@@ -230,14 +235,50 @@ def _check_attribute_length(name: str, value, max_chars: int) -> None:
                               f"{len(text.strip())} characters, over {max_chars}")
 
 
-def _ingest_images(row: dict, product: dict, cfg: IngestConfig, images: dict, rejects: RejectLog) -> list[str]:
+class ImageFiles:
+    """The images of a batch of raw rows, each distinct file decoded once.
+
+    The catalog reader gives a file's bytes in its first blob only; a later blob of the same ref
+    is {ref, bytes: None, error: None} (io/catalog_reader._load_images). Inline images ("inline:k"
+    refs, numbered per row) are never shared."""
+
+    def __init__(self, rows: list[dict], cfg: IngestConfig) -> None:
+        self.cfg = cfg
+        self.bytes = {b["ref"]: b["bytes"] for r in rows for b in (r["image_blobs"] or [])
+                      if b["bytes"] is not None and not b["ref"].startswith("inline:")}
+        self.decoded: dict[str, object] = {}  # ref -> normalised image, or the ImageRejected it raised
+
+    def image(self, blob: dict):
+        if blob["error"]:
+            raise ImageRejected("image_unavailable", blob["error"])
+        shared = not blob["ref"].startswith("inline:")
+        if not shared or blob["ref"] not in self.decoded:
+            data = blob["bytes"] if blob["bytes"] is not None else self.bytes.get(blob["ref"])
+            try:
+                if data is None:
+                    raise ImageRejected("image_unavailable", "image bytes missing")
+                result = normalise_image(data, max_pixels=self.cfg.max_pixels, max_side=self.cfg.max_side,
+                                         quality=self.cfg.jpeg_quality)
+            except ImageRejected as exc:
+                result = exc
+            if not shared:
+                return _raised(result)
+            self.decoded[blob["ref"]] = result
+        return _raised(self.decoded[blob["ref"]])
+
+
+def _raised(result):
+    if isinstance(result, ImageRejected):
+        raise result
+    return result
+
+
+def _ingest_images(row: dict, product: dict, files: ImageFiles, images: dict, rejects: RejectLog) -> list[str]:
     """Normalise each image; bad images are rejected one by one, a product needs at least one."""
     kept, problems = [], []
     for blob in row["image_blobs"] or []:
         try:
-            if blob["error"]:
-                raise ImageRejected("image_unavailable", blob["error"])
-            image = normalise_image(blob["bytes"], max_pixels=cfg.max_pixels, max_side=cfg.max_side, quality=cfg.jpeg_quality)
+            image = files.image(blob)
         except ImageRejected as exc:
             problems.append((exc.reason, f"image {blob['ref']!r}: {exc.message}"))
             continue
