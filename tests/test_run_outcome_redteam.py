@@ -392,3 +392,45 @@ def test_annotator_edits_refuse_markup_and_control_characters(edit):
     with pytest.raises(PlaceholderError):
         check_placeholders("a red shirt like <image_1>", edit)
     assert check_placeholders("a red shirt like <image_1>", "a crimson shirt like <image_1>")
+
+
+# --- 7. a Parquet catalog with out-of-range dates or timestamps -----------------------------------------------
+
+def _parquet_catalog(path: Path, mapped_bad: bool) -> Path:
+    import datetime
+
+    rows = [json.loads(line) for line in (DEMO_DIR / "catalog.jsonl").read_text(encoding="utf-8").splitlines()][:40]
+    table = pa.table({"product_id": [r["product_id"] for r in rows], "category": [r["category"] for r in rows],
+                      "title": [r["title"] for r in rows], "images": [r["images"] for r in rows],
+                      # year 10000 and beyond: valid in Parquet and Arrow, not in Python's datetime
+                      "scraped_at": pa.array([253402300800 * 10**6 + i for i in range(len(rows))], pa.timestamp("us")),
+                      "released": pa.array([datetime.date(2020, 1, 1)] * len(rows), pa.date32())})
+    if mapped_bad:
+        dates = pa.array([2_932_897 + 10 if i == 3 else 18_000 for i in range(len(rows))], pa.int32()).cast(pa.date32())
+        table = table.set_column(table.schema.get_field_index("released"), "released", dates)
+    pq.write_table(table, path)
+    return path
+
+
+def test_out_of_range_timestamps_in_unmapped_columns_are_ignored(tmp_path):
+    from pipelines.config import CatalogConfig
+    from pipelines.io.catalog_reader import catalog_fingerprint, read_catalog
+
+    path = _parquet_catalog(tmp_path / "catalog.parquet", mapped_bad=False)
+    cfg = CatalogConfig(images_dir=str(DEMO_DIR))
+    assert catalog_fingerprint(path, cfg)  # used to die here with OverflowError
+    raw = read_catalog(path, cfg)
+    assert raw.num_rows == 40 and not any(raw.column("read_error").to_pylist())
+
+
+def test_an_out_of_range_date_in_a_mapped_column_is_a_reject_naming_file_row_and_column(tmp_path, vocab):
+    from pipelines.config import CatalogConfig, IngestConfig
+    from pipelines.io.catalog_reader import read_catalog
+    from pipelines.stages.ingest import IngestParams, validate_catalog
+
+    path = _parquet_catalog(tmp_path / "catalog.parquet", mapped_bad=True)
+    cfg = CatalogConfig(images_dir=str(DEMO_DIR), attribute_columns={"released": "release_date"})
+    result = validate_catalog(read_catalog(path, cfg), IngestParams(IngestConfig(), vocab))
+    bad = [r for r in result.rejects.to_pylist() if r["reason"] == "unreadable_row"]
+    assert len(bad) == 1 and bad[0]["source_row"] == 4 and "'released'" in bad[0]["message"]
+    assert str(path) in bad[0]["source_file"] and result.outputs["products"].num_rows == 39

@@ -193,10 +193,45 @@ def jsonl_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | No
 
 def _parquet_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
     try:
-        table = pq.read_table(path)
+        names = set(pq.read_schema(path).names)
+        table = pq.read_table(path, columns=[c for c in mapped_columns(cfg) if c in names])
     except (pa.ArrowInvalid, OSError) as exc:
         raise CatalogError(f"{path}: cannot read Parquet: {exc}") from exc
-    return [(number, row, None) for number, row in enumerate(table.to_pylist(), 1)]
+    return table_rows(table)
+
+
+def mapped_columns(cfg: CatalogConfig) -> list[str]:
+    """The catalog columns the config maps: the only ones read from a Parquet catalog."""
+    named = [cfg.id_column, cfg.category_column, cfg.title_column, cfg.description_column, cfg.language_column,
+             cfg.family_column, cfg.attributes_column, cfg.images_column, cfg.image_bytes_column,
+             *cfg.attribute_columns]
+    return list(dict.fromkeys(named))
+
+
+def table_rows(table: pa.Table, first_row: int = 1) -> list[tuple[int, dict, str | None]]:
+    """(row number, cells, error) per row of an Arrow table. A value Python cannot hold (a timestamp or
+    date out of its range, e.g. year 10000) makes its row an error naming the column, not a crash."""
+    columns, errors = {}, {}
+    for name in table.column_names:
+        columns[name] = _column_values(table.column(name), name, errors)
+    return [(first_row + i, {}, errors[i]) if i in errors else (first_row + i, {n: v[i] for n, v in columns.items()}, None)
+            for i in range(table.num_rows)]
+
+
+def _column_values(column: pa.ChunkedArray, name: str, errors: dict[int, str]) -> list:
+    try:
+        return column.to_pylist()
+    except (OverflowError, ValueError, pa.ArrowException):
+        pass
+    values = []
+    for i, scalar in enumerate(column):  # only a column that failed as a whole is converted value by value
+        try:
+            values.append(scalar.as_py())
+        except (OverflowError, ValueError, pa.ArrowException) as exc:
+            values.append(None)
+            errors.setdefault(i, f"field {name!r} holds a {column.type} value Python cannot represent "
+                                 f"({type(exc).__name__}: out of range)")
+    return values
 
 
 def _map_columns(row: dict, cfg: CatalogConfig) -> tuple[dict, list[str], list[bytes]]:
