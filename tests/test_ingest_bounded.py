@@ -43,9 +43,9 @@ def test_one_file_named_by_300_rows_is_read_once_and_held_once(tmp_path, vocab, 
     real_read, real_decode = image_source.read_local, images_module.normalise_image
 
     monkeypatch.setattr(image_source, "read_local", lambda ref, policy: reads.append(ref) or real_read(ref, policy))
-    import pipelines.stages.ingest as ingest
+    import pipelines.stages.image_files as image_files
 
-    monkeypatch.setattr(ingest, "normalise_image", lambda data, **kw: decodes.append(1) or real_decode(data, **kw))
+    monkeypatch.setattr(image_files, "normalise_image", lambda data, **kw: decodes.append(1) or real_decode(data, **kw))
     raw = read_catalog(path, CatalogConfig())
     assert reads == ["shared.jpg"]
     assert raw.nbytes < 3 * len(photo), f"{raw.nbytes} bytes for 300 rows of one {len(photo)}-byte file"

@@ -434,3 +434,72 @@ def test_an_out_of_range_date_in_a_mapped_column_is_a_reject_naming_file_row_and
     bad = [r for r in result.rejects.to_pylist() if r["reason"] == "unreadable_row"]
     assert len(bad) == 1 and bad[0]["source_row"] == 4 and "'released'" in bad[0]["message"]
     assert str(path) in bad[0]["source_file"] and result.outputs["products"].num_rows == 39
+
+
+# --- 6b. an image URL whose bytes changed: the new pixels reach the export -------------------------------------
+
+@pytest.fixture
+def image_server(tmp_path):
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    for path in (DEMO_DIR / "images").glob("*.jpg"):
+        (served / path.name).write_bytes(path.read_bytes())
+
+    class Files(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = (served / self.path.strip("/")).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", served
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.slow
+def test_a_url_image_changed_at_its_source_reaches_the_export(tmp_path, image_server):
+    import io
+
+    import pyarrow.dataset as pads
+    from PIL import Image
+
+    url, served = image_server
+    rows = [json.loads(line) for line in (DEMO_DIR / "catalog.jsonl").read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["images"] = [f"{url}/{Path(ref).name}" for ref in row["images"]]
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    argv = ["build", "--catalog", str(catalog), "--out", str(tmp_path / "runs"), "--no-progress", *SMALL,
+            "--set", "catalog.allow_private_image_urls=true"]
+    export = tmp_path / "runs" / "catalog" / "export"
+
+    def pixel(product_id: str) -> tuple:
+        table = pads.dataset(layout.products_dir(export), format="parquet").to_table(
+            columns=["product_id", "images"], filter=pa.compute.field("product_id") == product_id)
+        from PIL import ImageStat
+
+        return tuple(ImageStat.Stat(Image.open(io.BytesIO(table["images"][0][0]["bytes"].as_py())).convert("RGB")).mean)
+
+    assert main(argv) == 0
+    first = json.loads(layout.marker_path(export).read_text())["fingerprint"]
+    assert main(argv) == 0  # same bytes at the URLs: fetched again, nothing after ingest reruns
+    assert json.loads(layout.marker_path(export).read_text())["fingerprint"] == first
+    target = rows[0]["product_id"]
+    assert not (pixel(target)[2] > 200 and pixel(target)[0] < 60)
+    out = io.BytesIO()
+    Image.new("RGB", (300, 400), (10, 20, 250)).save(out, format="JPEG")
+    (served / f"{target}.jpg").write_bytes(out.getvalue())  # the source changed the photo, same URL
+    assert main(argv) == 0
+    assert pixel(target)[2] > 200 and pixel(target)[0] < 60, "the export kept the old pixels"

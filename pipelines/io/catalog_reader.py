@@ -7,24 +7,21 @@ The pure ingest stage decides what is good.
 
 from __future__ import annotations
 
-import base64
 import csv
-import dataclasses
 import hashlib
 import io
 import json
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines import progress, schemas
+from pipelines import schemas
 from pipelines.config import CatalogConfig
 from pipelines.errors import CatalogError
 from pipelines.io import image_source
-from pipelines.io.image_source import MAX_IMAGE_FILE_BYTES
+from pipelines.io.catalog_images import inline_blob, load_images  # noqa: F401  (inline_blob: Beam's reader uses it)
+from pipelines.io.image_source import MAX_IMAGE_FILE_BYTES  # noqa: F401  (Beam's reader's cap)
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 csv.field_size_limit(64 * 1024 * 1024)  # a 1 MB title is a bad row to report, not a reader crash
@@ -43,15 +40,26 @@ def catalog_fingerprint(path: Path, cfg: CatalogConfig) -> str:
     Only referenced files count (an output folder next to the catalog must not change it); size and
     mtime_ns, not content, so a rerun costs a stat per image, not a read of every image.
     """
+    return catalog_state(path, cfg)[0]
+
+
+def catalog_state(path: Path, cfg: CatalogConfig) -> tuple[str, bool]:
+    """(`catalog_fingerprint`, whether the catalog names image URLs). A URL's bytes can change under
+    the same URL, which no local state shows: the runner then loads them again every build and
+    fingerprints ingest by what it got (`Step.volatile`)."""
     h = hashlib.sha256(path.read_bytes())
     policy = image_source.policy_for(_images_dir(path, cfg), cfg)
     seen: set[str] = set()
+    urls = False
     for _, row, error in _parse(path, cfg):
         for ref in mapped_row(row, error, cfg)[1]:
-            if isinstance(ref, str) and ref not in seen and not image_source.is_url(ref):
+            if isinstance(ref, str) and ref not in seen:
                 seen.add(ref)
+                if image_source.is_url(ref):
+                    urls = True
+                    continue
                 h.update(image_source.local_state(ref, policy).encode("utf-8", "surrogatepass") + b"\0")
-    return h.hexdigest()[:16]
+    return h.hexdigest()[:16], urls
 
 
 def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
@@ -61,7 +69,7 @@ def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
         raise CatalogError(f"catalog file not found: {path}")
     rows = [(source_row, *mapped_row(row, error, cfg)) for source_row, row, error in _parse(path, cfg)]
     policy = image_source.policy_for(_images_dir(path, cfg), cfg)
-    blobs = _load_images([(refs, inline) for _, _, refs, inline, _ in rows], policy, cfg.ingest_deadline_s)
+    blobs = load_images([(refs, inline) for _, _, refs, inline, _ in rows], policy, cfg.ingest_deadline_s)
     return schemas.from_rows([
         {"source_file": str(path), "source_row": source_row, "record_json": record_json, "read_error": error,
          "image_blobs": row_blobs}
@@ -275,64 +283,3 @@ def _image_refs(value) -> list:
         if isinstance(parsed, list):
             return [v for v in parsed if v not in (None, "")]
     return [part.strip() for part in text.replace("|", ";").split(";") if part.strip()]
-
-
-def _load_images(rows: list[tuple[list, list]], policy: image_source.ImageSourcePolicy,
-                 deadline_s: float = 0.0) -> list[list[dict]]:
-    """Resolve every row's image refs and inline bytes to {ref, bytes, error} blobs.
-
-    Each distinct ref is loaded once, whatever the number of rows naming it, and only its first
-    blob carries the bytes: a later one is {ref, bytes: None, error: None}, "the same file as
-    before", which the ingest stage resolves (and decodes once). So the table holds each file's
-    bytes once, not once per row (500 rows of one 1.7 MB photo were 2.8 GB at peak)."""
-    loaded = _load_distinct(list(dict.fromkeys(ref for refs, _ in rows for ref in refs if isinstance(ref, str))),
-                            policy, deadline_s)
-    out, emitted = [], set()
-    for refs, inline in rows:
-        blobs = [inline_blob(i, value) for i, value in enumerate(inline)]
-        for ref in refs:
-            if not isinstance(ref, str):
-                blobs.append(image_source.load_ref(ref, policy, None))  # rejected by type, never fetched
-            elif ref in emitted and loaded[ref]["bytes"] is not None:
-                blobs.append({"ref": ref, "bytes": None, "error": None})
-            else:
-                blobs.append(loaded[ref])
-                emitted.add(ref)
-        out.append(blobs)
-    return out
-
-
-def _load_distinct(refs: list[str], policy: image_source.ImageSourcePolicy, deadline_s: float) -> dict[str, dict]:
-    """ref -> blob, 16 loads at a time (so a row's URLs load in parallel), all within `deadline_s` (0: none):
-    a fetch never runs past it, and a ref not loaded by then is a blob whose error names the setting."""
-    end = time.monotonic() + deadline_s if deadline_s > 0 else None
-    late = f"not loaded: the catalog's images took longer than catalog.ingest_deadline_s ({deadline_s:g} s)"
-    with image_source.image_client() as client, ThreadPoolExecutor(16) as pool:
-        def load(ref: str) -> dict:
-            if end is None:
-                return image_source.load_ref(ref, policy, client)
-            left = end - time.monotonic()
-            if left <= 0:
-                return {"ref": ref, "bytes": None, "error": late}
-            blob = image_source.load_ref(ref, dataclasses.replace(policy, url_deadline_s=min(policy.url_deadline_s, left)),
-                                         client)
-            if blob["error"] and time.monotonic() >= end:  # cut short by the overall deadline: say so, stably
-                blob = {**blob, "error": late}
-            return blob
-
-        return dict(zip(refs, progress.each(pool.map(load, refs), total=len(refs))))
-
-
-def inline_blob(index: int, value) -> dict:
-    if isinstance(value, dict):  # datasets.Image struct {bytes, path}
-        value = value.get("bytes")
-    if isinstance(value, str):
-        try:
-            value = base64.b64decode(value, validate=True)
-        except ValueError:
-            return {"ref": f"inline:{index}", "bytes": None, "error": "inline image is not bytes or base64"}
-    if not isinstance(value, bytes):
-        return {"ref": f"inline:{index}", "bytes": None, "error": "inline image is not bytes"}
-    if len(value) > MAX_IMAGE_FILE_BYTES:
-        return {"ref": f"inline:{index}", "bytes": None, "error": f"inline image over {MAX_IMAGE_FILE_BYTES} bytes"}
-    return {"ref": f"inline:{index}", "bytes": value, "error": None}

@@ -57,6 +57,10 @@ class Step:
     files: dict[str, object] = field(default_factory=dict)
     # The local runner streams a step that has one (Beam runs `call`, or its `shard_by` batches).
     streamed: Streamed | None = field(default=None, repr=False)
+    # Reads something outside the run that can change unseen (a catalog's image URLs): the local runner
+    # runs it every build and hands later steps a fingerprint of its outputs' content, so they rerun
+    # only when what it read changed. Set by the runner, which knows (planning reads no file).
+    volatile: bool = False
 
 
 def digest(*parts) -> str:
