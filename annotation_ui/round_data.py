@@ -65,7 +65,7 @@ def refuse_stale_round(run_dir: Path, name: str) -> None:
     current = export_fingerprint(run_dir)
     if sampled != current:
         raise QAError(f"round {name!r} was sampled from another build of {export_dir(run_dir)} (export fingerprint "
-                      f"{sampled}, now {current}): the run was rebuilt since. Open a new round on this export")
+                      f"{sampled}, now {current}): the run was rebuilt after the round was sampled. Open a new round on this export")
 
 
 def export_queries(run_dir: Path, columns: list[str] | None = None) -> pa.Table:

@@ -111,6 +111,10 @@ def test_prefect_deployment_errors_are_one_line_failed_states(tmp_path, prefect_
         build_dataset(catalog=str(tmp_path / "missing.parquet"), out=str(tmp_path))
     state = apply_qa_round(run_dir=str(tmp_path / "nowhere"), round_name="round-9", return_state=True)
     assert state.is_failed() and "\n" not in state.message
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name\n1,x\n")  # fails inside the ingest task: the task's error reaches the flow as one line
+    state = build_dataset(catalog=str(bad), out=str(tmp_path / "runs"), return_state=True)
+    assert state.is_failed() and "Map your column names" in state.message and "\n" not in state.message
 
 
 @pytest.mark.slow
