@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from annotation_ui.body_limit import BodyLimit
 from annotation_ui.errors import QAError
 from annotation_ui.round_data import RoundData
 from annotation_ui.rounds import export_decisions, open_store
@@ -137,6 +138,7 @@ def create_app(run_dir: Path, secure_cookies: bool = False) -> FastAPI:
     from annotation_ui import views
 
     app.include_router(views.router)
+    app.add_middleware(BodyLimit)  # outermost: an oversized body is refused before auth or form parsing
     return app
 
 

@@ -22,18 +22,19 @@ import pyarrow.parquet as pq
 from annotation_ui.apply_logic import apply_plan, plan_changes, summarize
 from annotation_ui.decisions import resolve_round, round_agreement
 from annotation_ui.errors import QAError
-from annotation_ui.round_data import export_dir, export_queries, round_dir
+from annotation_ui.round_data import export_dir, export_queries, refuse_stale_round, round_dir
 from annotation_ui.rounds import export_decisions, open_store
 from pipelines.config import config_from_dict
 from pipelines.io import layout
-from pipelines.io.card_writer import regenerate_card
+from pipelines.io.card_writer import regenerate_card, write_card
+from pipelines.io.export_files import verify_card
 from pipelines.io.export_writer import write_merit_queries, write_shards
 from pipelines.io.verify import verify_positive_sets
 from pipelines.qa_card import qa_section
 from pipelines.stages.export import split_names
 from pipelines.store import RunStore, write_json
 
-REWRITTEN = ("/".join(layout.QUERIES_PARTS), f"{layout.MERIT}/queries-", layout.CARD_FILE, layout.MARKER)
+REWRITTEN = ("/".join(layout.QUERIES_PARTS), f"{layout.MERIT}/queries-", layout.CARD_FILE, "plots/", layout.MARKER)
 
 
 def apply_round(run_dir: Path, name: str, partial: bool = False) -> dict:
@@ -46,6 +47,7 @@ def apply_round(run_dir: Path, name: str, partial: bool = False) -> dict:
         export_decisions(run_dir, store, name)
     finally:
         store.close()
+    refuse_stale_round(run_dir, name)
     resolutions = resolve_round(assignments, log)
     summary = summarize(name, items, resolutions, round_agreement(assignments, log))
     if (summary["pending"] or summary["disagreements"]) and not partial:
@@ -73,6 +75,7 @@ def rewrite_export(run_dir: Path, queries: pa.Table, round_name: str) -> None:
     marker["counters"] = {**marker.get("counters", {}), "queries": queries.num_rows}
     marker["rows_out"] = {**marker.get("rows_out", {}), "queries": queries.num_rows}
     cfg = config_from_dict(json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8")))
+    sections = [qa_section(_summary(run_dir, r)) for r in marker["qa_rounds"]]
 
     def write_files(tmp: Path) -> None:
         _link_unchanged(old, tmp)
@@ -82,10 +85,13 @@ def rewrite_export(run_dir: Path, queries: pa.Table, round_name: str) -> None:
         if (old / "merit").exists():
             # products did not change: only the query files are rewritten (product pools only shrink)
             write_merit_queries(tmp / "merit", queries, _product_titles(old))
+        # the card before the marker (as the build writes it): a kill after the swap leaves a usable export
+        report = json.loads((run_dir / layout.REPORT_FILE).read_text(encoding="utf-8"))
+        write_card(tmp, report, cfg, run_dir, extra_sections=sections)
+        verify_card(tmp)
 
     store.write_dir("export", write_files, marker)
     verify_positive_sets(store)
-    sections = [qa_section(_summary(run_dir, r)) for r in marker["qa_rounds"]]
     regenerate_card(run_dir, extra_sections=sections)
     store.refresh_views()
 

@@ -11,6 +11,8 @@ import re
 from collections import Counter
 
 from annotation_ui.errors import PlaceholderError
+from pipelines.catalog_text import structural_text
+from pipelines.control_text import first_control
 from pipelines.placeholders import PLACEHOLDER, compare_placeholders, placeholders, segments_of
 
 MAX_TEXT = 2000
@@ -34,7 +36,20 @@ def check_placeholders(original: str, edited: str) -> str:
     if NEAR_MISS.search(PLACEHOLDER.sub("", text)):
         raise PlaceholderError("the edited text has a malformed placeholder; write them exactly as "
                                + (", ".join(want) or "in the original (this query has none)"))
+    _refuse_markup(text)
     return text
+
+
+def _refuse_markup(text: str) -> None:
+    """An edit is plain text around its placeholders: the rules ingest applies to catalog text and the
+    audit to the export (no chat-role markers or look-alike placeholders, no control characters)."""
+    control = first_control(text)
+    if control:
+        raise PlaceholderError(f"the edited text holds a control character ({control}); remove it")
+    found = structural_text(PLACEHOLDER.sub(" ", text))
+    if found:
+        raise PlaceholderError(f"the edited text holds {found[1][:40]!r}, which reads as markup (a placeholder or "
+                               "chat role marker), not as query text; write plain text")
 
 
 def _mismatch_message(want: list[str], got: list[str]) -> str:

@@ -7,6 +7,7 @@ round, to the export never changes what an open round displays.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 from annotation_ui.errors import QAError
 from annotation_ui.images import ImagePack, build_pack
 from pipelines.io import layout
+from pipelines.store import write_json
 
 ROUND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PRODUCT_COLUMNS = ["product_id", "category", "title", "description", "attributes", "image_ids"]
@@ -42,6 +44,28 @@ def export_dir(run_dir: Path) -> Path:
     if not layout.marker_path(folder).exists():
         raise QAError(f"{run_dir} has no finished export; run `meritgen build` first")
     return folder
+
+
+SOURCE_FILE = "source.json"  # the build a round was sampled from: its export's fingerprint
+
+
+def export_fingerprint(run_dir: Path) -> str | None:
+    """The fingerprint in the export's marker: it names the build (`qa apply` keeps it, a rebuild changes it)."""
+    marker = json.loads(layout.marker_path(export_dir(run_dir)).read_text(encoding="utf-8"))
+    return marker.get("fingerprint")
+
+
+def refuse_stale_round(run_dir: Path, name: str) -> None:
+    """QAError when round `name` was sampled from another build of this run's export (a forced rebuild
+    since): its decisions would be applied to queries nobody reviewed, or to none."""
+    path = round_dir(run_dir, name) / SOURCE_FILE
+    if not path.is_file():
+        return  # a round sampled before rounds recorded their build: `apply_round` checks the query ids
+    sampled = json.loads(path.read_text(encoding="utf-8")).get("export_fingerprint")
+    current = export_fingerprint(run_dir)
+    if sampled != current:
+        raise QAError(f"round {name!r} was sampled from another build of {export_dir(run_dir)} (export fingerprint "
+                      f"{sampled}, now {current}): the run was rebuilt after the round was sampled. Open a new round on this export")
 
 
 def export_queries(run_dir: Path, columns: list[str] | None = None) -> pa.Table:
@@ -76,6 +100,7 @@ def snapshot_round(run_dir: Path, name: str, query_ids: list[str]) -> dict[str, 
     wanted = {i["image_id"] for row in queries["images"].to_pylist() for i in row}
     wanted |= {ids[0] for ids in products["image_ids"].to_pylist() if ids}
     n_images = build_pack(run_dir / "ingest" / "images.parquet", wanted, tmp)
+    write_json(tmp / SOURCE_FILE, {"export_fingerprint": export_fingerprint(run_dir)})
     os.replace(tmp, final)
     return {"items": queries.num_rows, "products": products.num_rows, "images": n_images}
 

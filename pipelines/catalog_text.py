@@ -24,6 +24,8 @@ import html
 import re
 import unicodedata
 
+from pipelines.control_text import first_control
+
 PLACEHOLDER_LIKE = re.compile(r"<\s*[/|]?\s*(?:image|product)[^<>]{0,64}>", re.IGNORECASE)
 ROLE_MARKER_LIKE = re.compile(
     r"<<\s*/?\s*(?:system|user|assistant|developer|tool|sys|inst)\s*>>"  # meritgen templates, Llama-2 <<SYS>>
@@ -41,10 +43,6 @@ ROLE_MARKER_LIKE = re.compile(
 # brackets, modifier-letter and Canadian-syllabics arrowheads.
 _BRACKET_LOOK_ALIKES = str.maketrans({**dict.fromkeys("\u2039\u3008\u27e8\u2329\u02c2\u1438\u276e\u29fc", "<"),
                                       **dict.fromkeys("\u203a\u3009\u27e9\u232a\u02c3\u1433\u276f\u29fd", ">")})
-# Characters that are no text: C0/C1 controls (NUL, BEL, ESC...; tab and line breaks, NEL included, are text),
-# lone surrogates (not encodable as UTF-8, so no file can hold them), and the bidi embeddings,
-# overrides and isolates that make text display in another order than it reads (U+202E).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _MAX_UNESCAPES = 3  # "&amp;lt;" is "<" after two rounds; a bound keeps "&amp;amp;amp;..." cheap
 
 
@@ -71,9 +69,9 @@ def structural_text(text: str) -> tuple[str, str] | None:
 
 
 def control_character(text: str) -> str | None:
-    """`U+XXXX` of the first control, lone-surrogate or bidi-override character of text, else None."""
-    found = _CONTROL.search(text)
-    return None if found is None else f"U+{ord(found.group(0)):04X}"
+    """`U+XXXX` of the first control, lone-surrogate or bidi-override character of text, else None
+    (one definition: pipelines/control_text.py)."""
+    return first_control(text)
 
 
 def first_structural_field(record: dict, skip: tuple[str, ...] = ("images",)) -> tuple[str, str, str] | None:
@@ -84,14 +82,6 @@ def first_structural_field(record: dict, skip: tuple[str, ...] = ("images",)) ->
         found = structural_text(text)
         if found:
             return field, *found
-    return None
-
-
-def first_control_field(record: dict, skip: tuple[str, ...] = ("images",)) -> tuple[str, str] | None:
-    """(field path, `U+XXXX`) of the first string anywhere in record holding a control character."""
-    for field, text in _strings(record, ""):
-        if field.split(".")[0].split("[")[0] not in skip and (bad := control_character(text)):
-            return field, bad
     return None
 
 

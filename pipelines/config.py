@@ -42,6 +42,9 @@ class CatalogConfig:
     extra_image_roots: tuple[str, ...] = ()
     allow_private_image_urls: bool = False
     image_url_deadline_s: float = 30.0
+    # Every image of the catalog loaded within this (0 = no limit); refs not loaded by then are image_unavailable
+    # rejects naming it. Each distinct ref is loaded once, 16 at a time (a row's URLs in parallel).
+    ingest_deadline_s: float = 3600.0
     image_url_max_redirects: int = 3
     max_image_bytes: int = 64 * 1024 * 1024  # per image file, URL body or inline image
     # A row listing more images than this is a reject before any is loaded (a million refs to one

@@ -23,3 +23,7 @@ class ReproducibilityError(MeritgenError):
 
 class PredictionsError(MeritgenError):
     """A predictions file given to `meritgen eval` cannot be read (names file, line and field)."""
+
+
+class AuditFailed(MeritgenError):
+    """The independent audit of a finished export failed: the run is not a success (the export is kept)."""

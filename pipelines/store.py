@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.io.export_files import FILES_KEY, listing
 from pipelines.io.layout import MARKER
 
 ROW_GROUP_ROWS = 10_000  # rows per Parquet row group of a stage output (streamed steps' too)
@@ -82,7 +83,8 @@ class RunStore:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         write_files(tmp)
-        write_json(tmp / MARKER, marker() if callable(marker) else marker)
+        # The marker lists the files it vouches for: `meritgen audit` finds one lost or cut short later.
+        write_json(tmp / MARKER, {**(marker() if callable(marker) else marker), FILES_KEY: listing(tmp)})
         final = self.stage_dir(stage)
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)

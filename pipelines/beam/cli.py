@@ -70,7 +70,7 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
     from pipelines.config import load_config
     from pipelines.errors import MeritgenError
     from pipelines.resources import DEMO_DIR
-    from pipelines.runners.cli import _overrides, console, print_summary
+    from pipelines.runners.cli import _overrides, _report_audit, console, print_summary
 
     if args.demo == (args.catalog is not None):
         raise MeritgenError("give exactly one of --catalog PATH or --demo")
@@ -83,4 +83,7 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
         console.print(f"submitted ({run.state}); output: {run.run_root}")
         return 0
     print_summary(run.report)
-    return 0
+    if run.report.get("audit") is None:  # remote output: audit a local copy with `meritgen audit`
+        console.print(f"not audited (remote output): copy {run.run_root} and run `meritgen audit` on it")
+        return 0
+    return _report_audit(run.report["audit"], cfg.audit.fail_build)  # exit 1 when the audit fails, as `build`

@@ -25,7 +25,8 @@ from pipelines.beam.options import LLMOptions  # noqa: F401  (registers --llm_* 
 from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog, plan_for
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
-from pipelines.io.layout import CONFIG_FILE, EXPORT, MARKER, REJECTS, REPORT_FILE
+from pipelines.io.export_files import FILES_KEY, listing, verify_card
+from pipelines.io.layout import AUDIT_FILE, CONFIG_FILE, EXPORT, MARKER, REJECTS, REPORT_FILE
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 
 log = logging.getLogger(__name__)
@@ -77,21 +78,34 @@ def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint: 
     report = build_report(run_root, catalog, cfg, result, endpoint)
     write_text(FileSystems.join(run_root, CONFIG_FILE), json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=str))
     write_text(FileSystems.join(run_root, REPORT_FILE), json.dumps(report, indent=1, sort_keys=True, default=str))
+    local = not is_remote(run_root)
+    if local:  # the card before the markers, as the local runner writes it: a finished export always loads
+        _card_before_marker(Path(run_root), report, cfg)
     for folder in (EXPORT, REJECTS):
         marker = {"runner": "beam", "pipeline_version": __version__}
+        if local:
+            marker[FILES_KEY] = listing(Path(run_root, folder))
         write_text(FileSystems.join(run_root, folder, MARKER), json.dumps(marker))
-    if is_remote(run_root):
+    if not local:
         log.info("data card not rendered for remote output %s: run `meritgen card` on a local copy", run_root)
-    else:
-        _render_card(Path(run_root))
-    return report
+        return report
+    # The audit's verdict rides along (not in report.json): the caller's outcome follows it (runners/outcome.py).
+    return {**report, "audit": _render_card(Path(run_root))}
 
 
-def _render_card(run_dir: Path) -> None:
+def _card_before_marker(run_dir: Path, report: dict, cfg: BuildConfig) -> None:
+    from pipelines.io.card_writer import write_card
+
+    (run_dir / AUDIT_FILE).unlink(missing_ok=True)  # a previous build's audit does not describe this export
+    write_card(run_dir / EXPORT, report, cfg, run_dir)
+    verify_card(run_dir / EXPORT)
+
+
+def _render_card(run_dir: Path) -> dict:
     """The independent audit, then the card with its Audit section: as the local runner ends."""
     from pipelines.runners.local import audit_with_card
 
-    audit_with_card(run_dir)
+    return audit_with_card(run_dir)
 
 
 def build_report(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint: LLMEndpoint = NO_ENDPOINT) -> dict:

@@ -9,6 +9,7 @@ language ID on the exported texts, rejects counted from every stage's reject row
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -64,7 +65,9 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
                        langid=language_agreement(queries, LANGID_SAMPLE), langid_sample=LANGID_SAMPLE,
                        rejects=reject_reasons(run_dir, export_dir), sizes=sizes, query_schema=dataset.schema,
                        conditions=conditions)
-    target.write_text(card, encoding="utf-8")
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")  # a kill mid-write never leaves half a card
+    tmp.write_text(card, encoding="utf-8")
+    os.replace(tmp, target)
     return target
 
 

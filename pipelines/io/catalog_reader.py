@@ -7,22 +7,21 @@ The pure ingest stage decides what is good.
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines import progress, schemas
+from pipelines import schemas
 from pipelines.config import CatalogConfig
 from pipelines.errors import CatalogError
 from pipelines.io import image_source
-from pipelines.io.image_source import MAX_IMAGE_FILE_BYTES
+from pipelines.io.catalog_images import inline_blob, load_images  # noqa: F401  (inline_blob: Beam's reader uses it)
+from pipelines.io.image_source import MAX_IMAGE_FILE_BYTES  # noqa: F401  (Beam's reader's cap)
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 csv.field_size_limit(64 * 1024 * 1024)  # a 1 MB title is a bad row to report, not a reader crash
@@ -41,15 +40,26 @@ def catalog_fingerprint(path: Path, cfg: CatalogConfig) -> str:
     Only referenced files count (an output folder next to the catalog must not change it); size and
     mtime_ns, not content, so a rerun costs a stat per image, not a read of every image.
     """
+    return catalog_state(path, cfg)[0]
+
+
+def catalog_state(path: Path, cfg: CatalogConfig) -> tuple[str, bool]:
+    """(`catalog_fingerprint`, whether the catalog names image URLs). A URL's bytes can change under
+    the same URL, which no local state shows: the runner then loads them again every build and
+    fingerprints ingest by what it got (`Step.volatile`)."""
     h = hashlib.sha256(path.read_bytes())
     policy = image_source.policy_for(_images_dir(path, cfg), cfg)
     seen: set[str] = set()
+    urls = False
     for _, row, error in _parse(path, cfg):
         for ref in mapped_row(row, error, cfg)[1]:
-            if isinstance(ref, str) and ref not in seen and not image_source.is_url(ref):
+            if isinstance(ref, str) and ref not in seen:
                 seen.add(ref)
+                if image_source.is_url(ref):
+                    urls = True
+                    continue
                 h.update(image_source.local_state(ref, policy).encode("utf-8", "surrogatepass") + b"\0")
-    return h.hexdigest()[:16]
+    return h.hexdigest()[:16], urls
 
 
 def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
@@ -59,7 +69,7 @@ def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
         raise CatalogError(f"catalog file not found: {path}")
     rows = [(source_row, *mapped_row(row, error, cfg)) for source_row, row, error in _parse(path, cfg)]
     policy = image_source.policy_for(_images_dir(path, cfg), cfg)
-    blobs = _load_images([(refs, inline) for _, _, refs, inline, _ in rows], policy)
+    blobs = load_images([(refs, inline) for _, _, refs, inline, _ in rows], policy, cfg.ingest_deadline_s)
     return schemas.from_rows([
         {"source_file": str(path), "source_row": source_row, "record_json": record_json, "read_error": error,
          "image_blobs": row_blobs}
@@ -191,10 +201,45 @@ def jsonl_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | No
 
 def _parquet_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
     try:
-        table = pq.read_table(path)
+        names = set(pq.read_schema(path).names)
+        table = pq.read_table(path, columns=[c for c in mapped_columns(cfg) if c in names])
     except (pa.ArrowInvalid, OSError) as exc:
         raise CatalogError(f"{path}: cannot read Parquet: {exc}") from exc
-    return [(number, row, None) for number, row in enumerate(table.to_pylist(), 1)]
+    return table_rows(table)
+
+
+def mapped_columns(cfg: CatalogConfig) -> list[str]:
+    """The catalog columns the config maps: the only ones read from a Parquet catalog."""
+    named = [cfg.id_column, cfg.category_column, cfg.title_column, cfg.description_column, cfg.language_column,
+             cfg.family_column, cfg.attributes_column, cfg.images_column, cfg.image_bytes_column,
+             *cfg.attribute_columns]
+    return list(dict.fromkeys(named))
+
+
+def table_rows(table: pa.Table, first_row: int = 1) -> list[tuple[int, dict, str | None]]:
+    """(row number, cells, error) per row of an Arrow table. A value Python cannot hold (a timestamp or
+    date out of its range, e.g. year 10000) makes its row an error naming the column, not a crash."""
+    columns, errors = {}, {}
+    for name in table.column_names:
+        columns[name] = _column_values(table.column(name), name, errors)
+    return [(first_row + i, {}, errors[i]) if i in errors else (first_row + i, {n: v[i] for n, v in columns.items()}, None)
+            for i in range(table.num_rows)]
+
+
+def _column_values(column: pa.ChunkedArray, name: str, errors: dict[int, str]) -> list:
+    try:
+        return column.to_pylist()
+    except (OverflowError, ValueError, pa.ArrowException):
+        pass
+    values = []
+    for i, scalar in enumerate(column):  # only a column that failed as a whole is converted value by value
+        try:
+            values.append(scalar.as_py())
+        except (OverflowError, ValueError, pa.ArrowException) as exc:
+            values.append(None)
+            errors.setdefault(i, f"field {name!r} holds a {column.type} value Python cannot represent "
+                                 f"({type(exc).__name__}: out of range)")
+    return values
 
 
 def _map_columns(row: dict, cfg: CatalogConfig) -> tuple[dict, list[str], list[bytes]]:
@@ -238,29 +283,3 @@ def _image_refs(value) -> list:
         if isinstance(parsed, list):
             return [v for v in parsed if v not in (None, "")]
     return [part.strip() for part in text.replace("|", ";").split(";") if part.strip()]
-
-
-def _load_images(rows: list[tuple[list, list]], policy: image_source.ImageSourcePolicy) -> list[list[dict]]:
-    """Resolve every row's image refs and inline bytes to {ref, bytes, error} blobs."""
-    with image_source.image_client() as client, ThreadPoolExecutor(16) as pool:
-        def load_row(item):
-            refs, inline = item
-            blobs = [inline_blob(i, value) for i, value in enumerate(inline)]
-            return blobs + [image_source.load_ref(ref, policy, client) for ref in refs]
-
-        return list(progress.each(pool.map(load_row, rows), total=len(rows)))
-
-
-def inline_blob(index: int, value) -> dict:
-    if isinstance(value, dict):  # datasets.Image struct {bytes, path}
-        value = value.get("bytes")
-    if isinstance(value, str):
-        try:
-            value = base64.b64decode(value, validate=True)
-        except ValueError:
-            return {"ref": f"inline:{index}", "bytes": None, "error": "inline image is not bytes or base64"}
-    if not isinstance(value, bytes):
-        return {"ref": f"inline:{index}", "bytes": None, "error": "inline image is not bytes"}
-    if len(value) > MAX_IMAGE_FILE_BYTES:
-        return {"ref": f"inline:{index}", "bytes": None, "error": f"inline image over {MAX_IMAGE_FILE_BYTES} bytes"}
-    return {"ref": f"inline:{index}", "bytes": value, "error": None}

@@ -2,11 +2,17 @@
 
 The plan names them (`Step.files`); the runner calls `load()` when the step runs, so building
 the plan reads no file. Frozen, so the Beam pipeline can ship them to a worker.
+
+Each has a `content_digest()`, part of its step's fingerprint (`plan.step.fingerprint`): a file
+edited in place (same path) reruns the step that reads it and everything downstream.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,6 +32,9 @@ class CatalogFile:
     def load(self) -> pa.Table:
         return read_catalog(self.path, self.cfg)
 
+    def content_digest(self) -> str:
+        return ""  # already in ingest's params: the runner's `catalog_fingerprint` (its bytes and its images)
+
 
 @dataclass(frozen=True)
 class ParquetFile:
@@ -36,3 +45,22 @@ class ParquetFile:
 
     def load(self) -> pa.Table:
         return pq.read_table(Path(self.path), columns=list(self.columns))
+
+    def content_digest(self) -> str:
+        return file_digest(self.path)
+
+
+def file_digest(path: str | Path) -> str:
+    """sha256 of a file's bytes (a missing file: "missing", so the step's own load names it).
+    Hashed once per process for the same size, mtime and inode: a build asks for it more than once."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    return _digest(str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@lru_cache(maxsize=64)
+def _digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()[:20]

@@ -57,6 +57,10 @@ class Step:
     files: dict[str, object] = field(default_factory=dict)
     # The local runner streams a step that has one (Beam runs `call`, or its `shard_by` batches).
     streamed: Streamed | None = field(default=None, repr=False)
+    # Reads something outside the run that can change unseen (a catalog's image URLs): the local runner
+    # runs it every build and hands later steps a fingerprint of its outputs' content, so they rerun
+    # only when what it read changed. Set by the runner, which knows (planning reads no file).
+    volatile: bool = False
 
 
 def digest(*parts) -> str:
@@ -66,7 +70,12 @@ def digest(*parts) -> str:
 
 
 def fingerprint(step: Step, upstream: dict[str, str]) -> str:
+    """Version + params digest + upstream fingerprints + the content of every file the step reads
+    (`Step.files`: a corpus edited in place reruns the step; read when a runner asks, never at planning)."""
     parts = [step.name, step.version, step.params_digest] + [upstream[s] for s, _ in sorted(step.inputs.values())]
+    contents = [f"{arg}={spec.content_digest()}" for arg, spec in sorted(step.files.items())
+                if hasattr(spec, "content_digest")]
+    parts += [c for c in contents if not c.endswith("=")]  # "" (the catalog: in params already) adds nothing
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 

@@ -254,6 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         return user_error(str(exc))
     except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
         return user_error(f"{exc.strerror}: {exc.filename}")  # a path the user gave (or its folder)
+    except OSError as exc:  # a full disk or read-only --out: one line naming the path, not a traceback
+        from pipelines.runners.outcome import path_error_message
+
+        message = path_error_message(exc, getattr(args, "out", None))
+        if message is None:
+            raise
+        return user_error(message)
 
 
 def user_error(message: str) -> int:

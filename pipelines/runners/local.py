@@ -23,9 +23,11 @@ from pathlib import Path
 
 from pipelines import schemas
 from pipelines.config import BuildConfig, require_server_backend
-from pipelines.io import layout
-from pipelines.io.catalog_reader import catalog_fingerprint
+from pipelines.io import card_writer, layout
+from pipelines.io.catalog_reader import catalog_state
+from pipelines.io.export_files import verify_card
 from pipelines.io.export_writer import write_export_stream
+from pipelines.io.inputs import CatalogFile
 from pipelines.io.verify import verify_export_dir
 from pipelines.llm import failures
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
@@ -35,6 +37,7 @@ from pipelines.results import StageResult
 from pipelines.runners import parallel
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
 from pipelines.runners.streamed import StreamTally, streamed_results, write_stage_files
+from pipelines.runners.volatile import content_fingerprint
 from pipelines.stages import compose, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
@@ -96,7 +99,7 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
     come batch by batch, a whole-table step's as one."""
     fp = fingerprint(step, upstream)
     marker = store.marker(step.name)
-    if marker is not None and marker.get("fingerprint") == fp:
+    if marker is not None and marker.get("fingerprint") == fp and not step.volatile:
         return fp, StepReport(step.name, True, 0.0, marker["rows_in"], marker["rows_out"], marker["counters"], marker["rejects"])
     if step.streamed is not None:
         return _execute_streamed(step, store, fp, write)
@@ -110,6 +113,8 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
     rows_in = sum(t.num_rows for t in inputs.values()) if inputs else int(result.counters.get("rows_in", 0))
     report = StepReport(step.name, False, round(wall, 3), rows_in,
                         {k: v.num_rows for k, v in outputs.items()}, result.counters, rejects.num_rows)
+    if step.volatile:  # later steps see what it read, not only its parameters
+        fp = content_fingerprint(fp, outputs)
     fp, unanswered = unanswered_fingerprint(fp, rejects)
     marker = {"fingerprint": fp, "version": step.version, "unanswered": unanswered,
               **{k: v for k, v in report.__dict__.items() if k != "skipped"}}
@@ -176,11 +181,19 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
 
 def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
     """The build plan for this machine: the catalog fingerprinted (so a changed catalog reruns
-    ingest), the request cache beside the runs, compose, render and negatives on `cfg.workers` processes."""
+    ingest; a catalog with image URLs reruns it every build, see `Step.volatile`), the request cache
+    beside the runs, compose, render and negatives on `cfg.workers` processes."""
+    catalog_fp, urls = catalog_state(Path(catalog), cfg.catalog)
     steps = plan_build(catalog, cfg, llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
-                       catalog_fingerprint=catalog_fingerprint(Path(catalog), cfg.catalog))
+                       catalog_fingerprint=catalog_fp)
+    if urls:
+        steps = [dataclasses.replace(s, volatile=True) if _reads_catalog(s) else s for s in steps]
     workers = worker_count(cfg.workers)
     return [_spread(step, workers, cfg.batch_rows) if type(step.params) in PARALLEL_CALLS else step for step in steps]
+
+
+def _reads_catalog(step: Step) -> bool:
+    return any(isinstance(spec, CatalogFile) for spec in step.files.values())
 
 
 def _spread(step: Step, workers: int, batch_rows: int) -> Step:
@@ -213,9 +226,14 @@ def audit_with_card(run_dir: Path) -> dict:
 
 def _export_writer(cfg: BuildConfig, report: BuildReport):
     def write(tmp: Path, results: Iterable[StageResult]) -> None:
-        write_export_stream(tmp, results, cfg)  # the card comes after the audit (audit_with_card)
+        write_export_stream(tmp, results, cfg)
         # Verified before the marker exists: an export that failed (or never reached) the
         # DuckDB check is never "done", so a rerun after a kill here verifies again.
         verify_export_dir(tmp, Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))
+        # The card too, before the marker: a finished export always loads with `datasets`. The old
+        # export's audit no longer applies; the card gains the new one's section after the audit.
+        (report.run_dir / layout.AUDIT_FILE).unlink(missing_ok=True)
+        card_writer.write_card(tmp, report.to_dict(), cfg, report.run_dir)
+        verify_card(tmp)
 
     return write

@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from pipelines.config import load_config
 from pipelines.errors import ConfigError
 from pipelines.resources import DEMO_DIR
+from pipelines.runners.outcome import audit_failure, publish_audit_artifact, reported
 
 RUNNERS = ("DirectRunner", "DataflowRunner")
 
@@ -37,6 +38,7 @@ def pipeline_args_for(runner: str = "DirectRunner", *, project: str | None = Non
 
 
 @task(name="beam_build", cache_policy=NO_CACHE)
+@reported
 def run_beam(catalog: str, out: str, config: str | None, run_id: str | None, pipeline_args: list[str],
              max_failure_ratio: float, wait: bool) -> dict:
     """One Beam build (the runner decides where its work runs)."""
@@ -46,10 +48,16 @@ def run_beam(catalog: str, out: str, config: str | None, run_id: str | None, pip
 
     run = run_beam_build(catalog, out, load_config(config), pipeline_args, run_id,
                          BeamSettings(max_failure_ratio=max_failure_ratio, llm_endpoint=llm_endpoint()), wait=wait)
+    audit = (run.report or {}).get("audit")
+    publish_audit_artifact(audit)
+    failure = audit_failure(audit, load_config(config).audit.fail_build)
+    if failure is not None:
+        raise failure
     return {"run_root": run.run_root, "state": run.state, "report": run.report}
 
 
 @flow(name="submit_beam_build")
+@reported
 def submit_beam_build(catalog: str = "", out: str = "runs", config: str | None = None, run_id: str | None = None,
                       demo: bool = False, runner: str = "DirectRunner", project: str | None = None,
                       region: str | None = None, temp_location: str | None = None,

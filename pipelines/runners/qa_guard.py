@@ -17,12 +17,20 @@ from pipelines.io import layout
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.plan import fingerprint
 from pipelines.runners.local import local_plan
+from pipelines.store import RunStore
 
 
-def planned_fingerprints(catalog: Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> dict[str, str]:
+def planned_fingerprints(catalog: Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT,
+                         run: Path | None = None) -> dict[str, str]:
+    """Each step's fingerprint before anything runs. A volatile step's (it reads URLs) is known only once
+    it ran: the one its last run in `run` recorded stands in (what it fetches may still differ)."""
+    store = RunStore(run) if run is not None and run.is_dir() else None
     upstream: dict[str, str] = {}
     for step in local_plan(catalog, out, cfg, endpoint):
         upstream[step.name] = fingerprint(step, upstream)
+        marker = store.marker(step.name) if step.volatile and store is not None else None
+        if marker is not None:
+            upstream[step.name] = marker["fingerprint"]
     return upstream
 
 
@@ -34,7 +42,8 @@ def refuse_replacing_qa_export(catalog: Path, out: Path, run_id: str, cfg: Build
         return
     marker = json.loads(path.read_text(encoding="utf-8"))
     rounds = marker.get("qa_rounds") or []
-    if rounds and marker.get("fingerprint") != planned_fingerprints(catalog, out, cfg, endpoint)["export"]:
+    run = layout.run_dir(out, run_id)
+    if rounds and marker.get("fingerprint") != planned_fingerprints(catalog, out, cfg, endpoint, run)["export"]:
         raise MeritgenError(
             f"{layout.export_dir(layout.run_dir(out, run_id))} has QA round(s) {', '.join(rounds)} applied, and this build (its config or "
             "catalog changed) would replace it with new queries the decisions no longer match. Build into another "

@@ -14,15 +14,18 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from pipelines import progress, schemas
-from pipelines.catalog_text import first_control_field, first_structural_field
+from pipelines.catalog_text import first_structural_field
 from pipelines.config import IngestConfig
+from pipelines.control_text import strip_controls_in
 from pipelines.errors import CatalogError
-from pipelines.images import ImageRejected, normalise_image
+from pipelines.images import ImageRejected
 from pipelines.results import RejectLog, StageResult
+from pipelines.stages.image_files import ImageFiles
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "ingest"
 VERSION = "3"  # 2: photo formats only, attribute length cap, wider structural-text match; 3: control characters
+# stripped, a file named by many rows decoded once
 _LANG = re.compile(r"[a-z]{2,3}")  # used with fullmatch: "$" would also accept "en\n"
 # Spreadsheet and dataframe exports write a missing id as one of these; none of them names a product.
 _NULL_IDS = frozenset({"nan", "na", "n/a", "#n/a", "null", "none", "nil", "undefined", "-", "?"})
@@ -69,11 +72,12 @@ def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog) ->
     sharing an id must come in one call, in source order (Beam groups them by `duplicate_key`).
     """
     products, images, seen_ids = [], {}, {}
+    files = ImageFiles(rows, params.cfg)
     for row in progress.each(rows):
         where = {"source_file": row["source_file"], "source_row": row["source_row"]}
         try:
             product = _validate_row(row, params, seen_ids)
-            kept = _ingest_images(row, product, params.cfg, images, rejects)
+            kept = _ingest_images(row, product, files, images, rejects)
         except RowRejected as exc:
             rejects.add(exc.reason, _where(row, exc.field, exc.message), field=exc.field,
                         record_id=_record_id(row), raw=row["record_json"], **where)
@@ -119,7 +123,11 @@ def _validate_row(row: dict, params: IngestParams, seen_ids: dict[str, str]) -> 
     if row["read_error"]:
         raise RowRejected("unreadable_row", None, row["read_error"])
     record = json.loads(row["record_json"])
-    product_id = _product_id(record)
+    product_id = _product_id(record)  # an id with control characters is rejected, never altered
+    try:
+        record = strip_controls_in(record)  # text: control characters removed (pipelines/control_text.py says why)
+    except RecursionError:
+        pass  # nested past Python's depth: `_attributes` rejects it, naming the field
     _reject_structural_text(record)
     first = seen_ids.get(id_key(product_id))
     if first is not None:
@@ -163,17 +171,13 @@ def _product_id(record: dict) -> str:
 
 
 def _reject_structural_text(record: dict) -> None:
-    """Placeholder- or role-marker-like catalog text, and control characters, are rejected
-    (pipelines/catalog_text.py says why)."""
+    """Placeholder- or role-marker-like catalog text is rejected (pipelines/catalog_text.py says why);
+    control characters were already stripped (pipelines/control_text.py)."""
     found = first_structural_field(record)
     if found:
         field, reason, token = found
         kind = "an image placeholder" if reason == "placeholder_text" else "a chat role marker"
         raise RowRejected(reason, field, f"field {field!r} holds {token[:80]!r}, which reads as {kind}")
-    control = first_control_field(record)  # NUL, ESC, BEL, U+202E...: no text, and they would reach queries
-    if control:
-        field, char = control
-        raise RowRejected("control_character", field, f"field {field!r} holds the control character {char}")
 
 
 def _category_type(raw_category: str, category: str) -> list[dict]:
@@ -233,14 +237,12 @@ def _check_attribute_length(name: str, value, max_chars: int) -> None:
                               f"{len(text.strip())} characters, over {max_chars}")
 
 
-def _ingest_images(row: dict, product: dict, cfg: IngestConfig, images: dict, rejects: RejectLog) -> list[str]:
+def _ingest_images(row: dict, product: dict, files: ImageFiles, images: dict, rejects: RejectLog) -> list[str]:
     """Normalise each image; bad images are rejected one by one, a product needs at least one."""
     kept, problems = [], []
     for blob in row["image_blobs"] or []:
         try:
-            if blob["error"]:
-                raise ImageRejected("image_unavailable", blob["error"])
-            image = normalise_image(blob["bytes"], max_pixels=cfg.max_pixels, max_side=cfg.max_side, quality=cfg.jpeg_quality)
+            image = files.image(blob)
         except ImageRejected as exc:
             problems.append((exc.reason, f"image {blob['ref']!r}: {exc.message}"))
             continue
