@@ -160,15 +160,17 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     fingerprints: dict[str, str] = {}
     show = bars_wanted(progress and cfg.progress)  # on a terminal only: never in logs or captured output
     bar = build_bar(steps, show)
-    for step in bar:
+    for step in steps:
         bar.set_postfix_str(step.name)
         writer = _export_writer(cfg, report) if step.name == "export" else None
         with step_bar(step.name, show):
             fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
+        bar.update(1)
     store.refresh_views()
     write_json(store.root / layout.REPORT_FILE, report.to_dict())
-    report.audit = audit_with_card(store.root)
+    report.audit = audit_with_card(store.root, phase=bar.phase)
+    bar.close()
     return report
 
 
@@ -191,12 +193,15 @@ def _spread(step: Step, workers: int, batch_rows: int) -> Step:
         lambda **tables: stream(**tables, params=params, workers=workers), by, batch_rows))
 
 
-def audit_with_card(run_dir: Path) -> dict:
-    """The independent audit of the export, written to <run>/audit.json and the card's Audit section."""
+def audit_with_card(run_dir: Path, phase: Callable[[str], None] = lambda name: None) -> dict:
+    """The independent audit of the export, written to <run>/audit.json and the card's Audit section.
+
+    `phase` hears "audit" and "card" as each begins (the build's progress bar shows them)."""
     from pipelines.audit.run import audit_run
     from pipelines.io.card_writer import regenerate_card
 
     try:
+        phase("audit")
         result = audit_run(run_dir)
     except Exception:
         # The local export writes no card of its own (it is rendered once, here): an audit that
@@ -205,7 +210,9 @@ def audit_with_card(run_dir: Path) -> dict:
             regenerate_card(run_dir)
         raise
     if (run_dir / layout.REPORT_FILE).exists():  # the card is rebuilt from the run's report
+        phase("card")
         regenerate_card(run_dir)
+    phase("")
     return result
 
 
