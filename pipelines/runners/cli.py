@@ -245,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.evaluate.command import add_eval_command  # `eval`: score a retriever on a run
 
     add_eval_command(sub)
+    from pipelines.hub.push import add_push_command  # `push`: publish an export to the Hugging Face Hub
+
+    add_push_command(sub)
     add_plugin_commands(sub)
     return parser
 
