@@ -26,6 +26,7 @@ from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog,
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
 from pipelines.io.layout import CONFIG_FILE, EXPORT, MARKER, REJECTS, REPORT_FILE
+from pipelines.io.run_lock import run_lock
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 
 log = logging.getLogger(__name__)
@@ -48,19 +49,20 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
     catalog, settings = str(catalog), settings or BeamSettings()
     check_catalog(catalog)
     run_root = FileSystems.join(str(out), run_id or run_id_of(catalog))
-    pipeline = beam.Pipeline(options=PipelineOptions(list(pipeline_args)))
-    build_pipeline(pipeline, catalog, run_root, cfg, settings)
-    result = pipeline.run()
-    if not wait:
-        return BeamRun(run_root, str(result.state), None)
-    try:
-        result.wait_until_finish()
-    except Exception as exc:  # runners wrap worker errors; surface ours as themselves
-        known = _known_failure(exc)
-        if known is None:
-            raise
-        raise known from exc
-    return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result, settings.llm_endpoint))
+    with run_lock(run_root):  # one build per run folder, as the local runner (a gs:// root is not locked)
+        pipeline = beam.Pipeline(options=PipelineOptions(list(pipeline_args)))
+        build_pipeline(pipeline, catalog, run_root, cfg, settings)
+        result = pipeline.run()
+        if not wait:
+            return BeamRun(run_root, str(result.state), None)
+        try:
+            result.wait_until_finish()
+        except Exception as exc:  # runners wrap worker errors; surface ours as themselves
+            known = _known_failure(exc)
+            if known is None:
+                raise
+            raise known from exc
+        return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result, settings.llm_endpoint))
 
 
 def _known_failure(exc: Exception) -> Exception | None:

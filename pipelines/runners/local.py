@@ -26,6 +26,7 @@ from pipelines.config import BuildConfig, require_server_backend
 from pipelines.io import layout
 from pipelines.io.catalog_reader import catalog_fingerprint
 from pipelines.io.export_writer import write_export_stream
+from pipelines.io.run_lock import run_lock
 from pipelines.io.verify import verify_export_dir
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.plan import Step, fingerprint, plan_build
@@ -152,6 +153,12 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     """
     require_server_backend(cfg, "local")  # before anything is written: beam_vllm is Beam's alone
     run_id = run_id or Path(catalog).stem
+    with run_lock(Path(out) / run_id):  # a second build into this run folder is refused, not interleaved
+        return _run_build(catalog, out, cfg, run_id, progress, execute, endpoint)
+
+
+def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, execute: Callable,
+               endpoint: LLMEndpoint) -> BuildReport:
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()
     steps = local_plan(catalog, Path(out), cfg, endpoint)
