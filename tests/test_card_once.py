@@ -13,6 +13,7 @@ def _build(out):
     return run_build(DEMO_DIR / "catalog.jsonl", out, load_config(), run_id="demo", progress=False)
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_killed_before_the_audit_the_rerun_writes_the_card(tmp_path, monkeypatch):
     real = audit.audit_run
     export = tmp_path / "demo" / "export"
@@ -44,6 +45,7 @@ def test_killed_before_the_audit_the_rerun_writes_the_card(tmp_path, monkeypatch
     assert "## Summary" in card and "## Audit" in card and (export / "plots" / "funnel.png").exists()
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_the_local_export_step_renders_no_card_of_its_own(tmp_path, monkeypatch):
     """One rendering per build: write_card runs once, from the audit, not also inside the export."""
     import pipelines.io.card_writer as card_writer

@@ -53,6 +53,7 @@ def add_beam_commands(subparsers) -> None:
     run.add_argument("--max-failure-ratio", type=float, default=0.1,
                      help="fail when a step loses more than this share of its records (default 0.1)")
     run.add_argument("--no-wait", action="store_true", help="submit and return (Dataflow); no report or card")
+    run.add_argument("--verbose", action="store_true", help="Beam's own INFO log lines too (default: warnings only)")
     run.set_defaults(func=cmd_beam_run)
 
 
@@ -65,6 +66,9 @@ def settings_from(args: argparse.Namespace):
 
 def cmd_beam_run(args: argparse.Namespace) -> int:
     """Run the build on the runner the pipeline options name (DirectRunner by default)."""
+    from pipelines.beam.quiet import quiet_logs
+
+    quiet_logs(args.verbose)  # before Beam is imported
     from pipelines.beam.progress import show_progress
     from pipelines.beam.run import run_beam_build
     from pipelines.config import load_config

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines import __version__
+from pipelines import __version__, schemas
+from pipelines.beam.adapter import WALL_MS
 from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.failures import FailureRatioExceeded
 from pipelines.beam.options import LLMOptions  # noqa: F401  (registers --llm_* with Beam's parser)
@@ -79,6 +83,7 @@ def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint: 
     report = build_report(run_root, catalog, cfg, result, endpoint)
     write_text(FileSystems.join(run_root, CONFIG_FILE), json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=str))
     write_text(FileSystems.join(run_root, REPORT_FILE), json.dumps(report, indent=1, sort_keys=True, default=str))
+    copy_rejects_to_export(run_root)  # export/rejects.parquet, as the local export writes it
     for folder in (EXPORT, REJECTS):
         marker = {"runner": "beam", "pipeline_version": __version__}
         write_text(FileSystems.join(run_root, folder, MARKER), json.dumps(marker))
@@ -87,6 +92,20 @@ def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint: 
     else:
         _render_card(Path(run_root))
     return report
+
+
+def copy_rejects_to_export(run_root: str) -> None:
+    """export/rejects.parquet, as the local export writes it: the export stage's own reject rows (Beam
+    writes every stage's, sharded, under rejects/)."""
+    shards = FileSystems.match([FileSystems.join(run_root, REJECTS, "rejects-*.parquet")])[0].metadata_list
+    tables = []
+    for meta in sorted(shards, key=lambda m: m.path):
+        with FileSystems.open(meta.path) as fh:
+            tables.append(pq.read_table(fh))
+    table = pa.concat_tables(tables) if tables else schemas.empty("reject")
+    table = table.filter(pc.equal(table.column("stage"), EXPORT))
+    with FileSystems.create(FileSystems.join(run_root, EXPORT, "rejects.parquet")) as fh:
+        pq.write_table(table, fh)
 
 
 def _render_card(run_dir: Path) -> None:
@@ -107,8 +126,9 @@ def build_report(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint
         # as the local runner counts it: the rows of every input table (a source step: its records)
         rows_in = (sum(counters.get(stage, {}).get(f"rows_out.{name}", 0) for stage, name in step.inputs.values())
                    if step.inputs else failures.get(step.name, {}).get("rows_in", 0))
+        wall_ms = mine.pop(WALL_MS, 0)  # summed over batches and workers: work done, not elapsed time
         steps.append({
-            "name": step.name, "skipped": False, "wall_s": 0.0,
+            "name": step.name, "skipped": False, "wall_s": round(wall_ms / 1000, 3),
             "rows_in": rows_in,
             "rows_out": {k.removeprefix("rows_out."): v for k, v in sorted(mine.items()) if k.startswith("rows_out.")},
             "counters": {k: v for k, v in sorted(mine.items()) if not k.startswith("rows_out.")},

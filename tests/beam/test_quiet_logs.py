@@ -1,0 +1,43 @@
+"""`meritgen beam run` keeps Beam's noise out of the log and bm25s's DEBUG lines out of every runner's."""
+
+from __future__ import annotations
+
+import logging
+
+from pipelines.beam.quiet import DropNoise
+from pipelines.retrieval.index import BM25Index
+from pipelines.store import RunStore, _output_name
+
+
+def _record(msg: str, level=logging.WARNING) -> logging.LogRecord:
+    return logging.LogRecord("x", level, __file__, 1, msg, None, None)
+
+
+def test_known_noise_is_dropped_and_other_warnings_pass():
+    drop = DropNoise()
+    assert not drop.filter(_record("apitools not found, and bigquery client libraries are not available"))
+    assert not drop.filter(_record("Discarding unparseable args: %s"))
+    assert drop.filter(_record("Failed to write rejects"))
+
+
+def test_building_an_index_leaves_bm25s_at_warning():
+    from pipelines.retrieval import BM25Config
+
+    BM25Index(BM25Config()).build(["a", "b"], ["red shirt", "blue shirt"])
+    assert logging.getLogger("bm25s").getEffectiveLevel() >= logging.WARNING
+
+
+def test_sharded_files_at_a_stage_folders_top_give_one_view_named_for_their_prefix(tmp_path):
+    from pathlib import Path
+
+    assert _output_name(Path("rejects-00000-of-00002.parquet")) == "rejects"
+    assert _output_name(Path("data/queries/train-00000-of-00002.parquet")) == "queries"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "run" / "rejects"
+    folder.mkdir(parents=True)
+    for i in range(2):
+        pq.write_table(pa.table({"stage": ["ingest"], "reason": ["x"]}), folder / f"rejects-0000{i}-of-00002.parquet")
+    (folder / "_SUCCESS.json").write_text("{}")
+    assert RunStore(tmp_path / "run").refresh_views() == ["rejects__rejects"]
