@@ -10,7 +10,7 @@ import yaml
 
 from pipelines.runners.deploy_check import main as deploy_check
 from pipelines.runners.local import StepReport
-from pipelines.runners.prefect_report import stage_line, task_options
+from pipelines.runners.prefect_report import retries_step, stage_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,8 +23,16 @@ def test_stage_line_shows_counters_and_says_when_a_stage_was_skipped():
 
 
 def test_only_transport_bound_steps_retry():
-    assert task_options("ingest")["retries"] > 0 and task_options("translate")["retries"] > 0
-    assert task_options("compose") == {} and task_options("export") == {}
+    from types import SimpleNamespace
+
+    from pipelines.runners.prefect_build import run_stage
+
+    assert run_stage.retries > 0 and run_stage.retry_condition_fn is retries_step
+    assert retries_step(None, SimpleNamespace(name="ingest"), None) and retries_step(None, SimpleNamespace(name="translate"), None)
+    assert not retries_step(None, SimpleNamespace(name="compose"), None)
+    from pipelines.errors import CatalogError
+
+    assert not retries_step(None, SimpleNamespace(name="ingest"), SimpleNamespace(data=CatalogError("no rows")))
 
 
 def test_deploy_check_names_each_unset_variable(monkeypatch, capsys):

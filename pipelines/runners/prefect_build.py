@@ -16,21 +16,17 @@ from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.cli import llm_endpoint
 from pipelines.runners.local import execute_step, run_build
-from pipelines.runners.prefect_report import publish_card, stage_line, task_options
+from pipelines.runners.prefect_report import RETRIES, RETRY_DELAY_S, publish_card, retries_step, stage_line
 from pipelines.runners.qa_guard import refuse_replacing_qa_export
 
 
-@task(name="stage", task_run_name="{step.name}", cache_policy=NO_CACHE)
+@task(name="stage", task_run_name="{step.name}", cache_policy=NO_CACHE, retries=RETRIES,
+      retry_delay_seconds=RETRY_DELAY_S, retry_condition_fn=retries_step)  # transport-bound steps only
 def run_stage(step, store, upstream, write):
     """One build step; its completion marker, not Prefect's cache, decides whether it reruns."""
     fingerprint, report = execute_step(step, store, upstream, write)
     get_run_logger().info(stage_line(report))  # counters in the log; a skipped step says so
     return fingerprint, report
-
-
-def execute_stage(step, store, upstream, write):
-    """`run_stage` with retries for the transport-bound steps (prefect_report.task_options)."""
-    return run_stage.with_options(**task_options(step.name))(step, store, upstream, write)
 
 
 @flow(name="build_dataset")
@@ -44,7 +40,7 @@ def build_dataset(catalog: str = "", out: str = "runs", config: str | None = Non
     run_id = run_id or ("demo" if demo else catalog_path.stem)
     if not force:
         refuse_replacing_qa_export(catalog_path, Path(out), run_id, cfg, endpoint)
-    report = run_build(catalog_path, out, cfg, run_id=run_id, progress=False, execute=execute_stage, endpoint=endpoint)
+    report = run_build(catalog_path, out, cfg, run_id=run_id, progress=False, execute=run_stage, endpoint=endpoint)
     publish_card(report.run_dir)
     return report.to_dict()
 

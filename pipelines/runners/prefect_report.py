@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines.errors import MeritgenError
 from pipelines.io import layout
 
 TRANSPORT_STEPS = frozenset({"ingest", "llm_mine", "rewrite", "translate", "personalize", "judge"})
@@ -26,11 +27,11 @@ def stage_line(report) -> str:
             f"rejects {report.rejects:,}" + (f" ({counters})" if counters else ""))
 
 
-def task_options(step_name: str) -> dict:
-    """Prefect task options for one step: retries for transport-bound steps only."""
-    if step_name in TRANSPORT_STEPS:
-        return {"retries": RETRIES, "retry_delay_seconds": RETRY_DELAY_S}
-    return {}
+def retries_step(task, task_run, state) -> bool:
+    """Prefect's retry condition for the stage task: only transport-bound steps (its run is named for its step)."""
+    if isinstance(getattr(state, "data", None), MeritgenError):  # a bad input fails the same way again
+        return False
+    return task_run.name in TRANSPORT_STEPS
 
 
 def publish_card(run_dir: Path) -> str | None:
