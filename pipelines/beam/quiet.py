@@ -3,7 +3,7 @@ stderr, but not Beam's import-time "apitools not found" note (there is no BigQue
 "Discarding unparseable args" (meritgen's own options, which Beam re-parses in places where they
 are not registered). Worker processes (`--direct_running_mode multi_processing`) log on the
 stderr they inherit, before any option of ours applies: while the pipeline runs, that stderr is a
-log file (`workers_log`), and the progress lines go to the terminal's stderr. `--verbose` keeps
+pipe (`workers_log`) whose progress lines go on to the terminal and the rest to a log file. `--verbose` keeps
 Python's default logging and the workers' output on stderr."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,23 +38,41 @@ def quiet_logs(verbose: bool = False) -> None:
         root.addHandler(handler)
 
 
+PROGRESS_MARK = "meritgen beam ["  # pipelines/beam/progress.py's lines, wherever a worker logs them
+
+
 @contextmanager
 def workers_log(path: Path | None) -> Iterator:
-    """Inside the block, file descriptor 2 (inherited by Beam's worker processes) writes to `path`;
-    yields a stream on the original stderr for what the user should see. `None`: nothing moves."""
+    """Inside the block, file descriptor 2 (inherited by Beam's worker processes) is a pipe: the
+    progress lines read from it go on to the original stderr, every other line to `path`. Yields a
+    stream on the original stderr for what the user should see. `None`: nothing moves."""
     if path is None:
         yield sys.stderr
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
     saved = os.dup(2)
-    with open(path, "ab") as log_file:
-        os.dup2(log_file.fileno(), 2)
-        terminal = os.fdopen(os.dup(saved), "w", buffering=1)
-        try:
-            yield terminal
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            terminal.close()
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    sorter = threading.Thread(target=_sort_lines, args=(read_end, terminal, path), daemon=True)
+    sorter.start()
+    try:
+        yield terminal
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # the pipe's last writer in this process closes: the sorter sees its end
+        os.close(saved)
+        sorter.join(timeout=10)  # a worker still holding the pipe must not hang the CLI
+        terminal.flush()
+
+
+def _sort_lines(read_end: int, terminal, path: Path) -> None:
+    with os.fdopen(read_end, "rb") as pipe, open(path, "ab") as log_file:
+        for raw in pipe:
+            line = raw.decode("utf-8", errors="replace")
+            if PROGRESS_MARK in line:
+                terminal.write(line[line.index(PROGRESS_MARK):])
+            else:
+                log_file.write(raw)

@@ -41,3 +41,23 @@ def test_sharded_files_at_a_stage_folders_top_give_one_view_named_for_their_pref
         pq.write_table(pa.table({"stage": ["ingest"], "reason": ["x"]}), folder / f"rejects-0000{i}-of-00002.parquet")
     (folder / "_SUCCESS.json").write_text("{}")
     assert RunStore(tmp_path / "run").refresh_views() == ["rejects__rejects"]
+
+
+def test_worker_stderr_is_sorted_into_progress_on_the_terminal_and_the_rest_in_a_log(tmp_path, capfd):
+    import os
+    import subprocess
+    import sys
+
+    from pipelines.beam.quiet import workers_log
+
+    log = tmp_path / "beam-logs" / "r.log"
+    with workers_log(log) as terminal:
+        subprocess.run([sys.executable, "-c", "import sys; print('INFO:__main__:Logging handler created.', file=sys.stderr);"
+                        "print('INFO:pipelines.beam.progress:meritgen beam [1/2] ingest done: rejects=0', file=sys.stderr)"],
+                       check=True)
+        os.write(2, b"WARNING:root:apitools not found\n")
+        terminal_fd = terminal.fileno()
+    assert terminal_fd != 2
+    text = log.read_text()
+    assert "Logging handler created" in text and "apitools" in text and "meritgen beam" not in text
+    assert capfd.readouterr().err == "meritgen beam [1/2] ingest done: rejects=0\n"
