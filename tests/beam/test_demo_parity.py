@@ -61,9 +61,9 @@ def test_merit_layout_is_the_local_builds(beam_run, demo_build):
 
 
 def test_one_table_exports_are_the_local_builds(beam_run, demo_build):
-    local = sorted(p.name for p in _export(demo_build.run_dir).glob("*.parquet") if p.name != "rejects.parquet")
+    local = sorted(p.name for p in _export(demo_build.run_dir).glob("*.parquet"))
     beam = sorted(p.name for p in _export(beam_run.run_root).glob("*.parquet"))
-    assert beam == local  # e.g. difficulty.parquet when the retrieval stages are on
+    assert beam == local  # e.g. difficulty.parquet when the retrieval stages are on; rejects.parquet too (#25)
     for name in local:
         assert pq.read_table(_export(beam_run.run_root) / name).equals(pq.read_table(_export(demo_build.run_dir) / name))
 
