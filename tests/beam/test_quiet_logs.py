@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from pipelines.beam.quiet import DropNoise
 from pipelines.retrieval.index import BM25Index
 from pipelines.store import RunStore, _output_name
@@ -61,3 +63,22 @@ def test_worker_stderr_is_sorted_into_progress_on_the_terminal_and_the_rest_in_a
     text = log.read_text()
     assert "Logging handler created" in text and "apitools" in text and "meritgen beam" not in text
     assert capfd.readouterr().err == "meritgen beam [1/2] ingest done: rejects=0\n"
+
+
+@pytest.mark.slow
+def test_the_readme_beam_command_logs_fewer_than_20_lines(tmp_path):
+    """`meritgen beam run` as README.md gives it (2 worker processes): progress lines only on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pipelines.runners.cli", "beam", "run", "--demo", "--out", str(tmp_path),
+                           "--direct_num_workers", "2", "--direct_running_mode", "multi_processing",
+                           "--set", "compose.max_queries=30", "--set", 'render.languages=["en"]'],
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stderr.splitlines()
+    assert len(lines) < 20, done.stderr
+    assert not [line for line in lines if "apitools" in line or "Discarding" in line or "bm25s" in line]
+    assert sum("meritgen beam [" in line for line in lines) >= 10  # the progress lines still show
+    assert (tmp_path / "beam-logs" / "demo.log").stat().st_size > 0
