@@ -15,11 +15,13 @@ import argparse
 import io
 import json
 import random
+import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image, ImageDraw
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 RGB = {"black": (20, 20, 20), "white": (240, 240, 240), "grey": (128, 128, 128), "blue": (40, 80, 200),
@@ -87,18 +89,20 @@ def _product(k: int, cat: str, values: dict, family: str) -> dict:
             "family_id": family, "attributes": fields, "_pattern": values.get("pattern", "solid")}
 
 
-def write_catalog(products: list[dict], out: Path) -> None:
+def write_catalog(products: list[dict], out: Path, show: bool = False) -> None:
+    """Write `products` (images drawn one by one, the slow part: `show` draws a bar on stderr)."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    products_bar = tqdm(products, desc=f"writing {out.name}", unit="product", disable=not show)
     if out.suffix == ".parquet":
         rows = [{**{k: v for k, v in p.items() if not k.startswith("_")},
                  "attributes": [{"name": a, "value": v} for a, v in p["attributes"].items()],
-                 "image_bytes": [draw_image(p["attributes"]["color"], p["_pattern"], i)]} for i, p in enumerate(products)]
+                 "image_bytes": [draw_image(p["attributes"]["color"], p["_pattern"], i)]} for i, p in enumerate(products_bar)]
         table = pa.Table.from_pylist(rows)
         pq.write_table(table, out, row_group_size=5000)
         return
     (out.parent / "images").mkdir(exist_ok=True)
     with open(out, "w", encoding="utf-8") as fh:
-        for i, p in enumerate(products):
+        for i, p in enumerate(products_bar):
             name = f"images/{p['product_id']}.jpg"
             (out.parent / name).write_bytes(draw_image(p["attributes"]["color"], p["_pattern"], i))
             record = {k: v for k, v in p.items() if not k.startswith("_")}
@@ -111,7 +115,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help=".parquet (image bytes inline) or .jsonl (+ images/)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    write_catalog(make_products(args.products, args.seed), args.out)
+    products = make_products(args.products, args.seed)
+    write_catalog(products, args.out, show=True)
+    print(f"wrote {len(products)} products to {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import yaml
 
 from pipelines import __version__, llm_fallback
 from pipelines.card_counts import condition_counts, english, image_condition_counts, value_counts
+from pipelines.card_hub import load_section, reference_sections
 from pipelines.card_parts import langid_rows, md_table, reject_rows, source_note
 from pipelines.card_retrieval import retrieval_sections
 from pipelines.config import BuildConfig
@@ -56,19 +57,35 @@ def yaml_header(cfg: BuildConfig, queries: pa.Table, products: pa.Table, sizes: 
         "size_categories": [size], "pretty_name": cfg.export.pretty_name,
         "configs": [
             {"config_name": "queries", "default": True,
-             "data_files": [{"split": s, "path": f"data/queries/{s}-*.parquet"} for s in sorted(splits)]},
+             "data_files": [{"split": s, "path": f"data/queries/{s}-*.parquet"} for s in split_order(splits)]},
             {"config_name": "products", "data_files": [{"split": "catalog", "path": "data/products/*.parquet"}]},
+            *merit_configs(cfg, split_order(splits)),
         ],
         "dataset_info": [
             {"config_name": "queries", "features": _features(query_schema or queries.schema, {}),
              "splits": [{"name": s, "num_bytes": sizes["queries"].get(s, 0), "num_examples": n}
-                        for s, n in sorted(splits.items())]},
+                        for s, n in ((s, splits[s]) for s in split_order(splits))]},
             {"config_name": "products", "features": _features(product_schema, {"images": "images"}),
              "splits": [{"name": "catalog", "num_bytes": sizes["products"]["catalog"],
                          "num_examples": products.num_rows}]},
         ],
     }
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---"
+
+
+def split_order(splits) -> list[str]:
+    """train, then test, then any other split (the order the Hub's viewer and `datasets` users expect)."""
+    rank = {"train": 0, "test": 1}
+    return sorted(splits, key=lambda s: (rank.get(s, 2), s))
+
+
+def merit_configs(cfg: BuildConfig, splits: list[str]) -> list[dict]:
+    """The `merit` config: MERIT's product pools (merit/products/<split>-*.parquet). The Hub reads only
+    the root card's YAML, so merit/README.md's own header does not apply there."""
+    if not cfg.export.merit_layout:
+        return []
+    return [{"config_name": "merit",
+             "data_files": [{"split": s, "path": f"merit/products/{s}-*.parquet"} for s in splits if s in ("train", "test")]}]
 
 
 def _nbytes(queries: pa.Table, split: str) -> int:
@@ -222,6 +239,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         "Multilingual, multi-condition interleaved image+text product retrieval queries built by meritgen "
         f"{__version__}. Each query mixes text and product images (`<image_k>` placeholders; `segments` gives the "
         "interleaved order); its positive set is verified to be exactly the products meeting every condition.",
+        load_section(cfg.export.merit_layout),
         "## Summary",
         md_table(["what", "count"], [["products", f"{products.num_rows:,}"], ["queries", f"{queries.num_rows:,}"],
                                      ["base queries", f"{english(queries).num_rows:,}"]]),
@@ -245,5 +263,6 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         f"(compose.max_positives) and under {cfg.compose.max_positive_share:.0%} of the catalog "
         "(compose.max_positive_share); see README, Configuration",
         "## Source data and licence", source_note(cfg.export.source_note, report, products.num_rows),
+        *reference_sections(),
     ]
     return "\n\n".join(parts) + "\n"

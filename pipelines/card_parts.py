@@ -40,7 +40,8 @@ def source_note(note: str, report: dict, exported_products: int) -> str:
         is_demo = False
     if is_demo:
         return DEMO_SOURCE_NOTE.format(products=products)
-    return CATALOG_SOURCE_NOTE.format(catalog=catalog or "unknown", products=products)
+    # The file name only: the build machine's folders are no business of the card's readers.
+    return CATALOG_SOURCE_NOTE.format(catalog=Path(catalog).name if catalog else "unknown", products=products)
 
 
 def reject_rows(counted: list[list] | None, counter_rows: list[list]) -> list[list]:
@@ -58,5 +59,12 @@ def langid_rows(agreement: list[dict]) -> list[list]:
 
 def md_table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    """Counts with thousands separators, as the card's pre-formatted figures have them (2,350, not 2350)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)

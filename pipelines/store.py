@@ -108,10 +108,15 @@ class RunStore:
                 file_list = ", ".join(_sql_str(str(f.resolve())) for f in files)
                 con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{file_list}], union_by_name=true)')
             reject_views = [n for n in views if n.endswith("__rejects")]
+            if RUN_REJECTS_VIEW in reject_views:  # Beam's run-level rejects hold every stage's rows already
+                reject_views = [RUN_REJECTS_VIEW]
             if reject_views:
                 union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in reject_views)
                 con.execute(f"CREATE OR REPLACE VIEW rejects AS {union}")
         return sorted(views)
+
+
+RUN_REJECTS_VIEW = "rejects__rejects"  # Beam's <run>/rejects/rejects-*.parquet
 
 
 def _alive(pid: int) -> bool:
@@ -129,6 +134,8 @@ def _output_name(rel: Path) -> str:
     parts = list(rel.parts[:-1])
     if not _SHARD.match(rel.name):
         parts.append(rel.stem)
+    elif not parts:  # rejects/rejects-00000-of-00002.parquet: one view named for the shards' prefix
+        parts.append(rel.name.rsplit("-", 3)[0])
     if parts and parts[0] == "data":
         parts = parts[1:]
     return "_".join(parts) or rel.stem

@@ -101,6 +101,7 @@ def corrupted_run(demo_run_copy):
     return dst, q["query_id"]
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_batch_boundaries_change_nothing_and_the_corrupted_row_is_named(corrupted_run):
     run, query_id = corrupted_run
     whole = audit_run(run)

@@ -14,6 +14,7 @@ def _build(out):
     return run_build(DEMO_DIR / "catalog.jsonl", out, load_config(), run_id="demo", progress=False)
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_killed_before_the_audit_the_rerun_writes_the_card(tmp_path, monkeypatch):
     real = audit.audit_run
     export = tmp_path / "demo" / "export"
@@ -46,6 +47,7 @@ def test_killed_before_the_audit_the_rerun_writes_the_card(tmp_path, monkeypatch
     assert "## Summary" in card and "## Audit" in card and (export / "plots" / "funnel.png").exists()
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_the_local_export_step_renders_the_card_before_its_marker_and_the_audit_once_more(tmp_path, monkeypatch):
     """Two renderings per build (#24 changed #14's one): in the export's temp folder, before its marker,
     then after the audit, with the Audit section."""

@@ -76,7 +76,7 @@ def test_card_is_a_valid_hf_card_with_plots_that_show_data(demo_build):
     card = DatasetCard((export / "README.md").read_text())
     meta = card.data.to_dict()
     assert set(meta["language"]) == set(LANGUAGES)
-    assert {c["config_name"] for c in meta["configs"]} == {"queries", "products"}
+    assert {c["config_name"] for c in meta["configs"]} == {"queries", "products", "merit"}  # merit: #25
     info = {c["config_name"]: c for c in meta["dataset_info"]}
     assert {s["name"] for s in info["queries"]["splits"]} == {"train", "test"}
     assert sum(s["num_examples"] for s in info["queries"]["splits"]) == len(_queries(demo_build))

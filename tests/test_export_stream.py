@@ -47,6 +47,7 @@ def test_shard_writer_writes_the_files_write_shards_writes(tmp_path, rows, shard
     assert _files(tmp_path / "one_call") == _files(whole)
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_the_demo_export_is_the_same_for_any_batch_size(demo_build, tmp_path):
     """The whole demo export (shards, MERIT files) from a build whose query steps ran in batches of
     23 rows equals the default build's, file for file (the card aside: it names its run)."""

@@ -31,6 +31,7 @@ def _mark_qa_applied(out, run_id: str) -> None:
     path.write_text(json.dumps({**_marker(out, run_id), "qa_rounds": ["round-1"]}))
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_flow_refuses_to_replace_a_qa_applied_export_unless_forced(tmp_path, prefect_harness):
     from pipelines.runners.prefect_build import build_dataset
 

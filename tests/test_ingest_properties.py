@@ -69,6 +69,7 @@ def folder():
         yield Path(tmp)
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(rows=st.lists(catalog_row(), min_size=1, max_size=16), raw_lines=st.lists(text, max_size=2))
 def test_random_catalogs_never_crash_and_keep_placeholders_exact(folder, rows, raw_lines):

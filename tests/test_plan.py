@@ -5,6 +5,7 @@ import dataclasses
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from pipelines.config import load_config
 from pipelines.io.inputs import CatalogFile, ParquetFile
@@ -65,6 +66,7 @@ def test_local_runner_spreads_compose_by_params_type_not_name(tmp_path):
     assert step.name == "composer" and step.call is not spread[0].call and step.params is spread[0].params
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_beam_chooses_transforms_by_params_type_not_name(tmp_path, monkeypatch):
     """A renamed compose step still gets Beam's ComposeQueries transform, with the plan's own params."""
     import apache_beam as beam

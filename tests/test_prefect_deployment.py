@@ -96,3 +96,14 @@ def test_nightly_demo_deployment_runs_through_a_process_worker(prefect_api, tmp_
     assert list((export / "data" / "queries").glob("test-*.parquet"))
     assert (export / "merit" / "queries-test.json").stat().st_size > 0
     assert "Traceback" not in logs, logs[logs.find("Traceback") - 500:][:6000]
+    # What the run shows (#25): stage counters in its logs, the card as an artifact, no telemetry noise.
+    assert "compose: ran in" in logs, logs[-4000:]
+    found = httpx.post(f"{env['PREFECT_API_URL']}/artifacts/filter",
+                       json={"artifacts": {"key": {"any_": ["data-card"]}}}, timeout=30).json()
+    assert found and "## Load" in found[0]["data"]
+    assert "Failed to send telemetry" not in (tmp_path / "server.log").read_text()
+    # The Dataflow deployment refuses unset settings at deploy time, naming them.
+    bare = {k: v for k, v in env.items() if not k.startswith("MERITGEN_")}
+    done = subprocess.run(PREFECT + ["--no-prompt", "deploy", "--name", "weekly-catalog-build-dataflow"], env=bare,
+                          cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode != 0 and "MERITGEN_GCP_PROJECT" in done.stdout + done.stderr, done.stdout[-2000:]

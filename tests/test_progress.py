@@ -76,7 +76,8 @@ def test_each_of_an_iterator_without_length_never_runs_ahead():
 
 @pytest.mark.parametrize("backend, threads", [
     ("numpy", 0), ("numpy", 2),
-    pytest.param("numba", 0, marks=pytest.mark.skipif(not find_spec("numba"), reason="numba not installed (the scale extra)"))])
+    pytest.param("numba", 0, marks=[pytest.mark.slow,  # numba compiles first: slow (README, Tests)
+                                    pytest.mark.skipif(not find_spec("numba"), reason="numba not installed (the scale extra)")])])
 def test_search_in_batches_gives_the_same_hits_and_reports_per_batch(monkeypatch, backend, threads):
     index = BM25Index(BM25Config(n_threads=threads, backend=backend))
     index.build([f"p{i}" for i in range(30)], [f"red shirt number {i} cotton {'blue' * (i % 3)}" for i in range(30)])

@@ -101,6 +101,35 @@ def test_prefect_build_fails_when_the_audit_fails_and_publishes_the_audit_table(
 
 
 @pytest.mark.slow
+def test_prefect_build_fails_when_llm_steps_fell_back(small_build, tmp_path, prefect_harness, monkeypatch):
+    """The flow follows `llm.max_failed_share` as `meritgen build` does (exit 1 there, Failed here)."""
+    import shutil
+
+    import pipelines.runners.prefect_build as prefect_build
+    from pipelines.llm_fallback import LLMFallbackError
+    from pipelines.runners.local import StepReport
+
+    out = tmp_path / "runs"
+    shutil.copytree(small_build, out)
+    config = tmp_path / "small.toml"
+    config.write_text(SMALL_TOML)
+    real_run_build = prefect_build.run_build
+
+    def dead_server_build(*args, **kwargs):  # the build ran; its translate step got no answer for 40 of 40 rows
+        report = real_run_build(*args, **kwargs)
+        report.steps.append(StepReport("translate", False, 0.0, 40, {"queries": 40}, {
+            "llm_requests": 40, "rows": 40, "rejected_llm_request_failed": 40}, 40))
+        return report
+
+    monkeypatch.setattr(prefect_build, "run_build", dead_server_build)
+    state = prefect_build.build_dataset(demo=True, out=str(out), config=str(config), return_state=True)
+    assert state.is_failed() and "translate: 40 of 40 rows unanswered" in state.message
+    assert "\n" not in state.message
+    with pytest.raises(LLMFallbackError):
+        prefect_build.build_dataset(demo=True, out=str(out), config=str(config))
+
+
+@pytest.mark.slow
 def test_prefect_deployment_errors_are_one_line_failed_states(tmp_path, prefect_harness):
     from annotation_ui.flows import apply_qa_round
     from pipelines.runners.prefect_build import build_dataset

@@ -24,6 +24,7 @@ def _queries(run_dir):
     return pads.dataset(run_dir / "export" / "data" / "queries", format="parquet").to_table().sort_by("query_id")
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_cli_build_then_rerun_skips_every_stage(tmp_path):
     assert main(["build", "--demo", "--out", str(tmp_path), "--no-progress"]) == 0
     first = _queries(tmp_path / "demo")
@@ -33,6 +34,7 @@ def test_cli_build_then_rerun_skips_every_stage(tmp_path):
     assert _queries(tmp_path / "demo").equals(first)
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_config_change_reruns_only_downstream_stages(tmp_path):
     main(["build", "--demo", "--out", str(tmp_path), "--no-progress"])
     before = {p.parent.name: p.stat().st_mtime_ns for p in (tmp_path / "demo").glob("*/_SUCCESS.json")}
@@ -58,6 +60,7 @@ run_build(DEMO_DIR / "catalog.jsonl", sys.argv[1], load_config(), run_id="demo",
 """
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_killed_build_resumes_without_redoing_finished_stages(tmp_path):
     flag = tmp_path / "flag"
     proc = subprocess.Popen([sys.executable, "-c", KILLABLE, str(tmp_path / "runs"), str(flag)], cwd=ROOT)
@@ -104,6 +107,7 @@ def prefect_harness():
         yield
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_prefect_flow_builds_the_same_dataset_as_the_cli(tmp_path, prefect_harness):
     from pipelines.runners.prefect_build import build_dataset
 

@@ -97,6 +97,7 @@ def small_batch_run(tmp_path_factory):
     return out, cfg
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_the_demo_build_streams_every_query_step(small_batch_run):
     out, cfg = small_batch_run
     streamed = {s.name for s in local_plan(DEMO_DIR / "catalog.jsonl", out, cfg) if s.streamed is not None}
@@ -124,6 +125,7 @@ def test_each_streamed_step_equals_its_whole_table_call(small_batch_run):
         assert marker["counters"] == json.loads(json.dumps(whole.counters)), step.name
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_a_streamed_step_that_fails_midway_leaves_no_finished_stage(tmp_path, monkeypatch):
     """A kill or crash between batches: no marker, no stage folder; the rerun builds it whole."""
     import pipelines.plan.retrieval_calls as calls

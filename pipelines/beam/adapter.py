@@ -12,6 +12,7 @@ reason `unexpected_error` and count as failed records for the failure-ratio chec
 
 from __future__ import annotations
 
+import time
 import traceback
 import typing
 from collections.abc import Callable, Iterable, Iterator
@@ -53,6 +54,14 @@ def emit_result(stage: str, result: StageResult, rows_in: int) -> Iterator[Tagge
     count_metrics(stage, result.counters)
 
 
+WALL_MS = "wall_ms"  # a step's processing time, summed over its batches and workers (the report's seconds)
+
+
+def count_wall(stage: str, started: float) -> None:
+    """Add the time since `started` (time.perf_counter) to the step's processing time."""
+    Metrics.counter(f"meritgen.{stage}", WALL_MS).inc(round((time.perf_counter() - started) * 1000))
+
+
 def count_metrics(stage: str, counters: dict) -> None:
     for name, value in counters.items():
         if isinstance(value, int):  # Beam counters are integers; shares and ratios stay local-only
@@ -67,7 +76,9 @@ class CallStep(beam.DoFn):
 
     def process(self, batch: pa.Table, **side_tables):
         empties = {arg: schemas.empty(contract) for arg, contract in self.empty.items()}
+        started = time.perf_counter()
         result = self.step.call(**{self.shard_by: batch}, **side_tables, **empties, **file_tables(self.step))
+        count_wall(self.step.name, started)
         yield from emit_result(self.step.name, conform_result(self.step, result), batch.num_rows)
 
 
@@ -164,7 +175,9 @@ class CallGlobal(beam.DoFn):
 
     def process(self, _, **tables):
         empties = {arg: schemas.empty(contract) for arg, contract in self.empty.items()}
+        started = time.perf_counter()
         result = conform_result(self.step, self.step.call(**tables, **empties, **file_tables(self.step)))
+        count_wall(self.step.name, started)
         for name in self.outputs:
             if result.outputs[name].num_rows:
                 Metrics.counter(f"meritgen.{self.step.name}", f"rows_out.{name}").inc(result.outputs[name].num_rows)

@@ -7,8 +7,11 @@ command runs, so `meritgen --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 DEFAULT_OUT = "runs"
+BEAM_LOGS = "beam-logs"  # <out>/beam-logs/<run_id>.log: Beam's and its workers' own log lines
 RUN_DESCRIPTION = """Build a dataset on Apache Beam: the same export, MERIT layout and data card as `meritgen build`,
 with the build summary printed when the pipeline finishes (not with --no-wait). Options this command
 does not know are handed to Beam as pipeline options, for example:
@@ -53,6 +56,7 @@ def add_beam_commands(subparsers) -> None:
     run.add_argument("--max-failure-ratio", type=float, default=0.1,
                      help="fail when a step loses more than this share of its records (default 0.1)")
     run.add_argument("--no-wait", action="store_true", help="submit and return (Dataflow); no report or card")
+    run.add_argument("--verbose", action="store_true", help="Beam's own INFO log lines too (default: warnings only)")
     run.set_defaults(func=cmd_beam_run)
 
 
@@ -65,8 +69,11 @@ def settings_from(args: argparse.Namespace):
 
 def cmd_beam_run(args: argparse.Namespace) -> int:
     """Run the build on the runner the pipeline options name (DirectRunner by default)."""
+    from pipelines.beam.quiet import quiet_logs, workers_log
+
+    quiet_logs(args.verbose)  # before Beam is imported
     from pipelines.beam.progress import show_progress
-    from pipelines.beam.run import run_beam_build
+    from pipelines.beam.run import run_beam_build, run_id_of
     from pipelines.config import load_config
     from pipelines.errors import MeritgenError
     from pipelines.resources import DEMO_DIR
@@ -76,9 +83,14 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
         raise MeritgenError("give exactly one of --catalog PATH or --demo")
     catalog = str(DEMO_DIR / "catalog.jsonl") if args.demo else args.catalog
     cfg = load_config(args.config, _overrides(args.set))
-    show_progress()
-    run = run_beam_build(catalog, args.out, cfg, args.pipeline_args, args.run_id or ("demo" if args.demo else None),
-                         settings_from(args), wait=not args.no_wait)
+    run_id = args.run_id or ("demo" if args.demo else run_id_of(catalog))
+    log_path = None if args.verbose or "://" in args.out else Path(args.out) / BEAM_LOGS / f"{run_id}.log"
+    with workers_log(log_path) as terminal:
+        show_progress(terminal)
+        run = run_beam_build(catalog, args.out, cfg, args.pipeline_args, run_id, settings_from(args), wait=not args.no_wait)
+    show_progress(sys.stderr)
+    if log_path is not None and log_path.exists() and log_path.stat().st_size:
+        console.print(f"Beam's own log lines: {log_path}", markup=False, highlight=False)
     if run.report is None:
         console.print(f"submitted ({run.state}); output: {run.run_root}")
         return 0

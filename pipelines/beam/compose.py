@@ -9,11 +9,13 @@ across ranges, the lowest attempt's plan winning, as in the local single pass.
 
 from __future__ import annotations
 
+import time
+
 import apache_beam as beam
 from apache_beam.pvalue import AsSingleton, TaggedOutput
 
 from pipelines import schemas
-from pipelines.beam.adapter import REJECTS, TALLY, Resilient, count_metrics
+from pipelines.beam.adapter import REJECTS, TALLY, Resilient, count_metrics, count_wall
 from pipelines.beam.tables import BatchRows
 from pipelines.results import RejectLog
 from pipelines.stages import compose
@@ -44,7 +46,9 @@ class ComposeRange(beam.DoFn):
         return self._index
 
     def process(self, attempts: range, products, attributes, families):
+        started = time.perf_counter()
         result = compose.compose_from_index(self._index_for(products, attributes, families), attempts, self.params)
+        count_wall(compose.STAGE, started)
         plans = schemas.conform(result.outputs["plans"], "query_plan")
         if plans.num_rows:
             yield TaggedOutput(PLANS, (attempts.start, plans))

@@ -8,10 +8,21 @@ joined products (queries empty), and per batch of queries (products empty).
 
 from __future__ import annotations
 
+import time
+
 import apache_beam as beam
 
 from pipelines import schemas
-from pipelines.beam.adapter import REJECTS, TALLY, CallStep, Resilient, conform_result, describe_table, emit_result
+from pipelines.beam.adapter import (
+    REJECTS,
+    TALLY,
+    CallStep,
+    Resilient,
+    conform_result,
+    count_wall,
+    describe_table,
+    emit_result,
+)
 from pipelines.beam.tables import Rebatch, RowsOf, rows_by_key, single_rows
 from pipelines.plan import Step
 
@@ -47,6 +58,7 @@ class ExportProducts(beam.DoFn):
         self.step = step
 
     def process(self, batch: list[tuple[dict, list[dict], list[dict], str | None]]):
+        started = time.perf_counter()
         images = {image["image_id"]: image for _, rows, _, _ in batch for image in rows}
         sides = [{"product_id": p["product_id"], "split": split} for p, _, _, split in batch if split is not None]
         result = self.step.call(
@@ -55,6 +67,7 @@ class ExportProducts(beam.DoFn):
             attributes=schemas.from_rows([f for _, _, facts, _ in batch for f in facts], "attribute"),
             queries=schemas.empty("query"), product_splits=schemas.from_rows(sides, "product_split"))
         result = conform_result(self.step, result)
+        count_wall(self.step.name, started)
         outputs = {k: v for k, v in result.outputs.items() if k in PRODUCT_OUTPUTS}
         yield from emit_result(self.step.name, type(result)(outputs, result.rejects, result.counters), len(batch))
 

@@ -10,6 +10,7 @@ happen after the shuffle, in parallel, next to validation.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from apache_beam.io import fileio
 from apache_beam.pvalue import TaggedOutput
 
 from pipelines import schemas
-from pipelines.beam.adapter import REJECTS, TALLY, Resilient, count_metrics
+from pipelines.beam.adapter import REJECTS, TALLY, Resilient, count_metrics, count_wall
 from pipelines.beam.catalog_io import images_dir_of, plan_units, read_unit, with_images
 from pipelines.beam.tables import BatchRows
 from pipelines.config import CatalogConfig
@@ -59,10 +60,12 @@ class ValidateGroups(beam.DoFn):
     def process(self, groups: list[list[dict]]):
         # Rows of one id stay in source order; sorting the whole batch also makes the stage keep,
         # for an image shared by several products, the source_ref of the lowest row.
+        started = time.perf_counter()
         rows = sorted((row for group in groups for row in group), key=order_key)
         raw = list(self._pool.map(lambda r: with_images(r, self.images_dir, self._client, self.catalog_cfg), rows))
         rejects = RejectLog(ingest.STAGE)
         products, images = ingest.validate_rows(raw, self.params, rejects)
+        count_wall(ingest.STAGE, started)
         if products:
             yield TaggedOutput(PRODUCTS, schemas.from_rows(products, "product"))
         yield from _image_entries(products, images)

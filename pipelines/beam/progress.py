@@ -63,10 +63,14 @@ def _counted(rows: int, step: str, name: str) -> tuple[str, int]:
     return name, rows
 
 
-def show_progress() -> None:
-    """Print the progress lines on stderr (the CLI's choice; Dataflow shows them in the worker logs)."""
+def show_progress(stream=None) -> None:
+    """Print the progress lines on `stream`, default stderr (the CLI's choice; Dataflow shows them in
+    the worker logs)."""
+    if stream is not None:
+        for old in list(log.handlers):
+            log.removeHandler(old)
     if not log.handlers:
-        handler = logging.StreamHandler()
+        handler = logging.StreamHandler(stream)
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
     log.setLevel(logging.INFO)

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines import __version__
+from pipelines import __version__, schemas
+from pipelines.beam.adapter import WALL_MS
 from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.failures import FailureRatioExceeded
 from pipelines.beam.options import LLMOptions  # noqa: F401  (registers --llm_* with Beam's parser)
@@ -27,6 +31,7 @@ from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
 from pipelines.io.export_files import FILES_KEY, listing, verify_card
 from pipelines.io.layout import AUDIT_FILE, CONFIG_FILE, EXPORT, MARKER, REJECTS, REPORT_FILE
+from pipelines.io.run_lock import run_lock
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 
 log = logging.getLogger(__name__)
@@ -49,19 +54,20 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
     catalog, settings = str(catalog), settings or BeamSettings()
     check_catalog(catalog)
     run_root = FileSystems.join(str(out), run_id or run_id_of(catalog))
-    pipeline = beam.Pipeline(options=PipelineOptions(list(pipeline_args)))
-    build_pipeline(pipeline, catalog, run_root, cfg, settings)
-    result = pipeline.run()
-    if not wait:
-        return BeamRun(run_root, str(result.state), None)
-    try:
-        result.wait_until_finish()
-    except Exception as exc:  # runners wrap worker errors; surface ours as themselves
-        known = _known_failure(exc)
-        if known is None:
-            raise
-        raise known from exc
-    return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result, settings.llm_endpoint))
+    with run_lock(run_root):  # one build per run folder, as the local runner (a gs:// root is not locked)
+        pipeline = beam.Pipeline(options=PipelineOptions(list(pipeline_args)))
+        build_pipeline(pipeline, catalog, run_root, cfg, settings)
+        result = pipeline.run()
+        if not wait:
+            return BeamRun(run_root, str(result.state), None)
+        try:
+            result.wait_until_finish()
+        except Exception as exc:  # runners wrap worker errors; surface ours as themselves
+            known = _known_failure(exc)
+            if known is None:
+                raise
+            raise known from exc
+        return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result, settings.llm_endpoint))
 
 
 def _known_failure(exc: Exception) -> Exception | None:
@@ -78,6 +84,7 @@ def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint: 
     report = build_report(run_root, catalog, cfg, result, endpoint)
     write_text(FileSystems.join(run_root, CONFIG_FILE), json.dumps(cfg.to_dict(), indent=1, sort_keys=True, default=str))
     write_text(FileSystems.join(run_root, REPORT_FILE), json.dumps(report, indent=1, sort_keys=True, default=str))
+    copy_rejects_to_export(run_root)  # export/rejects.parquet, as the local export writes it
     local = not is_remote(run_root)
     if local:  # the card before the markers, as the local runner writes it: a finished export always loads
         _card_before_marker(Path(run_root), report, cfg)
@@ -101,6 +108,20 @@ def _card_before_marker(run_dir: Path, report: dict, cfg: BuildConfig) -> None:
     verify_card(run_dir / EXPORT)
 
 
+def copy_rejects_to_export(run_root: str) -> None:
+    """export/rejects.parquet, as the local export writes it: the export stage's own reject rows (Beam
+    writes every stage's, sharded, under rejects/)."""
+    shards = FileSystems.match([FileSystems.join(run_root, REJECTS, "rejects-*.parquet")])[0].metadata_list
+    tables = []
+    for meta in sorted(shards, key=lambda m: m.path):
+        with FileSystems.open(meta.path) as fh:
+            tables.append(pq.read_table(fh))
+    table = pa.concat_tables(tables) if tables else schemas.empty("reject")
+    table = table.filter(pc.equal(table.column("stage"), EXPORT))
+    with FileSystems.create(FileSystems.join(run_root, EXPORT, "rejects.parquet")) as fh:
+        pq.write_table(table, fh)
+
+
 def _render_card(run_dir: Path) -> dict:
     """The independent audit, then the card with its Audit section: as the local runner ends."""
     from pipelines.runners.local import audit_with_card
@@ -119,8 +140,9 @@ def build_report(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint
         # as the local runner counts it: the rows of every input table (a source step: its records)
         rows_in = (sum(counters.get(stage, {}).get(f"rows_out.{name}", 0) for stage, name in step.inputs.values())
                    if step.inputs else failures.get(step.name, {}).get("rows_in", 0))
+        wall_ms = mine.pop(WALL_MS, 0)  # summed over batches and workers: work done, not elapsed time
         steps.append({
-            "name": step.name, "skipped": False, "wall_s": 0.0,
+            "name": step.name, "skipped": False, "wall_s": round(wall_ms / 1000, 3),
             "rows_in": rows_in,
             "rows_out": {k.removeprefix("rows_out."): v for k, v in sorted(mine.items()) if k.startswith("rows_out.")},
             "counters": {k: v for k, v in sorted(mine.items()) if not k.startswith("rows_out.")},

@@ -67,29 +67,39 @@ def plot_condition_histogram(queries: pa.Table, path: Path) -> None:
 
 
 def plot_funnel(stages: list[tuple[str, int]], path: Path) -> None:
-    """Horizontal bars from catalog rows to exported queries."""
+    """Horizontal bars from catalog rows to exported base queries (one unit per bar label)."""
     fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(stages) + 1))
     labels = [s for s, _ in stages][::-1]
     values = [v for _, v in stages][::-1]
     ax.barh(labels, values, color="#55A868")
     for i, v in enumerate(values):
         ax.text(v, i, f" {v:,}", va="center", fontsize=8)
-    ax.set_title("Filter funnel: catalog to export")
+    ax.set_title("Filter funnel: catalog to exported base queries")
     ax.set_xlim(0, max(values or [1]) * 1.2)
     _save(fig, path)
 
 
 def funnel_stages(report: dict, queries: pa.Table) -> list[tuple[str, int]]:
-    steps = {s["name"]: s for s in report.get("steps", [])}
+    """Catalog rows, products, attempts, plans, then each later drop of base queries by its reason
+    (caption_filter's image_blind, split's split_straddle, ...), ending at the exported base queries.
+    Language rows are not base queries: they are left out (the card's tables count them)."""
+    steps = report.get("steps", [])
+    by_name = {s["name"]: s for s in steps}
     out = []
-    if "ingest" in steps:
-        c = steps["ingest"]["counters"]
+    if "ingest" in by_name:
+        c = by_name["ingest"]["counters"]
         out += [("catalog rows", c.get("rows_in", 0)), ("valid products", c.get("products", 0))]
-    if "compose" in steps:
-        c = steps["compose"]["counters"]
+    if "compose" in by_name:
+        c = by_name["compose"]["counters"]
         out += [("composition attempts", c.get("attempts", 0)), ("verified query plans", c.get("plans", 0))]
-    en = english(queries).num_rows
-    out += [("exported base queries", en), ("exported queries (all languages)", queries.num_rows)]
+        left = c.get("plans", 0)
+        after_compose = [s for s in steps[[s["name"] for s in steps].index("compose") + 1:] if s["name"] != "export"]
+        for step in after_compose:
+            for key, n in sorted(step.get("counters", {}).items()):
+                if key.startswith("rejected_") and n:
+                    left -= n
+                    out.append((f"after {step['name']}: -{n:,} {key.removeprefix('rejected_')}", max(left, 0)))
+    out.append(("exported base queries", english(queries).num_rows))
     return out
 
 

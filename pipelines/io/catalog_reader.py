@@ -68,6 +68,8 @@ def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
     if not path.is_file():
         raise CatalogError(f"catalog file not found: {path}")
     rows = [(source_row, *mapped_row(row, error, cfg)) for source_row, row, error in _parse(path, cfg)]
+    if not rows:  # said here, where the file is known; the message ends with it for a quick copy
+        raise CatalogError(f"the catalog has no product rows: {path}")
     policy = image_source.policy_for(_images_dir(path, cfg), cfg)
     blobs = load_images([(refs, inline) for _, _, refs, inline, _ in rows], policy, cfg.ingest_deadline_s)
     return schemas.from_rows([

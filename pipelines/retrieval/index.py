@@ -149,7 +149,7 @@ class BM25Index:
         self._index(list(ids), [tokenize(t) for t in texts])
 
     def _index(self, ids: list[str], tokens: list[list[str]]) -> None:
-        import bm25s  # imported here so that stages importing HITS_SCHEMA do not pay for it
+        bm25s = _bm25s()
 
         if len(set(ids)) != len(ids):
             raise ValueError("BM25Index.build: ids must be unique")
@@ -220,7 +220,7 @@ class BM25Index:
         """The same index searched over `doc_ids` only: scores stay those of the whole corpus
         (its IDF and average length), so a document scores the same in both, and the subset's
         top-k equals the whole index's ranking with the other documents left out."""
-        import bm25s
+        bm25s = _bm25s()
 
         # bm25s's stored form (what its save() writes): a CSC score matrix, tokens as columns,
         # and the vocabulary; the subset keeps the rows (documents) of `doc_ids`.
@@ -277,3 +277,15 @@ def _pair_scores(keys: np.ndarray, values: np.ndarray, token_ids: list[list[int]
     # add.at adds element by element in array order: each pair's tokens, in query order, in float32
     np.add.at(total, pair, np.where(keys[at] == wanted, values[at], np.float32(0)))
     return total
+
+
+def _bm25s():
+    """bm25s, imported on first use (stages importing HITS_SCHEMA do not pay for it), with its logger
+    at WARNING: it sets its own to DEBUG, which put a "Building index" line per index into every
+    runner's log (Beam, Prefect) whose root level lets DEBUG through."""
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s

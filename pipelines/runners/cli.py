@@ -19,6 +19,7 @@ from rich.table import Table
 
 from pipelines.errors import CatalogError, MeritgenError
 from pipelines.resources import DEMO_DIR
+from pipelines.runners.consoles import diagnostics_console, results_console
 
 console = Console(stderr=True)
 SET_HELP = ("override one config key (README, Configuration); repeatable, default: none. VALUE is read as JSON and "
@@ -83,15 +84,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _report_audit(audit: dict, fail: bool = True) -> int:
     from pipelines.audit.run import print_audit
 
-    print_audit(audit, console)
-    console.print(f"audit: {Path(audit['run_dir']) / 'audit.json'}", markup=False)
+    out = results_console()
+    print_audit(audit, out)
+    out.print(f"audit: {Path(audit['run_dir']) / 'audit.json'}", markup=False)
     return 0 if audit["passed"] or not fail else 1
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from pipelines.runners.local import audit_with_card
 
-    return _report_audit(audit_with_card(Path(args.run)))
+    if (args.run is None) == (args.run_opt is None):
+        raise MeritgenError("give the run folder once: meritgen audit RUN or meritgen audit --run RUN")
+    return _report_audit(audit_with_card(Path(args.run or args.run_opt)))
 
 
 def summary_rejects(report: dict) -> list[list]:
@@ -106,6 +110,7 @@ def summary_rejects(report: dict) -> list[list]:
 
 
 def print_summary(report: dict) -> None:
+    console = results_console()  # the summary is the build's result: stdout
     table = Table(title="meritgen build")
     for col in ("stage", "status", "rows in", "rows out", "rejects", "seconds"):
         table.add_column(col, justify="right" if col not in ("stage", "status", "rows out") else "left")
@@ -147,23 +152,36 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             table = Table(*cols)
             for row in result.fetchmany(args.limit):
                 table.add_row(*(str(v)[:80] for v in row))
-            Console().print(table)
+            results_console().print(table)
             return 0
         table = Table("view", "rows")
-        for name in views:
+        for name in listed_views(views):
             table.add_row(name, str(con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]))
-        Console().print(table)
-    example = "rejects" if "rejects" in views else next(iter(views), "rejects")
-    console.print(f"duckdb {store.duckdb_path}   (e.g. meritgen inspect --run {args.run} --sql 'SELECT * FROM {example}')",
-                  markup=False, highlight=False)
+        results_console().print(table)
+    diagnostics_console().print(inspect_footer(args.run, store.duckdb_path, views), markup=False, highlight=False)
     return 0
+
+
+def listed_views(views: list[str]) -> list[str]:
+    """The stage outputs, then `rejects` (every stage's rejects in one view) when there are any."""
+    return [*views, "rejects"] if any(name.endswith("__rejects") for name in views) else list(views)
+
+
+def inspect_footer(run: str, db: Path, views: list[str]) -> str:
+    """How to query further with what is installed (meritgen and the duckdb Python package; the
+    duckdb command-line program is a separate install, so it is not suggested)."""
+    example = "SELECT stage, reason, count(*) AS n FROM rejects GROUP BY ALL" if "rejects" in listed_views(views) \
+        else f"SELECT * FROM {next(iter(views), 'rejects')}"
+    return (f"query: meritgen inspect --run {run} --sql '{example}'\n"
+            f"or in Python: python -c \"import duckdb; print(duckdb.connect('{db}', read_only=True)"
+            f".sql('{example}'))\"")
 
 
 def cmd_card(args: argparse.Namespace) -> int:
     from pipelines.io.card_writer import regenerate_card
 
     path = regenerate_card(Path(args.run), args.config, Path(args.out) if args.out else None)
-    console.print(f"card: {path}")
+    results_console().print(f"card: {path}", markup=False, highlight=False)
     return 0
 
 
@@ -180,6 +198,7 @@ class DefaultsShown(argparse.HelpFormatter):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meritgen", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"meritgen {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="build a dataset from a catalog (or the bundled demo catalog)",
                        description="Build a retrieval dataset from a product catalog: multi-condition queries in "
@@ -227,13 +246,27 @@ def build_parser() -> argparse.ArgumentParser:
                        "against the exported products' attributes, image placeholders against images, no product "
                        "shared across the split, unique ids. Writes <run>/audit.json and the card's Audit section; exits 1 "
                        "when a check fails.")
-    a.add_argument("run", help="run folder, e.g. runs/demo")
+    a.add_argument("run", nargs="?", help="run folder, e.g. runs/demo (or give it as --run, as inspect and card take it)")
+    a.add_argument("--run", dest="run_opt", metavar="RUN", help="run folder, the same as the positional RUN (no default: give one of the two)")
     a.set_defaults(func=cmd_audit)
     from pipelines.evaluate.command import add_eval_command  # `eval`: score a retriever on a run
 
     add_eval_command(sub)
+    from pipelines.hub.push import add_push_command  # `push`: publish an export to the Hugging Face Hub
+
+    add_push_command(sub)
     add_plugin_commands(sub)
     return parser
+
+
+def package_version() -> str:
+    """The installed meritgen's version (pyproject.toml), or `unknown` when run from an uninstalled tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("meritgen")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 COMMANDS_GROUP = "meritgen.commands"  # entry point group: `name = "package.module:add_commands"`

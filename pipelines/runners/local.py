@@ -28,6 +28,7 @@ from pipelines.io.catalog_reader import catalog_state
 from pipelines.io.export_files import verify_card
 from pipelines.io.export_writer import write_export_stream
 from pipelines.io.inputs import CatalogFile
+from pipelines.io.run_lock import run_lock
 from pipelines.io.verify import verify_export_dir
 from pipelines.llm import failures
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
@@ -159,6 +160,12 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     """
     require_server_backend(cfg, "local")  # before anything is written: beam_vllm is Beam's alone
     run_id = run_id or Path(catalog).stem
+    with run_lock(Path(out) / run_id):  # a second build into this run folder is refused, not interleaved
+        return _run_build(catalog, out, cfg, run_id, progress, execute, endpoint)
+
+
+def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, execute: Callable,
+               endpoint: LLMEndpoint) -> BuildReport:
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()
     steps = local_plan(catalog, Path(out), cfg, endpoint)
@@ -167,15 +174,17 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     fingerprints: dict[str, str] = {}
     show = bars_wanted(progress and cfg.progress)  # on a terminal only: never in logs or captured output
     bar = build_bar(steps, show)
-    for step in bar:
+    for step in steps:
         bar.set_postfix_str(step.name)
         writer = _export_writer(cfg, report) if step.name == "export" else None
         with step_bar(step.name, show):
             fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
+        bar.update(1)
     store.refresh_views()
     write_json(store.root / layout.REPORT_FILE, report.to_dict())
-    report.audit = audit_with_card(store.root)
+    report.audit = audit_with_card(store.root, phase=bar.phase)
+    bar.close()
     return report
 
 
@@ -206,12 +215,15 @@ def _spread(step: Step, workers: int, batch_rows: int) -> Step:
         lambda **tables: stream(**tables, params=params, workers=workers), by, batch_rows))
 
 
-def audit_with_card(run_dir: Path) -> dict:
-    """The independent audit of the export, written to <run>/audit.json and the card's Audit section."""
+def audit_with_card(run_dir: Path, phase: Callable[[str], None] = lambda name: None) -> dict:
+    """The independent audit of the export, written to <run>/audit.json and the card's Audit section.
+
+    `phase` hears "audit" and "card" as each begins (the build's progress bar shows them)."""
     from pipelines.audit.run import audit_run
     from pipelines.io.card_writer import regenerate_card
 
     try:
+        phase("audit")
         result = audit_run(run_dir)
     except Exception:
         # The local export writes no card of its own (it is rendered once, here): an audit that
@@ -220,7 +232,9 @@ def audit_with_card(run_dir: Path) -> dict:
             regenerate_card(run_dir)
         raise
     if (run_dir / layout.REPORT_FILE).exists():  # the card is rebuilt from the run's report
+        phase("card")
         regenerate_card(run_dir)
+    phase("")
     return result
 
 

@@ -12,23 +12,28 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines.config import load_config
 from pipelines.errors import CatalogError
+from pipelines.llm_fallback import gate_error
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.cli import llm_endpoint
 from pipelines.runners.local import execute_step, run_build
 from pipelines.runners.outcome import audit_failure, publish_audit_artifact, reported
+from pipelines.runners.prefect_report import RETRIES, RETRY_DELAY_S, publish_card, retries_step, stage_line
 from pipelines.runners.qa_guard import refuse_replacing_qa_export
 
 
-@task(name="stage", task_run_name="{step.name}", cache_policy=NO_CACHE)
+@task(name="stage", task_run_name="{step.name}", cache_policy=NO_CACHE, retries=RETRIES,
+      retry_delay_seconds=RETRY_DELAY_S, retry_condition_fn=retries_step)  # transport-bound steps only
 @reported
 def run_stage(step, store, upstream, write):
     """One build step; its completion marker, not Prefect's cache, decides whether it reruns."""
-    return execute_step(step, store, upstream, write)
+    fingerprint, report = execute_step(step, store, upstream, write)
+    get_run_logger().info(stage_line(report))  # counters in the log; a skipped step says so
+    return fingerprint, report
 
 
 @flow(name="build_dataset")
@@ -47,10 +52,14 @@ def build_dataset(catalog: str = "", out: str = "runs", config: str | None = Non
     if not force:
         refuse_replacing_qa_export(catalog_path, Path(out), run_id, cfg, endpoint)
     report = run_build(catalog_path, out, cfg, run_id=run_id, progress=False, execute=run_stage, endpoint=endpoint)
+    publish_card(report.run_dir)
     publish_audit_artifact(report.audit)
     failure = audit_failure(report.audit, cfg.audit.fail_build)
     if failure is not None:
         raise failure
+    fell_back = gate_error(report.to_dict(), cfg.llm.max_failed_share)  # as `meritgen build` exits 1
+    if fell_back is not None:
+        raise fell_back
     return {**report.to_dict(), "audit": report.audit}
 
 

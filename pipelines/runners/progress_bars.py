@@ -73,6 +73,36 @@ def step_bar(name: str, show: bool) -> Iterator[None]:
         bar.close()
 
 
-def build_bar(steps: list, show: bool):
-    """The outer bar over a build's steps (its postfix names the step running)."""
-    return tqdm(steps, desc="meritgen build", unit="stage", disable=not show, file=sys.stderr, position=0)
+AFTER_STEPS = ("audit", "card")  # what a build does after its last step, each a tick of the outer bar
+
+
+class BuildBar:
+    """The outer bar over a build's steps and then its audit and card (its postfix names what runs):
+    the bar reaches 100% when the build is done, not when its last step is."""
+
+    def __init__(self, steps: list, show: bool) -> None:
+        self.bar = tqdm(total=len(steps) + len(AFTER_STEPS), desc="meritgen build", unit="stage",
+                        disable=not show, file=sys.stderr, position=0)
+        self.current = ""
+
+    def set_postfix_str(self, text: str) -> None:
+        self.bar.set_postfix_str(text)
+
+    def update(self, n: int = 1) -> None:
+        self.bar.update(n)
+
+    def phase(self, name: str) -> None:
+        """`name` (audit, card) begins, the previous phase is done; "" ends the last one."""
+        if self.current:
+            self.bar.update(1)
+        self.current = name
+        if name:
+            self.bar.set_postfix_str(name)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def build_bar(steps: list, show: bool) -> BuildBar:
+    """The outer bar over a build's steps, audit and card."""
+    return BuildBar(steps, show)

@@ -262,5 +262,5 @@ def _ingest_images(row: dict, product: dict, files: ImageFiles, images: dict, re
 def _no_valid_rows_message(raw: pa.Table, rejects: RejectLog) -> str:
     files = sorted(set(raw.column("source_file").to_pylist())) or ["<empty catalog>"]
     reasons = ", ".join(f"{r} ({n})" for r, n in rejects.by_reason.most_common(5)) or "the catalog has no rows"
-    first = rejects.rows[0]["message"] if rejects.rows else ""
-    return f"no valid product in {', '.join(files)}: {raw.num_rows} rows, all rejected. Reasons: {reasons}. First: {first}"
+    first = f" First: {rejects.rows[0]['message']}" if rejects.rows else ""
+    return f"no valid product in {', '.join(files)}: {raw.num_rows} rows, all rejected. Reasons: {reasons}.{first}"

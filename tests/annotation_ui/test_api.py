@@ -139,6 +139,7 @@ def test_disagreement_reaches_the_adjudicator(r1, qa_run):
     assert "adjudicated" in judge.get("/adjudicate").text
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_concurrent_annotators_lose_no_decision(server, qa_run):
     url, app = server
     ctx, tokens = app.state.qa.round("load"), qa_run[1]["load"]

@@ -106,6 +106,7 @@ def test_apply_rewrites_shards_merit_files_and_card(sampled_run):
     assert _queries(run) == after
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_rebuild_refuses_to_replace_a_qa_applied_export(tmp_path, capsys):
     """A changed config would replace the export `qa apply` rewrote: refused unless --force."""
     run = build_tiny_run(tmp_path)

@@ -61,9 +61,9 @@ def test_merit_layout_is_the_local_builds(beam_run, demo_build):
 
 
 def test_one_table_exports_are_the_local_builds(beam_run, demo_build):
-    local = sorted(p.name for p in _export(demo_build.run_dir).glob("*.parquet") if p.name != "rejects.parquet")
+    local = sorted(p.name for p in _export(demo_build.run_dir).glob("*.parquet"))
     beam = sorted(p.name for p in _export(beam_run.run_root).glob("*.parquet"))
-    assert beam == local  # e.g. difficulty.parquet when the retrieval stages are on
+    assert beam == local  # e.g. difficulty.parquet when the retrieval stages are on; rejects.parquet too (#25)
     for name in local:
         assert pq.read_table(_export(beam_run.run_root) / name).equals(pq.read_table(_export(demo_build.run_dir) / name))
 
@@ -87,3 +87,22 @@ def test_card_is_the_local_builds(beam_run, demo_build):
     local = (_export(demo_build.run_dir) / "README.md").read_text(encoding="utf-8")
     assert "## Language-ID agreement" in beam and "## Caption-substitutability filter" in beam
     assert beam.replace(str(beam_run.run_root), "RUN") == local.replace(str(demo_build.run_dir), "RUN")
+
+
+def test_beam_reports_step_seconds_writes_export_rejects_and_names_views_as_locally(beam_run, demo_build):
+    import duckdb
+
+    from pipelines.store import RunStore
+
+    steps = {s["name"]: s for s in beam_run.report["steps"]}
+    assert steps["compose"]["wall_s"] > 0 and steps["ingest"]["wall_s"] > 0  # not always 0.00 (#25)
+    assert "wall_ms" not in steps["compose"]["counters"]
+    beam_rejects = pq.read_table(_export(beam_run.run_root) / "rejects.parquet")
+    local_rejects = pq.read_table(_export(demo_build.run_dir) / "rejects.parquet")
+    assert beam_rejects.schema.names == local_rejects.schema.names
+    views = RunStore(beam_run.run_root).refresh_views()
+    assert not [v for v in views if "_of_" in v], views  # no shard-named views
+    with duckdb.connect(str(RunStore(beam_run.run_root).duckdb_path), read_only=True) as con:
+        total = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+        assert total > 0 and total == con.execute('SELECT count(*) FROM "rejects__rejects"').fetchone()[0]  # no double count
+    assert set(beam_rejects.column("stage").to_pylist()) <= {"export"}  # the export stage's own, as locally

@@ -41,6 +41,7 @@ def _catalog(tmp_path, good: int, bad: int):
     return path
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_too_many_rejected_rows_fail_the_build_but_rejects_are_written(tmp_path):
     catalog = _catalog(tmp_path, good=6, bad=4)
     cfg = _small_catalog_config()
@@ -52,6 +53,7 @@ def test_too_many_rejected_rows_fail_the_build_but_rejects_are_written(tmp_path)
     assert sorted(r["record_id"] for r in rejects if r["reason"] == "unknown_category") == ["p6", "p7", "p8", "p9"]
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_under_the_threshold_the_build_completes(tmp_path):
     catalog = _catalog(tmp_path, good=6, bad=4)
     run = run_beam_build(str(catalog), str(tmp_path / "runs"), _small_catalog_config(), [], run_id="r",
@@ -60,6 +62,7 @@ def test_under_the_threshold_the_build_completes(tmp_path):
     assert (ingest["rows_in"], ingest["failed"], ingest["rows_out"]["products"]) == (10, 4, 6)
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_a_catalog_without_valid_rows_fails_as_locally(tmp_path):
     catalog = _catalog(tmp_path, good=0, bad=2)
     with pytest.raises(CatalogError, match="no valid product"):

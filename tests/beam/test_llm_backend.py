@@ -108,6 +108,7 @@ def test_answers_parse_with_the_shared_parsers_and_malformed_ones_become_rejects
     assert tally == [{"step": "translate", "rows_in": 9, "failed": 0}]  # unusable answers are data, not losses
 
 
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_cache_keys_are_the_server_clients_and_either_backend_reuses_the_other(tmp_path):
     server_cache, beam_cache = tmp_path / "server.sqlite", tmp_path / "beam.sqlite"
     with FakeOpenAI(responder) as server:  # the server backend: the production client over HTTP

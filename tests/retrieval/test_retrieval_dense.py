@@ -41,6 +41,7 @@ def test_resolver_points_at_the_installed_package():
     "query,expected",
     [("a mobile phone", "phone"), ("trousers made of denim", "jeans"), ("couch", "sofa"), ("beanie for cold weather", "hat")],
 )
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_dense_finds_the_obvious_neighbour(index, query, expected):
     ids, scores = index.search([query], k=3)
     assert ids[0, 0] == expected and scores[0, 0] > scores[0, 1]

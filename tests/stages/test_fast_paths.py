@@ -97,6 +97,7 @@ def test_negatives_equal_the_reference(built, monkeypatch, compiled_from):
     SplitConfig(test_share=0.3, held_out_languages=("th", "vi"), max_component_share=0.01),
     SplitConfig(held_out_categories=("footwear",), held_out_languages=("ms",)),
 ])
+@pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_split_equals_the_row_by_row_reference(built, split_cfg):
     cfg, vocab, products, attributes, families, _, queries, _ = built
     params = negatives.NegativesParams(cfg.negatives, SEED, Matcher.from_vocabulary(vocab))

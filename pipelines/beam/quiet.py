@@ -1,0 +1,78 @@
+"""Beam's log noise off by default for `meritgen beam run`: warnings and errors still reach
+stderr, but not Beam's import-time "apitools not found" note (there is no BigQuery step) nor its
+"Discarding unparseable args" (meritgen's own options, which Beam re-parses in places where they
+are not registered). Worker processes (`--direct_running_mode multi_processing`) log on the
+stderr they inherit, before any option of ours applies: while the pipeline runs, that stderr is a
+pipe (`workers_log`) whose progress lines go on to the terminal and the rest to a log file. `--verbose` keeps
+Python's default logging and the workers' output on stderr."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+NOISE = ("apitools not found", "Discarding unparseable args")
+
+
+class DropNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(NOISE)
+
+
+def quiet_logs(verbose: bool = False) -> None:
+    """Call before Apache Beam is imported: its import-time warning would install a root handler."""
+    root = logging.getLogger()
+    if verbose:
+        logging.basicConfig(level=logging.INFO)
+        return
+    if not any(isinstance(f, DropNoise) for h in root.handlers for f in h.filters):
+        handler = logging.StreamHandler()
+        handler.setLevel(logging.WARNING)
+        handler.addFilter(DropNoise())
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+
+
+PROGRESS_MARK = "meritgen beam ["  # pipelines/beam/progress.py's lines, wherever a worker logs them
+
+
+@contextmanager
+def workers_log(path: Path | None) -> Iterator:
+    """Inside the block, file descriptor 2 (inherited by Beam's worker processes) is a pipe: the
+    progress lines read from it go on to the original stderr, every other line to `path`. Yields a
+    stream on the original stderr for what the user should see. `None`: nothing moves."""
+    if path is None:
+        yield sys.stderr
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    sorter = threading.Thread(target=_sort_lines, args=(read_end, terminal, path), daemon=True)
+    sorter.start()
+    try:
+        yield terminal
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # the pipe's last writer in this process closes: the sorter sees its end
+        os.close(saved)
+        sorter.join(timeout=10)  # a worker still holding the pipe must not hang the CLI
+        terminal.flush()
+
+
+def _sort_lines(read_end: int, terminal, path: Path) -> None:
+    with os.fdopen(read_end, "rb") as pipe, open(path, "ab") as log_file:
+        for raw in pipe:
+            line = raw.decode("utf-8", errors="replace")
+            if PROGRESS_MARK in line:
+                terminal.write(line[line.index(PROGRESS_MARK):])
+            else:
+                log_file.write(raw)
