@@ -20,6 +20,7 @@ from pipelines import __version__
 from pipelines.card_counts import condition_counts, english, image_condition_counts, value_counts
 from pipelines.card_parts import langid_rows, md_table, reject_rows, source_note
 from pipelines.card_retrieval import retrieval_sections
+from pipelines.card_vocabulary import vocabulary_sections
 from pipelines.config import BuildConfig
 from pipelines.languages import LANGUAGE_NAMES
 from pipelines.vocabulary import load_vocabulary
@@ -224,6 +225,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *llm_sections(report, langid, langid_sample),
         *retrieval_sections(report, difficulty),
         *split_sections(report),
+        *vocabulary_sections(report),
         "## Rejects by reason",
         md_table(["stage", "reason", "rows"], reasons) if reasons else "No rejects.",
         *extra_sections,

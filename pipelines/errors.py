@@ -19,3 +19,12 @@ class SchemaError(MeritgenError):
 
 class ReproducibilityError(MeritgenError):
     """An invariant check failed (e.g. an exported positive set is not exact)."""
+
+
+class NoValidProducts(CatalogError):
+    """Not one catalog row is valid. Carries the stage's reject table, so the runner still writes it
+    (the `rejects` view then shows why every row was refused)."""
+
+    def __init__(self, message: str, rejects) -> None:
+        super().__init__(message)
+        self.rejects = rejects

@@ -17,7 +17,7 @@ from rich.table import Table
 from pipelines.audit.stream import QueryAudit, run_audit
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
-from pipelines.resources import PROMPTS_DIR
+from pipelines.vocab_paths import vocabulary_file
 
 QUERY_COLUMNS = ["query_id", "category", "conditions", "positive_ids", "hard_negatives", "hard_negative_ids",
                  "images", "text", "split", "n_unverified"]
@@ -51,9 +51,19 @@ def _batches(folder: Path, wanted: list[str], batch_rows: int):
 def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
     """attribute -> {value: [condition values it also meets]} from the run's vocabulary."""
     config = json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8"))
-    path = PROMPTS_DIR / "vocabulary" / f"{config['mine']['vocabulary']}.json"
+    path = vocabulary_file(config["mine"]["vocabulary"])  # a shipped version or your own file
     vocabulary = json.loads(path.read_text(encoding="utf-8"))
     return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
+
+
+def has_queries(result: dict) -> dict:
+    """An export without a query checks nothing: that is a failure, never PASSED."""
+    n = result["figures"]["queries"]
+    result["checks"].insert(0, {"name": "has_queries", "description": "the export holds at least one query",
+                                "status": "pass" if n else "fail", "checked": n, "failed": 0 if n else 1,
+                                "skipped": "", "examples": [] if n else [{"queries": 0}]})
+    result["passed"] = result["passed"] and bool(n)
+    return result
 
 
 def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
@@ -62,7 +72,7 @@ def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     if not layout.marker_path(export).exists() or not (export / layout.DATA).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
     audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir))
-    result = run_audit(audit, _batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows))
+    result = has_queries(run_audit(audit, _batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows)))
     result["run_dir"] = str(run_dir)
     (run_dir / layout.AUDIT_FILE).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     return result

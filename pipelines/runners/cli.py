@@ -66,11 +66,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     run_id = args.run_id or ("demo" if args.demo else catalog.stem)
     if not args.force:
         from pipelines.runners.qa_guard import refuse_replacing_qa_export
+        from pipelines.vocab_setup import buildable_config
 
-        refuse_replacing_qa_export(catalog, Path(args.out), run_id, cfg, endpoint)
+        refuse_replacing_qa_export(catalog, Path(args.out), run_id, buildable_config(cfg)[0], endpoint)
     report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress, endpoint=endpoint)
     print_summary(report.to_dict())
-    return _report_audit(report.audit, cfg.audit.fail_build)
+    code = _report_audit(report.audit, cfg.audit.fail_build)
+    from pipelines.runners.empty_build import no_queries_message
+
+    empty = no_queries_message(report.to_dict(), summary_rejects(report.to_dict()))
+    return user_error(empty) if empty else code
 
 
 def _report_audit(audit: dict, fail: bool = True) -> int:
