@@ -264,3 +264,17 @@ def inline_blob(index: int, value) -> dict:
     if len(value) > MAX_IMAGE_FILE_BYTES:
         return {"ref": f"inline:{index}", "bytes": None, "error": f"inline image over {MAX_IMAGE_FILE_BYTES} bytes"}
     return {"ref": f"inline:{index}", "bytes": value, "error": None}
+
+
+def catalog_records(path: str | Path, cfg: CatalogConfig) -> list[dict]:
+    """The catalog's rows as contract records (columns mapped, images not loaded), unreadable rows left out:
+    what `meritgen vocab induce` reads."""
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogError(f"catalog file not found: {path}")
+    records = []
+    for _, row, error in _parse(path, cfg):
+        record_json, _, _, error = mapped_row(row, error, cfg)
+        if error is None:
+            records.append(json.loads(record_json))
+    return records

@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "when a check fails.")
     a.add_argument("run", help="run folder, e.g. runs/demo")
     a.set_defaults(func=cmd_audit)
+    from pipelines.runners.vocab_cli import add_vocab_commands  # `vocab induce`
+
+    add_vocab_commands(sub)
     add_plugin_commands(sub)
     return parser
 

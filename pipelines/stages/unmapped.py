@@ -23,6 +23,8 @@ def unmapped_attribute_counts(rows: list[dict], vocab: Vocabulary) -> dict[str, 
         category = product["category"]
         if category not in allowed:
             allowed[category] = set(vocab.attributes_for(category))
-        names = {norm_text(item["name"]) for item in product["attributes"] or []}
+        # ingest names a fine raw category ("Dog Beds") as the product's type: not a catalog field
+        names = {norm_text(item["name"]) for item in product["attributes"] or []
+                 if not (item["name"] == "type" and vocab.resolve_category(item["value"]) == category)}
         counts.update(name for name in names if name not in allowed[category])
     return {f"{PREFIX}{name}": n for name, n in sorted(counts.items())}
