@@ -105,6 +105,7 @@ def add_vocab_commands(sub) -> None:
         "(MERITGEN_LLM_URL or llm.url) the other languages' lexicons are translated; without one they are left "
         "out and the build makes English only. Then: meritgen build --catalog FILE --set mine.vocabulary=OUT/")
     induce.add_argument("--catalog", required=True, help="catalog file: .csv, .jsonl or .parquet")
-    induce.add_argument("--config", help="TOML config: its [catalog] column mapping, render.languages, [llm]")
+    induce.add_argument("--config", help="TOML config: its [catalog] column mapping, render.languages and [llm] are read "
+                        "(default: built-in defaults)")
     induce.add_argument("--out", required=True, help="folder to write (vocabulary.json, lexicon/, templates/, report.md)")
     induce.set_defaults(func=cmd_induce)
