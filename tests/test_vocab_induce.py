@@ -25,6 +25,24 @@ def test_spellings_merge_across_case_plural_punctuation_and_typos():
     assert [(g.name, g.count) for g in groups] == [("dog bed", 9), ("leash", 3), ("cat toy", 2)]
     assert singular("batteries") == "battery" and singular("boxes") == "box" and singular("glass") == "glass"
     assert vocab_name("Baby & Kids Gifts") == "baby & kids gift" and vocab_name("Crème_Brûlées") == "creme brulee"
+    assert vocab_name("Combos and Kits") == "combo and kit"
+
+
+@pytest.mark.parametrize("answer, lang, accepted", [
+    ({"translation": "katil anjing", "loanword": False}, "ms", True),
+    ({"translation": "Dog Bed", "loanword": False}, "ms", False),  # copied English
+    ({"translation": "bed", "loanword": False}, "ms", False),  # a copied part is still English
+    ({"translation": "500 ml", "loanword": True}, "ms", True),
+    ({"translation": "thing for dogs to sleep on", "loanword": False}, "id", False),  # language ID: English
+    ({"translation": "dog bed", "loanword": True}, "th", True),
+    ({"translation": "tee-nawn", "loanword": False}, "th", False),  # Thai in Latin letters
+    ({"translation": "ที่นอน <image_1>", "loanword": False}, "th", False),  # structure in a word
+])
+def test_lexicon_answers_are_checked_for_copied_english_and_script(answer, lang, accepted):
+    from pipelines.llm.lexicon_parser import parse_translate_lexicon
+
+    parsed = parse_translate_lexicon(json.dumps(answer), {"text": "dog bed", "target_language": lang})
+    assert (parsed.value is not None) == accepted, parsed
 
 
 @pytest.mark.parametrize("raw, canonical", [("5 L", "5 l"), ("5l", "5 l"), ("5 litre", "5 l"), ("16GB", "16 gb"),

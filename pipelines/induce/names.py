@@ -33,7 +33,9 @@ def singular(word: str) -> str:
 def vocab_name(text: str) -> str:
     """The form a vocabulary name takes (schemas/vocabulary: lower-case ASCII, spaces, & ' + . / -), singular."""
     words = " ".join(_NOT_NAME.sub(" ", ascii_lower(text).replace("_", " ")).split()).split(" ")
-    words[-1] = singular(words[-1])
+    for i, word in enumerate(words):  # the last word, and the last of each conjunct ("combos and kits")
+        if i == len(words) - 1 or words[i + 1] in ("and", "&", "or"):
+            words[i] = singular(word)
     name = " ".join(w for w in words if w).strip(" &'+./-")
     return name
 
