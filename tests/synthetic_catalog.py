@@ -8,6 +8,7 @@ vocabulary and of `meritgen vocab induce`; `examples/garden-tools/` was written 
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import sys
@@ -53,7 +54,8 @@ DOMAINS = {
 }
 
 
-def write_catalog(folder: Path, domain: str, n: int = 120, seed: int = 7) -> Path:
+def write_catalog(folder: Path, domain: str, n: int = 120, seed: int = 7, flat: bool = False) -> Path:
+    """`flat`: a CSV whose attributes are columns of their own ("Color", "Size", ...), not a JSON field."""
     spec, rng = DOMAINS[domain], random.Random(seed)
     (folder / "images").mkdir(parents=True, exist_ok=True)
     rows = []
@@ -73,8 +75,21 @@ def write_catalog(folder: Path, domain: str, n: int = 120, seed: int = 7) -> Pat
         _image(folder / image, COLOURS[colour], rng)
         rows.append({"product_id": f"{domain}-{i:04d}", "category": rng.choice(spec.categories[noun]), "title": title,
                      "attributes": attrs, "images": [image]})
+    if flat:
+        return _write_csv(folder / "catalog.csv", rows)
     path = folder / "catalog.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _write_csv(path: Path, rows: list[dict]) -> Path:
+    columns = sorted({name.title() for r in rows for name in r["attributes"]})
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, ["product_id", "category", "title", "images", *columns])
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({"product_id": r["product_id"], "category": r["category"], "title": r["title"],
+                             "images": ";".join(r["images"]), **{k.title(): v for k, v in r["attributes"].items()}})
     return path
 
 

@@ -90,14 +90,17 @@ def _base_queries_per_product(run) -> tuple[float, dict]:
 def test_an_unknown_domain_builds_in_english_with_two_commands(tmp_path, capsys, monkeypatch):
     for key in ("MERITGEN_LLM_URL", "MERITGEN_LLM_MODEL", "MERITGEN_LLM_API_KEY"):
         monkeypatch.delenv(key, raising=False)
-    catalog = write_catalog(tmp_path / "pets", "pets", 120)
+    catalog = write_catalog(tmp_path / "pets", "pets", 120, flat=True)  # attributes in columns of their own
     vocab = tmp_path / "pets-vocab"
     assert main(["vocab", "induce", "--catalog", str(catalog), "--out", str(vocab)]) == 0
     assert "lexicons for ms, id, vi, th not written" in capsys.readouterr().err
     assert sorted(p.name for p in (vocab / "lexicon").iterdir()) == ["en.json"]
     report = (vocab / "report.md").read_text()
-    assert "| dog bed | 30 | Dog-Beds (12), dog bed (11), Dog Beds (7) |" in report and "'price': 3 distinct numbers without a unit" in report
-    assert main(["build", "--catalog", str(catalog), "--set", f"mine.vocabulary={vocab}/", "--out",
+    assert "| dog bed | 30 | Dog-Beds (12), dog bed (11), Dog Beds (7) |" in report
+    assert "'price': 3 distinct numbers without a unit" in report
+    config = (vocab / "config.toml").read_text()
+    assert 'vocabulary = "./"' in config and '"Size" = "size"' in config and "Price" not in config
+    assert main(["build", "--catalog", str(catalog), "--config", str(vocab / "config.toml"), "--out",
                  str(tmp_path / "runs"), "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert [line for line in err.splitlines() if line.startswith("note:")][0].startswith(

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.induce.names import cluster
+from pipelines.induce.names import ascii_lower, cluster
 from pipelines.induce.units import unit_value
 from pipelines.vocabulary import Vocabulary, norm_text
 
@@ -49,14 +49,21 @@ def category_of(record: dict, categories: dict[str, str]) -> str | None:
     return categories.get(str(record.get("category", "")).strip())
 
 
+def column_attribute(column: str) -> str:
+    """The attribute name a flat column is read as (`catalog.attribute_columns`): any column name made valid."""
+    return " ".join(re.sub(r"[^a-z0-9 &'+./-]+", " ", ascii_lower(column)).split()).strip(" &'+./-")
+
+
 def fields_by_name(records: list[dict], categories: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
-    """{attribute name: [(category, raw value)]} over the catalog's attribute fields."""
+    """{attribute name: [(category, raw value)]} over the catalog's attribute fields and its unmapped flat
+    columns (`columns`, read as `column_attribute(column)`)."""
     out: dict[str, list[tuple[str, str]]] = {}
     for record in records:
         category = category_of(record, categories)
         attrs = record.get("attributes") or {}
         items = attrs.items() if isinstance(attrs, dict) else [(a.get("name"), a.get("value")) for a in attrs
                                                                   if isinstance(a, dict)]
+        items = [*items, *((column_attribute(c), v) for c, v in (record.get("columns") or {}).items())]
         for name, value in items:
             if category and isinstance(name, str) and isinstance(value, (str, int, float)) and str(value).strip():
                 out.setdefault(norm_text(name), []).append((category, str(value).strip()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.induce.attributes import Attribute, fields_by_name, propose_field, title_attributes
+from pipelines.induce.attributes import Attribute, column_attribute, fields_by_name, propose_field, title_attributes
 from pipelines.induce.names import cluster
 from pipelines.vocabulary import Vocabulary
 
@@ -16,6 +16,7 @@ class Proposal:
     categories: dict[str, Counter]  # category -> raw spellings with counts
     attributes: list[Attribute]
     undecided: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # flat column -> attribute (catalog.attribute_columns)
 
 
 def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Proposal:
@@ -38,7 +39,10 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
                                     review=["no brand field: brands are read from titles (mine.brand_min_titles)"]))
     _same_head_notes(groups, undecided)
     by_name = {g.name: g.spellings for g in groups}
-    proposal = Proposal(_document(groups, attributes, shipped), by_name, attributes, undecided)
+    kept = {a.name for a in attributes}
+    columns = {c: column_attribute(c) for r in records for c in (r.get("columns") or {})
+               if column_attribute(c) in kept}
+    proposal = Proposal(_document(groups, attributes, shipped), by_name, attributes, undecided, columns)
     _scope_notes(proposal)
     return proposal
 

@@ -272,9 +272,15 @@ def catalog_records(path: str | Path, cfg: CatalogConfig) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise CatalogError(f"catalog file not found: {path}")
+    contract = {cfg.id_column, cfg.category_column, cfg.title_column, cfg.description_column, cfg.language_column,
+                cfg.family_column, cfg.images_column, cfg.image_bytes_column, cfg.attributes_column, *cfg.attribute_columns}
     records = []
     for _, row, error in _parse(path, cfg):
         record_json, _, _, error = mapped_row(row, error, cfg)
         if error is None:
-            records.append(json.loads(record_json))
+            record = json.loads(record_json)
+            # Flat columns the mapping does not name: candidate attributes (catalog.attribute_columns reads them).
+            record["columns"] = {k: v for k, v in row.items() if k not in contract and isinstance(k, str)
+                                 and isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()}
+            records.append(record)
     return records

@@ -1,7 +1,7 @@
 """`meritgen vocab induce`: propose a vocabulary (and its lexicons) from a catalog, for review and for `meritgen build`.
 
-Writes OUT/vocabulary.json, OUT/lexicon/<lang>.json, OUT/templates/<lang>.json and OUT/report.md: the
-folder `mine.vocabulary` takes. English is written from the catalog itself; the other languages are
+Writes OUT/vocabulary.json, OUT/lexicon/<lang>.json, OUT/templates/<lang>.json and OUT/report.md (the
+folder `mine.vocabulary` takes) and OUT/config.toml (that folder, and the catalog columns it reads). English is written from the catalog itself; the other languages are
 translated entry by entry through the LLM server when one is configured (`MERITGEN_LLM_*` or llm.url;
 answers cached in OUT/.llm_cache.sqlite), else left out (the build then skips them and says so).
 """
@@ -23,6 +23,7 @@ CACHE_FILE = ".llm_cache.sqlite"
 
 def cmd_induce(args: argparse.Namespace) -> int:
     from pipelines.config import MineConfig, load_config
+    from pipelines.induce.config_file import config_toml
     from pipelines.induce.lexicon import english_lexicon, template_additions
     from pipelines.induce.propose import propose
     from pipelines.induce.report import report_markdown
@@ -50,9 +51,11 @@ def cmd_induce(args: argparse.Namespace) -> int:
         _write(out / "templates" / f"{lang}.json", doc)
     languages = _other_languages(cfg, proposal.vocabulary, english, templates, out, notes)
     (out / "report.md").write_text(report_markdown(proposal, args.catalog, notes, languages), encoding="utf-8")
+    (out / "config.toml").write_text(config_toml(cfg.catalog, proposal.columns, args.catalog), encoding="utf-8")
     console.print(f"vocabulary: {len(proposal.vocabulary['categories'])} categories, "
                   f"{len(proposal.vocabulary['attributes'])} attributes -> {out} (review {out / 'report.md'}); "
-                  f"build: meritgen build --catalog {args.catalog} --set mine.vocabulary={out}/", markup=False, soft_wrap=True)
+                  f"build: meritgen build --catalog {args.catalog} --config {out / 'config.toml'}", markup=False,
+                  soft_wrap=True)
     return 0
 
 
@@ -103,9 +106,10 @@ def add_vocab_commands(sub) -> None:
         "attributes from its fields (values clustered, numbers with units normalised, visual flags proposed for "
         "review), English nouns from category names, and report.md of what it could not decide. With an LLM server "
         "(MERITGEN_LLM_URL or llm.url) the other languages' lexicons are translated; without one they are left "
-        "out and the build makes English only. Then: meritgen build --catalog FILE --set mine.vocabulary=OUT/")
+        "out and the build makes English only. Then: meritgen build --catalog FILE --config OUT/config.toml")
     induce.add_argument("--catalog", required=True, help="catalog file: .csv, .jsonl or .parquet")
     induce.add_argument("--config", help="TOML config: its [catalog] column mapping, render.languages and [llm] are read "
                         "(default: built-in defaults)")
-    induce.add_argument("--out", required=True, help="folder to write (vocabulary.json, lexicon/, templates/, report.md)")
+    induce.add_argument("--out", required=True,
+                        help="folder to write (vocabulary.json, lexicon/, templates/, report.md, config.toml)")
     induce.set_defaults(func=cmd_induce)
