@@ -32,7 +32,10 @@ def vocabulary_file(value: str) -> Path:
     if not is_path(value):
         return PROMPTS_DIR / "vocabulary" / f"{value}.json"
     path = Path(value)
-    return path / VOCABULARY_FILE if path.is_dir() else path
+    if path.is_dir():
+        return path / VOCABULARY_FILE
+    legacy = path.with_name(path.name + ".json")  # the old spelling: "/abs/my" meant "/abs/my.json"
+    return legacy if not path.exists() and legacy.is_file() else path
 
 
 def vocabulary_folder(value: str) -> Path | None:

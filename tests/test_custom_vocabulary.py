@@ -63,6 +63,14 @@ def test_vocabulary_path_resolves_from_the_config_file_not_the_cwd(example, tmp_
     assert load_config(overrides={"mine.vocabulary": "garden-tools/"}).mine.vocabulary == str(example)
 
 
+def test_an_absolute_path_without_json_still_names_the_file(example):
+    """Configs pinned before this key was documented wrote `mine.vocabulary = "/abs/my"` for /abs/my.json."""
+    from pipelines.vocabulary import load_vocabulary
+
+    (example / "my.json").write_text((example / "vocabulary.json").read_text())
+    assert load_vocabulary(str(example / "my")).categories == ["pruner", "shovel", "watering can"]
+
+
 def test_a_typo_in_the_vocabulary_is_one_line_naming_file_and_key(example, tmp_path, capsys):
     _edit(example / "vocabulary.json", lambda d: d["categories"]["shovel"].update(atributes=["handle"]))
     line = _error_line(["build", "--demo", "--out", str(tmp_path / "runs"), "--config", str(example / "config.toml")], capsys)
