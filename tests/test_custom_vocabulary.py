@@ -71,6 +71,18 @@ def test_an_absolute_path_without_json_still_names_the_file(example):
     assert load_vocabulary(str(example / "my")).categories == ["pruner", "shovel", "watering can"]
 
 
+def test_lexicons_and_templates_can_live_elsewhere(example, tmp_path):
+    shutil.move(example / "lexicon", tmp_path / "words")
+    config = example / "config.toml"
+    with pytest.raises(ConfigError, match="lexicon for 'en' is incomplete.*add the words to render.lexicon_dir"):
+        buildable_config(load_config(config))  # no lexicon beside the vocabulary any more
+    config.write_text(config.read_text() + '[render]\nlexicon_dir = "../words"\n')
+    assert buildable_config(load_config(config))[1] == {}
+    config.write_text(config.read_text().replace("../words", "../nowhere"))
+    with pytest.raises(ConfigError, match=r"render.lexicon_dir: .*nowhere is not a folder"):
+        buildable_config(load_config(config))
+
+
 def test_a_typo_in_the_vocabulary_is_one_line_naming_file_and_key(example, tmp_path, capsys):
     _edit(example / "vocabulary.json", lambda d: d["categories"]["shovel"].update(atributes=["handle"]))
     line = _error_line(["build", "--demo", "--out", str(tmp_path / "runs"), "--config", str(example / "config.toml")], capsys)
