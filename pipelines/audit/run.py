@@ -56,23 +56,13 @@ def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
     return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
 
 
-def has_queries(result: dict) -> dict:
-    """An export without a query checks nothing: that is a failure, never PASSED."""
-    n = result["figures"]["queries"]
-    result["checks"].insert(0, {"name": "has_queries", "description": "the export holds at least one query",
-                                "status": "pass" if n else "fail", "checked": n, "failed": 0 if n else 1,
-                                "skipped": "", "examples": [] if n else [{"queries": 0}]})
-    result["passed"] = result["passed"] and bool(n)
-    return result
-
-
 def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     """Audit `<run>/export`, write `<run>/audit.json` and return the result."""
     export = layout.export_dir(run_dir)
     if not layout.marker_path(export).exists() or not (export / layout.DATA).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
     audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir))
-    result = has_queries(run_audit(audit, _batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows)))
+    result = run_audit(audit, _batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows))
     result["run_dir"] = str(run_dir)
     (run_dir / layout.AUDIT_FILE).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     return result
