@@ -21,6 +21,7 @@ from pipelines.card_counts import condition_counts, english, image_condition_cou
 from pipelines.card_hub import load_section, reference_sections
 from pipelines.card_parts import langid_rows, md_table, reject_rows, source_note
 from pipelines.card_retrieval import retrieval_sections
+from pipelines.card_vocabulary import vocabulary_sections
 from pipelines.config import BuildConfig
 from pipelines.languages import LANGUAGE_NAMES
 from pipelines.vocabulary import load_vocabulary
@@ -250,6 +251,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *llm_sections(report, langid, langid_sample),
         *retrieval_sections(report, difficulty, conditions),
         *split_sections(report),
+        *vocabulary_sections(report),
         "## Rejects by reason",
         md_table(["stage", "reason", "rows"], reasons) if reasons else "No rejects.",
         *extra_sections,

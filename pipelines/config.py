@@ -17,6 +17,7 @@ from typing import Any
 from pipelines.config_types import checked
 from pipelines.errors import ConfigError
 from pipelines.languages import LANGUAGES
+from pipelines.vocab_paths import resolve_config_paths
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class IngestConfig:
 
 @dataclass(frozen=True)
 class MineConfig:
+    # A shipped version ("v1") or your own vocabulary: a JSON file or a folder (vocabulary.json, lexicon/,
+    # templates/), relative to the config file (pipelines/vocab_paths.py; README "Your own categories and attributes").
     vocabulary: str = "v1"
     min_score: float = 88.0  # rapidfuzz ratio needed to map a raw value onto the vocabulary
     mine_text: bool = True
@@ -106,6 +109,13 @@ class ComposeConfig:
 class RenderConfig:
     languages: tuple[str, ...] = LANGUAGES
     templates: str = "v4"  # prompts/templates/v4 + prompts/lexicon/v4: #23 phrasing (v3, v2 kept for pinned configs; v1 retired)
+    # Folders of <lang>.json additions to the shipped lexicon / templates (your categories' nouns, values);
+    # "" = lexicon/ and templates/ beside a vocabulary given as a path, when they exist.
+    lexicon_dir: str = ""
+    templates_dir: str = ""
+    # A language whose lexicon lacks a word the vocabulary needs: "skip" builds the other languages and
+    # says so before any stage runs; "error" stops with the missing piece. English must be complete.
+    incomplete_lexicons: str = "skip"
 
 
 @dataclass(frozen=True)
@@ -276,6 +286,8 @@ def _validate(cfg: BuildConfig) -> None:
         problems.append(f"llm.backend must be one of {LLM_BACKENDS}, not {cfg.llm.backend!r}")
     if cfg.catalog.image_url_deadline_s <= 0 or cfg.catalog.image_url_max_redirects < 0:
         problems.append("catalog.image_url_deadline_s must be > 0 and catalog.image_url_max_redirects >= 0")
+    if cfg.render.incomplete_lexicons not in ("skip", "error"):
+        problems.append("render.incomplete_lexicons must be \"skip\" or \"error\"")
     if problems:
         raise ConfigError("invalid configuration: " + "; ".join(problems))
 
@@ -317,10 +329,12 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config {path}: {exc}") from exc
+        resolve_config_paths(data, Path(path).resolve().parent)  # a config's paths are relative to it
     for dotted, value in (overrides or {}).items():
         section = data
         *parents, leaf = dotted.split(".")
         for part in parents:
             section = section.setdefault(part, {})
         section[leaf] = value
+    resolve_config_paths(data, Path.cwd())  # --set paths are relative to where you run
     return config_from_dict(data)

@@ -27,3 +27,12 @@ class PredictionsError(MeritgenError):
 
 class AuditFailed(MeritgenError):
     """The independent audit of a finished export failed: the run is not a success (the export is kept)."""
+
+
+class NoValidProducts(CatalogError):
+    """Not one catalog row is valid. Carries the stage's reject table, so the runner still writes it
+    (the `rejects` view then shows why every row was refused)."""
+
+    def __init__(self, message: str, rejects) -> None:
+        super().__init__(message)
+        self.rejects = rejects

@@ -113,7 +113,14 @@ class RunStore:
             if reject_views:
                 union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in reject_views)
                 con.execute(f"CREATE OR REPLACE VIEW rejects AS {union}")
-        return sorted(views)
+            else:  # no stage wrote rejects yet: the view still exists, empty, so its suggested query works
+                con.execute(f"CREATE OR REPLACE VIEW rejects AS SELECT * FROM ({_EMPTY_REJECTS}) WHERE false")
+        return sorted({*views, "rejects"})
+
+
+_EMPTY_REJECTS = ("SELECT ''::VARCHAR AS stage, ''::VARCHAR AS reason, NULL::VARCHAR AS record_id, "
+                  "NULL::VARCHAR AS source_file, NULL::BIGINT AS source_row, NULL::VARCHAR AS field, "
+                  "''::VARCHAR AS message, NULL::VARCHAR AS raw")
 
 
 RUN_REJECTS_VIEW = "rejects__rejects"  # Beam's <run>/rejects/rejects-*.parquet

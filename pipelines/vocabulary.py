@@ -15,7 +15,8 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from pipelines.errors import ConfigError
-from pipelines.resources import PROMPTS_DIR
+from pipelines.vocab_check import read_document
+from pipelines.vocab_paths import is_path, vocabulary_file
 
 _SPACES = re.compile(r"[\s_]+")
 
@@ -117,8 +118,12 @@ class Vocabulary:
 
 
 def load_vocabulary(version: str = "v1") -> Vocabulary:
-    path = PROMPTS_DIR / "vocabulary" / f"{version}.json"
+    """A shipped version (`v1`) or your own vocabulary file/folder (`pipelines/vocab_paths.py`); your own
+    is checked against schemas/vocabulary/v1.json first, so a typo is one line naming file and key."""
+    path = vocabulary_file(version)
     if not path.exists():
-        raise ConfigError(f"vocabulary {version!r} not found at {path}")
+        hint = "" if is_path(version) else "; your own vocabulary is a path (e.g. './my-vocabulary/'), a JSON file or a folder"
+        raise ConfigError(f"mine.vocabulary: vocabulary {version!r} not found at {path}{hint}")
     raw = path.read_bytes()
-    return Vocabulary(version=version, data=json.loads(raw), digest=hashlib.sha256(raw).hexdigest()[:16])
+    data = read_document(path, "vocabulary") if is_path(version) else json.loads(raw)
+    return Vocabulary(version=version, data=data, digest=hashlib.sha256(raw).hexdigest()[:16])

@@ -20,7 +20,7 @@ from pipelines.audit.text_checks import plain_text_check
 from pipelines.audit.whole_export import add_checks, export_files_check
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
-from pipelines.resources import PROMPTS_DIR
+from pipelines.vocab_paths import vocabulary_file
 
 QUERY_COLUMNS = ["query_id", "category", "conditions", "positive_ids", "hard_negatives", "hard_negative_ids",
                  "images", "text", "split", "n_unverified", "language"]
@@ -59,7 +59,7 @@ def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
 
 def run_vocabulary(run_dir: Path) -> dict:
     config = json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8"))
-    path = PROMPTS_DIR / "vocabulary" / f"{config['mine']['vocabulary']}.json"
+    path = vocabulary_file(config["mine"]["vocabulary"])  # a shipped version or your own file
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -154,10 +154,17 @@ class QueryAudit:
                                       checks["no_unknown_as_negative"], checks["violates_are_known"],
                                       checks["n_unverified"], checks["placeholders_match_images"], leakage,
                                       checks["photo_twins_of_positives"], self.photo_pools)]
+        rows.insert(0, has_queries(self.rows))
         rows += [self.image_words.check.as_dict()] if self.image_words else []
         return {"passed": all(r["status"] != "fail" for r in rows), "checks": rows,
                 "figures": {"queries": self.rows, "products": self.n_products,
                             "queries_by_split": dict(self.splits), **figures}}
+
+
+def has_queries(n: int) -> dict:
+    """An export without a query checks nothing: that is a failure, never PASSED."""
+    return {"name": "has_queries", "description": "the export holds at least one query", "status": "pass" if n else "fail",
+            "checked": n, "failed": 0 if n else 1, "skipped": "", "examples": [] if n else [{"queries": 0}]}
 
 
 def audit_batches(batches: Iterable[pa.Table | pa.RecordBatch], products: list[dict],

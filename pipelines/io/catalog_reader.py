@@ -285,3 +285,23 @@ def _image_refs(value) -> list:
         if isinstance(parsed, list):
             return [v for v in parsed if v not in (None, "")]
     return [part.strip() for part in text.replace("|", ";").split(";") if part.strip()]
+
+
+def catalog_records(path: str | Path, cfg: CatalogConfig) -> list[dict]:
+    """The catalog's rows as contract records (columns mapped, images not loaded), unreadable rows left out:
+    what `meritgen vocab induce` reads."""
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogError(f"catalog file not found: {path}")
+    contract = {cfg.id_column, cfg.category_column, cfg.title_column, cfg.description_column, cfg.language_column,
+                cfg.family_column, cfg.images_column, cfg.image_bytes_column, cfg.attributes_column, *cfg.attribute_columns}
+    records = []
+    for _, row, error in _parse(path, cfg):
+        record_json, _, _, error = mapped_row(row, error, cfg)
+        if error is None:
+            record = json.loads(record_json)
+            # Flat columns the mapping does not name: candidate attributes (catalog.attribute_columns reads them).
+            record["columns"] = {k: v for k, v in row.items() if k not in contract and isinstance(k, str)
+                                 and isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()}
+            records.append(record)
+    return records

@@ -28,6 +28,7 @@ import jinja2
 
 from pipelines.errors import MeritgenError
 from pipelines.llm.client import ChatRequest, image_part
+from pipelines.llm.lexicon_parser import parse_translate_lexicon
 from pipelines.llm.parsers import (  # noqa: F401  (re-exported: the parsers' historic home)
     DEFAULT_MIN_SCORE,
     UNKNOWN_VALUE,
@@ -228,4 +229,5 @@ TASKS: dict[str, TaskSpec] = {
     "mine_attributes": TaskSpec(parse_mine_attributes, attributes_schema),
     "judge": TaskSpec(parse_judge, placeholders=True),
     "personalize": TaskSpec(parse_personalize, personalize_schema),
+    "translate_lexicon": TaskSpec(parse_translate_lexicon),  # `meritgen vocab induce` (pipelines/induce/)
 }

@@ -17,7 +17,7 @@ from pipelines.plan.step import Step, Streamed, digest
 from pipelines.stages import compose, export, ingest, mine, negatives, render, split
 from pipelines.stages.matching import Matcher
 from pipelines.stages.value_words import value_words
-from pipelines.templates import load_templates
+from pipelines.vocab_setup import require_complete, templates_for
 from pipelines.vocabulary import load_vocabulary
 
 
@@ -30,7 +30,8 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = N
     `catalog_fingerprint`: `io.catalog_reader.catalog_fingerprint` of the catalog, computed by the
     runner (part of ingest's fingerprint; a runner that never resumes may leave it empty)."""
     vocab = load_vocabulary(cfg.mine.vocabulary)
-    templates = load_templates(cfg.render.templates, cfg.render.languages)
+    templates = templates_for(cfg)
+    require_complete(vocab, templates, cfg.render.languages)  # refused here, before any stage runs
     # Callers that have no <out> folder (Beam, tests) share one per-user cache rather than litter the cwd.
     default_cache = Path.home() / ".cache" / "meritgen" / "llm_cache.sqlite"
     cache = Path(cfg.llm.cache) if cfg.llm.cache else (llm_cache or default_cache)

@@ -67,11 +67,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     run_id = args.run_id or ("demo" if args.demo else catalog.stem)
     if not args.force:
         from pipelines.runners.qa_guard import refuse_replacing_qa_export
+        from pipelines.vocab_setup import buildable_config
 
-        refuse_replacing_qa_export(catalog, Path(args.out), run_id, cfg, endpoint)
+        refuse_replacing_qa_export(catalog, Path(args.out), run_id, buildable_config(cfg)[0], endpoint)
     report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress, endpoint=endpoint)
     print_summary(report.to_dict())
     code = _report_audit(report.audit, cfg.audit.fail_build)
+    from pipelines.runners.empty_build import no_queries_message
+
+    empty = no_queries_message(report.to_dict(), summary_rejects(report.to_dict()))
+    if empty:
+        return user_error(empty)
     from pipelines.llm_fallback import gate_error  # an export that fell back to templates is no LLM build
 
     fell_back = gate_error(report.to_dict(), cfg.llm.max_failed_share)
@@ -255,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.hub.push import add_push_command  # `push`: publish an export to the Hugging Face Hub
 
     add_push_command(sub)
+    from pipelines.runners.vocab_cli import add_vocab_commands  # `vocab induce`
+
+    add_vocab_commands(sub)
     add_plugin_commands(sub)
     return parser
 

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import sys
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines import schemas
 from pipelines.config import BuildConfig, require_server_backend
+from pipelines.errors import NoValidProducts
 from pipelines.io import card_writer, layout
 from pipelines.io.catalog_reader import catalog_state
 from pipelines.io.export_files import verify_card
@@ -42,6 +45,7 @@ from pipelines.runners.volatile import content_fingerprint
 from pipelines.stages import compose, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
+from pipelines.vocab_setup import buildable_config, skipped_line
 from pipelines.vocabulary import load_vocabulary
 
 # Reject reasons that say nothing about the record, only that the server did not answer
@@ -78,9 +82,11 @@ class BuildReport:
     steps: list[StepReport] = field(default_factory=list)
     audit: dict | None = None  # `meritgen audit` of the export (pipelines/audit/), run last
     catalog: str = ""  # the card's default source note names it
+    languages_skipped: dict[str, str] = field(default_factory=dict)  # {language: its lexicon's first gaps}
 
     def to_dict(self) -> dict:
-        return {"run_dir": str(self.run_dir), "catalog": self.catalog, "steps": [s.__dict__ for s in self.steps]}
+        return {"run_dir": str(self.run_dir), "catalog": self.catalog, "steps": [s.__dict__ for s in self.steps],
+                "languages_skipped": self.languages_skipped}
 
 
 def unanswered_fingerprint(fp: str, rejects) -> tuple[str, int]:
@@ -159,17 +165,20 @@ def run_build(catalog: str | Path, out: str | Path, cfg: BuildConfig, run_id: st
     the LLM server the environment names, read by the caller (CLI, flow) at the edge.
     """
     require_server_backend(cfg, "local")  # before anything is written: beam_vllm is Beam's alone
+    cfg, skipped = buildable_config(cfg)  # languages whose lexicons lack words are skipped (or refused) here
+    if skipped:
+        print(skipped_line(skipped), file=sys.stderr)
     run_id = run_id or Path(catalog).stem
     with run_lock(Path(out) / run_id):  # a second build into this run folder is refused, not interleaved
-        return _run_build(catalog, out, cfg, run_id, progress, execute, endpoint)
+        return _run_build(catalog, out, cfg, run_id, progress, execute, endpoint, skipped)
 
 
 def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, execute: Callable,
-               endpoint: LLMEndpoint) -> BuildReport:
+               endpoint: LLMEndpoint, skipped: dict[str, str]) -> BuildReport:
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()
     steps = local_plan(catalog, Path(out), cfg, endpoint)
-    report = BuildReport(store.root, catalog=str(catalog))
+    report = BuildReport(store.root, catalog=str(catalog), languages_skipped=skipped)
     write_json(store.root / layout.CONFIG_FILE, cfg.to_dict())
     fingerprints: dict[str, str] = {}
     show = bars_wanted(progress and cfg.progress)  # on a terminal only: never in logs or captured output
@@ -177,7 +186,7 @@ def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, exec
     for step in steps:
         bar.set_postfix_str(step.name)
         writer = _export_writer(cfg, report) if step.name == "export" else None
-        with step_bar(step.name, show):
+        with step_bar(step.name, show), _keeping_rejects(store, step):
             fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
         bar.update(1)
@@ -186,6 +195,20 @@ def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, exec
     report.audit = audit_with_card(store.root, phase=bar.phase)
     bar.close()
     return report
+
+
+@contextmanager
+def _keeping_rejects(store: RunStore, step: Step):
+    """A step that refuses every record still leaves its reject rows (and the `rejects` view) behind,
+    under a marker no rerun matches, so `meritgen inspect` shows why before the error is reported."""
+    try:
+        yield
+    except NoValidProducts as exc:
+        rejects = schemas.conform(exc.rejects, "reject")
+        store.write_stage(step.name, {"rejects": rejects}, {"fingerprint": "failed", "version": step.version,
+                                                             "rejects": rejects.num_rows, "rows_out": {}})
+        store.refresh_views()
+        raise
 
 
 def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:

@@ -17,7 +17,7 @@ from pipelines import progress, schemas
 from pipelines.catalog_text import first_structural_field
 from pipelines.config import IngestConfig
 from pipelines.control_text import strip_controls_in
-from pipelines.errors import CatalogError
+from pipelines.errors import NoValidProducts
 from pipelines.images import ImageRejected
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.image_files import ImageFiles
@@ -55,7 +55,8 @@ def validate_catalog(raw: pa.Table, params: IngestParams) -> StageResult:
     rejects = RejectLog(STAGE)
     products, images = validate_rows(raw.to_pylist(), params, rejects)
     if not products:
-        raise CatalogError(_no_valid_rows_message(raw, rejects))
+        raise NoValidProducts(_no_valid_rows_message(raw, rejects) + _unknown_categories_hint(rejects, params),
+                              rejects.table())
     counters = {"rows_in": raw.num_rows, "products": len(products), "images": len(images), **rejects.counters()}
     return StageResult(
         outputs={"products": schemas.from_rows(products, "product"),
@@ -257,6 +258,15 @@ def _ingest_images(row: dict, product: dict, files: ImageFiles, images: dict, re
         rejects.add(reason, _where(row, "images", message + " (image dropped, product kept)"), field="images",
                     record_id=product["product_id"], source_file=row["source_file"], source_row=row["source_row"])
     return kept
+
+
+def _unknown_categories_hint(rejects: RejectLog, params: IngestParams) -> str:
+    """When the vocabulary knows none of the catalog's categories, say how to give it one."""
+    if rejects.by_reason.get("unknown_category", 0) < sum(rejects.by_reason.values()) / 2:
+        return ""
+    return (f". The vocabulary ({params.vocabulary.version!r}) knows none of these categories: propose one from the "
+            "catalog with `meritgen vocab induce --catalog FILE --out DIR`, then build with "
+            "`--set mine.vocabulary=DIR/` (README \"Your own categories and attributes\")")
 
 
 def _no_valid_rows_message(raw: pa.Table, rejects: RejectLog) -> str:

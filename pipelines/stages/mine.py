@@ -22,11 +22,11 @@ import pyarrow as pa
 from pipelines import progress, schemas
 from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
-from pipelines.stages import brands, twins, values
+from pipelines.stages import brands, twins, unmapped, values
 from pipelines.vocabulary import Vocabulary, norm_text
 
 STAGE = "mine"
-VERSION = "3"  # 3: visual values photo twins disagree on are dropped
+VERSION = "4"  # 3: visual values photo twins disagree on are dropped; 4: unmapped catalog attributes counted
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'/&.+-]*")
 _GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "mens", "womens", "man", "woman", "boy", "girl"}
 _MAX_NGRAM = 3
@@ -61,7 +61,8 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
     facts = _without_twin_conflicts([f for found in found_by_product for f in found.values()], products, params, rejects)
     families = [_family(product, found, params.vocabulary) for product, found in zip(rows, found_by_product)]
     counters = {"products": products.num_rows, "facts": len(facts), **rejects.counters(),
-                "alias_spellings_merged": sum(a["method"] in ("spelling", "fuzzy") for a in aliases)}
+                "alias_spellings_merged": sum(a["method"] in ("spelling", "fuzzy") for a in aliases),
+                **unmapped.unmapped_attribute_counts(rows, params.vocabulary)}
     for source in ("field", "title", "description"):
         counters[f"facts_from_{source}"] = sum(f["source"] == source for f in facts)
     return StageResult(

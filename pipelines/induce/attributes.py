@@ -1,0 +1,197 @@
+"""Which catalog fields become attributes, with which values, in which categories, shown by a photo or not.
+
+Rules (each decision it cannot make is a line of the report, never a guess):
+- `brand` is open (any value); `type` becomes each category's product types;
+- values are clustered (names.cluster); a value seen in fewer than MIN_VALUE_COUNT products is left out;
+  numbers with units get one spelling (units.py); numbers without a unit (prices, ids) are left out; an attribute with one value for every product (a department) says nothing;
+- an attribute the shipped vocabulary knows (color, pattern, material, gender...) reuses its values, so
+  the shipped lexicons already translate them; the shipped title-minable attributes are proposed when
+  titles carry their values;
+- `visual` is proposed from the attribute's name (a photo shows colour, pattern, material, shape...)
+  and marked for review.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipelines.induce.names import ascii_lower, cluster
+from pipelines.induce.units import unit_value
+from pipelines.vocabulary import Vocabulary, norm_text
+
+MIN_VALUE_COUNT = 2  # products a value needs to become a vocabulary value
+MIN_SCOPE_PRODUCTS = 2  # products of a category that need a value for the attribute to be scoped there
+TITLE_SHARE = 0.05  # share of titles that must show a shipped attribute's value for it to be proposed from titles
+VISUAL_WORDS = ("colour", "color", "pattern", "print", "material", "fabric", "shape", "finish", "texture",
+                "style", "design", "sleeve", "neck", "collar", "fit", "strap", "frame", "dial", "handle", "heel")
+TITLE_ATTRIBUTES = ("color", "pattern", "material")  # shipped attributes worth reading from titles
+_NAME = re.compile(r"^[a-z0-9][a-z0-9 &'+./-]*$")
+SKIPPED_NAMES = {"product id", "id", "sku", "url", "image", "images", "title", "description"}
+
+
+@dataclass
+class Attribute:
+    name: str
+    values: dict[str, list[str]]  # canonical value -> synonyms
+    counts: Counter  # canonical value -> products
+    scope: list[str]  # categories
+    visual: bool
+    open: bool = False
+    shipped: bool = False  # values come from the shipped vocabulary (translated by its lexicons)
+    source: str = "field"  # field | title
+    review: list[str] = field(default_factory=list)
+    by_category: dict[str, set[str]] = field(default_factory=dict)  # category -> its kept values (types)
+
+
+def category_of(record: dict, categories: dict[str, str]) -> str | None:
+    return categories.get(str(record.get("category", "")).strip())
+
+
+def column_attribute(column: str) -> str:
+    """The attribute name a flat column is read as (`catalog.attribute_columns`): any column name made valid."""
+    return " ".join(re.sub(r"[^a-z0-9 &'+./-]+", " ", ascii_lower(column)).split()).strip(" &'+./-")
+
+
+def fields_by_name(records: list[dict], categories: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """{attribute name: [(category, raw value)]} over the catalog's attribute fields and its unmapped flat
+    columns (`columns`, read as `column_attribute(column)`)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for record in records:
+        category = category_of(record, categories)
+        attrs = record.get("attributes") or {}
+        items = attrs.items() if isinstance(attrs, dict) else [(a.get("name"), a.get("value")) for a in attrs
+                                                                  if isinstance(a, dict)]
+        items = [*items, *((column_attribute(c), v) for c, v in (record.get("columns") or {}).items())]
+        for name, value in items:
+            if category and isinstance(name, str) and isinstance(value, (str, int, float)) and str(value).strip():
+                out.setdefault(norm_text(name), []).append((category, str(value).strip()))
+    return out
+
+
+def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, threshold: float,
+                  undecided: list[str]) -> Attribute | None:
+    """One catalog field as an attribute, or None with the reason in `undecided`."""
+    n = len(pairs)
+    if name in SKIPPED_NAMES:
+        return None
+    if not _NAME.match(name):
+        undecided.append(f"field {name!r} ({n} products): a vocabulary name holds only lower-case letters, digits, "
+                         "spaces and & ' + . / -; map the column to another name with catalog.attribute_columns")
+        return None
+    if name == "brand":
+        return Attribute("brand", {}, Counter(v for _, v in pairs), sorted({c for c, _ in pairs}), False, open=True)
+    raw = Counter(v for _, v in pairs)
+    if len(raw) == 1:
+        undecided.append(f"field {name!r}: one value ({next(iter(raw))!r}) for all {n} products says nothing; left out")
+        return None
+    canonical, values, mapped_shipped = _canonical_values(name, raw, shipped, threshold)
+    if canonical is None:
+        undecided.append(f"field {name!r}: {len(raw)} distinct numbers without a unit (a price, an id, a rating?); "
+                         "left out")
+        return None
+    counts = Counter()
+    for _, value in pairs:
+        if value in canonical:
+            counts[canonical[value]] += 1
+    rare = sorted(v for v, c in counts.items() if c < MIN_VALUE_COUNT)
+    kept = {v: values[v] for v in sorted(values) if counts[v] >= MIN_VALUE_COUNT}
+    if rare:
+        undecided.append(f"field {name!r}: {len(rare)} value(s) seen in one product left out "
+                         f"(e.g. {', '.join(repr(v) for v in rare[:3])}); add them if they matter")
+    if len(kept) < 2:
+        undecided.append(f"field {name!r}: fewer than 2 values seen in {MIN_VALUE_COUNT}+ products; left out")
+        return None
+    per_category: dict[str, set[str]] = {}
+    for category, value in pairs:
+        if canonical.get(value) in kept:
+            per_category.setdefault(category, set()).add(canonical[value])
+    if name != "type" and all(len(found) == 1 for found in per_category.values()):
+        undecided.append(f"field {name!r}: one value within each category (a grouping above the category, like a "
+                         "department) tells no product of a category from another; left out")
+        return None
+    scope = Counter(c for c, v in pairs if canonical.get(v) in kept)
+    spec = shipped.data["attributes"].get(name)
+    visual = bool(spec.get("visual")) if spec else name == "type" or any(w in name for w in VISUAL_WORDS)
+    attribute = Attribute(name, kept, Counter({v: counts[v] for v in kept}),
+                          sorted(c for c, k in scope.items() if k >= MIN_SCOPE_PRODUCTS), visual, shipped=mapped_shipped)
+    attribute.by_category = per_category
+    if visual and name != "type" and not spec:
+        attribute.review.append("visual proposed from the name: check that a product photo shows it")
+    return attribute
+
+
+def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: float):
+    """({raw: canonical}, {canonical: synonyms}, reuses shipped values) or (None, None, False) for bare numbers."""
+    units = {v: unit_value(v) for v in raw}
+    if all(u is not None for u in units.values()):
+        if all(" " not in u for u in units.values()):  # no unit: a price, an id, a rating, not a shopper's word
+            return None, None, False
+        values: dict[str, list[str]] = {}
+        for v, u in units.items():
+            if norm_text(v) != u:
+                values.setdefault(u, []).append(v)
+            values.setdefault(u, [])
+        return units, {k: sorted(set(s)) for k, s in values.items()}, False
+    forms = _shipped_forms(name, shipped)
+    canonical, values = {}, {}
+    rest = Counter()
+    for v, n in raw.items():
+        if norm_text(v) in forms:
+            canonical[v] = forms[norm_text(v)]
+            values.setdefault(canonical[v], set()).add(v)
+        else:
+            rest[v] = n
+    for group in cluster(rest, threshold):
+        if not group.name:
+            continue
+        for spelling in group.spellings:
+            canonical[spelling] = group.name
+        values.setdefault(group.name, set()).update(group.spellings)
+    synonyms = {k: sorted(s for s in spellings if norm_text(s) != k) for k, spellings in values.items()}
+    return canonical, synonyms, bool(forms) and all(k in _shipped_values(name, shipped) for k in synonyms)
+
+
+def _shipped_values(name: str, shipped: Vocabulary) -> dict:
+    return shipped.data["attributes"].get(name, {}).get("values", {})
+
+
+def _shipped_forms(name: str, shipped: Vocabulary) -> dict[str, str]:
+    return {norm_text(s): value for value, synonyms in _shipped_values(name, shipped).items()
+            for s in [value, *synonyms]}
+
+
+def title_attributes(records: list[dict], categories: dict[str, str], shipped: Vocabulary,
+                     known: set[str]) -> list[Attribute]:
+    """Shipped attributes (colour, pattern, material) proposed when titles carry their values."""
+    out = []
+    for name in TITLE_ATTRIBUTES:
+        forms = _shipped_forms(name, shipped)
+        if name in known or not forms:
+            continue
+        found = [(category_of(r, categories), value) for r in records
+                 if (value := _title_value(str(r.get("title", "")), forms))]
+        found = [(c, v) for c, v in found if c]
+        if len(found) < TITLE_SHARE * len(records):
+            continue
+        counts = Counter(v for _, v in found)
+        kept = {v: [] for v in sorted(counts) if counts[v] >= MIN_VALUE_COUNT}
+        scope = Counter(c for c, v in found if v in kept)
+        if len(kept) >= 2:
+            spec = shipped.data["attributes"][name]
+            out.append(Attribute(name, {v: spec["values"][v] for v in kept}, Counter({v: counts[v] for v in kept}),
+                                 sorted(c for c, k in scope.items() if k >= MIN_SCOPE_PRODUCTS),
+                                 bool(spec.get("visual")), shipped=True, source="title"))
+    return out
+
+
+def _title_value(title: str, forms: dict[str, str]) -> str | None:
+    words = re.findall(r"[a-z0-9][a-z0-9'-]*", title.casefold())
+    for n in (3, 2, 1):
+        for i in range(len(words) - n + 1):
+            value = forms.get(" ".join(words[i:i + n]))
+            if value:
+                return value
+    return None
+

@@ -1,0 +1,98 @@
+"""The proposed vocabulary document (schemas/vocabulary/v1.json) and what could not be decided."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipelines.induce.attributes import Attribute, column_attribute, fields_by_name, propose_field, title_attributes
+from pipelines.induce.names import cluster
+from pipelines.vocabulary import Vocabulary
+
+
+@dataclass
+class Proposal:
+    vocabulary: dict
+    categories: dict[str, Counter]  # category -> raw spellings with counts
+    attributes: list[Attribute]
+    undecided: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # flat column -> attribute (catalog.attribute_columns)
+
+
+def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Proposal:
+    """Categories from the category column, attributes from fields and titles, for `records` (catalog rows)."""
+    undecided: list[str] = []
+    raw_categories = Counter(str(r.get("category", "")).strip() for r in records if str(r.get("category", "")).strip())
+    groups = [g for g in cluster(raw_categories, threshold) if g.name]
+    category_of = {spelling: g.name for g in groups for spelling in g.spellings}
+    unnamed = [s for s in raw_categories if s not in category_of]
+    if unnamed:
+        undecided.append(f"{len(unnamed)} category spelling(s) with no letter or digit left out: {unnamed[:3]}")
+    attributes = []
+    for name, pairs in sorted(fields_by_name(records, category_of).items()):
+        attribute = propose_field(name, pairs, shipped, threshold, undecided)
+        if attribute is not None:
+            attributes.append(attribute)
+    attributes += title_attributes(records, category_of, shipped, {a.name for a in attributes})
+    if not any(a.name == "brand" for a in attributes):
+        attributes.append(Attribute("brand", {}, Counter(), [g.name for g in groups], False, open=True,
+                                    review=["no brand field: brands are read from titles (mine.brand_min_titles)"]))
+    _same_head_notes(groups, undecided)
+    by_name = {g.name: g.spellings for g in groups}
+    kept = {a.name for a in attributes}
+    columns = {c: column_attribute(c) for r in records for c in (r.get("columns") or {})
+               if column_attribute(c) in kept}
+    proposal = Proposal(_document(groups, attributes, shipped), by_name, attributes, undecided, columns)
+    _scope_notes(proposal)
+    return proposal
+
+
+def _same_head_notes(groups, undecided: list[str]) -> None:
+    """Categories named by one head noun ("dog leash", "leash") may be one: a merge the report proposes, never makes."""
+    heads: dict[str, list[str]] = {}
+    for group in groups:
+        heads.setdefault(group.name.split(" ")[-1], []).append(group.name)
+    for head, names in sorted(heads.items()):
+        if len(names) > 1:
+            undecided.append(f"categories {', '.join(repr(n) for n in names)} share the noun {head!r}: if they are "
+                             "one category, move the others' aliases into one and delete them")
+
+
+def _document(groups, attributes: list[Attribute], shipped: Vocabulary) -> dict:
+    types = next((a for a in attributes if a.name == "type"), None)
+    common = ["brand"] + (["type"] if types else [])
+    categories = {}
+    for group in groups:
+        aliases = sorted({s for s in group.spellings if " ".join(s.lower().split()) != group.name})
+        spec = {"aliases": aliases,
+                "attributes": [a.name for a in attributes if a.name not in common and group.name in a.scope]}
+        if types:
+            spec["types"] = {v: syn for v, syn in types.values.items() if v in types.by_category.get(group.name, ())}
+        categories[group.name] = spec
+    specs = {}
+    for a in attributes:
+        if a.name == "type":
+            continue
+        spec: dict = {"visual": a.visual, "values": a.values}
+        if a.open:
+            spec = {"visual": False, "open": True, "values": {}}
+        also = shipped.data["attributes"].get(a.name, {}).get("also_meets", {})
+        kept = {v: [m for m in meets if m in a.values] for v, meets in also.items() if v in a.values}
+        if any(kept.values()):
+            spec["also_meets"] = {v: m for v, m in kept.items() if m}
+        if a.review:
+            spec["review"] = a.review
+        specs[a.name] = spec
+    return {"version": "induced-1",
+            "doc": "Proposed by `meritgen vocab induce` from the catalog; review it (report.md) before relying on it.",
+            "common_attributes": common, "attributes": specs, "categories": categories}
+
+
+def _scope_notes(proposal: Proposal) -> None:
+    """Categories no visual attribute describes get few queries (an image must carry a condition)."""
+    visual = {c for a in proposal.attributes if a.visual for c in a.scope}
+    has_types = "type" in proposal.vocabulary["common_attributes"]
+    for category in proposal.vocabulary["categories"]:
+        if category not in visual and not has_types:
+            proposal.undecided.append(f"category {category!r} has no visual attribute: its queries need one "
+                                      "(an image carries a condition); add one if its photos show something")
