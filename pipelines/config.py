@@ -61,7 +61,7 @@ class IngestConfig:
 
 @dataclass(frozen=True)
 class MineConfig:
-    vocabulary: str = "v1"
+    vocabulary: str = "v2"  # prompts/vocabulary/v2.json: fashion + MERIT's product types (#21); v1 kept for pinned configs
     min_score: float = 88.0  # rapidfuzz ratio needed to map a raw value onto the vocabulary
     mine_text: bool = True
     # Open values (brand): spellings whose keys reach this rapidfuzz ratio are one value (stages/values.py).

@@ -30,10 +30,13 @@ class Candidate:
     clean: str | None  # text without trailing vocabulary words; None when nothing usable is left
 
 
-def vocabulary_words(vocab: Vocabulary) -> frozenset[str]:
-    """Surface forms (one to three words) that describe a product rather than name its maker."""
+def vocabulary_words(vocab: Vocabulary, domain: str | None = None) -> frozenset[str]:
+    """Surface forms (one to three words) that describe a product rather than name its maker; with a
+    `domain`, only its categories' ("Apple" is a fruit, not a word that trails a phone brand)."""
     forms: set[str] = set()
     for category in vocab.categories:
+        if domain is not None and vocab.domain(category) != domain:
+            continue
         forms.update(_key_words(name) for name in [category, *vocab.data["categories"][category].get("aliases", [])])
         for attribute in vocab.attributes_for(category):
             if attribute in vocab.open_attributes:
@@ -65,6 +68,15 @@ def clean_candidate(text: str, vocab_forms: frozenset[str]) -> str | None:
             break
         del words[-tail:]
     return " ".join(words) or None
+
+
+def known_brand(title: str, names: list[str]) -> str | None:
+    """The longest well-known maker (the vocabulary's `brands` of the category) the title starts with, as
+    written in the list ("APPLE iPhone 15" -> "Apple"); a name must end at a word boundary ("Oppo" is
+    not the start of "Opposite")."""
+    key = _key_words(title)
+    hits = [name for name in names if (k := _key_words(name)) and (key == k or key.startswith(k + " "))]
+    return max(hits, key=len) if hits else None
 
 
 def name_like(name: str) -> bool:

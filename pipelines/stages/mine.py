@@ -22,11 +22,11 @@ import pyarrow as pa
 from pipelines import progress, schemas
 from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
-from pipelines.stages import brands, twins, values
+from pipelines.stages import brands, quantity_facts, twins, values
 from pipelines.vocabulary import Vocabulary, norm_text
 
 STAGE = "mine"
-VERSION = "3"  # 3: visual values photo twins disagree on are dropped
+VERSION = "4"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'/&.+-]*")
 _GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "mens", "womens", "man", "woman", "boy", "girl"}
 _MAX_NGRAM = 3
@@ -47,13 +47,15 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
     """
     rejects = RejectLog(STAGE)
     rows = products.select(["product_id", "category", "title", "description", "attributes", "family_id"]).to_pylist()
-    vocab_words = brands.vocabulary_words(params.vocabulary)
+    vocab = params.vocabulary
+    words_by_domain = {d: brands.vocabulary_words(vocab, d) for d in {vocab.domain(c) for c in vocab.categories}}
     found_by_product, candidates = [], {}
     for product in progress.each(rows):
         found = _field_facts(product, params, rejects)
         if params.cfg.mine_text:
-            candidate = _text_facts(product, params.vocabulary, found)
+            candidate = _text_facts(product, vocab, found)
             if candidate and "brand" not in found:
+                vocab_words = words_by_domain[vocab.domain(product["category"])]
                 candidates[product["product_id"]] = brands.Candidate(
                     product["product_id"], candidate, brands.clean_candidate(candidate, vocab_words))
         found_by_product.append(found)
@@ -154,8 +156,13 @@ def _pinned(cfg: MineConfig, attribute: str, raw: str) -> str:
 
 
 def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> str | None:
-    """Add title/description phrase facts; return the title's brand candidate (judged globally)."""
+    """Add title/description phrase and quantity facts; return the title's brand candidate (judged globally)."""
     candidate = None
+    category = product["category"]
+    known = brands.known_brand(product["title"] or "", vocab.brands_for(category)) if "brand" not in found else None
+    if known:
+        found["brand"] = _fact(product, "brand", known, "title", product["title"], 100.0)
+    quantity_specs = quantity_facts.specs_of(vocab.data["attributes"], vocab.attributes_for(category))
     for source in ("title", "description"):
         text = product[source] or ""
         if not text:
@@ -164,6 +171,9 @@ def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> str
         if brand and source == "title":
             candidate = brand
         for attribute, value, evidence in _phrase_matches(rest, product["category"], vocab):
+            if attribute not in found:
+                found[attribute] = _fact(product, attribute, value, source, evidence, 100.0)
+        for attribute, (value, evidence) in quantity_facts.mine(text, quantity_specs).items():
             if attribute not in found:
                 found[attribute] = _fact(product, attribute, value, source, evidence, 100.0)
         if source == "title" and "gender" not in found and brand is not None:

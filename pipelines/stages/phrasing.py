@@ -118,7 +118,7 @@ def _modifiers(text_conds: list[dict], head: str, template: dict, lexicon: dict)
         attr, value = cond["attribute"], cond["value"]
         if attr == "type" and value in lexicon["nouns"]["type"]:
             continue  # it is the head
-        surface = lexicon["values"].get(attr, {}).get(value, value)  # open attributes (brand) pass through
+        surface = lexicon["values"].get(attr, {}).get(value) or _unit_words(value, lexicon)  # open values pass through
         word = template["value_patterns"].get(attr, "{value}").replace("{value}", surface)
         if attr != "brand" and _says(head, surface, template):
             continue
@@ -128,6 +128,14 @@ def _modifiers(text_conds: list[dict], head: str, template: dict, lexicon: dict)
     pre = [w for a in template["pre"] for w in by_attr.get(a, [])]
     post = [w for a in [*template["post"], *unplaced] for w in by_attr.get(a, [])]
     return pre, post
+
+
+def _unit_words(value: str, lexicon: dict) -> str:
+    """A quantity in the language's unit word ("15.6 inch" -> "15.6 นิ้ว"); GB, mAh, ml, ... are written alike everywhere."""
+    for suffix, word in lexicon.get("units", {}).items():
+        if value.endswith(suffix):
+            return value[: -len(suffix)] + word
+    return value
 
 
 def _says(head: str, surface: str, template: dict) -> bool:
