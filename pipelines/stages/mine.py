@@ -136,7 +136,7 @@ def _field_facts(product: dict, params: MineParams, rejects: RejectLog) -> dict[
     vocab, found = params.vocabulary, {}
     allowed = set(vocab.attributes_for(product["category"]))
     for item in product["attributes"] or []:
-        attribute = norm_text(item["name"])
+        attribute = norm_text(item["name"]).replace(" ", "_")  # "Screen Size" names screen_size
         if attribute not in allowed or attribute in found:
             continue
         raw = item["value"] if attribute in vocab.open_attributes else _pinned(params.cfg, attribute, item["value"])

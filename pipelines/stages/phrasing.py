@@ -169,7 +169,20 @@ def _fill(pattern: str, **fields) -> list:
 
 
 def _join_words(words: list[str], sep: str) -> str:
-    return sep.join(w for w in words if w)
+    words = [w for w in words if w]
+    if sep or not words:
+        return sep.join(words)
+    # Scripts without spaces between words (Thai) still space a Latin word or a number off ("แหวน 18 กะรัต",
+    # "256 GB แบรนด์ Samsung"), as shops write them.
+    out = words[0]
+    for word in words[1:]:
+        spaced = _latin_or_digit(out[-1]) or _latin_or_digit(word[0])
+        out += (" " if spaced and not word[0].isspace() else "") + word
+    return out
+
+
+def _latin_or_digit(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
 
 def _article(det: str, following: str, template: dict) -> str:

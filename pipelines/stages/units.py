@@ -45,6 +45,9 @@ _QUANTITY = re.compile(
     re.IGNORECASE)
 
 
+_NETWORK_GENERATIONS = {"2", "3", "4", "5", "6"}
+
+
 @dataclass(frozen=True)
 class Quantity:
     value: str  # canonical spelling, "16 GB"
@@ -83,6 +86,8 @@ def quantities(text: str) -> list[Quantity]:
     """Every number-with-unit written in `text`, in reading order."""
     found = []
     for match in _QUANTITY.finditer(text or ""):
+        if match["unit"] == "G" and match["num"] in _NETWORK_GENERATIONS:
+            continue  # "5G" is a network generation, not five grams
         num = number(match["num"])
         spelled = _canonical(num, match["unit"]) if num is not None else None
         if spelled:
