@@ -167,7 +167,10 @@ def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> str
         text = product[source] or ""
         if not text:
             continue
-        brand, rest = _split_brand(text)
+        # "<Brand> <Gender> <description>" is how fashion titles read; elsewhere a gender word ("Ring for
+        # Women") ends nothing, so the whole text is mined and brands come from the vocabulary's `brands`.
+        fashion = vocab.domain(category) == "fashion"
+        brand, rest = _split_brand(text) if fashion else (None, text)
         if brand and source == "title":
             candidate = brand
         for attribute, value, evidence in _phrase_matches(rest, product["category"], vocab):
@@ -176,7 +179,7 @@ def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> str
         for attribute, (value, evidence) in quantity_facts.mine(text, quantity_specs).items():
             if attribute not in found:
                 found[attribute] = _fact(product, attribute, value, source, evidence, 100.0)
-        if source == "title" and "gender" not in found and brand is not None:
+        if source == "title" and "gender" not in found and (brand is not None or not fashion):
             gender = vocab.normalise(product["category"], "gender", _gender_word(text), 100.0)
             if gender:
                 found["gender"] = _fact(product, "gender", gender[0], "title", text, 100.0)

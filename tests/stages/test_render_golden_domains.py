@@ -110,7 +110,7 @@ GOLDEN = {
         'th': 'ฉันกำลังหาโทรศัพท์มือถือ 5G ความจุ 256 GB แรม 8 GB ที่มีสีเหมือน <image_1>',
     },
     'phone-image-type': {
-        'en': "I'm looking for a 6.7-inch phone with a 5000 mAh battery of the same kind as <image_1>, with the same colour as <image_2>.",
+        'en': "I'm looking for a 6.7-inch 5000 mAh phone of the same kind as <image_1>, with the same colour as <image_2>.",
         'ms': 'Tolong carikan telefon bimbit skrin 6.7 inci bateri 5000 mAh yang sama jenis dengan <image_1>, yang mempunyai warna seperti <image_2>.',
         'id': 'Saya sedang mencari ponsel layar 6.7 inci baterai 5000 mAh yang sejenis dengan <image_1>, yang memiliki warna seperti <image_2>.',
         'vi': 'Cho tôi xem điện thoại màn hình 6.7 inch pin 5000 mAh cùng kiểu với <image_1>, có màu giống <image_2>.',
@@ -124,7 +124,7 @@ GOLDEN = {
         'th': 'ขอดูโทรศัพท์ปุ่มกด ที่มีสีเหมือน <image_1> หน่อย',
     },
     'laptop-gaming': {
-        'en': 'Can you find me a gaming laptop with 16 GB RAM powered by Intel Core i7 that has the same colour as <image_1>?',
+        'en': 'Can you find me an Intel Core i7 gaming laptop with 16 GB RAM that has the same colour as <image_1>?',
         'ms': 'Saya mahu beli komputer riba gaming RAM 16 GB pemproses Intel Core i7 dengan warna seperti <image_1>.',
         'id': 'Apakah ada laptop gaming RAM 16 GB prosesor Intel Core i7 dengan warna seperti <image_1>?',
         'vi': 'Tôi đang tìm một chiếc laptop gaming RAM 16 GB chip Intel Core i7 với màu giống <image_1>.',
@@ -145,7 +145,7 @@ GOLDEN = {
         'th': 'มีโน้ตบุ๊กบางเบา จอ 14 นิ้ว ที่มีวัสดุเหมือน <image_1> และสีเหมือน <image_2> ไหม',
     },
     'laptop-m3': {
-        'en': 'Do you have a laptop with 8 GB RAM powered by Apple M3 that has the same colour as <image_1>?',
+        'en': 'Do you have an Apple M3 laptop with 8 GB RAM that has the same colour as <image_1>?',
         'ms': 'Ada jual komputer riba RAM 8 GB pemproses Apple M3 dengan warna seperti <image_1>?',
         'id': 'Tolong carikan laptop RAM 8 GB prosesor Apple M3 yang memiliki warna seperti <image_1>.',
         'vi': 'Tìm giúp tôi một chiếc laptop RAM 8 GB chip Apple M3 với màu giống <image_1>.',
