@@ -124,3 +124,11 @@ def test_a_fruit_name_does_not_trim_a_phone_brand(v2):
     facts = _facts(v2, _product("p1", "phone", "Apple iPhone 13 128GB"), _product("f1", "fruit", "Apple Fuji 1kg"))
     assert facts["p1"]["brand"] == "Apple"
     assert facts["f1"]["type"] == "apple" and "brand" not in facts["f1"]
+
+
+def test_llm_mining_options_leave_quantities_to_the_text_miner(v2):
+    from pipelines.llm.prompts import vocabulary_options
+
+    options = vocabulary_options(v2, "laptop")
+    assert "ram" not in options and "storage" not in options  # an enum of sizes could not hold "24 GB"
+    assert options["brand"] is None and "Intel Core i5" in options["processor"].values()
