@@ -21,6 +21,7 @@ from pipelines.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[0-9a-z]+")
 _APOSTROPHES = re.compile(r"['\u2019`]")
+_WORD_WITH_APOSTROPHES = re.compile(r"[0-9a-z]+(?:['\u2019`][0-9a-z]+)*")  # one of _tokens' words, as written
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,17 @@ def known_brand(title: str, names: list[str]) -> str | None:
     key = _key_words(title)
     hits = [name for name in names if (k := _key_words(name)) and (key == k or key.startswith(k + " "))]
     return max(hits, key=len) if hits else None
+
+
+def after_brand(title: str, name: str) -> str:
+    """The title without the leading brand `known_brand` found ("Lazo Diamond 18K Ring" -> "18K Ring"), so a
+    brand's own words ("Diamond", "Apple") are not mined as the product's values."""
+    words = len(_tokens(name))
+    for match in _WORD_WITH_APOSTROPHES.finditer(title.lower()):
+        words -= 1
+        if words == 0:
+            return title[match.end():]
+    return ""
 
 
 def name_like(name: str) -> bool:

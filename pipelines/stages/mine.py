@@ -171,9 +171,13 @@ def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> str
         # Women") ends nothing, so the whole text is mined and brands come from the vocabulary's `brands`.
         fashion = vocab.domain(category) == "fashion"
         brand, rest = _split_brand(text) if fashion else (None, text)
+        matches = list(_phrase_matches(rest, category, vocab, every=not fashion))
+        if known and source == "title":  # the brand's words may say the type ("Coca-Cola"), never another value
+            matches = [m for m in matches if m[0] == "type"] + [
+                m for m in _phrase_matches(brands.after_brand(text, known), category, vocab, every=True) if m[0] != "type"]
         if brand and source == "title":
             candidate = brand
-        for attribute, value, evidence in _phrase_matches(rest, product["category"], vocab):
+        for attribute, value, evidence in _in_priority(matches, head_final=not fashion):
             if attribute not in found:
                 found[attribute] = _fact(product, attribute, value, source, evidence, 100.0)
         for attribute, (value, evidence) in quantity_facts.mine(text, quantity_specs).items():
@@ -202,8 +206,23 @@ def _gender_word(title: str) -> str:
     return ""
 
 
-def _phrase_matches(text: str, category: str, vocab: Vocabulary):
-    """Longest-first phrase matches of the text against every attribute's surface forms."""
+def _in_priority(matches, head_final: bool) -> list[tuple[str, str, str]]:
+    """Phrase matches in the order that decides each attribute (the first wins). With `head_final`, the
+    type is the longest, then rightmost type phrase: an English noun phrase ends in its head ("Chocolate
+    Biscuit Sticks" are biscuits, "Coffee Table Lamp" a lamp). Fashion titles keep the first match."""
+    matches = list(matches)
+    types = [m for m in matches if m[0] == "type"]
+    if not head_final or not types:
+        return matches
+    longest = max(len(m[2].split()) for m in types)
+    head = [m for m in types if len(m[2].split()) == longest][-1]
+    # The head's words are the type; a type word before it is a modifier that may say another value ("Chocolate").
+    return [head, *(m for m in matches if m[0] != "type" and m[2] != head[2])]
+
+
+def _phrase_matches(text: str, category: str, vocab: Vocabulary, every: bool = False):
+    """Longest-first phrase matches of the text against every attribute's surface forms: the first attribute
+    whose forms hold a phrase, or with `every` each of them (the caller picks, `_in_priority`)."""
     tokens = _TOKEN.findall(text.lower())
     used = [False] * len(tokens)
     tables = [(a, vocab.surface_forms(category, a)) for a in vocab.attributes_for(category) if a != "gender"]
@@ -217,7 +236,8 @@ def _phrase_matches(text: str, category: str, vocab: Vocabulary):
                 if value is not None:
                     used[i:i + n] = [True] * n
                     yield attribute, value, phrase
-                    break
+                    if not every:
+                        break
 
 
 def _family(product: dict, found: dict[str, dict], vocab: Vocabulary) -> dict:

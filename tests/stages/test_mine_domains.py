@@ -132,3 +132,12 @@ def test_llm_mining_options_leave_quantities_to_the_text_miner(v2):
     options = vocabulary_options(v2, "laptop")
     assert "ram" not in options and "storage" not in options  # an enum of sizes could not hold "24 GB"
     assert options["brand"] is None and "Intel Core i5" in options["processor"].values()
+
+
+def test_a_brand_s_own_words_are_not_values_and_the_type_is_the_head_noun(v2):
+    facts = _facts(v2, _product("j1", "jewellery", "Lazo Diamond 18K White Gold Ring"),
+                   _product("s1", "snack", "Pocky Chocolate Biscuit Stick 47g"),
+                   _product("f1", "clothing", "Roadster Men Shirt Dress"))
+    assert facts["j1"] == {"brand": "Lazo Diamond", "purity": "18k", "metal": "white gold", "type": "ring"}  # no gemstone
+    assert facts["s1"]["type"] == "biscuits" and facts["s1"]["flavour"] == "chocolate"
+    assert facts["f1"]["type"] == "shirt"  # fashion keeps its first match, as before
