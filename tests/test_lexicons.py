@@ -416,3 +416,12 @@ def test_malay_and_indonesian_differ(lexicons, templates):
     assert templates["ms"]["value_patterns"]["brand"] != templates["id"]["value_patterns"]["brand"]  # jenama / merek
     assert not set(templates["ms"]["frames"]) & set(templates["id"]["frames"]) - {"Saya sedang mencari {bare}.",
                                                                                   "Tolong carikan {bare}."}
+
+
+def test_malay_and_indonesian_differ_in_the_v2_domains(lexicons):
+    """#21: each writes its own shop words (telefon bimbit / ponsel, komputer riba / laptop, kerusi / kursi)."""
+    ms, id_ = lexicons["ms"]["nouns"], lexicons["id"]["nouns"]
+    for category in ("phone", "laptop", "headphones", "chair", "snack", "fruit", "jewellery", "luggage"):
+        assert ms["category"][category] != id_["category"][category], category
+    assert ms["category"]["phone"]["head"] == "telefon bimbit" and id_["category"]["phone"]["head"] == "ponsel"
+    assert ms["category"]["laptop"]["head"] == "komputer riba" and "laptop" in lexicons["id"]["loanwords"]
