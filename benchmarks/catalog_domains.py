@@ -23,8 +23,9 @@ QUANTITIES = {
     ("phone", "screen_size"): ['6.1"', "6.5 inch", "6.67-inch", '6.8"'], ("phone", "battery"): ["4500mAh", "5000 mAh", "5,000mAh", "6000mAh"],
     ("laptop", "ram"): ["8GB RAM", "16GB RAM", "16 GB RAM", "32GB RAM"], ("laptop", "storage"): ["256GB SSD", "512GB SSD", "512 GB SSD", "1TB SSD"],
     ("laptop", "screen_size"): ['13.3"', "14 inch", '15.6"', "15.6-inch", "16 inch"],
-    ("drink", "volume"): ["250ml", "330ml", "330 ml", "500ml", "1.5L", "1.5 L"], ("snack", "weight"): ["60g", "150g", "150 g", "200g", "500g"],
-    ("fruit", "weight"): ["500g", "1kg", "1 kg", "2kg"],
+    ("drink", "volume"): ["180ml", "240 ml", "250ml", "320ml", "330ml", "330 ml", "500ml", "600ml", "1L", "1.25L", "1.5L", "1.5 L", "2L"],
+    ("snack", "weight"): ["32g", "45g", "60g", "100 g", "107g", "150g", "150 g", "160g", "200g", "300g", "500g", "1kg"],
+    ("fruit", "weight"): ["250g", "500g", "750g", "1kg", "1 kg", "1.5kg", "2kg", "3kg"],
 }
 COLOURS = ["black", "white", "grey", "blue", "red", "green", "pink", "purple", "yellow", "orange", "brown", "beige", "gold"]
 
@@ -48,8 +49,10 @@ def make_domain_products(n: int, seed: int, domains: tuple[str, ...], zipf_choic
     while len(products) < n:
         cat = rng.choice(names)
         spec = cats[cat]
-        values = {"type": zipf_choice(rng, sorted(spec["types"]), 0.5),
-                  "brand": zipf_choice(rng, spec.get("brands") or [f"{cat.title()}Co{i:02d}" for i in range(30)], 0.9)}
+        # The well-known makers first, then a long tail of shop brands: as many brands as the fashion draw,
+        # so positive sets stay as narrow as in a real catalog.
+        makers = [*spec.get("brands", []), *(f"{cat.title()}Co{i:03d}" for i in range(300))]
+        values = {"type": zipf_choice(rng, sorted(spec["types"]), 0.5), "brand": zipf_choice(rng, makers, 0.9)}
         for a in spec["attributes"]:
             if a in ("type", "brand", "color") or rng.random() > 0.8:
                 continue
