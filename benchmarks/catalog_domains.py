@@ -78,6 +78,7 @@ def _product(k: int, cat: str, values: dict, colour: str | None, image_colour: s
     words += [values[a].title() if not any(ch.isdigit() for ch in values[a]) else values[a]
               for a in sorted(values) if a not in ("brand", "type")]
     words += [values["type"].title()] + ([colour.title()] if colour else [])
-    fields = {"type": values["type"], **({"color": colour} if colour else {})}
+    # Shops outside fashion carry a brand column (no "<Brand> <Gender>" title to mine it from).
+    fields = {"type": values["type"], "brand": values["brand"], **({"color": colour} if colour else {})}
     return {"product_id": f"S{k:07d}", "category": cat, "title": " ".join(words), "language": "en",
             "family_id": family, "attributes": fields, "_pattern": "solid", "_colour": image_colour}

@@ -33,4 +33,5 @@ def test_all_domains_draw_every_domain_and_their_titles_mine_back():
     facts = mine_attributes(schemas.from_rows(rows, "product"), MineParams(MineConfig(), vocab)).outputs["attributes"]
     mined = {(f["attribute"], f["value"]) for f in facts.to_pylist()}
     assert {a for a, _ in mined} >= {"ram", "storage", "screen_size", "volume", "weight", "metal", "material", "type", "brand"}
+    assert len({v for a, v in mined if a == "brand"}) > 60  # the long tail of shop brands, from the brand field
     assert ("storage", "512 GB") in mined and not any(v.endswith("GB") and " " not in v for a, v in mined if a == "storage")
