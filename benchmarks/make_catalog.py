@@ -7,6 +7,12 @@ colour variants share a family_id, as SKUs of one SPU do.
 
     python benchmarks/make_catalog.py --products 10000 --out /tmp/cat10k.parquet
     python benchmarks/make_catalog.py --products 1000 --out /tmp/cat1k.jsonl   # + images/ folder
+    python benchmarks/make_catalog.py --products 135000 --domains all --out /tmp/all135k.parquet
+
+`--domains` (default `fashion`: the v1 fashion draw, byte-identical to earlier benchmarks) takes a
+comma-separated list of fashion, electronics, food, furniture, jewellery, or `all`; products are split
+evenly over the domains asked for, the non-fashion ones drawn from prompts/vocabulary/v2.json
+(benchmarks/catalog_domains.py).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image, ImageDraw
 from tqdm import tqdm
+
+from benchmarks.catalog_domains import DOMAINS, make_domain_products
 
 ROOT = Path(__file__).resolve().parents[1]
 RGB = {"black": (20, 20, 20), "white": (240, 240, 240), "grey": (128, 128, 128), "blue": (40, 80, 200),
@@ -89,6 +97,24 @@ def _product(k: int, cat: str, values: dict, family: str) -> dict:
             "family_id": family, "attributes": fields, "_pattern": values.get("pattern", "solid")}
 
 
+def make_catalog_products(n: int, seed: int, domains: tuple[str, ...] = ("fashion",)) -> list[dict]:
+    """n products split evenly over `domains`; fashion alone is exactly `make_products`."""
+    unknown = set(domains) - set(DOMAINS)
+    if unknown or not domains:
+        raise SystemExit(f"unknown domain(s) {sorted(unknown)}; choose from {', '.join(DOMAINS)} or all")
+    if domains == ("fashion",):
+        return make_products(n, seed)
+    share = -(-n // len(domains))
+    products = make_products(min(share, n), seed) if "fashion" in domains else []
+    others = tuple(d for d in domains if d != "fashion")
+    products += make_domain_products(n - len(products), seed + 1, others, zipf_choice, start=len(products))
+    return products
+
+
+def parse_domains(text: str) -> tuple[str, ...]:
+    return DOMAINS if text.strip() == "all" else tuple(d.strip() for d in text.split(",") if d.strip())
+
+
 def write_catalog(products: list[dict], out: Path, show: bool = False) -> None:
     """Write `products` (images drawn one by one, the slow part: `show` draws a bar on stderr)."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +122,7 @@ def write_catalog(products: list[dict], out: Path, show: bool = False) -> None:
     if out.suffix == ".parquet":
         rows = [{**{k: v for k, v in p.items() if not k.startswith("_")},
                  "attributes": [{"name": a, "value": v} for a, v in p["attributes"].items()],
-                 "image_bytes": [draw_image(p["attributes"]["color"], p["_pattern"], i)]} for i, p in enumerate(products_bar)]
+                 "image_bytes": [draw_image(_colour(p), p["_pattern"], i)]} for i, p in enumerate(products_bar)]
         table = pa.Table.from_pylist(rows)
         pq.write_table(table, out, row_group_size=5000)
         return
@@ -104,9 +130,13 @@ def write_catalog(products: list[dict], out: Path, show: bool = False) -> None:
     with open(out, "w", encoding="utf-8") as fh:
         for i, p in enumerate(products_bar):
             name = f"images/{p['product_id']}.jpg"
-            (out.parent / name).write_bytes(draw_image(p["attributes"]["color"], p["_pattern"], i))
+            (out.parent / name).write_bytes(draw_image(_colour(p), p["_pattern"], i))
             record = {k: v for k, v in p.items() if not k.startswith("_")}
             fh.write(json.dumps({**record, "images": [name]}) + "\n")
+
+
+def _colour(product: dict) -> str:
+    return product.get("_colour") or product["attributes"]["color"]
 
 
 def main() -> None:
@@ -114,8 +144,10 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--out", type=Path, required=True, help=".parquet (image bytes inline) or .jsonl (+ images/)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--domains", default="fashion", help="comma-separated: fashion, electronics, food, furniture, "
+                        "jewellery; or all (default: fashion, as earlier benchmarks)")
     args = parser.parse_args()
-    products = make_products(args.products, args.seed)
+    products = make_catalog_products(args.products, args.seed, parse_domains(args.domains))
     write_catalog(products, args.out, show=True)
     print(f"wrote {len(products)} products to {args.out}", file=sys.stderr)
 

@@ -67,7 +67,7 @@ class IngestConfig:
 class MineConfig:
     # A shipped version ("v1") or your own vocabulary: a JSON file or a folder (vocabulary.json, lexicon/,
     # templates/), relative to the config file (pipelines/vocab_paths.py; README "Your own categories and attributes").
-    vocabulary: str = "v1"
+    vocabulary: str = "v2"  # fashion + MERIT's product types (#21); v1 kept for pinned configs
     min_score: float = 88.0  # rapidfuzz ratio needed to map a raw value onto the vocabulary
     mine_text: bool = True
     # Open values (brand): spellings whose keys reach this rapidfuzz ratio are one value (stages/values.py).

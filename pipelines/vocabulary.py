@@ -15,6 +15,7 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from pipelines.errors import ConfigError
+from pipelines.stages import units
 from pipelines.vocab_check import read_document
 from pipelines.vocab_paths import is_path, vocabulary_file
 
@@ -52,6 +53,18 @@ class Vocabulary:
         spec = self.data["categories"][category]
         return [*self.data["common_attributes"], *spec["attributes"]]
 
+    def domain(self, category: str) -> str:
+        """The category's group (fashion, electronics, ...; v2's `domain`), "fashion" where the vocabulary names none."""
+        return self.data["categories"][category].get("domain", "fashion")
+
+    def brands_for(self, category: str) -> list[str]:
+        """Well-known makers of the category (v2's `brands`): a title starting with one names that brand."""
+        return list(self.data["categories"][category].get("brands", []))
+
+    def quantity(self, attribute: str) -> str | None:
+        """The dimension of a quantity attribute (data, length_in, charge, volume, weight), else None."""
+        return self.data["attributes"].get(attribute, {}).get("quantity")
+
     def is_visual(self, attribute: str) -> bool:
         return bool(self.data["attributes"].get(attribute, {}).get("visual", False) or attribute == "type")
 
@@ -79,10 +92,13 @@ class Vocabulary:
         return bool(self.data["attributes"].get(attribute, {}).get("open", False))
 
     def values(self, attribute: str, category: str) -> dict[str, list[str]]:
-        """Allowed values of `attribute` in `category`, each with its synonyms."""
+        """Allowed values of `attribute` in `category`, each with its synonyms: a category's `values` scopes
+        a shared attribute (a table's material is wood or glass, never denim, so "denim" mines nothing there)."""
         if attribute == "type":
             return self.data["categories"][category].get("types", {})
-        return self.data["attributes"][attribute]["values"]
+        values = self.data["attributes"][attribute]["values"]
+        scoped = self.data["categories"][category].get("values", {}).get(attribute)
+        return values if scoped is None else {v: values[v] for v in scoped}
 
     @cached_property
     def _surface_forms(self) -> dict[tuple[str, str], dict[str, str]]:
@@ -90,7 +106,7 @@ class Vocabulary:
         forms: dict[tuple[str, str], dict[str, str]] = {}
         for category in self.categories:
             for attribute in self.attributes_for(category):
-                if self.is_open(attribute):
+                if self.is_open(attribute) or self.quantity(attribute):
                     continue
                 table = forms.setdefault((category, attribute), {})
                 for value, synonyms in self.values(attribute, category).items():
@@ -108,6 +124,9 @@ class Vocabulary:
             return None
         if self.is_open(attribute):
             return raw.strip(), 100.0
+        if dimension := self.quantity(attribute):
+            value = units.canonical(raw, dimension)
+            return (value, 100.0) if value else None
         forms = self.surface_forms(category, attribute)
         if text in forms:
             return forms[text], 100.0
@@ -117,8 +136,8 @@ class Vocabulary:
         return forms[match[0]], float(match[1])
 
 
-def load_vocabulary(version: str = "v1") -> Vocabulary:
-    """A shipped version (`v1`) or your own vocabulary file/folder (`pipelines/vocab_paths.py`); your own
+def load_vocabulary(version: str = "v2") -> Vocabulary:
+    """A shipped version (`v2`, `v1`) or your own vocabulary file/folder (`pipelines/vocab_paths.py`); your own
     is checked against schemas/vocabulary/v1.json first, so a typo is one line naming file and key."""
     path = vocabulary_file(version)
     if not path.exists():

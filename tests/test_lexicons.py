@@ -1,6 +1,6 @@
 """Offline templates and lexicons (prompts/templates/v3, prompts/lexicon/v3) are complete and well formed.
 
-Checks every language against the v1 vocabulary: a surface form for every attribute, value,
+Checks every language against the v2 vocabulary (the default; v1's categories are a subset): a surface form for every attribute, value,
 category and product type; frames, clauses and image items with exactly the fields the phrasing
 fills; every modifier placed; translations that really are translations (English words only where a
 language's `loanwords` list says so); category nouns whose meaning is the category's scope (#10.3);
@@ -21,7 +21,7 @@ from pipelines.stages.phrasing import compose
 ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = ROOT / "prompts"
 VERSION = "v3"
-VOCABULARY = "v1"
+VOCABULARY = "v2"
 LANGUAGES = ("en", "ms", "id", "vi", "th")
 TRANSLATED = ("ms", "id", "vi", "th")
 MIN_FRAMES = 5
@@ -47,6 +47,27 @@ CATEGORY_NOUNS = {
            "watch": "นาฬิกาข้อมือ", "eyewear": "แว่นตา",
            "accessory": "เข็มขัด หมวก เนกไท ผ้าพันคอ ถุงเท้า ถุงมือ หรือกระดุมข้อมือ"},
 }
+# The v2 categories (#21): MERIT's product types beyond fashion. Malay and Indonesian keep their own
+# words (telefon bimbit / ponsel, komputer riba / laptop, kerusi / kursi). Jewellery names its four types
+# where the language's word for it is wider or an umbrella (Thai "เครื่องประดับ" also means accessories).
+V2_NOUNS = {
+    "en": {"phone": "phone", "laptop": "laptop", "headphones": "headphones or earbuds", "chair": "chair or stool",
+           "table": "table or desk", "drink": "drink", "snack": "snack", "fruit": "fruit",
+           "jewellery": "ring, necklace, pair of earrings or bracelet", "luggage": "suitcase"},
+    "ms": {"phone": "telefon bimbit", "laptop": "komputer riba", "headphones": "fon kepala atau fon telinga",
+           "chair": "kerusi atau bangku", "table": "meja", "drink": "minuman", "snack": "makanan ringan",
+           "fruit": "buah-buahan", "jewellery": "cincin, rantai leher, subang atau gelang", "luggage": "beg bagasi"},
+    "id": {"phone": "ponsel", "laptop": "laptop", "headphones": "headphone atau earphone", "chair": "kursi atau bangku",
+           "table": "meja atau nakas", "drink": "minuman", "snack": "camilan", "fruit": "buah", "jewellery": "perhiasan",
+           "luggage": "koper"},
+    "vi": {"phone": "điện thoại", "laptop": "laptop", "headphones": "tai nghe", "chair": "ghế", "table": "bàn",
+           "drink": "thức uống", "snack": "món ăn vặt", "fruit": "trái cây", "jewellery": "trang sức", "luggage": "vali"},
+    "th": {"phone": "โทรศัพท์มือถือ", "laptop": "โน้ตบุ๊ก", "headphones": "หูฟัง", "chair": "เก้าอี้", "table": "โต๊ะ",
+           "drink": "เครื่องดื่ม", "snack": "ขนมขบเคี้ยว", "fruit": "ผลไม้", "jewellery": "แหวน สร้อยคอ ต่างหู หรือกำไล",
+           "luggage": "กระเป๋าเดินทาง"},
+}
+for _lang, _nouns in V2_NOUNS.items():
+    CATEGORY_NOUNS[_lang].update(_nouns)
 # Umbrella words that cover more than one category ("clothing" also covers trousers; "accessory"
 # also covers bags and watches): never a category's head noun.
 UMBRELLA = {
@@ -92,8 +113,10 @@ def _all_types(vocab: dict) -> list[str]:
 
 
 def _closed_values(vocab: dict) -> dict[str, list[str]]:
-    """attribute -> values needing a surface form (open attributes such as brand pass through)."""
-    return {name: sorted(spec["values"]) for name, spec in vocab["attributes"].items() if not spec.get("open")}
+    """attribute -> values needing a surface form (open attributes such as brand pass through, and so do
+    proper names (`verbatim`: "Intel Core i5", "5G") and quantities ("16 GB"))."""
+    return {name: sorted(spec["values"]) for name, spec in vocab["attributes"].items()
+            if not spec.get("open") and not spec.get("verbatim") and "quantity" not in spec}
 
 
 def _visual_attributes(vocab: dict) -> list[str]:
@@ -316,7 +339,9 @@ def test_english_articles_agree(vocabulary, templates, lexicons):
     """'a' before a vowel sound is the classic template slip ("a olive top", "an unisex watch")."""
     for phrase in _every_sentence("en", vocabulary, templates, lexicons):
         assert not re.search(r"\ba [aeio]", phrase.text, re.I), f"'a' before a vowel: {phrase.text!r}"
-        assert not re.search(r"\ban (?![aeiou])", phrase.text, re.I), f"'an' before a consonant: {phrase.text!r}"
+        # Numbers read with a vowel sound take "an" ("an 8 GB phone", "an 18K ring"; #21's quantities).
+        assert not re.search(r"\ban (?![aeiou]|8|11\b|18\b|18k)", phrase.text, re.I), f"'an' before a consonant: {phrase.text!r}"
+        assert not re.search(r"\ba (8|11\b|18\b|18k)", phrase.text, re.I), f"'a' before a vowel sound: {phrase.text!r}"
         assert not re.search(r"\ban uni", phrase.text, re.I), phrase.text
 
 
@@ -391,3 +416,12 @@ def test_malay_and_indonesian_differ(lexicons, templates):
     assert templates["ms"]["value_patterns"]["brand"] != templates["id"]["value_patterns"]["brand"]  # jenama / merek
     assert not set(templates["ms"]["frames"]) & set(templates["id"]["frames"]) - {"Saya sedang mencari {bare}.",
                                                                                   "Tolong carikan {bare}."}
+
+
+def test_malay_and_indonesian_differ_in_the_v2_domains(lexicons):
+    """#21: each writes its own shop words (telefon bimbit / ponsel, komputer riba / laptop, kerusi / kursi)."""
+    ms, id_ = lexicons["ms"]["nouns"], lexicons["id"]["nouns"]
+    for category in ("phone", "laptop", "headphones", "chair", "snack", "fruit", "jewellery", "luggage"):
+        assert ms["category"][category] != id_["category"][category], category
+    assert ms["category"]["phone"]["head"] == "telefon bimbit" and id_["category"]["phone"]["head"] == "ponsel"
+    assert ms["category"]["laptop"]["head"] == "komputer riba" and "laptop" in lexicons["id"]["loanwords"]

@@ -211,6 +211,8 @@ def vocabulary_options(
     schemas and parsers stay pure and need no vocabulary object.
     """
     names = attributes if attributes is not None else vocab.attributes_for(category)
+    # Quantities (RAM, volume) are read from the text by the mine stage; a closed list could not hold them.
+    names = [a for a in names if not vocab.quantity(a)]
     return {a: None if vocab.is_open(a) else dict(vocab.surface_forms(category, a)) for a in names}
 
 

@@ -21,6 +21,7 @@ from pipelines.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[0-9a-z]+")
 _APOSTROPHES = re.compile(r"['\u2019`]")
+_WORD_WITH_APOSTROPHES = re.compile(r"[0-9a-z]+(?:['\u2019`][0-9a-z]+)*")  # one of _tokens' words, as written
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,13 @@ class Candidate:
     clean: str | None  # text without trailing vocabulary words; None when nothing usable is left
 
 
-def vocabulary_words(vocab: Vocabulary) -> frozenset[str]:
-    """Surface forms (one to three words) that describe a product rather than name its maker."""
+def vocabulary_words(vocab: Vocabulary, domain: str | None = None) -> frozenset[str]:
+    """Surface forms (one to three words) that describe a product rather than name its maker; with a
+    `domain`, only its categories' ("Apple" is a fruit, not a word that trails a phone brand)."""
     forms: set[str] = set()
     for category in vocab.categories:
+        if domain is not None and vocab.domain(category) != domain:
+            continue
         forms.update(_key_words(name) for name in [category, *vocab.data["categories"][category].get("aliases", [])])
         for attribute in vocab.attributes_for(category):
             if attribute in vocab.open_attributes:
@@ -65,6 +69,26 @@ def clean_candidate(text: str, vocab_forms: frozenset[str]) -> str | None:
             break
         del words[-tail:]
     return " ".join(words) or None
+
+
+def known_brand(title: str, names: list[str]) -> str | None:
+    """The longest well-known maker (the vocabulary's `brands` of the category) the title starts with, as
+    written in the list ("APPLE iPhone 15" -> "Apple"); a name must end at a word boundary ("Oppo" is
+    not the start of "Opposite")."""
+    key = _key_words(title)
+    hits = [name for name in names if (k := _key_words(name)) and (key == k or key.startswith(k + " "))]
+    return max(hits, key=len) if hits else None
+
+
+def after_brand(title: str, name: str) -> str:
+    """The title without the leading brand `known_brand` found ("Lazo Diamond 18K Ring" -> "18K Ring"), so a
+    brand's own words ("Diamond", "Apple") are not mined as the product's values."""
+    words = len(_tokens(name))
+    for match in _WORD_WITH_APOSTROPHES.finditer(title.lower()):
+        words -= 1
+        if words == 0:
+            return title[match.end():]
+    return ""
 
 
 def name_like(name: str) -> bool:

@@ -22,11 +22,12 @@ import pyarrow as pa
 from pipelines import progress, schemas
 from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
-from pipelines.stages import brands, twins, unmapped, values
+from pipelines.stages import brands, quantity_facts, twins, unmapped, values
 from pipelines.vocabulary import Vocabulary, norm_text
 
 STAGE = "mine"
-VERSION = "4"  # 3: visual values photo twins disagree on are dropped; 4: unmapped catalog attributes counted
+VERSION = "5"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;
+# 5: unmapped catalog attributes counted
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'/&.+-]*")
 _GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "mens", "womens", "man", "woman", "boy", "girl"}
 _MAX_NGRAM = 3
@@ -47,13 +48,15 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
     """
     rejects = RejectLog(STAGE)
     rows = products.select(["product_id", "category", "title", "description", "attributes", "family_id"]).to_pylist()
-    vocab_words = brands.vocabulary_words(params.vocabulary)
+    vocab = params.vocabulary
+    words_by_domain = {d: brands.vocabulary_words(vocab, d) for d in {vocab.domain(c) for c in vocab.categories}}
     found_by_product, candidates = [], {}
     for product in progress.each(rows):
         found = _field_facts(product, params, rejects)
         if params.cfg.mine_text:
-            candidate = _text_facts(product, params.vocabulary, found)
+            candidate = _text_facts(product, vocab, found)
             if candidate and "brand" not in found:
+                vocab_words = words_by_domain[vocab.domain(product["category"])]
                 candidates[product["product_id"]] = brands.Candidate(
                     product["product_id"], candidate, brands.clean_candidate(candidate, vocab_words))
         found_by_product.append(found)
@@ -135,7 +138,7 @@ def _field_facts(product: dict, params: MineParams, rejects: RejectLog) -> dict[
     vocab, found = params.vocabulary, {}
     allowed = set(vocab.attributes_for(product["category"]))
     for item in product["attributes"] or []:
-        attribute = norm_text(item["name"])
+        attribute = norm_text(item["name"]).replace(" ", "_")  # "Screen Size" names screen_size
         if attribute not in allowed or attribute in found:
             continue
         raw = item["value"] if attribute in vocab.open_attributes else _pinned(params.cfg, attribute, item["value"])
@@ -155,19 +158,34 @@ def _pinned(cfg: MineConfig, attribute: str, raw: str) -> str:
 
 
 def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> str | None:
-    """Add title/description phrase facts; return the title's brand candidate (judged globally)."""
+    """Add title/description phrase and quantity facts; return the title's brand candidate (judged globally)."""
     candidate = None
+    category = product["category"]
+    known = brands.known_brand(product["title"] or "", vocab.brands_for(category)) if "brand" not in found else None
+    if known:
+        found["brand"] = _fact(product, "brand", known, "title", product["title"], 100.0)
+    quantity_specs = quantity_facts.specs_of(vocab.data["attributes"], vocab.attributes_for(category))
     for source in ("title", "description"):
         text = product[source] or ""
         if not text:
             continue
-        brand, rest = _split_brand(text)
+        # "<Brand> <Gender> <description>" is how fashion titles read; elsewhere a gender word ("Ring for
+        # Women") ends nothing, so the whole text is mined and brands come from the vocabulary's `brands`.
+        fashion = vocab.domain(category) == "fashion"
+        brand, rest = _split_brand(text) if fashion else (None, text)
+        matches = list(_phrase_matches(rest, category, vocab, every=not fashion))
+        if known and source == "title":  # the brand's words may say the type ("Coca-Cola"), never another value
+            matches = [m for m in matches if m[0] == "type"] + [
+                m for m in _phrase_matches(brands.after_brand(text, known), category, vocab, every=True) if m[0] != "type"]
         if brand and source == "title":
             candidate = brand
-        for attribute, value, evidence in _phrase_matches(rest, product["category"], vocab):
+        for attribute, value, evidence in _in_priority(matches, head_final=not fashion):
             if attribute not in found:
                 found[attribute] = _fact(product, attribute, value, source, evidence, 100.0)
-        if source == "title" and "gender" not in found and brand is not None:
+        for attribute, (value, evidence) in quantity_facts.mine(text, quantity_specs).items():
+            if attribute not in found:
+                found[attribute] = _fact(product, attribute, value, source, evidence, 100.0)
+        if source == "title" and "gender" not in found and (brand is not None or not fashion):
             gender = vocab.normalise(product["category"], "gender", _gender_word(text), 100.0)
             if gender:
                 found["gender"] = _fact(product, "gender", gender[0], "title", text, 100.0)
@@ -190,8 +208,23 @@ def _gender_word(title: str) -> str:
     return ""
 
 
-def _phrase_matches(text: str, category: str, vocab: Vocabulary):
-    """Longest-first phrase matches of the text against every attribute's surface forms."""
+def _in_priority(matches, head_final: bool) -> list[tuple[str, str, str]]:
+    """Phrase matches in the order that decides each attribute (the first wins). With `head_final`, the
+    type is the longest, then rightmost type phrase: an English noun phrase ends in its head ("Chocolate
+    Biscuit Sticks" are biscuits, "Coffee Table Lamp" a lamp). Fashion titles keep the first match."""
+    matches = list(matches)
+    types = [m for m in matches if m[0] == "type"]
+    if not head_final or not types:
+        return matches
+    longest = max(len(m[2].split()) for m in types)
+    head = [m for m in types if len(m[2].split()) == longest][-1]
+    # The head's words are the type; a type word before it is a modifier that may say another value ("Chocolate").
+    return [head, *(m for m in matches if m[0] != "type" and m[2] != head[2])]
+
+
+def _phrase_matches(text: str, category: str, vocab: Vocabulary, every: bool = False):
+    """Longest-first phrase matches of the text against every attribute's surface forms: the first attribute
+    whose forms hold a phrase, or with `every` each of them (the caller picks, `_in_priority`)."""
     tokens = _TOKEN.findall(text.lower())
     used = [False] * len(tokens)
     tables = [(a, vocab.surface_forms(category, a)) for a in vocab.attributes_for(category) if a != "gender"]
@@ -205,7 +238,8 @@ def _phrase_matches(text: str, category: str, vocab: Vocabulary):
                 if value is not None:
                     used[i:i + n] = [True] * n
                     yield attribute, value, phrase
-                    break
+                    if not every:
+                        break
 
 
 def _family(product: dict, found: dict[str, dict], vocab: Vocabulary) -> dict:

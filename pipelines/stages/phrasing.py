@@ -129,7 +129,7 @@ def _modifiers(text_conds: list[dict], head: str, template: dict, lexicon: dict)
         attr, value = cond["attribute"], cond["value"]
         if attr == "type" and value in lexicon["nouns"]["type"]:
             continue  # it is the head
-        surface = lexicon["values"].get(attr, {}).get(value, value)  # open attributes (brand) pass through
+        surface = lexicon["values"].get(attr, {}).get(value) or _unit_words(value, lexicon)  # open values pass through
         word = _pattern(template["value_patterns"].get(attr, "{value}"), surface)
         if attr != "brand" and _says(head, surface, template):
             continue
@@ -148,6 +148,14 @@ def _pattern(pattern: str, surface: str) -> str:
     if fixed and all(f" {w.casefold()} " in f" {surface.casefold().replace('-', ' ')} " for w in fixed):
         return surface
     return pattern.replace("{value}", surface)
+
+
+def _unit_words(value: str, lexicon: dict) -> str:
+    """A quantity in the language's unit word ("15.6 inch" -> "15.6 นิ้ว"); GB, mAh, ml, ... are written alike everywhere."""
+    for suffix, word in lexicon.get("units", {}).items():
+        if value.endswith(suffix):
+            return value[: -len(suffix)] + word
+    return value
 
 
 def _says(head: str, surface: str, template: dict) -> bool:
@@ -192,7 +200,20 @@ def _fill(pattern: str, **fields) -> list:
 
 
 def _join_words(words: list[str], sep: str) -> str:
-    return sep.join(w for w in words if w)
+    words = [w for w in words if w]
+    if sep or not words:
+        return sep.join(words)
+    # Scripts without spaces between words (Thai) still space a Latin word or a number off ("แหวน 18 กะรัต",
+    # "256 GB แบรนด์ Samsung"), as shops write them.
+    out = words[0]
+    for word in words[1:]:
+        spaced = _latin_or_digit(out[-1]) or _latin_or_digit(word[0])
+        out += (" " if spaced and not word[0].isspace() else "") + word
+    return out
+
+
+def _latin_or_digit(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
 
 def _article(det: str, following: str, template: dict) -> str:
