@@ -35,6 +35,8 @@ class CatalogIndex:
     known: dict[tuple[str, str], int]  # (category, attribute) -> products with a value for it
     twins: dict[str, frozenset[str]] = field(default_factory=dict)  # listings sharing a photo (stages/twins.py)
     _member_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _positions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _subsets: dict[int, tuple[frozenset[str], dict[str, int]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -48,6 +50,23 @@ class CatalogIndex:
             if not result:
                 return 0
         return result
+
+    def position(self, product_id: str) -> int | None:
+        """Global position of a product id (None when it is not indexed); the map is built on first use."""
+        if not self._positions and self.ids:
+            self._positions.update((pid, i) for i, pid in enumerate(self.ids))
+        return self._positions.get(product_id)
+
+    def category_bits(self, category: str, product_ids: frozenset[str]) -> int:
+        """Category-local bitset of the products among `product_ids` (built once per id set; the set is
+        held with its bitsets, so its id is never reused while cached)."""
+        if id(product_ids) not in self._subsets:
+            local: dict[str, list[int]] = defaultdict(list)
+            for pid in product_ids:
+                if (p := self.position(pid)) is not None:
+                    local[self.category[p]].append(self.local[p])
+            self._subsets[id(product_ids)] = (product_ids, {c: _to_bits(sorted(ps)) for c, ps in local.items()})
+        return self._subsets[id(product_ids)][1].get(category, 0)
 
     def everyone(self, category: str) -> int:
         return (1 << len(self.by_category.get(category, []))) - 1

@@ -28,13 +28,14 @@ from pipelines.config import ComposeConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher, unverified_share
+from pipelines.stages.minimal_pairs import untestable, vacuous
 from pipelines.stages.twins import with_twins
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "compose"
 # A plan whose condition set (base_query_id) an earlier attempt produced; Beam's global dedupe uses it too.
 DUPLICATE_QUERY = ("duplicate_query", "the same conditions were composed before")
-VERSION = "2"  # 2: no image source shares a photo with a positive
+VERSION = "3"  # 2: no image source shares a photo with a positive; 3: every condition testable (#22)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ def _attempt(index: CatalogIndex, target: int, attempt: int, params: ComposePara
         n = rng.choice(cfg.condition_counts)
         try:
             picked = PICKERS[strategy](index, target, n, rng, params)
+            picked, spares = _testable(index, target, picked, n, rng, params)
+            picked = _narrow(index, target, picked, spares, cfg)
             return _finish(index, target, picked, strategy, rng, params)
         except AttemptFailed as exc:
             last = exc
@@ -158,9 +161,11 @@ def _draw_keys(keys: list[str], n: int, rng: random.Random, cfg: ComposeConfig) 
 
 
 def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[str, str]:
-    """The product's values on attributes that may be a condition in its category."""
+    """The product's values on attributes that may be a condition in its category, except vacuous
+    ones (no known product of the category violates them: the category already says it)."""
     category = index.category[product]
-    return {k: v for k, v in index.values[product].items() if params.may_condition(category, k)}
+    return {k: v for k, v in index.values[product].items()
+            if params.may_condition(category, k) and not vacuous(index, category, k, v)}
 
 
 def _pick_key_pool(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
@@ -225,6 +230,52 @@ def _finish(index: CatalogIndex, target: int, picked, strategy: str, rng: random
     positions = index.to_global(category, bits)
     conditions = _assign_carriers(index, target, picked, set(positions), rng, params)
     return {**_plan(index, target, strategy, conditions, positions, share), "n_unverified": unverified}
+
+
+def _testable(index: CatalogIndex, target: int, picked: list, n: int, rng: random.Random, params: ComposeParams
+              ) -> tuple[list, list]:
+    """The picked conditions, repaired so that each has a minimal pair in the catalog (stages/minimal_pairs.py).
+
+    Conditions are kept in pick order while the kept set stays testable (a new condition must not
+    take the others' pairs away: a pair has to meet it too); the target's other usable values, in
+    the key pool's weighted order, then top the set up to `n` on the same rule. Too few testable
+    conditions fail the attempt. Returns (conditions, the values not tried yet, in order)."""
+    category, kept = index.category[target], []
+    for condition in picked:
+        if _fits(index, category, kept, condition):
+            kept.append(condition)
+    mine, used = _usable(index, target, params), {a for a, _, _ in picked}
+    spares = [(key, mine[key], None) for key in _draw_keys(sorted(k for k in mine if k not in used), len(mine), rng, params.cfg)]
+    while spares and len(kept) < n:
+        condition = spares.pop(0)
+        if _fits(index, category, kept, condition):
+            kept.append(condition)
+    if len(kept) < min(params.cfg.condition_counts):
+        names = ", ".join(a for a, _, _ in picked if all(a != k for k, _, _ in kept))
+        raise AttemptFailed("untestable_condition", f"no product meets the other conditions and violates {names}")
+    return kept, spares
+
+
+def _fits(index: CatalogIndex, category: str, kept: list, condition) -> bool:
+    """Every condition of kept + condition keeps a minimal pair."""
+    return not untestable(index, category, [(a, v) for a, v, _ in (*kept, condition)])
+
+
+def _narrow(index: CatalogIndex, target: int, picked: list, spares: list, cfg: ComposeConfig) -> list:
+    """While the positive set is over the bound and fewer than the most conditions are picked, add the
+    next spare value that keeps every condition testable (a too-broad query narrowed, not lost)."""
+    category, picked = index.category[target], list(picked)
+
+    def too_broad() -> bool:
+        count = index.positives(category, [(a, v) for a, v, _ in picked]).bit_count()
+        return count / index.size > cfg.max_positive_share or count > cfg.max_positives
+
+    for condition in spares:
+        if len(picked) >= max(cfg.condition_counts) or not too_broad():
+            break
+        if _fits(index, category, picked, condition):
+            picked.append(condition)
+    return picked
 
 
 def _assign_carriers(index, target, picked, positives: set[int], rng, params) -> list[dict]:

@@ -10,11 +10,12 @@ photo with a positive (stages/twins.py) is never a negative either.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from itertools import combinations
+from dataclasses import dataclass, replace
+from itertools import combinations, zip_longest
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines import progress
 from pipelines.config import NegativesConfig
@@ -22,15 +23,19 @@ from pipelines.results import StageResult
 from pipelines.stages import by_base
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher
+from pipelines.stages.minimal_pairs import SOURCE as MINIMAL_PAIR
+from pipelines.stages.minimal_pairs import pair_bits
 from pipelines.stages.seeded_shuffle import shuffled_order
 from pipelines.stages.twins import with_twins
 
 STAGE = "negatives"
-VERSION = "2"  # 2: photo twins of a positive are never negatives (the fast path of #14 changed no output)
+VERSION = "3"  # 2: photo twins of a positive are never negatives (the fast path of #14 changed no output); 3: minimal pairs
 
 
 # (product_id, source, violated attributes): a `hard_negatives` struct, as a compact tuple.
 Negative = tuple[str, str, tuple[str, ...]]
+PAIRS_PER_CONDITION = 3  # minimal-pair negatives per condition: the split links one to the query
+LINKING_COLUMNS = ["positive_ids", "images"]
 WORK_COLUMNS = ["base_query_id", "category", "conditions", "positive_ids", "personalized_from"]
 
 
@@ -39,6 +44,16 @@ class NegativesParams:
     cfg: NegativesConfig
     seed: int
     matcher: Matcher = Matcher()  # value relations of the vocabulary (unisex meets men and women)
+    # Products some query uses as a positive or query image (`with_linked`): a minimal pair outside
+    # them is drawn first, so the split can keep it with its query without joining other queries.
+    linked: frozenset[str] = frozenset()
+
+
+def with_linked(params: NegativesParams, linking: pa.Table) -> NegativesParams:
+    """`params` with `linked` read from the queries' positive_ids and images columns (`linking`)."""
+    ids = pc.list_flatten(linking.column("positive_ids")).to_pylist()
+    ids += pc.struct_field(pc.list_flatten(linking.column("images")), "product_id").to_pylist()
+    return replace(params, linked=frozenset(ids))
 
 
 def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa.Table, families: pa.Table,
@@ -49,6 +64,7 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
     Output: queries with overlap negatives (source "overlap").
     """
     index = build_index(products, attributes, families, params.matcher)
+    params = with_linked(params, queries.select(LINKING_COLUMNS))
     found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in progress.each(work_rows(queries))}
     return fill_negatives(queries, by_base.english_rows(queries), found)
 
@@ -83,7 +99,8 @@ def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[N
 
 
 def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams) -> list[Negative]:
-    """Up to cfg.per_query products of the query's category violating the fewest conditions.
+    """One minimal pair per condition that has one (`minimal_pair_negatives`), then products of the
+    query's category violating the fewest conditions, up to cfg.per_query negatives in all.
 
     A level holds the products violating exactly the `dropped` conditions on known values and
     meeting, or lacking a value for, every other condition. Levels are numpy arrays and their
@@ -95,8 +112,8 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
     excluded = with_twins(index.twins, query["positive_ids"])  # a positive's photo twin is never a negative
     former = set(query.get("personalized_from") or [])  # ruled out by a VLM-added condition (MERIT)
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
-    chosen: list[dict] = []
-    seen: set[int] = set()
+    chosen, seen = minimal_pair_negatives(index, query, excluded, params)
+    cap = max(params.cfg.per_query, len(chosen))  # every minimal pair is kept, whatever per_query says
     violating = [index.violates(category, *cond) for cond in conds]
     for n_violated in range(1, len(conds)):
         level, combo = _level(index, category, violating, n_violated)
@@ -107,7 +124,7 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
         # One shared tuple per group: 10 negatives per query as dicts with own lists cost gigabytes at scale.
         violates = [tuple(conds[i][0] for i in dropped) for dropped in combinations(range(len(conds)), n_violated)]
         for at in order.tolist():
-            if len(chosen) >= params.cfg.per_query:
+            if len(chosen) >= cap:
                 return chosen
             p = int(level[at])
             if p in seen or index.ids[p] in excluded:
@@ -116,6 +133,43 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
             source = "personalization" if index.ids[p] in former else "overlap"
             chosen.append((index.ids[p], source, violates[combo[at]]))
     return chosen
+
+
+def minimal_pair_negatives(index: CatalogIndex, query: dict, excluded: set[str], params: NegativesParams
+                           ) -> tuple[list[Negative], set[int]]:
+    """(up to PAIRS_PER_CONDITION minimal-pair negatives per condition that has one, their positions).
+
+    A query image's product that is a minimal pair comes first (it is on the query's split side
+    already), then seeded draws with the query's own RNG (apart from the overlap levels' RNG). The
+    split links one of them to the query (stages/split.py: one no other query uses, when it can)."""
+    category = query["category"]
+    conditions = query["conditions"]
+    rng = random.Random(f"{params.seed}:{query['base_query_id']}:pair")
+    shown = [index.position(c["source_product_id"]) for c in conditions if c.get("source_product_id")]
+    shown = [p for p in shown if p is not None and index.category[p] == category]
+    per_condition = []
+    for condition, bits in zip(conditions, pair_bits(index, category, [(c["attribute"], c["value"]) for c in conditions])):
+        picks = [p for p in shown if bits >> index.local[p] & 1 and index.ids[p] not in excluded]
+        free = bits & ~index.category_bits(category, params.linked)
+        for pool in (free, bits):  # unlinked products first, then any
+            if pool and len(picks) < PAIRS_PER_CONDITION:
+                drawn = _draw(index, index.global_positions(category, pool), excluded, rng, PAIRS_PER_CONDITION)
+                picks += [p for p in drawn if p not in picks]
+        per_condition.append([(p, condition["attribute"]) for p in picks[:PAIRS_PER_CONDITION]])
+    # Round robin (each condition's first pair, then the seconds...): a later cap on the number of
+    # negatives (retriever negatives merge under one) keeps a pair for every condition.
+    ordered = [pick for rank in zip_longest(*per_condition) for pick in rank if pick]
+    return [(index.ids[p], MINIMAL_PAIR, (attribute,)) for p, attribute in ordered], {p for p, _ in ordered}
+
+
+def _draw(index: CatalogIndex, members: np.ndarray, excluded: set[str], rng: random.Random, k: int) -> list[int]:
+    """Up to k seeded draws from `members` without one excluded (a photo twin of a positive: rare, so
+    the whole list is filtered only when a draw hits one)."""
+    picks = [int(members[at]) for at in rng.sample(range(len(members)), min(k, len(members)))]
+    if all(index.ids[p] not in excluded for p in picks):
+        return picks
+    rest = [int(q) for q in members.tolist() if index.ids[q] not in excluded]
+    return rng.sample(rest, min(k, len(rest)))
 
 
 def _level(index: CatalogIndex, category: str, violating: list[int], n_violated: int) -> tuple[np.ndarray, np.ndarray]:
