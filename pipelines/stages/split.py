@@ -81,12 +81,13 @@ def query_products(queries: pa.Table) -> dict[str, set[str]]:
     return used
 
 
-def add_minimal_pairs(used: dict[str, set[str]], queries: Shards) -> None:
+def add_minimal_pairs(used: dict[str, set[str]], queries: Shards) -> set[str]:
     """Link one minimal-pair negative per condition (stages/minimal_pairs.py) to each base query, so
     the split keeps it on the query's side: one the query uses already, else the one fewest queries use
     as a positive or query image (none: it joins no other query's component), the first listed on a tie.
 
-    Read batch by batch: the negatives of every row at once would be the largest column of the table."""
+    Read batch by batch: the negatives of every row at once would be the largest column of the table.
+    Returns the base queries that list a minimal pair."""
     users = Counter(p for products in used.values() for p in products)
     candidates: dict[tuple[str, str], list[str]] = {}
     for batch in queries:
@@ -106,6 +107,7 @@ def add_minimal_pairs(used: dict[str, set[str]], queries: Shards) -> None:
         own = used[base]
         pick = next((p for p in listed if p in own), None) or min(listed, key=lambda p: users[p])
         own.add(pick)
+    return {base for base, _ in candidates}
 
 
 def components(used: dict[str, set[str]]) -> list[list[str]]:
@@ -270,7 +272,7 @@ def split_stream(queries: Shards, params: SplitParams, products: pa.Table | None
     linked = queries.columns(["base_query_id", "category", "positive_ids", "images"])
     # A listing sharing a photo with a used product is used too: the photo must stay on one side.
     used_products = query_products(linked)
-    add_minimal_pairs(used_products, queries)
+    listed = add_minimal_pairs(used_products, queries)
     used, members = twin_groups(used_products, twins)
     base_side, product_side = _sides(linked, used, members, params, rejects, counters)
     del linked
@@ -284,7 +286,7 @@ def split_stream(queries: Shards, params: SplitParams, products: pa.Table | None
         out = split_rows.keep_rows(batch, base_side, cfg.held_out_languages, rejects, counters)
         out = split_rows.keep_own_negatives(out, lambda pid: sides[pid] if pid in sides else split_of(
             pid, params.seed, cfg.test_share), counters)
-        out = split_rows.keep_testable(out, rejects, counters)
+        out = split_rows.keep_testable(out, listed, rejects, counters)
         n_rows += out.num_rows
         n_test += int(pc.sum(pc.equal(out.column("split"), "test")).as_py() or 0) if out.num_rows else 0
         by_reason.update(rejects.by_reason)

@@ -76,16 +76,18 @@ def _filter_lists(lists: pa.ListArray, product_ids: pa.Array, row_is_test: pa.Bo
     return pa.ListArray.from_arrays(pa.array(offsets), pc.list_flatten(lists).filter(pa.array(own)))
 
 
-def keep_testable(queries: pa.Table, rejects: RejectLog, counters: dict) -> pa.Table:
+def keep_testable(queries: pa.Table, listed: set[str], rejects: RejectLog, counters: dict) -> pa.Table:
     """The rows whose every condition still has a minimal-pair negative in the own pool (after
     `keep_own_negatives`); one reject per dropped base query (stages/minimal_pairs.py). Judged on
-    each base query's English row: its languages share conditions and negatives."""
+    each base query's English row (its languages share conditions and negatives), for the base
+    queries that listed a minimal pair before the split (`listed`: the negatives stage found one in
+    the catalog; a query made without that stage is not judged here, the audit still counts it)."""
     if not queries.num_rows:
         return queries
     english = by_base.english_rows(queries).select(["base_query_id", "conditions", "hard_negatives"]).to_pylist()
     lost = {}
     for row in english:
-        if missing := missing_pairs(row["conditions"], row["hard_negatives"]):
+        if (missing := missing_pairs(row["conditions"], row["hard_negatives"])) and row["base_query_id"] in listed:
             lost[row["base_query_id"]] = missing
     for base, missing in lost.items():
         rejects.add(NO_MINIMAL_PAIR, f"no minimal pair in its own pool for {', '.join(missing)}", record_id=base)

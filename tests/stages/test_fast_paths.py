@@ -83,12 +83,13 @@ def test_negatives_equal_the_reference(built, monkeypatch, compiled_from):
     got = negatives.mine_overlap_negatives(queries, products, attributes, families, params).outputs["queries"]
 
     index = build_index(products, attributes, families, params.matcher)
+    params = negatives.with_linked(params, queries.select(negatives.LINKING_COLUMNS))  # as the stage reads them
     found = {row["base_query_id"]: reference.overlap_negatives(index, row, params)
              for row in by_base.english_rows(queries).to_pylist()}
     expected = reference.fill_negatives(queries, found)
     assert got.equals(expected)
     sources = {n["source"] for row in got.column("hard_negatives").to_pylist() for n in row}
-    assert sources == {"overlap", "personalization"}  # both orders were exercised
+    assert sources == {"overlap", "personalization", "minimal_pair"}  # both orders were exercised, and #22's pairs
     assert max(len(n) for n in found.values()) == 12
 
 
