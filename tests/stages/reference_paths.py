@@ -17,8 +17,8 @@ from pipelines import schemas
 from pipelines.results import RejectLog
 from pipelines.shards import TableShards
 from pipelines.stages import by_base, negatives, split
-from pipelines.stages.minimal_pairs import NO_MINIMAL_PAIR, missing_pairs
 from pipelines.stages.catalog_index import CatalogIndex
+from pipelines.stages.minimal_pairs import NO_MINIMAL_PAIR, missing_pairs
 from pipelines.stages.twins import photo_twins, with_twins
 
 
