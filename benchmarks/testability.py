@@ -13,22 +13,19 @@ import json
 from pathlib import Path
 
 from pipelines.audit.run import audit_run
-
-
-def _share(n: int, d: int) -> str:
-    return f"{n:,} / {d:,} ({n / d:.0%})" if d else "n/a"
+from pipelines.card_testability import share_text
 
 
 def table_rows(figures: dict[str, dict[str, int]]) -> list[tuple[str, str]]:
     test, train = figures.get("test", {}), figures.get("train", {})
     every = {k: sum(f[k] for f in figures.values()) for k in ("queries", "vacuous", "one_sided")}
-    return [("test conditions with a minimal pair in the own pool", _share(test.get("testable", 0), test.get("conditions", 0))),
-            ("test queries with one for every condition", _share(test.get("queries_all_testable", 0), test.get("queries", 0))),
-            ("train conditions with a minimal pair", _share(train.get("testable", 0), train.get("conditions", 0))),
+    return [("test conditions with a minimal pair in the own pool", share_text(test.get("testable", 0), test.get("conditions", 0))),
+            ("test queries with one for every condition", share_text(test.get("queries_all_testable", 0), test.get("queries", 0))),
+            ("train conditions with a minimal pair", share_text(train.get("testable", 0), train.get("conditions", 0))),
             ("test conditions with an exported minimal-pair negative",
-             _share(test.get("with_negative", 0), test.get("conditions", 0))),
+             share_text(test.get("with_negative", 0), test.get("conditions", 0))),
             ("train conditions with an exported minimal-pair negative",
-             _share(train.get("with_negative", 0), train.get("conditions", 0))),
+             share_text(train.get("with_negative", 0), train.get("conditions", 0))),
             ("vacuous conditions", f"{every['vacuous']:,}"),
             ("one-sided queries", f"{every['one_sided']:,}"),
             ("base queries (test + train)", f"{every['queries']:,}")]

@@ -18,6 +18,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from pipelines.card import audit_section, render_card
+from pipelines.card_testability import testability_section
 from pipelines.config import BuildConfig, config_from_dict, load_config
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
@@ -54,7 +55,8 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
     plots = write_card_plots(target.parent / "plots", queries, report)
     difficulty = pq.read_table(export_dir / "difficulty.parquet") if (export_dir / "difficulty.parquet").exists() else None
     if (run_dir / "audit.json").exists():  # written by `meritgen audit` (every build runs it last)
-        extra_sections = [*extra_sections, audit_section(json.loads((run_dir / "audit.json").read_text(encoding="utf-8")))]
+        audit = json.loads((run_dir / "audit.json").read_text(encoding="utf-8"))
+        extra_sections = [*extra_sections, audit_section(audit), *filter(None, [testability_section(audit)])]
     sizes = {"queries": ipc_sizes_by(dataset.to_batches(batch_size=BATCH_ROWS), dataset.schema, "split"),
              "products": {"catalog": ipc_size(product_table) + _image_bytes(products)}}
     card = render_card(report, cfg, queries, product_table, plots, extra_sections, difficulty,
