@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 
 from pipelines.audit.run import audit_run
 from pipelines.audit.stream import audit_tables
+from pipelines.runners.cli import main
 
 CHECKS = ("testable_conditions", "minimal_pair_negatives", "vacuous_conditions", "one_sided_queries")
 
@@ -109,3 +110,7 @@ def test_an_export_without_minimal_pair_negatives_on_test_fails(demo_run_copy):
     result = audit_run(run)
     assert _status(result)["minimal_pair_negatives"] == "fail" and not result["passed"]
     assert result["figures"]["testability"]["test"]["with_negative"] == 0
+    assert main(["audit", str(run)]) == 1
+    card = (run / "export" / "README.md").read_text()
+    assert "| minimal_pair_negatives | fail |" in card and "## Testability" in card
+    assert "| test | " in card.split("## Testability")[1]
