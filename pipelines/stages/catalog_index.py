@@ -36,6 +36,7 @@ class CatalogIndex:
     twins: dict[str, frozenset[str]] = field(default_factory=dict)  # listings sharing a photo (stages/twins.py)
     _member_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _violating: dict[tuple[str, str, str], int] = field(default_factory=dict, repr=False, compare=False)
     _subsets: dict[int, tuple[frozenset[str], dict[str, int]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -75,8 +76,12 @@ class CatalogIndex:
         return self.bits.get((category, attribute, value), 0)
 
     def violates(self, category: str, attribute: str, value: str) -> int:
-        """Products with a known value for the attribute that does not meet `value`."""
-        return self.known.get((category, attribute), 0) & ~self.meets(category, attribute, value)
+        """Products with a known value for the attribute that does not meet `value` (cached: compose asks
+        for the same few values on every attempt; bounded by the index's values, not by attempts)."""
+        key = (category, attribute, value)
+        if key not in self._violating:
+            self._violating[key] = self.known.get((category, attribute), 0) & ~self.meets(category, attribute, value)
+        return self._violating[key]
 
     def unverified(self, category: str, conditions: list[tuple[str, str]]) -> int:
         """Products violating no condition but unknown on at least one (never positive nor negative)."""

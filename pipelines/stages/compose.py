@@ -28,7 +28,7 @@ from pipelines.config import ComposeConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher, unverified_share
-from pipelines.stages.minimal_pairs import untestable, vacuous
+from pipelines.stages.minimal_pairs import PairSet, vacuous
 from pipelines.stages.twins import with_twins
 from pipelines.vocabulary import Vocabulary
 
@@ -125,8 +125,8 @@ def _attempt(index: CatalogIndex, target: int, attempt: int, params: ComposePara
         n = rng.choice(cfg.condition_counts)
         try:
             picked = PICKERS[strategy](index, target, n, rng, params)
-            picked, spares = _testable(index, target, picked, n, rng, params)
-            picked = _narrow(index, target, picked, spares, cfg)
+            picked, spares, pairs = _testable(index, target, picked, n, rng, params)
+            picked = _narrow(index, picked, spares, pairs, cfg)
             return _finish(index, target, picked, strategy, rng, params)
         except AttemptFailed as exc:
             last = exc
@@ -233,48 +233,47 @@ def _finish(index: CatalogIndex, target: int, picked, strategy: str, rng: random
 
 
 def _testable(index: CatalogIndex, target: int, picked: list, n: int, rng: random.Random, params: ComposeParams
-              ) -> tuple[list, list]:
+              ) -> tuple[list, list, PairSet]:
     """The picked conditions, repaired so that each has a minimal pair in the catalog (stages/minimal_pairs.py).
 
     Conditions are kept in pick order while the kept set stays testable (a new condition must not
     take the others' pairs away: a pair has to meet it too); the target's other usable values, in
     the key pool's weighted order, then top the set up to `n` on the same rule. Too few testable
-    conditions fail the attempt. Returns (conditions, the values not tried yet, in order)."""
-    category, kept = index.category[target], []
-    for condition in picked:
-        if _fits(index, category, kept, condition):
+    conditions fail the attempt. Returns (conditions, the values not tried yet in order, their PairSet)."""
+    pairs, kept = PairSet(index, index.category[target]), []
+
+    def take(condition) -> None:
+        if pairs.admits(condition[0], condition[1]):
+            pairs.add(condition[0], condition[1])
             kept.append(condition)
+
+    for condition in picked:
+        take(condition)
     mine, used = _usable(index, target, params), {a for a, _, _ in picked}
     spares = [(key, mine[key], None) for key in _draw_keys(sorted(k for k in mine if k not in used), len(mine), rng, params.cfg)]
     while spares and len(kept) < n:
-        condition = spares.pop(0)
-        if _fits(index, category, kept, condition):
-            kept.append(condition)
+        take(spares.pop(0))
     if len(kept) < min(params.cfg.condition_counts):
         names = ", ".join(a for a, _, _ in picked if all(a != k for k, _, _ in kept))
         raise AttemptFailed("untestable_condition", f"no product meets the other conditions and violates {names}")
-    return kept, spares
+    return kept, spares, pairs
 
 
-def _fits(index: CatalogIndex, category: str, kept: list, condition) -> bool:
-    """Every condition of kept + condition keeps a minimal pair."""
-    return not untestable(index, category, [(a, v) for a, v, _ in (*kept, condition)])
-
-
-def _narrow(index: CatalogIndex, target: int, picked: list, spares: list, cfg: ComposeConfig) -> list:
+def _narrow(index: CatalogIndex, picked: list, spares: list, pairs: PairSet, cfg: ComposeConfig) -> list:
     """While the positive set is over the bound and fewer than the most conditions are picked, add the
     next spare value that keeps every condition testable (a too-broad query narrowed, not lost)."""
-    category, picked = index.category[target], list(picked)
+    picked = list(picked)
 
     def too_broad() -> bool:
-        count = index.positives(category, [(a, v) for a, v, _ in picked]).bit_count()
+        count = pairs.all_meet.bit_count()
         return count / index.size > cfg.max_positive_share or count > cfg.max_positives
 
-    for condition in spares:
+    for attribute, value, hint in spares:
         if len(picked) >= max(cfg.condition_counts) or not too_broad():
             break
-        if _fits(index, category, picked, condition):
-            picked.append(condition)
+        if pairs.admits(attribute, value):
+            pairs.add(attribute, value)
+            picked.append((attribute, value, hint))
     return picked
 
 

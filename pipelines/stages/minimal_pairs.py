@@ -47,6 +47,28 @@ def untestable(index: CatalogIndex, category: str, conditions: Sequence[tuple[st
     return [i for i, bits in enumerate(pair_bits(index, category, conditions)) if not bits]
 
 
+class PairSet:
+    """Conditions of one category that each keep a minimal pair, grown one condition at a time.
+
+    Adding c keeps every condition testable iff c has a pair (all current conditions' meets AND
+    violates(c)) and each current pair also meets c: O(conditions) ANDs per check, no recomputation."""
+
+    def __init__(self, index: CatalogIndex, category: str) -> None:
+        self.index, self.category = index, category
+        self.all_meet = -1  # products meeting every condition so far (all ones: none yet)
+        self.pairs: list[int] = []
+
+    def admits(self, attribute: str, value: str) -> bool:
+        meets = self.index.meets(self.category, attribute, value)
+        return bool(self.all_meet & self.index.violates(self.category, attribute, value)) and \
+            all(pair & meets for pair in self.pairs)
+
+    def add(self, attribute: str, value: str) -> None:
+        meets = self.index.meets(self.category, attribute, value)
+        self.pairs = [pair & meets for pair in self.pairs] + [self.all_meet & self.index.violates(self.category, attribute, value)]
+        self.all_meet &= meets
+
+
 def missing_pairs(conditions: list[dict], negatives: list[dict]) -> list[str]:
     """Attributes of the conditions that no `minimal_pair` negative of the list covers."""
     covered = {n["violates"][0] for n in negatives or [] if n["source"] == SOURCE and len(n["violates"]) == 1}

@@ -35,7 +35,7 @@ from pipelines import schemas
 from pipelines.config import SplitConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.shards import Shards, TableShards, collect
-from pipelines.stages import split_rows
+from pipelines.stages import by_base, split_rows
 from pipelines.stages.minimal_pairs import SOURCE as MINIMAL_PAIR
 from pipelines.stages.twins import group_key, photo_twins
 
@@ -91,6 +91,7 @@ def add_minimal_pairs(used: dict[str, set[str]], queries: Shards) -> set[str]:
     users = Counter(p for products in used.values() for p in products)
     candidates: dict[tuple[str, str], list[str]] = {}
     for batch in queries:
+        batch = by_base.english_rows(batch)  # a base query's languages share its negatives
         lists = batch.column("hard_negatives").combine_chunks()
         if not len(lists):
             continue
