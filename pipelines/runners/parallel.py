@@ -135,7 +135,6 @@ def negatives_stream(queries: Shards, products: pa.Table, attributes: pa.Table, 
                      params: negatives.NegativesParams, workers: int) -> Iterator[StageResult]:
     """`mine_overlap_negatives` batch by batch (base queries whole), on one pool for every batch."""
     index = build_index(products, attributes, families, params.matcher)
-    params = negatives.with_linked(params, queries.columns(negatives.LINKING_COLUMNS))
     tables = {"products": products, "attributes": attributes, "families": families}
     with ChunkPool(index, params, tables, workers) as pool:
         for batch in queries:

@@ -37,7 +37,6 @@ class CatalogIndex:
     _member_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _violating: dict[tuple[str, str, str], int] = field(default_factory=dict, repr=False, compare=False)
-    _subsets: dict[int, tuple[frozenset[str], dict[str, int]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -57,17 +56,6 @@ class CatalogIndex:
         if not self._positions and self.ids:
             self._positions.update((pid, i) for i, pid in enumerate(self.ids))
         return self._positions.get(product_id)
-
-    def category_bits(self, category: str, product_ids: frozenset[str]) -> int:
-        """Category-local bitset of the products among `product_ids` (built once per id set; the set is
-        held with its bitsets, so its id is never reused while cached)."""
-        if id(product_ids) not in self._subsets:
-            local: dict[str, list[int]] = defaultdict(list)
-            for pid in product_ids:
-                if (p := self.position(pid)) is not None:
-                    local[self.category[p]].append(self.local[p])
-            self._subsets[id(product_ids)] = (product_ids, {c: _to_bits(sorted(ps)) for c, ps in local.items()})
-        return self._subsets[id(product_ids)][1].get(category, 0)
 
     def everyone(self, category: str) -> int:
         return (1 << len(self.by_category.get(category, []))) - 1

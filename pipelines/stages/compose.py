@@ -10,6 +10,9 @@ small enough share of the catalog. Only attributes the vocabulary allows as a co
 the category are used (`condition_categories`, opt-in attributes such as season). Products
 unknown on a condition are neither positive nor negative (stages/matching.py): their count is
 the plan's `n_unverified`, and a plan whose unverified share is above the bound is dropped.
+Every condition is testable (stages/minimal_pairs.py): vacuous values are never picked, and the
+picked set is repaired so each condition has a minimal pair in the catalog, then narrowed with more
+testable conditions while its positive set is over the bound.
 Each attempt has its own seeded RNG, so results do not
 depend on how attempts are batched or sharded.
 """

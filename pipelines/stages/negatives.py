@@ -1,5 +1,9 @@
 """Hard negatives by condition overlap: products that meet some conditions but not all.
 
+First come up to PAIRS_PER_CONDITION minimal pairs per condition (stages/minimal_pairs.py: meets
+every other condition, violates this one, on known values; `source = "minimal_pair"`), round robin,
+seeded per query (so any sharding of the queries gives the same pairs); the split keeps one with its query.
+
 Candidates meeting all but one condition come first, then all but two; within a level the
 order is seeded. Each negative records the conditions it violates on a *known* value
 (stages/matching.py): a product unknown on a condition is never taken to violate it, so a
@@ -10,12 +14,11 @@ photo with a positive (stages/twins.py) is never a negative either.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import combinations, zip_longest
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipelines import progress
 from pipelines.config import NegativesConfig
@@ -35,7 +38,6 @@ VERSION = "3"  # 2: photo twins of a positive are never negatives (the fast path
 # (product_id, source, violated attributes): a `hard_negatives` struct, as a compact tuple.
 Negative = tuple[str, str, tuple[str, ...]]
 PAIRS_PER_CONDITION = 3  # minimal-pair negatives per condition: the split links one to the query
-LINKING_COLUMNS = ["positive_ids", "images"]
 WORK_COLUMNS = ["base_query_id", "category", "conditions", "positive_ids", "personalized_from"]
 
 
@@ -44,16 +46,6 @@ class NegativesParams:
     cfg: NegativesConfig
     seed: int
     matcher: Matcher = Matcher()  # value relations of the vocabulary (unisex meets men and women)
-    # Products some query uses as a positive or query image (`with_linked`): a minimal pair outside
-    # them is drawn first, so the split can keep it with its query without joining other queries.
-    linked: frozenset[str] = frozenset()
-
-
-def with_linked(params: NegativesParams, linking: pa.Table) -> NegativesParams:
-    """`params` with `linked` read from the queries' positive_ids and images columns (`linking`)."""
-    ids = pc.list_flatten(linking.column("positive_ids")).to_pylist()
-    ids += pc.struct_field(pc.list_flatten(linking.column("images")), "product_id").to_pylist()
-    return replace(params, linked=frozenset(ids))
 
 
 def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa.Table, families: pa.Table,
@@ -64,7 +56,6 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
     Output: queries with overlap negatives (source "overlap").
     """
     index = build_index(products, attributes, families, params.matcher)
-    params = with_linked(params, queries.select(LINKING_COLUMNS))
     found = {row["base_query_id"]: overlap_negatives(index, row, params) for row in progress.each(work_rows(queries))}
     return fill_negatives(queries, by_base.english_rows(queries), found)
 
@@ -141,7 +132,7 @@ def minimal_pair_negatives(index: CatalogIndex, query: dict, excluded: set[str],
 
     A query image's product that is a minimal pair comes first (it is on the query's split side
     already), then seeded draws with the query's own RNG (apart from the overlap levels' RNG). The
-    split links one of them to the query (stages/split.py: one no other query uses, when it can)."""
+    split links one of them to the query (stages/split.py: the one fewest other queries use)."""
     category = query["category"]
     conditions = query["conditions"]
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:pair")
@@ -150,11 +141,9 @@ def minimal_pair_negatives(index: CatalogIndex, query: dict, excluded: set[str],
     per_condition = []
     for condition, bits in zip(conditions, pair_bits(index, category, [(c["attribute"], c["value"]) for c in conditions])):
         picks = [p for p in shown if bits >> index.local[p] & 1 and index.ids[p] not in excluded]
-        free = bits & ~index.category_bits(category, params.linked)
-        for pool in (free, bits):  # unlinked products first, then any
-            if pool and len(picks) < PAIRS_PER_CONDITION:
-                drawn = _draw(index, index.global_positions(category, pool), excluded, rng, PAIRS_PER_CONDITION)
-                picks += [p for p in drawn if p not in picks]
+        if bits:
+            drawn = _draw(index, index.global_positions(category, bits), excluded, rng, PAIRS_PER_CONDITION)
+            picks += [p for p in drawn if p not in picks]
         per_condition.append([(p, condition["attribute"]) for p in picks[:PAIRS_PER_CONDITION]])
     # Round robin (each condition's first pair, then the seconds...): a later cap on the number of
     # negatives (retriever negatives merge under one) keeps a pair for every condition.

@@ -83,7 +83,6 @@ def test_negatives_equal_the_reference(built, monkeypatch, compiled_from):
     got = negatives.mine_overlap_negatives(queries, products, attributes, families, params).outputs["queries"]
 
     index = build_index(products, attributes, families, params.matcher)
-    params = negatives.with_linked(params, queries.select(negatives.LINKING_COLUMNS))  # as the stage reads them
     found = {row["base_query_id"]: reference.overlap_negatives(index, row, params)
              for row in by_base.english_rows(queries).to_pylist()}
     expected = reference.fill_negatives(queries, found)

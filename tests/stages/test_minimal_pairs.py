@@ -106,3 +106,13 @@ def test_a_query_that_lost_a_minimal_pair_is_dropped_with_a_reason():
     table = rejects.table().to_pylist()
     assert [(r["reason"], r["record_id"]) for r in table] == [("no_minimal_pair", "q1")]
     assert "material" in table[0]["message"] and counters["rows_dropped_no_minimal_pair"] == 1
+
+
+def test_the_retriever_negatives_cap_never_cuts_a_condition_s_first_minimal_pair():
+    from pipelines.stages.retriever_negatives import _merge
+
+    # round robin, as negatives lists them: each condition's first pair, then the seconds
+    existing = [_pair("m1", "color"), _pair("m2", "material"), _pair("m3", "pattern"), _pair("m4", "color")]
+    merged = _merge(existing, {"lexical": [{"product_id": "x", "source": "lexical", "violates": ["color"]}]}, cap=2)
+    assert [n["product_id"] for n in merged] == ["m1", "m2", "m3"]  # three conditions: three kept, not two
+    assert missing_pairs([{"attribute": a} for a in ("color", "material", "pattern")], merged) == []
