@@ -20,7 +20,7 @@ def test_real_catalog_builds_and_mining_from_titles_matters(tmp_path):
     queries = pads.dataset(report.run_dir / "export" / "data" / "queries", format="parquet").to_table()
     # After the label rules (too_many_unverified, season opt-in, evidenced brands), the caption and
     # image-blind filters and the leak-free split's straddle drops, 2,475 base queries remained; with
-    # every condition testable in its own pool (#22: a minimal pair per condition) 1,701 remain, and
+    # every condition testable in its own pool (#22: a minimal pair per condition) 1,672 remain, and
     # benchmarks/RESULTS.md ("Testability") shows where the others went.
     assert queries.num_rows > 1600
     assert set(queries.column("n_conditions").to_pylist()) == {2, 3, 4}
