@@ -212,6 +212,8 @@ class AuditConfig:
     """`meritgen audit`, run by every build as its last step (pipelines/audit/)."""
 
     fail_build: bool = True  # a failed audit makes `meritgen build` exit non-zero (the export is kept)
+    # share of test conditions that must have a minimal pair in their own pool (audit/testability.py)
+    min_testable_share: float = 0.95
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,8 @@ def _validate(cfg: BuildConfig) -> None:
         problems.append("split.max_component_share must be in (0, 1]")
     if cfg.batch_rows < 1:
         problems.append("batch_rows must be >= 1")
+    if not 0 <= cfg.audit.min_testable_share <= 1:
+        problems.append("audit.min_testable_share must be in [0, 1]")
     if cfg.export.shard_rows < 1 or cfg.export.row_group_rows < 1:
         problems.append("export.shard_rows and export.row_group_rows must be >= 1")
     if cfg.retrieval.filter_retriever not in ("bm25", "dense") or (

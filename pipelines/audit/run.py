@@ -63,13 +63,20 @@ def run_vocabulary(run_dir: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def testability_settings(run_dir: Path) -> dict:
+    """`audit.min_testable_share` of the run's config (absent in runs made before it existed: the default)."""
+    config = json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8"))
+    share = config.get("audit", {}).get("min_testable_share")
+    return {} if share is None else {"min_testable_share": share}
+
+
 def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     """Audit `<run>/export`, write `<run>/audit.json` and return the result."""
     export = layout.export_dir(run_dir)
     if not layout.marker_path(export).exists() or not (export / layout.DATA).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
     audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir),
-                       ImageWordsCheck(run_vocabulary(run_dir)))
+                       ImageWordsCheck(run_vocabulary(run_dir)), **testability_settings(run_dir))
     result = run_audit(audit, _batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows))
     add_checks(result, [export_files_check(export),
                         plain_text_check(layout.queries_dir(export), layout.products_dir(export))])

@@ -39,6 +39,7 @@ from pipelines.audit.checks import (
     split_leakage,
 )
 from pipelines.audit.image_words import ImageWordsCheck, default_image_words
+from pipelines.audit.testability import MIN_TESTABLE_SHARE, Testability
 
 CONTENT_COLUMNS = ["category", "conditions", "positive_ids", "hard_negatives", "hard_negative_ids", "images", "split",
                    "n_unverified"]  # everything a row check reads except query_id (examples) and text (placeholders)
@@ -67,11 +68,13 @@ class QueryAudit:
     """Feed query record batches in export order with `add`, then read `result()`."""
 
     def __init__(self, products: list[dict], also_meets: dict[str, dict[str, list[str]]],
-                 image_words: ImageWordsCheck | None = None) -> None:
+                 image_words: ImageWordsCheck | None = None,
+                 min_testable_share: float = MIN_TESTABLE_SHARE) -> None:
         # Only what the checks read is kept, never the product rows (the catalog's largest objects).
         self.n_products = len(products)
         self.photo_pools = check_photo_pools(products)
         self.catalog = Catalog(products, also_meets)
+        self.testability = Testability(self.catalog, products, min_testable_share)
         self.labels = lru_cache(maxsize=LABEL_CACHE)(self.catalog.labels)
         self.photos = {p["product_id"]: set(p["image_ids"] or []) for p in products}
         self.pool = {p["product_id"]: p.get("split") for p in products if p.get("split")}
@@ -121,6 +124,9 @@ class QueryAudit:
             if self.pool:
                 self.outside_own_pool += size * sum(self.pool.get(pid, q["split"]) != q["split"] for pid in query_products(q))
         query_ids = batch.column("query_id").to_pylist()
+        first_rows = np.unique(group_of, return_index=True)[1].tolist()
+        for q, first in zip(contents, first_rows):
+            self.testability.add(q, query_ids[first])
         self._examples(judged, group_of, query_ids)
         self._placeholders(batch, contents, group_of, query_ids)
         if self.image_words:
@@ -156,9 +162,11 @@ class QueryAudit:
                                       checks["photo_twins_of_positives"], self.photo_pools)]
         rows.insert(0, has_queries(self.rows))
         rows += [self.image_words.check.as_dict()] if self.image_words else []
+        rows += [c.as_dict() for c in self.testability.result_checks()]
         return {"passed": all(r["status"] != "fail" for r in rows), "checks": rows,
                 "figures": {"queries": self.rows, "products": self.n_products,
-                            "queries_by_split": dict(self.splits), **figures}}
+                            "queries_by_split": dict(self.splits), **figures,
+                            "testability": self.testability.figures()}}
 
 
 def has_queries(n: int) -> dict:

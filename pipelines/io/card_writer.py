@@ -19,6 +19,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from pipelines.card import audit_section, render_card
+from pipelines.card_testability import testability_section
 from pipelines.config import BuildConfig, config_from_dict, load_config
 from pipelines.errors import MeritgenError
 from pipelines.evaluate.card import condition_rows
@@ -58,7 +59,8 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
     # The built-in BM25 baseline's per-condition report (meritgen eval), when the build ran retrieval
     conditions = condition_rows(export_dir, cfg.retrieval.difficulty_split) if difficulty is not None else None
     if (run_dir / "audit.json").exists():  # written by `meritgen audit` (every build runs it last)
-        extra_sections = [*extra_sections, audit_section(json.loads((run_dir / "audit.json").read_text(encoding="utf-8")))]
+        audit = json.loads((run_dir / "audit.json").read_text(encoding="utf-8"))
+        extra_sections = [*extra_sections, audit_section(audit), *filter(None, [testability_section(audit)])]
     sizes = {"queries": ipc_sizes_by(dataset.to_batches(batch_size=BATCH_ROWS), dataset.schema, "split"),
              "products": {"catalog": ipc_size(product_table) + _image_bytes(products)}}
     card = render_card(report, cfg, queries, product_table, plots, extra_sections, difficulty,

@@ -35,6 +35,8 @@ class CatalogIndex:
     known: dict[tuple[str, str], int]  # (category, attribute) -> products with a value for it
     twins: dict[str, frozenset[str]] = field(default_factory=dict)  # listings sharing a photo (stages/twins.py)
     _member_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _positions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _violating: dict[tuple[str, str, str], int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -49,6 +51,12 @@ class CatalogIndex:
                 return 0
         return result
 
+    def position(self, product_id: str) -> int | None:
+        """Global position of a product id (None when it is not indexed); the map is built on first use."""
+        if not self._positions and self.ids:
+            self._positions.update((pid, i) for i, pid in enumerate(self.ids))
+        return self._positions.get(product_id)
+
     def everyone(self, category: str) -> int:
         return (1 << len(self.by_category.get(category, []))) - 1
 
@@ -56,8 +64,12 @@ class CatalogIndex:
         return self.bits.get((category, attribute, value), 0)
 
     def violates(self, category: str, attribute: str, value: str) -> int:
-        """Products with a known value for the attribute that does not meet `value`."""
-        return self.known.get((category, attribute), 0) & ~self.meets(category, attribute, value)
+        """Products with a known value for the attribute that does not meet `value` (cached: compose asks
+        for the same few values on every attempt; bounded by the index's values, not by attempts)."""
+        key = (category, attribute, value)
+        if key not in self._violating:
+            self._violating[key] = self.known.get((category, attribute), 0) & ~self.meets(category, attribute, value)
+        return self._violating[key]
 
     def unverified(self, category: str, conditions: list[tuple[str, str]]) -> int:
         """Products violating no condition but unknown on at least one (never positive nor negative)."""

@@ -10,6 +10,9 @@ small enough share of the catalog. Only attributes the vocabulary allows as a co
 the category are used (`condition_categories`, opt-in attributes such as season). Products
 unknown on a condition are neither positive nor negative (stages/matching.py): their count is
 the plan's `n_unverified`, and a plan whose unverified share is above the bound is dropped.
+Every condition is testable (stages/minimal_pairs.py): vacuous values are never picked, and the
+picked set is repaired so each condition has a minimal pair in the catalog, then narrowed with more
+testable conditions while its positive set is over the bound.
 Each attempt has its own seeded RNG, so results do not
 depend on how attempts are batched or sharded.
 """
@@ -28,13 +31,14 @@ from pipelines.config import ComposeConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher, unverified_share
+from pipelines.stages.minimal_pairs import PairSet, vacuous
 from pipelines.stages.twins import with_twins
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "compose"
 # A plan whose condition set (base_query_id) an earlier attempt produced; Beam's global dedupe uses it too.
 DUPLICATE_QUERY = ("duplicate_query", "the same conditions were composed before")
-VERSION = "2"  # 2: no image source shares a photo with a positive
+VERSION = "3"  # 2: no image source shares a photo with a positive; 3: every condition testable (#22)
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,8 @@ def _attempt(index: CatalogIndex, target: int, attempt: int, params: ComposePara
         n = rng.choice(cfg.condition_counts)
         try:
             picked = PICKERS[strategy](index, target, n, rng, params)
+            picked, spares, pairs = _testable(index, target, picked, n, rng, params)
+            picked = _narrow(index, picked, spares, pairs, cfg)
             return _finish(index, target, picked, strategy, rng, params)
         except AttemptFailed as exc:
             last = exc
@@ -158,9 +164,11 @@ def _draw_keys(keys: list[str], n: int, rng: random.Random, cfg: ComposeConfig) 
 
 
 def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[str, str]:
-    """The product's values on attributes that may be a condition in its category."""
+    """The product's values on attributes that may be a condition in its category, except vacuous
+    ones (no known product of the category violates them: the category already says it)."""
     category = index.category[product]
-    return {k: v for k, v in index.values[product].items() if params.may_condition(category, k)}
+    return {k: v for k, v in index.values[product].items()
+            if params.may_condition(category, k) and not vacuous(index, category, k, v)}
 
 
 def _pick_key_pool(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
@@ -225,6 +233,51 @@ def _finish(index: CatalogIndex, target: int, picked, strategy: str, rng: random
     positions = index.to_global(category, bits)
     conditions = _assign_carriers(index, target, picked, set(positions), rng, params)
     return {**_plan(index, target, strategy, conditions, positions, share), "n_unverified": unverified}
+
+
+def _testable(index: CatalogIndex, target: int, picked: list, n: int, rng: random.Random, params: ComposeParams
+              ) -> tuple[list, list, PairSet]:
+    """The picked conditions, repaired so that each has a minimal pair in the catalog (stages/minimal_pairs.py).
+
+    Conditions are kept in pick order while the kept set stays testable (a new condition must not
+    take the others' pairs away: a pair has to meet it too); the target's other usable values, in
+    the key pool's weighted order, then top the set up to `n` on the same rule. Too few testable
+    conditions fail the attempt. Returns (conditions, the values not tried yet in order, their PairSet)."""
+    pairs, kept = PairSet(index, index.category[target]), []
+
+    def take(condition) -> None:
+        if pairs.admits(condition[0], condition[1]):
+            pairs.add(condition[0], condition[1])
+            kept.append(condition)
+
+    for condition in picked:
+        take(condition)
+    mine, used = _usable(index, target, params), {a for a, _, _ in picked}
+    spares = [(key, mine[key], None) for key in _draw_keys(sorted(k for k in mine if k not in used), len(mine), rng, params.cfg)]
+    while spares and len(kept) < n:
+        take(spares.pop(0))
+    if len(kept) < min(params.cfg.condition_counts):
+        names = ", ".join(a for a, _, _ in picked if all(a != k for k, _, _ in kept))
+        raise AttemptFailed("untestable_condition", f"no product meets the other conditions and violates {names}")
+    return kept, spares, pairs
+
+
+def _narrow(index: CatalogIndex, picked: list, spares: list, pairs: PairSet, cfg: ComposeConfig) -> list:
+    """While the positive set is over the bound and fewer than the most conditions are picked, add the
+    next spare value that keeps every condition testable (a too-broad query narrowed, not lost)."""
+    picked = list(picked)
+
+    def too_broad() -> bool:
+        count = pairs.all_meet.bit_count()
+        return count / index.size > cfg.max_positive_share or count > cfg.max_positives
+
+    for attribute, value, hint in spares:
+        if len(picked) >= max(cfg.condition_counts) or not too_broad():
+            break
+        if pairs.admits(attribute, value):
+            pairs.add(attribute, value)
+            picked.append((attribute, value, hint))
+    return picked
 
 
 def _assign_carriers(index, target, picked, positives: set[int], rng, params) -> list[dict]:

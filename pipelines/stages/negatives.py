@@ -1,5 +1,9 @@
 """Hard negatives by condition overlap: products that meet some conditions but not all.
 
+First come up to PAIRS_PER_CONDITION minimal pairs per condition (stages/minimal_pairs.py: meets
+every other condition, violates this one, on known values; `source = "minimal_pair"`), round robin,
+seeded per query (so any sharding of the queries gives the same pairs); the split keeps one with its query.
+
 Candidates meeting all but one condition come first, then all but two; within a level the
 order is seeded. Each negative records the conditions it violates on a *known* value
 (stages/matching.py): a product unknown on a condition is never taken to violate it, so a
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, zip_longest
 
 import numpy as np
 import pyarrow as pa
@@ -22,15 +26,18 @@ from pipelines.results import StageResult
 from pipelines.stages import by_base
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher
+from pipelines.stages.minimal_pairs import SOURCE as MINIMAL_PAIR
+from pipelines.stages.minimal_pairs import pair_bits
 from pipelines.stages.seeded_shuffle import shuffled_order
 from pipelines.stages.twins import with_twins
 
 STAGE = "negatives"
-VERSION = "2"  # 2: photo twins of a positive are never negatives (the fast path of #14 changed no output)
+VERSION = "3"  # 2: photo twins of a positive are never negatives (the fast path of #14 changed no output); 3: minimal pairs
 
 
 # (product_id, source, violated attributes): a `hard_negatives` struct, as a compact tuple.
 Negative = tuple[str, str, tuple[str, ...]]
+PAIRS_PER_CONDITION = 3  # minimal-pair negatives per condition: the split links one to the query
 WORK_COLUMNS = ["base_query_id", "category", "conditions", "positive_ids", "personalized_from"]
 
 
@@ -83,7 +90,8 @@ def fill_negatives(queries: pa.Table, english: pa.Table, found: dict[str, list[N
 
 
 def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams) -> list[Negative]:
-    """Up to cfg.per_query products of the query's category violating the fewest conditions.
+    """One minimal pair per condition that has one (`minimal_pair_negatives`), then products of the
+    query's category violating the fewest conditions, up to cfg.per_query negatives in all.
 
     A level holds the products violating exactly the `dropped` conditions on known values and
     meeting, or lacking a value for, every other condition. Levels are numpy arrays and their
@@ -95,8 +103,8 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
     excluded = with_twins(index.twins, query["positive_ids"])  # a positive's photo twin is never a negative
     former = set(query.get("personalized_from") or [])  # ruled out by a VLM-added condition (MERIT)
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
-    chosen: list[dict] = []
-    seen: set[int] = set()
+    chosen, seen = minimal_pair_negatives(index, query, excluded, params)
+    cap = max(params.cfg.per_query, len(chosen))  # every minimal pair is kept, whatever per_query says
     violating = [index.violates(category, *cond) for cond in conds]
     for n_violated in range(1, len(conds)):
         level, combo = _level(index, category, violating, n_violated)
@@ -107,7 +115,7 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
         # One shared tuple per group: 10 negatives per query as dicts with own lists cost gigabytes at scale.
         violates = [tuple(conds[i][0] for i in dropped) for dropped in combinations(range(len(conds)), n_violated)]
         for at in order.tolist():
-            if len(chosen) >= params.cfg.per_query:
+            if len(chosen) >= cap:
                 return chosen
             p = int(level[at])
             if p in seen or index.ids[p] in excluded:
@@ -116,6 +124,41 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
             source = "personalization" if index.ids[p] in former else "overlap"
             chosen.append((index.ids[p], source, violates[combo[at]]))
     return chosen
+
+
+def minimal_pair_negatives(index: CatalogIndex, query: dict, excluded: set[str], params: NegativesParams
+                           ) -> tuple[list[Negative], set[int]]:
+    """(up to PAIRS_PER_CONDITION minimal-pair negatives per condition that has one, their positions).
+
+    A query image's product that is a minimal pair comes first (it is on the query's split side
+    already), then seeded draws with the query's own RNG (apart from the overlap levels' RNG). The
+    split links one of them to the query (stages/split.py: the one fewest other queries use)."""
+    category = query["category"]
+    conditions = query["conditions"]
+    rng = random.Random(f"{params.seed}:{query['base_query_id']}:pair")
+    shown = [index.position(c["source_product_id"]) for c in conditions if c.get("source_product_id")]
+    shown = [p for p in shown if p is not None and index.category[p] == category]
+    per_condition = []
+    for condition, bits in zip(conditions, pair_bits(index, category, [(c["attribute"], c["value"]) for c in conditions])):
+        picks = [p for p in shown if bits >> index.local[p] & 1 and index.ids[p] not in excluded]
+        if bits:
+            drawn = _draw(index, index.global_positions(category, bits), excluded, rng, PAIRS_PER_CONDITION)
+            picks += [p for p in drawn if p not in picks]
+        per_condition.append([(p, condition["attribute"]) for p in picks[:PAIRS_PER_CONDITION]])
+    # Round robin (each condition's first pair, then the seconds...): a later cap on the number of
+    # negatives (retriever negatives merge under one) keeps a pair for every condition.
+    ordered = [pick for rank in zip_longest(*per_condition) for pick in rank if pick]
+    return [(index.ids[p], MINIMAL_PAIR, (attribute,)) for p, attribute in ordered], {p for p, _ in ordered}
+
+
+def _draw(index: CatalogIndex, members: np.ndarray, excluded: set[str], rng: random.Random, k: int) -> list[int]:
+    """Up to k seeded draws from `members` without one excluded (a photo twin of a positive: rare, so
+    the whole list is filtered only when a draw hits one)."""
+    picks = [int(members[at]) for at in rng.sample(range(len(members)), min(k, len(members)))]
+    if all(index.ids[p] not in excluded for p in picks):
+        return picks
+    rest = [int(q) for q in members.tolist() if index.ids[q] not in excluded]
+    return rng.sample(rest, min(k, len(rest)))
 
 
 def _level(index: CatalogIndex, category: str, violating: list[int], n_violated: int) -> tuple[np.ndarray, np.ndarray]:

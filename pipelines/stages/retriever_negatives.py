@@ -26,10 +26,11 @@ import pyarrow as pa
 from pipelines import progress, schemas
 from pipelines.results import StageResult
 from pipelines.stages.matching import Matcher
+from pipelines.stages.minimal_pairs import SOURCE as MINIMAL_PAIR
 from pipelines.stages.twins import photo_twins
 
 STAGE = "retriever_negatives"
-VERSION = "2"  # 2: photo twins of a positive are excluded
+VERSION = "3"  # 2: photo twins of a positive are excluded; 3: the cap keeps a minimal pair per condition
 SOURCES = ("dense", "lexical")  # interleaving order: dense first, it is the stronger retriever
 
 BATCH_ROWS = 20_000  # query rows held as Python dicts at once
@@ -192,7 +193,9 @@ def _exclusion(query, pid, score, limit, positives, catalog, cfg, judge) -> tupl
 
 
 def _merge(existing: list[dict], found: dict[str, list[dict]], cap: int) -> list[dict]:
-    """Existing negatives first, then retriever ones interleaved by rank; dedupe; cap."""
+    """Existing negatives first, then retriever ones interleaved by rank; dedupe; cap. The cap never cuts
+    the first minimal pair of a condition (listed round robin first: stages/negatives.py)."""
+    cap = max(cap, len({tuple(n["violates"]) for n in existing if n["source"] == MINIMAL_PAIR}))
     merged, seen = [], set()
     ranked = [n for tier in zip_longest(*(found.get(s, []) for s in SOURCES)) for n in tier if n]
     for negative in [*existing, *ranked]:

@@ -35,11 +35,12 @@ from pipelines import schemas
 from pipelines.config import SplitConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.shards import Shards, TableShards, collect
-from pipelines.stages import split_rows
+from pipelines.stages import by_base, split_rows
+from pipelines.stages.minimal_pairs import SOURCE as MINIMAL_PAIR
 from pipelines.stages.twins import group_key, photo_twins
 
 STAGE = "split"
-VERSION = "3"  # 3: photo twins (stages/twins.py) on one side
+VERSION = "4"  # 3: photo twins (stages/twins.py) on one side; 4: minimal pairs link and are rechecked (#22)
 PRODUCT_SPLITS_SCHEMA = schemas.schema("product_split")  # the contract in schemas/v1/product_split.json
 
 
@@ -78,6 +79,36 @@ def query_products(queries: pa.Table) -> dict[str, set[str]]:
     for base, product in zip(distinct.column("base").to_pylist(), distinct.column("product").to_pylist()):
         used[base].add(product)
     return used
+
+
+def add_minimal_pairs(used: dict[str, set[str]], queries: Shards) -> set[str]:
+    """Link one minimal-pair negative per condition (stages/minimal_pairs.py) to each base query, so
+    the split keeps it on the query's side: one the query uses already, else the one fewest queries use
+    as a positive or query image (none: it joins no other query's component), the first listed on a tie.
+
+    Read batch by batch: the negatives of every row at once would be the largest column of the table.
+    Returns the base queries that list a minimal pair."""
+    users = Counter(p for products in used.values() for p in products)
+    candidates: dict[tuple[str, str], list[str]] = {}
+    for batch in queries:
+        batch = by_base.english_rows(batch)  # a base query's languages share its negatives
+        lists = batch.column("hard_negatives").combine_chunks()
+        if not len(lists):
+            continue
+        flat = pc.list_flatten(lists)
+        mine = pc.equal(pc.struct_field(flat, "source"), MINIMAL_PAIR)
+        bases = pc.take(batch.column("base_query_id"), pc.list_parent_indices(lists)).filter(mine).to_pylist()
+        products = pc.struct_field(flat, "product_id").filter(mine).to_pylist()
+        attributes = pc.list_element(pc.struct_field(flat, "violates").filter(mine), 0).to_pylist()
+        for base, product, attribute in zip(bases, products, attributes):
+            listed = candidates.setdefault((base, attribute), [])
+            if product not in listed:
+                listed.append(product)
+    for (base, _), listed in sorted(candidates.items()):
+        own = used[base]
+        pick = next((p for p in listed if p in own), None) or min(listed, key=lambda p: users[p])
+        own.add(pick)
+    return {base for base, _ in candidates}
 
 
 def components(used: dict[str, set[str]]) -> list[list[str]]:
@@ -241,7 +272,9 @@ def split_stream(queries: Shards, params: SplitParams, products: pa.Table | None
     twins = photo_twins(products) if products is not None else {}
     linked = queries.columns(["base_query_id", "category", "positive_ids", "images"])
     # A listing sharing a photo with a used product is used too: the photo must stay on one side.
-    used, members = twin_groups(query_products(linked), twins)
+    used_products = query_products(linked)
+    listed = add_minimal_pairs(used_products, queries)
+    used, members = twin_groups(used_products, twins)
     base_side, product_side = _sides(linked, used, members, params, rejects, counters)
     del linked
     sides = _product_splits(products, product_side, params, twins)
@@ -254,6 +287,7 @@ def split_stream(queries: Shards, params: SplitParams, products: pa.Table | None
         out = split_rows.keep_rows(batch, base_side, cfg.held_out_languages, rejects, counters)
         out = split_rows.keep_own_negatives(out, lambda pid: sides[pid] if pid in sides else split_of(
             pid, params.seed, cfg.test_share), counters)
+        out = split_rows.keep_testable(out, listed, rejects, counters)
         n_rows += out.num_rows
         n_test += int(pc.sum(pc.equal(out.column("split"), "test")).as_py() or 0) if out.num_rows else 0
         by_reason.update(rejects.by_reason)

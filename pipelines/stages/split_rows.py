@@ -15,6 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.results import RejectLog
+from pipelines.stages import by_base
+from pipelines.stages.minimal_pairs import NO_MINIMAL_PAIR, missing_pairs
 
 
 def keep_rows(queries: pa.Table, base_side: dict[str, str | None], held_out_languages, rejects: RejectLog,
@@ -72,3 +74,25 @@ def _filter_lists(lists: pa.ListArray, product_ids: pa.Array, row_is_test: pa.Bo
     counts = np.bincount(parents.to_numpy(zero_copy_only=False)[own], minlength=len(lists))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), pc.list_flatten(lists).filter(pa.array(own)))
+
+
+def keep_testable(queries: pa.Table, listed: set[str], rejects: RejectLog, counters: dict) -> pa.Table:
+    """The rows whose every condition still has a minimal-pair negative in the own pool (after
+    `keep_own_negatives`); one reject per dropped base query (stages/minimal_pairs.py). Judged on
+    each base query's English row (its languages share conditions and negatives), for the base
+    queries that listed a minimal pair before the split (`listed`: the negatives stage found one in
+    the catalog; a query made without that stage is not judged here, the audit still counts it)."""
+    if not queries.num_rows:
+        return queries
+    english = by_base.english_rows(queries).select(["base_query_id", "conditions", "hard_negatives"]).to_pylist()
+    lost = {}
+    for row in english:
+        if (missing := missing_pairs(row["conditions"], row["hard_negatives"])) and row["base_query_id"] in listed:
+            lost[row["base_query_id"]] = missing
+    for base, missing in lost.items():
+        rejects.add(NO_MINIMAL_PAIR, f"no minimal pair in its own pool for {', '.join(missing)}", record_id=base)
+    if not lost:
+        return queries
+    keep = pc.invert(pc.is_in(queries.column("base_query_id"), value_set=pa.array(list(lost), pa.string())))
+    counters["rows_dropped_no_minimal_pair"] += queries.num_rows - int(pc.sum(keep).as_py() or 0)
+    return queries.filter(keep)

@@ -15,19 +15,23 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.results import RejectLog
-from pipelines.stages import by_base, split
+from pipelines.shards import TableShards
+from pipelines.stages import by_base, negatives, split
 from pipelines.stages.catalog_index import CatalogIndex
+from pipelines.stages.minimal_pairs import NO_MINIMAL_PAIR, missing_pairs
 from pipelines.stages.twins import photo_twins, with_twins
 
 
 def overlap_negatives(index: CatalogIndex, query: dict, params) -> list[dict]:
-    """stages/negatives.py before: every level a shuffled and sorted list of (product, violates)."""
+    """stages/negatives.py before: every level a shuffled and sorted list of (product, violates), after
+    the minimal pairs of #22 (the stage's own `minimal_pair_negatives`: they have no older form)."""
     conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
     excluded = with_twins(index.twins, query["positive_ids"])
     former = set(query.get("personalized_from") or [])
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
-    chosen: list[dict] = []
-    seen: set[int] = set()
+    pairs, seen = negatives.minimal_pair_negatives(index, query, excluded, params)
+    chosen = [{"product_id": p, "source": source, "violates": list(v)} for p, source, v in pairs]
+    cap = max(params.cfg.per_query, len(chosen))
     violating = [index.violates(query["category"], *cond) for cond in conds]
     for n_violated in range(1, len(conds)):
         level = []
@@ -36,11 +40,13 @@ def overlap_negatives(index: CatalogIndex, query: dict, params) -> list[dict]:
             for i, bad in enumerate(violating):
                 bits &= bad if i in dropped else ~bad
             violates = [conds[i][0] for i in dropped]
-            level.extend((p, violates) for p in index.to_global(query["category"], bits) if p not in seen)
+            # (it filtered `seen` here, a no-op while levels are disjoint; #22's minimal pairs are
+            # skipped below instead, as the stage does, so the shuffle sees the whole level)
+            level.extend((p, violates) for p in index.to_global(query["category"], bits))
         rng.shuffle(level)
         level.sort(key=lambda item: index.ids[item[0]] not in former)
         for p, violates in level:
-            if len(chosen) >= params.cfg.per_query:
+            if len(chosen) >= cap:
                 return chosen
             if p in seen or index.ids[p] in excluded:
                 continue
@@ -77,7 +83,9 @@ def assign_split(queries: pa.Table, params, products: pa.Table | None = None):
     rejects = RejectLog(split.STAGE)
     counters: dict = defaultdict(int)
     twins = photo_twins(products) if products is not None else {}
-    used = {base: with_twins(twins, ps) for base, ps in query_products(queries).items()}
+    linked = query_products(queries)
+    listed = split.add_minimal_pairs(linked, TableShards(queries))  # #22: one minimal pair per condition links
+    used = {base: with_twins(twins, ps) for base, ps in linked.items()}
     base_side, product_side = sides_by_product(queries, used, params, rejects, counters)
     sides = split._product_splits(products, product_side, params, twins)
     rows = []
@@ -93,7 +101,23 @@ def assign_split(queries: pa.Table, params, products: pa.Table | None = None):
         counters["negatives_dropped_other_split"] += _keep_own_negatives(row, sides, params.seed, cfg.test_share)
         counters["queries_without_negatives"] += not row["hard_negative_ids"]
         rows.append(row)
+    rows = _keep_testable(rows, listed, rejects, counters)
     return pa.Table.from_pylist(rows, schema=queries.schema), rejects.table(), dict(counters), sides
+
+
+def _keep_testable(rows: list[dict], listed: set[str], rejects: RejectLog, counters: dict) -> list[dict]:
+    """#22: a base query that listed a minimal pair and lost one for a condition is dropped whole."""
+    lost = {}
+    for row in rows:
+        if row["language"] == "en" and row["base_query_id"] in listed:
+            if missing := missing_pairs(row["conditions"], row["hard_negatives"]):
+                lost[row["base_query_id"]] = missing
+    for base, missing in lost.items():
+        rejects.add(NO_MINIMAL_PAIR, f"no minimal pair in its own pool for {', '.join(missing)}", record_id=base)
+    kept = [row for row in rows if row["base_query_id"] not in lost]
+    if len(kept) < len(rows):
+        counters["rows_dropped_no_minimal_pair"] += len(rows) - len(kept)
+    return kept
 
 
 def _keep_own_negatives(row: dict, sides: dict[str, str], seed: int, share: float) -> int:

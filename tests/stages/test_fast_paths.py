@@ -88,7 +88,7 @@ def test_negatives_equal_the_reference(built, monkeypatch, compiled_from):
     expected = reference.fill_negatives(queries, found)
     assert got.equals(expected)
     sources = {n["source"] for row in got.column("hard_negatives").to_pylist() for n in row}
-    assert sources == {"overlap", "personalization"}  # both orders were exercised
+    assert sources == {"overlap", "personalization", "minimal_pair"}  # both orders were exercised, and #22's pairs
     assert max(len(n) for n in found.values()) == 12
 
 

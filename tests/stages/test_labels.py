@@ -144,8 +144,8 @@ def test_compose_positives_follow_relations_and_count_unverified(vocab):
 def test_unverified_share_bound_drops_plans_with_a_reason(vocab):
     facts = _gender_catalog()
     for i in range(40):
-        if i % 4:
-            del facts[f"p{i:02d}"]["pattern"]  # three in four products lack a pattern
+        if i % 4 > 1:  # (#22: the known patterns must differ, or pattern is vacuous and never a condition)
+            del facts[f"p{i:02d}"]["pattern"]  # half of the products lack a pattern
     cfg = ComposeConfig(max_positive_share=0.5, max_positives=40, queries_per_product=3, max_unverified_share=0.2)
     plans, result = _plans(vocab, facts, cfg)
     assert result.counters.get("rejected_too_many_unverified", 0) > 0
@@ -155,6 +155,8 @@ def test_unverified_share_bound_drops_plans_with_a_reason(vocab):
 
 def test_season_is_a_condition_only_when_opted_in_and_never_for_bags(vocab):
     facts = _gender_catalog()
+    for i in range(40):  # (#22: one season for every product is vacuous, never a condition)
+        facts[f"p{i:02d}"]["season"] = ["winter", "summer", "fall"][i % 3]
     for i in range(20):
         facts[f"b{i:02d}"] = {"_category": "bag", "color": ["red", "blue"][i % 2], "season": ["winter", "summer"][i % 3 % 2],
                               "pattern": ["solid", "striped", "checked"][i % 3], "gender": "women"}
