@@ -1,6 +1,6 @@
 """Malay vs Indonesian: the probability that a Malay-or-Indonesian text is Malay.
 
-lingua alone confuses the two standards on about one sentence in seven. This combines three
+lingua alone confuses the two standards on about one sentence in seven. This combines four
 pieces of evidence in a logistic model shipped as `langid_data/msid_model.json` (built by
 `tools/train_langid.py`):
 
@@ -9,13 +9,17 @@ pieces of evidence in a logistic model shipped as `langid_data/msid_model.json` 
   (whose ratio mostly reflects what the corpora were about) count nothing;
 - marker words: `MALAY_MARKERS` / `INDONESIAN_MARKERS`, a hand-made list of well-known
   Malaysian/Indonesian word differences (kerana/karena, kasut/sepatu, ...);
-- lingua's own Malay/Indonesian log-odds.
+- lingua's own Malay/Indonesian log-odds;
+- sparse terms (`terms`): a weight per word and per pair of neighbouring words, sentence edges
+  included, for the short text where word order and small words are all there is.
 
-The three weights, the intercept and the acceptance margin are fitted on the training half
-of the NTREX-128 dev set. Names must not sway the decision, so capitalised words inside a
-sentence and all-capital words (brands, places, people) are left out of every feature, except
-that the marker lexicon reads capitalised markers that are not also English words (day, month
-and country names whose spelling differs: Ahad/Minggu, Sepanyol/Spanyol; see `marker_words`).
+The weights, the intercept (with a calibrated threshold folded in) and the acceptance margin are
+fitted on the training documents of NTREX-128 dev and the training sentences of TALPCo dev. Names
+must not sway the decision, so capitalised words inside a sentence and all-capital words (brands,
+places, people) are left out of every feature, except that the marker lexicon reads capitalised
+markers that are not also English words (day, month and country names whose spelling differs:
+Ahad/Minggu, Sepanyol/Spanyol; see `marker_words`) and the terms read capitalised forms of
+address (`TITLES`: Encik, Pak, ...).
 """
 
 from __future__ import annotations
