@@ -51,7 +51,7 @@ MALAY_MARKERS = frozenset(
     beg_galas jenama soalan majlis merangkumi boleh mahu mesti sebahagian bahagian sesetengah
     baharu kenderaan antarabangsa tempatan luar_negara jawatankuasa kedai selesa tentera
     parlimen kempen awam pilihan_raya hujung_minggu minit eksport trilion berjalur tudung
-    beg_tangan musim_luruh aksesori baju_t kemeja_t selipar stokin butang poket kolar
+    beg_tangan musim_luruh baju_t kemeja_t selipar stokin butang poket kolar
     tali_pinggang subang baju_sejuk baju_hujan kanak_kanak diskaun penghantaran dibasuh digosok
     seterika komputer_riba telefon_bimbit ada_tak je kat lawa
     amat apabila awak bajet basikal berbual bercakap berjaya budak cikgu comel cukai emak encik
