@@ -44,3 +44,38 @@ def test_the_threshold_shift_balances_the_two_varieties():
     assert tool.score(p, samples)[0] == 0.0
     assert tool.choose_shift(p, samples) == -0.07
     assert tool.score(p, samples, -0.07)[0] == 1.0
+
+
+def test_terms_fitted_on_top_of_the_base_learn_only_what_it_misses():
+    tool = _tool()
+    # The base (the offset) already tells the two "kasut" texts apart but calls both "saya ..."
+    # texts Indonesian: the terms must leave "kasut" alone and lift "pun" (seen only in Malay).
+    terms = [["w:kasut"], ["w:kasut"], ["w:pun"], ["w:pun"], ["w:lah"], ["w:lah"]]
+    malay = np.array([True, True, True, True, False, False])
+    offset = np.array([4.0, 4.0, -1.0, -1.0, -1.0, -1.0])
+    samples = tool.Samples(dense=np.zeros((6, 3)), terms=terms, malay=malay, talpco=np.ones(6, dtype=bool),
+                           fold=np.zeros(6, dtype=int), offset=offset)
+    every = np.ones(6, dtype=bool)
+    vocab = tool.vocabulary(samples, every)
+    beta = tool.fit_residual(samples, every, vocab, 0.1, 1.0)
+    assert beta[1 + vocab["w:pun"]] > 1.0 and abs(beta[1 + vocab["w:kasut"]]) < beta[1 + vocab["w:pun"]] / 3
+
+
+def test_the_base_logit_of_a_training_text_leaves_its_own_fold_out():
+    base = _tool().Base(coefficients=[1.0, 0.0, 0.0], intercept=0.0, c_parallel=2.0,
+                        table={"kasut": 3.0}, tables={0: {"kasut": 0.5}, 1: {}})
+    assert base.logit([0.0, 0.0, 0.0], "Saya beli kasut") == 6.0
+    assert base.logit([0.0, 0.0, 0.0], "Saya beli kasut", fold=0) == 1.0
+    assert base.logit([1.5, 0.0, 0.0], "Saya beli kasut", fold=1) == 1.5
+    assert base.word_weights({"kasut": 0.25, "sepatu": -1.0}) == {"kasut": 6.25, "sepatu": -1.0}
+
+
+def test_the_threshold_counts_spans_as_their_own_group():
+    tool = _tool()
+    # Sentences are all right at 0.5; the spans' Malay side needs the threshold at 0.4.
+    p = np.array([0.6, 0.3, 0.45, 0.3, 0.6, 0.3])
+    samples = tool.Samples(dense=np.zeros((6, 3)), terms=[[]] * 6, malay=np.array([True, False] * 3),
+                           talpco=np.array([False, False, False, False, True, True]), fold=np.zeros(6, dtype=int),
+                           span=np.array([False, False, True, True, False, False]))
+    assert tool.score(p, samples)[0] == 0.0
+    assert tool.choose_shift(p, samples) == -0.05
