@@ -6,15 +6,18 @@ pieces of evidence in a logistic model shipped as `langid_data/msid_model.json` 
 
 - word evidence: the sum over the text's words of log(frequency in Malay / frequency in
   Indonesian) from the wordfreq word lists, with a dead zone so that words common to both
-  (whose ratio mostly reflects what the corpora were about) count nothing;
+  (whose ratio mostly reflects what the corpora were about) count nothing, mixed with a
+  naive-Bayes ratio from the NTREX-128 training documents (one weight per word);
 - marker words: `MALAY_MARKERS` / `INDONESIAN_MARKERS`, a hand-made list of well-known
   Malaysian/Indonesian word differences (kerana/karena, kasut/sepatu, ...);
 - lingua's own Malay/Indonesian log-odds;
 - sparse terms (`terms`): a weight per word and per pair of neighbouring words, sentence edges
   included, for the short text where word order and small words are all there is.
 
-The weights, the intercept (with a calibrated threshold folded in) and the acceptance margin are
-fitted on the training documents of NTREX-128 dev and the training sentences of TALPCo dev. Names
+The first three are the NTREX-only model of 5066c40 (the base, refitted by the tool); the terms are
+fitted on top of it (its logit an offset) on the training documents of NTREX-128 dev and the
+training sentences of TALPCo dev, so that they correct short everyday text without undoing what
+the base gets right on news. A threshold shift is folded into the intercept. Names
 must not sway the decision, so capitalised words inside a sentence and all-capital words (brands,
 places, people) are left out of every feature, except that the marker lexicon reads capitalised
 markers that are not also English words (day, month and country names whose spelling differs:
