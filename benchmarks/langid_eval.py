@@ -1,12 +1,16 @@
 """Language check before/after: acceptance and confusion matrices, and speed.
 
-    python benchmarks/langid_eval.py --ntrex ../shared/data/ntrex128-dev --run /tmp/langid-runs/demo
+    python benchmarks/langid_eval.py --ntrex ../shared/data/ntrex128-dev --talpco ../shared/data/talpco-dev \
+        --run /tmp/langid-runs/demo --export-run /tmp/r23b-fp/catalog
 
-Three test sets: the held-out half of NTREX-128 dev (documents chosen by
-`pipelines.langid_eval.is_held_out`; the shipped Malay/Indonesian model never saw them) as full
-sentences and cut into 5-15-word spans, and product queries: the ms/id rows of a demo build's
-rendered queries (`meritgen build --demo --out /tmp/langid-runs`, run here when --run is
-missing) plus the hand-written shopping queries in `benchmarks/data/langid_product_queries.tsv`.
+Test sets: the held-out third of TALPCo dev (`pipelines.langid_eval.is_talpco_held_out`) whose
+Malay and Indonesian differ (short everyday minimal pairs); the held-out half of NTREX-128 dev
+(documents chosen by `pipelines.langid_eval.is_held_out`; the shipped Malay/Indonesian model
+never saw either) as full sentences and cut into 5-15-word spans; product queries: the ms/id rows
+of a demo build's rendered queries (`meritgen build --demo --out /tmp/langid-runs`, run here when
+--run is missing) plus the hand-written shopping queries in
+`benchmarks/data/langid_product_queries.tsv`; and the exported queries (all five languages) of
+the demo build and of every --export-run.
 "Before" is `pipelines/langid.py` as of --baseline-rev, loaded from git.
 Prints Markdown for benchmarks/RESULTS.md.
 """
@@ -26,7 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipelines.langid import LANGUAGE_CODES, UNDETERMINED  # noqa: E402
-from pipelines.langid_eval import language_check_figures, ntrex_samples, read_ntrex, span_samples  # noqa: E402
+from pipelines.langid_eval import (  # noqa: E402
+    language_check_figures,
+    ntrex_samples,
+    read_ntrex,
+    read_talpco,
+    span_samples,
+    talpco_samples,
+)
 
 HAND_WRITTEN = ROOT / "benchmarks" / "data" / "langid_product_queries.tsv"
 
@@ -78,6 +89,14 @@ def product_queries(run: Path) -> list[tuple[str, str]]:
                 if r["language"] in ("ms", "id")]
     lines = HAND_WRITTEN.read_text(encoding="utf-8").splitlines()[1:]
     return rendered + [(text, lang) for lang, text in (line.split("\t") for line in lines if line)]
+
+
+def export_queries(run: Path) -> list[tuple[str, str]]:
+    """(text, language) of every query a build exported (all five languages)."""
+    import pyarrow.parquet as pq
+
+    files = sorted((run / "export" / "data" / "queries").glob("*.parquet"))
+    return [(r["text"], r["language"]) for f in files for r in pq.read_table(f, columns=["text", "language"]).to_pylist()]
 
 
 def matrix(before: dict, after: dict, kind: str) -> str:
@@ -153,8 +172,11 @@ def speed(texts: list[str], module, repeat: int = 3) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ntrex", type=Path, default=ROOT.parent / "shared" / "data" / "ntrex128-dev")
+    parser.add_argument("--talpco", type=Path, default=ROOT.parent / "shared" / "data" / "talpco-dev")
     parser.add_argument("--run", type=Path, default=Path("/tmp/langid-runs/demo"), help="a demo build's run folder")
-    parser.add_argument("--baseline-rev", default="fbab221", help="git revision of the old checker")
+    parser.add_argument("--export-run", type=Path, action="append", default=[],
+                        help="another build's run folder whose exported queries are measured too")
+    parser.add_argument("--baseline-rev", default="5066c40", help="git revision of the old checker")
     args = parser.parse_args(argv)
 
     from pipelines import langid
@@ -162,11 +184,16 @@ def main(argv: list[str] | None = None) -> None:
     old = baseline_checker(args.baseline_rev)
     held_out = ntrex_samples(read_ntrex(args.ntrex), held_out=True)
     queries = product_queries(args.run)
+    talpco = talpco_samples(read_talpco(args.talpco), held_out=True)
+    measure("TALPCo held-out sentences whose Malay and Indonesian differ", talpco, old, langid)
     measure("NTREX-128 held-out sentences", held_out, old, langid)
     measure("NTREX-128 held-out sentences cut into 5-15-word spans", span_samples(held_out), old, langid)
     measure("Product queries (demo build ms/id + hand-written)", queries, old, langid)
+    for run in (args.run, *args.export_run):
+        measure(f"Exported queries of {run}", export_queries(run), old, langid)
     print("\n#### Acceptance margin (ms/id)\n")
-    print(margin_sweep({"sentences": held_out, "5-15-word spans": span_samples(held_out), "product queries": queries}))
+    print(margin_sweep({"TALPCo differing": talpco, "sentences": held_out, "5-15-word spans": span_samples(held_out),
+                        "product queries": queries}))
     texts = [t for t, _ in queries]
     print(f"\nSpeed, `is_language` on the {len(texts)} product queries (best of 3, one thread): "
           f"before {speed(texts, old):,.0f} texts per CPU second, after {speed(texts, langid):,.0f}")

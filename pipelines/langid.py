@@ -3,8 +3,9 @@
 langdetect has no Malay, so this uses lingua restricted to the five languages: restricting
 the candidate set is what makes short shopping queries reliable. lingua confuses Malay and
 Indonesian on about one sentence in seven, so when its best guess is one of the two, the pair's
-share is split again by `pipelines.langid_msid` (word-frequency evidence, marker words and
-lingua's own odds in a small logistic model fitted on NTREX-128 training documents).
+share is split again by `pipelines.langid_msid` (word-frequency evidence, marker words, lingua's
+own odds and word/word-pair terms in a logistic model fitted on NTREX-128 training documents and
+short TALPCo training sentences).
 `<image_k>` placeholders are removed first (they are not language), and names (capitalised
 words inside a sentence, all-capital words) take no part in the Malay/Indonesian split.
 """

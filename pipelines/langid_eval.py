@@ -1,13 +1,14 @@
 """Measuring the language check: acceptance/confusion figures and the NTREX held-out split.
 
 `language_check_figures` is pure (texts in, numbers out) so that the data card can show the
-figures for a build's own texts. The NTREX helpers are shared by the accuracy test, the
-benchmark (`benchmarks/langid_eval.py`) and the training tool (`tools/train_langid.py`), so
+figures for a build's own texts. The NTREX and TALPCo helpers are shared by the accuracy test,
+the benchmark (`benchmarks/langid_eval.py`) and the training tool (`tools/train_langid.py`), so
 that all three agree on which sentences are held out.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import zlib
 from collections import defaultdict
@@ -18,6 +19,7 @@ from pipelines.langid import LANGUAGE_CODES, UNDETERMINED, language_verdict
 from pipelines.languages import NTREX_COLUMNS
 
 NTREX_FILE = "ntrex128_dev_en_ms_id_vi_th.tsv"
+TALPCO_FILE = "talpco-dev.jsonl"
 SPAN_MIN_WORDS, SPAN_MAX_WORDS = 5, 15
 
 
@@ -90,3 +92,22 @@ def word_spans(text: str, seed: str) -> list[str]:
 def span_samples(samples: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Every sentence cut into 5-15-word spans, each keeping its sentence's language."""
     return [(span, lang) for i, (text, lang) in enumerate(samples) for span in word_spans(text, f"{lang}:{i}")]
+
+
+def read_talpco(folder: Path) -> list[dict]:
+    """TALPCo rows: {"n": sentence number, "en", "ms", "id", "vi", "th": the five versions}."""
+    lines = (Path(folder) / TALPCO_FILE).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def is_talpco_held_out(number: int) -> bool:
+    """A fixed hash of the sentence number, a third held out (the training tool never reads them)."""
+    return zlib.crc32(f"talpco:{number}".encode()) % 3 == 0
+
+
+def talpco_samples(rows: list[dict], held_out: bool, languages: tuple[str, ...] = ("ms", "id"),
+                   differing_only: bool = True) -> list[tuple[str, str]]:
+    """(sentence, language) of the held-out (or training) sentences; with `differing_only`,
+    only those whose Malay and Indonesian differ (the minimal pairs of the two standards)."""
+    return [(row[lang], lang) for row in rows if is_talpco_held_out(row["n"]) == held_out
+            and (not differing_only or row["ms"] != row["id"]) for lang in languages]

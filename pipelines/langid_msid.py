@@ -1,21 +1,28 @@
 """Malay vs Indonesian: the probability that a Malay-or-Indonesian text is Malay.
 
-lingua alone confuses the two standards on about one sentence in seven. This combines three
+lingua alone confuses the two standards on about one sentence in seven. This combines four
 pieces of evidence in a logistic model shipped as `langid_data/msid_model.json` (built by
 `tools/train_langid.py`):
 
 - word evidence: the sum over the text's words of log(frequency in Malay / frequency in
   Indonesian) from the wordfreq word lists, with a dead zone so that words common to both
-  (whose ratio mostly reflects what the corpora were about) count nothing;
+  (whose ratio mostly reflects what the corpora were about) count nothing, mixed with a
+  naive-Bayes ratio from the NTREX-128 training documents (one weight per word);
 - marker words: `MALAY_MARKERS` / `INDONESIAN_MARKERS`, a hand-made list of well-known
   Malaysian/Indonesian word differences (kerana/karena, kasut/sepatu, ...);
-- lingua's own Malay/Indonesian log-odds.
+- lingua's own Malay/Indonesian log-odds;
+- sparse terms (`terms`): a weight per word and per pair of neighbouring words, sentence edges
+  included, for the short text where word order and small words are all there is.
 
-The three weights, the intercept and the acceptance margin are fitted on the training half
-of the NTREX-128 dev set. Names must not sway the decision, so capitalised words inside a
-sentence and all-capital words (brands, places, people) are left out of every feature, except
-that the marker lexicon reads capitalised markers that are not also English words (day, month
-and country names whose spelling differs: Ahad/Minggu, Sepanyol/Spanyol; see `marker_words`).
+The first three are the NTREX-only model of 5066c40 (the base, refitted by the tool); the terms are
+fitted on top of it (its logit an offset) on the training documents of NTREX-128 dev and the
+training sentences of TALPCo dev, so that they correct short everyday text without undoing what
+the base gets right on news. A threshold shift is folded into the intercept. Names
+must not sway the decision, so capitalised words inside a sentence and all-capital words (brands,
+places, people) are left out of every feature, except that the marker lexicon reads capitalised
+markers that are not also English words (day, month and country names whose spelling differs:
+Ahad/Minggu, Sepanyol/Spanyol; see `marker_words`) and the terms read capitalised forms of
+address (`TITLES`: Encik, Pak, ...).
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ MALAY_MARKERS = frozenset(
     beg_galas jenama soalan majlis merangkumi boleh mahu mesti sebahagian bahagian sesetengah
     baharu kenderaan antarabangsa tempatan luar_negara jawatankuasa kedai selesa tentera
     parlimen kempen awam pilihan_raya hujung_minggu minit eksport trilion berjalur tudung
-    beg_tangan musim_luruh aksesori baju_t kemeja_t selipar stokin butang poket kolar
+    beg_tangan musim_luruh baju_t kemeja_t selipar stokin butang poket kolar
     tali_pinggang subang baju_sejuk baju_hujan kanak_kanak diskaun penghantaran dibasuh digosok
     seterika komputer_riba telefon_bimbit ada_tak je kat lawa
     amat apabila awak bajet basikal berbual bercakap berjaya budak cikgu comel cukai emak encik
@@ -59,7 +66,11 @@ MALAY_MARKERS = frozenset(
     laman_web emel jururawat kewangan belanjawan lebuh_raya sempadan kuantiti realiti fakulti
     sekuriti projek ejen ahad isnin khamis jumaat oleh_itu walau_bagaimanapun sesiapa
     bagaimanapun pasukan pusat_membeli_belah sutera baju_kurung baju_melayu isteri kapal_terbang
-    sepanyol perancis jepun inggeris itali belgium""".split()
+    sepanyol perancis jepun inggeris itali belgium
+    hantar dahaga penat seronok jemu bising hodoh sihat pensyarah pensel sudu pinggan cawan periuk
+    katil tilam tuala bumbung lampu_isyarat beritahu menaip taip kahwin berkahwin membasuh basuh
+    ringgit ais tomato lobak kobis tembikai betik limau epal sotong pawagam panggung_wayang
+    pasar_raya gerai peti_ais penghawa_dingin atuk makcik kolej""".split()
 )
 INDONESIAN_MARKERS = frozenset(
     """karena bahwa uang pemerintah telepon mobil polisi bus gratis celana sepatu tas ukuran
@@ -82,7 +93,10 @@ INDONESIAN_MARKERS = frozenset(
     sapi enak lezat kue mie obat pilek perawatan ngobrol mengobrol berbicara berhasil lho tuh
     gitu enggak bilang kayaknya soalnya makanya emang obral unduhan kartu akun nomor kaos
     kaus_kaki sutra baju_koko istri spanyol prancis jepang inggris italia belgia meksiko swedia
-    norwegia yunani skotlandia selandia_baru""".split()
+    norwegia yunani skotlandia selandia_baru
+    capek berisik jelek sehat dosen pensil sendok piring cangkir panci ranjang kasur handuk
+    atap kasih_tahu mengetik ketik menikah kawin nikah rupiah es es_krim tomat wortel
+    kol semangka pepaya jeruk apel cumi bioskop pasar_swalayan warung kulkas kakek tante""".split()
 )
 
 
@@ -141,9 +155,33 @@ def load_model(path: Path = MODEL_PATH) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+# Forms of address, read even when capitalised: they stand before a name but are not one, and the
+# two standards use different ones (Encik/Cik/Puan in Malaysia, Pak/Bu/Mbak in Indonesia).
+TITLES = frozenset("encik cik puan tuan pak bu ibu bapak mbak mas datin dato datuk".split())
+SENTENCE_START, SENTENCE_END = "<s>", "</s>"
+
+
+def terms(words: list[str]) -> list[str]:
+    """The sparse terms of a word sequence: each word ("w:kasut") and each pair of neighbours,
+    sentence edges included ("b:<s> di", "b:ada </s>"): word order differs between the standards
+    on short text ("Di taman ada pohon" / "Ada pokok di taman")."""
+    edged = [SENTENCE_START, *words, SENTENCE_END]
+    return [*(f"w:{w}" for w in words), *(f"b:{a} {b}" for a, b in zip(edged, edged[1:]))]
+
+
+@lru_cache(maxsize=4)
+def _kept_capitalised(capitalised: frozenset[str]) -> frozenset[str]:
+    return capitalised | TITLES
+
+
+def text_terms(text: str, capitalised: frozenset[str]) -> list[str]:
+    """`terms` of the text's words, names left out but markers and `TITLES` kept when capitalised."""
+    return terms(_words(text, _kept_capitalised(capitalised)))
+
+
 def features(text: str, lingua_scores: dict[str, float], word_weights: dict[str, float],
              capitalised: frozenset[str]) -> list[float]:
-    """[word evidence, marker balance, lingua log-odds]: the model's inputs, in its order."""
+    """[word evidence, marker balance, lingua log-odds]: the model's dense inputs, in its order."""
     evidence = sum(word_weights.get(w, 0.0) for w in content_words(text))
     return [evidence, float(marker_balance(marker_words(text, capitalised))), lingua_log_odds(lingua_scores)]
 
@@ -154,10 +192,18 @@ def shipped_capitalised_markers() -> frozenset[str]:
     return frozenset(load_model()["capitalised_markers"])
 
 
-def malay_probability(text: str, lingua_scores: dict[str, float], model: dict | None = None) -> float:
-    """P(Malay | the text is Malay or Indonesian) for a text and lingua's confidences on it."""
+def malay_logit(text: str, lingua_scores: dict[str, float], model: dict | None = None) -> float:
+    """log(P(Malay) / P(Indonesian)) for a Malay-or-Indonesian text and lingua's confidences on it:
+    intercept + coefficients . dense features + the weights of the text's sparse terms."""
     capitalised = frozenset(model["capitalised_markers"]) if model else shipped_capitalised_markers()
     model = model or load_model()
     x = features(text, lingua_scores, model["word_weights"], capitalised)
-    logit = model["intercept"] + sum(w * v for w, v in zip(model["coefficients"], x))
+    term_weights = model.get("term_weights", {})
+    sparse = sum(term_weights.get(t, 0.0) for t in text_terms(text, capitalised))
+    return model["intercept"] + sum(w * v for w, v in zip(model["coefficients"], x)) + sparse
+
+
+def malay_probability(text: str, lingua_scores: dict[str, float], model: dict | None = None) -> float:
+    """P(Malay | the text is Malay or Indonesian) for a text and lingua's confidences on it."""
+    logit = malay_logit(text, lingua_scores, model)
     return 1.0 / (1.0 + math.exp(-max(-_LOGIT_CLIP, min(_LOGIT_CLIP, logit))))

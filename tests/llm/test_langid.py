@@ -8,12 +8,22 @@ from pathlib import Path
 import pytest
 
 from pipelines.langid import detect_language, is_language, language_confidences, strip_placeholders
-from pipelines.langid_eval import language_check_figures, ntrex_samples, read_ntrex, span_samples, word_spans
-from pipelines.langid_msid import content_words, marker_words, shipped_capitalised_markers
+from pipelines.langid_eval import (
+    is_talpco_held_out,
+    language_check_figures,
+    ntrex_samples,
+    read_ntrex,
+    read_talpco,
+    span_samples,
+    talpco_samples,
+    word_spans,
+)
+from pipelines.langid_msid import content_words, marker_words, shipped_capitalised_markers, terms, text_terms
 
 NTREX = (
     Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ntrex128-dev" / "ntrex128_dev_en_ms_id_vi_th.tsv"
 )
+TALPCO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "talpco-dev" / "talpco-dev.jsonl"
 COLUMNS = {"en": "eng", "ms": "msa", "id": "ind", "vi": "vie", "th": "tha"}
 
 SHOPPING = [
@@ -147,6 +157,8 @@ def test_word_spans_are_5_to_15_words_and_deterministic():
 OWN_FLOORS = {"sentences": {"en": 0.99, "ms": 0.94, "id": 0.945, "vi": 0.99, "th": 0.99},
               "spans": {"en": 0.99, "ms": 0.875, "id": 0.90, "vi": 0.99, "th": 0.98}}
 CROSS_CEILINGS = {"sentences": {"ms": 0.06, "id": 0.055}, "spans": {"ms": 0.115, "id": 0.095}}
+# With issue #23's short-text terms: sentences ms 0.954/0.043, id 0.949/0.048; spans ms 0.889/0.104,
+# id 0.909/0.085 (the floors above are kept as they were).
 
 
 @lru_cache(maxsize=1)
@@ -155,8 +167,8 @@ def _held_out_figures() -> dict[str, dict]:
     return {"sentences": language_check_figures(samples), "spans": language_check_figures(span_samples(samples))}
 
 
-def _report(figures: dict) -> str:
-    return "; ".join(f"{kind}: " + " ".join(f"{c}={f['own_acceptance'][c]:.3f}/{f['cross_acceptance'][c]:.3f}" for c in COLUMNS)
+def _report(figures: dict, codes=tuple(COLUMNS)) -> str:
+    return "; ".join(f"{kind}: " + " ".join(f"{c}={f['own_acceptance'][c]:.3f}/{f['cross_acceptance'][c]:.3f}" for c in codes)
                      for kind, f in figures.items())
 
 
@@ -180,3 +192,61 @@ def test_issue_13_target_on_ntrex():
     figures = _held_out_figures()
     for f in figures.values():
         assert all(f["own_acceptance"][c] >= TARGET_OWN and f["cross_acceptance"][c] <= TARGET_CROSS for c in ("ms", "id"))
+
+
+def test_terms_are_words_and_neighbour_pairs_with_sentence_edges():
+    assert terms(["di", "taman", "ada", "pohon"]) == [
+        "w:di", "w:taman", "w:ada", "w:pohon", "b:<s> di", "b:di taman", "b:taman ada", "b:ada pohon", "b:pohon </s>"]
+    # Forms of address count even capitalised (Encik/Pak differ between the standards); the names
+    # after them, all-capital brands and placeholders do not.
+    capitalised = shipped_capitalised_markers()
+    assert [t for t in text_terms("Encik Tanaka bukan pelajar <image_1>", capitalised) if t.startswith("w:")] == [
+        "w:encik", "w:bukan", "w:pelajar"]
+    assert "w:pak" in text_terms("Pak Tanaka beli kasut NIKE", capitalised)
+    assert not any("nike" in t or "tanaka" in t for t in text_terms("Pak Tanaka beli kasut NIKE", capitalised))
+
+
+def test_talpco_split_is_fixed_and_holds_out_a_third():
+    held = [n for n in range(1, 1373) if is_talpco_held_out(n)]
+    assert held[:5] == [1, 2, 11, 15, 18] and 0.30 < len(held) / 1372 < 0.37
+    rows = [{"n": n, "ms": "Saya mahu kasut.", "id": "Saya mau sepatu."} for n in (1, 3)]
+    rows.append({"n": 2, "ms": "Ya.", "id": "Ya."})  # the same in both standards: not a minimal pair
+    assert talpco_samples(rows, held_out=True) == [("Saya mahu kasut.", "ms"), ("Saya mau sepatu.", "id")]
+    assert talpco_samples(rows, held_out=False, languages=("id",)) == [("Saya mau sepatu.", "id")]
+    assert ("Ya.", "ms") in talpco_samples(rows, held_out=True, differing_only=False)
+
+
+# Short everyday sentences (TALPCo dev, the held-out third: pipelines.langid_eval.is_talpco_held_out,
+# 226 pairs whose Malay and Indonesian differ), measured a little below what the checker reaches:
+# ms 0.916/0.084, id 0.814/0.186 own/cross acceptance (the checker before TALPCo: ms 0.929/0.071,
+# id 0.757/0.243). Issue #23's target (own >= 0.90, cross <= 0.10) is not reached for id.
+TALPCO_FLOORS = {"ms": 0.90, "id": 0.80}
+TALPCO_CEILINGS = {"ms": 0.10, "id": 0.20}
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not TALPCO.exists(), reason=f"TALPCo dev set not found at {TALPCO} (../shared is absent)")
+def test_accuracy_on_talpco_short_sentences(record_property):
+    rows = read_talpco(TALPCO.parent)
+    assert len(rows) == 686
+    figures = language_check_figures(talpco_samples(rows, held_out=True))
+    record_property("talpco_own_cross", _report({"talpco": figures}, ("ms", "id")))
+    assert figures["counts"] == {"ms": 226, "id": 226}
+    for code in ("ms", "id"):
+        assert figures["own_acceptance"][code] >= TALPCO_FLOORS[code], _report({"talpco": figures}, ("ms", "id"))
+        assert figures["cross_acceptance"][code] <= TALPCO_CEILINGS[code], _report({"talpco": figures}, ("ms", "id"))
+    # en/vi/th of the same sentences stay as they were (every one accepted as its own).
+    others = language_check_figures(talpco_samples(rows, held_out=True, languages=("en", "vi", "th"), differing_only=False))
+    assert all(others["own_acceptance"][c] >= 0.99 and others["cross_acceptance"][c] <= 0.01 for c in ("en", "vi", "th"))
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not TALPCO.exists() or not NTREX.exists(), reason="TALPCo or NTREX-128 dev not found (../shared is absent)")
+@pytest.mark.xfail(strict=True, reason="issue #23 target (short pairs own >= 0.90, cross <= 0.10; NTREX own >= 0.95, "
+                                        "cross <= 0.05) not reached: TALPCo id 0.814/0.186, NTREX id 0.949/0.048")
+def test_issue_23_target_on_short_sentences_and_ntrex():
+    short = language_check_figures(talpco_samples(read_talpco(TALPCO.parent), held_out=True))
+    news = _held_out_figures()["sentences"]
+    for code in ("ms", "id"):
+        assert short["own_acceptance"][code] >= 0.90 and short["cross_acceptance"][code] <= 0.10
+        assert news["own_acceptance"][code] >= 0.95 and news["cross_acceptance"][code] <= 0.05
