@@ -133,13 +133,18 @@ def _english_word(english: dict, attribute: str, value: str) -> str:
 def _word_gap(word, what: str, key: str, name: str, language: str, english: str, loanwords: set[str]) -> list[str]:
     if not word:
         return [f"{what} has no word in language {language!r} ({key}.{name})"]
-    if word.casefold() == english.casefold() and word.casefold() not in loanwords:
+    numeric = any(ch.isdigit() for ch in word)  # "24K", "5G": a number or model code is written alike everywhere
+    if word.casefold() == english.casefold() and word.casefold() not in loanwords and not numeric:
         return [f"{what} is still English ({word!r}) in language {language!r} ({key}.{name}): "
                 f"translate it or list it in loanwords"]
     return []
 
 
 def _closed_attributes(vocab) -> list[str]:
-    """Attributes with a fixed value list that some category uses (open ones, like brand, pass through)."""
+    """Attributes with a fixed value list that some category uses and whose values each language words
+    itself: open ones (brand) pass through, and so do `verbatim` proper names ("Intel Core i5", "5G") and
+    `quantity` numbers ("16 GB", written with the lexicon's `units`)."""
     used = {a for c in vocab.categories for a in vocab.attributes_for(c)}
-    return sorted(a for a in used if a != "type" and a in vocab.data["attributes"] and not vocab.is_open(a))
+    specs = vocab.data["attributes"]
+    return sorted(a for a in used if a != "type" and a in specs and not vocab.is_open(a)
+                  and not specs[a].get("verbatim") and not specs[a].get("quantity"))

@@ -177,3 +177,29 @@ def test_the_worked_example_builds_in_every_language(tmp_path):
         if lang != "en":
             assert not [t for t in texts if any(w in t.lower() for w in english)], lang
     assert any("watering can" in t for t in by_lang["en"]) and any("บัวรดน้ำ" in t for t in by_lang["th"])
+
+
+@pytest.mark.parametrize("vocabulary", ["v1", "v2"])
+def test_the_shipped_vocabularies_build_every_language_with_the_default_phrasing(vocabulary):
+    """Nothing shipped is skipped: v2's proper names (`verbatim`: "Intel Core i5", "5G"), quantities
+    ("16 GB") and number codes ("18K") are written alike in every language, never a missing word."""
+    checked, skipped = buildable_config(load_config(overrides={"mine.vocabulary": vocabulary}))
+    assert skipped == {} and checked.render.languages == ("en", "ms", "id", "vi", "th")
+
+
+def test_number_codes_verbatim_and_quantity_values_need_no_word_but_english_words_do():
+    from pipelines.vocab_check import lexicon_gaps
+    from pipelines.vocabulary import Vocabulary
+
+    attributes = {"color": {"visual": True, "values": {"red": []}},
+                  "purity": {"visual": False, "values": {"18k": []}},
+                  "processor": {"visual": False, "verbatim": True, "values": {"Intel Core i5": []}},
+                  "ram": {"visual": False, "quantity": "data", "values": {}}}
+    vocab = Vocabulary("t", {"common_attributes": [], "attributes": attributes,
+                             "categories": {"laptop": {"aliases": [], "attributes": ["color", "purity", "processor", "ram"]}}}, "d")
+    english = {"values": {"color": {"red": "red"}, "purity": {"18k": "18K"}}}
+    lexicon = {"language": "ms", "nouns": {"category": {"laptop": {"head": "komputer riba"}}}, "attributes": {"color": "warna"},
+               "values": {"color": {"red": "red"}, "purity": {"18k": "18K"}}}
+    gaps = lexicon_gaps(vocab, {"language": "ms"}, lexicon, english)
+    assert gaps == ["value 'red' of 'color' is still English ('red') in language 'ms' (values.color.red): "
+                    "translate it or list it in loanwords"]

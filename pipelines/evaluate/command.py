@@ -43,7 +43,10 @@ def export_queries(export: Path, columns: list[str], splits: list[str] | None = 
 
 
 def export_products(export: Path, columns: list[str]) -> pa.Table:
-    return pads.dataset(layout.products_dir(export), format="parquet").to_table(columns=columns)
+    """The exported products in product-id order: a baseline breaks score ties by index order, so the
+    order must not depend on how a runner sharded the files (Beam's card equals the local one)."""
+    table = pads.dataset(layout.products_dir(export), format="parquet").to_table(columns=columns)
+    return table.sort_by("product_id")
 
 
 def split_pools(products: pa.Table) -> dict[str, str]:
