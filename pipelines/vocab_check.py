@@ -3,14 +3,17 @@
 Two kinds of check. `document_problems`: a vocabulary, lexicon or template file against its JSON
 Schema (`schemas/vocabulary/v1.json`, `schemas/lexicon/v1.json`, `schemas/templates/v1.json`) and,
 for a vocabulary, its cross-references (a category naming an attribute nobody defines, an alias
-claimed by two categories). `lexicon_gaps`: what one language's lexicon lacks for the vocabulary
+claimed by two categories, a category's `values` outside its attributes or their values, a `range`
+or `cues` without a `quantity`). `lexicon_gaps`: what one language's lexicon lacks for the vocabulary
 (a category without a head noun would end the render stage; a value without a translation would
-put an English word into a Thai query), so a plan can refuse or skip that language up front.
+put an English word into a Thai query; `verbatim` values and codes like '24K' are written alike
+everywhere), so a plan can refuse or skip that language up front.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -65,6 +68,8 @@ def _message(error: jsonschema.ValidationError) -> str:
         known = sorted(error.schema.get("properties", {}))
         return f"{error.message}{f'; known keys: {known}' if known else ''}"
     if error.validator == "pattern":
+        if "_" in error.validator_value:  # attribute names: mine reads the field "Screen Size" as screen_size
+            return f"{error.instance!r} must be lower case letters, digits, spaces or & ' + . / - _ (no leading '_')"
         return f"{error.instance!r} must be lower case letters, digits, spaces or & ' + . / - (no '_')"
     return error.message
 
@@ -83,7 +88,9 @@ def _vocabulary_references(data: dict) -> Iterator[str]:
             key = " ".join(alias.lower().split())
             if owner.setdefault(key, category) != category:
                 yield f"categories.{category}.aliases: {alias!r} is already a name or alias of category {owner[key]!r}"
+    yield from _category_values(data)
     for name, spec in data["attributes"].items():
+        yield from _quantity_references(name, spec)
         for category in spec.get("condition_categories", []):
             if category not in data["categories"]:
                 yield f"attributes.{name}.condition_categories: {category!r} is not a category"
@@ -93,6 +100,35 @@ def _vocabulary_references(data: dict) -> Iterator[str]:
                     yield f"attributes.{name}.also_meets: {v!r} is not one of its values"
         if spec.get("open") and spec["values"]:
             yield f"attributes.{name}: an open attribute takes any value; leave 'values' empty"
+
+
+def _category_values(data: dict) -> Iterator[str]:
+    """A category's `values` scopes attributes it has to values they define (else mining would crash or mine nothing)."""
+    for category, spec in data["categories"].items():
+        has = {*data["common_attributes"], *spec["attributes"]}
+        for name, allowed in spec.get("values", {}).items():
+            key = f"categories.{category}.values.{name}"
+            if name not in has:
+                yield f"{key}: category {category!r} has no attribute {name!r} (add it to its 'attributes')"
+                continue
+            known = spec.get("types", {}) if name == "type" else data["attributes"].get(name, {}).get("values", {})
+            for value in allowed:
+                if value not in known:
+                    yield f"{key}: {value!r} is not one of {name!r}'s values"
+
+
+def _quantity_references(name: str, spec: dict) -> Iterator[str]:
+    key = f"attributes.{name}"
+    if "quantity" not in spec:
+        for extra in ("range", "cues"):
+            if extra in spec:
+                yield f"{key}.{extra}: only a quantity attribute has one; add 'quantity' (data, length_in, ...) or remove it"
+        return
+    if spec["values"]:
+        yield f"{key}: a quantity attribute's values are its numbers with units; leave 'values' empty"
+    low, high = spec.get("range", (0, 0))
+    if low > high:
+        yield f"{key}.range: [{low}, {high}] must be [low, high]"
 
 
 def lexicon_gaps(vocab, template: dict, lexicon: dict, english: dict | None) -> list[str]:
@@ -107,7 +143,7 @@ def lexicon_gaps(vocab, template: dict, lexicon: dict, english: dict | None) -> 
         if category not in nouns.get("category", {}):
             gaps.append(f"category {category!r} has no noun in language {language!r} (nouns.category.{category})")
     if english is None:  # English: the rest falls back on the vocabulary's own (English) names
-        return gaps
+        return gaps + _joined_name_gaps(vocab, template, lexicon, language)
     loanwords = {w.casefold() for w in lexicon.get("loanwords", [])}
     for category in vocab.categories:
         for value in vocab.values("type", category) if "type" in vocab.attributes_for(category) else ():
@@ -133,11 +169,24 @@ def _english_word(english: dict, attribute: str, value: str) -> str:
 def _word_gap(word, what: str, key: str, name: str, language: str, english: str, loanwords: set[str]) -> list[str]:
     if not word:
         return [f"{what} has no word in language {language!r} ({key}.{name})"]
-    numeric = any(ch.isdigit() for ch in word)  # "24K", "5G": a number or model code is written alike everywhere
-    if word.casefold() == english.casefold() and word.casefold() not in loanwords and not numeric:
+    if word.casefold() == english.casefold() and word.casefold() not in loanwords and not _is_code(word):
         return [f"{what} is still English ({word!r}) in language {language!r} ({key}.{name}): "
                 f"translate it or list it in loanwords"]
     return []
+
+
+def _is_code(word: str) -> bool:
+    """'24K', '5G': a number with a unit letter is written alike in every language, not an English slip."""
+    return any(c.isdigit() for c in word) and re.search(r"[a-z]{2}", word.casefold()) is None
+
+
+def _joined_name_gaps(vocab, template: dict, lexicon: dict, language: str) -> list[str]:
+    """An image condition names its attribute ('the same {attribute} as'): English falls back on the name,
+    which must not be written 'screen_size' in a query."""
+    used = {a for c in vocab.categories for a in vocab.attributes_for(c)}
+    return [f"attribute {a!r} has no word in language {language!r} (attributes.{a}): its name has '_'"
+            for a in sorted(used) if "_" in a and vocab.is_visual(a)
+            and a not in template.get("image_items", {}) and not lexicon.get("attributes", {}).get(a)]
 
 
 def _closed_attributes(vocab) -> list[str]:
