@@ -62,7 +62,7 @@ def test_cli_build_and_audit_exit_1_on_a_tampered_export(small_build, tmp_path, 
     tamper_positive_id(out / "demo")
     assert main(["audit", str(out / "demo")]) == 1
     assert main(["build", "--demo", "--out", str(out), "--no-progress", *SMALL]) == 1  # every step skipped
-    assert "FAILED" in capsys.readouterr().err
+    assert "FAILED" in capsys.readouterr().out  # results, the verdict included, go to stdout (#25)
 
 
 @pytest.fixture(scope="module")

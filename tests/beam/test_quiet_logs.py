@@ -42,7 +42,8 @@ def test_sharded_files_at_a_stage_folders_top_give_one_view_named_for_their_pref
     for i in range(2):
         pq.write_table(pa.table({"stage": ["ingest"], "reason": ["x"]}), folder / f"rejects-0000{i}-of-00002.parquet")
     (folder / "_SUCCESS.json").write_text("{}")
-    assert RunStore(tmp_path / "run").refresh_views() == ["rejects__rejects"]
+    # one view for the shards (no shard-named view), plus the run's `rejects` view over it
+    assert RunStore(tmp_path / "run").refresh_views() == ["rejects", "rejects__rejects"]
 
 
 def test_worker_stderr_is_sorted_into_progress_on_the_terminal_and_the_rest_in_a_log(tmp_path, capfd):
