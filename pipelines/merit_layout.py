@@ -65,6 +65,24 @@ def merit_products(products: pa.Table, country: str = "") -> pa.Table:
     })
 
 
+MERIT_PRODUCTS = "merit_products"  # the export stage's output: every exported product, in MERIT's columns
+
+
+def merit_rows_key(split: str) -> str:
+    """The export marker's (and report's) `rows_out` key of `merit/products/<split>-*.parquet`."""
+    return f"{MERIT_PRODUCTS}.{split}"
+
+
+def merit_rows_out(rows_out: Mapping[str, int], pool_rows: Mapping[str, int]) -> dict[str, int]:
+    """The export step's `rows_out` as its marker, report and card state it, for every runner: the
+    stage's `merit_products` (all exported products, before the writers keep each split's pool) is
+    replaced by what `merit/` holds, `merit_products.<split>` rows per split (pool_rows: split -> rows
+    written; empty when export.merit_layout is off, so no MERIT count is stated)."""
+    out = {k: v for k, v in rows_out.items() if k != MERIT_PRODUCTS}
+    out.update({merit_rows_key(split): rows for split, rows in sorted(pool_rows.items())})
+    return out
+
+
 def referenced_products(query: Mapping) -> set[str]:
     """Every product a query names: its image products, positives and hard negatives."""
     return ({i["product_id"] for i in query["images"]} | set(query["positive_ids"])

@@ -21,7 +21,7 @@ from pipelines.runners.local import local_plan
 
 # Steps that run longer than a few seconds at 135K products (benchmarks/RESULTS.md).
 REPORTING = {"ingest", "mine", "compose", "render", "negatives", "passages", "caption_filter",
-             "retriever_negatives", "difficulty"}
+             "retriever_negatives", "difficulty", "language_check", "export"}
 
 
 class Recorder:
@@ -148,3 +148,21 @@ def test_the_process_pool_reports_each_chunk_from_the_parent(demo_steps, vocab, 
     assert pooled.outputs["plans"].equals(serial.outputs["plans"])
     assert_monotonic_to_total(rec, "pooled compose")
     assert len(rec.states) == 1 + 2 * 4  # the total, then one advance per chunk (2 workers x 4 chunks)
+
+
+
+def test_the_render_pool_reports_each_piece_from_the_parent(demo_steps, monkeypatch, tmp_path):
+    """Render's pooled path (plan batches on processes, as IPC): workers have no reporter, the parent
+    advances as each piece comes back, and the result is the serial one."""
+    from pipelines.runners import parallel
+
+    plans = demo_steps[1][("compose", "plans")]
+    params = next(s for s in local_plan(DEMO_DIR / "catalog.jsonl", tmp_path, load_config()) if s.name == "render").params
+    serial = parallel.render_queries(plans, params, workers=1)
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    rec = Recorder()
+    with progress.reporting(rec):
+        pooled = parallel.render_queries(plans, params, workers=2)
+    assert pooled.outputs["queries"].equals(serial.outputs["queries"])
+    assert_monotonic_to_total(rec, "pooled render")
+    assert rec.total == plans.num_rows and len(rec.states) == 1 + 8  # the total, then 2 workers x 4 pieces

@@ -32,7 +32,7 @@ from apache_beam.pvalue import TaggedOutput
 
 from pipelines import schemas
 from pipelines.beam.adapter import REJECTS, TALLY, count_metrics, dead_letter_rejects, dead_letter_tally
-from pipelines.beam.options import LLMOptions
+from pipelines.beam.options import DEFAULT_BATCH_SIZE, DEFAULT_VLLM_SERVER_KWARGS, LLMOptions
 from pipelines.llm import LLMClient, LLMSettings, RequestCache, TaskRun, failures, run_llm_task_sync
 from pipelines.llm.client import ChatClient
 
@@ -137,12 +137,14 @@ def task_handler(backend: str, task: str, settings: LLMSettings, options: Pipeli
     pipeline options' knobs (batch size, a worker-local cache path, vLLM server flags)."""
     opts = options.view_as(LLMOptions)
     cache = opts.llm_cache_path or (str(cache_path) if cache_path else None)
+    batch_size = opts.llm_batch_size or DEFAULT_BATCH_SIZE
     if backend == "beam_vllm":
         from pipelines.beam.vllm_handler import VLLMTaskHandler  # needs vllm (and openai) on the workers
 
-        return VLLMTaskHandler(task, settings, json.loads(opts.llm_vllm_server_kwargs), batch_size=opts.llm_batch_size,
+        server_kwargs = json.loads(opts.llm_vllm_server_kwargs or DEFAULT_VLLM_SERVER_KWARGS)
+        return VLLMTaskHandler(task, settings, server_kwargs, batch_size=batch_size,
                                cache_path=cache, stage=stage, weights_dir=opts.llm_weights_dir)
-    return EndpointTaskHandler(task, settings, batch_size=opts.llm_batch_size, cache_path=cache,
+    return EndpointTaskHandler(task, settings, batch_size=batch_size, cache_path=cache,
                                client_factory=client_factory, stage=stage)
 
 

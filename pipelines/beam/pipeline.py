@@ -18,6 +18,7 @@ from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.pvalue import AsSingleton
 
 from pipelines.beam.adapter import REJECTS, TALLY, RunGlobal, RunStep
@@ -60,6 +61,7 @@ class BeamSettings:
     llm_endpoint: LLMEndpoint = NO_ENDPOINT  # the LLM server the environment names, read by the launcher
     # (backend, task, settings, pipeline options, cache_path=, stage=) -> RunInference handler; tests script it
     llm_handler: Callable = task_handler
+    llm_options: PipelineOptions | None = None  # meritgen's --llm_* (options.split_llm_args); None: the pipeline's
 
     def rows_for(self, step: str) -> int:
         return self.step_batch_rows.get(step, self.batch_rows)
@@ -157,9 +159,9 @@ class BuildGraph:
 
     def _llm(self, step: Step) -> dict:
         """The step's request rows spread over the workers, asked through RunInference, answers applied."""
-        call, outputs = step.params, self.outputs_of(step)
-        handler = self.settings.llm_handler(call.backend, call.task, call.settings, self.p.options,
-                                            cache_path=call.cache_path, stage=step.name)
+        call, outputs, s = step.params, self.outputs_of(step), self.settings
+        handler = s.llm_handler(call.backend, call.task, call.settings, s.llm_options or self.p.options,
+                                 cache_path=call.cache_path, stage=step.name)
         out = self.p | step.name >> RunLLMStep(step, handler, self.sides(step), outputs)
         self.single.update((step.name, name) for name in outputs)  # each output one whole table
         return out

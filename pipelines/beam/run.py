@@ -7,6 +7,7 @@ failure-ratio summary) and `rejects/`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -25,14 +26,15 @@ from pipelines import __version__, schemas
 from pipelines.beam.adapter import WALL_MS
 from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.failures import FailureRatioExceeded
-from pipelines.beam.options import LLMOptions  # noqa: F401  (registers --llm_* with Beam's parser)
+from pipelines.beam.options import split_llm_args
 from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog, plan_for
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
-from pipelines.io.export_files import FILES_KEY, listing, verify_card
+from pipelines.io.export_files import FILES_KEY, listing, merit_pool_rows, verify_card
 from pipelines.io.layout import AUDIT_FILE, CONFIG_FILE, EXPORT, MARKER, REJECTS, REPORT_FILE
 from pipelines.io.run_lock import run_lock
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
+from pipelines.merit_layout import merit_rows_out
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,9 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
     check_catalog(catalog)
     run_root = FileSystems.join(str(out), run_id or run_id_of(catalog))
     with run_lock(run_root):  # one build per run folder, as the local runner (a gs:// root is not locked)
-        pipeline = beam.Pipeline(options=PipelineOptions(list(pipeline_args)))
+        llm_options, beam_args = split_llm_args(pipeline_args)  # ours never reach the workers' option parser
+        settings = dataclasses.replace(settings, llm_options=llm_options)
+        pipeline = beam.Pipeline(options=PipelineOptions(beam_args))
         build_pipeline(pipeline, catalog, run_root, cfg, settings)
         result = pipeline.run()
         if not wait:
@@ -141,14 +145,22 @@ def build_report(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint
         rows_in = (sum(counters.get(stage, {}).get(f"rows_out.{name}", 0) for stage, name in step.inputs.values())
                    if step.inputs else failures.get(step.name, {}).get("rows_in", 0))
         wall_ms = mine.pop(WALL_MS, 0)  # summed over batches and workers: work done, not elapsed time
+        rows_out = {k.removeprefix("rows_out."): v for k, v in sorted(mine.items()) if k.startswith("rows_out.")}
+        if step.name == EXPORT:  # MERIT's counts as merit/ holds them, as the local runner states them
+            rows_out = merit_rows_out(rows_out, merit_pool_rows(FileSystems.join(run_root, EXPORT), _opened))
         steps.append({
             "name": step.name, "skipped": False, "wall_s": round(wall_ms / 1000, 3),
             "rows_in": rows_in,
-            "rows_out": {k.removeprefix("rows_out."): v for k, v in sorted(mine.items()) if k.startswith("rows_out.")},
+            "rows_out": rows_out,
             "counters": {k: v for k, v in sorted(mine.items()) if not k.startswith("rows_out.")},
             "rejects": rejects, "failed": failures.get(step.name, {}).get("failed", 0),
         })
     return {"run_dir": run_root, "catalog": catalog, "runner": "beam", "steps": steps}
+
+
+def _opened(pattern: str):
+    """The files matching `pattern` on any Beam filesystem, opened for reading."""
+    return (FileSystems.open(m.path) for m in sorted(FileSystems.match([pattern])[0].metadata_list, key=lambda m: m.path))
 
 
 def metric_counters(result) -> dict[str, dict[str, int]]:

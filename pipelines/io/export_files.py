@@ -10,12 +10,18 @@ every other file must still have the size the marker records.
 from __future__ import annotations
 
 import fnmatch
+import glob
+import posixpath
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
+import pyarrow.parquet as pq
 import yaml
 
 from pipelines.errors import ReproducibilityError
 from pipelines.io import layout
+from pipelines.io.layout import MERIT_PRODUCTS_PARTS, SPLITS
 
 FILES_KEY = "files"  # marker key: relative path -> size in bytes
 REWRITTEN_AFTER_MARKER = (layout.CARD_FILE, "plots/")  # the card (and plots) gain the Audit section later
@@ -72,3 +78,23 @@ def missing_files(folder: Path, marker: dict) -> list[str]:
         elif present[rel] != size and not rel.startswith(REWRITTEN_AFTER_MARKER):
             problems.append(f"{rel} has {present[rel]} bytes, the marker recorded {size}")
     return problems + [p for p in card_problems(folder) if p not in problems]
+
+
+def _local_matches(pattern: str) -> Iterable[BinaryIO]:
+    return (open(path, "rb") for path in sorted(glob.glob(pattern)))
+
+
+def merit_pool_rows(export: str | Path,
+                    open_matches: Callable[[str], Iterable[BinaryIO]] = _local_matches) -> dict[str, int]:
+    """split -> rows in `merit/products/<split>-*.parquet` under `export` (from the Parquet footers);
+    empty when the export has no MERIT layout. open_matches(pattern) opens the matching files (local
+    files by default; Beam passes its FileSystems, so a gs:// export is counted the same way)."""
+    counts = {}
+    for split in SPLITS:
+        rows, found = 0, False
+        for fh in open_matches(posixpath.join(str(export), *MERIT_PRODUCTS_PARTS, f"{split}-*.parquet")):
+            with fh:
+                rows, found = rows + pq.ParquetFile(fh).metadata.num_rows, True
+        if found:
+            counts[split] = rows
+    return counts

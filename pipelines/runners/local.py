@@ -28,13 +28,14 @@ from pipelines.config import BuildConfig, require_server_backend
 from pipelines.errors import NoValidProducts
 from pipelines.io import card_writer, layout
 from pipelines.io.catalog_reader import catalog_state
-from pipelines.io.export_files import verify_card
+from pipelines.io.export_files import merit_pool_rows, verify_card
 from pipelines.io.export_writer import write_export_stream
 from pipelines.io.inputs import CatalogFile
 from pipelines.io.run_lock import run_lock
 from pipelines.io.verify import verify_export_dir
 from pipelines.llm import failures
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
+from pipelines.merit_layout import merit_rows_out
 from pipelines.plan import Step, fingerprint, plan_build
 from pipelines.plan.step import Streamed, file_tables, input_tables, worker_count
 from pipelines.results import StageResult
@@ -128,8 +129,18 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
     if write is None:
         store.write_stage(step.name, {**outputs, "rejects": rejects}, marker)
     else:
-        store.write_dir(step.name, lambda tmp: write(tmp, [StageResult(outputs, rejects, result.counters)]), marker)
+        def write_files(tmp: Path) -> None:
+            write(tmp, [StageResult(outputs, rejects, result.counters)])
+            report.rows_out = written_rows(step, tmp, report.rows_out)
+            marker["rows_out"] = report.rows_out
+
+        store.write_dir(step.name, write_files, lambda: marker)
     return fp, report
+
+
+def written_rows(step: Step, folder: Path, rows_out: dict[str, int]) -> dict[str, int]:
+    """rows_out as the step's folder holds it: the export's MERIT counts per split pool (merit_layout.py)."""
+    return merit_rows_out(rows_out, merit_pool_rows(folder)) if step.name == layout.EXPORT else rows_out
 
 
 def _execute_streamed(step: Step, store: RunStore, fp: str, write: Writer | None = None) -> tuple[str, StepReport]:
@@ -144,11 +155,12 @@ def _execute_streamed(step: Step, store: RunStore, fp: str, write: Writer | None
             write_stage_files(tmp, tally.passing(results), step.contracts)
         else:
             write(tmp, tally.passing(results))
+        done["rows"] = written_rows(step, tmp, dict(tally.rows))
 
     def marker() -> dict:
         rejects = tally.rejects_table()
         done["report"] = StepReport(step.name, False, round(time.perf_counter() - started, 3), rows_in,
-                                    dict(tally.rows), tally.counters, rejects.num_rows)
+                                    done["rows"], tally.counters, rejects.num_rows)
         done["fp"], unanswered = unanswered_fingerprint(fp, rejects)
         return {"fingerprint": done["fp"], "version": step.version, "unanswered": unanswered,
                 **{k: v for k, v in done["report"].__dict__.items() if k != "skipped"}}

@@ -171,9 +171,14 @@ def render_stream(plans: Shards, params: render.RenderParams, workers: int) -> I
                 pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_render, initargs=(params,))
             n = min(workers, batch.num_rows // MIN_ITEMS_PER_WORKER)
             size = min(render.BATCH_PLANS, -(-batch.num_rows // (n * 4)))
-            pieces = [_to_ipc(batch.slice(start, size)) for start in range(0, batch.num_rows, size)]
-            yield render.collect_queries(batch.num_rows, [(_from_ipc(q), _from_ipc(r))
-                                                          for q, r in pool.map(_render_batch, pieces)], params)
+            starts = range(0, batch.num_rows, size)
+            pieces = [_to_ipc(batch.slice(start, size)) for start in starts]
+            progress.add_total(batch.num_rows)  # workers have no reporter: the parent counts each piece back
+            parts = []
+            for start, (q, r) in zip(starts, pool.map(_render_batch, pieces)):
+                parts.append((_from_ipc(q), _from_ipc(r)))
+                progress.advance(min(size, batch.num_rows - start))
+            yield render.collect_queries(batch.num_rows, parts, params)
     finally:
         if pool is not None:
             pool.shutdown()

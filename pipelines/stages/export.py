@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.merit_layout import merit_products
 from pipelines.results import StageResult
 from pipelines.shards import Shards, TableShards, collect
@@ -44,6 +44,7 @@ def prepare_export(products: pa.Table, images: pa.Table, attributes: pa.Table, q
 def export_stream(queries: Shards, products: pa.Table, images: pa.Table, attributes: pa.Table, params: ExportParams,
                   difficulty: pa.Table | None = None, product_splits: pa.Table | None = None) -> Iterator[StageResult]:
     """`prepare_export` as a stream: the products (and difficulty) first, then the queries batch by batch."""
+    progress.add_total(queries.num_rows)  # the products' rows are announced by their own loop
     out_products = _export_products(products, images, attributes, product_splits)
     extra = {"difficulty": difficulty} if difficulty is not None else {}
     yield StageResult(outputs={"products": out_products,
@@ -53,6 +54,7 @@ def export_stream(queries: Shards, products: pa.Table, images: pa.Table, attribu
         batch = batch.set_column(batch.schema.get_field_index("provenance"), batch.schema.field("provenance"),
                                  _with_stage_versions(batch.column("provenance"), params.stage_versions))
         yield StageResult(outputs={"queries": batch}, counters={"queries": batch.num_rows})
+        progress.advance(batch.num_rows)  # the runner's writer wrote it before asking for the next
 
 
 def _with_stage_versions(provenance: pa.ChunkedArray, stage_versions) -> pa.Array:
@@ -74,7 +76,7 @@ def _export_products(products: pa.Table, images: pa.Table, attributes: pa.Table,
     for pid, name, value, source in zip(*(attributes.column(c).to_pylist() for c in ("product_id", "attribute", "value", "source"))):
         mined[pid].append({"name": name, "value": value, "source": source})
     rows = []
-    for p in products.sort_by("product_id").to_pylist():
+    for p in progress.each(products.sort_by("product_id").to_pylist()):
         rows.append({
             "product_id": p["product_id"], "category": p["category"], "title": p["title"], "description": p["description"],
             "language": p["language"], "family_id": p["family_id"], "attributes": mined.get(p["product_id"], []),

@@ -13,7 +13,7 @@ from collections import defaultdict
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines import schemas
+from pipelines import progress, schemas
 from pipelines.langid import detect_language
 from pipelines.placeholders import in_reading_order, segments_of
 
@@ -177,6 +177,6 @@ def language_agreement(queries: pa.Table, sample_per_language: int) -> pa.Table:
     for lang in sorted(pc.unique(languages).to_pylist()):
         picked = pc.filter(order, pc.equal(languages, lang)).slice(0, sample_per_language)
         texts = pc.take(table.column("text"), picked).to_pylist()
-        agreed = sum(detect_language(t)[0] == lang for t in texts)
+        agreed = sum(detect_language(t)[0] == lang for t in progress.each(texts))
         rows.append({"language": lang, "checked": len(texts), "agreed": agreed, "agreement": agreed / len(texts)})
     return pa.Table.from_pylist(rows, schema=schemas.schema("language_agreement"))

@@ -84,3 +84,44 @@ def test_the_prefect_flow_builds_runner_options():
         pipeline_args_for("DataflowRunner", temp_location="gs://my-bucket/tmp")
     with pytest.raises(ConfigError, match="runner must be"):
         pipeline_args_for("SparkRunner")
+
+
+def test_llm_options_come_back_from_the_launchers_argv_and_never_reach_the_runners_options(caplog):
+    """Beam's workers rebuild the options the runner ships before importing any meritgen module:
+    meritgen's --llm_* must come back to the launcher and not be shipped (no "Discarding unparseable args")."""
+    import logging
+
+    from pipelines.beam.options import split_llm_args
+
+    argv = [*DATAFLOW, "--llm_vllm_server_kwargs={\"max-model-len\": \"8192\"}", "--llm_weights_dir", "/opt/models"]
+    with caplog.at_level(logging.WARNING):
+        llm, beam_args = split_llm_args(argv)
+        shipped = PipelineOptions(beam_args).get_all_options()
+        rebuilt = PipelineOptions.from_dictionary(shipped).get_all_options()
+    opts = llm.view_as(LLMOptions)
+    assert (opts.llm_batch_size, opts.llm_vllm_server_kwargs, opts.llm_weights_dir) == (
+        16, '{"max-model-len": "8192"}', "/opt/models")
+    assert beam_args == DATAFLOW[:-2]  # Beam's own, in order
+    assert {k: v for k, v in shipped.items() if k.startswith("llm_") and v is not None} == {}
+    assert rebuilt["max_num_workers"] == 20
+    assert not [r for r in caplog.records if "--llm_" in r.getMessage()]
+
+
+@pytest.mark.slow
+def test_a_multi_process_run_discards_none_of_meritgens_options(tmp_path):
+    """A real DirectRunner worker process (its own Python, its own option parse) given the launcher's args."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import apache_beam as beam\n"
+              "from apache_beam.options.pipeline_options import PipelineOptions\n"
+              "from pipelines.beam.options import split_llm_args\n"
+              "_, args = split_llm_args(['--direct_num_workers', '1', '--direct_running_mode', 'multi_processing',"
+              " '--llm_batch_size', '4', '--llm_vllm_server_kwargs={}'])\n"
+              "with beam.Pipeline(options=PipelineOptions(args)) as p:\n"
+              "    p | beam.Create([1]) | beam.Map(lambda x: x)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "--llm_" not in done.stderr

@@ -22,6 +22,15 @@ def test_known_noise_is_dropped_and_other_warnings_pass():
     assert drop.filter(_record("Failed to write rejects"))
 
 
+def test_a_discarded_meritgen_option_is_not_hidden():
+    drop = DropNoise()
+    beams_own = logging.LogRecord("x", logging.WARNING, __file__, 1, "Discarding unparseable args: %s",
+                                  (["--pipeline_type_check"],), None)
+    ours = logging.LogRecord("x", logging.WARNING, __file__, 1, "Discarding unparseable args: %s",
+                             (["--pipeline_type_check", "--llm_batch_size=32"],), None)
+    assert not drop.filter(beams_own) and drop.filter(ours)
+
+
 def test_building_an_index_leaves_bm25s_at_warning():
     from pipelines.retrieval import BM25Config
 
