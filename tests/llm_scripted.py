@@ -49,6 +49,8 @@ def responder(request: dict) -> str:
         first = choices[0]["properties"]  # the first allowed attribute, with its first allowed value
         return json.dumps({"attribute": first["attribute"]["enum"][0], "value": first["value"]["enum"][0]})
     if "You check whether a product satisfies" in system:
-        verdict = "no" if "by Nike" in user else "yes"  # planted: the judge refuses every Nike query
+        query = re.search(r"^Query: (.*)$", user, re.M)
+        # planted: the judge refuses every Nike query (v4 writes "a Nike top", v3 "a top by Nike")
+        verdict = "no" if query and re.search(r"\bNike\b", query.group(1)) else "yes"
         return json.dumps({"verdict": verdict, "reason": "the brand is not visible in the picture"})
     return "{}"
