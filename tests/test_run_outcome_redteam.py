@@ -159,7 +159,7 @@ def test_beam_run_exits_1_and_prints_the_verdict_when_the_audit_fails(tmp_path, 
     monkeypatch.setattr(audit, "audit_run", tampered_then_audited)
     rc = main(["beam", "run", "--demo", "--out", str(tmp_path), *SMALL])
     assert rc == 1
-    assert "meritgen audit: FAILED" in capsys.readouterr().err
+    assert "meritgen audit: FAILED" in capsys.readouterr().out  # results, the verdict included, go to stdout (#25)
 
 
 def test_prefect_build_module_help_prints_help_and_builds_nothing(tmp_path):

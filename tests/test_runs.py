@@ -42,7 +42,13 @@ def test_config_change_reruns_only_downstream_stages(tmp_path):
     after = {p.parent.name: p.stat().st_mtime_ns for p in (tmp_path / "demo").glob("*/_SUCCESS.json")}
     assert {s for s in before if before[s] == after[s]} == {"ingest", "mine", "compose", "render", "language_check", "index"}
     negatives = _queries(tmp_path / "demo").column("hard_negatives").to_pylist()
-    assert max(sum(n["source"] == "overlap" for n in row) for row in negatives) == 3
+    # per_query=3 reaches the output. Since #22 the negatives step keeps every minimal pair whatever
+    # per_query says and fills with overlap negatives up to per_query, so: a query's negatives from
+    # that step number at most max(3, its minimal pairs), and where overlap ones fill, exactly 3.
+    counts = [(sum(n["source"] == "minimal_pair" for n in row), sum(n["source"] == "overlap" for n in row),
+               sum(n["source"] == "personalization" for n in row)) for row in negatives]
+    assert all(pairs + overlap + former <= max(3, pairs) for pairs, overlap, former in counts)
+    assert max(pairs + overlap + former for pairs, overlap, former in counts if overlap) == 3
 
 
 KILLABLE = """
