@@ -119,7 +119,11 @@ def test_with_an_llm_server_the_lexicons_are_translated_and_every_language_build
         assert main(["vocab", "induce", "--catalog", str(catalog), "--out", str(vocab)]) == 0
         asked = len(server.requests)
         assert main(["vocab", "induce", "--catalog", str(catalog), "--out", str(vocab)]) == 0
-        assert len(server.requests) == asked, "a second run is answered from the cache"
+        # A second run is answered from the cache for every accepted answer; refused answers are
+        # never cached (#24), so only the planted refusal (vi 'leash': first ask + strict retry) is asked again.
+        again = ["\n".join(m["content"] for m in r["messages"]) for r in server.requests[asked:]]
+        assert len(again) == 2, "a second run is answered from the cache (refused answers are asked again)"
+        assert all("Vietnamese" in text and text.endswith(": leash") for text in again), again
     monkeypatch.delenv("MERITGEN_LLM_URL")
     th = json.loads((vocab / "lexicon" / "th.json").read_text())
     assert th["nouns"]["category"]["dog bed"] == {"det": "", "head": "ที่นอนสุนัข"}
