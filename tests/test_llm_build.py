@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.runners.cli import main
 from tests.fake_openai import FakeOpenAI, user_text
-from tests.llm_scripted import responder
+from tests.llm_scripted import planted_failure, responder
 
 pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 
@@ -100,8 +100,8 @@ def test_killed_llm_stage_resumes_without_resending_answered_requests(tmp_path, 
     proc.wait()
     answered = len(qwen.requests)
     assert _build(tmp_path / "killed", qwen) == 0
-    # Issue #24: refused answers (the planted Nike/Puma failures) are never cached, so they are asked again.
-    bodies = [repr(sorted(r.items())) for r in qwen.requests if not _planted_failure(r)]
+    # Issue #24: refused answers (the planted lost placeholders / wrong languages) are never cached, so they are asked again.
+    bodies = [repr(sorted(r.items())) for r in qwen.requests if not planted_failure(r)]
     assert len(bodies) > answered, "the rerun had requests left to send"
     # Answers are committed as they arrive, so only requests still in flight at the kill (at most
     # llm.max_in_flight = 4, their answers never reached the dead client) may be asked again.
@@ -115,10 +115,6 @@ def test_killed_llm_stage_resumes_without_resending_answered_requests(tmp_path, 
     assert sorted(_queries(tmp_path / "killed" / "demo"), key=key) == sorted(_queries(tmp_path / "clean" / "demo"), key=key)
 
 
-def _planted_failure(request: dict) -> bool:
-    """A request the scripted model answers badly on purpose (tests/llm_scripted.py)."""
-    text = user_text(request)
-    return ("Translate into Thai" in text and "Nike" in text) or ("Translate into Vietnamese" in text and "Puma" in text)
 
 
 def test_vlm_mining_and_judge(tmp_path, qwen):
@@ -212,7 +208,7 @@ def test_rerun_sends_exactly_the_requests_that_failed(tmp_path, qwen):
     # their one strict retry, a follow-up that the first run never reached), and (issue #24) the
     # requests whose answers were refused, never cached: the planted Vietnamese ones.
     asked = [r for r in qwen.requests if "previous answer was rejected" not in user_text(r)
-             and not ("Translate into Vietnamese" in user_text(r) and _planted_failure(r))]
+             and not ("Translate into Vietnamese" in user_text(r) and planted_failure(r))]
     assert {json.dumps(r, sort_keys=True) for r in asked} == failed and len(asked) == len(failed)
     report = _report(tmp_path / "demo")
     assert report["rewrite"]["skipped"] and not report["translate"]["skipped"] and not report["export"]["skipped"]

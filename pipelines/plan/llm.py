@@ -116,7 +116,7 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path,
 
     def rows(plans, images, products, attributes):
         text_of = lambda plan: render_text(plan, plan["conditions"], english, cfg.seed)  # noqa: E731
-        return personalize_rows(plans, images, products, text_of, options_of)
+        return personalize_rows(plans, images, products, text_of, options_of, attributes, Matcher.from_vocabulary(vocab))
 
     def apply(parsed, plans, images, products, attributes):
         plans, attributes, log = apply_personalization(

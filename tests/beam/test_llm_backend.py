@@ -28,8 +28,8 @@ from pipelines.resources import DEMO_DIR
 from pipelines.runners.local import run_build
 from tests.beam.helpers import collect, read_parquet_dir, read_rows
 from tests.beam.scripted_model import ScriptedChatHandler
-from tests.fake_openai import FakeOpenAI, user_text
-from tests.llm_scripted import responder
+from tests.fake_openai import FakeOpenAI
+from tests.llm_scripted import planted_failure, responder
 
 TEXTS = ["I want <image_1> by Nike in red.", "A dress like <image_1> by Puma.", "Shoes like <image_1> and <image_2>."]
 LANGS = ["ms", "vi", "th"]
@@ -88,8 +88,7 @@ REFUSED = {"q0-th", "q1-vi"}  # the scripted model's planted failures: Nike lose
 
 def only_refused(request):
     """The scripted model, asked only for the requests whose answers were refused (never cached)."""
-    text = user_text(request)
-    if not (("Translate into Thai" in text and "Nike" in text) or ("Translate into Vietnamese" in text and "Puma" in text)):
+    if not planted_failure(request):
         raise AssertionError("the model was asked although the cache holds the answer")
     return responder(request)
 

@@ -11,12 +11,23 @@ def _plan(base, target, positives, conditions):
 
 
 FACTS = {"a": {"_category": "clothing", "color": "red"}, "b": {"_category": "clothing", "color": "red", "fit": "regular fit"},
-         "c": {"_category": "clothing", "color": "red", "pattern": "striped"}}
+         "c": {"_category": "clothing", "color": "red", "pattern": "striped"},
+         # d is the minimal pair of color=red that #22's compose guarantees (it violates only that)
+         "d": {"_category": "clothing", "color": "blue", "fit": "slim fit"}}
 
 
-def _apply(plans, answers):
+def _apply(plans, answers, facts=FACTS):
     parsed = [{"record_id": base, "value": {"attribute": a, "value": v}, "raw": "{}"} for base, a, v in answers]
-    return apply_personalization(schemas.from_rows(plans, "query_plan"), attributes(FACTS), parsed, 100)
+    return apply_personalization(schemas.from_rows(plans, "query_plan"), attributes(facts), parsed, 100)
+
+
+def test_an_answer_leaving_a_condition_without_a_minimal_pair_is_refused():
+    # without d, no product meets fit=slim fit and violates color=red: the image/text side that
+    # carries color would remove nothing (#22), so the answer is refused and the plan kept
+    facts = {k: v for k, v in FACTS.items() if k != "d"}
+    out, _, log = _apply([_plan("q1", "a", ["a", "b"], [("color", "red")])], [("q1", "fit", "slim fit")], facts)
+    assert [r["reason"] for r in log.rows] == ["untestable_condition"] and "color" in log.rows[0]["message"]
+    assert out.to_pylist()[0]["positive_ids"] == ["a", "b"]
 
 
 def test_answer_singles_out_the_target_and_demotes_the_rest():
