@@ -29,9 +29,12 @@ import pyarrow.parquet as pq
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from benchmarks.catalog_domains import DOMAINS, make_domain_products
-
 ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as `python benchmarks/make_catalog.py`: the repo root makes `benchmarks` importable
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.catalog_domains import DOMAINS, make_domain_products  # noqa: E402
+
 RGB = {"black": (20, 20, 20), "white": (240, 240, 240), "grey": (128, 128, 128), "blue": (40, 80, 200),
        "navy": (20, 30, 90), "red": (200, 30, 30), "green": (40, 150, 60), "olive": (110, 120, 40),
        "brown": (120, 70, 30), "beige": (220, 200, 160), "khaki": (180, 170, 110), "pink": (240, 150, 180),

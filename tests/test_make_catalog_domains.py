@@ -35,3 +35,17 @@ def test_all_domains_draw_every_domain_and_their_titles_mine_back():
     assert {a for a, _ in mined} >= {"ram", "storage", "screen_size", "volume", "weight", "metal", "material", "type", "brand"}
     assert len({v for a, v in mined if a == "brand"}) > 60  # the long tail of shop brands, from the brand field
     assert ("storage", "512 GB") in mined and not any(v.endswith("GB") and " " not in v for a, v in mined if a == "storage")
+
+
+def test_the_script_runs_as_the_readme_writes_it(tmp_path):
+    """`python benchmarks/make_catalog.py ...` from any folder: the script finds its sibling module."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "make_catalog.py"
+    out = tmp_path / "c.parquet"
+    done = subprocess.run([sys.executable, str(script), "--products", "12", "--domains", "all", "--out", str(out)],
+                          cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-500:]
+    assert out.is_file()
