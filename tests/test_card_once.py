@@ -65,3 +65,26 @@ def test_the_local_export_step_renders_the_card_before_its_marker_and_the_audit_
     monkeypatch.setattr(export_writer, "write_card", counted)
     _build(tmp_path)
     assert len(calls) == 2 and calls[0].name.startswith(".export.tmp-") and calls[1] == tmp_path / "demo" / "export"
+
+
+@pytest.mark.slow  # builds the demo
+def test_the_second_card_reuses_the_costly_facts_and_a_rewritten_export_recomputes_them(tmp_path, monkeypatch):
+    """The card's BM25 baseline, language ID sample and sizes are computed once per export content:
+    the build's second rendering (same files, renamed folder) reuses them; `meritgen card` after the
+    export's files change (as `qa apply` rewrites them) computes them again, never a stale figure."""
+    import pyarrow.parquet as pq
+
+    import pipelines.io.card_writer as card_writer
+
+    calls = []
+    real = card_writer.condition_rows
+    monkeypatch.setattr(card_writer, "condition_rows", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    _build(tmp_path)
+    assert len(calls) == 1  # two renderings, one computation
+    card_writer.regenerate_card(tmp_path / "demo")
+    assert len(calls) == 1  # same files: reused
+    shard = sorted((tmp_path / "demo" / "export").rglob("queries/**/*.parquet"))[0]
+    table = pq.read_table(shard)
+    pq.write_table(table.slice(0, table.num_rows - 1), shard)  # one query row fewer
+    card_writer.regenerate_card(tmp_path / "demo")
+    assert len(calls) == 2

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 
 import pyarrow as pa
 
@@ -124,11 +126,12 @@ def _attempt(index: CatalogIndex, target: int, attempt: int, params: ComposePara
     rng = random.Random(f"{params.seed}:{attempt}")
     strategy = _weighted_choice(rng, cfg.strategy_weights)
     last = AttemptFailed("no_conditions", "target has too few mined attributes")
+    mine = _usable(index, target, params)  # the same for every try: computed once
     for _ in range(cfg.tries_per_query):
         n = rng.choice(cfg.condition_counts)
         try:
-            picked = PICKERS[strategy](index, target, n, rng, params)
-            picked, spares, pairs = _testable(index, target, picked, n, rng, params)
+            picked = PICKERS[strategy](index, target, mine, n, rng, params)
+            picked, spares, pairs = _testable(index, target, mine, picked, n, rng, params)
             picked = _narrow(index, picked, spares, pairs, cfg)
             return _finish(index, target, picked, strategy, rng, params)
         except AttemptFailed as exc:
@@ -143,10 +146,6 @@ def _weighted_choice(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(names, weights=[weights[n] for n in names])[0]
 
 
-def _key_weights(keys: list[str], cfg: ComposeConfig) -> list[float]:
-    return [cfg.key_weights.get(k, 1.0) for k in keys]
-
-
 def _draw_keys(keys: list[str], n: int, rng: random.Random, cfg: ComposeConfig) -> list[str]:
     """Weighted draw without replacement; with probability force_non_color the first key is not colour."""
     pool, chosen = list(keys), []
@@ -157,10 +156,18 @@ def _draw_keys(keys: list[str], n: int, rng: random.Random, cfg: ComposeConfig) 
             chosen.append(first)
             pool.remove(first)
     while len(chosen) < n and pool:
-        k = rng.choices(pool, weights=_key_weights(pool, cfg))[0]
+        k = _weighted_pick(rng, pool, cfg)
         chosen.append(k)
         pool.remove(k)
     return chosen
+
+
+def _weighted_pick(rng: random.Random, keys: list[str], cfg: ComposeConfig) -> str:
+    """`rng.choices(keys, weights=key weights)[0]`, the same draw from the same state (CPython's
+    choices: one random() against the cumulative weights), without its generality: the hottest
+    call of compose."""
+    cumulative = list(accumulate(cfg.key_weights.get(k, 1.0) for k in keys))
+    return keys[bisect_right(cumulative, rng.random() * (cumulative[-1] + 0.0), 0, len(keys) - 1)]
 
 
 def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[str, str]:
@@ -171,26 +178,28 @@ def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[st
             if params.may_condition(category, k) and not vacuous(index, category, k, v)}
 
 
-def _pick_key_pool(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
-    mine = _usable(index, target, params)
+def _pick_key_pool(index, target, mine, n, rng, params) -> list[tuple[str, str, int | None]]:
     keys = sorted(mine)
     if len(keys) < n:
         raise AttemptFailed("too_few_attributes", f"target has {len(keys)} mined attributes, {n} needed")
     return [(k, mine[k], None) for k in _draw_keys(keys, n, rng, params.cfg)]
 
 
-def _pick_random(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
+def _pick_random(index, target, mine, n, rng, params) -> list[tuple[str, str, int | None]]:
     """Conditions come from randomly drawn products of the category, one shared value each."""
-    mine, picked, used = _usable(index, target, params), [], set()
+    picked, used = [], set()
     peers = index.by_category[index.category[target]]
     for _ in range(n * 6):
         if len(picked) == n:
             break
         other = rng.choice(peers)
-        shared = sorted(k for k, v in index.values[other].items() if mine.get(k) == v and k not in used)
-        if other == target or not shared:
+        if other == target:
             continue
-        key = rng.choices(shared, weights=_key_weights(shared, params.cfg))[0]
+        theirs = index.values[other]
+        shared = sorted(k for k, v in mine.items() if k not in used and theirs.get(k) == v)
+        if not shared:
+            continue
+        key = _weighted_pick(rng, shared, params.cfg)
         used.add(key)
         picked.append((key, mine[key], other))
     if len(picked) < n:
@@ -198,13 +207,13 @@ def _pick_random(index, target, n, rng, params) -> list[tuple[str, str, int | No
     return picked
 
 
-def _pick_variant(index, target, n, rng, params) -> list[tuple[str, str, int | None]]:
+def _pick_variant(index, target, mine, n, rng, params) -> list[tuple[str, str, int | None]]:
     """Two SKUs of one family: the differing attribute is a condition, shared ones fill the rest."""
     siblings = [s for s in index.families.get(index.family[target] or "", []) if s != target]
     if not siblings:
         raise AttemptFailed("no_family_variant", "target has no sibling SKU in its family")
     sibling = rng.choice(siblings)
-    mine, theirs = _usable(index, target, params), index.values[sibling]
+    theirs = index.values[sibling]
     differing = sorted(k for k in mine if k in theirs and theirs[k] != mine[k])
     shared = sorted(k for k in mine if theirs.get(k) == mine[k])
     if not differing or len(shared) + 1 < n:
@@ -235,8 +244,8 @@ def _finish(index: CatalogIndex, target: int, picked, strategy: str, rng: random
     return {**_plan(index, target, strategy, conditions, positions, share), "n_unverified": unverified}
 
 
-def _testable(index: CatalogIndex, target: int, picked: list, n: int, rng: random.Random, params: ComposeParams
-              ) -> tuple[list, list, PairSet]:
+def _testable(index: CatalogIndex, target: int, mine: dict[str, str], picked: list, n: int, rng: random.Random,
+              params: ComposeParams) -> tuple[list, list, PairSet]:
     """The picked conditions, repaired so that each has a minimal pair in the catalog (stages/minimal_pairs.py).
 
     Conditions are kept in pick order while the kept set stays testable (a new condition must not
@@ -252,7 +261,7 @@ def _testable(index: CatalogIndex, target: int, picked: list, n: int, rng: rando
 
     for condition in picked:
         take(condition)
-    mine, used = _usable(index, target, params), {a for a, _, _ in picked}
+    used = {a for a, _, _ in picked}
     spares = [(key, mine[key], None) for key in _draw_keys(sorted(k for k in mine if k not in used), len(mine), rng, params.cfg)]
     while spares and len(kept) < n:
         take(spares.pop(0))
