@@ -70,3 +70,20 @@ def test_induce_proposes_the_same_vocabulary_from_every_format(tmp_path, fmt, mo
     assert {"finish", "capacity"} <= set(proposed["attributes"])
     assert proposed == json.loads((tmp_path / "csv" / "vocabulary.json").read_text())
     assert '"Finish" = "finish"' in (tmp_path / fmt / "config.toml").read_text()
+
+
+def test_induce_names_a_field_after_the_shipped_attribute_it_spells():
+    """"Colour" (a flat column) and "Brand Name" (an attribute) are v2's color and brand: shipped values and
+    translations are reused, and config.toml maps the column onto that name, which mine fills."""
+    from pipelines.induce.propose import propose
+    from pipelines.vocabulary import load_vocabulary
+
+    records = [{"category": ["Kettles", "Toasters"][i % 2], "title": f"Acme thing {i}",
+                "attributes": {"Brand Name": ["Acme", "Zeta"][i % 2]},
+                "columns": {"Colour": ["Black", "White", "Red"][i % 3], "Finish": ["Matte", "Gloss"][(i // 2) % 2]}}
+               for i in range(24)]
+    proposal = propose(records, load_vocabulary("v2"), 92.0)
+    attributes = proposal.vocabulary["attributes"]
+    assert "colour" not in attributes and "brand name" not in attributes
+    assert sorted(attributes["color"]["values"]) == ["black", "red", "white"] and attributes["brand"]["open"]
+    assert proposal.columns == {"Colour": "color", "Finish": "finish"}

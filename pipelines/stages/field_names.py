@@ -12,7 +12,7 @@ nothing stays unmapped (stages/unmapped.py counts it).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from pipelines.stages.values import value_key
@@ -24,16 +24,29 @@ _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 
 def attribute_keys(vocab: Vocabulary, category: str) -> dict[str, str]:
-    """{name key: attribute} for the attributes of `category`: their names first, then their aliases."""
-    attributes = vocab.attributes_for(category)
+    """{name key: attribute} for the attributes of `category`."""
+    return name_table(vocab.data["attributes"], vocab.attributes_for(category))
+
+
+def name_table(specs: dict[str, dict], attributes: Iterable[str]) -> dict[str, str]:
+    """{name key: attribute} for `attributes` (their `specs` give aliases): names first, then aliases."""
+    attributes = list(attributes)
     table: dict[str, str] = {}
     for attribute in attributes:
         table.setdefault(value_key(attribute), attribute)
     for attribute in attributes:
-        for alias in vocab.data["attributes"].get(attribute, {}).get("aliases", []):
+        for alias in specs.get(attribute, {}).get("aliases", []):
             table.setdefault(value_key(alias), attribute)
     table.pop("", None)  # a name with no ASCII letter or digit names nothing
     return table
+
+
+def lookup(table: dict[str, str], name: str) -> str | None:
+    """The attribute of a `name_table` that the field `name` fills, or None."""
+    for key in name_keys(name):
+        if key in table:
+            return table[key]
+    return None
 
 
 class FieldNames:
@@ -48,10 +61,7 @@ class FieldNames:
         table = self._tables.get(category)
         if table is None:
             table = self._tables[category] = attribute_keys(self._vocab, category)
-        for key in name_keys(name):
-            if key in table:
-                return table[key]
-        return None
+        return lookup(table, name)
 
 
 def name_keys(name: str) -> list[str]:
