@@ -311,4 +311,6 @@ def catalog_records(path: str | Path, cfg: CatalogConfig) -> list[dict]:
             record["columns"] = {k: v for k, v in row.items() if k not in contract and isinstance(k, str)
                                  and isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()}
             records.append(record)
+    for record, columns in zip(records, flat_columns.without_long_texts([r["columns"] for r in records])):
+        record["columns"] = columns
     return records

@@ -4,7 +4,8 @@ A CSV or JSONL row is read whole, so induce sees every flat text or number cell 
 a Parquet catalog is read by column, and a build reads only the mapped ones. For induce the schema says which
 other columns could hold an attribute the same way: text (plain or dictionary-encoded) and numbers. Image
 bytes, lists, structs, dates and booleans are never read, nor a text column whose values average over
-MAX_MEAN_BYTES a row (a description or HTML body is no attribute value, and could be gigabytes).
+MAX_MEAN_BYTES a row (a description or HTML body is no attribute value, and could be gigabytes); the same
+rule leaves such a column out of CSV and JSONL rows (`without_long_texts`), so every format proposes alike.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ def candidate_columns(path: Path, skip: set[str]) -> list[str]:
         if size / rows <= MAX_MEAN_BYTES:
             picked.append(column.name)
     return picked
+
+
+def without_long_texts(columns: list[dict]) -> list[dict]:
+    """Each row's unmapped flat cells (`columns`) without the columns whose values average over MAX_MEAN_BYTES
+    a row (UTF-8, over all rows): the rule `candidate_columns` applies to a Parquet file by its metadata."""
+    size: dict[str, int] = {}
+    for row in columns:
+        for name, value in row.items():
+            size[name] = size.get(name, 0) + len(str(value).encode("utf-8", "surrogatepass"))
+    long = {name for name, total in size.items() if total / max(len(columns), 1) > MAX_MEAN_BYTES}
+    return [{k: v for k, v in row.items() if k not in long} for row in columns] if long else columns
 
 
 def _flat_value(kind: pa.DataType) -> bool:
