@@ -22,7 +22,7 @@ def v2():
 @pytest.mark.parametrize("name,attribute", [
     ("Screen Size", "screen_size"), ("screen-size", "screen_size"), ("SCREEN_SIZE", "screen_size"),
     ("screen size:", "screen_size"), ("Screen Size (inches)", "screen_size"), ("Display Size", "screen_size"),
-    ("Colour", "color"), ("Colours", "color"), ("COLOR", "color"), ("Storage Capacity", "storage"),
+    ("Colour", "color"), ("Colours", "color"), ("COLOR", "color"), ("baseColour", "color"), ("Storage Capacity", "storage"),
     ("Internal Storage", "storage"), ("RAM", "ram"), ("Battery Capacity", "battery"), ("Brand Name", "brand"),
     ("Widget Count", None), ("Price", None), ("สี", None), ("", None),
 ])
