@@ -22,6 +22,7 @@ import jsonschema
 
 from pipelines.errors import ConfigError
 from pipelines.resources import SCHEMAS_DIR
+from pipelines.stages.field_names import alias_problems
 
 KINDS = ("vocabulary", "lexicon", "templates")
 SHOWN = 3  # problems spelled out in one error line; the rest are counted
@@ -89,6 +90,7 @@ def _vocabulary_references(data: dict) -> Iterator[str]:
             if owner.setdefault(key, category) != category:
                 yield f"categories.{category}.aliases: {alias!r} is already a name or alias of category {owner[key]!r}"
     yield from _category_values(data)
+    yield from alias_problems(data)  # attribute aliases: other names of an attribute as catalog fields
     for name, spec in data["attributes"].items():
         yield from _quantity_references(name, spec)
         for category in spec.get("condition_categories", []):

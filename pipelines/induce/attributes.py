@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from pipelines.induce.names import ascii_lower, cluster
 from pipelines.induce.units import unit_value
+from pipelines.stages.field_names import lookup, name_table
 from pipelines.vocabulary import Vocabulary, norm_text
 
 MIN_VALUE_COUNT = 2  # products a value needs to become a vocabulary value
@@ -54,9 +55,23 @@ def column_attribute(column: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 &'+./-]+", " ", ascii_lower(column)).split()).strip(" &'+./-")
 
 
-def fields_by_name(records: list[dict], categories: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+def shipped_names(shipped: Vocabulary) -> dict[str, str]:
+    """{name key: attribute} of the shipped attributes a field may be named after ("Colour" is color, "Brand
+    Name" brand), so that it reuses their values and translations. Quantities (screen_size, ram) are left
+    out: the shipped phrasing of a quantity needs its `quantity` spec, which an induced attribute has not."""
+    specs = shipped.data["attributes"]
+    return name_table(specs, [name for name, spec in specs.items() if "quantity" not in spec])
+
+
+def field_attribute(name: str, shipped: dict[str, str]) -> str:
+    """The attribute a catalog field is proposed as: the shipped one it names (`shipped_names`), else its name."""
+    return lookup(shipped, name) or norm_text(name)
+
+
+def fields_by_name(records: list[dict], categories: dict[str, str],
+                   shipped: dict[str, str] | None = None) -> dict[str, list[tuple[str, str]]]:
     """{attribute name: [(category, raw value)]} over the catalog's attribute fields and its unmapped flat
-    columns (`columns`, read as `column_attribute(column)`)."""
+    columns (`columns`, read as `column_attribute(column)`); names as `field_attribute` with `shipped`."""
     out: dict[str, list[tuple[str, str]]] = {}
     for record in records:
         category = category_of(record, categories)
@@ -66,7 +81,7 @@ def fields_by_name(records: list[dict], categories: dict[str, str]) -> dict[str,
         items = [*items, *((column_attribute(c), v) for c, v in (record.get("columns") or {}).items())]
         for name, value in items:
             if category and isinstance(name, str) and isinstance(value, (str, int, float)) and str(value).strip():
-                out.setdefault(norm_text(name), []).append((category, str(value).strip()))
+                out.setdefault(field_attribute(name, shipped or {}), []).append((category, str(value).strip()))
     return out
 
 

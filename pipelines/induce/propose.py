@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.induce.attributes import Attribute, column_attribute, fields_by_name, propose_field, title_attributes
+from pipelines.induce.attributes import (
+    Attribute,
+    column_attribute,
+    field_attribute,
+    fields_by_name,
+    propose_field,
+    shipped_names,
+    title_attributes,
+)
 from pipelines.induce.names import cluster
 from pipelines.vocabulary import Vocabulary
 
@@ -29,7 +37,8 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     if unnamed:
         undecided.append(f"{len(unnamed)} category spelling(s) with no letter or digit left out: {unnamed[:3]}")
     attributes = []
-    for name, pairs in sorted(fields_by_name(records, category_of).items()):
+    names = shipped_names(shipped)
+    for name, pairs in sorted(fields_by_name(records, category_of, names).items()):
         attribute = propose_field(name, pairs, shipped, threshold, undecided)
         if attribute is not None:
             attributes.append(attribute)
@@ -40,8 +49,8 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     _same_head_notes(groups, undecided)
     by_name = {g.name: g.spellings for g in groups}
     kept = {a.name for a in attributes}
-    columns = {c: column_attribute(c) for r in records for c in (r.get("columns") or {})
-               if column_attribute(c) in kept}
+    columns = {c: attribute for r in records for c in (r.get("columns") or {})
+               if (attribute := field_attribute(column_attribute(c), names)) in kept}
     proposal = Proposal(_document(groups, attributes, shipped), by_name, attributes, undecided, columns)
     _scope_notes(proposal)
     return proposal

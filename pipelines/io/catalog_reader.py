@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from pipelines import schemas
 from pipelines.config import CatalogConfig
 from pipelines.errors import CatalogError
-from pipelines.io import image_source
+from pipelines.io import flat_columns, image_source
 from pipelines.io.catalog_images import inline_blob, load_images  # noqa: F401  (inline_blob: Beam's reader uses it)
 from pipelines.io.image_source import MAX_IMAGE_FILE_BYTES  # noqa: F401  (Beam's reader's cap)
 
@@ -79,8 +79,10 @@ def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
     ], "raw_catalog_row")
 
 
-def _parse(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
-    return {"csv": csv_rows, "jsonl": jsonl_rows, "parquet": _parquet_rows}[catalog_format(path)](path, cfg)
+def _parse(path: Path, cfg: CatalogConfig, unmapped: bool = False) -> list[tuple[int, dict, str | None]]:
+    if catalog_format(path) == "parquet":
+        return _parquet_rows(path, cfg, unmapped)
+    return {"csv": csv_rows, "jsonl": jsonl_rows}[catalog_format(path)](path, cfg)
 
 
 def mapped_row(row: dict, error: str | None, cfg: CatalogConfig) -> tuple[str, list, list, str | None]:
@@ -201,17 +203,22 @@ def jsonl_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | No
     return rows
 
 
-def _parquet_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
+def _parquet_rows(path: Path, cfg: CatalogConfig, unmapped: bool = False) -> list[tuple[int, dict, str | None]]:
+    """With `unmapped`, also the flat text and number columns the mapping does not name (what induce reads)."""
     try:
         names = set(pq.read_schema(path).names)
-        table = pq.read_table(path, columns=[c for c in mapped_columns(cfg) if c in names])
+        columns = [c for c in mapped_columns(cfg) if c in names]
+        if unmapped:
+            columns += flat_columns.candidate_columns(path, set(mapped_columns(cfg)))
+        table = pq.read_table(path, columns=columns)
     except (pa.ArrowInvalid, OSError) as exc:
         raise CatalogError(f"{path}: cannot read Parquet: {exc}") from exc
     return table_rows(table)
 
 
 def mapped_columns(cfg: CatalogConfig) -> list[str]:
-    """The catalog columns the config maps: the only ones read from a Parquet catalog."""
+    """The catalog columns the config maps: the only ones a build reads from a Parquet catalog (induce adds
+    the flat candidate columns, io/flat_columns.py)."""
     named = [cfg.id_column, cfg.category_column, cfg.title_column, cfg.description_column, cfg.language_column,
              cfg.family_column, cfg.attributes_column, cfg.images_column, cfg.image_bytes_column,
              *cfg.attribute_columns]
@@ -296,7 +303,7 @@ def catalog_records(path: str | Path, cfg: CatalogConfig) -> list[dict]:
     contract = {cfg.id_column, cfg.category_column, cfg.title_column, cfg.description_column, cfg.language_column,
                 cfg.family_column, cfg.images_column, cfg.image_bytes_column, cfg.attributes_column, *cfg.attribute_columns}
     records = []
-    for _, row, error in _parse(path, cfg):
+    for _, row, error in _parse(path, cfg, unmapped=True):
         record_json, _, _, error = mapped_row(row, error, cfg)
         if error is None:
             record = json.loads(record_json)
@@ -304,4 +311,6 @@ def catalog_records(path: str | Path, cfg: CatalogConfig) -> list[dict]:
             record["columns"] = {k: v for k, v in row.items() if k not in contract and isinstance(k, str)
                                  and isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()}
             records.append(record)
+    for record, columns in zip(records, flat_columns.without_long_texts([r["columns"] for r in records])):
+        record["columns"] = columns
     return records

@@ -23,11 +23,12 @@ from pipelines import progress, schemas
 from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages import brands, quantity_facts, twins, unmapped, values
-from pipelines.vocabulary import Vocabulary, norm_text
+from pipelines.stages.field_names import FieldNames
+from pipelines.vocabulary import Vocabulary
 
 STAGE = "mine"
-VERSION = "5"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;
-# 5: unmapped catalog attributes counted
+VERSION = "6"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;
+# 5: unmapped catalog attributes counted; 6: field names matched by key and attribute aliases (field_names.py)
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'/&.+-]*")
 _GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "mens", "womens", "man", "woman", "boy", "girl"}
 _MAX_NGRAM = 3
@@ -51,8 +52,9 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
     vocab = params.vocabulary
     words_by_domain = {d: brands.vocabulary_words(vocab, d) for d in {vocab.domain(c) for c in vocab.categories}}
     found_by_product, candidates = [], {}
+    names = FieldNames(vocab)
     for product in progress.each(rows):
-        found = _field_facts(product, params, rejects)
+        found = _field_facts(product, params, names, rejects)
         if params.cfg.mine_text:
             candidate = _text_facts(product, vocab, found)
             if candidate and "brand" not in found:
@@ -65,7 +67,7 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
     families = [_family(product, found, params.vocabulary) for product, found in zip(rows, found_by_product)]
     counters = {"products": products.num_rows, "facts": len(facts), **rejects.counters(),
                 "alias_spellings_merged": sum(a["method"] in ("spelling", "fuzzy") for a in aliases),
-                **unmapped.unmapped_attribute_counts(rows, params.vocabulary)}
+                **unmapped.unmapped_attribute_counts(rows, params.vocabulary, names)}
     for source in ("field", "title", "description"):
         counters[f"facts_from_{source}"] = sum(f["source"] == source for f in facts)
     return StageResult(
@@ -134,12 +136,11 @@ def _fact(product: dict, attribute: str, value: str, source: str, evidence: str,
             "value": value, "source": source, "evidence": evidence, "score": score}
 
 
-def _field_facts(product: dict, params: MineParams, rejects: RejectLog) -> dict[str, dict]:
+def _field_facts(product: dict, params: MineParams, names: FieldNames, rejects: RejectLog) -> dict[str, dict]:
     vocab, found = params.vocabulary, {}
-    allowed = set(vocab.attributes_for(product["category"]))
     for item in product["attributes"] or []:
-        attribute = norm_text(item["name"]).replace(" ", "_")  # "Screen Size" names screen_size
-        if attribute not in allowed or attribute in found:
+        attribute = names.attribute(product["category"], item["name"])  # "Screen Size", "screen-size": screen_size
+        if attribute is None or attribute in found:
             continue
         raw = item["value"] if attribute in vocab.open_attributes else _pinned(params.cfg, attribute, item["value"])
         match = vocab.normalise(product["category"], attribute, raw, params.cfg.min_score)

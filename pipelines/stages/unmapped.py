@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pipelines.stages.field_names import FieldNames
 from pipelines.vocabulary import Vocabulary, norm_text
 
 PREFIX = "unmapped_attribute."  # counter key prefix: unmapped_attribute.<name> = products carrying it
 
 
-def unmapped_attribute_counts(rows: list[dict], vocab: Vocabulary) -> dict[str, int]:
-    """{unmapped_attribute.<name>: products whose field <name> no attribute of their category takes}."""
+def unmapped_attribute_counts(rows: list[dict], vocab: Vocabulary, fields: FieldNames | None = None) -> dict[str, int]:
+    """{unmapped_attribute.<name>: products whose field <name> no attribute of their category takes}
+    (field names matched as mine matches them, stages/field_names.py)."""
+    fields = fields or FieldNames(vocab)
     counts: Counter = Counter()
-    allowed: dict[str, set[str]] = {}
     for product in rows:
         category = product["category"]
-        if category not in allowed:
-            allowed[category] = set(vocab.attributes_for(category))
         # ingest names a fine raw category ("Dog Beds") as the product's type: not a catalog field
         names = {norm_text(item["name"]) for item in product["attributes"] or []
-                 if not (item["name"] == "type" and vocab.resolve_category(item["value"]) == category)}
-        counts.update(name for name in names if name not in allowed[category])
+                 if not (item["name"] == "type" and vocab.resolve_category(item["value"]) == category)
+                 and fields.attribute(category, item["name"]) is None}
+        counts.update(names)
     return {f"{PREFIX}{name}": n for name, n in sorted(counts.items())}
