@@ -27,8 +27,9 @@ from pipelines.stages.field_names import FieldNames
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "mine"
-VERSION = "6"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;
-# 5: unmapped catalog attributes counted; 6: field names matched by key and attribute aliases (field_names.py)
+VERSION = "7"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;
+# 5: unmapped catalog attributes counted; 6: field names matched by key and attribute aliases (field_names.py);
+# 7: a category's own name as a type ("Laptops") is dropped, not rejected
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'/&.+-]*")
 _GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "mens", "womens", "man", "woman", "boy", "girl"}
 _MAX_NGRAM = 3
@@ -145,6 +146,8 @@ def _field_facts(product: dict, params: MineParams, names: FieldNames, rejects: 
         raw = item["value"] if attribute in vocab.open_attributes else _pinned(params.cfg, attribute, item["value"])
         match = vocab.normalise(product["category"], attribute, raw, params.cfg.min_score)
         if match is None:
+            if attribute == "type" and vocab.resolve_category(item["value"]) == product["category"]:
+                continue  # the category's own name ("Laptops" from ingest's raw category) names no finer type
             rejects.add("value_not_in_vocabulary", f"{attribute}={item['value']!r} matches no {product['category']} value",
                         record_id=product["product_id"], field=f"attributes.{attribute}", raw=item["value"])
             continue

@@ -141,3 +141,18 @@ def test_a_brand_s_own_words_are_not_values_and_the_type_is_the_head_noun(v2):
     assert facts["j1"] == {"brand": "Lazo Diamond", "purity": "18k", "metal": "white gold", "type": "ring"}  # no gemstone
     assert facts["s1"]["type"] == "biscuits" and facts["s1"]["flavour"] == "chocolate"
     assert facts["f1"]["type"] == "shirt"  # fashion keeps its first match, as before
+
+
+def test_a_shop_category_name_is_no_bad_type_value(v2):
+    """Ingest keeps a fine raw category ("Tshirts") as the product's type; a category's own name
+    ("Laptops", "Mobile Phones") names no finer type: it is dropped, not a value_not_in_vocabulary reject
+    per product. A type field naming something else still is one."""
+    products = [_product("l1", "laptop", "ASUS VivoBook 15", {"type": "Laptops"}),
+                _product("p1", "phone", "Galaxy A15", {"type": "Mobile Phones"}),
+                _product("l2", "laptop", "Razer Blade 16", {"type": "Gaming Laptops"}),
+                _product("l3", "laptop", "Dell XPS 13", {"type": "Toaster"})]
+    result = mine_attributes(schemas.from_rows(products, "product"), MineParams(MineConfig(), v2))
+    rejected = [(r["record_id"], r["reason"]) for r in result.rejects.to_pylist()]
+    assert rejected == [("l3", "value_not_in_vocabulary")]
+    types = {f["product_id"]: f["value"] for f in result.outputs["attributes"].to_pylist() if f["attribute"] == "type"}
+    assert types.get("l2") == "gaming laptop" and "l1" not in types
