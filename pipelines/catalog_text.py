@@ -20,8 +20,10 @@ pages carry such text, and a language model reads it as the token it spells.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import sys
 import unicodedata
 
 from pipelines.control_text import first_control
@@ -43,6 +45,7 @@ ROLE_MARKER_LIKE = re.compile(
 # brackets, modifier-letter and Canadian-syllabics arrowheads.
 _BRACKET_LOOK_ALIKES = str.maketrans({**dict.fromkeys("\u2039\u3008\u27e8\u2329\u02c2\u1438\u276e\u29fc", "<"),
                                       **dict.fromkeys("\u203a\u3009\u27e9\u232a\u02c3\u1433\u276f\u29fd", ">")})
+_LOOK_ALIKE = re.compile("[" + "".join(map(chr, _BRACKET_LOOK_ALIKES)) + "]")
 _MAX_UNESCAPES = 3  # "&amp;lt;" is "<" after two rounds; a bound keeps "&amp;amp;amp;..." cheap
 
 
@@ -51,8 +54,24 @@ def _canonical(text: str) -> str:
         if "&" not in text:
             break
         text = html.unescape(text)
-    folded = unicodedata.normalize("NFKC", text).translate(_BRACKET_LOOK_ALIKES)
-    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    folded = unicodedata.normalize("NFKC", text)
+    if _LOOK_ALIKE.search(folded):  # str.translate looks up every character: only when one is there
+        folded = folded.translate(_BRACKET_LOOK_ALIKES)
+    return _format_characters().sub("", folded)
+
+
+@functools.cache
+def _format_characters() -> re.Pattern:
+    """Every format character (category Cf: zero-width joiners, bidi controls, soft hyphen...): one regex
+    instead of a category lookup per character (every Thai or Vietnamese text passes here)."""
+    codes = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    runs: list[list[int]] = []
+    for c in codes:  # as ranges: a class of single astral characters is matched one by one, slowly
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return re.compile("[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs) + "]")
 
 
 def structural_text(text: str) -> tuple[str, str] | None:

@@ -53,10 +53,13 @@ def _scan(check: Check, folder: Path, key: str, columns: tuple[str, ...]) -> Non
     for batch in dataset.to_batches(columns=[key, *present], batch_size=BATCH_ROWS):
         ids = batch.column(key).to_pylist()
         for column in present:
+            judged: dict[str, dict | None] = {}  # a passage or English source repeats on each language's row
             for row_id, text in zip(ids, batch.column(column).to_pylist()):
                 if text is None:
                     continue
                 check.checked += 1
-                problem = text_problem(text, placeholders_allowed=column in WITH_PLACEHOLDERS)
+                if text not in judged:
+                    judged[text] = text_problem(text, placeholders_allowed=column in WITH_PLACEHOLDERS)
+                problem = judged[text]
                 if problem:
                     check.fail({key: row_id, "column": column, **problem})

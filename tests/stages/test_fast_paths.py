@@ -139,6 +139,20 @@ def test_structural_text_fast_path_keeps_every_verdict(text, reason):
     assert (found[0] if found else None) == reason
 
 
+def test_every_format_character_inside_a_placeholder_is_seen_through():
+    """The format characters (Cf) are dropped by one regex of ranges, not a per-character lookup: each of
+    them, astral tags included, hidden inside a placeholder still leaves the placeholder found."""
+    import sys
+    import unicodedata
+
+    from pipelines.catalog_text import structural_text
+
+    format_chars = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert len(format_chars) > 150 and "\U000e0041" in format_chars
+    missed = [hex(ord(ch)) for ch in format_chars if structural_text(f"shirt <ima{ch}ge_1> red") is None]
+    assert missed == []
+
+
 def test_query_products_columnar_equals_the_row_by_row_reference(built):
     """Arrow-flattened (base, product) pairs give the reference's sets, key order included, on a built
     table and on awkward rows: null and empty lists, a base with no product, several chunks."""
