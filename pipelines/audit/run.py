@@ -14,9 +14,8 @@ import pyarrow.dataset as pads
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.audit.image_words import ImageWordsCheck
 from pipelines.audit.stream import QueryAudit, run_audit
-from pipelines.audit.text_checks import plain_text_check
+from pipelines.audit.text_process import TextChecks
 from pipelines.audit.whole_export import add_checks, export_files_check
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
@@ -75,11 +74,12 @@ def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     export = layout.export_dir(run_dir)
     if not layout.marker_path(export).exists() or not (export / layout.DATA).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
-    audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir),
-                       ImageWordsCheck(run_vocabulary(run_dir)), **testability_settings(run_dir))
-    result = run_audit(audit, _batches(layout.queries_dir(export), QUERY_COLUMNS, batch_rows))
-    add_checks(result, [export_files_check(export),
-                        plain_text_check(layout.queries_dir(export), layout.products_dir(export))])
+    queries = layout.queries_dir(export)
+    with TextChecks(export, run_vocabulary(run_dir), pads.dataset(queries, format="parquet").count_rows()) as texts:
+        audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir),
+                           **testability_settings(run_dir))
+        result = run_audit(audit, _batches(queries, QUERY_COLUMNS, batch_rows), lambda: texts.rows()["image_words"])
+        add_checks(result, [export_files_check(export), texts.rows()["plain_text"]])
     result["run_dir"] = str(run_dir)
     (run_dir / layout.AUDIT_FILE).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     return result

@@ -15,7 +15,7 @@ and examples, the split-leakage sets of product ids and a bounded cache of label
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import duckdb
@@ -151,7 +151,7 @@ class QueryAudit:
             if failure:
                 check.fail({"query_id": query_ids[row], **failure})
 
-    def result(self) -> dict:
+    def result(self, image_words_row: dict | None = None) -> dict:
         checks = self.checks
         if not self.rows or not self.has_unverified:
             checks["n_unverified"].skipped = "queries carry no n_unverified column"
@@ -161,7 +161,7 @@ class QueryAudit:
                                       checks["n_unverified"], checks["placeholders_match_images"], leakage,
                                       checks["photo_twins_of_positives"], self.photo_pools)]
         rows.insert(0, has_queries(self.rows))
-        rows += [self.image_words.check.as_dict()] if self.image_words else []
+        rows += [image_words_row] if image_words_row else [self.image_words.check.as_dict()] if self.image_words else []
         rows += [c.as_dict() for c in self.testability.result_checks()]
         return {"passed": all(r["status"] != "fail" for r in rows), "checks": rows,
                 "figures": {"queries": self.rows, "products": self.n_products,
@@ -182,15 +182,17 @@ def audit_batches(batches: Iterable[pa.Table | pa.RecordBatch], products: list[d
     return run_audit(QueryAudit(products, also_meets, default_image_words()), batches)
 
 
-def run_audit(audit: QueryAudit, batches: Iterable[pa.Table | pa.RecordBatch]) -> dict:
+def run_audit(audit: QueryAudit, batches: Iterable[pa.Table | pa.RecordBatch],
+              image_words_row: Callable[[], dict] | None = None) -> dict:
     """Feed `batches` to `audit` and return its result (`audit_run` builds the audit first, so the
-    product rows it was built from are freed before the queries are read)."""
+    product rows it was built from are freed before the queries are read). `image_words_row`: the
+    no_image_value_in_text row checked elsewhere (audit/text_process.py), asked for once the labels are done."""
     try:
         for batch in batches:
             audit.add(batch)
     finally:
         audit.con.close()
-    return audit.result()
+    return audit.result(image_words_row() if image_words_row else None)
 
 
 def audit_row_batches(batches: Iterable[list[dict]], products: list[dict],
