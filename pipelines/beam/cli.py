@@ -73,7 +73,7 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
 
     quiet_logs(args.verbose)  # before Beam is imported
     from pipelines.beam.progress import show_progress
-    from pipelines.beam.run import run_beam_build, run_id_of
+    from pipelines.beam.run import DRY_RUN, run_beam_build, run_id_of
     from pipelines.config import load_config
     from pipelines.errors import MeritgenError
     from pipelines.resources import DEMO_DIR
@@ -91,6 +91,10 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
     show_progress(sys.stderr)
     if log_path is not None and log_path.exists() and log_path.stat().st_size:
         console.print(f"Beam's own log lines: {log_path}", markup=False, highlight=False)
+    if run.state == DRY_RUN:
+        console.print("dry run: the Dataflow job graph was built; nothing was submitted, and neither the catalog "
+                      f"nor {run.run_root} was read or written")
+        return 0
     if run.report is None:
         console.print(f"submitted ({run.state}); output: {run.run_root}")
         return 0

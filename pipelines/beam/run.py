@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipelines import __version__, schemas
 from pipelines.beam.adapter import WALL_MS
@@ -28,8 +28,9 @@ from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.failures import FailureRatioExceeded
 from pipelines.beam.options import split_llm_args
 from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog, plan_for
+from pipelines.beam.vllm_server import stop_servers
 from pipelines.config import BuildConfig
-from pipelines.errors import CatalogError
+from pipelines.errors import CatalogError, ConfigError
 from pipelines.io.export_files import FILES_KEY, listing, merit_pool_rows, verify_card
 from pipelines.io.layout import AUDIT_FILE, CONFIG_FILE, EXPORT, MARKER, REJECTS, REPORT_FILE
 from pipelines.io.run_lock import run_lock
@@ -37,6 +38,7 @@ from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.merit_layout import merit_rows_out
 
 log = logging.getLogger(__name__)
+DRY_RUN = "DRY_RUN"  # BeamRun.state of a `--dry_run` launch: the graph was built, nothing ran
 
 
 @dataclass
@@ -54,14 +56,18 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
                    settings: BeamSettings | None = None, wait: bool = True) -> BeamRun:
     """Build the dataset for `catalog` under `<out>/<run_id>/` on the runner `pipeline_args` name."""
     catalog, settings = str(catalog), settings or BeamSettings()
-    check_catalog(catalog)
+    llm_options, beam_args = split_llm_args(pipeline_args)  # ours never reach the workers' option parser
+    dry_run = is_dry_run(beam_args)
+    if not dry_run:  # a dry run reads and writes nothing: it needs neither the catalog nor credentials
+        check_catalog(catalog)
     run_root = FileSystems.join(str(out), run_id or run_id_of(catalog))
     with run_lock(run_root):  # one build per run folder, as the local runner (a gs:// root is not locked)
-        llm_options, beam_args = split_llm_args(pipeline_args)  # ours never reach the workers' option parser
         settings = dataclasses.replace(settings, llm_options=llm_options)
         pipeline = beam.Pipeline(options=PipelineOptions(beam_args))
         build_pipeline(pipeline, catalog, run_root, cfg, settings)
         result = pipeline.run()
+        if dry_run:
+            return BeamRun(run_root, DRY_RUN, None)
         if not wait:
             return BeamRun(run_root, str(result.state), None)
         try:
@@ -71,7 +77,21 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
             if known is None:
                 raise
             raise known from exc
+        finally:
+            stop_servers()  # the vLLM servers this process started (DirectRunner): the GPU is free again
         return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result, settings.llm_endpoint))
+
+
+def is_dry_run(beam_args: list[str]) -> bool:
+    """`--dry_run`: Dataflow builds the job graph (its transforms and the workers' options) and
+    submits nothing; the same truth test as Beam's runner, which reads any given value as set."""
+    options = PipelineOptions(beam_args)
+    if not options.view_as(TestOptions).dry_run:
+        return False
+    runner = options.view_as(StandardOptions).runner or "DirectRunner"
+    if "Dataflow" not in str(runner):  # the DirectRunner would ignore it and run the whole build
+        raise ConfigError(f"--dry_run builds a Dataflow job graph; {runner} would run the build instead")
+    return True
 
 
 def _known_failure(exc: Exception) -> Exception | None:

@@ -33,13 +33,22 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
+@pytest.fixture
+def gcs_unreachable(monkeypatch):
+    """With apache-beam[gcp] installed (the launcher's `dataflow` extra), Beam's validator asks GCS
+    whether the temp bucket has a soft-delete policy and, for two bad locations, for a default
+    bucket: a launcher without credentials gets no answer (after two minutes of retries)."""
+    monkeypatch.setattr(GoogleCloudOptions, "_create_default_gcs_bucket", lambda self: None)
+    monkeypatch.setattr(GoogleCloudOptions, "_warn_if_soft_delete_policy_enabled", lambda self, arg_name: None)
+
+
 def _parse(extra):
     return build_parser().parse_args(["beam", "run", "--catalog", "gs://my-bucket/catalog.parquet", "--out",
                                       "gs://my-bucket/runs", "--set", "compose.max_queries=50",
                                       "--max-failure-ratio", "0.25", *extra])
 
 
-def test_unknown_arguments_become_dataflow_pipeline_options(no_network):
+def test_unknown_arguments_become_dataflow_pipeline_options(no_network, gcs_unreachable):
     from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
 
     args = _parse(DATAFLOW)
@@ -57,7 +66,7 @@ def test_unknown_arguments_become_dataflow_pipeline_options(no_network):
     assert PipelineOptionsValidator(options, DataflowRunner()).validate() == []
 
 
-def test_validation_names_what_is_wrong_without_asking_google(no_network):
+def test_validation_names_what_is_wrong_without_asking_google(no_network, gcs_unreachable):
     from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
 
     bad = PipelineOptions(["--runner", "DataflowRunner", "--project", "my-project-123", "--region", "europe-west4",
