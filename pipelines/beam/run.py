@@ -20,17 +20,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines import __version__, schemas
 from pipelines.beam.adapter import WALL_MS
 from pipelines.beam.catalog_io import is_remote
+from pipelines.beam.dry_run import DRY_RUN, graph_summary, is_dry_run
 from pipelines.beam.failures import FailureRatioExceeded
 from pipelines.beam.options import split_llm_args
 from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog, plan_for
 from pipelines.beam.vllm_server import stop_servers
 from pipelines.config import BuildConfig
-from pipelines.errors import CatalogError, ConfigError
+from pipelines.errors import CatalogError
 from pipelines.io.export_files import FILES_KEY, listing, merit_pool_rows, verify_card
 from pipelines.io.layout import AUDIT_FILE, CONFIG_FILE, EXPORT, MARKER, REJECTS, REPORT_FILE
 from pipelines.io.run_lock import run_lock
@@ -38,7 +39,6 @@ from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.merit_layout import merit_rows_out
 
 log = logging.getLogger(__name__)
-DRY_RUN = "DRY_RUN"  # BeamRun.state of a `--dry_run` launch: the graph was built, nothing ran
 
 
 @dataclass
@@ -46,6 +46,7 @@ class BeamRun:
     run_root: str
     state: str
     report: dict | None  # None when the run was submitted without waiting
+    graph: dict | None = None  # a dry run's job graph (dry_run.graph_summary)
 
 
 def run_id_of(catalog: str) -> str:
@@ -67,7 +68,7 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
         build_pipeline(pipeline, catalog, run_root, cfg, settings)
         result = pipeline.run()
         if dry_run:
-            return BeamRun(run_root, DRY_RUN, None)
+            return BeamRun(run_root, DRY_RUN, None, graph_summary(result))
         if not wait:
             return BeamRun(run_root, str(result.state), None)
         try:
@@ -80,18 +81,6 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
         finally:
             stop_servers()  # the vLLM servers this process started (DirectRunner): the GPU is free again
         return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result, settings.llm_endpoint))
-
-
-def is_dry_run(beam_args: list[str]) -> bool:
-    """`--dry_run`: Dataflow builds the job graph (its transforms and the workers' options) and
-    submits nothing; the same truth test as Beam's runner, which reads any given value as set."""
-    options = PipelineOptions(beam_args)
-    if not options.view_as(TestOptions).dry_run:
-        return False
-    runner = options.view_as(StandardOptions).runner or "DirectRunner"
-    if "Dataflow" not in str(runner):  # the DirectRunner would ignore it and run the whole build
-        raise ConfigError(f"--dry_run builds a Dataflow job graph; {runner} would run the build instead")
-    return True
 
 
 def _known_failure(exc: Exception) -> Exception | None:
