@@ -16,7 +16,7 @@ from pipelines.beam.cli import settings_from
 from pipelines.beam.options import LLMOptions
 from pipelines.errors import ConfigError
 from pipelines.runners.cli import build_parser
-from pipelines.runners.prefect_beam import pipeline_args_for
+from pipelines.runners.prefect_beam import catalog_for, pipeline_args_for
 
 IMAGE = "europe-west4-docker.pkg.dev/my-project-123/meritgen/beam:0.1.0"
 DATAFLOW = ["--runner", "DataflowRunner", "--project", "my-project-123", "--region=europe-west4",
@@ -93,6 +93,18 @@ def test_the_prefect_flow_builds_runner_options():
         pipeline_args_for("DataflowRunner", temp_location="gs://my-bucket/tmp")
     with pytest.raises(ConfigError, match="runner must be"):
         pipeline_args_for("SparkRunner")
+
+
+def test_the_prefect_flow_refuses_blank_settings_and_a_catalog_without_a_bucket():
+    with pytest.raises(ConfigError, match="project, region"):
+        pipeline_args_for("DataflowRunner", project=" ", region="", temp_location="gs://my-bucket/tmp")
+    with pytest.raises(ConfigError, match="temp_location"):  # rendered from an empty MERITGEN_GCS_BUCKET
+        pipeline_args_for("DataflowRunner", project="my-project-123", region="europe-west4", temp_location="gs:///tmp")
+    for catalog in ("", "  ", "gs:///catalog/catalog.parquet"):
+        with pytest.raises(ConfigError, match="catalog is missing"):
+            catalog_for(catalog, demo=False)
+    assert catalog_for("gs://my-bucket/catalog.parquet", demo=False) == "gs://my-bucket/catalog.parquet"
+    assert catalog_for("", demo=True).endswith("catalog.jsonl")
 
 
 def test_llm_options_come_back_from_the_launchers_argv_and_never_reach_the_runners_options(caplog):
