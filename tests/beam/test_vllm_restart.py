@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ import pytest
 pytest.importorskip("openai", reason="Beam's vLLM handler imports openai (the `dev` extra installs it)")
 
 from pipelines.beam.vllm_handler import VLLMTaskHandler, _merged  # noqa: E402
-from pipelines.beam.vllm_server import model_tag  # noqa: E402
+from pipelines.beam.vllm_server import VLLMServer, model_tag, stop_servers  # noqa: E402
 from pipelines.llm import LLMSettings  # noqa: E402
 from pipelines.llm.step import LLMStepCall  # noqa: E402
 from tests.beam.test_llm_backend import MODEL, REFUSED, apply_translations, run_translate, translate_rows  # noqa: E402
@@ -106,3 +107,37 @@ def test_rows_asked_again_after_a_restart_count_once():
     first = {"rows": 4, "parsed": 2, "rejected": 2, "rejected_llm_request_failed": 2, "llm_requests": 4}
     again = {"rows": 2, "parsed": 2, "rejected": 0, "llm_requests": 2}
     assert _merged(first, [Lost(), Lost()], again) == {"rows": 4, "parsed": 4, "rejected": 0, "llm_requests": 6}
+
+
+def _wait_until_gone(text: str, seconds: float = 10.0) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while (left := _live_processes_naming(text)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+def test_a_server_whose_starter_is_killed_does_not_outlive_it(tmp_path):
+    """An SDK worker killed by its runner runs no atexit: the server guard ends the server anyway."""
+    state = tmp_path / "state"
+    code = ("import os, signal, sys; from pipelines.beam.vllm_server import VLLMServer; "
+            f"VLLMServer([sys.executable, '-m', 'tests.beam.fake_vllm', '--port', '{{{{PORT}}}}', '--state', {str(state)!r}], "
+            "poll_s=0.1); os.kill(os.getpid(), signal.SIGKILL)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -9, done.stderr[-3000:]
+    assert len(list(state.glob("started-*"))) == 1  # the server was up when its starter died
+    assert _wait_until_gone(str(state)) == []
+
+
+def test_stop_servers_ends_the_server_and_the_next_ask_starts_it_again(tmp_path):
+    state = tmp_path / "state"
+    server = VLLMServer([sys.executable, "-m", "tests.beam.fake_vllm", "--port", "{{PORT}}", "--state", str(state)],
+                        poll_s=0.1)
+    try:
+        assert server.healthy() and server.starts() == 1
+        stop_servers()  # what run_beam_build does when the pipeline is over
+        assert _wait_until_gone(str(state)) == [] and not server.healthy()
+        assert server.port() > 0 and server.healthy() and server.starts() == 2  # a rerun in this process
+        assert len(_live_processes_naming(str(state))) == 2  # one server (and its guard), not two
+    finally:
+        server.stop()
