@@ -107,3 +107,60 @@ def test_nightly_demo_deployment_runs_through_a_process_worker(prefect_api, tmp_
     done = subprocess.run(PREFECT + ["--no-prompt", "deploy", "--name", "weekly-catalog-build-dataflow"], env=bare,
                           cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode != 0 and "MERITGEN_GCP_PROJECT" in done.stdout + done.stderr, done.stdout[-2000:]
+
+
+DATAFLOW_DEPLOYMENT = "weekly-catalog-build-dataflow"
+DATAFLOW_SETTINGS = ("project", "region", "catalog")  # what a Dataflow build cannot run without (#26)
+
+
+def _dataflow_deployment() -> dict:
+    return next(d for d in _deployments() if d["name"] == DATAFLOW_DEPLOYMENT)
+
+
+def _variable_of(setting: str) -> str:
+    """The environment variable prefect.yaml renders the Dataflow deployment's `setting` from."""
+    (variable,) = re.findall(r"\{\{\s*\$(\w+)\s*\}\}", _dataflow_deployment()["parameters"][setting])
+    return variable
+
+
+def _deploy_check_argv() -> list[str]:
+    """The deployment's build step, the command `prefect deploy` runs before it registers anything."""
+    (step,) = _dataflow_deployment()["build"]
+    script = step["prefect.deployments.steps.run_shell_script"]["script"]
+    assert script.startswith("python -m pipelines.runners.deploy_check ")
+    return [sys.executable, *script.split()[1:]]
+
+
+def _dataflow_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MERITGEN_")}
+    env.update(MERITGEN_GCP_PROJECT="my-project-123", MERITGEN_GCP_REGION="europe-west4",
+               MERITGEN_GCS_BUCKET="my-bucket-123", MERITGEN_BEAM_IMAGE="europe-west4-docker.pkg.dev/p/meritgen/beam:0.1.0",
+               PYTHONPATH=str(ROOT))
+    return env
+
+
+@pytest.mark.parametrize("setting", DATAFLOW_SETTINGS)
+def test_the_dataflow_deployment_is_refused_at_deploy_time_without_each_setting(setting):
+    variable = _variable_of(setting)
+    for unset in ({}, {variable: ""}, {variable: "  "}):  # absent, empty, blank
+        env = _dataflow_env()
+        env.pop(variable)
+        env.update(unset)
+        done = subprocess.run(_deploy_check_argv(), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0 and variable in done.stderr, (setting, unset, done.stderr)
+    everything = subprocess.run(_deploy_check_argv(), cwd=ROOT, env=_dataflow_env(), capture_output=True, text=True,
+                                timeout=60)
+    assert everything.returncode == 0, everything.stderr  # the refusal is about the missing setting only
+
+
+@pytest.mark.slow  # a Prefect server and three `prefect deploy` runs: ~20 s here
+def test_prefect_deploy_itself_refuses_the_dataflow_deployment_without_project_region_or_catalog(prefect_api):
+    _prefect(["work-pool", "create", "meritgen", "--type", "process"], prefect_api, ROOT)
+    for setting in DATAFLOW_SETTINGS:
+        env = {**prefect_api, **_dataflow_env()}
+        env.pop(_variable_of(setting))
+        done = subprocess.run(PREFECT + ["--no-prompt", "deploy", "--name", DATAFLOW_DEPLOYMENT], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=180)
+        assert done.returncode != 0 and _variable_of(setting) in done.stdout + done.stderr, done.stdout[-2000:]
+    found = httpx.post(f"{prefect_api['PREFECT_API_URL']}/deployments/filter", json={}, timeout=30).json()
+    assert [d["name"] for d in found] == []  # nothing was registered

@@ -72,6 +72,7 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
     from pipelines.beam.quiet import quiet_logs, workers_log
 
     quiet_logs(args.verbose)  # before Beam is imported
+    from pipelines.beam.dry_run import DRY_RUN
     from pipelines.beam.progress import show_progress
     from pipelines.beam.run import run_beam_build, run_id_of
     from pipelines.config import load_config
@@ -91,6 +92,12 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
     show_progress(sys.stderr)
     if log_path is not None and log_path.exists() and log_path.stat().st_size:
         console.print(f"Beam's own log lines: {log_path}", markup=False, highlight=False)
+    if run.state == DRY_RUN:
+        graph = run.graph
+        console.print(f"dry run: the Dataflow job graph was built ({graph['transforms']} transforms, "
+                      f"{graph['run_inference']} RunInference; workers run {', '.join(graph['images'])}); nothing was "
+                      f"submitted, and neither the catalog nor {run.run_root} was read or written", markup=False)
+        return 0
     if run.report is None:
         console.print(f"submitted ({run.state}); output: {run.run_root}")
         return 0

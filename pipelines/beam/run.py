@@ -25,9 +25,11 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipelines import __version__, schemas
 from pipelines.beam.adapter import WALL_MS
 from pipelines.beam.catalog_io import is_remote
+from pipelines.beam.dry_run import DRY_RUN, graph_summary, is_dry_run
 from pipelines.beam.failures import FailureRatioExceeded
 from pipelines.beam.options import split_llm_args
 from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog, plan_for
+from pipelines.beam.vllm_server import stop_servers
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
 from pipelines.io.export_files import FILES_KEY, listing, merit_pool_rows, verify_card
@@ -44,6 +46,7 @@ class BeamRun:
     run_root: str
     state: str
     report: dict | None  # None when the run was submitted without waiting
+    graph: dict | None = None  # a dry run's job graph (dry_run.graph_summary)
 
 
 def run_id_of(catalog: str) -> str:
@@ -54,14 +57,18 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
                    settings: BeamSettings | None = None, wait: bool = True) -> BeamRun:
     """Build the dataset for `catalog` under `<out>/<run_id>/` on the runner `pipeline_args` name."""
     catalog, settings = str(catalog), settings or BeamSettings()
-    check_catalog(catalog)
+    llm_options, beam_args = split_llm_args(pipeline_args)  # ours never reach the workers' option parser
+    dry_run = is_dry_run(beam_args)
+    if not dry_run:  # a dry run reads and writes nothing: it needs neither the catalog nor credentials
+        check_catalog(catalog)
     run_root = FileSystems.join(str(out), run_id or run_id_of(catalog))
     with run_lock(run_root):  # one build per run folder, as the local runner (a gs:// root is not locked)
-        llm_options, beam_args = split_llm_args(pipeline_args)  # ours never reach the workers' option parser
         settings = dataclasses.replace(settings, llm_options=llm_options)
         pipeline = beam.Pipeline(options=PipelineOptions(beam_args))
         build_pipeline(pipeline, catalog, run_root, cfg, settings)
         result = pipeline.run()
+        if dry_run:
+            return BeamRun(run_root, DRY_RUN, None, graph_summary(result))
         if not wait:
             return BeamRun(run_root, str(result.state), None)
         try:
@@ -71,6 +78,8 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
             if known is None:
                 raise
             raise known from exc
+        finally:
+            stop_servers()  # the vLLM servers this process started (DirectRunner): the GPU is free again
         return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result, settings.llm_endpoint))
 
 

@@ -7,6 +7,8 @@ and, when `wait` is set, follows the job to its end. Deployments live in `prefec
 
 from __future__ import annotations
 
+import re
+
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -28,13 +30,28 @@ def pipeline_args_for(runner: str = "DirectRunner", *, project: str | None = Non
     if runner == "DirectRunner":
         args += ["--direct_num_workers", str(direct_num_workers), "--direct_running_mode", "multi_processing"]
     else:
-        missing = [n for n, v in (("project", project), ("region", region), ("temp_location", temp_location)) if not v]
+        missing = [n for n, v in (("project", project), ("region", region), ("temp_location", temp_location))
+                   if _unset(v)]
         if missing:
             raise ConfigError(f"DataflowRunner needs {', '.join(missing)}")
         args += ["--project", project, "--region", region, "--temp_location", temp_location]
         if sdk_container_image:  # workers need the repo's resources: see pipelines/beam/ARCHITECTURE.md
             args += ["--sdk_container_image", sdk_container_image, "--sdk_location", "container"]
     return args + list(extra_args or [])
+
+
+def _unset(value: str | None) -> bool:
+    # blank, or a path rendered from a template whose bucket variable was empty (gs:///catalog/...)
+    return not (value or "").strip() or bool(re.match(r"^\w+:///", value))
+
+
+def catalog_for(catalog: str, demo: bool) -> str:
+    """The catalog the build reads: the bundled demo's, or `catalog`, refused when it names nothing."""
+    if demo:
+        return str(DEMO_DIR / "catalog.jsonl")
+    if _unset(catalog):
+        raise ConfigError(f"catalog is missing (got {catalog!r}): pass catalog=gs://BUCKET/... or demo=true")
+    return catalog
 
 
 @task(name="beam_build", cache_policy=NO_CACHE)
@@ -64,10 +81,10 @@ def submit_beam_build(catalog: str = "", out: str = "runs", config: str | None =
                       sdk_container_image: str | None = None, direct_num_workers: int = 2,
                       extra_args: list[str] | None = None, max_failure_ratio: float = 0.1, wait: bool = True) -> dict:
     """Build a meritgen dataset with the Beam pipeline on the DirectRunner or Dataflow."""
+    source = catalog_for(catalog, demo)
     args = pipeline_args_for(runner, project=project, region=region, temp_location=temp_location,
                              sdk_container_image=sdk_container_image, direct_num_workers=direct_num_workers,
                              extra_args=extra_args)
-    source = str(DEMO_DIR / "catalog.jsonl") if demo else catalog
     return run_beam(source, out, config, run_id or ("demo" if demo else None), args, max_failure_ratio, wait)
 
 

@@ -65,7 +65,11 @@ def _step(call) -> Step:
 
 def _run_beam(tmp_path, call, script, name):
     handler = ScriptedChatHandler("translate", call.settings, script, cache_path=str(call.cache_path), stage="translate")
-    out_dir = tmp_path / name
+    return run_translate(tmp_path / name, call, handler)
+
+
+def run_translate(out_dir: Path, call, handler):
+    """The translate step on Beam (DirectRunner) with `handler`: (queries, rejects, tally) rows."""
     with beam.Pipeline() as p:
         queries = p | "Queries" >> beam.Create([_queries()])
         out = p | RunLLMStep(_step(call), handler, {"queries": queries}, ["queries"])

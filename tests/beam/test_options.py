@@ -16,7 +16,7 @@ from pipelines.beam.cli import settings_from
 from pipelines.beam.options import LLMOptions
 from pipelines.errors import ConfigError
 from pipelines.runners.cli import build_parser
-from pipelines.runners.prefect_beam import pipeline_args_for
+from pipelines.runners.prefect_beam import catalog_for, pipeline_args_for
 
 IMAGE = "europe-west4-docker.pkg.dev/my-project-123/meritgen/beam:0.1.0"
 DATAFLOW = ["--runner", "DataflowRunner", "--project", "my-project-123", "--region=europe-west4",
@@ -33,13 +33,22 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
+@pytest.fixture
+def gcs_unreachable(monkeypatch):
+    """With apache-beam[gcp] installed (the launcher's `dataflow` extra), Beam's validator asks GCS
+    whether the temp bucket has a soft-delete policy and, for two bad locations, for a default
+    bucket: a launcher without credentials gets no answer (after two minutes of retries)."""
+    monkeypatch.setattr(GoogleCloudOptions, "_create_default_gcs_bucket", lambda self: None)
+    monkeypatch.setattr(GoogleCloudOptions, "_warn_if_soft_delete_policy_enabled", lambda self, arg_name: None)
+
+
 def _parse(extra):
     return build_parser().parse_args(["beam", "run", "--catalog", "gs://my-bucket/catalog.parquet", "--out",
                                       "gs://my-bucket/runs", "--set", "compose.max_queries=50",
                                       "--max-failure-ratio", "0.25", *extra])
 
 
-def test_unknown_arguments_become_dataflow_pipeline_options(no_network):
+def test_unknown_arguments_become_dataflow_pipeline_options(no_network, gcs_unreachable):
     from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
 
     args = _parse(DATAFLOW)
@@ -57,7 +66,7 @@ def test_unknown_arguments_become_dataflow_pipeline_options(no_network):
     assert PipelineOptionsValidator(options, DataflowRunner()).validate() == []
 
 
-def test_validation_names_what_is_wrong_without_asking_google(no_network):
+def test_validation_names_what_is_wrong_without_asking_google(no_network, gcs_unreachable):
     from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
 
     bad = PipelineOptions(["--runner", "DataflowRunner", "--project", "my-project-123", "--region", "europe-west4",
@@ -84,6 +93,18 @@ def test_the_prefect_flow_builds_runner_options():
         pipeline_args_for("DataflowRunner", temp_location="gs://my-bucket/tmp")
     with pytest.raises(ConfigError, match="runner must be"):
         pipeline_args_for("SparkRunner")
+
+
+def test_the_prefect_flow_refuses_blank_settings_and_a_catalog_without_a_bucket():
+    with pytest.raises(ConfigError, match="project, region"):
+        pipeline_args_for("DataflowRunner", project=" ", region="", temp_location="gs://my-bucket/tmp")
+    with pytest.raises(ConfigError, match="temp_location"):  # rendered from an empty MERITGEN_GCS_BUCKET
+        pipeline_args_for("DataflowRunner", project="my-project-123", region="europe-west4", temp_location="gs:///tmp")
+    for catalog in ("", "  ", "gs:///catalog/catalog.parquet"):
+        with pytest.raises(ConfigError, match="catalog is missing"):
+            catalog_for(catalog, demo=False)
+    assert catalog_for("gs://my-bucket/catalog.parquet", demo=False) == "gs://my-bucket/catalog.parquet"
+    assert catalog_for("", demo=True).endswith("catalog.jsonl")
 
 
 def test_llm_options_come_back_from_the_launchers_argv_and_never_reach_the_runners_options(caplog):
