@@ -79,6 +79,7 @@ def test_the_second_card_reuses_the_costly_facts_and_a_rewritten_export_recomput
     calls = []
     real = card_writer.condition_rows
     monkeypatch.setattr(card_writer, "condition_rows", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr(card_writer, "_FACTS", {})  # an earlier demo build in this process left the same export's
     _build(tmp_path)
     assert len(calls) == 1  # two renderings, one computation
     card_writer.regenerate_card(tmp_path / "demo")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -40,9 +41,30 @@ def quiet_logs(verbose: bool = False) -> None:
         handler.addFilter(DropNoise())
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
+    relay = logging.getLogger(RELAY_LOGGER)
+    if not any(isinstance(h, RelayedProgress) for h in relay.handlers):
+        relay.addHandler(RelayedProgress())
+        relay.setLevel(logging.INFO)  # its INFO records reach RelayedProgress; the root handler still drops them
+
+
+class RelayedProgress(logging.Handler):
+    """Beam's portable runner relays a worker's log records as its own INFO records (`Worker: severity: INFO
+    ... message: "meritgen beam [3/13] ..." ...`): so do multi_processing workers when Beam's GCP packages are
+    installed, instead of writing to their stderr. The progress text of such a record goes to stderr as a
+    plain line (`workers_log` forwards it to the terminal); every other relayed record stays quiet."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = _RELAYED_PROGRESS.search(record.getMessage())
+        if found:
+            os.write(2, (found.group(1) + "\n").encode())  # file descriptor 2: `workers_log`'s pipe, when it runs
 
 
 PROGRESS_MARK = "meritgen beam ["  # pipelines/beam/progress.py's lines, wherever a worker logs them
+RELAY_LOGGER = "apache_beam.runners.portability.local_job_service"  # logs what workers send over the Fn API
+_RELAYED_PROGRESS = re.compile(r'message: "(' + re.escape(PROGRESS_MARK) + r'[^"]*)"')
 
 
 @contextmanager
@@ -73,10 +95,14 @@ def workers_log(path: Path | None) -> Iterator:
 
 
 def _sort_lines(read_end: int, terminal, path: Path) -> None:
+    shown: set[str] = set()  # a worker's line can arrive twice (its stderr and the runner's relay): shown once
     with os.fdopen(read_end, "rb") as pipe, open(path, "ab") as log_file:
         for raw in pipe:
             line = raw.decode("utf-8", errors="replace")
             if PROGRESS_MARK in line:
-                terminal.write(line[line.index(PROGRESS_MARK):])
+                progress = line[line.index(PROGRESS_MARK):]
+                if progress not in shown:
+                    shown.add(progress)
+                    terminal.write(progress)
             else:
                 log_file.write(raw)

@@ -92,3 +92,24 @@ def test_the_readme_beam_command_logs_fewer_than_20_lines(tmp_path):
     assert not [line for line in lines if "apitools" in line or "Discarding" in line or "bm25s" in line]
     assert sum("meritgen beam [" in line for line in lines) >= 10  # the progress lines still show
     assert (tmp_path / "beam-logs" / "demo.log").stat().st_size > 0
+
+
+def test_progress_relayed_by_the_runner_reaches_stderr_once_and_nothing_else_does(tmp_path, capfd):
+    """With Beam's GCP packages installed, multi_processing workers send their log records to the runner,
+    which logs them as its own INFO records: the progress text of one is shown (once, even if the worker's
+    stderr carries it too), the runner's other relayed records stay in the log file."""
+    import os
+
+    from pipelines.beam.quiet import RELAY_LOGGER, RelayedProgress, quiet_logs, workers_log
+
+    quiet_logs()
+    relay = logging.getLogger(RELAY_LOGGER)
+    assert any(isinstance(h, RelayedProgress) for h in relay.handlers) and relay.isEnabledFor(logging.INFO)
+    log = tmp_path / "beam-logs" / "r.log"
+    with workers_log(log):
+        relay.info('Worker: severity: INFO timestamp {   seconds: 1 } message: "meritgen beam [3/13] compose done: '
+                   'plans=27, rejects=3" instruction_id: "bundle_1" transform_id: "Progress_compose/Done"')
+        relay.info('Worker: severity: INFO timestamp {   seconds: 1 } message: "Python sdk harness starting."')
+        os.write(2, b"meritgen beam [3/13] compose done: plans=27, rejects=3\n")  # the same line from a worker's stderr
+    assert capfd.readouterr().err == "meritgen beam [3/13] compose done: plans=27, rejects=3\n"
+    assert "harness starting" not in log.read_text() or "meritgen beam" not in log.read_text()
