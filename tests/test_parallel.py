@@ -126,3 +126,35 @@ def test_one_pool_serves_every_batch_of_a_streamed_step(vocab, monkeypatch):
     batched = collect(parallel.negatives_stream(TableShards(queries, 50), prods, attrs, fams, nparams, 2))
     assert batched.outputs["queries"].equals(whole.outputs["queries"]) and batched.counters == whole.counters
     assert plans.num_rows > 4 * 40 and started == [1, 1]  # one pool per step, not one per batch
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ingest_with_images_decoded_on_the_pool_equals_serial(tmp_path, vocab, workers, monkeypatch):
+    """Images decoded ahead on processes (bad ones included: unreadable, truncated, empty, too large, shared
+    by two rows, repeated in one row) give the serial ingest's products, images and rejects exactly."""
+    import io
+
+    from PIL import Image
+
+    from pipelines.config import CatalogConfig, IngestConfig
+    from pipelines.io.catalog_reader import read_catalog
+    from pipelines.stages import ingest
+    from tests.conftest import jpeg_bytes
+    from tests.stages.test_ingest import _row, _write_catalog
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)  # use the pool even on this small catalog
+    big = io.BytesIO()
+    Image.new("RGB", (300, 300)).save(big, format="PNG")
+    good = jpeg_bytes()
+    rows = [_row(f"g{i}") for i in range(8)] + [_row("s1", images=["img/g0.jpg", "img/g0.jpg", "img/g1.jpg"]),
+                                                 _row("u1"), _row("t1"), _row("z1"), _row("b1"), _row("g3")]
+    images = {f"g{i}.jpg": jpeg_bytes((20 * i, 0, 200)) for i in range(8)}
+    images.update({"u1.jpg": b"not an image", "t1.jpg": good[: len(good) // 2], "z1.jpg": b"", "b1.jpg": big.getvalue()})
+    raw = read_catalog(_write_catalog(tmp_path, rows, images), CatalogConfig())
+    params = ingest.IngestParams(IngestConfig(max_pixels=250 * 250), vocab)
+    serial = ingest.validate_catalog(raw, params)
+    pooled = parallel.validate_catalog(raw, params, workers)
+    for name in ("products", "images"):
+        assert pooled.outputs[name].equals(serial.outputs[name])
+    assert pooled.rejects.equals(serial.rejects) and pooled.counters == serial.counters
+    assert serial.rejects.num_rows == 5  # four bad images and a duplicate id

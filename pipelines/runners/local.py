@@ -43,7 +43,7 @@ from pipelines.runners import parallel
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
 from pipelines.runners.streamed import StreamTally, streamed_results, write_stage_files
 from pipelines.runners.volatile import content_fingerprint
-from pipelines.stages import compose, negatives, render
+from pipelines.stages import compose, ingest, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
 from pipelines.vocab_setup import buildable_config, skipped_line
@@ -54,7 +54,8 @@ from pipelines.vocabulary import load_vocabulary
 UNANSWERED = failures.UNANSWERED
 # Steps whose independent work items this runner spreads over processes, by their params' type:
 # the same result as the plan's serial call (tests/test_parallel.py), `workers` at a time.
-PARALLEL_CALLS = {compose.ComposeParams: parallel.compose_queries,
+PARALLEL_CALLS = {ingest.IngestParams: parallel.validate_catalog,
+                  compose.ComposeParams: parallel.compose_queries,
                   negatives.NegativesParams: parallel.mine_overlap_negatives,
                   render.RenderParams: parallel.render_queries}
 # ... and those of them this runner also streams (one pool serving every batch), by the input streamed.

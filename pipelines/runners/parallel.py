@@ -21,9 +21,10 @@ from concurrent.futures import ProcessPoolExecutor
 import pyarrow as pa
 
 from pipelines import progress
+from pipelines.images import ImageRejected
 from pipelines.results import StageResult
 from pipelines.shards import Shards, TableShards, collect
-from pipelines.stages import by_base, compose, negatives, render
+from pipelines.stages import by_base, compose, image_files, ingest, negatives, render
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 
 # Fewer work items than this per worker: serial is faster than starting workers.
@@ -142,6 +143,37 @@ def negatives_stream(queries: Shards, products: pa.Table, attributes: pa.Table, 
             found = pool.map(_negatives_chunk, firsts)
             yield negatives.fill_negatives(batch, by_base.english_rows(batch), dict(zip(
                 (r["base_query_id"] for r in firsts), found)))
+
+
+def _normalise_chunk(cfg, datas: list[bytes]) -> list[tuple]:
+    # ImageRejected does not survive pickling (its __init__ takes two arguments): sent back as a tuple
+    out = []
+    for data in datas:
+        result = image_files.normalise_or_rejected(data, cfg)
+        out.append(("rejected", result.reason, result.message) if isinstance(result, ImageRejected) else ("ok", result))
+    return out
+
+
+def _normalise_on(workers: int, cfg) -> image_files.NormaliseMany | None:
+    """Ingest's images decoded ahead on `workers` processes (decoding is most of ingest's time)."""
+    def normalise_many(datas: list[bytes]) -> list:
+        if len(datas) < 2 * MIN_ITEMS_PER_WORKER:
+            return [image_files.normalise_or_rejected(d, cfg) for d in datas]
+        chunks = _chunks(datas, workers * 4)
+        progress.add_total(len(datas))  # workers have no reporter: the parent counts each chunk back
+        out = []
+        with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+            for chunk, part in zip(chunks, pool.map(_normalise_chunk, [cfg] * len(chunks), chunks)):
+                out += [r[1] if r[0] == "ok" else ImageRejected(r[1], r[2]) for r in part]
+                progress.advance(len(chunk))
+        return out
+
+    return normalise_many if workers > 1 else None
+
+
+def validate_catalog(rows: pa.Table, params: ingest.IngestParams, workers: int) -> StageResult:
+    """Same result as stages.ingest.validate_catalog, its images decoded on processes first."""
+    return ingest.validate_catalog(rows, params, _normalise_on(workers, params.cfg))
 
 
 def _init_render(params: render.RenderParams) -> None:

@@ -20,7 +20,7 @@ from pipelines.control_text import strip_controls_in
 from pipelines.errors import NoValidProducts
 from pipelines.images import ImageRejected
 from pipelines.results import RejectLog, StageResult
-from pipelines.stages.image_files import ImageFiles
+from pipelines.stages.image_files import ImageFiles, NormaliseMany
 from pipelines.vocabulary import Vocabulary
 
 STAGE = "ingest"
@@ -45,15 +45,16 @@ class RowRejected(Exception):
         self.reason, self.field, self.message = reason, field, message
 
 
-def validate_catalog(raw: pa.Table, params: IngestParams) -> StageResult:
+def validate_catalog(raw: pa.Table, params: IngestParams, normalise_many: NormaliseMany | None = None) -> StageResult:
     """Turn `raw_catalog_row` records into `product` and `image` tables.
 
     Input columns: source_file, source_row, record_json, read_error, image_blobs.
     Output: products (schemas/v1/product.json), images (schemas/v1/image.json), rejects.
-    Raises CatalogError when not a single row is valid.
+    Raises CatalogError when not a single row is valid. `normalise_many`: decode the images ahead, in
+    bulk (a runner's process pool; the result is the same).
     """
     rejects = RejectLog(STAGE)
-    products, images = validate_rows(raw.to_pylist(), params, rejects)
+    products, images = validate_rows(raw.to_pylist(), params, rejects, normalise_many)
     if not products:
         raise NoValidProducts(_no_valid_rows_message(raw, rejects) + _unknown_categories_hint(rejects, params),
                               rejects.table())
@@ -66,14 +67,15 @@ def validate_catalog(raw: pa.Table, params: IngestParams) -> StageResult:
     )
 
 
-def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog) -> tuple[list[dict], dict[str, dict]]:
+def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog,
+                  normalise_many: NormaliseMany | None = None) -> tuple[list[dict], dict[str, dict]]:
     """Validate `raw_catalog_row` dicts in order: product rows, and images by image_id.
 
     A product_id accepted earlier in `rows` makes a later row a duplicate_id reject, so rows
     sharing an id must come in one call, in source order (Beam groups them by `duplicate_key`).
     """
     products, images, seen_ids = [], {}, {}
-    files = ImageFiles(rows, params.cfg)
+    files = ImageFiles(rows, params.cfg, normalise_many)
     for row in progress.each(rows):
         where = {"source_file": row["source_file"], "source_row": row["source_row"]}
         try:
