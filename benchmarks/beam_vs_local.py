@@ -4,8 +4,9 @@
     python benchmarks/beam_vs_local.py --products 2000 --workers 4 --languages en
 
 The catalog comes from benchmarks/make_catalog.py (Parquet, image bytes inline). Each build
-runs in a fresh subprocess; the script prints both wall times, their ratio, the exact
-commands, and checks that both builds exported the same queries.
+runs in a fresh subprocess; the script prints both wall times, their ratio, each build's peak
+memory (PSS of the whole process tree, Beam's worker processes included, sampled every 0.5 s),
+the exact commands, and checks that both builds exported the same queries.
 """
 
 from __future__ import annotations
@@ -31,10 +32,40 @@ run_build(catalog, out, load_config(overrides=overrides), run_id="bench", progre
 """
 
 
-def timed(cmd: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+def tree_pss_mib(root: int) -> float:
+    """PSS of `root` and every descendant (pages shared after a fork counted once)."""
+    parents = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                parents[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    tree, grew = {root}, True
+    while grew:
+        new = {p for p, parent in parents.items() if parent in tree} - tree
+        tree |= new
+        grew = bool(new)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak process-tree PSS in MiB) of `cmd`."""
+    started, peak = time.perf_counter(), 0.0
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while proc.poll() is None:
+        peak = max(peak, tree_pss_mib(proc.pid))
+        time.sleep(0.5)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return time.perf_counter() - started, peak
 
 
 def query_ids(run_dir: Path) -> list[str]:
@@ -61,11 +92,11 @@ def main() -> None:
     beam_cmd = [sys.executable, "-m", "pipelines.runners.cli", "beam", "run", "--catalog", str(catalog), "--out",
                 str(work / "beam"), "--run-id", "bench", "--set", f"render.languages={json.dumps(overrides['render.languages'])}",
                 "--direct_num_workers", str(args.workers), "--direct_running_mode", "multi_processing"]
-    local_s, beam_s = timed(local_cmd), timed(beam_cmd)
+    (local_s, local_mib), (beam_s, beam_mib) = timed(local_cmd), timed(beam_cmd)
     same = query_ids(work / "local" / "bench") == query_ids(work / "beam" / "bench")
     print(f"catalog: {catalog} ({args.products:,} products, languages {args.languages}), {os.cpu_count()} CPUs")
-    print(f"local runner : {local_s:8.1f} s   python -c <run_build> {shlex.join(local_cmd[3:])}")
-    print(f"Beam Direct  : {beam_s:8.1f} s   python {shlex.join(beam_cmd[1:])}")
+    print(f"local runner : {local_s:8.1f} s {local_mib:8,.0f} MiB   python -c <run_build> {shlex.join(local_cmd[3:])}")
+    print(f"Beam Direct  : {beam_s:8.1f} s {beam_mib:8,.0f} MiB   python {shlex.join(beam_cmd[1:])}")
     print(f"ratio Beam/local: {beam_s / local_s:.2f}x   same exported query ids: {same}")
 
 
