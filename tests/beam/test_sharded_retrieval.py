@@ -59,3 +59,26 @@ def test_tiny_batches_build_the_local_dataset_and_counters(tmp_path, demo_build)
     beam_counters = steps["caption_filter"]["counters"]
     assert {k: beam_counters.get(k) for k in local_counters} == pytest.approx(local_counters)
     assert local_counters["checked"] > 0 and "substitutable_rate" in beam_counters
+
+
+def test_a_per_shard_step_prepares_once_per_worker_not_per_batch():
+    from pipelines.beam.adapter import CallStep
+    from pipelines.plan.step import PerShard, Step
+    from pipelines.results import StageResult
+
+    prepared = []
+
+    def prepare(catalog):
+        prepared.append(catalog)  # stands for loading an index
+        return lambda batch: StageResult({"queries": batch.append_column("n", pa.array([catalog.num_rows] * batch.num_rows))})
+
+    step = Step("toy", "1", {"queries": ("a", "q"), "catalog": ("b", "c")}, lambda **t: None, "d", {},
+                shard_by="queries", per_shard=PerShard(prepare))
+    fn = CallStep(step, "queries")
+    fn.setup()
+    catalog, batch = pa.table({"x": [1, 2, 3]}), pa.table({"base_query_id": ["a"]})
+    for _ in range(3):
+        outputs = list(fn.process(batch, catalog=catalog))
+    assert len(prepared) == 1 and outputs[0].value.column("n").to_pylist() == [3]
+    list(fn.process(batch, catalog=pa.table({"x": [1]})))  # other side tables (a new window): prepared again
+    assert len(prepared) == 2
