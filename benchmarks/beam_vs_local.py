@@ -5,7 +5,8 @@
 
 The catalog comes from benchmarks/make_catalog.py (Parquet, image bytes inline). Each build
 runs in a fresh subprocess; the script prints both wall times, their ratio, each build's peak
-memory (PSS of the whole process tree, Beam's worker processes included, sampled every 0.5 s),
+memory (PSS of the whole process tree, Beam's worker processes included, sampled every 0.5 s,
+and of the largest Beam worker process alone),
 the exact commands, and checks that both builds exported the same queries, every column of every row.
 """
 
@@ -32,8 +33,9 @@ run_build(catalog, out, load_config(overrides=overrides), run_id="bench", progre
 """
 
 
-def tree_pss_mib(root: int) -> float:
-    """PSS of `root` and every descendant (pages shared after a fork counted once)."""
+def tree_pss_mib(root: int) -> tuple[float, float]:
+    """PSS of `root` and every descendant (pages shared after a fork counted once), and of the
+    largest descendant alone (a Beam worker process: what one Dataflow worker would hold)."""
     parents = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -46,26 +48,30 @@ def tree_pss_mib(root: int) -> float:
         new = {p for p, parent in parents.items() if parent in tree} - tree
         tree |= new
         grew = bool(new)
-    total = 0
+    total, largest = 0, 0
     for pid in tree:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+                pss = next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
         except (OSError, StopIteration):
-            pass
-    return total / 1024
+            continue
+        total += pss
+        if pid != root:
+            largest = max(largest, pss)
+    return total / 1024, largest / 1024
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak process-tree PSS in MiB) of `cmd`."""
-    started, peak = time.perf_counter(), 0.0
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak process-tree PSS, peak PSS of one child process; MiB) of `cmd`."""
+    started, peak, child = time.perf_counter(), 0.0, 0.0
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while proc.poll() is None:
-        peak = max(peak, tree_pss_mib(proc.pid))
+        total, largest = tree_pss_mib(proc.pid)
+        peak, child = max(peak, total), max(child, largest)
         time.sleep(0.5)
     if proc.returncode:
         raise subprocess.CalledProcessError(proc.returncode, cmd)
-    return time.perf_counter() - started, peak
+    return time.perf_counter() - started, peak, child
 
 
 def queries(run_dir: Path):
@@ -94,11 +100,12 @@ def main() -> None:
     beam_cmd = [sys.executable, "-m", "pipelines.runners.cli", "beam", "run", "--catalog", str(catalog), "--out",
                 str(work / "beam"), "--run-id", "bench", "--set", f"render.languages={json.dumps(overrides['render.languages'])}",
                 "--direct_num_workers", str(args.workers), "--direct_running_mode", "multi_processing"]
-    (local_s, local_mib), (beam_s, beam_mib) = timed(local_cmd), timed(beam_cmd)
+    (local_s, local_mib, _), (beam_s, beam_mib, worker_mib) = timed(local_cmd), timed(beam_cmd)
     same = queries(work / "local" / "bench").equals(queries(work / "beam" / "bench"))
     print(f"catalog: {catalog} ({args.products:,} products, languages {args.languages}), {os.cpu_count()} CPUs")
     print(f"local runner : {local_s:8.1f} s {local_mib:8,.0f} MiB   python -c <run_build> {shlex.join(local_cmd[3:])}")
     print(f"Beam Direct  : {beam_s:8.1f} s {beam_mib:8,.0f} MiB   python {shlex.join(beam_cmd[1:])}")
+    print(f"largest Beam worker process: {worker_mib:,.0f} MiB PSS at its peak")
     print(f"ratio Beam/local: {beam_s / local_s:.2f}x   same exported queries (every column): {same}")
 
 

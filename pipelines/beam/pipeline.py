@@ -146,10 +146,14 @@ class BuildGraph:
             return self._global(step, step.name, self.outputs_of(step), self.sides(step))
         sharded, sides = self.tables[step.inputs[step.shard_by]], self.sides(step, {step.shard_by})
         once = step.per_shard.once_outputs if step.per_shard else ()
-        out = sharded | step.name >> RunStep(step, self.settings.rows_for(step.name), sides,
-                                             [name for name in self.outputs_of(step) if name not in once])
+        whole = {}
         if once:  # made once from the side tables (the caption filter's captions), not per batch
             whole = self._global(dataclasses.replace(step, call=step.per_shard.once), f"{step.name}_once", list(once), sides)
+        # `prepare` gets the once outputs as side tables of their names (not made again per worker).
+        out = sharded | step.name >> RunStep(step, self.settings.rows_for(step.name),
+                                             {**sides, **{name: whole[name] for name in once}},
+                                             [name for name in self.outputs_of(step) if name not in once])
+        if once:
             out[REJECTS] = (out[REJECTS], whole[REJECTS]) | f"{step.name}_OnceRejects" >> beam.Flatten()
             out.update({name: whole[name] for name in once})
         return out

@@ -156,7 +156,7 @@ def caption_filter_counters(counters: dict) -> dict:
 
 def caption_filter_batches(products, attributes, bm25, dense, cfg: BuildConfig, captions=None) -> BatchCall:
     """The caption filter of one batch of queries; counters: the batch's raw counts (TALLY keys)."""
-    if captions is None:  # a worker of its own (Beam): the captions again, deterministic and catalog-sized
+    if captions is None:  # not handed over (Beam hands its `once` output): made here, deterministic
         captions = caption_filter_once(products, attributes, cfg).outputs["captions"]
     search = _Searcher(load_indexes(bm25, dense, cfg)[cfg.retrieval.filter_retriever], products)
     lookup = caption_filter.caption_lookup(captions)

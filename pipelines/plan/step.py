@@ -44,7 +44,7 @@ class PerShard:
     `prepare` takes the step's other inputs (side tables and files) and returns the call of one
     batch, with what every batch reads (an index) built once per worker rather than per batch.
     `once` gives the outputs named in `once_outputs`, made once from the side tables rather than
-    per batch (the caption filter's captions). `finish` turns the counters summed over every
+    per batch (the caption filter's captions), and handed to `prepare` as side tables of those names. `finish` turns the counters summed over every
     batch into the step's (rates derived from summed counts). Together they equal `Step.call`.
     """
 
