@@ -4,8 +4,10 @@
     python benchmarks/beam_vs_local.py --products 2000 --workers 4 --languages en
 
 The catalog comes from benchmarks/make_catalog.py (Parquet, image bytes inline). Each build
-runs in a fresh subprocess; the script prints both wall times, their ratio, the exact
-commands, and checks that both builds exported the same queries.
+runs in a fresh subprocess; the script prints both wall times, their ratio, each build's peak
+memory (PSS of the whole process tree, Beam's worker processes included, sampled every 0.5 s,
+and of the largest Beam worker process alone),
+the exact commands, and checks that both builds exported the same queries, every column of every row.
 """
 
 from __future__ import annotations
@@ -31,17 +33,54 @@ run_build(catalog, out, load_config(overrides=overrides), run_id="bench", progre
 """
 
 
-def timed(cmd: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+def tree_pss_mib(root: int) -> tuple[float, float]:
+    """PSS of `root` and every descendant (pages shared after a fork counted once), and of the
+    largest descendant alone (a Beam worker process: what one Dataflow worker would hold)."""
+    parents = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                parents[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    tree, grew = {root}, True
+    while grew:
+        new = {p for p, parent in parents.items() if parent in tree} - tree
+        tree |= new
+        grew = bool(new)
+    total, largest = 0, 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                pss = next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue
+        total += pss
+        if pid != root:
+            largest = max(largest, pss)
+    return total / 1024, largest / 1024
 
 
-def query_ids(run_dir: Path) -> list[str]:
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak process-tree PSS, peak PSS of one child process; MiB) of `cmd`."""
+    started, peak, child = time.perf_counter(), 0.0, 0.0
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while proc.poll() is None:
+        total, largest = tree_pss_mib(proc.pid)
+        peak, child = max(peak, total), max(child, largest)
+        time.sleep(0.5)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return time.perf_counter() - started, peak, child
+
+
+def queries(run_dir: Path):
+    """Every exported query row, every column, sorted by query_id (Beam's files hold them in another order)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     files = sorted((run_dir / "export" / "data" / "queries").glob("*.parquet"))
-    return sorted(i for f in files for i in pq.read_table(f, columns=["query_id"]).column("query_id").to_pylist())
+    return pa.concat_tables([pq.read_table(f) for f in files]).sort_by("query_id")
 
 
 def main() -> None:
@@ -61,12 +100,13 @@ def main() -> None:
     beam_cmd = [sys.executable, "-m", "pipelines.runners.cli", "beam", "run", "--catalog", str(catalog), "--out",
                 str(work / "beam"), "--run-id", "bench", "--set", f"render.languages={json.dumps(overrides['render.languages'])}",
                 "--direct_num_workers", str(args.workers), "--direct_running_mode", "multi_processing"]
-    local_s, beam_s = timed(local_cmd), timed(beam_cmd)
-    same = query_ids(work / "local" / "bench") == query_ids(work / "beam" / "bench")
+    (local_s, local_mib, _), (beam_s, beam_mib, worker_mib) = timed(local_cmd), timed(beam_cmd)
+    same = queries(work / "local" / "bench").equals(queries(work / "beam" / "bench"))
     print(f"catalog: {catalog} ({args.products:,} products, languages {args.languages}), {os.cpu_count()} CPUs")
-    print(f"local runner : {local_s:8.1f} s   python -c <run_build> {shlex.join(local_cmd[3:])}")
-    print(f"Beam Direct  : {beam_s:8.1f} s   python {shlex.join(beam_cmd[1:])}")
-    print(f"ratio Beam/local: {beam_s / local_s:.2f}x   same exported query ids: {same}")
+    print(f"local runner : {local_s:8.1f} s {local_mib:8,.0f} MiB   python -c <run_build> {shlex.join(local_cmd[3:])}")
+    print(f"Beam Direct  : {beam_s:8.1f} s {beam_mib:8,.0f} MiB   python {shlex.join(beam_cmd[1:])}")
+    print(f"largest Beam worker process: {worker_mib:,.0f} MiB PSS at its peak")
+    print(f"ratio Beam/local: {beam_s / local_s:.2f}x   same exported queries (every column): {same}")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ def emit_result(stage: str, result: StageResult, rows_in: int) -> Iterator[Tagge
 
 
 WALL_MS = "wall_ms"  # a step's processing time, summed over its batches and workers (the report's seconds)
+PREPARED = "prepared"  # times a `per_shard` step prepared its batch call (indexes loaded): once per worker
 
 
 def count_wall(stage: str, started: float) -> None:
@@ -69,15 +70,34 @@ def count_metrics(stage: str, counters: dict) -> None:
 
 
 class CallStep(beam.DoFn):
-    """Run `step.call` on one batch of its `shard_by` input; `empty` inputs get empty tables."""
+    """Run `step.call` on one batch of its `shard_by` input; `empty` inputs get empty tables.
+
+    A step with `per_shard` runs its prepared batch call instead: prepared (indexes loaded) once
+    per worker and reused while the side inputs are the same objects (Beam caches them per worker)."""
 
     def __init__(self, step: Step, shard_by: str, empty: dict[str, str] | None = None) -> None:
         self.step, self.shard_by, self.empty = step, shard_by, dict(empty or {})
+        self._prepared: tuple[tuple, Callable] | None = None
+
+    def setup(self) -> None:
+        self._prepared = None
+
+    def _batch_call(self, side_tables: dict, empties: dict) -> Callable[[pa.Table], StageResult]:
+        sides = tuple(side_tables.values())
+        held = self._prepared
+        if held is None or len(held[0]) != len(sides) or any(a is not b for a, b in zip(held[0], sides)):
+            Metrics.counter(f"meritgen.{self.step.name}", PREPARED).inc()
+            call = self.step.per_shard.prepare(**side_tables, **empties, **file_tables(self.step))
+            self._prepared = held = (sides, call)
+        return held[1]
 
     def process(self, batch: pa.Table, **side_tables):
         empties = {arg: schemas.empty(contract) for arg, contract in self.empty.items()}
         started = time.perf_counter()
-        result = self.step.call(**{self.shard_by: batch}, **side_tables, **empties, **file_tables(self.step))
+        if self.step.per_shard is not None:
+            result = self._batch_call(side_tables, empties)(batch)
+        else:
+            result = self.step.call(**{self.shard_by: batch}, **side_tables, **empties, **file_tables(self.step))
         count_wall(self.step.name, started)
         yield from emit_result(self.step.name, conform_result(self.step, result), batch.num_rows)
 

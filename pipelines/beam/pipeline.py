@@ -1,7 +1,7 @@
 """The build plan (`plan.plan_build`) as one Beam pipeline; every step a labelled transform.
 
-Sharded steps (render, negatives, and any new step with `shard_by`) go through the generic
-adapter; some steps have their own transforms, chosen by the type of the step's params
+Sharded steps (render, negatives, passages, caption_filter, retriever_negatives, and any new
+step with `shard_by`) go through the generic adapter; some steps have their own transforms, chosen by the type of the step's params
 (`OWN_TRANSFORMS`): ingest (group by id), compose (attempt ranges + dedupe), export (joins) and
 the LLM steps (`LLMStepCall`: rows through RunInference with the handler of `[llm] backend`).
 Other global steps run once on one worker. Whole-table side inputs are built once per
@@ -144,9 +144,19 @@ class BuildGraph:
             return own(self, step)
         if step.shard_by is None:  # a global step without its own transform: one worker, whole tables
             return self._global(step, step.name, self.outputs_of(step), self.sides(step))
-        sharded = self.tables[step.inputs[step.shard_by]]
-        return sharded | step.name >> RunStep(step, self.settings.rows_for(step.name), self.sides(step, {step.shard_by}),
-                                              self.outputs_of(step))
+        sharded, sides = self.tables[step.inputs[step.shard_by]], self.sides(step, {step.shard_by})
+        once = step.per_shard.once_outputs if step.per_shard else ()
+        whole = {}
+        if once:  # made once from the side tables (the caption filter's captions), not per batch
+            whole = self._global(dataclasses.replace(step, call=step.per_shard.once), f"{step.name}_once", list(once), sides)
+        # `prepare` gets the once outputs as side tables of their names (not made again per worker).
+        out = sharded | step.name >> RunStep(step, self.settings.rows_for(step.name),
+                                             {**sides, **{name: whole[name] for name in once}},
+                                             [name for name in self.outputs_of(step) if name not in once])
+        if once:
+            out[REJECTS] = (out[REJECTS], whole[REJECTS]) | f"{step.name}_OnceRejects" >> beam.Flatten()
+            out.update({name: whole[name] for name in once})
+        return out
 
     def _ingest(self, step: Step) -> dict:
         """Catalog rows read in parallel, grouped by product id, each group validated with the plan's params."""

@@ -23,7 +23,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines import __version__, schemas
-from pipelines.beam.adapter import WALL_MS
+from pipelines.beam.adapter import PREPARED, WALL_MS
 from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.dry_run import DRY_RUN, graph_summary, is_dry_run
 from pipelines.beam.failures import FailureRatioExceeded
@@ -148,7 +148,10 @@ def build_report(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint
     failures = json.loads(read_text(FileSystems.join(run_root, "failures.json")))
     steps = []
     for step in plan_for(catalog, cfg, endpoint):
-        mine = counters.get(step.name, {})
+        mine = dict(counters.get(step.name, {}))
+        mine.pop(PREPARED, None)  # once per worker: the runner's, not the data's
+        if step.per_shard is not None and step.per_shard.finish is not None:
+            mine = step.per_shard.finish(mine)  # counters summed over the batches -> the step's (rates)
         rejects = sum(v for k, v in mine.items() if k.startswith("rejected_"))
         # as the local runner counts it: the rows of every input table (a source step: its records)
         rows_in = (sum(counters.get(stage, {}).get(f"rows_out.{name}", 0) for stage, name in step.inputs.values())

@@ -13,6 +13,7 @@ import apache_beam as beam
 import pyarrow as pa
 
 from pipelines import schemas
+from pipelines.shards import KEY, batch_starts
 
 # The only columns `stages/catalog_index.build_index` reads: side inputs carry just these, so
 # the index tables of a 135K-product catalog stay a few tens of MB (see ARCHITECTURE.md).
@@ -41,8 +42,24 @@ def slices(table: pa.Table, rows: int) -> Iterator[pa.Table]:
 
 
 def single_rows(table: pa.Table) -> list[pa.Table]:
-    """One-row tables: how a failed batch is retried row by row."""
-    return list(slices(table, 1))
+    """One-row tables (one base query's rows, for a table of queries): how a failed batch is retried."""
+    return list(key_slices(table, 1))
+
+
+def key_slices(table: pa.Table, rows: int) -> Iterator[pa.Table]:
+    """`slices` that never split a base query's rows (pipelines/shards.batch_starts): a stage that
+    decides on a base query's English row and copies to its languages needs them in one batch.
+    Tables without the key are cut every `rows` rows."""
+    if KEY not in table.column_names:
+        yield from slices(table, rows)
+        return
+    starts = batch_starts(table.column(KEY), rows, table.num_rows)
+    if len(starts) == 1:
+        if table.num_rows:
+            yield table
+        return
+    for start, end in zip(starts, [*starts[1:], table.num_rows]):
+        yield table.take(pa.array(range(start, end), pa.int64()))
 
 
 def record_ids(table: pa.Table) -> list[str | None]:
@@ -98,7 +115,11 @@ class WholeTable(beam.PTransform):
 
 
 class Rebatch(beam.PTransform):
-    """Cut batches to at most `rows` rows and spread them over workers."""
+    """Cut batches to about `rows` rows, a base query's rows kept together, and spread them over workers.
+
+    Every query table's elements hold whole base queries (render emits a plan's languages together,
+    sharded steps keep them, global steps emit one whole table), so cutting each element at key
+    changes keeps them whole batch after batch."""
 
     def __init__(self, rows: int) -> None:
         super().__init__()
@@ -106,7 +127,7 @@ class Rebatch(beam.PTransform):
 
     def expand(self, batches):
         return (batches
-                | "Slice" >> beam.FlatMap(slices, self.rows)
+                | "Slice" >> beam.FlatMap(key_slices, self.rows)
                 | "Spread" >> beam.Reshuffle())
 
 

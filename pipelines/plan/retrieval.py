@@ -13,15 +13,20 @@ from pipelines.config import BuildConfig
 from pipelines.io.inputs import ParquetFile
 from pipelines.plan.retrieval_calls import (
     add_negatives,
+    caption_filter_batches,
+    caption_filter_counters,
+    caption_filter_once,
     caption_filter_stream,
     difficulty_stream,
     filter_captions,
     make_passages,
     measure_difficulty,
+    passages_batches,
     passages_stream,
+    retriever_negatives_batches,
     retriever_negatives_stream,
 )
-from pipelines.plan.step import Step, Streamed, digest, stage_version
+from pipelines.plan.step import PerShard, Step, Streamed, digest, stage_version
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex
 from pipelines.stages import caption_filter, difficulty, passages, retriever_negatives
@@ -47,7 +52,8 @@ def build_indexes(products: pa.Table, cfg: BuildConfig) -> StageResult:
 def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_from: tuple[str, str]) -> list[Step]:
     """index -> passages -> caption_filter -> retriever_negatives, reading queries from `queries_from`.
 
-    Each step's params are the whole config (its call reads `retrieval`, `negatives`, `seed`, `workers`)."""
+    The three query steps are sharded by base query (`shard_by`, `per_shard`: Beam spreads their
+    batches over workers, the index and catalog tables side inputs). Each step's params are the whole config (its call reads `retrieval`, `negatives`, `seed`, `workers`)."""
     r = cfg.retrieval
     idx = {"bm25": ("index", "bm25"), "dense": ("index", "dense")}
     cat = {"products": ("ingest", "products"), "attributes": attributes_from}
@@ -59,20 +65,24 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
                                                              "corpus": ("index", "corpus"), **idx},
              lambda **t: make_passages(cfg=cfg, **t),
              digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed, r.category_local), {"queries": "query", "passages": "passage"},
-             params=cfg, files=corpus, streamed=_streamed(passages_stream, cfg)),
+             params=cfg, files=corpus, streamed=_streamed(passages_stream, cfg), shard_by="queries",
+             per_shard=PerShard(lambda **t: passages_batches(cfg=cfg, **t))),
         Step("caption_filter", stage_version(VERSION, caption_filter), {"queries": ("passages", "queries"), **cat, **idx},
              lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend,
                                                                 r.keep_image_blind, r.category_local, r.negatives_depth),
              {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant",
               "shared_hits": "hits"},
-             params=cfg, streamed=_streamed(caption_filter_stream, cfg)),
+             params=cfg, streamed=_streamed(caption_filter_stream, cfg), shard_by="queries",
+             per_shard=PerShard(lambda **t: caption_filter_batches(cfg=cfg, **t),
+                                lambda **t: caption_filter_once(cfg=cfg, **t), ("captions",), caption_filter_counters)),
         Step("retriever_negatives", stage_version(VERSION, retriever_negatives),
              {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"),
               "shared_hits": ("caption_filter", "shared_hits"), **cat, **idx},
              lambda **t: add_negatives(cfg=cfg, **t),
              digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model,
                     r.bm25_backend, load_vocabulary(cfg.mine.vocabulary).digest, r.category_local),
-             {"queries": "query"}, params=cfg, streamed=_streamed(retriever_negatives_stream, cfg)),
+             {"queries": "query"}, params=cfg, streamed=_streamed(retriever_negatives_stream, cfg), shard_by="queries",
+             per_shard=PerShard(lambda **t: retriever_negatives_batches(cfg=cfg, **t))),
     ]
 
 

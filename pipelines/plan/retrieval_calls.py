@@ -7,7 +7,7 @@ table), and its whole-table call is that stream on one batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
@@ -16,10 +16,12 @@ from pipelines.plan.step import worker_count
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex, search_table
 from pipelines.retrieval.grouped import GroupedSearch
-from pipelines.shards import Shards, TableShards, collect
+from pipelines.shards import Shards, TableShards, add_counters, collect
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.matching import Matcher
 from pipelines.vocabulary import load_vocabulary
+
+BatchCall = Callable[[pa.Table], StageResult]  # a sharded step's call of one batch of its queries
 
 
 def load_indexes(bm25: pa.Table, dense: pa.Table, cfg: BuildConfig) -> dict:
@@ -82,6 +84,13 @@ def make_passages(queries, products, corpus, bm25, dense, cfg: BuildConfig, pass
 def passages_stream(queries: Shards, products, corpus, bm25, dense, cfg: BuildConfig,
                     passage_corpus=None) -> Iterator[StageResult]:
     """`make_passages` batch by batch: the index loaded once, each batch searched and converted."""
+    call = passages_batches(products, corpus, bm25, dense, cfg, passage_corpus)
+    for batch in queries:
+        yield call(batch)
+
+
+def passages_batches(products, corpus, bm25, dense, cfg: BuildConfig, passage_corpus=None) -> BatchCall:
+    """The passages call of one batch of queries, its index loaded once (here) for every batch."""
     if passage_corpus is not None:  # a user's passage corpus has no categories: searched whole
         corpus = passage_corpus
         index = BM25Index(BM25Config(show_progress=False))
@@ -90,7 +99,8 @@ def passages_stream(queries: Shards, products, corpus, bm25, dense, cfg: BuildCo
     else:
         search = _Searcher(load_indexes(bm25, dense, cfg)["dense" if cfg.retrieval.dense_model else "bm25"], products)
     k = cfg.retrieval.passages_k + 8  # positives and exact copies are skipped, so ask for a few more
-    for batch in queries:
+
+    def call(batch: pa.Table) -> StageResult:
         english = by_base.english_rows(batch)
         responses = passages.response_texts(english, products)
         resp = responses.outputs["responses"]
@@ -101,8 +111,9 @@ def passages_stream(queries: Shards, products, corpus, bm25, dense, cfg: BuildCo
         english = by_base.attach_passages(english, result.outputs["passages"])
         out = by_base.copy_columns(batch, english, ["passage", "passage_span", "passage_source_ids"])
         rejects = pa.concat_tables([responses.rejects, result.rejects])
-        yield StageResult({"queries": out, "passages": result.outputs["passages"]}, rejects,
-                          {**responses.counters, **result.counters})
+        return StageResult({"queries": out, "passages": result.outputs["passages"]}, rejects,
+                           {**responses.counters, **result.counters})
+    return call
 
 
 def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig) -> StageResult:
@@ -110,18 +121,51 @@ def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig
     return collect(caption_filter_stream(TableShards(queries), products, attributes, bm25, dense, cfg))
 
 
+TALLY = "tally."  # prefix of the caption filter's raw counts (CaptionTally.raw), summed over batches
+
+
 def caption_filter_stream(queries: Shards, products, attributes, bm25, dense, cfg: BuildConfig) -> Iterator[StageResult]:
-    """`filter_captions` batch by batch: captions and the index once, the counters (rates) at the end."""
+    """`filter_captions` batch by batch: captions and the index once, the counters (rates) from the
+    batches' summed raw counts at the end."""
+    once = caption_filter_once(products, attributes, cfg)
+    yield once
+    call = caption_filter_batches(products, attributes, bm25, dense, cfg, once.outputs["captions"])
+    raw: dict = {}
+    for batch in queries:
+        result = call(batch)
+        add_counters(raw, {k: v for k, v in result.counters.items() if k.startswith(TALLY)})
+        yield StageResult(result.outputs, result.rejects, {k: v for k, v in result.counters.items() if not k.startswith(TALLY)})
+    yield StageResult({}, counters=caption_filter_counters(raw))
+
+
+def caption_filter_once(products, attributes, cfg: BuildConfig, **_) -> StageResult:
+    """What the caption filter outputs once, not per batch: the catalog's captions."""
     captions = caption_filter.fallback_captions(products, attributes).outputs["captions"]
+    return StageResult({"captions": captions}, counters={"captioner_fallback": 1,
+                                                         "category_local": int(cfg.retrieval.category_local)})
+
+
+def caption_filter_counters(counters: dict) -> dict:
+    """The filter's counters from its batches' summed ones: the raw counts (TALLY) become the
+    tally's counters (rates from sums, the same numbers as one run over every batch)."""
+    raw = {**caption_filter.CaptionTally().raw(),  # zeros, when no batch ran
+           **{k.removeprefix(TALLY): v for k, v in counters.items() if k.startswith(TALLY)}}
+    rest = {k: v for k, v in counters.items() if not k.startswith(TALLY)}
+    return {**rest, **caption_filter.counters_from_raw(raw)}
+
+
+def caption_filter_batches(products, attributes, bm25, dense, cfg: BuildConfig, captions=None) -> BatchCall:
+    """The caption filter of one batch of queries; counters: the batch's raw counts (TALLY keys)."""
+    if captions is None:  # not handed over (Beam hands its `once` output): made here, deterministic
+        captions = caption_filter_once(products, attributes, cfg).outputs["captions"]
     search = _Searcher(load_indexes(bm25, dense, cfg)[cfg.retrieval.filter_retriever], products)
-    yield StageResult({"captions": captions}, counters={"captioner_fallback": 1,
-                                                        "category_local": int(cfg.retrieval.category_local)})
     lookup = caption_filter.caption_lookup(captions)
     k = max(cfg.retrieval.filter_top_k, 10)
     filter_cfg = caption_filter.CaptionFilterConfig(top_k=cfg.retrieval.filter_top_k,
                                                     keep_image_blind=cfg.retrieval.keep_image_blind)
-    tally = caption_filter.CaptionTally()
-    for batch in queries:
+
+    def call(batch: pa.Table) -> StageResult:
+        tally = caption_filter.CaptionTally()
         english = by_base.english_rows(batch)
         variants = caption_filter.caption_variants(english, captions, lookup).outputs["variants"]
         ids = variants.column("query_id").to_pylist()
@@ -133,9 +177,11 @@ def caption_filter_stream(queries: Shards, products, attributes, bm25, dense, cf
         result = caption_filter.filter_caption_substitutable(english, variants, _first(deep, k), blind_hits,
                                                              filter_cfg, tally)
         kept = by_base.keep_bases(batch, result.outputs["queries"])
-        yield StageResult({"queries": kept, "caption_checks": result.outputs["caption_checks"], "variants": variants,
-                           "shared_hits": deep}, result.rejects, {"queries_in": batch.num_rows, "queries_kept": kept.num_rows})
-    yield StageResult({}, counters=tally.counters())
+        return StageResult({"queries": kept, "caption_checks": result.outputs["caption_checks"], "variants": variants,
+                            "shared_hits": deep}, result.rejects,
+                           {"queries_in": batch.num_rows, "queries_kept": kept.num_rows,
+                            **{TALLY + k: v for k, v in tally.raw().items()}})
+    return call
 
 
 def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: BuildConfig, shared_hits=None) -> StageResult:
@@ -147,6 +193,14 @@ def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: Bui
 def retriever_negatives_stream(queries: Shards, products, attributes, variants, bm25, dense, cfg: BuildConfig,
                                shared_hits=None) -> Iterator[StageResult]:
     """`add_negatives` batch by batch: indexes, the captioned texts and the catalog lookups built once."""
+    call = retriever_negatives_batches(products, attributes, variants, bm25, dense, cfg, shared_hits)
+    for batch in queries:
+        yield call(batch)
+
+
+def retriever_negatives_batches(products, attributes, variants, bm25, dense, cfg: BuildConfig,
+                                shared_hits=None) -> BatchCall:
+    """The retriever negatives of one batch of queries; indexes and lookups built once (here)."""
     texts = dict(zip(variants.column("query_id").to_pylist(), variants.column("text_captioned").to_pylist()))
     searches = {name: _Searcher(index, products) for name, index in load_indexes(bm25, dense, cfg).items()}
     matcher = Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary))
@@ -154,7 +208,8 @@ def retriever_negatives_stream(queries: Shards, products, attributes, variants, 
     negatives_cfg = retriever_negatives.RetrieverNegativesConfig(
         per_query=cfg.negatives.per_query + cfg.retrieval.negatives_per_query, depth=cfg.retrieval.negatives_depth,
         max_score_ratio=cfg.retrieval.max_score_ratio)
-    for batch in queries:
+
+    def call(batch: pa.Table) -> StageResult:
         english = by_base.english_rows(batch)
         ids = english.column("query_id").to_pylist()
         query_texts = [texts.get(q, "") for q in ids]
@@ -173,7 +228,8 @@ def retriever_negatives_stream(queries: Shards, products, attributes, variants, 
             positive_scores=pa.Table.from_pylist(scores, schema=retriever_negatives.POSITIVE_SCORES_SCHEMA),
             matcher=matcher, catalog=catalog)
         out = by_base.copy_columns(batch, result.outputs["queries"], ["hard_negatives", "hard_negative_ids"])
-        yield StageResult({"queries": out}, result.rejects, result.counters)
+        return StageResult({"queries": out}, result.rejects, result.counters)
+    return call
 
 
 def difficulty_stream(queries: Shards, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> Iterator[StageResult]:

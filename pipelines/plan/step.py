@@ -38,6 +38,23 @@ class Streamed:
 
 
 @dataclass(frozen=True)
+class PerShard:
+    """A `shard_by` step's call split for runners that spread its batches over workers (Beam).
+
+    `prepare` takes the step's other inputs (side tables and files) and returns the call of one
+    batch, with what every batch reads (an index) built once per worker rather than per batch.
+    `once` gives the outputs named in `once_outputs`, made once from the side tables rather than
+    per batch (the caption filter's captions), and handed to `prepare` as side tables of those names. `finish` turns the counters summed over every
+    batch into the step's (rates derived from summed counts). Together they equal `Step.call`.
+    """
+
+    prepare: Callable[..., Callable[[pa.Table], StageResult]] = field(repr=False)
+    once: Callable[..., StageResult] | None = field(default=None, repr=False)
+    once_outputs: tuple[str, ...] = ()
+    finish: Callable[[dict], dict] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class Step:
     """One stage invocation. `inputs` maps the stage function's argument to (stage, output)."""
 
@@ -61,6 +78,8 @@ class Step:
     # runs it every build and hands later steps a fingerprint of its outputs' content, so they rerun
     # only when what it read changed. Set by the runner, which knows (planning reads no file).
     volatile: bool = False
+    # How a runner with many workers runs its `shard_by` batches (Beam); None: `call` per batch.
+    per_shard: PerShard | None = field(default=None, repr=False)
 
 
 def digest(*parts) -> str:

@@ -151,8 +151,47 @@ class CaptionTally:
     by_reason: Counter = field(default_factory=Counter)
 
     def counters(self) -> dict:
-        return {**_counters(self.queries, self.checks, self.blind_unchecked, self.by_reason),
-                **_before_after(self.checks, self.kept)}
+        return counters_from_raw(self.raw())
+
+    def raw(self) -> dict[str, int]:
+        """The tally as additive integer counts: the raws of batches run apart (Beam's workers) sum
+        to the raw of one run over all of them, and `counters_from_raw` of the sum gives its counters."""
+        out = {"queries": self.queries, "blind_unchecked": self.blind_unchecked,
+               **{f"rejected_{reason}": k for reason, k in sorted(self.by_reason.items())}}
+        for when, rows in (("before", self.checks), ("after", [c for c, k in zip(self.checks, self.kept) if k])):
+            out[f"{when}_n"] = len(rows)
+            out[f"{when}_substitutable"] = sum(c["substitutable"] for c in rows)
+            out[f"{when}_image_blind"] = sum(c["image_blind"] for c in rows)
+            for variant, column in (("captions", "captioned_rank"), ("images_removed", "blind_rank")):
+                ranks = Counter(c[column] for c in rows)
+                for r in range(1, METRIC_DEPTH + 1):
+                    out[f"{when}_{variant}_rank{r}"] = ranks.get(r, 0)
+        return out
+
+
+def counters_from_raw(raw: dict[str, int]) -> dict:
+    """The filter's counters (rates, R@k/MRR) from a `CaptionTally.raw()`, or the sum of several."""
+    by_reason = Counter({k.removeprefix("rejected_"): v for k, v in raw.items() if k.startswith("rejected_")})
+    before, after = _stand_ins(raw, "before"), _stand_ins(raw, "after")
+    out = _counters(raw["queries"], before, raw["blind_unchecked"], by_reason)
+    for when, rows in (("before", before), ("after", after)):
+        out.update(_when_counters(when, rows))
+    return out
+
+
+def _stand_ins(raw: dict[str, int], when: str) -> list[dict]:
+    """Checks standing in for the counted ones: the counters read only their counts and rank histograms."""
+    n = raw[f"{when}_n"]
+    return [{"substitutable": i < raw[f"{when}_substitutable"], "image_blind": i < raw[f"{when}_image_blind"],
+             "captioned_rank": rank, "blind_rank": blind}
+            for i, (rank, blind) in enumerate(zip(_ranks(raw, f"{when}_captions", n),
+                                                  _ranks(raw, f"{when}_images_removed", n)))]
+
+
+def _ranks(raw: dict[str, int], prefix: str, n: int) -> list[int | None]:
+    """The n ranks a rank histogram stands for (best first; None: not within METRIC_DEPTH)."""
+    ranks = [r for r in range(1, METRIC_DEPTH + 1) for _ in range(raw[f"{prefix}_rank{r}"])]
+    return ranks + [None] * (n - len(ranks))
 
 
 def filter_caption_substitutable(
@@ -258,17 +297,22 @@ def _before_after(checks: list[dict], kept: list[bool]) -> dict:
     """Rates and R@k/MRR of both text-only variants over the checked queries, before and after the filter."""
     out = {}
     for when, rows in (("before", checks), ("after", [c for c, k in zip(checks, kept) if k])):
-        n = len(rows)
-        out[f"{when}_n"] = n
-        out[f"{when}_substitutable_rate"] = sum(c["substitutable"] for c in rows) / n if n else 0.0
-        out[f"{when}_image_blind_rate"] = sum(c["image_blind"] for c in rows) / n if n else 0.0
-        out[f"{when}_substitutable"] = sum(c["substitutable"] for c in rows)
-        out[f"{when}_image_blind"] = sum(c["image_blind"] for c in rows)
-        for variant, column in (("captions", "captioned_rank"), ("images_removed", "blind_rank")):
-            ranks = [c[column] for c in rows]
-            for metric, value in rank_metrics(ranks).items():
-                out[f"{when}_{variant}_{metric}"] = value
-            out.update(_rank_counts(f"{when}_{variant}", ranks))
+        out.update(_when_counters(when, rows))
+    return out
+
+
+def _when_counters(when: str, rows: list[dict]) -> dict:
+    n = len(rows)
+    out = {f"{when}_n": n,
+           f"{when}_substitutable_rate": sum(c["substitutable"] for c in rows) / n if n else 0.0,
+           f"{when}_image_blind_rate": sum(c["image_blind"] for c in rows) / n if n else 0.0,
+           f"{when}_substitutable": sum(c["substitutable"] for c in rows),
+           f"{when}_image_blind": sum(c["image_blind"] for c in rows)}
+    for variant, column in (("captions", "captioned_rank"), ("images_removed", "blind_rank")):
+        ranks = [c[column] for c in rows]
+        for metric, value in rank_metrics(ranks).items():
+            out[f"{when}_{variant}_{metric}"] = value
+        out.update(_rank_counts(f"{when}_{variant}", ranks))
     return out
 
 
