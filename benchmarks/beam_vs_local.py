@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: its sibling modules by package name
+
+from benchmarks.process_memory import tree_pss_mib  # noqa: E402
 
 LOCAL = """
 import json, sys
@@ -31,34 +34,6 @@ from pipelines.runners.local import run_build
 catalog, out, overrides = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 run_build(catalog, out, load_config(overrides=overrides), run_id="bench", progress=False)
 """
-
-
-def tree_pss_mib(root: int) -> tuple[float, float]:
-    """PSS of `root` and every descendant (pages shared after a fork counted once), and of the
-    largest descendant alone (a Beam worker process: what one Dataflow worker would hold)."""
-    parents = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                parents[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            pass
-    tree, grew = {root}, True
-    while grew:
-        new = {p for p, parent in parents.items() if parent in tree} - tree
-        tree |= new
-        grew = bool(new)
-    total, largest = 0, 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                pss = next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
-        except (OSError, StopIteration):
-            continue
-        total += pss
-        if pid != root:
-            largest = max(largest, pss)
-    return total / 1024, largest / 1024
 
 
 def timed(cmd: list[str]) -> tuple[float, float, float]:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = """
 import json, os, resource, sys, threading, time
+from benchmarks import process_memory  # the child runs in the repo root
 from pipelines.config import load_config
 from pipelines.runners.local import execute_step, run_build
 catalog, out, qpp, langs = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4].split(",")
@@ -45,28 +46,7 @@ def timed(step, *args):
     return result
 
 def tree_pss_mib():
-    # proportional set size of this process and every descendant (the forkserver and its pool
-    # workers): pages shared after a fork are counted once, not once per process
-    parents = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                parents[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            pass
-    tree, grew = {os.getpid()}, True
-    while grew:
-        new = {p for p, parent in parents.items() if parent in tree} - tree
-        tree |= new
-        grew = bool(new)
-    total = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
-        except (OSError, StopIteration):
-            pass
-    return total / 1024
+    return process_memory.tree_pss_mib(os.getpid())[0]  # this build and its pool processes
 
 tree_peak, tree_peak_at, current = [0.0], [None], [None]
 
