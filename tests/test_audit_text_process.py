@@ -40,3 +40,12 @@ def test_text_checks_in_a_process_of_their_own_equal_inline(demo_run_copy, monke
     checks = _rows(background)
     assert checks["no_image_value_in_text"]["failed"] >= 1 and checks["text_is_plain"]["failed"] >= 1
     assert not background["passed"]
+
+
+def test_a_small_export_checks_its_texts_once(demo_run_copy, monkeypatch):
+    """Inline (no process of its own), the two text checks run once per audit, not once per row asked for."""
+    calls = []
+    real = text_process.text_check_rows
+    monkeypatch.setattr(text_process, "text_check_rows", lambda *a: calls.append(1) or real(*a))
+    audit_run(demo_run_copy)
+    assert calls == [1]

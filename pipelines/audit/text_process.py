@@ -43,6 +43,7 @@ class TextChecks:
         self.export, self.vocabulary, self.background = export, vocabulary, rows >= BACKGROUND_ROWS
         self._pool: ProcessPoolExecutor | None = None
         self._future: Future | None = None
+        self._rows: dict[str, dict] | None = None
 
     def __enter__(self) -> TextChecks:
         if self.background:
@@ -52,7 +53,10 @@ class TextChecks:
         return self
 
     def rows(self) -> dict[str, dict]:
-        return self._future.result() if self._future is not None else text_check_rows(self.export, self.vocabulary)
+        """Both rows, computed once (the audit asks for one, then the other)."""
+        if self._rows is None:
+            self._rows = self._future.result() if self._future is not None else text_check_rows(self.export, self.vocabulary)
+        return self._rows
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
