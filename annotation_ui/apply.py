@@ -24,13 +24,13 @@ from annotation_ui.decisions import resolve_round, round_agreement
 from annotation_ui.errors import QAError
 from annotation_ui.round_data import export_dir, export_queries, refuse_stale_round, round_dir
 from annotation_ui.rounds import export_decisions, open_store
+from pipelines.card.qa import qa_section
+from pipelines.card.writer import regenerate_card, write_card
 from pipelines.config import config_from_dict
 from pipelines.io import layout
-from pipelines.io.card_writer import regenerate_card, write_card
 from pipelines.io.export_files import verify_card
 from pipelines.io.export_writer import write_merit_queries, write_shards
 from pipelines.io.verify import verify_positive_sets
-from pipelines.qa_card import qa_section
 from pipelines.stages.export import split_names
 from pipelines.store import RunStore, write_json
 

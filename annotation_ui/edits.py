@@ -11,9 +11,9 @@ import re
 from collections import Counter
 
 from annotation_ui.errors import PlaceholderError
-from pipelines.catalog_text import structural_text
-from pipelines.control_text import first_control
-from pipelines.placeholders import PLACEHOLDER, compare_placeholders, placeholders, segments_of
+from pipelines.text.controls import first_control
+from pipelines.text.placeholders import PLACEHOLDER, compare_placeholders, placeholders, segments_of
+from pipelines.text.structure import structural_text
 
 MAX_TEXT = 2000
 # Things that look like a placeholder but are not one exactly (typos a careful edit can introduce).

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from annotation_ui.decisions import REASONS
-from pipelines.languages import LANGUAGE_NAMES
-from pipelines.placeholders import image_token, segments_of
+from pipelines.langid.languages import LANGUAGE_NAMES
+from pipelines.text.placeholders import image_token, segments_of
 
 REASON_KEYS = {reason: str(i) for i, reason in enumerate(REASONS, start=1)}  # keyboard: 1..5
 REASON_TEXT = {

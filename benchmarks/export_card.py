@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from pipelines import schemas
+from pipelines.card.writer import write_card
 from pipelines.config import config_from_dict
 from pipelines.io import layout
-from pipelines.io.card_writer import write_card
 from pipelines.io.export_writer import write_export
 from pipelines.plan.step import file_tables, input_tables
 from pipelines.results import StageResult

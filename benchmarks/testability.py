@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from pipelines.audit.run import audit_run
-from pipelines.card_testability import share_text
+from pipelines.card.testability import share_text
 
 
 def table_rows(figures: dict[str, dict[str, int]]) -> list[tuple[str, str]]:

@@ -16,8 +16,8 @@ from typing import Any
 
 from pipelines.config_types import checked
 from pipelines.errors import ConfigError
-from pipelines.languages import LANGUAGES
-from pipelines.vocab_paths import resolve_config_paths
+from pipelines.langid.languages import LANGUAGES
+from pipelines.vocab.paths import resolve_config_paths
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class IngestConfig:
 @dataclass(frozen=True)
 class MineConfig:
     # A shipped version ("v1") or your own vocabulary: a JSON file or a folder (vocabulary.json, lexicon/,
-    # templates/), relative to the config file (pipelines/vocab_paths.py; README "Your own categories and attributes").
+    # templates/), relative to the config file (pipelines/vocab/paths.py; README "Your own categories and attributes").
     vocabulary: str = "v2"  # fashion + MERIT's product types (#21); v1 kept for pinned configs
     min_score: float = 88.0  # rapidfuzz ratio needed to map a raw value onto the vocabulary
     mine_text: bool = True

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.io.layout import SPLITS
-from pipelines.placeholders import PLACEHOLDER
+from pipelines.text.placeholders import PLACEHOLDER
 
 _PLAIN_INT = re.compile(r"(0|[1-9][0-9]{0,15})")
 _HASHED_BASE = 2**53

@@ -12,7 +12,7 @@ from PIL import Image
 
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

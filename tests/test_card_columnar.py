@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.card_counts import condition_counts, english, image_condition_counts, pair_counts, value_counts
+from pipelines.card.counts import condition_counts, english, image_condition_counts, pair_counts, value_counts
 from pipelines.io.ipc_size import ipc_size, ipc_sizes_by
 from pipelines.stages import llm_tasks
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipelines.card import split_order
-from pipelines.card_parts import md_table
-from pipelines.io.card_plots import funnel_stages
+from pipelines.card.parts import md_table
+from pipelines.card.plots import funnel_stages
+from pipelines.card.render import split_order
 
 REPORT = {"steps": [
     {"name": "ingest", "counters": {"rows_in": 335, "products": 335}},

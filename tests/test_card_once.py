@@ -51,7 +51,7 @@ def test_killed_before_the_audit_the_rerun_writes_the_card(tmp_path, monkeypatch
 def test_the_local_export_step_renders_the_card_before_its_marker_and_the_audit_once_more(tmp_path, monkeypatch):
     """Two renderings per build (#24 changed #14's one): in the export's temp folder, before its marker,
     then after the audit, with the Audit section."""
-    import pipelines.io.card_writer as card_writer
+    import pipelines.card.writer as card_writer
     import pipelines.io.export_writer as export_writer
 
     calls = []
@@ -74,7 +74,7 @@ def test_the_second_card_reuses_the_costly_facts_and_a_rewritten_export_recomput
     export's files change (as `qa apply` rewrites them) computes them again, never a stale figure."""
     import pyarrow.parquet as pq
 
-    import pipelines.io.card_writer as card_writer
+    import pipelines.card.writer as card_writer
 
     calls = []
     real = card_writer.condition_rows

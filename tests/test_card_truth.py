@@ -11,8 +11,8 @@ from pathlib import Path
 import datasets
 import pyarrow.dataset as pads
 
-from pipelines.card import llm_sections
-from pipelines.card_parts import reject_rows, source_note
+from pipelines.card.parts import reject_rows, source_note
+from pipelines.card.render import llm_sections
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.cli import summary_rejects
 
@@ -79,7 +79,7 @@ def test_every_bound_that_rejects_queries_is_in_the_readme_and_card(demo_build):
 
 def test_the_card_says_where_the_caption_filter_searched():
     from pipelines import schemas
-    from pipelines.card_retrieval import retrieval_sections
+    from pipelines.card.retrieval import retrieval_sections
 
     difficulty = schemas.from_rows([{"baseline": "bm25", "variant": "captions", "group_kind": "all", "group": "all",
                                      "n": 10, "r1": 0.0, "r5": 0.3, "r10": 0.5, "mrr": 0.1}], "difficulty")

@@ -4,10 +4,10 @@ newlines stay text. The same definition refuses them in model output (tests/llm)
 
 from pathlib import Path
 
-from pipelines.catalog_text import control_character
 from pipelines.config import CatalogConfig, IngestConfig
 from pipelines.io.catalog_reader import read_catalog
 from pipelines.stages.ingest import IngestParams, validate_catalog
+from pipelines.text.structure import control_character
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 

@@ -17,8 +17,8 @@ from pipelines.config import load_config
 from pipelines.errors import ConfigError
 from pipelines.resources import PROJECT_ROOT, PROMPTS_DIR, SCHEMAS_DIR
 from pipelines.runners.cli import main
-from pipelines.vocab_check import document_problems
-from pipelines.vocab_setup import buildable_config
+from pipelines.vocab.buildable import buildable_config
+from pipelines.vocab.check import document_problems
 
 EXAMPLE = PROJECT_ROOT / "examples" / "garden-tools"
 
@@ -65,7 +65,7 @@ def test_vocabulary_path_resolves_from_the_config_file_not_the_cwd(example, tmp_
 
 def test_an_absolute_path_without_json_still_names_the_file(example):
     """Configs pinned before this key was documented wrote `mine.vocabulary = "/abs/my"` for /abs/my.json."""
-    from pipelines.vocabulary import load_vocabulary
+    from pipelines.vocab.vocabulary import load_vocabulary
 
     (example / "my.json").write_text((example / "vocabulary.json").read_text())
     assert load_vocabulary(str(example / "my")).categories == ["pruner", "shovel", "watering can"]
@@ -188,8 +188,8 @@ def test_the_shipped_vocabularies_build_every_language_with_the_default_phrasing
 
 
 def test_number_codes_verbatim_and_quantity_values_need_no_word_but_english_words_do():
-    from pipelines.vocab_check import lexicon_gaps
-    from pipelines.vocabulary import Vocabulary
+    from pipelines.vocab.check import lexicon_gaps
+    from pipelines.vocab.vocabulary import Vocabulary
 
     attributes = {"color": {"visual": True, "values": {"red": []}},
                   "purity": {"visual": False, "values": {"18k": []}},

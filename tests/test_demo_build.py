@@ -8,7 +8,7 @@ from PIL import Image
 
 from pipelines.config import LANGUAGES
 from pipelines.stages.matching import NEGATIVE, POSITIVE, UNVERIFIED, Matcher
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 
 
 def _export(report):

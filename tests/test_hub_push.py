@@ -9,7 +9,7 @@ import sys
 import pytest
 from huggingface_hub import DatasetCard
 
-from pipelines.card_hub import REPO_PLACEHOLDER, field_rows
+from pipelines.card.hub import REPO_PLACEHOLDER, field_rows
 from pipelines.errors import MeritgenError
 from pipelines.hub.card import card_for_repo
 from tests.hub_standin import StandInHub

@@ -76,7 +76,7 @@ def test_induce_names_a_field_after_the_shipped_attribute_it_spells():
     """"Colour" (a flat column) and "Brand Name" (an attribute) are v2's color and brand: shipped values and
     translations are reused, and config.toml maps the column onto that name, which mine fills."""
     from pipelines.induce.propose import propose
-    from pipelines.vocabulary import load_vocabulary
+    from pipelines.vocab.vocabulary import load_vocabulary
 
     records = [{"category": ["Kettles", "Toasters"][i % 2], "title": f"Acme thing {i}",
                 "attributes": {"Brand Name": ["Acme", "Zeta"][i % 2]},

@@ -22,8 +22,8 @@ from pipelines.errors import CatalogError
 from pipelines.io.catalog_reader import read_catalog
 from pipelines.stages import compose, mine, render
 from pipelines.stages.ingest import IngestParams, validate_catalog
-from pipelines.templates import load_templates
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.templates import load_templates
+from pipelines.vocab.vocabulary import load_vocabulary
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 CFG = load_config(overrides={"compose.max_positive_share": 1.0, "compose.queries_per_product": 2.0,

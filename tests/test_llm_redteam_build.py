@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.dataset as pads
 import pytest
 
-from pipelines.catalog_text import control_character, structural_text
 from pipelines.runners.cli import main
+from pipelines.text.structure import control_character, structural_text
 from tests.fake_openai import FakeOpenAI
 from tests.llm.test_model_output_redteam import INJECTIONS
 from tests.llm_scripted import responder

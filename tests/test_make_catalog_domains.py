@@ -9,7 +9,7 @@ from benchmarks.make_catalog import make_catalog_products, make_products, parse_
 from pipelines import schemas
 from pipelines.config import MineConfig
 from pipelines.stages.mine import MineParams, mine_attributes
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 
 
 def test_default_is_the_fashion_draw_of_earlier_benchmarks():

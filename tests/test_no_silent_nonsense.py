@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from pipelines.card_vocabulary import vocabulary_sections
+from pipelines.card.vocabulary import vocabulary_sections
 from pipelines.resources import PROJECT_ROOT
 from pipelines.runners.cli import main
 

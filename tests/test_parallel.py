@@ -22,7 +22,7 @@ def test_parallel_compose_and_negatives_equal_serial(vocab, workers, monkeypatch
 
     from pipelines.config import RenderConfig
     from pipelines.stages.render import RenderParams, render_queries
-    from pipelines.templates import load_templates
+    from pipelines.vocab.templates import load_templates
 
     queries = render_queries(serial.outputs["plans"], RenderParams(RenderConfig(languages=("en", "th")),
                                                                      load_templates("v3", ("en", "th")), 5)).outputs["queries"]
@@ -80,7 +80,7 @@ def test_parallel_render_equals_serial(vocab, workers, monkeypatch):
     """Plan batches rendered on processes (and in small batches) give the serial table and counters."""
     from pipelines.config import RenderConfig
     from pipelines.stages import render
-    from pipelines.templates import load_templates
+    from pipelines.vocab.templates import load_templates
 
     monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
     monkeypatch.setattr(render, "BATCH_PLANS", 16)
@@ -102,7 +102,7 @@ def test_one_pool_serves_every_batch_of_a_streamed_step(vocab, monkeypatch):
     from pipelines.config import RenderConfig
     from pipelines.shards import TableShards, collect
     from pipelines.stages import render
-    from pipelines.templates import load_templates
+    from pipelines.vocab.templates import load_templates
 
     monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
     started = []

@@ -106,7 +106,7 @@ def test_prefect_build_fails_when_llm_steps_fell_back(small_build, tmp_path, pre
     import shutil
 
     import pipelines.runners.prefect_build as prefect_build
-    from pipelines.llm_fallback import LLMFallbackError
+    from pipelines.card.llm_fallback import LLMFallbackError
     from pipelines.runners.local import StepReport
 
     out = tmp_path / "runs"
@@ -390,7 +390,7 @@ def test_the_real_placeholders_pass_the_text_check(small_build):
 def test_catalog_control_characters_never_reach_the_export(tmp_path):
     import pyarrow.dataset as pads
 
-    from pipelines.control_text import CONTROL
+    from pipelines.text.controls import CONTROL
 
     rows = [json.loads(line) for line in (DEMO_DIR / "catalog.jsonl").read_text(encoding="utf-8").splitlines()]
     for i, row in enumerate(rows):
@@ -410,7 +410,7 @@ def test_catalog_control_characters_never_reach_the_export(tmp_path):
 
 
 def test_strip_controls_keeps_tab_and_newline_and_turns_cr_into_newline():
-    from pipelines.control_text import first_control, strip_controls
+    from pipelines.text.controls import first_control, strip_controls
 
     assert strip_controls("a\x00b\x1b[1mc\x07\u202ed\te\r\nf\rg\x9b\x85") == "ab[1mcd\te\nf\ng\x85"
     assert first_control("ok\ttext\n") is None and first_control("x\u2067") == "U+2067"

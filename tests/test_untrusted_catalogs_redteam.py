@@ -21,12 +21,12 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from pipelines.catalog_text import first_structural_field, structural_text
 from pipelines.config import CatalogConfig, IngestConfig
 from pipelines.errors import CatalogError
 from pipelines.images import ImageRejected, normalise_image
 from pipelines.io.catalog_reader import read_catalog
 from pipelines.stages.ingest import IngestParams, validate_catalog
+from pipelines.text.structure import first_structural_field, structural_text
 from tests.conftest import jpeg_bytes
 
 GOOD = [{"product_id": "g1", "category": "Tshirts", "title": "Nike Men Red Striped Tshirt", "images": ["images/good1.jpg"]},

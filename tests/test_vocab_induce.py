@@ -13,8 +13,8 @@ from pipelines.induce.names import cluster, singular, vocab_name
 from pipelines.induce.propose import propose
 from pipelines.induce.units import unit_value
 from pipelines.runners.cli import main
-from pipelines.vocab_check import document_problems
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.check import document_problems
+from pipelines.vocab.vocabulary import load_vocabulary
 from tests.fake_openai import FakeOpenAI
 from tests.llm_lexicon_scripted import responder
 from tests.synthetic_catalog import write_catalog

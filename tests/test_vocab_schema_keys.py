@@ -12,9 +12,9 @@ from pipelines.config import load_config
 from pipelines.errors import ConfigError
 from pipelines.resources import SCHEMAS_DIR
 from pipelines.stages import units
-from pipelines.vocab_check import lexicon_gaps, read_document
-from pipelines.vocab_setup import buildable_config
-from pipelines.vocabulary import Vocabulary
+from pipelines.vocab.buildable import buildable_config
+from pipelines.vocab.check import lexicon_gaps, read_document
+from pipelines.vocab.vocabulary import Vocabulary
 
 VOCABULARY = {
     "common_attributes": [],

@@ -6,8 +6,8 @@ from pipelines import schemas
 from pipelines.config import MineConfig, load_config
 from pipelines.stages.mine import MineParams, mine_attributes
 from pipelines.stages.render import render_phrase
-from pipelines.templates import load_templates
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.templates import load_templates
+from pipelines.vocab.vocabulary import load_vocabulary
 
 V1_DIGEST = "7182222640e6763f"  # prompts/vocabulary/v1.json as it was before v2: pinned configs get the same file
 

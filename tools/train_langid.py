@@ -1,4 +1,4 @@
-"""Build `pipelines/langid_data/msid_model.json`, the Malay-vs-Indonesian model of the language check.
+"""Build `pipelines/langid/data/msid_model.json`, the Malay-vs-Indonesian model of the language check.
 
     pip install -e '.[langid-train]'
     python tools/train_langid.py --ntrex ../shared/data/ntrex128-dev --talpco ../shared/data/talpco-dev
@@ -8,7 +8,7 @@ regression over dense evidence, the text's summed word ratios (wordfreq Malay/In
 frequency ratios, CC BY-SA 4.0 data, mixed with a cross-fitted naive-Bayes ratio from NTREX), the
 balance of hand-made marker words and lingua's own Malay/Indonesian log-odds, fitted on the
 training documents of NTREX-128 dev (news, CC BY-SA 4.0; whole documents chosen by
-`pipelines.langid_eval.is_held_out`) with their 5-15-word spans. (2) Sparse terms, each word and
+`pipelines.langid.evaluation.is_held_out`) with their 5-15-word spans. (2) Sparse terms, each word and
 each pair of neighbouring words, sentence edges included (`langid_msid.terms`), fitted by an
 L2-regularised logistic regression with the base's logit as an offset (for an NTREX training
 text, the base's logit without its own fold's naive-Bayes evidence) on those NTREX texts and on
@@ -39,15 +39,15 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.langid import _detector, strip_placeholders  # noqa: E402
-from pipelines.langid_eval import (  # noqa: E402
+from pipelines.langid.evaluation import (  # noqa: E402
     is_held_out,
     read_ntrex,
     read_talpco,
     span_samples,
     talpco_samples,
 )
-from pipelines.langid_msid import (  # noqa: E402
+from pipelines.langid.identify import _detector, strip_placeholders  # noqa: E402
+from pipelines.langid.msid import (  # noqa: E402
     INDONESIAN_MARKERS,
     MALAY_MARKERS,
     MODEL_PATH,

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.langid import strip_placeholders
-from pipelines.langid_eval import span_samples
-from pipelines.langid_msid import content_words, features
+from pipelines.langid.evaluation import span_samples
+from pipelines.langid.identify import strip_placeholders
+from pipelines.langid.msid import content_words, features
 
 # Naive-Bayes ratio over NTREX training documents: add-one smoothing, each word capped.
 NB_ALPHA, NB_CLIP = 1.0, 3.0

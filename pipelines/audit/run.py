@@ -19,7 +19,7 @@ from pipelines.audit.text_process import TextChecks
 from pipelines.audit.whole_export import add_checks, export_files_check
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
-from pipelines.vocab_paths import vocabulary_file
+from pipelines.vocab.paths import vocabulary_file
 
 QUERY_COLUMNS = ["query_id", "category", "conditions", "positive_ids", "hard_negatives", "hard_negative_ids",
                  "images", "text", "split", "n_unverified", "language"]

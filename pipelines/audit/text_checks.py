@@ -5,8 +5,8 @@ Query text legitimately holds `<image_k>` placeholders (checked against the imag
 placeholder (`<Image_7>`, `＜image_8＞`, `<image 9>`, `&lt;image_5&gt;`, `<product_1>`), no chat-role
 marker (`<|im_start|>`, `[INST]`), no control character (NUL, ESC, BEL, bidi overrides). Product
 titles and descriptions, English sources and passages are held to the same rule (none of them
-may hold a placeholder at all). The rule is `pipelines/catalog_text.py`'s (the one ingest applies to
-catalog text) plus `pipelines/control_text.py`; both are plain functions, not stages.
+may hold a placeholder at all). The rule is `pipelines/text/structure.py`'s (the one ingest applies to
+catalog text) plus `pipelines/text/controls.py`; both are plain functions, not stages.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 import pyarrow.dataset as pads
 
 from pipelines.audit.checks import Check
-from pipelines.catalog_text import structural_text
-from pipelines.control_text import first_control
+from pipelines.text.controls import first_control
+from pipelines.text.structure import structural_text
 
 EXACT_PLACEHOLDER = re.compile(r"<image_[1-9][0-9]*>")  # the audit's own spelling of a real placeholder
 QUERY_TEXT = ("text", "source_text_en", "passage")

@@ -114,7 +114,7 @@ def finish_run(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint: 
 
 
 def _card_before_marker(run_dir: Path, report: dict, cfg: BuildConfig) -> None:
-    from pipelines.io.card_writer import write_card
+    from pipelines.card.writer import write_card
 
     (run_dir / AUDIT_FILE).unlink(missing_ok=True)  # a previous build's audit does not describe this export
     write_card(run_dir / EXPORT, report, cfg, run_dir)

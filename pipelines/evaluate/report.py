@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.card_parts import md_table
+from pipelines.card.parts import md_table
 from pipelines.evaluate.metrics import ALL, NEGATIVE_ABOVE, NEITHER, POSITIVE_ABOVE
 
 METRIC_HEADER = ["split", "language", "queries", "R@1", "R@5", "R@10", "MRR@10", "missing"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from huggingface_hub import DatasetCard
 
-from pipelines.card_hub import REPO_PLACEHOLDER
+from pipelines.card.hub import REPO_PLACEHOLDER
 from pipelines.errors import MeritgenError
 
 REQUIRED_CONFIGS = ("queries", "products")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pipelines.induce.names import ascii_lower, cluster
 from pipelines.induce.units import unit_value
 from pipelines.stages.field_names import lookup, name_table
-from pipelines.vocabulary import Vocabulary, norm_text
+from pipelines.vocab.vocabulary import Vocabulary, norm_text
 
 MIN_VALUE_COUNT = 2  # products a value needs to become a vocabulary value
 MIN_SCOPE_PRODUCTS = 2  # products of a category that need a value for the attribute to be scoped there

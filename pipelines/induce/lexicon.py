@@ -8,7 +8,7 @@ which the LLM translates (`translation_rows` -> `translated_lexicon`) or the bui
 
 from __future__ import annotations
 
-from pipelines.templates import Templates
+from pipelines.vocab.templates import Templates
 
 # Category nouns shoppers do not count ("a makeup"): no article. Reviewed in the report.
 MASS_ENDINGS = ("care", "wear", "bedding", "makeup", "gear", "furniture", "clothing", "equipment", "jewellery",

@@ -15,7 +15,7 @@ from pipelines.induce.attributes import (
     title_attributes,
 )
 from pipelines.induce.names import cluster
-from pipelines.vocabulary import Vocabulary
+from pipelines.vocab.vocabulary import Vocabulary
 
 
 @dataclass

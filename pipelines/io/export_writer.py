@@ -12,9 +12,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines import schemas
+from pipelines.card.writer import write_card
 from pipelines.config import BuildConfig
 from pipelines.io import layout
-from pipelines.io.card_writer import write_card
 from pipelines.io.layout import SPLITS
 from pipelines.merit_layout import MeritIds, merit_query_lines, merit_readme, split_pools
 from pipelines.results import StageResult

@@ -25,7 +25,7 @@ from pipelines.config import MineConfig
 from pipelines.errors import ReproducibilityError
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, _sql_str
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 
 
 def _ident(name: str) -> str:

@@ -2,7 +2,7 @@
 
 An answer is used (and cached) only when neither its text nor any string of its parsed value
 holds a control character or text that reads as structure, by the very rules ingest applies to
-catalog text (`pipelines/catalog_text.py`: placeholder look-alikes such as `<Image_7>`,
+catalog text (`pipelines/text/structure.py`: placeholder look-alikes such as `<Image_7>`,
 `＜image_8＞`, `<image 9>`, `<product_1>`, `&lt;image_5&gt;`, and chat-role markers such as
 `<|im_start|>` or `[INST]`). A model that echoes an injection, or a server that answers with
 special tokens, would otherwise put them into exported queries, MERIT JSON and later prompts.
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pipelines.catalog_text import control_character, strings, structural_text
 from pipelines.llm.parsers import Parsed
-from pipelines.placeholders import without_placeholders
+from pipelines.text.placeholders import without_placeholders
+from pipelines.text.structure import control_character, strings, structural_text
 
 CONTROL_CHARACTER = "control_character"
 _KINDS = {"placeholder_text": "an image placeholder", "role_marker_text": "a chat role marker"}

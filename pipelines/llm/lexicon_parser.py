@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pipelines.langid import detect_language
+from pipelines.langid.identify import detect_language
 from pipelines.llm.parsers import WRONG_LANGUAGE, Parsed, clean_text, load_json_object
 
 _THAI = re.compile(r"[\u0e00-\u0e7f]")

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from pipelines.langid import detect_language, is_language
-from pipelines.placeholders import compare_placeholders
+from pipelines.langid.identify import detect_language, is_language
+from pipelines.text.placeholders import compare_placeholders
 
 DEFAULT_MIN_SCORE = 88.0  # rapidfuzz ratio needed to map a model's value onto the vocabulary
 UNKNOWN_VALUE = "unknown"  # what the model answers for an attribute the images do not show

@@ -207,7 +207,7 @@ def vocabulary_options(
 ) -> dict[str, dict[str, str] | None]:
     """{attribute: {surface form: canonical value}} (None for open attributes) for a category.
 
-    `vocab` is a `pipelines.vocabulary.Vocabulary`; rows carry this plain mapping so that
+    `vocab` is a `pipelines.vocab.vocabulary.Vocabulary`; rows carry this plain mapping so that
     schemas and parsers stay pure and need no vocabulary object.
     """
     names = attributes if attributes is not None else vocab.attributes_for(category)

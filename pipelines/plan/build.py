@@ -17,8 +17,8 @@ from pipelines.plan.step import Step, Streamed, digest
 from pipelines.stages import compose, export, ingest, mine, negatives, render, split
 from pipelines.stages.matching import Matcher
 from pipelines.stages.value_words import value_words
-from pipelines.vocab_setup import require_complete, templates_for
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.buildable import require_complete, templates_for
+from pipelines.vocab.vocabulary import load_vocabulary
 
 
 def plan_build(catalog: str | Path, cfg: BuildConfig, llm_cache: Path | None = None,

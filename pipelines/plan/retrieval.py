@@ -31,7 +31,7 @@ from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex
 from pipelines.stages import caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.passages import product_corpus
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 
 VERSION = "1"  # of this wiring; stage_version adds the stage modules' own
 EMPTY_VECTORS = pa.table({"id": pa.array([], pa.string())})

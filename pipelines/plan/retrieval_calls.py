@@ -19,7 +19,7 @@ from pipelines.retrieval.grouped import GroupedSearch
 from pipelines.shards import Shards, TableShards, add_counters, collect
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.matching import Matcher
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 
 BatchCall = Callable[[pa.Table], StageResult]  # a sharded step's call of one batch of its queries
 

@@ -67,7 +67,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     run_id = args.run_id or ("demo" if args.demo else catalog.stem)
     if not args.force:
         from pipelines.runners.qa_guard import refuse_replacing_qa_export
-        from pipelines.vocab_setup import buildable_config
+        from pipelines.vocab.buildable import buildable_config
 
         refuse_replacing_qa_export(catalog, Path(args.out), run_id, buildable_config(cfg)[0], endpoint)
     report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress, endpoint=endpoint)
@@ -78,7 +78,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     empty = no_queries_message(report.to_dict(), summary_rejects(report.to_dict()))
     if empty:
         return user_error(empty)
-    from pipelines.llm_fallback import gate_error  # an export that fell back to templates is no LLM build
+    from pipelines.card.llm_fallback import gate_error  # an export that fell back to templates is no LLM build
 
     fell_back = gate_error(report.to_dict(), cfg.llm.max_failed_share)
     if fell_back is not None:  # one line, exit 1 like a failed audit: the build ran, its outcome is not good
@@ -106,9 +106,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def summary_rejects(report: dict) -> list[list]:
     """Every stage's reject rows by reason (as the card counts them), counter-only reasons added."""
-    from pipelines.card import rejects_rows
-    from pipelines.card_parts import reject_rows
-    from pipelines.io.card_writer import reject_reasons
+    from pipelines.card.parts import reject_rows
+    from pipelines.card.render import rejects_rows
+    from pipelines.card.writer import reject_reasons
 
     run_dir = Path(report["run_dir"])
     counted = reject_reasons(run_dir, run_dir / "export") if run_dir.is_dir() else None
@@ -184,7 +184,7 @@ def inspect_footer(run: str, db: Path, views: list[str]) -> str:
 
 
 def cmd_card(args: argparse.Namespace) -> int:
-    from pipelines.io.card_writer import regenerate_card
+    from pipelines.card.writer import regenerate_card
 
     path = regenerate_card(Path(args.run), args.config, Path(args.out) if args.out else None)
     results_console().print(f"card: {path}", markup=False, highlight=False)

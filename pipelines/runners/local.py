@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines import schemas
+from pipelines.card import writer as card_writer
 from pipelines.config import BuildConfig, require_server_backend
 from pipelines.errors import NoValidProducts
-from pipelines.io import card_writer, layout
+from pipelines.io import layout
 from pipelines.io.catalog_reader import catalog_state
 from pipelines.io.export_files import merit_pool_rows, verify_card
 from pipelines.io.export_writer import write_export_stream
@@ -46,8 +47,8 @@ from pipelines.runners.volatile import content_fingerprint
 from pipelines.stages import compose, ingest, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
-from pipelines.vocab_setup import buildable_config, skipped_line
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.buildable import buildable_config, skipped_line
+from pipelines.vocab.vocabulary import load_vocabulary
 
 # Reject reasons that say nothing about the record, only that the server did not answer
 # (llm_request_failed, llm_deadline).
@@ -256,7 +257,7 @@ def audit_with_card(run_dir: Path, phase: Callable[[str], None] = lambda name: N
 
     `phase` hears "audit" and "card" as each begins (the build's progress bar shows them)."""
     from pipelines.audit.run import audit_run
-    from pipelines.io.card_writer import regenerate_card
+    from pipelines.card.writer import regenerate_card
 
     try:
         phase("audit")

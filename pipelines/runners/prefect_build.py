@@ -15,9 +15,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from pipelines.card.llm_fallback import gate_error
 from pipelines.config import load_config
 from pipelines.errors import CatalogError
-from pipelines.llm_fallback import gate_error
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.cli import llm_endpoint
 from pipelines.runners.local import execute_step, run_build

@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from pipelines.errors import CatalogError, ConfigError
-from pipelines.languages import LANGUAGES
+from pipelines.langid.languages import LANGUAGES
 
 console = Console(stderr=True)
 CACHE_FILE = ".llm_cache.sqlite"
@@ -28,10 +28,10 @@ def cmd_induce(args: argparse.Namespace) -> int:
     from pipelines.induce.propose import propose
     from pipelines.induce.report import report_markdown
     from pipelines.io.catalog_reader import catalog_records
-    from pipelines.templates import load_templates
-    from pipelines.vocab_check import document_problems
-    from pipelines.vocab_paths import is_path
-    from pipelines.vocabulary import load_vocabulary
+    from pipelines.vocab.check import document_problems
+    from pipelines.vocab.paths import is_path
+    from pipelines.vocab.templates import load_templates
+    from pipelines.vocab.vocabulary import load_vocabulary
 
     cfg = load_config(args.config)
     records = catalog_records(args.catalog, cfg.catalog)

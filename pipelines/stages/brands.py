@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipelines.vocabulary import Vocabulary
+from pipelines.vocab.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[0-9a-z]+")
 _APOSTROPHES = re.compile(r"['\u2019`]")

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from pipelines import progress, schemas
-from pipelines.placeholders import PLACEHOLDER
 from pipelines.results import RejectLog, StageResult
 from pipelines.retrieval.index import positive_rank
+from pipelines.text.placeholders import PLACEHOLDER
 
 STAGE = "caption_filter"
 VERSION = "3"

@@ -35,7 +35,7 @@ from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.matching import Matcher, unverified_share
 from pipelines.stages.minimal_pairs import PairSet, vacuous
 from pipelines.stages.twins import with_twins
-from pipelines.vocabulary import Vocabulary
+from pipelines.vocab.vocabulary import Vocabulary
 
 STAGE = "compose"
 # A plan whose condition set (base_query_id) an earlier attempt produced; Beam's global dedupe uses it too.

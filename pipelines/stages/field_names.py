@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pipelines.stages.values import value_key
 
 if TYPE_CHECKING:  # vocab_check (which vocabulary.py imports) checks aliases here: no import cycle
-    from pipelines.vocabulary import Vocabulary
+    from pipelines.vocab.vocabulary import Vocabulary
 
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 

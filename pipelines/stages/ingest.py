@@ -14,14 +14,14 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from pipelines import progress, schemas
-from pipelines.catalog_text import first_structural_field
 from pipelines.config import IngestConfig
-from pipelines.control_text import strip_controls_in
 from pipelines.errors import NoValidProducts
 from pipelines.images import ImageRejected
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.image_files import ImageFiles, NormaliseMany
-from pipelines.vocabulary import Vocabulary
+from pipelines.text.controls import strip_controls_in
+from pipelines.text.structure import first_structural_field
+from pipelines.vocab.vocabulary import Vocabulary
 
 STAGE = "ingest"
 VERSION = "3"  # 2: photo formats only, attribute length cap, wider structural-text match; 3: control characters
@@ -128,7 +128,7 @@ def _validate_row(row: dict, params: IngestParams, seen_ids: dict[str, str]) -> 
     record = json.loads(row["record_json"])
     product_id = _product_id(record)  # an id with control characters is rejected, never altered
     try:
-        record = strip_controls_in(record)  # text: control characters removed (pipelines/control_text.py says why)
+        record = strip_controls_in(record)  # text: control characters removed (pipelines/text/controls.py says why)
     except RecursionError:
         pass  # nested past Python's depth: `_attributes` rejects it, naming the field
     _reject_structural_text(record)
@@ -174,8 +174,8 @@ def _product_id(record: dict) -> str:
 
 
 def _reject_structural_text(record: dict) -> None:
-    """Placeholder- or role-marker-like catalog text is rejected (pipelines/catalog_text.py says why);
-    control characters were already stripped (pipelines/control_text.py)."""
+    """Placeholder- or role-marker-like catalog text is rejected (pipelines/text/structure.py says why);
+    control characters were already stripped (pipelines/text/controls.py)."""
     found = first_structural_field(record)
     if found:
         field, reason, token = found

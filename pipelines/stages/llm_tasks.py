@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import progress, schemas
-from pipelines.langid import detect_language
-from pipelines.placeholders import in_reading_order, segments_of
+from pipelines.langid.identify import detect_language
+from pipelines.text.placeholders import in_reading_order, segments_of
 
 VERSION = "2"  # 2: LLM text renumbered in reading order; translations bound to the English images
 

@@ -24,7 +24,7 @@ from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages import brands, quantity_facts, twins, unmapped, values
 from pipelines.stages.field_names import FieldNames
-from pipelines.vocabulary import Vocabulary
+from pipelines.vocab.vocabulary import Vocabulary
 
 STAGE = "mine"
 VERSION = "7"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;

@@ -21,7 +21,7 @@ import random
 from dataclasses import dataclass
 from functools import cached_property
 
-from pipelines.placeholders import image_token
+from pipelines.text.placeholders import image_token
 
 
 @dataclass(frozen=True)

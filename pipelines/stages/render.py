@@ -16,7 +16,7 @@ from pipelines.config import RenderConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.phrasing import Phrase, compose
 from pipelines.stages.value_words import ValueWords
-from pipelines.templates import LanguagePack, Templates
+from pipelines.vocab.templates import LanguagePack, Templates
 
 STAGE = "render"
 VERSION = "3"  # 2: shopper phrasing, structural placeholders; 3: a plan whose text names an image-carried value is refused

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pipelines.stages.field_names import FieldNames
-from pipelines.vocabulary import Vocabulary, norm_text
+from pipelines.vocab.vocabulary import Vocabulary, norm_text
 
 PREFIX = "unmapped_attribute."  # counter key prefix: unmapped_attribute.<name> = products carrying it
 

@@ -3,8 +3,8 @@
 from annotation_ui.apply_logic import apply_plan, plan_changes, summarize
 from annotation_ui.decisions import Agreement, Resolution
 from pipelines import schemas
-from pipelines.placeholders import segments_of
-from pipelines.qa_card import qa_section
+from pipelines.card.qa import qa_section
+from pipelines.text.placeholders import segments_of
 
 
 def row(base: str, lang: str, text: str, category: str = "shoes") -> dict:

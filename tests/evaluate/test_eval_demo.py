@@ -69,7 +69,7 @@ def test_the_dense_baseline_prints_the_tables(demo_run_copy, capsys):
 
 
 def test_the_card_has_the_per_condition_table_only_beside_the_difficulty_table():
-    from pipelines.card_retrieval import retrieval_sections
+    from pipelines.card.retrieval import retrieval_sections
     from pipelines.stages.difficulty import REPORT_SCHEMA
 
     row = {"baseline": "bm25", "variant": "captions", "group_kind": "all", "group": "all", "n": 1,

@@ -19,7 +19,7 @@ from pipelines.llm.prompts import (
     render_messages,
     vocabulary_options,
 )
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 
 JPEG = b"\xff\xd8\xff\xe0fake-jpeg"
 PNG = b"\x89PNG\r\n\x1a\nfake-png"

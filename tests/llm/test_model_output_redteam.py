@@ -267,7 +267,7 @@ def _report(**steps) -> dict:
 
 
 def test_the_failed_share_gate_names_the_steps_and_counts():
-    from pipelines import llm_fallback
+    from pipelines.card import llm_fallback
 
     report = _report(rewrite={"rows": 40, "rejected_llm_request_failed": 40},
                      translate={"rows": 160, "rejected_llm_deadline": 7, "rejected_llm_request_failed": 1},

@@ -20,8 +20,8 @@ from pipelines.stages import by_base, compose, ingest, mine, negatives, render, 
 from pipelines.stages.catalog_index import build_index
 from pipelines.stages.matching import Matcher
 from pipelines.stages.twins import photo_twins
-from pipelines.templates import load_templates
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.templates import load_templates
+from pipelines.vocab.vocabulary import load_vocabulary
 from tests.stages import reference_paths as reference
 
 SEED = 13
@@ -133,7 +133,7 @@ def test_render_in_batches_equals_the_whole_table(built, monkeypatch):
 ])
 def test_structural_text_fast_path_keeps_every_verdict(text, reason):
     """ASCII text without '<' or '[' skips NFKC and the regexes (ingest's hot path); nothing else does."""
-    from pipelines.catalog_text import structural_text
+    from pipelines.text.structure import structural_text
 
     found = structural_text(text)
     assert (found[0] if found else None) == reason
@@ -145,7 +145,7 @@ def test_every_format_character_inside_a_placeholder_is_seen_through():
     import sys
     import unicodedata
 
-    from pipelines.catalog_text import structural_text
+    from pipelines.text.structure import structural_text
 
     format_chars = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
     assert len(format_chars) > 150 and "\U000e0041" in format_chars

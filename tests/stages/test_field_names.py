@@ -10,8 +10,8 @@ from pipelines import schemas
 from pipelines.config import MineConfig
 from pipelines.stages.field_names import FieldNames
 from pipelines.stages.mine import MineParams, mine_attributes
-from pipelines.vocab_check import document_problems
-from pipelines.vocabulary import Vocabulary, load_vocabulary
+from pipelines.vocab.check import document_problems
+from pipelines.vocab.vocabulary import Vocabulary, load_vocabulary
 
 
 @pytest.fixture(scope="module")

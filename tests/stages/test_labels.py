@@ -177,7 +177,7 @@ def test_image_carried_conditions_are_visual_only(vocab):
 
 
 def test_card_counts_conditions_by_attribute_carrier_and_modality():
-    from pipelines.card import label_sections
+    from pipelines.card.render import label_sections
     from pipelines.config import BuildConfig
 
     rows = _render()

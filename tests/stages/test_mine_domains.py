@@ -8,7 +8,7 @@ import pytest
 from pipelines import schemas
 from pipelines.config import MineConfig
 from pipelines.stages.mine import MineParams, mine_attributes
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 
 
 @pytest.fixture(scope="module")

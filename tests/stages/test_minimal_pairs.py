@@ -10,7 +10,7 @@ from pipelines.stages.matching import Matcher
 from pipelines.stages.minimal_pairs import SOURCE, missing_pairs, untestable, vacuous
 from pipelines.stages.negatives import NegativesParams, mine_overlap_negatives
 from pipelines.stages.split import SplitParams, assign_split
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 from tests.retrieval.retrieval_tables import queries, query
 from tests.stages.inline import attributes, families, products
 
@@ -62,7 +62,7 @@ def test_negatives_list_a_minimal_pair_for_every_condition_first():
     plans = result.outputs["plans"]
     from pipelines.config import RenderConfig
     from pipelines.stages.render import RenderParams, render_queries
-    from pipelines.templates import load_templates
+    from pipelines.vocab.templates import load_templates
 
     rendered = render_queries(plans, RenderParams(RenderConfig(languages=("en",)), load_templates("v3", ("en",)), 1))
     prods, attrs = products([(p, f["_category"]) for p, f in facts.items()]), attributes(facts)

@@ -15,9 +15,9 @@ import pytest
 
 from pipelines import schemas
 from pipelines.config import RenderConfig
-from pipelines.placeholders import PLACEHOLDER
 from pipelines.stages.render import RenderParams, render_phrase, render_queries
-from pipelines.templates import load_templates
+from pipelines.text.placeholders import PLACEHOLDER
+from pipelines.vocab.templates import load_templates
 
 LANGUAGES = ("en", "ms", "id", "vi", "th")
 SEED = 11

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.stages.render import render_phrase
-from pipelines.templates import load_templates
+from pipelines.vocab.templates import load_templates
 
 LANGUAGES = ("en", "ms", "id", "vi", "th")
 SEED = 11

@@ -25,7 +25,7 @@ from pipelines.config import RenderConfig
 from pipelines.resources import PROMPTS_DIR
 from pipelines.stages.render import RenderParams, render_batch, render_phrase
 from pipelines.stages.value_words import value_words
-from pipelines.templates import load_templates
+from pipelines.vocab.templates import load_templates
 from tests.stages.test_render_golden_domains import LANGUAGES, PLANS, SEED, i, t
 
 DOMAINS = ("phone", "laptop", "headphones", "chair", "table", "drink", "snack", "fruit", "jewellery", "luggage")

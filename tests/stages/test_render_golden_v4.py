@@ -26,7 +26,7 @@ import pytest
 
 from pipelines.config import RenderConfig
 from pipelines.stages.render import render_phrase
-from pipelines.templates import load_templates
+from pipelines.vocab.templates import load_templates
 from tests.stages.test_render_golden import LANGUAGES, PLANS, SEED, i, t
 
 PLANS_V4 = {

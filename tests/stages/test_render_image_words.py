@@ -17,7 +17,7 @@ from pipelines.config import RenderConfig
 from pipelines.resources import PROMPTS_DIR
 from pipelines.stages.render import RenderParams, render_batch
 from pipelines.stages.value_words import value_words
-from pipelines.templates import load_templates
+from pipelines.vocab.templates import load_templates
 
 LANGUAGES = ("en", "ms", "id", "vi", "th")
 BRANDS = ["Puma", "U.S. Polo Assn.", "HRX", "Levi's", "Red Tape", "Black Coffee", "Polo Club"]

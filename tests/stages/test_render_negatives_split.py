@@ -2,11 +2,11 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.config import NegativesConfig, RenderConfig, SplitConfig
-from pipelines.placeholders import PLACEHOLDER, segments_of
 from pipelines.stages.negatives import NegativesParams, mine_overlap_negatives
 from pipelines.stages.render import RenderParams, render_queries
 from pipelines.stages.split import SplitParams, assign_split
-from pipelines.templates import load_templates
+from pipelines.text.placeholders import PLACEHOLDER, segments_of
+from pipelines.vocab.templates import load_templates
 from tests.stages.inline import attributes, families, products
 
 PLAN = {

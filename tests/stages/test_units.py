@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.stages import quantity_facts, units
-from pipelines.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import load_vocabulary
 
 SAME = {
     "16 GB": ["16 GB", "16GB", "16 gb", "16-GB", "16gb", "16 Gb", "16 GB.", "16 gigabytes"],

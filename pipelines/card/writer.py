@@ -19,13 +19,13 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from pipelines.card import audit_section, render_card
-from pipelines.card_testability import testability_section
+from pipelines.card.plots import write_card_plots
+from pipelines.card.render import audit_section, render_card
+from pipelines.card.testability import testability_section
 from pipelines.config import BuildConfig, config_from_dict, load_config
 from pipelines.errors import MeritgenError
 from pipelines.evaluate.card import condition_rows
 from pipelines.io import layout
-from pipelines.io.card_plots import write_card_plots
 from pipelines.io.ipc_size import ipc_size, ipc_sizes_by
 from pipelines.stages.llm_tasks import language_agreement
 

@@ -3,7 +3,7 @@
 langdetect has no Malay, so this uses lingua restricted to the five languages: restricting
 the candidate set is what makes short shopping queries reliable. lingua confuses Malay and
 Indonesian on about one sentence in seven, so when its best guess is one of the two, the pair's
-share is split again by `pipelines.langid_msid` (word-frequency evidence, marker words, lingua's
+share is split again by `pipelines.langid.msid` (word-frequency evidence, marker words, lingua's
 own odds and word/word-pair terms in a logistic model fitted on NTREX-128 training documents and
 short TALPCo training sentences).
 `<image_k>` placeholders are removed first (they are not language), and names (capitalised
@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipelines.langid_msid import load_model, malay_probability
-from pipelines.languages import LANGUAGES, LINGUA_NAMES
-from pipelines.placeholders import without_placeholders
+from pipelines.langid.languages import LANGUAGES, LINGUA_NAMES
+from pipelines.langid.msid import load_model, malay_probability
+from pipelines.text.placeholders import without_placeholders
 
 LANGUAGE_CODES = LANGUAGES
 UNDETERMINED = "und"
@@ -108,6 +108,6 @@ def is_language(text: str, code: str) -> bool:
 
 def language_verdict(text: str) -> tuple[tuple[str, float], frozenset[str]]:
     """`detect_language(text)` and every code `is_language(text, code)` accepts, from one
-    detector call (what `pipelines.langid_eval.language_check_figures` uses)."""
+    detector call (what `pipelines.langid.evaluation.language_check_figures` uses)."""
     scores, pair_won = _scores(text)
     return _detect(scores, pair_won), _accepted(scores, pair_won)

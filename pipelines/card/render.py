@@ -2,7 +2,7 @@
 
 Pure: everything shown comes from the build report, the config and the exported tables, so
 the card can never disagree with the data it describes. Plots are drawn by
-pipelines/io/card_plots.py and only linked here.
+pipelines/card/plots.py and only linked here.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from pipelines import __version__, llm_fallback
-from pipelines.card_counts import condition_counts, english, image_condition_counts, value_counts
-from pipelines.card_hub import load_section, reference_sections
-from pipelines.card_parts import langid_rows, md_table, reject_rows, source_note
-from pipelines.card_retrieval import retrieval_sections
-from pipelines.card_vocabulary import vocabulary_sections
+from pipelines import __version__
+from pipelines.card import llm_fallback
+from pipelines.card.counts import condition_counts, english, image_condition_counts, value_counts
+from pipelines.card.hub import load_section, reference_sections
+from pipelines.card.parts import langid_rows, md_table, reject_rows, source_note
+from pipelines.card.retrieval import retrieval_sections
+from pipelines.card.vocabulary import vocabulary_sections
 from pipelines.config import BuildConfig
-from pipelines.languages import LANGUAGE_NAMES
-from pipelines.vocabulary import load_vocabulary
+from pipelines.langid.languages import LANGUAGE_NAMES
+from pipelines.vocab.vocabulary import load_vocabulary
 
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")]
 
@@ -229,7 +230,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
     reject tables; sizes: {config: {split: num_bytes}} for the YAML header; query_schema: see yaml_header;
     conditions: the BM25 baseline's per-condition rows (pipelines/evaluate/card.py)."""
     reasons = reject_rows(rejects, rejects_rows(report))
-    # Counted on columns (pipelines/card_counts.py): Python rows of every query made most of the
+    # Counted on columns (pipelines/card/counts.py): Python rows of every query made most of the
     # card's time and memory at MERIT scale. Only provenance's two fields are read.
     provenance = queries.column("provenance")
     templates = _template_versions(pc.unique(pc.struct_field(provenance, "template_id")).to_pylist())

@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pipelines.langid import LANGUAGE_CODES, UNDETERMINED, language_verdict
-from pipelines.languages import NTREX_COLUMNS
+from pipelines.langid.identify import LANGUAGE_CODES, UNDETERMINED, language_verdict
+from pipelines.langid.languages import NTREX_COLUMNS
 
 NTREX_FILE = "ntrex128_dev_en_ms_id_vi_th.tsv"
 TALPCO_FILE = "talpco-dev.jsonl"

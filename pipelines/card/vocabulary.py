@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.card_parts import md_table
+from pipelines.card.parts import md_table
 from pipelines.stages.unmapped import PREFIX as UNMAPPED
 
 

@@ -10,8 +10,8 @@ matplotlib.use("Agg")  # headless: cards are built on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from pipelines.card_counts import english, image_condition_counts, pair_counts, value_counts  # noqa: E402
-from pipelines.languages import LANGUAGES  # noqa: E402
+from pipelines.card.counts import english, image_condition_counts, pair_counts, value_counts  # noqa: E402
+from pipelines.langid.languages import LANGUAGES  # noqa: E402
 
 LANG_ORDER = list(LANGUAGES)
 

@@ -12,10 +12,10 @@ import dataclasses
 
 from pipelines.config import BuildConfig
 from pipelines.errors import ConfigError
-from pipelines.templates import Templates, load_templates
-from pipelines.vocab_check import SHOWN
-from pipelines.vocab_paths import LEXICON_DIR, TEMPLATES_DIR, beside_vocabulary
-from pipelines.vocabulary import Vocabulary, load_vocabulary
+from pipelines.vocab.check import SHOWN
+from pipelines.vocab.paths import LEXICON_DIR, TEMPLATES_DIR, beside_vocabulary
+from pipelines.vocab.templates import Templates, load_templates
+from pipelines.vocab.vocabulary import Vocabulary, load_vocabulary
 
 
 def templates_for(cfg: BuildConfig, languages: tuple[str, ...] | None = None) -> Templates:
@@ -30,7 +30,7 @@ def templates_for(cfg: BuildConfig, languages: tuple[str, ...] | None = None) ->
 
 def language_gaps(vocab: Vocabulary, templates: Templates, languages: tuple[str, ...]) -> dict[str, list[str]]:
     """{language: what its lexicon lacks for `vocab`} for the languages that lack something."""
-    from pipelines.vocab_check import lexicon_gaps
+    from pipelines.vocab.check import lexicon_gaps
 
     english = templates.pack("en").lexicon if "en" in templates.packs else {}
     gaps = {}

@@ -1,7 +1,7 @@
 """Malay vs Indonesian: the probability that a Malay-or-Indonesian text is Malay.
 
 lingua alone confuses the two standards on about one sentence in seven. This combines four
-pieces of evidence in a logistic model shipped as `langid_data/msid_model.json` (built by
+pieces of evidence in a logistic model shipped as `data/msid_model.json` (built by
 `tools/train_langid.py`):
 
 - word evidence: the sum over the text's words of log(frequency in Malay / frequency in
@@ -33,9 +33,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pipelines.placeholders import without_placeholders
+from pipelines.text.placeholders import without_placeholders
 
-MODEL_PATH = Path(__file__).resolve().parent / "langid_data" / "msid_model.json"
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "msid_model.json"
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # A word right after one of these (or at the start) begins a sentence: its capital says nothing.

@@ -16,8 +16,8 @@ from rapidfuzz import fuzz, process
 
 from pipelines.errors import ConfigError
 from pipelines.stages import units
-from pipelines.vocab_check import read_document
-from pipelines.vocab_paths import is_path, vocabulary_file
+from pipelines.vocab.check import read_document
+from pipelines.vocab.paths import is_path, vocabulary_file
 
 _SPACES = re.compile(r"[\s_]+")
 
@@ -137,7 +137,7 @@ class Vocabulary:
 
 
 def load_vocabulary(version: str = "v2") -> Vocabulary:
-    """A shipped version (`v2`, `v1`) or your own vocabulary file/folder (`pipelines/vocab_paths.py`); your own
+    """A shipped version (`v2`, `v1`) or your own vocabulary file/folder (`pipelines/vocab/paths.py`); your own
     is checked against schemas/vocabulary/v1.json first, so a typo is one line naming file and key."""
     path = vocabulary_file(version)
     if not path.exists():

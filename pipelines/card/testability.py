@@ -6,7 +6,7 @@ audit found on the exported files.
 
 from __future__ import annotations
 
-from pipelines.card_parts import md_table
+from pipelines.card.parts import md_table
 
 
 def share_text(n: int, d: int) -> str:

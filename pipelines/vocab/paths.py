@@ -5,7 +5,7 @@
 `vocabulary.json` with optional `lexicon/<lang>.json` and `templates/<lang>.json` beside it (the
 layout `meritgen vocab induce` writes). Paths in a config file resolve from that file's folder
 (`resolve_config_paths`), so a run's config.json names absolute files. Read by the loaders and by
-the audit (which must not import `pipelines.vocabulary`), so this module imports nothing of ours
+the audit (which must not import `pipelines.vocab.vocabulary`), so this module imports nothing of ours
 but `resources`.
 """
 

@@ -55,7 +55,7 @@ def _type_name(spec) -> str:
 
 def reference_sections() -> list[str]:
     """The field tables of the `queries` and `products` configs, then the citation block."""
-    from pipelines.card_parts import md_table
+    from pipelines.card.parts import md_table
 
     parts = ["## Fields"]
     for config, contract_name in FIELD_TABLES:

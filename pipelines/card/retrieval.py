@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipelines.card_parts import md_table
+from pipelines.card.parts import md_table
 
 
 def retrieval_sections(report: dict, difficulty: pa.Table | None, conditions: list[dict] | None = None) -> list[str]:

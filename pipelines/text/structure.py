@@ -26,7 +26,7 @@ import re
 import sys
 import unicodedata
 
-from pipelines.control_text import first_control
+from pipelines.text.controls import first_control
 
 PLACEHOLDER_LIKE = re.compile(r"<\s*[/|]?\s*(?:image|product)[^<>]{0,64}>", re.IGNORECASE)
 ROLE_MARKER_LIKE = re.compile(
@@ -89,7 +89,7 @@ def structural_text(text: str) -> tuple[str, str] | None:
 
 def control_character(text: str) -> str | None:
     """`U+XXXX` of the first control, lone-surrogate or bidi-override character of text, else None
-    (one definition: pipelines/control_text.py)."""
+    (one definition: pipelines/text/controls.py)."""
     return first_control(text)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipelines.errors import ConfigError
 from pipelines.resources import PROMPTS_DIR
-from pipelines.vocab_check import read_document
+from pipelines.vocab.check import read_document
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ one section per applied round when it regenerates the card.
 
 from __future__ import annotations
 
-from pipelines.card_parts import md_table
+from pipelines.card.parts import md_table
 
 REASON_LABELS = {
     "condition_not_visible": "a condition is not visible in its image",

@@ -1,0 +1,1 @@
+"""Language ID for en/ms/id/vi/th: the language list (`languages.py`), the checker (`identify.py`), the Malay-vs-Indonesian model (`msid.py`, `data/`), and its evaluation figures (`evaluation.py`)."""

@@ -1,0 +1,1 @@
+"""Text hygiene shared by ingest, the LLM answer checks and the audit: control characters (`controls.py`), catalog text that reads as structure (`structure.py`), the `<image_k>` placeholders (`placeholders.py`)."""

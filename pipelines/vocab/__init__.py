@@ -1,0 +1,1 @@
+"""The vocabulary, templates and lexicons a build uses: loading (`vocabulary.py`, `templates.py`), where your own lives (`paths.py`), its checks (`check.py`), the languages a build can write (`buildable.py`)."""
