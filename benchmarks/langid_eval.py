@@ -3,9 +3,9 @@
     python benchmarks/langid_eval.py --ntrex ../shared/data/ntrex128-dev --talpco ../shared/data/talpco-dev \
         --run /tmp/langid-runs/demo --export-run /tmp/r23b-fp/catalog
 
-Test sets: the held-out third of TALPCo dev (`pipelines.langid_eval.is_talpco_held_out`) whose
+Test sets: the held-out third of TALPCo dev (`pipelines.langid.evaluation.is_talpco_held_out`) whose
 Malay and Indonesian differ (short everyday minimal pairs); the held-out half of NTREX-128 dev
-(documents chosen by `pipelines.langid_eval.is_held_out`; the shipped Malay/Indonesian model
+(documents chosen by `pipelines.langid.evaluation.is_held_out`; the shipped Malay/Indonesian model
 never saw either) as full sentences and cut into 5-15-word spans; product queries: the ms/id rows
 of a demo build's rendered queries (`meritgen build --demo --out /tmp/langid-runs`, run here when
 --run is missing) plus the hand-written shopping queries in
@@ -29,8 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.langid import LANGUAGE_CODES, UNDETERMINED  # noqa: E402
-from pipelines.langid_eval import (  # noqa: E402
+from pipelines.langid.evaluation import (  # noqa: E402
     language_check_figures,
     ntrex_samples,
     read_ntrex,
@@ -38,6 +37,7 @@ from pipelines.langid_eval import (  # noqa: E402
     span_samples,
     talpco_samples,
 )
+from pipelines.langid.identify import LANGUAGE_CODES, UNDETERMINED  # noqa: E402
 
 HAND_WRITTEN = ROOT / "benchmarks" / "data" / "langid_product_queries.tsv"
 
@@ -54,10 +54,29 @@ def _module_at(rev: str, path: str, name: str, file: Path | None = None) -> type
     return module
 
 
+# Where the modules an old checker imports live now (the packages of #27 moved them).
+OLD_NAMES = {"pipelines.languages": "pipelines.langid.languages", "pipelines.placeholders": "pipelines.text.placeholders"}
+
+
 def baseline_checker(rev: str) -> types.ModuleType:
     """`pipelines/langid.py` as it was at git revision `rev`, as a module. Where that version
     uses the Malay/Indonesian model, the model code and its JSON are taken from `rev` too (so
     "before" is the old discriminator, not the old checker wired to the new model)."""
+    import importlib
+
+    saved = {name: sys.modules.get(name) for name in (*OLD_NAMES, "pipelines.langid_msid")}
+    sys.modules.update({old: importlib.import_module(new) for old, new in OLD_NAMES.items()})
+    try:
+        return _old_checker(rev)
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
+def _old_checker(rev: str) -> types.ModuleType:
     source = _git_show(rev, "pipelines/langid.py")
     if "pipelines.langid_msid" not in source:
         return _module_at(rev, "pipelines/langid.py", "langid_baseline")
@@ -65,16 +84,10 @@ def baseline_checker(rev: str) -> types.ModuleType:
     (folder / "langid_data").mkdir()
     (folder / "langid_data" / "msid_model.json").write_text(
         _git_show(rev, "pipelines/langid_data/msid_model.json"), encoding="utf-8")
-    saved = sys.modules.get("pipelines.langid_msid")
     sys.modules["pipelines.langid_msid"] = _module_at(rev, "pipelines/langid_msid.py", "langid_msid_baseline",
                                                       folder / "langid_msid.py")
-    try:  # the old langid.py binds the old model's names at import
-        return _module_at(rev, "pipelines/langid.py", "langid_baseline")
-    finally:
-        if saved is None:
-            sys.modules.pop("pipelines.langid_msid")
-        else:
-            sys.modules["pipelines.langid_msid"] = saved
+    # the old langid.py binds the old model's names at import
+    return _module_at(rev, "pipelines/langid.py", "langid_baseline")
 
 
 def product_queries(run: Path) -> list[tuple[str, str]]:
@@ -137,7 +150,7 @@ def measure(name: str, samples: list[tuple[str, str]], old, new) -> None:
 def margin_sweep(sets: dict[str, list[tuple[str, str]]], margins=(0.0, 0.05, 0.1, 0.2, 0.3)) -> str:
     """Own/cross acceptance of ms and id for other acceptance margins (the shipped one is the
     model's `margin`): a wider margin lets more ambiguous texts pass as both."""
-    from pipelines.langid import language_confidences
+    from pipelines.langid.identify import language_confidences
 
     lines = ["| test set | margin | ms own | ms as id | id own | id as ms |", "|---|---|---|---|---|---|"]
     for name, samples in sets.items():
@@ -179,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline-rev", default="5066c40", help="git revision of the old checker")
     args = parser.parse_args(argv)
 
-    from pipelines import langid
+    from pipelines.langid import identify as langid
 
     old = baseline_checker(args.baseline_rev)
     held_out = ntrex_samples(read_ntrex(args.ntrex), held_out=True)
