@@ -28,7 +28,7 @@ class Streamed:
 
     `call` takes the step's arguments with input `by` as `Shards` (pipelines/shards.py) and
     yields per-batch `StageResult`s whose `shards.collect` equals the step's whole-table call
-    (tests/test_streamed_steps.py). `batch_rows` bounds the rows of a batch; it is a runner
+    (tests/runners/test_streamed_steps.py). `batch_rows` bounds the rows of a batch; it is a runner
     setting, in no fingerprint, because it never changes the output.
     """
 

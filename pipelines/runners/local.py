@@ -54,7 +54,7 @@ from pipelines.vocab.vocabulary import load_vocabulary
 # (llm_request_failed, llm_deadline).
 UNANSWERED = failures.UNANSWERED
 # Steps whose independent work items this runner spreads over processes, by their params' type:
-# the same result as the plan's serial call (tests/test_parallel.py), `workers` at a time.
+# the same result as the plan's serial call (tests/runners/test_parallel.py), `workers` at a time.
 PARALLEL_CALLS = {ingest.IngestParams: parallel.validate_catalog,
                   compose.ComposeParams: parallel.compose_queries,
                   negatives.NegativesParams: parallel.mine_overlap_negatives,

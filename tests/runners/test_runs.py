@@ -17,7 +17,7 @@ from pipelines.resources import DEMO_DIR
 from pipelines.runners.cli import main
 from pipelines.store import RunStore
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _queries(run_dir):

@@ -18,7 +18,7 @@ import pytest
 
 from pipelines.stages.phrasing import compose
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROMPTS = ROOT / "prompts"
 VERSION = "v3"
 VOCABULARY = "v2"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-STAGES = sorted((Path(__file__).resolve().parents[1] / "pipelines" / "stages").glob("*.py"))
+STAGES = sorted((Path(__file__).resolve().parents[2] / "pipelines" / "stages").glob("*.py"))
 FORBIDDEN = {"duckdb", "prefect", "httpx", "requests", "openai", "apache_beam", "urllib", "socket", "shutil",
              "pipelines.io", "pipelines.store", "pipelines.runners", "pipelines.plan",
              "tqdm", "rich"}  # stages report progress through pipelines.progress only
@@ -43,7 +43,7 @@ def test_cli_and_flow_share_the_runner():
 
     from pipelines.runners import local as runner
 
-    root = Path(__file__).resolve().parents[1] / "pipelines" / "runners"
+    root = Path(__file__).resolve().parents[2] / "pipelines" / "runners"
     cli, flows = (ast.parse((root / name).read_text()) for name in ("cli.py", "prefect_build.py"))
     for tree in (cli, flows):
         assert "run_build" in _imported_from(tree, "pipelines.runners.local")

@@ -43,7 +43,7 @@ def test_the_script_runs_as_the_readme_writes_it(tmp_path):
     import sys
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "make_catalog.py"
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "make_catalog.py"
     out = tmp_path / "c.parquet"
     done = subprocess.run([sys.executable, str(script), "--products", "12", "--domains", "all", "--out", str(out)],
                           cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})

@@ -14,7 +14,7 @@ from pipelines.runners.local import run_build
 
 pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 
 
 def _jpeg(color) -> bytes:

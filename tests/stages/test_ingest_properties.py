@@ -25,7 +25,7 @@ from pipelines.stages.ingest import IngestParams, validate_catalog
 from pipelines.vocab.templates import load_templates
 from pipelines.vocab.vocabulary import load_vocabulary
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 CFG = load_config(overrides={"compose.max_positive_share": 1.0, "compose.queries_per_product": 2.0,
                              "render.languages": ["en", "vi"]})
 PLACEHOLDER = re.compile(r"<image_(\d+)>")

@@ -9,7 +9,7 @@ from pipelines.io.catalog_reader import read_catalog
 from pipelines.stages.ingest import IngestParams, validate_catalog
 from pipelines.text.structure import control_character
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 
 
 def test_control_characters_are_stripped_and_every_row_kept(vocab):

@@ -12,7 +12,7 @@ from pipelines.runners.deploy_check import main as deploy_check
 from pipelines.runners.local import StepReport
 from pipelines.runners.prefect_report import retries_step, stage_line
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_stage_line_shows_counters_and_says_when_a_stage_was_skipped():

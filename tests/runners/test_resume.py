@@ -20,7 +20,7 @@ from pipelines.runners.local import run_build
 
 pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STAGES = [s.name for s in plan_build(DEMO_DIR / "catalog.jsonl", load_config())]
 POINTS = ["before_compute", "after_compute", "mid_write"]
 

@@ -18,7 +18,7 @@ from tests.llm_scripted import planted_failure, responder
 
 pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--set", "compose.max_queries=90"]
 
 

@@ -71,7 +71,7 @@ def test_datasets_accepts_the_splits_header_without_warnings(demo_build, tmp_pat
 
 
 def test_every_bound_that_rejects_queries_is_in_the_readme_and_card(demo_build):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for key in ("max_positive_share", "max_positives"):
         assert f"{key} =" in readme and f"compose.{key}" in _card(demo_build)
 

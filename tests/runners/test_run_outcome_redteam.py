@@ -21,7 +21,7 @@ from pipelines.io import layout
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--set", "compose.max_queries=30", "--set", 'render.languages=["en","ms"]']
 SMALL_TOML = '[compose]\nmax_queries = 30\n[render]\nlanguages = ["en", "ms"]\n'
 

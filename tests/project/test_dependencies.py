@@ -9,7 +9,7 @@ import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Needed though never imported by name: what uses it.
 USED_WITHOUT_IMPORT = {"python-multipart": "FastAPI's Form() parsing in annotation_ui/views.py"}
 

@@ -469,7 +469,7 @@ def test_rating_sheet_cells_cannot_run_as_spreadsheet_formulas(tmp_path):
     import csv
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("rate_queries", Path(__file__).resolve().parents[1] / "benchmarks"
+    spec = importlib.util.spec_from_file_location("rate_queries", Path(__file__).resolve().parents[2] / "benchmarks"
                                                   / "rate_queries.py")
     rate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rate)

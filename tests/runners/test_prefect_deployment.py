@@ -16,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PREFECT = [str(Path(sys.executable).parent / "prefect")]
 
 

@@ -13,7 +13,7 @@ from pipelines.io.catalog_reader import read_catalog
 from pipelines.runners.local import run_build
 from pipelines.stages.ingest import IngestParams, validate_catalog
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 
 CASES = [
     ("truncated_jpeg.jsonl", 3, "image_truncated", "images"),

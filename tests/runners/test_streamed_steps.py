@@ -110,7 +110,7 @@ def test_the_demo_build_streams_every_query_step(small_batch_run):
 def test_each_streamed_step_equals_its_whole_table_call(small_batch_run):
     """Files and counters written batch by batch == the step's call on whole tables (the same
     inputs read from the run), for every streamed step of the demo build (the export's files:
-    tests/test_export_stream.py)."""
+    tests/io/test_export_stream.py)."""
     out, cfg = small_batch_run
     store = RunStore(out / "demo")
     for step in local_plan(DEMO_DIR / "catalog.jsonl", out, cfg):

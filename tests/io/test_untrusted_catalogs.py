@@ -20,7 +20,7 @@ from pipelines.io.catalog_reader import read_catalog
 from pipelines.runners.local import run_build
 from pipelines.stages.ingest import IngestParams, validate_catalog
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 GOOD = [{"product_id": "g1", "category": "Tshirts", "title": "Nike Men Red Striped Tshirt", "images": ["images/good1.jpg"]},
         {"product_id": "g2", "category": "Casual Shoes", "title": "Puma Men Black Sneakers", "images": ["images/good2.jpg"]}]
 

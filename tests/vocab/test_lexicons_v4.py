@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-import tests.test_lexicons as v3
+import tests.vocab.test_lexicons as v3
 from pipelines.audit.image_words import lexicon_forms, namers
 from pipelines.stages.phrasing import compose
 

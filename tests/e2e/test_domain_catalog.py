@@ -22,7 +22,7 @@ from pipelines.runners.local import run_build
 
 pytestmark = pytest.mark.slow  # a whole build (about 15 s)
 
-CATALOG = Path(__file__).resolve().parent / "data" / "domains" / "catalog.jsonl"
+CATALOG = Path(__file__).resolve().parents[1] / "data" / "domains" / "catalog.jsonl"
 LANGUAGES = ("en", "ms", "id", "vi", "th")
 
 
