@@ -128,7 +128,7 @@ class LLMConfig:
     """LLM stages on an OpenAI-compatible server (vLLM serving Qwen). Off when no URL is known.
 
     url/model fall back to MERITGEN_LLM_URL / MERITGEN_LLM_MODEL, the key to MERITGEN_LLM_API_KEY
-    (read once at the edge, `pipelines.runners.cli.llm_endpoint`, and passed down as an `LLMEndpoint`).
+    (read once at the edge, `pipelines.runners.cli_common.llm_endpoint`, and passed down as an `LLMEndpoint`).
     Concurrency, timeouts and the URL are not part of any fingerprint or cache key.
     """
 

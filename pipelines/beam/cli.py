@@ -38,7 +38,7 @@ class PassThroughParser(argparse.ArgumentParser):
 
 def add_beam_commands(subparsers) -> None:
     """Add `beam run` to the `meritgen` subcommands."""
-    from pipelines.runners.cli import SET_HELP  # loaded already: this is called from its build_parser
+    from pipelines.runners.cli_common import SET_HELP
     beam = subparsers.add_parser("beam", help="run the build as an Apache Beam pipeline (DirectRunner, Dataflow)",
                                  description="The same dataset as `meritgen build`, built as an Apache Beam "
                                  "pipeline: on this machine (DirectRunner) or scaled out on Google Cloud Dataflow.")
@@ -62,7 +62,7 @@ def add_beam_commands(subparsers) -> None:
 
 def settings_from(args: argparse.Namespace):
     from pipelines.beam.pipeline import BeamSettings
-    from pipelines.runners.cli import llm_endpoint
+    from pipelines.runners.cli_common import llm_endpoint
 
     return BeamSettings(batch_rows=args.batch_rows, max_failure_ratio=args.max_failure_ratio, llm_endpoint=llm_endpoint())
 
@@ -78,12 +78,12 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
     from pipelines.config import load_config
     from pipelines.errors import MeritgenError
     from pipelines.resources import DEMO_DIR
-    from pipelines.runners.cli import _overrides, _report_audit, console, print_summary
+    from pipelines.runners.cli_common import console, overrides_of, print_summary, report_audit
 
     if args.demo == (args.catalog is not None):
         raise MeritgenError("give exactly one of --catalog PATH or --demo")
     catalog = str(DEMO_DIR / "catalog.jsonl") if args.demo else args.catalog
-    cfg = load_config(args.config, _overrides(args.set))
+    cfg = load_config(args.config, overrides_of(args.set))
     run_id = args.run_id or ("demo" if args.demo else run_id_of(catalog))
     log_path = None if args.verbose or "://" in args.out else Path(args.out) / BEAM_LOGS / f"{run_id}.log"
     with workers_log(log_path) as terminal:
@@ -105,4 +105,4 @@ def cmd_beam_run(args: argparse.Namespace) -> int:
     if run.report.get("audit") is None:  # remote output: audit a local copy with `meritgen audit`
         console.print(f"not audited (remote output): copy {run.run_root} and run `meritgen audit` on it")
         return 0
-    return _report_audit(run.report["audit"], cfg.audit.fail_build)  # exit 1 when the audit fails, as `build`
+    return report_audit(run.report["audit"], cfg.audit.fail_build)  # exit 1 when the audit fails, as `build`

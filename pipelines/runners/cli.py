@@ -8,45 +8,23 @@ documented in README.md; `meritgen COMMAND --help` lists its options."""
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from pipelines.errors import CatalogError, MeritgenError
 from pipelines.resources import DEMO_DIR
+from pipelines.runners.cli_common import (
+    SET_HELP,
+    llm_endpoint,
+    overrides_of,
+    print_summary,
+    report_audit,
+    summary_rejects,
+)
 from pipelines.runners.consoles import diagnostics_console, results_console
-
-console = Console(stderr=True)
-SET_HELP = ("override one config key (README, Configuration); repeatable, default: none. VALUE is read as JSON and "
-            "must have the TOML key's type: a number (50), true/false, a quoted or bare-word string, a list "
-            "(e.g. --set compose.max_queries=50 --set 'render.languages=[\"en\",\"th\"]')")
-
-
-def _overrides(pairs: list[str]) -> dict:
-    """`--set compose.max_queries=50` pairs; values parse as JSON when they can."""
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise MeritgenError(f"--set expects KEY=VALUE, got {pair!r}")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
-
-
-def llm_endpoint():
-    """The LLM server named by MERITGEN_LLM_URL / _MODEL / _API_KEY: the environment is read here, at
-    the edge (and by the Prefect flows and the Beam launcher), then passed down as a value."""
-    from pipelines.llm.client import LLMEndpoint
-
-    return LLMEndpoint.from_environ(os.environ)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -58,7 +36,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     catalog = DEMO_DIR / "catalog.jsonl" if args.demo else Path(args.catalog)
     if not args.demo and not catalog.exists():  # checked before a run folder is made
         raise CatalogError(f"catalog {args.catalog} does not exist")
-    overrides = _overrides(args.set)
+    overrides = overrides_of(args.set)
     for flag, key in ((args.llm_url, "llm.url"), (args.llm_model, "llm.model"), (args.vlm_model, "llm.vlm_model")):
         if flag:
             overrides[key] = flag
@@ -72,7 +50,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         refuse_replacing_qa_export(catalog, Path(args.out), run_id, buildable_config(cfg)[0], endpoint)
     report = run_build(catalog, args.out, cfg, run_id=run_id, progress=not args.no_progress, endpoint=endpoint)
     print_summary(report.to_dict())
-    code = _report_audit(report.audit, cfg.audit.fail_build)
+    code = report_audit(report.audit, cfg.audit.fail_build)
     from pipelines.runners.empty_build import no_queries_message
 
     empty = no_queries_message(report.to_dict(), summary_rejects(report.to_dict()))
@@ -87,55 +65,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return code
 
 
-def _report_audit(audit: dict, fail: bool = True) -> int:
-    from pipelines.audit.run import print_audit
-
-    out = results_console()
-    print_audit(audit, out)
-    out.print(f"audit: {Path(audit['run_dir']) / 'audit.json'}", markup=False)
-    return 0 if audit["passed"] or not fail else 1
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
     from pipelines.runners.local import audit_with_card
 
     if (args.run is None) == (args.run_opt is None):
         raise MeritgenError("give the run folder once: meritgen audit RUN or meritgen audit --run RUN")
-    return _report_audit(audit_with_card(Path(args.run or args.run_opt)))
-
-
-def summary_rejects(report: dict) -> list[list]:
-    """Every stage's reject rows by reason (as the card counts them), counter-only reasons added."""
-    from pipelines.card.parts import reject_rows
-    from pipelines.card.render import rejects_rows
-    from pipelines.card.writer import reject_reasons
-
-    run_dir = Path(report["run_dir"])
-    counted = reject_reasons(run_dir, run_dir / "export") if run_dir.is_dir() else None
-    return reject_rows(counted, rejects_rows(report))
-
-
-def print_summary(report: dict) -> None:
-    console = results_console()  # the summary is the build's result: stdout
-    table = Table(title="meritgen build")
-    for col in ("stage", "status", "rows in", "rows out", "rejects", "seconds"):
-        table.add_column(col, justify="right" if col not in ("stage", "status", "rows out") else "left")
-    for s in report["steps"]:
-        outs = ", ".join(f"{k}={v}" for k, v in s["rows_out"].items())
-        table.add_row(s["name"], "skipped (done)" if s["skipped"] else "ran", str(s["rows_in"]), outs,
-                      str(s["rejects"]), f"{s['wall_s']:.2f}")
-    console.print(table)
-    reasons = summary_rejects(report)
-    if reasons:
-        rt = Table(title="rejects by reason")
-        for col in ("stage", "reason", "rows"):
-            rt.add_column(col)
-        for row in reasons:
-            rt.add_row(*map(str, row))
-        console.print(rt)
-    run_dir = Path(report["run_dir"])
-    console.print(f"dataset: {run_dir / 'export'}  (card: {run_dir / 'export' / 'README.md'})")
-    console.print(f"inspect: meritgen inspect --run {run_dir}")
+    return report_audit(audit_with_card(Path(args.run or args.run_opt)))
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

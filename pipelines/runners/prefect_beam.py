@@ -61,7 +61,7 @@ def run_beam(catalog: str, out: str, config: str | None, run_id: str | None, pip
     """One Beam build (the runner decides where its work runs)."""
     from pipelines.beam.pipeline import BeamSettings
     from pipelines.beam.run import run_beam_build
-    from pipelines.runners.cli import llm_endpoint
+    from pipelines.runners.cli_common import llm_endpoint
 
     run = run_beam_build(catalog, out, load_config(config), pipeline_args, run_id,
                          BeamSettings(max_failure_ratio=max_failure_ratio, llm_endpoint=llm_endpoint()), wait=wait)

@@ -19,7 +19,7 @@ from pipelines.card.llm_fallback import gate_error
 from pipelines.config import load_config
 from pipelines.errors import CatalogError
 from pipelines.resources import DEMO_DIR
-from pipelines.runners.cli import llm_endpoint
+from pipelines.runners.cli_common import llm_endpoint
 from pipelines.runners.local import execute_step, run_build
 from pipelines.runners.outcome import audit_failure, publish_audit_artifact, reported
 from pipelines.runners.prefect_report import RETRIES, RETRY_DELAY_S, publish_card, retries_step, stage_line

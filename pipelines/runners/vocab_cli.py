@@ -63,7 +63,7 @@ def _other_languages(cfg, doc: dict, english: dict, templates, out: Path, notes:
     """Translate what the other languages lack through the LLM server, or say they are left out."""
     from pipelines.induce.lexicon import needed, translated_lexicon, translation_rows
     from pipelines.plan.llm import llm_settings
-    from pipelines.runners.cli import llm_endpoint
+    from pipelines.runners.cli_common import llm_endpoint
 
     others = [lang for lang in cfg.render.languages if lang != "en"]
     status = {"en": "written from the catalog"}
