@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from annotation_ui.app import Forbidden, NotFound, check_post, current_user, page_csrf, state_of
 from annotation_ui.decisions import (
     REASONS,
     current_decisions,
@@ -25,6 +24,7 @@ from annotation_ui.errors import DecisionError, PlaceholderError
 from annotation_ui.images import media_type
 from annotation_ui.rounds import write_status_snapshot
 from annotation_ui.security import COOKIE
+from annotation_ui.session import Forbidden, NotFound, check_post, current_user, page_csrf, state_of
 from annotation_ui.store import Annotator
 from annotation_ui.view_models import REASON_KEYS, REASON_TEXT, decision_label, item_view
 
