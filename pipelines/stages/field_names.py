@@ -13,12 +13,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pipelines.stages.values import value_key
 
-if TYPE_CHECKING:  # vocab_check (which vocabulary.py imports) checks aliases here: no import cycle
-    from pipelines.vocab.vocabulary import Vocabulary
+
+class Vocabulary(Protocol):
+    """What field names read of `pipelines.vocab.vocabulary.Vocabulary`, named here rather than imported:
+    vocab/check.py (which the vocabulary's loader imports) checks aliases with this module, so an import
+    of the vocabulary here, even for typing only, would close an import circle."""
+
+    data: dict
+
+    def attributes_for(self, category: str) -> list[str]: ...
 
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
