@@ -1,7 +1,7 @@
 """The data card's counts, computed on Arrow columns (no Python row per query; #14).
 
 Each function returns what a `collections.Counter` over the rows' Python values would hold, so the
-card and its plots read the same numbers as before; tests/test_card_counts.py pins that equality.
+card and its plots read the same numbers as before; tests/card/test_card_columnar.py pins that equality.
 """
 
 from __future__ import annotations

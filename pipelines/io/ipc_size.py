@@ -6,7 +6,7 @@ it held a copy of most of the table; here the size is summed from record batches
 same result: a one-batch stream is the schema message, one record batch message whose metadata has a
 fixed size for a given schema, the body (every buffer of every array, each padded to 8 bytes) and the
 end-of-stream marker, and each buffer's length follows from per-array totals (length, null count,
-value bytes) that add up over batches. tests/test_ipc_size.py pins the equality with the direct way.
+value bytes) that add up over batches. tests/card/test_card_columnar.py pins the equality with the direct way.
 """
 
 from __future__ import annotations
