@@ -1,4 +1,4 @@
-"""Card sections whose facts come from the run itself (pure; `io/card_writer.py` gathers them).
+"""Card sections whose facts come from the run itself (pure; `card/writer.py` gathers them).
 
 The source note names the catalog the run read (the bundled demo gets its own caveat), the
 language-ID table is computed on the exported texts, and the rejects table counts every stage's
