@@ -23,7 +23,7 @@ from apache_beam.ml.inference.base import PredictionResult
 from apache_beam.ml.inference.vllm_inference import VLLMChatModelHandler
 
 from pipelines.beam.adapter import count_metrics
-from pipelines.beam.inference import TaskHandler, answers_per_row, worker_cache
+from pipelines.beam.llm_batches import TaskHandler, answers_per_row, worker_cache
 from pipelines.beam.vllm_server import VLLMServer, VLLMServerDown, model_tag, vllm_command
 from pipelines.llm import LLMClient, LLMSettings, failures, run_llm_task_sync
 

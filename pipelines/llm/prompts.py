@@ -27,7 +27,6 @@ from typing import Any
 import jinja2
 
 from pipelines.errors import MeritgenError
-from pipelines.llm.client import ChatRequest, image_part
 from pipelines.llm.lexicon_parser import parse_translate_lexicon
 from pipelines.llm.parsers import (  # noqa: F401  (re-exported: the parsers' historic home)
     DEFAULT_MIN_SCORE,
@@ -44,6 +43,8 @@ from pipelines.llm.parsers import (  # noqa: F401  (re-exported: the parsers' hi
     parse_rewrite,
     parse_translate,
 )
+from pipelines.llm.request import ChatRequest
+from pipelines.llm.wire import image_part
 from pipelines.resources import PROMPTS_DIR
 
 LLM_PROMPTS_DIR = PROMPTS_DIR / "llm"
