@@ -13,6 +13,7 @@ from pipelines.beam.adapter import count_metrics
 from pipelines.llm import LLMSettings, RequestCache, TaskRun, run_llm_task_sync
 from pipelines.llm.client import ChatClient
 from pipelines.results import RejectLog
+from pipelines.stages import llm_tasks
 
 
 def answers_per_row(batch: list[dict], run: TaskRun) -> list[PredictionResult]:
@@ -35,10 +36,11 @@ def _lost(row: dict, run: TaskRun) -> dict:
 
 
 def run_batch(task: str, batch, client: ChatClient, stage: str | None = None) -> list[PredictionResult]:
-    """The shared runner on one batch (it closes the client's connections: each batch has its own loop).
+    """The shared runner on one batch of the task named `task` (handlers carry names: a worker finds the
+    task in its own registry); it closes the client's connections: each batch has its own loop.
 
     Its counters go to the step's metrics (`meritgen.<stage>`), where the report reads them."""
-    run = run_llm_task_sync(list(batch), task, client)
+    run = run_llm_task_sync(list(batch), llm_tasks.task(task), client)
     count_metrics(stage or f"llm.{task}", {k: v for k, v in run.counters.items() if isinstance(v, int)})
     return answers_per_row(list(batch), run)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.llm.cache import request_key
-from pipelines.llm.prompts import build_request, load_prompt
+from pipelines.stages.llm_tasks import task as llm_task
 
 JPEG = b"\xff\xd8\xff\xe0golden-jpeg"
 SHOE_OPTIONS = {"color": {"black": "black", "jet black": "black", "navy": "navy"}, "brand": None}
@@ -42,9 +42,10 @@ GOLDEN = {
 }
 
 
-def _request(task: str, row: dict, strict: bool):
-    prompt = load_prompt(task)
-    return build_request(prompt.as_strict() if strict else prompt, {**row, **(RETRY if strict else {})})
+def _request(name: str, row: dict, strict: bool):
+    task = llm_task(name)
+    prompt = task.prompt()
+    return task.format_input({**row, **(RETRY if strict else {})}, prompt.as_strict() if strict else prompt)
 
 
 @pytest.mark.parametrize("task", sorted(ROWS))
