@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from functools import cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,14 +33,20 @@ VERSION = "2"  # 2: LLM text renumbered in reading order; translations bound to 
 _REGISTERED: dict[str, LLMTask] = {}
 
 
-def tasks() -> dict[str, LLMTask]:
-    """Every task by name: this package's modules with a `TASK`, then the registered ones."""
+@cache
+def _modules_tasks() -> dict[str, LLMTask]:
+    """This package's modules with a `TASK`, by task name (looked for once per process)."""
     found = {}
     for module in pkgutil.iter_modules(__path__):
         defined = getattr(importlib.import_module(f"{__name__}.{module.name}"), "TASK", None)
         if isinstance(defined, LLMTask):
             found[defined.name] = defined
-    return {**found, **_REGISTERED}
+    return found
+
+
+def tasks() -> dict[str, LLMTask]:
+    """Every task by name: this package's modules with a `TASK`, then the registered ones."""
+    return {**_modules_tasks(), **_REGISTERED}
 
 
 def task(name: str) -> LLMTask:
