@@ -4,13 +4,16 @@ prompt files, planned and run through the same wiring as the shipped ones."""
 
 from __future__ import annotations
 
+import ast
 import json
 import pkgutil
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import pipelines
 from pipelines.config import load_config
 from pipelines.llm.parsers import Parsed, clean_text, reject
 from pipelines.llm.prompts import PromptError
@@ -95,3 +98,12 @@ def test_a_new_task_is_one_module_and_its_prompt_file(tmp_path, monkeypatch):
         ("shout", "not_shouted", "quiet", "quiet")]
     assert report.counters["shouted"] == 2 and report.counters["strict_retries"] == 1 and asked == 4
     assert asked_again == 2, "only the refused word (and its strict retry) is asked again"
+
+
+def test_the_llm_layer_and_beam_name_no_task():
+    """A task is named in its own module only: the client, prompts, runner and Beam's handlers take
+    the task they are given (a value, or a name looked up in the registry)."""
+    root = Path(pipelines.__file__).parent
+    named = [(str(path.relative_to(root)), node.value) for folder in ("llm", "beam") for path in (root / folder).rglob("*.py")
+             for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant) and node.value in SHIPPED]
+    assert named == []
