@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pipelines import schemas
 from pipelines.placeholders import in_reading_order
-from pipelines.stages.llm_tasks import apply_rewrites, apply_translations
+from pipelines.stages.llm_tasks.rewrite import apply as apply_rewrites
+from pipelines.stages.llm_tasks.translate import apply as apply_translations
 
 A = {"image_id": "img-a", "product_id": "pa"}
 B = {"image_id": "img-b", "product_id": "pb"}
