@@ -22,7 +22,7 @@ REASONS: dict[str, str] = {
     "duplicate_id": "A product_id seen before (the first row is kept); give each product its own id.",
     "unknown_category": "The vocabulary has no such category; map it in your vocabulary (`meritgen vocab induce` proposes one).",
     "placeholder_text": "Text reads as an image placeholder (`<image_1>`, `<product 2>`); remove it from the catalog (ingest), or rerun (LLM answer).",
-    "role_marker_text": "Text reads as a chat role marker (`<|im_start|>`, `[INST]`); remove it from the catalog (ingest), or rerun (LLM answer).",
+    "role_marker_text": "Text reads as a chat role marker (`[INST]`, `<<system>>`, ChatML tokens); remove it from the catalog (ingest), or rerun (LLM answer).",
     "image_unavailable": "The image could not be fetched or read (missing file, refused URL, timeout); fix the image reference.",
     "image_empty": "The image file is empty (0 bytes); replace it.",
     "image_too_large": "The image has more pixels than `ingest.max_pixels` (or is a decompression bomb); resize it or raise the limit.",
