@@ -14,30 +14,21 @@ from pipelines.config import BuildConfig
 from pipelines.io.inputs import ParquetFile
 from pipelines.plan.step import PerShard, Step, Streamed, digest, stage_version, worker_count
 from pipelines.results import StageResult
-from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex
+from pipelines.retrieval import BM25Config, DenseConfig
 from pipelines.retrieval.handler import IndexHandler, TextsHandler
 from pipelines.shards import TableShards, collect
 from pipelines.stages import caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages import retrieval_calls as calls
 from pipelines.stages.matching import Matcher
-from pipelines.stages.passages import product_corpus
 from pipelines.stages.search_hits import RetrievalParams
 from pipelines.vocabulary import load_vocabulary
 
 VERSION = "1"  # of this wiring; stage_version adds the stage modules' own
-EMPTY_VECTORS = pa.table({"id": pa.array([], pa.string())})
 
 
 def build_indexes(products: pa.Table, cfg: BuildConfig) -> StageResult:
-    corpus = product_corpus(products)
-    bm25 = BM25Index(BM25Config(show_progress=False, backend=cfg.retrieval.bm25_backend))
-    bm25.build(corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist())
-    outputs = {"corpus": corpus, "bm25": bm25.vectors(), "dense": EMPTY_VECTORS}
-    if cfg.retrieval.dense_model:
-        dense = DenseIndex(DenseConfig(model=cfg.retrieval.dense_model))
-        dense.build(corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist())
-        outputs["dense"] = dense.vectors()
-    return StageResult(outputs=outputs, counters={"documents": corpus.num_rows, "dense": int(bool(cfg.retrieval.dense_model))})
+    """The index step's call: BM25 (and dense, when a model is configured) over the product corpus."""
+    return calls.build_indexes(products, search_handlers(cfg))
 
 
 def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_from: tuple[str, str]) -> list[Step]:

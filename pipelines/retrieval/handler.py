@@ -35,6 +35,12 @@ class SearchHandler(Protocol):
     def load(self, table: pa.Table, doc_groups: Mapping[str, str] | None = None) -> Search: ...
 
 
+class IndexBuilder(Protocol):
+    """Builds an index over documents, as the table its `load` reads back (the index step)."""
+
+    def build(self, ids: Sequence[str], texts: Sequence[str]) -> pa.Table: ...
+
+
 class IndexSearch:
     """One index searched batch after batch: top-k over the whole corpus or, given the queries'
     categories (retrieval.category_local), over each category's documents only (subset indexes
@@ -63,6 +69,12 @@ class IndexHandler:
     """A stored index (the `index` step's `bm25` or `dense` vectors table) reloaded by `load`."""
 
     config: BM25Config | DenseConfig
+
+    def build(self, ids: Sequence[str], texts: Sequence[str]) -> pa.Table:
+        """The index over these documents, as the vectors table `load` reads back (the index step's output)."""
+        index = DenseIndex(self.config) if isinstance(self.config, DenseConfig) else BM25Index(self.config)
+        index.build(ids, texts)
+        return index.vectors()
 
     def load(self, table: pa.Table, doc_groups: Mapping[str, str] | None = None) -> IndexSearch:
         if isinstance(self.config, DenseConfig):

@@ -1,5 +1,7 @@
 """The retrieval steps' calls, pure: what each step searches and how the hits become its output.
 
+The index step builds each handler's index over the product corpus (`build_indexes`).
+
 Searching is injected: each call takes search handlers (`pipelines/retrieval/handler.py`, built
 by `plan/retrieval.py` from the config) and loads them once from the index step's vectors
 tables, then answers batch after batch of the query table. Each step has three forms, equal in
@@ -19,6 +21,7 @@ from pipelines.results import StageResult
 from pipelines.shards import Shards, TableShards, add_counters, collect
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.matching import Matcher
+from pipelines.stages.passages import product_corpus
 from pipelines.stages.search_hits import (
     RetrievalParams,
     first,
@@ -29,11 +32,24 @@ from pipelines.stages.search_hits import (
 )
 
 if TYPE_CHECKING:
-    from pipelines.retrieval.handler import SearchHandler
+    from pipelines.retrieval.handler import IndexBuilder, SearchHandler
 
 BatchCall = Callable[[pa.Table], StageResult]  # a sharded step's call of one batch of its queries
 Handlers = Mapping[str, "SearchHandler"]  # by retriever name ("bm25", "dense"), in search order
 PASSAGE_OVERFETCH = 8  # positives and exact copies are skipped, so passages ask for a few more
+
+
+EMPTY_VECTORS = pa.table({"id": pa.array([], pa.string())})  # the index step's `dense` without a dense model
+
+
+def build_indexes(products: pa.Table, handlers: Mapping[str, IndexBuilder]) -> StageResult:
+    """The index step: the product corpus and each handler's index over it, as vectors tables."""
+    corpus = product_corpus(products)
+    ids, texts = corpus.column("passage_id").to_pylist(), corpus.column("text").to_pylist()
+    outputs = {"corpus": corpus, "bm25": handlers["bm25"].build(ids, texts), "dense": EMPTY_VECTORS}
+    if "dense" in handlers:
+        outputs["dense"] = handlers["dense"].build(ids, texts)
+    return StageResult(outputs=outputs, counters={"documents": corpus.num_rows, "dense": int("dense" in handlers)})
 
 
 def passages_stream(queries: Shards, products, corpus, bm25, dense, handlers: Handlers, params: RetrievalParams,

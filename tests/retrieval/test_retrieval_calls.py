@@ -5,6 +5,9 @@ asked (depth, categories, which table it loads) is the stage's decision, and it 
 per prepared call, never per batch.
 """
 
+import ast
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 from retrieval_tables import attributes, hits, products, queries, query
@@ -139,3 +142,34 @@ def test_the_real_handlers_search_as_the_index_does():
     assert search.search(["q"], ["red cotton"], 3).column("candidate_ids").to_pylist() == [list(index.search(["red cotton"], 3)[0][0])]
     texts = TextsHandler().load(pa.table({"passage_id": ["c1", "c2"], "text": ["red shirt", "blue coat"]}))
     assert texts.search(["q"], ["blue coat"], 5).column("candidate_ids").to_pylist()[0][0] == "c2"
+
+
+class Built:
+    """An index builder that records the documents it was given and returns a marker table."""
+
+    def __init__(self, name):
+        self.name, self.docs = name, None
+
+    def build(self, ids, texts):
+        self.docs = list(zip(ids, texts))
+        return pa.table({"id": ids, "built_by": [self.name] * len(ids)})
+
+
+def test_the_index_step_builds_each_handlers_index_over_the_product_corpus():
+    bm25, dense = Built("bm25"), Built("dense")
+    result = calls.build_indexes(PRODUCTS, {"bm25": bm25})
+    assert result.outputs["bm25"].column("built_by").to_pylist() == ["bm25"] * PRODUCTS.num_rows
+    assert bm25.docs[0] == ("p1", product_corpus(PRODUCTS).column("text")[0].as_py())
+    assert result.outputs["dense"].num_rows == 0 and result.counters == {"documents": PRODUCTS.num_rows, "dense": 0}
+    result = calls.build_indexes(PRODUCTS, {"bm25": bm25, "dense": dense})
+    assert result.outputs["dense"].column("built_by")[0].as_py() == "dense" and result.counters["dense"] == 1
+
+
+def test_the_plan_only_wires_the_retrieval_steps():
+    """plan/retrieval.py builds handlers from the config and passes them: it builds, loads or searches no index."""
+    tree = ast.parse((Path(__file__).resolve().parents[2] / "pipelines" / "plan" / "retrieval.py").read_text())
+    called = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    assert not called & {"search", "build", "load", "from_vectors", "score", "subset"}
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module.startswith("pipelines.retrieval")
+                for a in n.names}
+    assert imported <= {"BM25Config", "DenseConfig", "IndexHandler", "TextsHandler"}
