@@ -8,6 +8,9 @@ load each index once and decide what to search.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pyarrow as pa
 
 from pipelines.config import BuildConfig
@@ -48,15 +51,15 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
              lambda **t: make_passages(cfg=cfg, **t),
              digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed, r.category_local), {"queries": "query", "passages": "passage"},
              params=cfg, files=corpus, streamed=_streamed(calls.passages_stream, _passage_search, cfg), shard_by="queries",
-             per_shard=PerShard(_wired(calls.passages_batches, _passage_search, cfg))),
+             per_shard=PerShard(_Wired(calls.passages_batches, _passage_search, cfg))),
         Step("caption_filter", stage_version(VERSION, caption_filter), {"queries": ("passages", "queries"), **cat, **idx},
              lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend,
                                                                 r.keep_image_blind, r.category_local, r.negatives_depth),
              {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant",
               "shared_hits": "hits"},
              params=cfg, streamed=_streamed(calls.caption_filter_stream, _searching, cfg), shard_by="queries",
-             per_shard=PerShard(_wired(calls.caption_filter_batches, _searching, cfg),
-                                _wired(calls.caption_filter_once, _searching, cfg), ("captions",),
+             per_shard=PerShard(_Wired(calls.caption_filter_batches, _searching, cfg),
+                                _Wired(calls.caption_filter_once, _searching, cfg), ("captions",),
                                 calls.caption_filter_counters)),
         Step("retriever_negatives", stage_version(VERSION, retriever_negatives),
              {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"),
@@ -65,7 +68,7 @@ def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_
              digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model,
                     r.bm25_backend, load_vocabulary(cfg.mine.vocabulary).digest, r.category_local),
              {"queries": "query"}, params=cfg, streamed=_streamed(calls.retriever_negatives_stream, _negative_search, cfg), shard_by="queries",
-             per_shard=PerShard(_wired(calls.retriever_negatives_batches, _negative_search, cfg))),
+             per_shard=PerShard(_Wired(calls.retriever_negatives_batches, _negative_search, cfg))),
     ]
 
 
@@ -131,11 +134,19 @@ def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig, product
                                            product_splits=product_splits, **_searching(cfg)))
 
 
-def _wired(call, wiring, cfg: BuildConfig):
-    """`call` given what `wiring(cfg)` makes, made when it is called: where the step runs (a Beam worker's cores)."""
-    return lambda **t: call(**t, **wiring(cfg))
+@dataclass(frozen=True)
+class _Wired:
+    """`call` given what `wiring(cfg)` makes, made when it is called: where the step runs (a Beam
+    worker's cores). A plain object of module-level functions, so it pickles for worker processes."""
+
+    call: Callable
+    wiring: Callable[[BuildConfig], dict]
+    cfg: BuildConfig
+
+    def __call__(self, **tables):
+        return self.call(**tables, **self.wiring(self.cfg))
 
 
 def _streamed(stream, wiring, cfg: BuildConfig) -> Streamed:
     """The step's streamed form: its query table in batches of `batch_rows` (runners/streamed.py)."""
-    return Streamed(_wired(stream, wiring, cfg), "queries", cfg.batch_rows)
+    return Streamed(_Wired(stream, wiring, cfg), "queries", cfg.batch_rows)

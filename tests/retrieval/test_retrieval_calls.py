@@ -173,3 +173,22 @@ def test_the_plan_only_wires_the_retrieval_steps():
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module.startswith("pipelines.retrieval")
                 for a in n.names}
     assert imported <= {"BM25Config", "DenseConfig", "IndexHandler", "TextsHandler"}
+
+
+def test_the_sharded_and_streamed_forms_pickle_for_worker_processes():
+    """Each retrieval step's per_shard and streamed callables are plain objects (no lambdas): a
+    process pool can ship them as they are; unpickled, they still run."""
+    import pickle
+
+    from pipelines.plan.retrieval import difficulty_step, retrieval_steps
+
+    cfg = load_config()
+    steps = [*retrieval_steps(cfg, ("negatives", "queries"), ("mine", "attributes")), difficulty_step(cfg)]
+    shipped = [f for s in steps for f in (s.per_shard and s.per_shard.prepare, s.per_shard and s.per_shard.once,
+                                          s.per_shard and s.per_shard.finish, s.streamed and s.streamed.call) if f]
+    assert len(shipped) == 9
+    for f in shipped:
+        pickle.loads(pickle.dumps(f))
+    once = next(s for s in steps if s.name == "caption_filter").per_shard.once
+    captions = pickle.loads(pickle.dumps(once))(products=PRODUCTS, attributes=ATTRIBUTES).outputs["captions"]
+    assert captions.num_rows == PRODUCTS.num_rows
