@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from pipelines import __version__, llm_fallback
+from pipelines import __version__, llm_fallback, reject_reasons
 from pipelines.card_counts import condition_counts, english, image_condition_counts, value_counts
 from pipelines.card_hub import load_section, reference_sections
 from pipelines.card_parts import langid_rows, md_table, reject_rows, source_note
@@ -253,7 +253,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *split_sections(report),
         *vocabulary_sections(report),
         "## Rejects by reason",
-        md_table(["stage", "reason", "rows"], reasons) if reasons else "No rejects.",
+        reject_reasons.card_table(reasons) if reasons else "No rejects.",
         *extra_sections,
         "## How it was built",
         f"- meritgen {__version__}; offline templates: {', '.join(templates) or 'none'}; "
