@@ -31,73 +31,13 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.pvalue import TaggedOutput
 
 from pipelines import schemas
-from pipelines.beam.adapter import REJECTS, TALLY, count_metrics, dead_letter_rejects, dead_letter_tally
+from pipelines.beam.adapter import REJECTS, TALLY, dead_letter_rejects, dead_letter_tally
+from pipelines.beam.llm_batches import TaskHandler, worker_cache
 from pipelines.beam.options import DEFAULT_BATCH_SIZE, DEFAULT_VLLM_SERVER_KWARGS, LLMOptions
-from pipelines.llm import LLMClient, LLMSettings, RequestCache, TaskRun, failures, run_llm_task_sync
+from pipelines.llm import LLMClient, LLMSettings, failures
 from pipelines.llm.client import ChatClient
 
 ANSWERS = "answers"
-
-
-def answers_per_row(batch: list[dict], run: TaskRun) -> list[PredictionResult]:
-    """One PredictionResult per row, in batch order: {"answer": parsed} or {"reject": reject row}."""
-    by_index = {answer["row_index"]: answer for answer in run.parsed}
-    rejects = {reject["record_id"]: reject for reject in run.rejects}
-    out = []
-    for i, row in enumerate(batch):
-        if i in by_index:
-            out.append(PredictionResult(row, {"answer": by_index[i]}))
-        else:  # the runner names rejects by record_id, which RunLLMTask requires to be unique
-            out.append(PredictionResult(row, {"reject": rejects.get(row.get("record_id")) or _lost(row, run)}))
-    return out
-
-
-def _lost(row: dict, run: TaskRun) -> dict:
-    stage = run.rejects[0]["stage"] if run.rejects else "llm"
-    return {"stage": stage, "reason": "llm_no_outcome", "record_id": row.get("record_id"), "source_file": None,
-            "source_row": None, "field": None, "message": "the LLM runner returned no answer and no reject", "raw": None}
-
-
-def run_batch(task: str, batch, client: ChatClient, stage: str | None = None) -> list[PredictionResult]:
-    """The shared runner on one batch (it closes the client's connections: each batch has its own loop).
-
-    Its counters go to the step's metrics (`meritgen.<stage>`), where the report reads them."""
-    run = run_llm_task_sync(list(batch), task, client)
-    count_metrics(stage or f"llm.{task}", {k: v for k, v in run.counters.items() if isinstance(v, int)})
-    return answers_per_row(list(batch), run)
-
-
-_CACHES: dict[str, RequestCache] = {}  # one open cache file per worker process and path
-
-
-def worker_cache(path: str | Path | None) -> RequestCache | None:
-    """The request cache at `path`, opened once per process (every answer committed as it comes)."""
-    if not path:
-        return None
-    key = str(path)
-    if key not in _CACHES:
-        _CACHES[key] = RequestCache(key, commit_every=1)
-    return _CACHES[key]
-
-
-class TaskHandler:
-    """What every meritgen RunInference handler shares: a batch of task rows -> one answer or
-    reject per row, through `run_llm_task` on the chat client `client_for(model)` builds.
-
-    Mixed into a Beam ModelHandler whose `run_inference` (or `request`, for a remote one) calls
-    `answer`: loading (and sharing) the model stays the Beam handler's."""
-
-    task: str
-    stage: str | None = None
-    settings: LLMSettings
-    cache_path: str | None = None
-    model_identifier: str | None = None  # RunInference's model tag: equal tags share one loaded model
-
-    def client_for(self, model) -> ChatClient:
-        raise NotImplementedError
-
-    def answer(self, batch, model) -> list[PredictionResult]:
-        return run_batch(self.task, batch, self.client_for(model), self.stage)
 
 
 def _transient(exc: Exception) -> bool:

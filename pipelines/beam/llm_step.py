@@ -37,7 +37,7 @@ class RequestRows(beam.DoFn):
         rows = self.call.rows(**tables)
         ids = [row["record_id"] for row in rows]
         if len(set(ids)) != len(ids):  # answers are matched to rows by record_id
-            raise ValueError(f"LLM task {self.call.task}: record_id is not unique among its rows")
+            raise ValueError(f"LLM task {self.call.task.name}: record_id is not unique among its rows")
         yield TaggedOutput(ORDER, ids)
         yield from rows
 
@@ -88,7 +88,7 @@ class RunLLMStep(beam.PTransform):
                 | "Rows" >> beam.ParDo(RequestRows(call), **side).with_outputs(ORDER, main=MAIN))
         asked = (rows[MAIN]
                  | "Spread" >> beam.Reshuffle()
-                 | "Ask" >> RunLLMTask(call.task, self.handler, stage=step.name))
+                 | "Ask" >> RunLLMTask(call.task.name, self.handler, stage=step.name))
         parsed = (asked[ANSWERS]
                   | "Answer" >> beam.Map(lambda routed: routed["answer"])
                   | "AllAnswers" >> beam.combiners.ToList())

@@ -170,7 +170,7 @@ class BuildGraph:
     def _llm(self, step: Step) -> dict:
         """The step's request rows spread over the workers, asked through RunInference, answers applied."""
         call, outputs, s = step.params, self.outputs_of(step), self.settings
-        handler = s.llm_handler(call.backend, call.task, call.settings, s.llm_options or self.p.options,
+        handler = s.llm_handler(call.backend, call.task.name, call.settings, s.llm_options or self.p.options,
                                  cache_path=call.cache_path, stage=step.name)
         out = self.p | step.name >> RunLLMStep(step, handler, self.sides(step), outputs)
         self.single.update((step.name, name) for name in outputs)  # each output one whole table

@@ -23,9 +23,10 @@ from apache_beam.ml.inference.base import PredictionResult
 from apache_beam.ml.inference.vllm_inference import VLLMChatModelHandler
 
 from pipelines.beam.adapter import count_metrics
-from pipelines.beam.inference import TaskHandler, answers_per_row, worker_cache
+from pipelines.beam.llm_batches import TaskHandler, answers_per_row, worker_cache
 from pipelines.beam.vllm_server import VLLMServer, VLLMServerDown, model_tag, vllm_command
 from pipelines.llm import LLMClient, LLMSettings, failures, run_llm_task_sync
+from pipelines.stages import llm_tasks
 
 MAX_RESTARTS = 2  # per batch: a server that dies a third time while one batch runs is broken, not unlucky
 
@@ -57,7 +58,7 @@ class VLLMTaskHandler(TaskHandler, VLLMChatModelHandler):
     def run_inference(self, batch, model, inference_args=None) -> list[PredictionResult]:
         rows = list(batch)
         seen = model.starts()
-        run = run_llm_task_sync(rows, self.task, self.client_for(model))
+        run = run_llm_task_sync(rows, llm_tasks.task(self.task), self.client_for(model))
         results, counters = answers_per_row(rows, run), dict(run.counters)
         for restart in range(self.max_restarts + 1):
             lost = [i for i, result in enumerate(results) if _unanswered(result)]
@@ -70,7 +71,7 @@ class VLLMTaskHandler(TaskHandler, VLLMChatModelHandler):
                                      f"{self._model_name} is down after {restart} restart(s) in this batch")
             seen = model.starts()
             again = [rows[i] for i in lost]
-            rerun = run_llm_task_sync(again, self.task, self.client_for(model))
+            rerun = run_llm_task_sync(again, llm_tasks.task(self.task), self.client_for(model))
             counters = _merged(counters, [results[i] for i in lost], rerun.counters)
             for i, result in zip(lost, answers_per_row(again, rerun)):
                 results[i] = result

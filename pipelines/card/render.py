@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from pipelines import __version__
+from pipelines import __version__, reject_reasons
 from pipelines.card import llm_fallback
 from pipelines.card.counts import condition_counts, english, image_condition_counts, value_counts
 from pipelines.card.hub import load_section, reference_sections
@@ -254,7 +254,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *split_sections(report),
         *vocabulary_sections(report),
         "## Rejects by reason",
-        md_table(["stage", "reason", "rows"], reasons) if reasons else "No rejects.",
+        reject_reasons.card_table(reasons) if reasons else "No rejects.",
         *extra_sections,
         "## How it was built",
         f"- meritgen {__version__}; offline templates: {', '.join(templates) or 'none'}; "

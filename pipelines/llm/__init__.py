@@ -5,8 +5,11 @@ prompts (pure render and parse per task) and a runner that turns failures into r
     cache.py    RequestCache, request_key (what makes two requests the same)
     transport.py  HttpPool: keep-alive HTTP/1.1 (asyncio + httptools), a total deadline per attempt
     wire.py     chat-completions request body, response fields, image content parts
-    prompts.py  load_prompt, render_messages, build_request, TASKS (one Jinja block per chat role)
-    parsers.py  Parsed, parse_<task> (also re-exported by prompts.py)
+    request.py  ChatRequest (what prompts build, the wire writes, the cache keys, the client sends)
+    prompts.py  load_prompt, render_messages, build_request (one Jinja block per chat role)
+    task.py     LLMTask: a task's prompt, format_input, format_output (each task's module:
+                pipelines/stages/llm_tasks/<task>.py, found by name there)
+    parsers.py  Parsed and the checks every task's parser shares
     runner.py   run_llm_task / run_llm_task_sync -> TaskRun(parsed, rejects, counters)
     answer_checks.py  model output checked like catalog text before it is used or cached
     failures.py  LLMRequestError, reject reasons of unanswered requests, StepDeadline
@@ -22,8 +25,10 @@ from pipelines.llm.client import (
     LLMSettings,
     image_part,
 )
-from pipelines.llm.prompts import TASKS, Parsed, PromptError, TaskPrompt, build_request, load_prompt, render_messages
+from pipelines.llm.parsers import Parsed
+from pipelines.llm.prompts import PromptError, TaskPrompt, build_request, load_prompt, render_messages
 from pipelines.llm.runner import TaskRun, run_llm_task, run_llm_task_sync
+from pipelines.llm.task import LLMTask
 
 __all__ = [
     "CacheError",
@@ -33,10 +38,10 @@ __all__ = [
     "LLMClient",
     "LLMRequestError",
     "LLMSettings",
+    "LLMTask",
     "Parsed",
     "PromptError",
     "RequestCache",
-    "TASKS",
     "TaskPrompt",
     "TaskRun",
     "build_request",

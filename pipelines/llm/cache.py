@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines.errors import MeritgenError
 
 if TYPE_CHECKING:
-    from pipelines.llm.client import ChatRequest
+    from pipelines.llm.request import ChatRequest
 
 KEY_VERSION = 1  # bump when the key's canonical form changes: old entries then never match
 _CHUNK = 900  # bound variables per SELECT stay under SQLite's oldest default limit (999)

@@ -28,13 +28,14 @@ from pipelines.llm.failures import (
     mentions_structured_output,
     transient,
 )
+from pipelines.llm.request import ChatRequest
 from pipelines.llm.transport import AnswerTooLarge, HttpPool, TransportError
 from pipelines.llm.wire import MALFORMED, completion_fields, request_body
 from pipelines.llm.wire import image_part as image_part  # re-exported: callers build requests with it
 
 StructuredMode = Literal["json_schema", "guided_json", "structured_outputs", "none"]
 _STRUCTURED_MODES = ("json_schema", "guided_json", "structured_outputs", "none")
-__all__ = ["LLMRequestError", "StepDeadline", "image_part"]  # homes: failures.py, wire.py; imported from here too
+__all__ = ["ChatRequest", "LLMRequestError", "StepDeadline", "image_part"]  # homes: request.py, failures.py, wire.py; imported from here too
 
 
 @dataclass(frozen=True)
@@ -89,19 +90,6 @@ class LLMEndpoint:
 
 
 NO_ENDPOINT = LLMEndpoint()  # nothing in the environment: a build without a configured URL stays offline
-
-
-@dataclass(frozen=True)
-class ChatRequest:
-    """A fully rendered chat request; `image_hashes[k]` is the sha256 of the k-th image part."""
-
-    messages: tuple[dict, ...]
-    sampling: Mapping[str, Any] = field(default_factory=dict)  # temperature, max_tokens, seed...
-    json_schema: Mapping[str, Any] | None = None
-    schema_name: str = "answer"
-    prompt_id: str = ""
-    prompt_version: int = 0
-    image_hashes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

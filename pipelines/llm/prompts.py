@@ -1,4 +1,5 @@
-"""Versioned LLM prompts: render a row into chat messages (pure), parsers in `parsers.py`.
+"""Versioned LLM prompts: render a row into chat messages (pure); each task's parser and per-row
+schema live in its module (`pipelines/stages/llm_tasks/`, `llm/task.py`).
 
 A prompt is `prompts/llm/<task>/v<N>.jinja2` plus `v<N>.json` metadata (task, version,
 description, sampling, json_schema, optional constants). The template holds one Jinja block
@@ -27,23 +28,8 @@ from typing import Any
 import jinja2
 
 from pipelines.errors import MeritgenError
-from pipelines.llm.client import ChatRequest, image_part
-from pipelines.llm.lexicon_parser import parse_translate_lexicon
-from pipelines.llm.parsers import (  # noqa: F401  (re-exported: the parsers' historic home)
-    DEFAULT_MIN_SCORE,
-    UNKNOWN_VALUE,
-    WRONG_LANGUAGE,
-    Parsed,
-    check_placeholders,
-    clean_text,
-    load_json_object,
-    normalise_value,
-    parse_judge,
-    parse_mine_attributes,
-    parse_personalize,
-    parse_rewrite,
-    parse_translate,
-)
+from pipelines.llm.request import ChatRequest
+from pipelines.llm.wire import image_part
 from pipelines.resources import PROMPTS_DIR
 
 LLM_PROMPTS_DIR = PROMPTS_DIR / "llm"
@@ -159,77 +145,19 @@ def render_messages(prompt: TaskPrompt, row: Mapping[str, Any]) -> list[dict]:
     return _render(prompt, row)[0]
 
 
-def build_request(prompt: TaskPrompt, row: Mapping[str, Any]) -> ChatRequest:
-    """The complete request for one row: messages, sampling, schema, prompt id and image hashes."""
+def build_request(prompt: TaskPrompt, row: Mapping[str, Any],
+                  schema: Callable[[TaskPrompt, Mapping[str, Any]], dict | None] | None = None) -> ChatRequest:
+    """The complete request for one row: messages, sampling, schema, prompt id and image hashes.
+
+    `schema` builds the row's JSON schema (a task's, `LLMTask.schema`); None: the metadata's own."""
     messages, hashes = _render(prompt, row)
     sampling = prompt.meta.get("strict_sampling" if prompt.strict else "sampling") or prompt.meta.get("sampling", {})
-    schema = (TASKS[prompt.task].schema if prompt.task in TASKS else _static_schema)(prompt, row)
-    return ChatRequest(tuple(messages), dict(sampling), schema, prompt.task, prompt.prompt_id, prompt.version, hashes)
+    json_schema = (schema or static_schema)(prompt, row)
+    return ChatRequest(tuple(messages), dict(sampling), json_schema, prompt.task, prompt.prompt_id, prompt.version,
+                       hashes)
 
 
-# ---- schemas -------------------------------------------------------------------------------
-
-
-def _static_schema(prompt: TaskPrompt, row: Mapping[str, Any]) -> dict | None:
+def static_schema(prompt: TaskPrompt, row: Mapping[str, Any]) -> dict | None:
+    """The prompt metadata's `json_schema`; "per_row" (or none) gives None: the task builds it."""
     schema = prompt.meta.get("json_schema")
-    return schema if isinstance(schema, dict) else None  # "per_row" is built by the task
-
-
-def _value_schema(forms: Mapping[str, str] | None, extra: tuple[str, ...] = ()) -> dict:
-    if forms is None:  # open attribute (brand): any string
-        return {"type": "string"}
-    return {"type": "string", "enum": sorted(set(forms.values())) + list(extra)}
-
-
-def attributes_schema(prompt: TaskPrompt, row: Mapping[str, Any]) -> dict:
-    """{attribute: allowed value or "unknown"} for every attribute in row["options"]."""
-    options = row["options"]
-    props = {a: _value_schema(f, (UNKNOWN_VALUE,)) for a, f in options.items()}
-    return {"type": "object", "properties": props, "required": list(options), "additionalProperties": False}
-
-
-def personalize_schema(prompt: TaskPrompt, row: Mapping[str, Any]) -> dict:
-    """{attribute, value}, with the value enum tied to the attribute."""
-    choices = [
-        {
-            "type": "object",
-            "properties": {"attribute": {"type": "string", "enum": [a]}, "value": _value_schema(f)},
-            "required": ["attribute", "value"],
-            "additionalProperties": False,
-        }
-        for a, f in row["options"].items()
-    ]
-    return {"anyOf": choices}
-
-
-def vocabulary_options(
-    vocab: Any, category: str, attributes: list[str] | None = None
-) -> dict[str, dict[str, str] | None]:
-    """{attribute: {surface form: canonical value}} (None for open attributes) for a category.
-
-    `vocab` is a `pipelines.vocab.vocabulary.Vocabulary`; rows carry this plain mapping so that
-    schemas and parsers stay pure and need no vocabulary object.
-    """
-    names = attributes if attributes is not None else vocab.attributes_for(category)
-    # Quantities (RAM, volume) are read from the text by the mine stage; a closed list could not hold them.
-    names = [a for a in names if not vocab.quantity(a)]
-    return {a: None if vocab.is_open(a) else dict(vocab.surface_forms(category, a)) for a in names}
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    parse: Callable[[str, Mapping[str, Any]], Parsed]
-    schema: Callable[[TaskPrompt, Mapping[str, Any]], dict | None] = _static_schema
-    # An exact `<image_k>` may appear in the answer (llm/answer_checks.py): rewrite and translate carry
-    # the query's (their parsers check them against the source); a judge's reason may name one.
-    placeholders: bool = False
-
-
-TASKS: dict[str, TaskSpec] = {
-    "translate": TaskSpec(parse_translate, placeholders=True),
-    "rewrite": TaskSpec(parse_rewrite, placeholders=True),
-    "mine_attributes": TaskSpec(parse_mine_attributes, attributes_schema),
-    "judge": TaskSpec(parse_judge, placeholders=True),
-    "personalize": TaskSpec(parse_personalize, personalize_schema),
-    "translate_lexicon": TaskSpec(parse_translate_lexicon),  # `meritgen vocab induce` (pipelines/induce/)
-}
+    return schema if isinstance(schema, dict) else None

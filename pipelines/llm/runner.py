@@ -23,7 +23,9 @@ import jinja2
 from pipelines.llm.answer_checks import checked
 from pipelines.llm.client import ChatClient, Completion, LLMRequestError
 from pipelines.llm.failures import REQUEST_FAILED, StepDeadline
-from pipelines.llm.prompts import TASKS, WRONG_LANGUAGE, Parsed, PromptError, TaskPrompt, build_request, load_prompt
+from pipelines.llm.parsers import WRONG_LANGUAGE, Parsed
+from pipelines.llm.prompts import PromptError, TaskPrompt
+from pipelines.llm.task import LLMTask
 from pipelines.results import RejectLog
 
 # Requests handed to the client at once: enough for any server's batching, few enough that a
@@ -51,7 +53,7 @@ class _Outcome:
     retryable: bool = True  # False for request errors: the client already retried those
 
 
-def _evaluate(task: str, index: int, row: Mapping[str, Any], result: Completion | LLMRequestError) -> _Outcome:
+def _evaluate(task: LLMTask, index: int, row: Mapping[str, Any], result: Completion | LLMRequestError) -> _Outcome:
     """Turn one completion (or request error) into a parse outcome: the answer checks
     (llm/answer_checks.py) and the task's parser; an answer that breaks either is rejected."""
     if isinstance(result, LLMRequestError):
@@ -61,13 +63,13 @@ def _evaluate(task: str, index: int, row: Mapping[str, Any], result: Completion 
     if result.finish_reason == "length":
         parsed = Parsed(None, "truncated", f"answer cut off at {result.completion_tokens} tokens (max_tokens)")
     else:
-        parsed = checked(result.text, lambda: _parse(task, result.text, row), placeholders=TASKS[task].placeholders)
+        parsed = checked(result.text, lambda: _parse(task, result.text, row), placeholders=task.placeholders)
     return _Outcome(index, parsed, result.text, result.cached)
 
 
-def _parse(task: str, text: str, row: Mapping[str, Any]) -> Parsed:
+def _parse(task: LLMTask, text: str, row: Mapping[str, Any]) -> Parsed:
     try:
-        return TASKS[task].parse(text, row)
+        return task.format_output(text, row)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # an odd answer is a row
         return Parsed(None, "unparseable_answer", f"{type(exc).__name__}: {str(exc)[:200]}")
 
@@ -75,6 +77,7 @@ def _parse(task: str, text: str, row: Mapping[str, Any]) -> Parsed:
 async def _run_pass(
     rows: Sequence[Mapping[str, Any]] | Mapping[int, Mapping[str, Any]],
     indexes: list[int],
+    task: LLMTask,
     prompt: TaskPrompt,
     client: ChatClient,
     progress: bool,
@@ -83,16 +86,17 @@ async def _run_pass(
     """Render, send and parse the given rows with one prompt variant, CHUNK_ROWS at a time."""
     outcomes = []
     for start in range(0, len(indexes), CHUNK_ROWS):
-        outcomes += await _run_chunk(rows, indexes[start : start + CHUNK_ROWS], prompt, client, progress, deadline)
+        chunk = indexes[start : start + CHUNK_ROWS]
+        outcomes += await _run_chunk(rows, chunk, task, prompt, client, progress, deadline)
     return outcomes
 
 
-async def _run_chunk(rows, indexes: list[int], prompt: TaskPrompt, client: ChatClient, progress: bool,
-                     deadline: StepDeadline | None) -> list[_Outcome]:
+async def _run_chunk(rows, indexes: list[int], task: LLMTask, prompt: TaskPrompt, client: ChatClient,
+                     progress: bool, deadline: StepDeadline | None) -> list[_Outcome]:
     outcomes, sendable, requests = [], [], []
     for i in indexes:
         try:
-            requests.append(build_request(prompt, rows[i]))
+            requests.append(task.format_input(rows[i], prompt))
             sendable.append(i)
         except (jinja2.TemplateError, PromptError, KeyError, TypeError, AttributeError) as exc:
             reason = Parsed(None, "render_failed", f"cannot render {prompt.prompt_id}: {type(exc).__name__}: {exc}")
@@ -101,14 +105,14 @@ async def _run_chunk(rows, indexes: list[int], prompt: TaskPrompt, client: ChatC
 
     def accept(j: int, completion: Completion) -> bool:
         """The client asks before caching an answer: only one that checks and parses is kept."""
-        outcome = _evaluate(prompt.task, sendable[j], rows[sendable[j]], completion)
+        outcome = _evaluate(task, sendable[j], rows[sendable[j]], completion)
         judged[j] = (completion, outcome)
         return outcome.parsed.value is not None
 
     results = await client.complete_many(requests, progress=progress, accept=accept, deadline=deadline)
     for j, (i, result) in enumerate(zip(sendable, results)):
         seen = judged.get(j)
-        outcomes.append(seen[1] if seen is not None and seen[0] is result else _evaluate(prompt.task, i, rows[i], result))
+        outcomes.append(seen[1] if seen is not None and seen[0] is result else _evaluate(task, i, rows[i], result))
     return outcomes
 
 
@@ -127,29 +131,27 @@ def _accepted(outcome: _Outcome, rows: Sequence[Mapping[str, Any]], prompt: Task
 
 async def run_llm_task(
     rows: Sequence[Mapping[str, Any]],
-    task: str,
+    task: LLMTask,
     client: ChatClient,
     *,
     prompt: TaskPrompt | None = None,
     progress: bool = False,
     deadline_s: float = 0.0,
 ) -> TaskRun:
-    """Run `task` (a key of prompts.TASKS) over `rows` with one strict retry per parse failure.
+    """Run `task` over `rows` with one strict retry per parse failure.
 
     Args: rows carry the fields the task's template reads, plus an optional record_id that is
-    copied to outputs and rejects; prompt defaults to the task's highest version; deadline_s > 0
+    copied to outputs and rejects; prompt defaults to the task's own version; deadline_s > 0
     bounds the whole run (both passes): rows still unanswered then are `llm_deadline` rejects.
     Output: TaskRun(parsed rows {row_index, record_id, value, raw, prompt_id, strict_retry,
-    cached}, reject rows with stage=task, counters).
+    cached}, reject rows with stage=task.name, counters).
     """
-    if task not in TASKS:
-        raise PromptError(f"unknown LLM task {task!r}; known: {sorted(TASKS)}")
-    prompt = prompt or load_prompt(task)
+    prompt = prompt or task.prompt()
     strict = prompt.as_strict()
     before = dict(getattr(client, "counters", {}))
-    log = RejectLog(stage=task)
+    log = RejectLog(stage=task.name)
     deadline = StepDeadline.starting_now(deadline_s) if deadline_s > 0 else None
-    first = await _run_pass(rows, list(range(len(rows))), prompt, client, progress, deadline)
+    first = await _run_pass(rows, list(range(len(rows))), task, prompt, client, progress, deadline)
     accepted = [_accepted(o, rows, prompt, False) for o in first if o.parsed.value is not None]
     retry = [o for o in first if o.parsed.value is None and o.retryable]
     for o in first:
@@ -159,7 +161,7 @@ async def run_llm_task(
     # template's variety instruction (previous_reason), which makes it a request of its own.
     retry_rows = {o.index: {**rows[o.index], "previous_error": o.parsed.message, "previous_reason": o.parsed.reason}
                   for o in retry}
-    second = await _run_pass(retry_rows, list(retry_rows), strict, client, progress, deadline) if retry else []
+    second = await _run_pass(retry_rows, list(retry_rows), task, strict, client, progress, deadline) if retry else []
     for o in second:
         if o.parsed.value is not None:
             accepted.append(_accepted(o, rows, strict, True))
@@ -187,7 +189,7 @@ def _client_delta(before: dict, after: dict) -> dict[str, int]:
 
 def run_llm_task_sync(
     rows: Sequence[Mapping[str, Any]],
-    task: str,
+    task: LLMTask,
     client: Any,
     *,
     prompt: TaskPrompt | None = None,

@@ -21,6 +21,7 @@ from pipelines.errors import ConfigError
 from pipelines.llm.cache import RequestCache
 from pipelines.llm.client import LLMClient, LLMSettings
 from pipelines.llm.runner import TaskRun, run_llm_task_sync
+from pipelines.llm.task import LLMTask
 from pipelines.results import StageResult
 
 
@@ -33,7 +34,7 @@ class Applied:
     counters: Mapping[str, Any] = field(default_factory=dict)
 
 
-def run_task(rows: list[dict], task: str, settings: LLMSettings, cache_path: Path, progress: bool = True) -> TaskRun:
+def run_task(rows: list[dict], task: LLMTask, settings: LLMSettings, cache_path: Path, progress: bool = True) -> TaskRun:
     """The task over all rows through one client (the server backend's whole step)."""
     # Commit every answer as it arrives (WAL, no fsync: microseconds), so a SIGKILL never loses
     # an answer that was paid for.
@@ -53,7 +54,7 @@ class LLMStepCall:
     name; `parsed` is the runner's accepted answers ({record_id, value, raw, prompt_id, ...}).
     """
 
-    task: str
+    task: LLMTask  # its module in pipelines/stages/llm_tasks/
     settings: LLMSettings
     rows: Callable[..., list[dict]] = field(repr=False)
     apply: Callable[..., Applied] = field(repr=False)

@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipelines.llm.client import ChatRequest
+    from pipelines.llm.request import ChatRequest
 
 # What parsing a 200 body that is not a chat completion raises (RecursionError: JSON nested
 # thousands deep; OverflowError: a token count of 1e400, which json reads as infinity).

@@ -14,15 +14,20 @@ from pathlib import Path
 
 from pipelines.config import BuildConfig, LLMConfig
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint, LLMSettings
-from pipelines.llm.prompts import load_prompt, vocabulary_options
 from pipelines.llm.step import Applied, LLMStepCall
+from pipelines.llm.task import LLMTask
 from pipelines.plan.step import Step, Streamed, digest, stage_version
 from pipelines.results import StageResult
 from pipelines.shards import Shards
 from pipelines.stages import llm_tasks, render
 from pipelines.stages import personalize as personalize_stage
+from pipelines.stages.llm_tasks import judge as judge_task
+from pipelines.stages.llm_tasks import mine_attributes as mine_task
+from pipelines.stages.llm_tasks import personalize as personalize_task
+from pipelines.stages.llm_tasks import rewrite as rewrite_task
+from pipelines.stages.llm_tasks import translate as translate_task
+from pipelines.stages.llm_tasks.options import vocabulary_options
 from pipelines.stages.matching import Matcher
-from pipelines.stages.personalize import apply_personalization, personalize_rows
 from pipelines.stages.render import render_text
 
 VERSION = "2"  # of this wiring; each step's version also names the stage modules it calls
@@ -42,12 +47,13 @@ def llm_settings(cfg: LLMConfig, vision: bool = False, endpoint: LLMEndpoint = N
                              max_answer_bytes=cfg.max_answer_bytes, step_deadline_s=cfg.step_deadline_s)
 
 
-def _call(cfg: LLMConfig, task: str, settings: LLMSettings, cache_path: Path, rows, apply) -> LLMStepCall:
+def task_call(cfg: LLMConfig, task: LLMTask, settings: LLMSettings, cache_path: Path, rows, apply) -> LLMStepCall:
+    """A step's call (and params): its task module's `rows` and `apply`, bound to the build's config."""
     return LLMStepCall(task, settings, rows, apply, cache_path, cfg.backend)
 
 
 def prompt_digest(task: str) -> str:
-    prompt = load_prompt(task)
+    prompt = llm_tasks.task(task).prompt()
     return f"{prompt.prompt_id}:{prompt.digest}:{prompt.as_strict().digest}"
 
 
@@ -59,13 +65,13 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
         return [], attributes_from
 
     def rows(products, images, attributes):
-        return llm_tasks.mine_rows(products, images, lambda category: vocabulary_options(vocab, category),
-                                   cfg.ingest.max_attribute_chars)
+        return mine_task.rows(products, images, lambda category: vocabulary_options(vocab, category),
+                              cfg.ingest.max_attribute_chars)
 
     def apply(parsed, products, images, attributes):
-        return Applied({"attributes": llm_tasks.merge_mined(attributes, products, parsed)})
+        return Applied({"attributes": mine_task.apply(attributes, products, parsed)})
 
-    mine = _call(cfg.llm, "mine_attributes", vision, cache_path, rows, apply)
+    mine = task_call(cfg.llm, mine_task.TASK, vision, cache_path, rows, apply)
 
     step = Step("llm_mine", stage_version(VERSION, llm_tasks), {"products": ("ingest", "products"), "images": ("ingest", "images"),
                                           "attributes": attributes_from},
@@ -83,11 +89,12 @@ def text_steps(cfg: BuildConfig, templates, cache_path: Path, queries_from,
         return steps, queries_from
     surfaces = templates.pack("en").lexicon["values"]
 
-    rewrite = _call(cfg.llm, "rewrite", settings, cache_path, lambda queries: llm_tasks.rewrite_rows(queries, surfaces),
-                    lambda parsed, queries: Applied({"queries": llm_tasks.apply_rewrites(queries, parsed)}))
-    translate = _call(cfg.llm, "translate", settings, cache_path,
-                      lambda queries: llm_tasks.translate_rows(queries, cfg.render.languages),
-                      lambda parsed, queries: Applied({"queries": llm_tasks.apply_translations(queries, parsed)}))
+    rewrite = task_call(cfg.llm, rewrite_task.TASK, settings, cache_path,
+                        lambda queries: rewrite_task.rows(queries, surfaces),
+                        lambda parsed, queries: Applied({"queries": rewrite_task.apply(queries, parsed)}))
+    translate = task_call(cfg.llm, translate_task.TASK, settings, cache_path,
+                          lambda queries: translate_task.rows(queries, cfg.render.languages),
+                          lambda parsed, queries: Applied({"queries": translate_task.apply(queries, parsed)}))
 
     if cfg.llm.rewrite:
         steps.append(Step("rewrite", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, rewrite,
@@ -116,16 +123,17 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path,
 
     def rows(plans, images, products, attributes):
         text_of = lambda plan: render_text(plan, plan["conditions"], english, cfg.seed)  # noqa: E731
-        return personalize_rows(plans, images, products, text_of, options_of, attributes, Matcher.from_vocabulary(vocab))
+        return personalize_task.rows(plans, images, products, text_of, options_of, attributes,
+                                     Matcher.from_vocabulary(vocab))
 
     def apply(parsed, plans, images, products, attributes):
-        plans, attributes, log = apply_personalization(
+        plans, attributes, log = personalize_task.apply(
             plans, attributes, parsed, products.num_rows, Matcher.from_vocabulary(vocab),
             products.select(["product_id", "category"]), cfg.compose.max_unverified_share)
         personalized = sum(bool(p) for p in plans.column("personalized_from").to_pylist())
         return Applied({"plans": plans, "attributes": attributes}, log.rows, {"personalized": personalized})
 
-    personalize = _call(cfg.llm, "personalize", vision, cache_path, rows, apply)
+    personalize = task_call(cfg.llm, personalize_task.TASK, vision, cache_path, rows, apply)
 
     step = Step("personalize", stage_version(VERSION, personalize_stage, render), {"plans": ("compose", "plans"), "images": ("ingest", "images"),
                                              "products": ("ingest", "products"), "attributes": attributes_from},
@@ -143,10 +151,10 @@ def judge_steps(cfg: BuildConfig, cache_path: Path, queries_from, attributes_fro
         return [], queries_from
 
     def apply(parsed, queries, images, products, attributes):
-        kept, refused = llm_tasks.apply_verdicts(queries, parsed)
+        kept, refused = judge_task.apply(queries, parsed)
         return Applied({"queries": kept}, refused, {"judged_no": len(refused), "queries_kept": kept.num_rows})
 
-    judge = _call(cfg.llm, "judge", vision, cache_path, llm_tasks.judge_rows, apply)
+    judge = task_call(cfg.llm, judge_task.TASK, vision, cache_path, judge_task.rows, apply)
 
     step = Step("judge", stage_version(VERSION, llm_tasks), {"queries": queries_from, "images": ("ingest", "images"),
                                        "products": ("ingest", "products"), "attributes": attributes_from},

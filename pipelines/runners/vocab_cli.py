@@ -77,9 +77,10 @@ def _other_languages(cfg, doc: dict, english: dict, templates, out: Path, notes:
                           "written; `meritgen build` builds English only and says so", markup=False, soft_wrap=True)
         return status
     from pipelines.llm.step import run_task
+    from pipelines.stages.llm_tasks import translate_lexicon
 
     rows = [row for lang in others for row in translation_rows(entries[lang], lang)]
-    run = run_task(rows, "translate_lexicon", settings, Path(cfg.llm.cache or out / CACHE_FILE), progress=False)
+    run = run_task(rows, translate_lexicon.TASK, settings, Path(cfg.llm.cache or out / CACHE_FILE), progress=False)
     answers = {r["record_id"]: r["value"] for r in run.parsed}
     for lang in others:
         lexicon, missing = translated_lexicon(entries[lang], answers, lang)

@@ -13,7 +13,7 @@ import json
 
 from apache_beam.ml.inference.base import ModelHandler
 
-from pipelines.beam.inference import TaskHandler, worker_cache
+from pipelines.beam.llm_batches import TaskHandler, worker_cache
 from pipelines.llm import LLMClient, LLMSettings
 from pipelines.llm.transport import HttpReply
 from tests.fake_openai import chat_response

@@ -106,3 +106,19 @@ def test_backend_is_chosen_by_config_and_tuned_by_pipeline_options(monkeypatch):
     assert weights._model_name == "/opt/models/Qwen/Qwen2.5-VL-7B"
     assert weights.kwargs == {"served-model-name": "Qwen/Qwen2.5-VL-7B"}
     assert weights.model_identifier != vllm.model_identifier  # another model: another server
+
+
+def test_a_row_the_runner_lost_is_a_reject_row_built_by_rejectlog():
+    """A row with neither answer nor reject (a runner bug) still leaves one reject row, in the
+    reject contract's columns, named after the task's stage."""
+    from pipelines.beam.llm_batches import answers_per_row
+    from pipelines.llm import TaskRun
+
+    seen = {"stage": "translate", "reason": "placeholder_lost", "record_id": "a", "source_file": None,
+            "source_row": None, "field": None, "message": "m", "raw": "x"}
+    out = answers_per_row([{"record_id": "a"}, {"record_id": "b"}], TaskRun([], [seen], {}))
+    assert out[0].inference == {"reject": seen}
+    assert out[1].inference == {"reject": {
+        "stage": "translate", "reason": "llm_no_outcome", "record_id": "b", "source_file": None, "source_row": None,
+        "field": None, "message": "the LLM runner returned no answer and no reject", "raw": None}}
+    assert answers_per_row([{"record_id": "c"}], TaskRun([], [], {}))[0].inference["reject"]["stage"] == "llm"

@@ -26,6 +26,7 @@ from pipelines.llm.step import Applied, LLMStepCall
 from pipelines.plan import Step
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.local import run_build
+from pipelines.stages.llm_tasks import task as llm_task
 from tests.beam.helpers import collect, read_parquet_dir, read_rows
 from tests.beam.scripted_model import ScriptedChatHandler
 from tests.fake_openai import FakeOpenAI
@@ -56,7 +57,7 @@ def apply_translations(parsed, queries):
 
 def _call(cache_path, base_url="http://unused.invalid/v1") -> LLMStepCall:
     settings = LLMSettings(base_url=base_url, model=MODEL, max_retries=0)
-    return LLMStepCall("translate", settings, translate_rows, apply_translations, cache_path)
+    return LLMStepCall(llm_task("translate"), settings, translate_rows, apply_translations, cache_path)
 
 
 def _step(call) -> Step:
@@ -132,7 +133,7 @@ def test_cache_keys_are_the_server_clients_and_either_backend_reuses_the_other(t
 
 
 def test_the_beam_vllm_backend_is_refused_outside_beam(tmp_path):
-    call = LLMStepCall("translate", LLMSettings(model=MODEL), translate_rows, apply_translations,
+    call = LLMStepCall(llm_task("translate"), LLMSettings(model=MODEL), translate_rows, apply_translations,
                        tmp_path / "c.sqlite", backend="beam_vllm")
     with pytest.raises(ConfigError, match="runs only on Beam"):
         call(queries=_queries())

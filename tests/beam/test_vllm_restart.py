@@ -23,6 +23,7 @@ from pipelines.beam.vllm_handler import VLLMTaskHandler, _merged  # noqa: E402
 from pipelines.beam.vllm_server import VLLMServer, model_tag, stop_servers  # noqa: E402
 from pipelines.llm import LLMSettings  # noqa: E402
 from pipelines.llm.step import LLMStepCall  # noqa: E402
+from pipelines.stages.llm_tasks import task as llm_task  # noqa: E402
 from tests.beam.test_llm_backend import MODEL, REFUSED, apply_translations, run_translate, translate_rows  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,7 @@ def job(out: str, state: str, batch_size: int, *fake_args: str) -> None:
     """The Beam job (run in a child process): translate through VLLMTaskHandler on the stand-in server."""
     command = [sys.executable, "-m", "tests.beam.fake_vllm", "--port", "{{PORT}}", "--state", state, *fake_args]
     settings = LLMSettings(base_url="http://unused.invalid/v1", model=MODEL, max_retries=0)
-    call = LLMStepCall("translate", settings, translate_rows, apply_translations, Path(out) / "cache.sqlite")
+    call = LLMStepCall(llm_task("translate"), settings, translate_rows, apply_translations, Path(out) / "cache.sqlite")
     handler = VLLMTaskHandler("translate", settings, batch_size=batch_size, cache_path=str(call.cache_path),
                               stage="translate", server_command=command)
     queries, rejects, tally = run_translate(Path(out), call, handler)

@@ -39,7 +39,7 @@ def test_spellings_merge_across_case_plural_punctuation_and_typos():
     ({"translation": "ที่นอน <image_1>", "loanword": False}, "th", False),  # structure in a word
 ])
 def test_lexicon_answers_are_checked_for_copied_english_and_script(answer, lang, accepted):
-    from pipelines.llm.lexicon_parser import parse_translate_lexicon
+    from pipelines.stages.llm_tasks.translate_lexicon import parse as parse_translate_lexicon
 
     parsed = parse_translate_lexicon(json.dumps(answer), {"text": "dog bed", "target_language": lang})
     assert (parsed.value is not None) == accepted, parsed

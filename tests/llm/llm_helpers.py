@@ -5,7 +5,19 @@ from __future__ import annotations
 import re
 
 from pipelines.llm.client import LLMSettings
+from pipelines.stages.llm_tasks.options import vocabulary_options
+from pipelines.vocab.vocabulary import load_vocabulary
 from tests.fake_openai import FakeOpenAI, user_text
+
+JPEG = b"\xff\xd8\xff\xe0fake-jpeg"
+PNG = b"\x89PNG\r\n\x1a\nfake-png"
+SRC = "I want a bag in the colour of <image_1> with the pattern of <image_2>."  # an English query, two images
+
+
+def shoe_options() -> dict:
+    """The shipped vocabulary's options for shoes: closed colour/material/closure, open brand."""
+    return vocabulary_options(load_vocabulary(), "shoes", ["color", "material", "closure", "brand"])
+
 
 # Malay answers for the English test queries: "kasut" and "mahu" make them unmistakably Malay.
 _MALAY = "Saya mahu kasut dalam warna {images} nombor {number}"

@@ -14,6 +14,7 @@ from pipelines.errors import ConfigError
 from pipelines.llm.cache import CacheError, RequestCache
 from pipelines.llm.client import ChatRequest, LLMClient, LLMRequestError, LLMSettings, image_part
 from pipelines.llm.runner import run_llm_task_sync
+from pipelines.stages.llm_tasks import task as llm_task
 from tests.fake_openai import Delay, chat_response, user_text
 from tests.llm.llm_helpers import settings_for, translation_rows
 from tests.llm.raw_servers import TricklingServer
@@ -284,7 +285,7 @@ def test_always_malformed_ends_in_a_reject_row(fake_openai, tmp_path):
     fake_openai.responder = lambda r: (200, "{not json")
     with RequestCache(tmp_path / "c.sqlite") as cache:
         run = run_llm_task_sync(
-            translation_rows(2), "translate", LLMClient(settings_for(fake_openai, max_retries=3), cache)
+            translation_rows(2), llm_task("translate"), LLMClient(settings_for(fake_openai, max_retries=3), cache)
         )
         assert len(cache) == 0  # a malformed answer is never cached
     assert run.parsed == [] and [r["reason"] for r in run.rejects] == ["llm_request_failed"] * 2

@@ -6,29 +6,14 @@ import json
 
 import pytest
 
-from pipelines.llm.prompts import (
-    PromptError,
-    build_request,
-    check_placeholders,
-    load_prompt,
-    parse_judge,
-    parse_mine_attributes,
-    parse_personalize,
-    parse_rewrite,
-    parse_translate,
-    render_messages,
-    vocabulary_options,
-)
-from pipelines.vocab.vocabulary import load_vocabulary
-
-JPEG = b"\xff\xd8\xff\xe0fake-jpeg"
-PNG = b"\x89PNG\r\n\x1a\nfake-png"
-SRC = "I want a bag in the colour of <image_1> with the pattern of <image_2>."
+from pipelines.llm.prompts import PromptError, build_request, load_prompt, render_messages
+from tests.llm import llm_helpers
+from tests.llm.llm_helpers import JPEG, PNG, SRC
 
 
 @pytest.fixture(scope="module")
 def shoe_options():
-    return vocabulary_options(load_vocabulary(), "shoes", ["color", "material", "closure", "brand"])
+    return llm_helpers.shoe_options()
 
 
 def test_load_prompt_latest_and_explicit():
@@ -74,132 +59,6 @@ def test_images_become_data_uri_parts_with_hashes(shoe_options):
     assert urls[0].startswith("data:image/jpeg;base64,") and urls[1].startswith("data:image/png;base64,")
     assert len(req.image_hashes) == 2 and req.image_hashes[0] != req.image_hashes[1]
     assert "Nike Black Shoes" in parts[-1]["text"]
-
-
-def test_mine_schema_is_built_from_the_vocabulary(shoe_options):
-    row = {"title": "t", "category": "shoes", "images": [JPEG], "options": shoe_options}
-    schema = build_request(load_prompt("mine_attributes"), row).json_schema
-    assert schema["required"] == ["color", "material", "closure", "brand"]
-    assert "black" in schema["properties"]["color"]["enum"] and "unknown" in schema["properties"]["color"]["enum"]
-    assert schema["properties"]["brand"] == {"type": "string"}
-
-
-def test_judge_and_personalize_render(shoe_options):
-    judge = build_request(
-        load_prompt("judge"),
-        {
-            "query_text": SRC,
-            "query_images": [JPEG, PNG],
-            "positive_image": JPEG,
-            "positive_attributes": {"color": "black"},
-        },
-    )
-    assert judge.json_schema["properties"]["verdict"]["enum"] == ["yes", "no"] and len(judge.image_hashes) == 3
-    personal = build_request(
-        load_prompt("personalize"),
-        {"query_text": SRC, "query_images": [JPEG], "positive_image": PNG, "options": shoe_options},
-    )
-    assert {c["properties"]["attribute"]["enum"][0] for c in personal.json_schema["anyOf"]} == set(shoe_options)
-
-
-@pytest.mark.parametrize(
-    "answer, reason",
-    [
-        ("Saya mahu beg dalam warna <image_1> dengan corak <image_2>.", ""),
-        ('"Saya mahu beg dalam warna <image_1> dengan corak <image_2>."', ""),
-        ("   ", "empty_output"),
-        ("Saya mahu beg " * 40 + "<image_1> <image_2>", "runaway_output"),
-        ("Saya mahu beg dalam warna <image_1> dengan corak yang sama.", "placeholder_lost"),
-        ("Saya mahu beg <image_1> dalam warna <image_1> dengan corak <image_2>.", "placeholder_duplicated"),
-        ("Saya mahu beg <image_3> dalam warna <image_1> dengan corak <image_2>.", "placeholder_extra"),
-        ("I want a bag in the colour of <image_1> with the pattern of <image_2>.", "wrong_language"),
-        ("Saya mau tas dengan warna <image_1> dan motif seperti <image_2> dari toko.", "wrong_language"),
-    ],
-)
-def test_parse_translate(answer, reason):
-    parsed = parse_translate(answer, {"text": SRC, "target_language": "ms"})
-    assert parsed.reason == reason, parsed.message
-    assert (parsed.value is None) == bool(reason)
-    if not reason:
-        assert parsed.value["text"].startswith("Saya mahu")
-
-
-def test_check_placeholders_accepts_reordering():
-    assert check_placeholders("<image_1> and <image_2>", "<image_2> dan <image_1>") is None
-
-
-@pytest.mark.parametrize(
-    "answer, reason",
-    [
-        ("Show me slim fit jeans in black, like <image_1>.", ""),
-        ("Show me slim-fit jeans in Black, like <image_1>.", ""),
-        ("Show me jeans in black, like <image_1>.", "condition_lost"),
-        ("Show me slim fit jeans in black.", "placeholder_lost"),
-        ("Saya mahu seluar slim fit black <image_1> kedai", "wrong_language"),
-    ],
-)
-def test_parse_rewrite(answer, reason):
-    row = {"text": "Find me jeans with a slim fit in black like <image_1>.", "condition_values": ["slim fit", "black"]}
-    assert parse_rewrite(answer, row).reason == reason
-
-
-@pytest.mark.parametrize(
-    "answer, reason, facts",
-    [
-        (
-            '{"color": "black", "material": "leather", "closure": "lace-up", "brand": "Nike"}',
-            "",
-            {"color": "black", "material": "leather", "closure": "lace-up", "brand": "Nike"},
-        ),
-        (
-            '```json\n{"color": "jet black", "material": "unknown", "closure": "lace up", "brand": null}\n```',
-            "",
-            {"color": "black", "closure": "lace-up"},
-        ),
-        ('{"color": "navy blues"}', "", {"color": "navy"}),
-        ('{"color": "black", "closure": "magnetic snap"}', "value_not_in_vocabulary", None),
-        ('{"color": "black", "heel": "high"}', "unknown_attribute", None),
-        ('{"color": "black", "material": ["leather"]}', "value_not_in_vocabulary", None),
-        ("The shoes are black leather.", "invalid_json", None),
-        ('["black"]', "invalid_json", None),
-    ],
-)
-def test_parse_mine_attributes(answer, reason, facts, shoe_options):
-    parsed = parse_mine_attributes(answer, {"options": shoe_options})
-    assert parsed.reason == reason, parsed.message
-    if facts is not None:
-        assert {f["attribute"]: f["value"] for f in parsed.value["attributes"]} == facts
-
-
-@pytest.mark.parametrize(
-    "answer, verdict, reason",
-    [
-        ('{"verdict": "yes", "reason": "all conditions hold"}', "yes", ""),
-        ('Here you go: {"verdict": "No", "reason": "wrong colour"}', "no", ""),
-        ('{"verdict": "maybe", "reason": "?"}', None, "invalid_verdict"),
-        ('{"verdict": "yes", "reason": ', None, "invalid_json"),
-    ],
-)
-def test_parse_judge(answer, verdict, reason):
-    parsed = parse_judge(answer, {})
-    assert parsed.reason == reason
-    assert (parsed.value or {}).get("verdict") == verdict
-
-
-@pytest.mark.parametrize(
-    "answer, reason, value",
-    [
-        ('{"attribute": "closure", "value": "velcro"}', "", "velcro"),
-        ('{"attribute": "material", "value": "Leathers"}', "", "leather"),
-        ('{"attribute": "heel", "value": "high"}', "unknown_attribute", None),
-        ('{"attribute": "closure", "value": "buttons"}', "value_not_in_vocabulary", None),
-        ("velcro", "invalid_json", None),
-    ],
-)
-def test_parse_personalize(answer, reason, value, shoe_options):
-    parsed = parse_personalize(answer, {"options": shoe_options})
-    assert parsed.reason == reason, parsed.message
-    assert (parsed.value or {}).get("value") == value
 
 
 INJECTIONS = [

@@ -19,6 +19,7 @@ from pipelines.llm.cache import RequestCache
 from pipelines.llm.client import LLMClient
 from pipelines.llm.prompts import PromptError
 from pipelines.llm.runner import run_llm_task, run_llm_task_sync
+from pipelines.stages.llm_tasks import task as llm_task
 from tests.fake_openai import Delay, chat_response, user_text
 from tests.llm.llm_helpers import malay_translator, settings_for, translation_rows
 
@@ -44,7 +45,7 @@ def _is_strict(request: dict) -> bool:
 
 
 def _run(server, rows, task, **settings):
-    return run_llm_task_sync(rows, task, LLMClient(settings_for(server, **settings)))
+    return run_llm_task_sync(rows, llm_task(task), LLMClient(settings_for(server, **settings)))
 
 
 def test_translate_rows_are_parsed(fake_openai):
@@ -130,8 +131,8 @@ def test_unknown_task_is_a_typed_error(fake_openai):
 def test_client_is_reusable_across_sync_runs(fake_openai):
     fake_openai.responder = malay_translator
     client = LLMClient(settings_for(fake_openai))
-    assert len(run_llm_task_sync(translation_rows(2), "translate", client).parsed) == 2
-    assert len(run_llm_task_sync(translation_rows(3), "translate", client).parsed) == 3
+    assert len(run_llm_task_sync(translation_rows(2), llm_task("translate"), client).parsed) == 2
+    assert len(run_llm_task_sync(translation_rows(3), llm_task("translate"), client).parsed) == 3
 
 
 _CHILD = textwrap.dedent(
@@ -140,10 +141,11 @@ _CHILD = textwrap.dedent(
     from pipelines.llm.cache import RequestCache
     from pipelines.llm.client import LLMClient
     from pipelines.llm.runner import run_llm_task, run_llm_task_sync
+    from pipelines.stages.llm_tasks import task as llm_task
     from tests.llm.llm_helpers import settings_for, translation_rows
 
     client = LLMClient(settings_for(sys.argv[1], max_in_flight=32), RequestCache(sys.argv[2]))
-    run_llm_task_sync(translation_rows(int(sys.argv[3])), "translate", client)
+    run_llm_task_sync(translation_rows(int(sys.argv[3])), llm_task("translate"), client)
     """
 )
 
@@ -192,7 +194,7 @@ def test_killed_run_resumes_with_only_the_unanswered_requests(fake_openai, tmp_p
     fake_openai.responder = malay_translator
     with RequestCache(cache_path) as cache:
         parsed, rejects, counters = run_llm_task_sync(
-            translation_rows(total), "translate", LLMClient(settings_for(fake_openai), cache)
+            translation_rows(total), llm_task("translate"), LLMClient(settings_for(fake_openai), cache)
         )
     resent = {user_text(r) for r in fake_openai.requests}
     assert len(fake_openai.requests) == total - answer_first
@@ -218,7 +220,7 @@ def test_cancelled_run_resumes_with_only_the_unanswered_requests(fake_openai, tm
 
     async def cancel_after_fast_answers():
         async with LLMClient(settings_for(fake_openai, max_in_flight=32), RequestCache(cache_path)) as client:
-            task = asyncio.create_task(run_llm_task(rows, "translate", client))
+            task = asyncio.create_task(run_llm_task(rows, llm_task("translate"), client))
             while client.counters["completion_tokens"] < fast * words:
                 await asyncio.sleep(0.01)
             task.cancel()
@@ -232,7 +234,7 @@ def test_cancelled_run_resumes_with_only_the_unanswered_requests(fake_openai, tm
     fake_openai.responder = malay_translator
     with RequestCache(cache_path) as cache:
         kept = len(cache)
-        parsed, _, counters = run_llm_task_sync(rows, "translate", LLMClient(settings_for(fake_openai), cache))
+        parsed, _, counters = run_llm_task_sync(rows, llm_task("translate"), LLMClient(settings_for(fake_openai), cache))
     # A cancelled request may still reach the server late, so compare sets, not counts.
     resent = {user_text(r) for r in fake_openai.requests}
     assert kept == fast and counters["llm_cache_hits"] == fast and len(parsed) == total

@@ -107,7 +107,7 @@ def test_llm_steps_carry_their_task_in_their_params(tmp_path):
     cfg = load_config(None, {"llm.url": "http://127.0.0.1:9/v1", "llm.mine": True, "llm.personalize": True,
                              "llm.judge": True})
     steps = plan_build(tmp_path / "catalog.jsonl", cfg, llm_cache=tmp_path / "cache.sqlite")
-    tasks = {s.name: s.params.task for s in steps if isinstance(s.params, LLMStepCall)}
+    tasks = {s.name: s.params.task.name for s in steps if isinstance(s.params, LLMStepCall)}
     assert tasks == {"llm_mine": "mine_attributes", "personalize": "personalize", "rewrite": "rewrite",
                      "translate": "translate", "judge": "judge"}
     assert {s.params.cache_path for s in steps if isinstance(s.params, LLMStepCall)} == {tmp_path / "cache.sqlite"}

@@ -11,13 +11,6 @@ from __future__ import annotations
 import grimp
 import pytest
 
-# Circles another branch of #27 removes (the LLM client/cache/wire and Beam's inference/vLLM handler):
-# the coordinator empties this list when that branch is merged. Nothing else may be added here.
-KNOWN_ELSEWHERE = [
-    frozenset({"pipelines.llm.cache", "pipelines.llm.client", "pipelines.llm.wire"}),
-    frozenset({"pipelines.beam.inference", "pipelines.beam.vllm_handler"}),
-]
-
 
 def import_circles(graph: grimp.ImportGraph) -> list[frozenset[str]]:
     """The graph's strongly connected components of two or more modules (Tarjan, iterative)."""
@@ -90,7 +83,4 @@ def _chain(graph: grimp.ImportGraph, circle: frozenset[str]) -> str:
 def test_no_import_circle(project_graph):
     assert {"annotation_ui.app", "pipelines.runners.cli"} <= project_graph.modules, "grimp read another package"
     circles = import_circles(project_graph)
-    new = [c for c in circles if not any(c <= known for known in KNOWN_ELSEWHERE)]
-    assert not new, "import circles: " + "; ".join(_chain(project_graph, c) for c in new)
-    stale = [sorted(k) for k in KNOWN_ELSEWHERE if not any(c & k for c in circles)]
-    assert not stale, f"no longer circles, remove them from KNOWN_ELSEWHERE: {stale}"
+    assert not circles, "import circles: " + "; ".join(_chain(project_graph, c) for c in circles)

@@ -128,7 +128,7 @@ def test_each_streamed_step_equals_its_whole_table_call(small_batch_run):
 @pytest.mark.slow  # minutes on a shared 2-core machine; CI runs it (README, Tests)
 def test_a_streamed_step_that_fails_midway_leaves_no_finished_stage(tmp_path, monkeypatch):
     """A kill or crash between batches: no marker, no stage folder; the rerun builds it whole."""
-    import pipelines.plan.retrieval_calls as calls
+    import pipelines.stages.retrieval_calls as calls
 
     cfg = load_config(overrides={"batch_rows": SMALL, "workers": 1})
     real = calls.caption_filter_stream
@@ -140,14 +140,12 @@ def test_a_streamed_step_that_fails_midway_leaves_no_finished_stage(tmp_path, mo
             yield result
 
     monkeypatch.setattr(calls, "caption_filter_stream", failing)
-    import pipelines.plan.retrieval as wiring
-    monkeypatch.setattr(wiring, "caption_filter_stream", failing)
     with pytest.raises(RuntimeError, match="killed between batches"):
         run_build(DEMO_DIR / "catalog.jsonl", tmp_path, cfg, run_id="demo", progress=False)
     store = RunStore(tmp_path / "demo")
     assert store.marker("caption_filter") is None and not store.stage_dir("caption_filter").exists()
     assert store.marker("passages") is not None
-    monkeypatch.setattr(wiring, "caption_filter_stream", real)
+    monkeypatch.setattr(calls, "caption_filter_stream", real)
     report = run_build(DEMO_DIR / "catalog.jsonl", tmp_path, cfg, run_id="demo", progress=False)
     ran = {s.name for s in report.steps if not s.skipped}
     assert "passages" not in ran and "caption_filter" in ran

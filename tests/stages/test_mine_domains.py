@@ -127,7 +127,7 @@ def test_a_fruit_name_does_not_trim_a_phone_brand(v2):
 
 
 def test_llm_mining_options_leave_quantities_to_the_text_miner(v2):
-    from pipelines.llm.prompts import vocabulary_options
+    from pipelines.stages.llm_tasks.options import vocabulary_options
 
     options = vocabulary_options(v2, "laptop")
     assert "ram" not in options and "storage" not in options  # an enum of sizes could not hold "24 GB"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pipelines import schemas
-from pipelines.stages.llm_tasks import apply_rewrites, apply_translations
+from pipelines.stages.llm_tasks.rewrite import apply as apply_rewrites
+from pipelines.stages.llm_tasks.translate import apply as apply_translations
 from pipelines.text.placeholders import in_reading_order
 
 A = {"image_id": "img-a", "product_id": "pa"}

@@ -1,4 +1,6 @@
-"""Parser of `translate_lexicon` answers (one lexicon entry of an induced vocabulary), pure.
+"""The `translate_lexicon` task of `meritgen vocab induce`: one lexicon entry of an induced vocabulary
+translated. Its request rows and their fold-back into a lexicon are the induced lexicon's
+(`induce/lexicon.py`: `translation_rows`, `translated_lexicon`); its parser is here.
 
 The language check, fitted to entries of one to a few words (language ID is unreliable on one or
 two): an answer that copies the English entry is refused unless the model calls it a loanword, a
@@ -12,6 +14,7 @@ from typing import Any
 
 from pipelines.langid.identify import detect_language
 from pipelines.llm.parsers import WRONG_LANGUAGE, Parsed, clean_text, load_json_object
+from pipelines.llm.task import LLMTask
 
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _STRUCTURE = re.compile(r"[<>{}\[\]|]")
@@ -26,7 +29,7 @@ def _still_english(out: str, source: str) -> bool:
     return len(words) >= 3 and detect_language(out)[0] == "en"
 
 
-def parse_translate_lexicon(text: str, row: Mapping[str, Any]) -> Parsed:
+def parse(text: str, row: Mapping[str, Any]) -> Parsed:
     """Row: text (English entry), target_language. Answer: {"translation": str, "loanword": bool}."""
     doc = load_json_object(text)
     if isinstance(doc, Parsed):
@@ -42,3 +45,6 @@ def parse_translate_lexicon(text: str, row: Mapping[str, Any]) -> Parsed:
     if lang == "th" and not loanword and not _THAI.search(out):
         return Parsed(None, WRONG_LANGUAGE, f"{out!r} is not in Thai script")
     return Parsed({"translation": out, "loanword": loanword})
+
+
+TASK = LLMTask("translate_lexicon", 1, parse)
