@@ -3,7 +3,7 @@ there is a reason the code writes; the README's section and the card show those 
 
 The code is read, not run: a reason is a string literal (or a module constant) given as the reason
 of a reject builder (`RejectLog.add`, `RowRejected`, `AttemptFailed`, `ImageRejected`, an LLM
-parser's `Parsed(None, reason, ...)` / `_reject`, `reason=`), assigned to a variable named
+parser's `Parsed(None, reason, ...)` / `reject`, `reason=`), assigned to a variable named
 `reason` or `why` that reaches such a builder or is returned (also from what a called function
 returns), or the `reason` of a reject-row dict (one with a `stage` key).
 """
@@ -17,7 +17,7 @@ from pipelines import reject_reasons
 from pipelines.card.parts import md_table
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILDERS = {"add": 0, "RowRejected": 0, "AttemptFailed": 0, "ImageRejected": 0, "_reject": 0, "Parsed": 1}
+BUILDERS = {"add": 0, "RowRejected": 0, "AttemptFailed": 0, "ImageRejected": 0, "_reject": 0, "reject": 0, "Parsed": 1}
 REASON_NAMES = {"reason", "why"}
 NOT_REASONS = {"ok"}  # brands.resolve's "accepted"
 
