@@ -9,7 +9,7 @@ frequency ratios, CC BY-SA 4.0 data, mixed with a cross-fitted naive-Bayes ratio
 balance of hand-made marker words and lingua's own Malay/Indonesian log-odds, fitted on the
 training documents of NTREX-128 dev (news, CC BY-SA 4.0; whole documents chosen by
 `pipelines.langid.evaluation.is_held_out`) with their 5-15-word spans. (2) Sparse terms, each word and
-each pair of neighbouring words, sentence edges included (`langid_msid.terms`), fitted by an
+each pair of neighbouring words, sentence edges included (`langid/msid.terms`), fitted by an
 L2-regularised logistic regression with the base's logit as an offset (for an NTREX training
 text, the base's logit without its own fold's naive-Bayes evidence) on those NTREX texts and on
 the training sentences of TALPCo dev (short everyday sentences, CC BY 4.0; `is_talpco_held_out`)
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> None:
     c_frequency, c_markers, c_lingua = base.coefficients
     model = {
         "about": "P(Malay | Malay or Indonesian) = sigmoid(intercept + coefficients . features + sum of the "
-                 "text's term_weights); see pipelines/langid_msid.py and tools/train_langid.py",
+                 "text's term_weights); see pipelines/langid/msid.py and tools/train_langid.py",
         "licence": "CC BY-SA 4.0: derived from the wordfreq word lists (Robyn Speer et al.), from the NTREX-128 "
                    "dev set (Federmann et al. 2022) and from TALPCo (Nomoto et al. 2018, CC BY 4.0), "
                    "training sentences only",

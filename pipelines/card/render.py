@@ -192,7 +192,7 @@ def llm_sections(report: dict, langid: pa.Table | None = None, langid_sample: in
         return out + ["## Language-ID agreement",
                       "Share of the exported query texts (per language, the first "
                       f"{langid_sample:,} by query id, i.e. a hash-random sample, or all when fewer) that the "
-                      "language check (lingua, with Malay vs Indonesian decided by `pipelines/langid_msid.py`; accuracy in benchmarks/RESULTS.md) assigns to their declared language.",
+                      "language check (lingua, with Malay vs Indonesian decided by `pipelines/langid/msid.py`; accuracy in benchmarks/RESULTS.md) assigns to their declared language.",
                       md_table(["language", "texts checked", "agreement"], rows)]
     agreement = {k.removeprefix("langid_agreement_"): v for k, v in steps.get("language_check", {}).items()
                  if k.startswith("langid_agreement_")}
