@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
-from pipelines.config import BuildConfig
+from pipelines.plan.retrieval_params import RetrievalParams
 from pipelines.plan.step import worker_count
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, BM25Index, DenseConfig, DenseIndex, search_table
@@ -19,12 +19,11 @@ from pipelines.retrieval.grouped import GroupedSearch
 from pipelines.shards import Shards, TableShards, add_counters, collect
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.matching import Matcher
-from pipelines.vocabulary import load_vocabulary
 
 BatchCall = Callable[[pa.Table], StageResult]  # a sharded step's call of one batch of its queries
 
 
-def load_indexes(bm25: pa.Table, dense: pa.Table, cfg: BuildConfig) -> dict:
+def load_indexes(bm25: pa.Table, dense: pa.Table, cfg: RetrievalParams) -> dict:
     # `workers` cores for bm25s's top-k: numpy releases the GIL, numba runs its queries in a
     # parallel loop. Each query is scored on its own, so the hits do not depend on the count.
     threads = worker_count(cfg.workers)
@@ -52,7 +51,7 @@ class _Searcher:
         return self._grouped.search(query_ids, texts, categories, k)
 
 
-def _categories(rows: pa.Table, queries: pa.Table, cfg: BuildConfig) -> list[str] | None:
+def _categories(rows: pa.Table, queries: pa.Table, cfg: RetrievalParams) -> list[str] | None:
     """The category of each of `rows`' queries (by query_id), or None for a full-corpus search."""
     if not cfg.retrieval.category_local:
         return None
@@ -74,14 +73,14 @@ def _rows_of(hits: pa.Table, query_ids: list[str]) -> pa.Table:
     return hits.take(at)
 
 
-def make_passages(queries, products, corpus, bm25, dense, cfg: BuildConfig, passage_corpus=None) -> StageResult:
+def make_passages(queries, products, corpus, bm25, dense, cfg: RetrievalParams, passage_corpus=None) -> StageResult:
     """MIRe: the positive's description, hidden among top-k passages retrieved with it.
 
     `passage_corpus`: the `retrieval.passage_corpus` table (loaded by the runner), when configured."""
     return collect(passages_stream(TableShards(queries), products, corpus, bm25, dense, cfg, passage_corpus))
 
 
-def passages_stream(queries: Shards, products, corpus, bm25, dense, cfg: BuildConfig,
+def passages_stream(queries: Shards, products, corpus, bm25, dense, cfg: RetrievalParams,
                     passage_corpus=None) -> Iterator[StageResult]:
     """`make_passages` batch by batch: the index loaded once, each batch searched and converted."""
     call = passages_batches(products, corpus, bm25, dense, cfg, passage_corpus)
@@ -89,7 +88,7 @@ def passages_stream(queries: Shards, products, corpus, bm25, dense, cfg: BuildCo
         yield call(batch)
 
 
-def passages_batches(products, corpus, bm25, dense, cfg: BuildConfig, passage_corpus=None) -> BatchCall:
+def passages_batches(products, corpus, bm25, dense, cfg: RetrievalParams, passage_corpus=None) -> BatchCall:
     """The passages call of one batch of queries, its index loaded once (here) for every batch."""
     if passage_corpus is not None:  # a user's passage corpus has no categories: searched whole
         corpus = passage_corpus
@@ -116,7 +115,7 @@ def passages_batches(products, corpus, bm25, dense, cfg: BuildConfig, passage_co
     return call
 
 
-def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig) -> StageResult:
+def filter_captions(queries, products, attributes, bm25, dense, cfg: RetrievalParams) -> StageResult:
     """Drop base queries a text-only retriever solves when images are replaced by captions."""
     return collect(caption_filter_stream(TableShards(queries), products, attributes, bm25, dense, cfg))
 
@@ -124,7 +123,7 @@ def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig
 TALLY = "tally."  # prefix of the caption filter's raw counts (CaptionTally.raw), summed over batches
 
 
-def caption_filter_stream(queries: Shards, products, attributes, bm25, dense, cfg: BuildConfig) -> Iterator[StageResult]:
+def caption_filter_stream(queries: Shards, products, attributes, bm25, dense, cfg: RetrievalParams) -> Iterator[StageResult]:
     """`filter_captions` batch by batch: captions and the index once, the counters (rates) from the
     batches' summed raw counts at the end."""
     once = caption_filter_once(products, attributes, cfg)
@@ -138,7 +137,7 @@ def caption_filter_stream(queries: Shards, products, attributes, bm25, dense, cf
     yield StageResult({}, counters=caption_filter_counters(raw))
 
 
-def caption_filter_once(products, attributes, cfg: BuildConfig, **_) -> StageResult:
+def caption_filter_once(products, attributes, cfg: RetrievalParams, **_) -> StageResult:
     """What the caption filter outputs once, not per batch: the catalog's captions."""
     captions = caption_filter.fallback_captions(products, attributes).outputs["captions"]
     return StageResult({"captions": captions}, counters={"captioner_fallback": 1,
@@ -154,7 +153,7 @@ def caption_filter_counters(counters: dict) -> dict:
     return {**rest, **caption_filter.counters_from_raw(raw)}
 
 
-def caption_filter_batches(products, attributes, bm25, dense, cfg: BuildConfig, captions=None) -> BatchCall:
+def caption_filter_batches(products, attributes, bm25, dense, cfg: RetrievalParams, captions=None) -> BatchCall:
     """The caption filter of one batch of queries; counters: the batch's raw counts (TALLY keys)."""
     if captions is None:  # not handed over (Beam hands its `once` output): made here, deterministic
         captions = caption_filter_once(products, attributes, cfg).outputs["captions"]
@@ -184,13 +183,13 @@ def caption_filter_batches(products, attributes, bm25, dense, cfg: BuildConfig, 
     return call
 
 
-def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: BuildConfig, shared_hits=None) -> StageResult:
+def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: RetrievalParams, shared_hits=None) -> StageResult:
     """Near neighbours a retriever confuses, found from the caption-substituted English text."""
     return collect(retriever_negatives_stream(TableShards(queries), products, attributes, variants, bm25, dense, cfg,
                                               shared_hits))
 
 
-def retriever_negatives_stream(queries: Shards, products, attributes, variants, bm25, dense, cfg: BuildConfig,
+def retriever_negatives_stream(queries: Shards, products, attributes, variants, bm25, dense, cfg: RetrievalParams,
                                shared_hits=None) -> Iterator[StageResult]:
     """`add_negatives` batch by batch: indexes, the captioned texts and the catalog lookups built once."""
     call = retriever_negatives_batches(products, attributes, variants, bm25, dense, cfg, shared_hits)
@@ -198,15 +197,15 @@ def retriever_negatives_stream(queries: Shards, products, attributes, variants, 
         yield call(batch)
 
 
-def retriever_negatives_batches(products, attributes, variants, bm25, dense, cfg: BuildConfig,
+def retriever_negatives_batches(products, attributes, variants, bm25, dense, cfg: RetrievalParams,
                                 shared_hits=None) -> BatchCall:
     """The retriever negatives of one batch of queries; indexes and lookups built once (here)."""
     texts = dict(zip(variants.column("query_id").to_pylist(), variants.column("text_captioned").to_pylist()))
     searches = {name: _Searcher(index, products) for name, index in load_indexes(bm25, dense, cfg).items()}
-    matcher = Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary))
+    matcher = Matcher.from_vocabulary(cfg.vocabulary)
     catalog = retriever_negatives.catalog_lookups(products, attributes, matcher)
     negatives_cfg = retriever_negatives.RetrieverNegativesConfig(
-        per_query=cfg.negatives.per_query + cfg.retrieval.negatives_per_query, depth=cfg.retrieval.negatives_depth,
+        per_query=cfg.negatives_per_query + cfg.retrieval.negatives_per_query, depth=cfg.retrieval.negatives_depth,
         max_score_ratio=cfg.retrieval.max_score_ratio)
 
     def call(batch: pa.Table) -> StageResult:
@@ -232,22 +231,22 @@ def retriever_negatives_batches(products, attributes, variants, bm25, dense, cfg
     return call
 
 
-def difficulty_stream(queries: Shards, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> Iterator[StageResult]:
+def difficulty_stream(queries: Shards, captions, bm25, dense, cfg: RetrievalParams, product_splits=None) -> Iterator[StageResult]:
     """`measure_difficulty` reading the query table batch by batch: only the measured split's rows are held."""
     yield _difficulty(pa.concat_tables([_split_rows(batch, cfg) for batch in queries]), captions, bm25, dense, cfg,
                       product_splits)
 
 
-def _split_rows(queries: pa.Table, cfg: BuildConfig) -> pa.Table:
+def _split_rows(queries: pa.Table, cfg: RetrievalParams) -> pa.Table:
     return queries.filter(pa.compute.equal(queries.column("split"), cfg.retrieval.difficulty_split))
 
 
-def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> StageResult:
+def measure_difficulty(queries, captions, bm25, dense, cfg: RetrievalParams, product_splits=None) -> StageResult:
     """R@k / MRR of each text-only baseline on the test split over its own product pool: captions vs images removed."""
     return collect(difficulty_stream(TableShards(queries), captions, bm25, dense, cfg, product_splits))
 
 
-def _difficulty(split: pa.Table, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> StageResult:
+def _difficulty(split: pa.Table, captions, bm25, dense, cfg: RetrievalParams, product_splits=None) -> StageResult:
     """The difficulty report of `split`, the measured split's rows."""
     variants = caption_filter.caption_variants(split, captions).outputs["variants"]
     ids = variants.column("query_id").to_pylist()

@@ -27,6 +27,7 @@ from pipelines import schemas
 from pipelines.config import BuildConfig, require_server_backend
 from pipelines.errors import NoValidProducts
 from pipelines.io import card_writer, layout
+from pipelines.io.build_resources import load_resources
 from pipelines.io.catalog_reader import catalog_state
 from pipelines.io.export_files import merit_pool_rows, verify_card
 from pipelines.io.export_writer import write_export_stream
@@ -37,7 +38,7 @@ from pipelines.llm import failures
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.merit_layout import merit_rows_out
 from pipelines.plan import Step, fingerprint, plan_build
-from pipelines.plan.step import Streamed, file_tables, input_tables, worker_count
+from pipelines.plan.step import Streamed, conform_result, file_tables, input_tables, worker_count
 from pipelines.results import StageResult
 from pipelines.runners import parallel
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
@@ -114,10 +115,8 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
         return _execute_streamed(step, store, fp, write)
     inputs = input_tables(step, store.read)
     started = time.perf_counter()
-    result = step.call(**inputs, **file_tables(step))
-    outputs = {name: schemas.conform(table, step.contracts[name]) if name in step.contracts else table
-               for name, table in result.outputs.items()}
-    rejects = schemas.conform(result.rejects, "reject")
+    result = conform_result(step, step.call(**inputs, **file_tables(step)))
+    outputs, rejects = result.outputs, result.rejects
     wall = time.perf_counter() - started
     rows_in = sum(t.num_rows for t in inputs.values()) if inputs else int(result.counters.get("rows_in", 0))
     report = StepReport(step.name, False, round(wall, 3), rows_in,
@@ -148,7 +147,7 @@ def _execute_streamed(step: Step, store: RunStore, fp: str, write: Writer | None
     """`execute_step` for a streamed step: its outputs written batch by batch (runners/streamed.py)."""
     started = time.perf_counter()
     results, rows_in = streamed_results(step, store)
-    tally = StreamTally(step.contracts)
+    tally = StreamTally(step)
     done: dict = {}
 
     def write_files(tmp: Path) -> None:
@@ -226,10 +225,11 @@ def _keeping_rejects(store: RunStore, step: Step):
 
 def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
     """The build plan for this machine: the catalog fingerprinted (so a changed catalog reruns
-    ingest; a catalog with image URLs reruns it every build, see `Step.volatile`), the request cache
+    ingest; a catalog with image URLs reruns it every build, see `Step.volatile`), the resources
+    loaded (planning reads no file), the request cache
     beside the runs, compose, render and negatives on `cfg.workers` processes."""
     catalog_fp, urls = catalog_state(Path(catalog), cfg.catalog)
-    steps = plan_build(catalog, cfg, llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
+    steps = plan_build(catalog, cfg, load_resources(cfg), llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
                        catalog_fingerprint=catalog_fp)
     if urls:
         steps = [dataclasses.replace(s, volatile=True) if _reads_catalog(s) else s for s in steps]
