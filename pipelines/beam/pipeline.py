@@ -224,8 +224,9 @@ def build_pipeline(pipeline: beam.Pipeline, catalog: str, run_root: str, cfg: Bu
     written = tuple(graph.rejects) | "AllRejects" >> beam.Flatten() | "Rejects" >> WriteRejects(run_root)
     summary = tuple(graph.tallies) | "AllTallies" >> beam.Flatten() | "FailureRatio" >> CheckFailures(
         settings.max_failure_ratio, after=written)
-    export = {name: pcoll for (stage, name), pcoll in graph.tables.items() if stage == "export"}
-    export | "WriteExport" >> WriteExport(FileSystems.join(run_root, "export"), cfg, summary)
+    exported = next(s.name for s in graph.steps if isinstance(s.params, export.ExportParams))  # by type, not name
+    tables = {name: pcoll for (stage, name), pcoll in graph.tables.items() if stage == exported}
+    tables | "WriteExport" >> WriteExport(FileSystems.join(run_root, "export"), cfg, summary)
     summary | "SummaryJson" >> beam.Map(json.dumps, sort_keys=True) | "WriteSummary" >> beam.io.WriteToText(
         FileSystems.join(run_root, "failures"), file_name_suffix=".json", num_shards=1, shard_name_template="")
     return summary

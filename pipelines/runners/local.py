@@ -44,7 +44,7 @@ from pipelines.runners import parallel
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
 from pipelines.runners.streamed import StreamTally, streamed_results, write_stage_files
 from pipelines.runners.volatile import content_fingerprint
-from pipelines.stages import compose, ingest, negatives, render
+from pipelines.stages import compose, export, ingest, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
 from pipelines.vocab_setup import buildable_config, skipped_line
@@ -140,7 +140,7 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
 
 def written_rows(step: Step, folder: Path, rows_out: dict[str, int]) -> dict[str, int]:
     """rows_out as the step's folder holds it: the export's MERIT counts per split pool (merit_layout.py)."""
-    return merit_rows_out(rows_out, merit_pool_rows(folder)) if step.name == layout.EXPORT else rows_out
+    return merit_rows_out(rows_out, merit_pool_rows(folder)) if isinstance(step.params, export.ExportParams) else rows_out
 
 
 def _execute_streamed(step: Step, store: RunStore, fp: str, write: Writer | None = None) -> tuple[str, StepReport]:
@@ -197,7 +197,7 @@ def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, exec
     bar = build_bar(steps, show)
     for step in steps:
         bar.set_postfix_str(step.name)
-        writer = _export_writer(cfg, report) if step.name == "export" else None
+        writer = WRITERS[type(step.params)](cfg, report) if type(step.params) in WRITERS else None
         with step_bar(step.name, show), _keeping_rejects(store, step):
             fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
@@ -287,3 +287,8 @@ def _export_writer(cfg: BuildConfig, report: BuildReport):
         verify_card(tmp)
 
     return write
+
+
+# Steps whose files this runner writes its own way (`Writer`), by their params' type, never by name:
+# the export (shards, MERIT layout, DuckDB verification and the card, before its marker).
+WRITERS: dict[type, Callable[[BuildConfig, BuildReport], Writer]] = {export.ExportParams: _export_writer}
