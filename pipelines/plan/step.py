@@ -84,6 +84,9 @@ class Step:
     volatile: bool = False
     # How a runner with many workers runs its `shard_by` batches (Beam); None: `call` per batch.
     per_shard: PerShard | None = field(default=None, repr=False)
+    # Files the call reads by itself (an LLM task's prompt): never loaded by the runner, but their
+    # `content_digest()` is part of the fingerprint, read when the runner asks (not while planning).
+    reads: dict[str, object] = field(default_factory=dict)
 
 
 # Field metadata of a setting that never changes a step's output (workers, batch sizes): left out of digests.
@@ -151,9 +154,10 @@ def file_fields(params) -> dict[str, object]:
 
 def fingerprint(step: Step, upstream: dict[str, str]) -> str:
     """Version + params digest + upstream fingerprints + the content of every file the step reads
-    (`Step.files`: a corpus edited in place reruns the step; read when a runner asks, never at planning)."""
+    (`Step.files`, `Step.reads`: a corpus edited in place reruns the step; read when a runner asks,
+    never at planning)."""
     parts = [step.name, step.version, step.params_digest] + [upstream[s] for s, _ in sorted(step.inputs.values())]
-    contents = [f"{arg}={spec.content_digest()}" for arg, spec in sorted(step.files.items())
+    contents = [f"{arg}={spec.content_digest()}" for arg, spec in sorted({**step.reads, **step.files}.items())
                 if hasattr(spec, "content_digest")]
     parts += [c for c in contents if not c.endswith("=")]  # "" (the catalog: in params already) adds nothing
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
