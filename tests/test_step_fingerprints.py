@@ -141,3 +141,39 @@ def test_planning_opens_no_file(example, llm):
         _RECORDING.clear()
     assert _OPENED == []
     assert ("judge" in {s.name for s in steps}) == llm
+
+
+def test_no_step_gets_the_whole_config_and_runner_settings_change_no_fingerprint(example):
+    """Each step's params hold what its call reads (never the whole BuildConfig); workers and batch
+    sizes are in no digest, a setting a step reads is in its own."""
+    import dataclasses
+
+    from pipelines.config import BuildConfig
+
+    cfg, args = example["cfg"], (example["catalog"], example["out"])
+    assert not [s.name for s in local_plan(*args, cfg) if isinstance(s.params, BuildConfig)]
+    before = planned_fingerprints(*args, cfg)
+    assert planned_fingerprints(*args, dataclasses.replace(cfg, workers=3, batch_rows=7)) == before
+    k = dataclasses.replace(cfg, retrieval=dataclasses.replace(cfg.retrieval, passages_k=cfg.retrieval.passages_k + 1))
+    after = planned_fingerprints(*args, k)
+    assert {n for n in before if before[n] != after[n]} == {"passages", "caption_filter", "retriever_negatives",
+                                                            "split", "difficulty", "export"}
+
+
+def test_a_digest_refuses_what_is_not_plain_data():
+    """An object without a stable value (a function, an arbitrary instance) never reaches a fingerprint
+    as its id or repr: planning fails instead."""
+    import dataclasses
+
+    from pipelines.plan.step import NOT_DIGESTED, digest
+
+    @dataclasses.dataclass(frozen=True)
+    class Params:
+        k: int
+        workers: int = dataclasses.field(default=0, metadata=NOT_DIGESTED)
+
+    assert digest(Params(1, workers=2)) == digest(Params(1, workers=8)) != digest(Params(2))
+    assert digest({"b": frozenset({"y", "x"}), "a": 1}) == digest({"a": 1, "b": frozenset({"x", "y"})})
+    for bad in (lambda: 1, object()):
+        with pytest.raises(TypeError, match="not plain frozen data"):
+            digest(Params(1), bad)
