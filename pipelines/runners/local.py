@@ -224,10 +224,10 @@ def _keeping_rejects(store: RunStore, step: Step):
 
 
 def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
-    """The build plan for this machine: the catalog fingerprinted (so a changed catalog reruns
-    ingest; a catalog with image URLs reruns it every build, see `Step.volatile`), the resources
-    loaded (planning reads no file), the request cache
-    beside the runs, compose, render and negatives on `cfg.workers` processes."""
+    """The build plan for this machine: the resources loaded (planning reads no file), the catalog
+    fingerprinted (so a changed catalog reruns ingest; a catalog with image URLs reruns it every
+    build, see `Step.volatile`), the request cache beside the runs, compose, render and negatives
+    on `cfg.workers` processes."""
     catalog_fp, urls = catalog_state(Path(catalog), cfg.catalog)
     steps = plan_build(catalog, cfg, load_resources(cfg), llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
                        catalog_fingerprint=catalog_fp)
