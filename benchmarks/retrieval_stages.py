@@ -31,8 +31,16 @@ STEPS = ("passages", "caption_filter", "retriever_negatives", "difficulty")
 
 def _planner():
     try:  # since #15 the planner lives in pipelines.plan (older checkouts: pipelines.steps, for "before" runs)
-        from pipelines.plan.build import plan_build
+        from pipelines.plan.build import plan_build as plan_from
         from pipelines.plan.step import file_tables, input_tables
+
+        try:  # since #27 the runner loads the resources and the plan receives them
+            from pipelines.io.build_resources import load_resources
+
+            def plan_build(catalog, cfg):
+                return plan_from(catalog, cfg, load_resources(cfg))
+        except ImportError:
+            plan_build = plan_from
 
         def inputs_of(step, read):
             return {**input_tables(step, read), **file_tables(step)}

@@ -25,7 +25,7 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 from pipelines import schemas
 from pipelines.beam.tables import Rebatch, record_ids, single_rows
 from pipelines.plan import Step
-from pipelines.plan.step import file_tables
+from pipelines.plan.step import conform_result, file_tables
 from pipelines.results import RejectLog, StageResult
 
 REJECTS, TALLY, DEAD, MAIN = "rejects", "tally", "dead_letter", "main"
@@ -35,18 +35,15 @@ UNEXPECTED = "unexpected_error"
 Describe = Callable[[object], list[tuple[str | None, str | None, int | None]]]
 
 
-def conform_result(step: Step, result: StageResult) -> StageResult:
-    """Cast outputs and rejects to their contracts (the runner's stage-boundary check)."""
-    outputs = {name: schemas.conform(table, step.contracts[name]) if name in step.contracts else table
-               for name, table in result.outputs.items()}
-    return StageResult(outputs, schemas.conform(result.rejects, "reject"), result.counters)
-
-
-def emit_result(stage: str, result: StageResult, rows_in: int) -> Iterator[TaggedOutput]:
-    """Non-empty outputs on their own tags, rejects, a tally of rows in; counters to metrics."""
-    for name, table in result.outputs.items():
+def emit_result(stage: str, result: StageResult, rows_in: int, outputs: list[str] | None = None) -> Iterator[TaggedOutput]:
+    """A (conformed: `plan.step.conform_result`) result as Beam outputs: non-empty outputs on their own
+    tags (`outputs` named: each of those exactly once, empty or not, for consumers that take it as
+    is), rejects, a tally of rows in; rows out and counters to metrics."""
+    for name in result.outputs if outputs is None else outputs:
+        table = result.outputs[name]
         if table.num_rows:
             Metrics.counter(f"meritgen.{stage}", f"rows_out.{name}").inc(table.num_rows)
+        if table.num_rows or outputs is not None:
             yield TaggedOutput(name, table)
     if result.rejects.num_rows:
         yield TaggedOutput(REJECTS, result.rejects)
@@ -198,14 +195,7 @@ class CallGlobal(beam.DoFn):
         started = time.perf_counter()
         result = conform_result(self.step, self.step.call(**tables, **empties, **file_tables(self.step)))
         count_wall(self.step.name, started)
-        for name in self.outputs:
-            if result.outputs[name].num_rows:
-                Metrics.counter(f"meritgen.{self.step.name}", f"rows_out.{name}").inc(result.outputs[name].num_rows)
-            yield TaggedOutput(name, result.outputs[name])
-        if result.rejects.num_rows:
-            yield TaggedOutput(REJECTS, result.rejects)
-        yield TaggedOutput(TALLY, (self.step.name, (sum(t.num_rows for t in tables.values()), 0)))
-        count_metrics(self.step.name, result.counters)
+        yield from emit_result(self.step.name, result, sum(t.num_rows for t in tables.values()), self.outputs)
 
 
 class RunGlobal(beam.PTransform):

@@ -18,13 +18,13 @@ from pipelines.beam.adapter import (
     TALLY,
     CallStep,
     Resilient,
-    conform_result,
     count_wall,
     describe_table,
     emit_result,
 )
 from pipelines.beam.tables import Rebatch, RowsOf, rows_by_key, single_rows
 from pipelines.plan import Step
+from pipelines.plan.step import conform_result
 
 PRODUCT_OUTPUTS = ["products", "merit_products"]
 QUERY_OUTPUTS = ["queries"]

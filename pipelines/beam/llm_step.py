@@ -16,13 +16,14 @@ from __future__ import annotations
 import typing
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 from apache_beam.pvalue import AsSingleton, TaggedOutput
 
-from pipelines.beam.adapter import MAIN, REJECTS, TALLY, conform_result, count_metrics
+from pipelines.beam.adapter import MAIN, REJECTS, TALLY, emit_result
 from pipelines.beam.inference import ANSWERS, RunLLMTask
 from pipelines.llm.runner import TaskRun
 from pipelines.llm.step import LLMStepCall
+from pipelines.plan.step import conform_result
+from pipelines.results import StageResult
 
 ORDER = "order"
 
@@ -54,15 +55,9 @@ class ApplyAnswers(beam.DoFn):
         call: LLMStepCall = self.step.call
         run = TaskRun(parsed, [], {})  # the runner's rejects and counters left per batch already
         result = conform_result(self.step, call.result(run, call.apply(parsed, **tables)))
-        for name in self.outputs:
-            table = result.outputs[name]
-            if table.num_rows:
-                Metrics.counter(f"meritgen.{self.step.name}", f"rows_out.{name}").inc(table.num_rows)
-            yield TaggedOutput(name, table)
-        if result.rejects.num_rows:
-            yield TaggedOutput(REJECTS, result.rejects)
-        yield TaggedOutput(TALLY, (self.step.name, (0, 0)))  # RunLLMTask tallies the rows asked
-        count_metrics(self.step.name, {k: v for k, v in result.counters.items() if k not in run.counters})
+        counters = {k: v for k, v in result.counters.items() if k not in run.counters}
+        # rows in 0: RunLLMTask tallies the rows asked
+        yield from emit_result(self.step.name, StageResult(result.outputs, result.rejects, counters), 0, self.outputs)
 
 
 class RunLLMStep(beam.PTransform):

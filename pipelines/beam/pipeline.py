@@ -35,6 +35,7 @@ from pipelines.beam.sinks import WriteExport, WriteRejects
 from pipelines.beam.tables import INDEX_COLUMNS, WholeTable
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
+from pipelines.io.build_resources import load_resources
 from pipelines.io.layout import LLM_CACHE_FILE
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.llm.step import LLMStepCall
@@ -78,8 +79,9 @@ def plan_for(catalog: str, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT
     runner's process pool never runs here) and `cfg.workers=1` keeps the retrieval searches on
     one thread per worker. Beam runs do not resume, so no catalog fingerprint is needed (a
     gs:// catalog is never read while planning). `llm_cache`: the request cache of a local output
-    folder (`<out>/llm_cache.sqlite`, the local runner's)."""
-    return plan_build(catalog, dataclasses.replace(cfg, workers=1), llm_cache=llm_cache, endpoint=endpoint)
+    folder (`<out>/llm_cache.sqlite`, the local runner's). Resources loaded here, at the edge."""
+    cfg = dataclasses.replace(cfg, workers=1)
+    return plan_build(catalog, cfg, load_resources(cfg), llm_cache=llm_cache, endpoint=endpoint)
 
 
 class BuildGraph:
@@ -222,8 +224,9 @@ def build_pipeline(pipeline: beam.Pipeline, catalog: str, run_root: str, cfg: Bu
     written = tuple(graph.rejects) | "AllRejects" >> beam.Flatten() | "Rejects" >> WriteRejects(run_root)
     summary = tuple(graph.tallies) | "AllTallies" >> beam.Flatten() | "FailureRatio" >> CheckFailures(
         settings.max_failure_ratio, after=written)
-    export = {name: pcoll for (stage, name), pcoll in graph.tables.items() if stage == "export"}
-    export | "WriteExport" >> WriteExport(FileSystems.join(run_root, "export"), cfg, summary)
+    exported = next(s.name for s in graph.steps if isinstance(s.params, export.ExportParams))  # by type, not name
+    tables = {name: pcoll for (stage, name), pcoll in graph.tables.items() if stage == exported}
+    tables | "WriteExport" >> WriteExport(FileSystems.join(run_root, "export"), cfg, summary)
     summary | "SummaryJson" >> beam.Map(json.dumps, sort_keys=True) | "WriteSummary" >> beam.io.WriteToText(
         FileSystems.join(run_root, "failures"), file_name_suffix=".json", num_shards=1, shard_name_template="")
     return summary

@@ -37,6 +37,7 @@ from pipelines.io.layout import AUDIT_FILE, CONFIG_FILE, EXPORT, MARKER, REJECTS
 from pipelines.io.run_lock import run_lock
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.merit_layout import merit_rows_out
+from pipelines.stages.export import ExportParams
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def build_report(run_root: str, catalog: str, cfg: BuildConfig, result, endpoint
                    if step.inputs else failures.get(step.name, {}).get("rows_in", 0))
         wall_ms = mine.pop(WALL_MS, 0)  # summed over batches and workers: work done, not elapsed time
         rows_out = {k.removeprefix("rows_out."): v for k, v in sorted(mine.items()) if k.startswith("rows_out.")}
-        if step.name == EXPORT:  # MERIT's counts as merit/ holds them, as the local runner states them
+        if isinstance(step.params, ExportParams):  # MERIT's counts as merit/ holds them, as the local runner states them
             rows_out = merit_rows_out(rows_out, merit_pool_rows(FileSystems.join(run_root, EXPORT), _opened))
         steps.append({
             "name": step.name, "skipped": False, "wall_s": round(wall_ms / 1000, 3),

@@ -24,16 +24,18 @@ from pipelines.io.catalog_reader import read_catalog
 
 @dataclass(frozen=True)
 class CatalogFile:
-    """The catalog's raw rows (`raw_catalog_row`), read as `cfg` says."""
+    """The catalog's raw rows (`raw_catalog_row`), read as `cfg` says. `fingerprint`: the runner's
+    `catalog_reader.catalog_fingerprint` (its bytes and its images), part of the step's digest."""
 
     path: str
     cfg: CatalogConfig
+    fingerprint: str = ""
 
     def load(self) -> pa.Table:
         return read_catalog(self.path, self.cfg)
 
     def content_digest(self) -> str:
-        return ""  # already in ingest's params: the runner's `catalog_fingerprint` (its bytes and its images)
+        return ""  # already in the step's digest: `fingerprint`, computed by the runner
 
 
 @dataclass(frozen=True)

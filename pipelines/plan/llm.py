@@ -10,6 +10,7 @@ params' type and runs the halves around RunInference (`pipelines/beam/llm_step.p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.config import BuildConfig, LLMConfig
@@ -57,6 +58,17 @@ def prompt_digest(task: str) -> str:
     return f"{prompt.prompt_id}:{prompt.digest}:{prompt.as_strict().digest}"
 
 
+@dataclass(frozen=True)
+class PromptFiles:
+    """The prompt files an LLM step's task reads by itself (`Step.reads`): their content is part of
+    the step's fingerprint, read when the runner fingerprints it, never while planning."""
+
+    task: str
+
+    def content_digest(self) -> str:
+        return prompt_digest(self.task)
+
+
 def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
                endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple]:
     """VLM attribute mining (after the field/title miner), when enabled and a server is known."""
@@ -75,9 +87,9 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
 
     step = Step("llm_mine", stage_version(VERSION, llm_tasks), {"products": ("ingest", "products"), "images": ("ingest", "images"),
                                           "attributes": attributes_from},
-                    mine, digest(vision.model, prompt_digest("mine_attributes"), vocab.digest,
+                    mine, digest(vision.model, vocab.digest,
                                        cfg.ingest.max_attribute_chars), {"attributes": "attribute"},
-                params=mine)
+                params=mine, reads={"prompt": PromptFiles("mine_attributes")})
     return [step], ("llm_mine", "attributes")
 
 
@@ -98,13 +110,13 @@ def text_steps(cfg: BuildConfig, templates, cache_path: Path, queries_from,
 
     if cfg.llm.rewrite:
         steps.append(Step("rewrite", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, rewrite,
-                              digest(settings.model, prompt_digest("rewrite"), templates.digest), {"queries": "query"},
-                          params=rewrite))
+                              digest(settings.model, templates.digest), {"queries": "query"},
+                          params=rewrite, reads={"prompt": PromptFiles("rewrite")}))
         queries_from = ("rewrite", "queries")
     if cfg.llm.translate and set(cfg.render.languages) - {"en"}:
         steps.append(Step("translate", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, translate,
-                              digest(settings.model, prompt_digest("translate")), {"queries": "query"},
-                          params=translate))
+                              digest(settings.model), {"queries": "query"},
+                          params=translate, reads={"prompt": PromptFiles("translate")}))
         queries_from = ("translate", "queries")
     return steps, queries_from
 
@@ -137,10 +149,10 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path,
 
     step = Step("personalize", stage_version(VERSION, personalize_stage, render), {"plans": ("compose", "plans"), "images": ("ingest", "images"),
                                              "products": ("ingest", "products"), "attributes": attributes_from},
-                    personalize, digest(vision.model, prompt_digest("personalize"), vocab.digest, templates.digest,
+                    personalize, digest(vision.model, vocab.digest, templates.digest,
                                         cfg.compose.max_unverified_share, cfg.compose.opt_in_conditions),
                     {"plans": "query_plan", "attributes": "attribute"},
-                    params=personalize)
+                    params=personalize, reads={"prompt": PromptFiles("personalize")})
     return [step], ("personalize", "plans"), ("personalize", "attributes")
 
 
@@ -158,8 +170,8 @@ def judge_steps(cfg: BuildConfig, cache_path: Path, queries_from, attributes_fro
 
     step = Step("judge", stage_version(VERSION, llm_tasks), {"queries": queries_from, "images": ("ingest", "images"),
                                        "products": ("ingest", "products"), "attributes": attributes_from},
-                    judge, digest(vision.model, prompt_digest("judge")), {"queries": "query"},
-                    params=judge)
+                    judge, digest(vision.model), {"queries": "query"},
+                    params=judge, reads={"prompt": PromptFiles("judge")})
     return [step], ("judge", "queries")
 
 

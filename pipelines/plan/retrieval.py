@@ -1,9 +1,10 @@
-"""Wiring of the retrieval stages: the plan builds search handlers from the config and passes them.
+"""Wiring of the retrieval stages: the plan builds search handlers from the step's params and passes them.
 
 The `index` step builds BM25 (and dense, when a model is configured) over the product corpus
 and stores what rebuilds them (tokens, vectors) as Parquet; later steps hand those tables and
 the handlers (`retrieval/handler.py`) to the pure calls of `stages/retrieval_calls.py`, which
-load each index once and decide what to search.
+load each index once and decide what to search. Each step's params (`plan/retrieval_params.py`)
+hold exactly what its call reads; its digest derives from them (`plan.step.planned`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,14 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from pipelines.config import BuildConfig
-from pipelines.io.inputs import ParquetFile
-from pipelines.plan.step import PerShard, Step, Streamed, digest, stage_version, worker_count
+from pipelines.plan.retrieval_params import (
+    IndexParams,
+    RetrievalStepParams,
+    index_params,
+    retrieval_params,
+    with_corpus,
+)
+from pipelines.plan.step import PerShard, Step, Streamed, planned, worker_count
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, DenseConfig
 from pipelines.retrieval.handler import IndexHandler, TextsHandler
@@ -24,129 +31,120 @@ from pipelines.stages import caption_filter, difficulty, passages, retriever_neg
 from pipelines.stages import retrieval_calls as calls
 from pipelines.stages.matching import Matcher
 from pipelines.stages.search_hits import RetrievalParams
-from pipelines.vocab.vocabulary import load_vocabulary
+from pipelines.vocab.vocabulary import Vocabulary
 
 VERSION = "1"  # of this wiring; stage_version adds the stage modules' own
 
 
-def build_indexes(products: pa.Table, cfg: BuildConfig) -> StageResult:
+def build_indexes(products: pa.Table, params: IndexParams) -> StageResult:
     """The index step's call: BM25 (and dense, when a model is configured) over the product corpus."""
-    return calls.build_indexes(products, search_handlers(cfg))
+    return calls.build_indexes(products, search_handlers(params.bm25_backend, params.dense_model, 0))
 
 
-def retrieval_steps(cfg: BuildConfig, queries_from: tuple[str, str], attributes_from: tuple[str, str]) -> list[Step]:
+def retrieval_steps(cfg: BuildConfig, vocab: Vocabulary, queries_from: tuple[str, str],
+                    attributes_from: tuple[str, str]) -> list[Step]:
     """index -> passages -> caption_filter -> retriever_negatives, reading queries from `queries_from`.
 
     The three query steps are sharded by base query (`shard_by`, `per_shard`: Beam spreads their
-    batches over workers, the index and catalog tables side inputs). Each step's params are the whole config (its call reads `retrieval`, `negatives`, `seed`, `workers`)."""
-    r = cfg.retrieval
+    batches over workers, the local runner over its pool, the index and catalog tables side inputs).
+    Their params are a `RetrievalStepParams` (what their calls read), the index's an `IndexParams`."""
     idx = {"bm25": ("index", "bm25"), "dense": ("index", "dense")}
     cat = {"products": ("ingest", "products"), "attributes": attributes_from}
-    corpus = {"passage_corpus": ParquetFile(r.passage_corpus, ("passage_id", "text"))} if r.passage_corpus else {}
+    index, params = index_params(cfg), retrieval_params(cfg, vocab)
+    with_file = with_corpus(params, cfg)
     return [
-        Step("index", stage_version(VERSION, passages), {"products": ("ingest", "products")},
-             lambda products: build_indexes(products, cfg), digest(r.dense_model, r.bm25_backend), {}, params=cfg),
-        Step("passages", stage_version(VERSION, passages), {"queries": queries_from, "products": ("ingest", "products"),
-                                                             "corpus": ("index", "corpus"), **idx},
-             lambda **t: make_passages(cfg=cfg, **t),
-             digest(r.dense_model, r.bm25_backend, r.passages_k, r.passage_corpus, cfg.seed, r.category_local), {"queries": "query", "passages": "passage"},
-             params=cfg, files=corpus, streamed=_streamed(calls.passages_stream, _passage_search, cfg), shard_by="queries",
-             per_shard=PerShard(_Wired(calls.passages_batches, _passage_search, cfg))),
-        Step("caption_filter", stage_version(VERSION, caption_filter), {"queries": ("passages", "queries"), **cat, **idx},
-             lambda **t: filter_captions(cfg=cfg, **t), digest(r.filter_retriever, r.filter_top_k, r.dense_model, r.bm25_backend,
-                                                                r.keep_image_blind, r.category_local, r.negatives_depth),
-             {"queries": "query", "caption_checks": "caption_check", "captions": "caption", "variants": "caption_variant",
-              "shared_hits": "hits"},
-             params=cfg, streamed=_streamed(calls.caption_filter_stream, _searching, cfg), shard_by="queries",
-             per_shard=PerShard(_Wired(calls.caption_filter_batches, _searching, cfg),
-                                _Wired(calls.caption_filter_once, _searching, cfg), ("captions",),
-                                calls.caption_filter_counters)),
-        Step("retriever_negatives", stage_version(VERSION, retriever_negatives),
-             {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"),
-              "shared_hits": ("caption_filter", "shared_hits"), **cat, **idx},
-             lambda **t: add_negatives(cfg=cfg, **t),
-             digest(r.negatives_per_query, cfg.negatives.per_query, r.negatives_depth, r.max_score_ratio, r.dense_model,
-                    r.bm25_backend, load_vocabulary(cfg.mine.vocabulary).digest, r.category_local),
-             {"queries": "query"}, params=cfg, streamed=_streamed(calls.retriever_negatives_stream, _negative_search, cfg), shard_by="queries",
-             per_shard=PerShard(_Wired(calls.retriever_negatives_batches, _negative_search, cfg))),
+        planned("index", (passages,), {"products": ("ingest", "products")},
+                lambda products: build_indexes(products, index), index, {}, wiring=VERSION),
+        planned("passages", (passages,), {"queries": queries_from, "products": ("ingest", "products"),
+                                          "corpus": ("index", "corpus"), **idx},
+                _whole(calls.passages_stream, _passage_search, with_file), with_file,
+                {"queries": "query", "passages": "passage"}, wiring=VERSION,
+                streamed=_streamed(calls.passages_stream, _passage_search, with_file, cfg.batch_rows), shard_by="queries",
+                per_shard=PerShard(_Wired(calls.passages_batches, _passage_search, with_file))),
+        planned("caption_filter", (caption_filter,), {"queries": ("passages", "queries"), **cat, **idx},
+                _whole(calls.caption_filter_stream, _searching, params), params,
+                {"queries": "query", "caption_checks": "caption_check", "captions": "caption",
+                 "variants": "caption_variant", "shared_hits": "hits"},
+                wiring=VERSION, streamed=_streamed(calls.caption_filter_stream, _searching, params, cfg.batch_rows),
+                shard_by="queries",
+                per_shard=PerShard(_Wired(calls.caption_filter_batches, _searching, params),
+                                   _Wired(calls.caption_filter_once, _searching, params), ("captions",),
+                                   calls.caption_filter_counters)),
+        planned("retriever_negatives", (retriever_negatives,),
+                {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"),
+                 "shared_hits": ("caption_filter", "shared_hits"), **cat, **idx},
+                _whole(calls.retriever_negatives_stream, _negative_search, params), params, {"queries": "query"},
+                wiring=VERSION,
+                streamed=_streamed(calls.retriever_negatives_stream, _negative_search, params, cfg.batch_rows),
+                shard_by="queries", per_shard=PerShard(_Wired(calls.retriever_negatives_batches, _negative_search, params))),
     ]
 
 
-def difficulty_step(cfg: BuildConfig) -> Step:
-    r = cfg.retrieval
-    return Step("difficulty", stage_version(VERSION, difficulty, caption_filter),
-                {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
-                 "bm25": ("index", "bm25"), "dense": ("index", "dense"), "product_splits": ("split", "product_splits")},
-                lambda **t: measure_difficulty(cfg=cfg, **t), digest(r.difficulty_split, r.dense_model, r.bm25_backend),
-                {"report": "difficulty"}, params=cfg, streamed=_streamed(calls.difficulty_stream, _searching, cfg))
+def difficulty_step(cfg: BuildConfig, vocab: Vocabulary) -> Step:
+    params = retrieval_params(cfg, vocab)
+    return planned("difficulty", (difficulty, caption_filter),
+                   {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
+                    "bm25": ("index", "bm25"), "dense": ("index", "dense"), "product_splits": ("split", "product_splits")},
+                   _whole(calls.difficulty_stream, _searching, params), params, {"report": "difficulty"},
+                   wiring=VERSION, streamed=_streamed(calls.difficulty_stream, _searching, params, cfg.batch_rows))
 
 
-def search_handlers(cfg: BuildConfig) -> dict[str, IndexHandler]:
+def search_handlers(bm25_backend: str, dense_model: str, workers: int) -> dict[str, IndexHandler]:
     """The index step's retrievers as search handlers, by the name of the index output holding
     their vectors: BM25 always, dense when a model is configured (a stage searches the ones it needs)."""
     # `workers` cores for bm25s's top-k: numpy releases the GIL, numba runs its queries in a
     # parallel loop. Each query is scored on its own, so the hits do not depend on the count.
-    r = cfg.retrieval
-    handlers = {"bm25": IndexHandler(BM25Config(show_progress=False, backend=r.bm25_backend,
-                                                n_threads=worker_count(cfg.workers)))}
-    if r.dense_model:
-        handlers["dense"] = IndexHandler(DenseConfig(model=r.dense_model))
+    handlers = {"bm25": IndexHandler(BM25Config(show_progress=False, backend=bm25_backend,
+                                                n_threads=worker_count(workers)))}
+    if dense_model:
+        handlers["dense"] = IndexHandler(DenseConfig(model=dense_model))
     return handlers
 
 
-def _searching(cfg: BuildConfig) -> dict:
-    """What every retrieval call is given: its search handlers and the config it reads."""
-    return {"handlers": search_handlers(cfg), "params": RetrievalParams(cfg.retrieval, cfg.seed, cfg.negatives.per_query)}
+def _searching(params: RetrievalStepParams) -> dict:
+    """What every retrieval call is given: its search handlers and the settings it reads."""
+    r = params.retrieval
+    return {"handlers": search_handlers(r.bm25_backend, r.dense_model, params.workers),
+            "params": RetrievalParams(r, params.seed, params.negatives_per_query)}
 
 
-def _passage_search(cfg: BuildConfig) -> dict:
+def _passage_search(params: RetrievalStepParams) -> dict:
     """Passages also get the handler of a user's passage corpus (`retrieval.passage_corpus`, a file input)."""
-    return {**_searching(cfg), "corpus_handler": TextsHandler(BM25Config(show_progress=False))}
+    return {**_searching(params), "corpus_handler": TextsHandler(BM25Config(show_progress=False))}
 
 
-def _negative_search(cfg: BuildConfig) -> dict:
-    """Retriever negatives also get the vocabulary's matcher (read when the call is made, where the step runs)."""
-    return {**_searching(cfg), "matcher": Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary))}
-
-
-def make_passages(queries, products, corpus, bm25, dense, cfg: BuildConfig, passage_corpus=None) -> StageResult:
-    """MIRe: the positive's description, hidden among top-k passages retrieved with it.
-
-    `passage_corpus`: the `retrieval.passage_corpus` table (loaded by the runner), when configured."""
-    return collect(calls.passages_stream(TableShards(queries), products, corpus, bm25, dense,
-                                         passage_corpus=passage_corpus, **_passage_search(cfg)))
-
-
-def filter_captions(queries, products, attributes, bm25, dense, cfg: BuildConfig) -> StageResult:
-    """Drop base queries a text-only retriever solves when images are replaced by captions."""
-    return collect(calls.caption_filter_stream(TableShards(queries), products, attributes, bm25, dense, **_searching(cfg)))
-
-
-def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: BuildConfig, shared_hits=None) -> StageResult:
-    """Near neighbours a retriever confuses, found from the caption-substituted English text."""
-    return collect(calls.retriever_negatives_stream(TableShards(queries), products, attributes, variants, bm25, dense,
-                                                    shared_hits=shared_hits, **_negative_search(cfg)))
-
-
-def measure_difficulty(queries, captions, bm25, dense, cfg: BuildConfig, product_splits=None) -> StageResult:
-    """R@k / MRR of each text-only baseline on the test split over its own product pool: captions vs images removed."""
-    return collect(calls.difficulty_stream(TableShards(queries), captions, bm25, dense,
-                                           product_splits=product_splits, **_searching(cfg)))
+def _negative_search(params: RetrievalStepParams) -> dict:
+    """Retriever negatives also get the vocabulary's matcher."""
+    return {**_searching(params), "matcher": Matcher.from_vocabulary(params.vocabulary)}
 
 
 @dataclass(frozen=True)
 class _Wired:
-    """`call` given what `wiring(cfg)` makes, made when it is called: where the step runs (a Beam
+    """`call` given what `wiring(params)` makes, made when it is called: where the step runs (a Beam
     worker's cores). A plain object of module-level functions, so it pickles for worker processes."""
 
     call: Callable
-    wiring: Callable[[BuildConfig], dict]
-    cfg: BuildConfig
+    wiring: Callable[[RetrievalStepParams], dict]
+    params: RetrievalStepParams
 
     def __call__(self, **tables):
-        return self.call(**tables, **self.wiring(self.cfg))
+        return self.call(**tables, **self.wiring(self.params))
 
 
-def _streamed(stream, wiring, cfg: BuildConfig) -> Streamed:
+@dataclass(frozen=True)
+class _WholeTable:
+    """A step's whole-table call: its stream over the query table as one batch, collected."""
+
+    wired: _Wired
+
+    def __call__(self, queries: pa.Table, **tables) -> StageResult:
+        return collect(self.wired(queries=TableShards(queries), **tables))
+
+
+def _whole(stream, wiring, params: RetrievalStepParams) -> _WholeTable:
+    return _WholeTable(_Wired(stream, wiring, params))
+
+
+def _streamed(stream, wiring, params: RetrievalStepParams, batch_rows: int) -> Streamed:
     """The step's streamed form: its query table in batches of `batch_rows` (runners/streamed.py)."""
-    return Streamed(_Wired(stream, wiring, cfg), "queries", cfg.batch_rows)
+    return Streamed(_Wired(stream, wiring, params), "queries", batch_rows)

@@ -3,8 +3,10 @@
 A `Step` names a pure stage call, the tables it reads (`(stage, output)` of earlier steps),
 the files a runner loads for it (`files`: the catalog, an external corpus), the frozen params
 object it was built with (runners pick their own transform for a step by the params' type),
-and the contracts of its outputs. Planning reads no file: every value a fingerprint needs
-(e.g. the catalog's) is computed by the runner and passed in.
+and the contracts of its outputs. `planned` builds one from the stage modules it calls and its
+params: its version, parameter digest and files are derived from them, none written by hand.
+Planning reads no file: the runner loads the resources (vocabulary, templates) and computes every
+value a fingerprint needs (the catalog's); a file's content is read when the runner fingerprints.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 
 import pyarrow as pa
 
+from pipelines import schemas
 from pipelines.results import StageResult
 
 
@@ -80,19 +84,80 @@ class Step:
     volatile: bool = False
     # How a runner with many workers runs its `shard_by` batches (Beam); None: `call` per batch.
     per_shard: PerShard | None = field(default=None, repr=False)
+    # Files the call reads by itself (an LLM task's prompt): never loaded by the runner, but their
+    # `content_digest()` is part of the fingerprint, read when the runner asks (not while planning).
+    reads: dict[str, object] = field(default_factory=dict)
+
+
+# Field metadata of a setting that never changes a step's output (workers, batch sizes): left out of digests.
+NOT_DIGESTED = {"digested": False}
 
 
 def digest(*parts) -> str:
-    text = json.dumps([dataclasses.asdict(p) if dataclasses.is_dataclass(p) else p for p in parts],
-                      sort_keys=True, default=str)
+    """A digest of frozen values: dataclasses by their fields (but `NOT_DIGESTED` ones), resources
+    with a content `digest` (vocabulary, templates) by it, file specs by all but their path (their
+    content enters `fingerprint`). Anything else that is not plain data is refused, so no object
+    id or repr ever reaches a fingerprint."""
+    text = json.dumps([_plain(p) for p in parts], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value):
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(v) for v in value)
+    if isinstance(getattr(value, "digest", None), str):  # a resource named by its content
+        return {"type": type(value).__name__, "digest": value.digest}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        skip = {"path"} if is_file_spec(value) else set()
+        return {"type": type(value).__name__,
+                **{f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                   if f.metadata.get("digested", True) and f.name not in skip}}
+    raise TypeError(f"{type(value).__name__} is not plain frozen data: it cannot enter a step's digest")
+
+
+def is_file_spec(value) -> bool:
+    """A file a step reads (pipelines/io/inputs.py): `load()` when the step runs, `content_digest()`."""
+    return hasattr(value, "load") and hasattr(value, "content_digest")
+
+
+def planned(name: str, stages: tuple[ModuleType, ...], inputs: dict[str, tuple[str, str]],
+            call: Callable[..., StageResult], params, contracts: dict[str, str], *, wiring: str | None = None,
+            settings: tuple = (), files: dict[str, object] | None = None, **kw) -> Step:
+    """A `Step` that describes itself: version from the stage modules it calls (`stage_version`),
+    parameter digest from `params` and `settings` (what its call or its runner's writer reads
+    besides params), and its file inputs (`files`, plus every file-spec field of `params`: the
+    call gets each loaded, as the argument of that name) described in the digest and fingerprinted
+    by content. `wiring`: the plan module's own version, when it has one (the version the export's
+    provenance names is the stage module's alone otherwise)."""
+    files = {**file_fields(params), **(files or {})}
+    version = stage_version(wiring, *stages) if wiring else "+".join(s.VERSION for s in stages)
+    return Step(name, version, inputs, call,
+                digest(params, *settings, *(files[k] for k in sorted(files))), contracts,
+                params=params, files=files, **kw)
+
+
+def file_fields(params) -> dict[str, object]:
+    """The file specs among a params dataclass's fields, by field name (None: not configured)."""
+    if not dataclasses.is_dataclass(params):
+        return {}
+    return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)
+            if is_file_spec(getattr(params, f.name))}
 
 
 def fingerprint(step: Step, upstream: dict[str, str]) -> str:
     """Version + params digest + upstream fingerprints + the content of every file the step reads
-    (`Step.files`: a corpus edited in place reruns the step; read when a runner asks, never at planning)."""
+    (`Step.files`, `Step.reads`: a corpus edited in place reruns the step; read when a runner asks,
+    never at planning)."""
     parts = [step.name, step.version, step.params_digest] + [upstream[s] for s, _ in sorted(step.inputs.values())]
-    contents = [f"{arg}={spec.content_digest()}" for arg, spec in sorted(step.files.items())
+    contents = [f"{arg}={spec.content_digest()}" for arg, spec in sorted({**step.reads, **step.files}.items())
                 if hasattr(spec, "content_digest")]
     parts += [c for c in contents if not c.endswith("=")]  # "" (the catalog: in params already) adds nothing
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
@@ -108,6 +173,14 @@ def stage_version(wiring: str, *stages: ModuleType) -> str:
 
 def worker_count(requested: int) -> int:
     return requested if requested > 0 else (os.cpu_count() or 1)
+
+
+def conform_result(step: Step, result: StageResult) -> StageResult:
+    """The stage-boundary check every runner applies to a step's result (local, streamed batch by
+    batch, Beam): each output with a contract, and the rejects, cast to their schemas (`schemas.conform`)."""
+    outputs = {name: schemas.conform(table, step.contracts[name]) if name in step.contracts else table
+               for name, table in result.outputs.items()}
+    return StageResult(outputs, schemas.conform(result.rejects, "reject"), result.counters)
 
 
 def input_tables(step: Step, read: Callable[[str, str], pa.Table]) -> dict[str, pa.Table]:

@@ -28,6 +28,7 @@ from pipelines.card import writer as card_writer
 from pipelines.config import BuildConfig, require_server_backend
 from pipelines.errors import NoValidProducts
 from pipelines.io import layout
+from pipelines.io.build_resources import load_resources
 from pipelines.io.catalog_reader import catalog_state
 from pipelines.io.export_files import merit_pool_rows, verify_card
 from pipelines.io.export_writer import write_export_stream
@@ -38,13 +39,13 @@ from pipelines.llm import failures
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.merit_layout import merit_rows_out
 from pipelines.plan import Step, fingerprint, plan_build
-from pipelines.plan.step import Streamed, file_tables, input_tables, worker_count
+from pipelines.plan.step import Streamed, conform_result, file_tables, input_tables, worker_count
 from pipelines.results import StageResult
 from pipelines.runners import parallel, shard_pool
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
 from pipelines.runners.streamed import StreamTally, streamed_results, write_stage_files
 from pipelines.runners.volatile import content_fingerprint
-from pipelines.stages import compose, ingest, negatives, render
+from pipelines.stages import compose, export, ingest, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
 from pipelines.vocab.buildable import buildable_config, skipped_line
@@ -115,10 +116,8 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
         return _execute_streamed(step, store, fp, write)
     inputs = input_tables(step, store.read)
     started = time.perf_counter()
-    result = step.call(**inputs, **file_tables(step))
-    outputs = {name: schemas.conform(table, step.contracts[name]) if name in step.contracts else table
-               for name, table in result.outputs.items()}
-    rejects = schemas.conform(result.rejects, "reject")
+    result = conform_result(step, step.call(**inputs, **file_tables(step)))
+    outputs, rejects = result.outputs, result.rejects
     wall = time.perf_counter() - started
     rows_in = sum(t.num_rows for t in inputs.values()) if inputs else int(result.counters.get("rows_in", 0))
     report = StepReport(step.name, False, round(wall, 3), rows_in,
@@ -142,14 +141,14 @@ def execute_step(step: Step, store: RunStore, upstream: dict[str, str],
 
 def written_rows(step: Step, folder: Path, rows_out: dict[str, int]) -> dict[str, int]:
     """rows_out as the step's folder holds it: the export's MERIT counts per split pool (merit_layout.py)."""
-    return merit_rows_out(rows_out, merit_pool_rows(folder)) if step.name == layout.EXPORT else rows_out
+    return merit_rows_out(rows_out, merit_pool_rows(folder)) if isinstance(step.params, export.ExportParams) else rows_out
 
 
 def _execute_streamed(step: Step, store: RunStore, fp: str, write: Writer | None = None) -> tuple[str, StepReport]:
     """`execute_step` for a streamed step: its outputs written batch by batch (runners/streamed.py)."""
     started = time.perf_counter()
     results, rows_in = streamed_results(step, store)
-    tally = StreamTally(step.contracts)
+    tally = StreamTally(step)
     done: dict = {}
 
     def write_files(tmp: Path) -> None:
@@ -199,7 +198,7 @@ def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, exec
     bar = build_bar(steps, show)
     for step in steps:
         bar.set_postfix_str(step.name)
-        writer = _export_writer(cfg, report) if step.name == "export" else None
+        writer = WRITERS[type(step.params)](cfg, report) if type(step.params) in WRITERS else None
         with step_bar(step.name, show), _keeping_rejects(store, step):
             fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
@@ -226,12 +225,12 @@ def _keeping_rejects(store: RunStore, step: Step):
 
 
 def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
-    """The build plan for this machine: the catalog fingerprinted (so a changed catalog reruns
-    ingest; a catalog with image URLs reruns it every build, see `Step.volatile`), the request cache
-    beside the runs, compose, render and negatives on `cfg.workers` processes, and the sharded
-    retrieval steps' batches too (runners/shard_pool.py)."""
+    """The build plan for this machine: the resources loaded (planning reads no file), the catalog
+    fingerprinted (so a changed catalog reruns ingest; a catalog with image URLs reruns it every
+    build, see `Step.volatile`), the request cache beside the runs, compose, render and negatives
+    on `cfg.workers` processes, and the sharded retrieval steps' batches too (runners/shard_pool.py)."""
     catalog_fp, urls = catalog_state(Path(catalog), cfg.catalog)
-    steps = plan_build(catalog, cfg, llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
+    steps = plan_build(catalog, cfg, load_resources(cfg), llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
                        catalog_fingerprint=catalog_fp)
     if urls:
         steps = [dataclasses.replace(s, volatile=True) if _reads_catalog(s) else s for s in steps]
@@ -290,3 +289,8 @@ def _export_writer(cfg: BuildConfig, report: BuildReport):
         verify_card(tmp)
 
     return write
+
+
+# Steps whose files this runner writes its own way (`Writer`), by their params' type, never by name:
+# the export (shards, MERIT layout, DuckDB verification and the card, before its marker).
+WRITERS: dict[type, Callable[[BuildConfig, BuildReport], Writer]] = {export.ExportParams: _export_writer}

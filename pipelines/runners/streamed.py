@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from pipelines import schemas
 from pipelines.io.parquet_shards import ParquetShards
 from pipelines.plan import Step
-from pipelines.plan.step import file_tables
+from pipelines.plan.step import conform_result, file_tables
 from pipelines.results import StageResult
 from pipelines.shards import add_counters
 from pipelines.store import ROW_GROUP_ROWS, RunStore
@@ -38,22 +38,20 @@ class StreamTally:
     """Conforms each result of a stream to the step's contracts as it passes, and keeps what the
     marker and the report need: rows per output, the rejects (small) and the summed counters."""
 
-    def __init__(self, contracts: dict[str, str]) -> None:
-        self.contracts = contracts
+    def __init__(self, step: Step) -> None:
+        self.step = step
         self.rows: dict[str, int] = {}
         self.rejects: list[pa.Table] = []
         self.counters: dict = {}
 
     def passing(self, results: Iterable[StageResult]) -> Iterator[StageResult]:
         for result in results:
-            outputs = {name: schemas.conform(table, self.contracts[name]) if name in self.contracts else table
-                       for name, table in result.outputs.items()}
-            rejects = schemas.conform(result.rejects, "reject")
-            for name, table in outputs.items():
+            result = conform_result(self.step, result)
+            for name, table in result.outputs.items():
                 self.rows[name] = self.rows.get(name, 0) + table.num_rows
-            self.rejects.append(rejects)
+            self.rejects.append(result.rejects)
             add_counters(self.counters, result.counters)
-            yield StageResult(outputs, rejects, result.counters)
+            yield result
 
     def rejects_table(self) -> pa.Table:
         return pa.concat_tables(self.rejects) if self.rejects else schemas.empty("reject")

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.config import load_config
+from pipelines.io.build_resources import load_resources
 from pipelines.io.inputs import CatalogFile, ParquetFile
 from pipelines.plan import Step, plan_build
 from pipelines.results import StageResult
@@ -19,7 +20,8 @@ from pipelines.store import RunStore
 def test_planning_reads_no_file(tmp_path):
     """A catalog that does not exist (or lives on gs://) can be planned: the runner reads it later."""
     missing = tmp_path / "nowhere" / "catalog.parquet"
-    steps = plan_build(missing, load_config(None, {"retrieval.passage_corpus": str(tmp_path / "corpus.parquet")}))
+    cfg = load_config(None, {"retrieval.passage_corpus": str(tmp_path / "corpus.parquet")})
+    steps = plan_build(missing, cfg, load_resources(cfg))
     ingest = steps[0]
     assert ingest.name == "ingest" and ingest.inputs == {}
     assert ingest.files == {"rows": CatalogFile(str(missing), load_config().catalog)}
@@ -35,7 +37,7 @@ def test_the_catalog_fingerprint_is_the_runners(tmp_path):
     cfg = load_config()
     digests = [local_plan(path, tmp_path, cfg)[0].params_digest for path in (first, second)]
     assert digests[0] != digests[1]
-    assert plan_build(first, cfg)[0].params_digest == plan_build(second, cfg)[0].params_digest
+    assert plan_build(first, cfg, load_resources(cfg))[0].params_digest == plan_build(second, cfg, load_resources(cfg))[0].params_digest
 
 
 def test_the_runner_loads_a_steps_file_inputs(tmp_path):
@@ -57,7 +59,7 @@ def test_local_runner_spreads_compose_by_params_type_not_name(tmp_path):
     """Renamed, the compose step still runs on the process pool (the runner's table is keyed by params type)."""
     from pipelines.runners import local
 
-    steps = plan_build(tmp_path / "catalog.jsonl", load_config())
+    steps = plan_build(tmp_path / "catalog.jsonl", load_config(), load_resources(load_config()))
     renamed = [dataclasses.replace(s, name="composer") if isinstance(s.params, compose.ComposeParams) else s
                for s in steps]
     spread = [s for s in renamed if isinstance(s.params, compose.ComposeParams)]
@@ -106,7 +108,7 @@ def test_llm_steps_carry_their_task_in_their_params(tmp_path):
 
     cfg = load_config(None, {"llm.url": "http://127.0.0.1:9/v1", "llm.mine": True, "llm.personalize": True,
                              "llm.judge": True})
-    steps = plan_build(tmp_path / "catalog.jsonl", cfg, llm_cache=tmp_path / "cache.sqlite")
+    steps = plan_build(tmp_path / "catalog.jsonl", cfg, load_resources(cfg), llm_cache=tmp_path / "cache.sqlite")
     tasks = {s.name: s.params.task.name for s in steps if isinstance(s.params, LLMStepCall)}
     assert tasks == {"llm_mine": "mine_attributes", "personalize": "personalize", "rewrite": "rewrite",
                      "translate": "translate", "judge": "judge"}

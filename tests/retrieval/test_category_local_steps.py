@@ -10,7 +10,9 @@ import pytest
 
 from pipelines.config import load_config
 from pipelines.plan import retrieval as wiring
+from pipelines.plan.retrieval_params import index_params, retrieval_params
 from pipelines.store import RunStore
+from pipelines.vocab.vocabulary import load_vocabulary
 
 pytestmark = pytest.mark.slow  # reads the session's demo build
 
@@ -24,8 +26,10 @@ def run(demo_build):
 
 
 def _cfg(local: bool):
+    """The retrieval steps' params (what their calls read) of the default config, category_local set."""
     cfg = load_config()
-    return dataclasses.replace(cfg, retrieval=dataclasses.replace(cfg.retrieval, category_local=local))
+    cfg = dataclasses.replace(cfg, retrieval=dataclasses.replace(cfg.retrieval, category_local=local))
+    return retrieval_params(cfg, load_vocabulary(cfg.mine.vocabulary))
 
 
 def _three_steps(t: dict, cfg, share: bool = True) -> dict[str, pa.Table]:
@@ -41,7 +45,7 @@ def _three_steps(t: dict, cfg, share: bool = True) -> dict[str, pa.Table]:
 def _one_category(t: dict, category: str) -> dict:
     """The run cut to one category, with the index rebuilt over that category's products only."""
     products = t["products"].filter(pc.equal(t["products"].column("category"), category))
-    index = wiring.build_indexes(products, _cfg(True)).outputs
+    index = wiring.build_indexes(products, index_params(load_config())).outputs
     keep = pc.is_in(t["attributes"].column("product_id"), value_set=products.column("product_id"))
     return {**t, "products": products, "attributes": t["attributes"].filter(keep), "bm25": index["bm25"],
             "corpus": index["corpus"], "queries": t["queries"].filter(pc.equal(t["queries"].column("category"), category))}

@@ -180,10 +180,12 @@ def test_the_sharded_and_streamed_forms_pickle_for_worker_processes():
     process pool can ship them as they are; unpickled, they still run."""
     import pickle
 
+    from pipelines.io.build_resources import load_resources
     from pipelines.plan.retrieval import difficulty_step, retrieval_steps
 
     cfg = load_config()
-    steps = [*retrieval_steps(cfg, ("negatives", "queries"), ("mine", "attributes")), difficulty_step(cfg)]
+    vocab = load_resources(cfg).vocabulary
+    steps = [*retrieval_steps(cfg, vocab, ("negatives", "queries"), ("mine", "attributes")), difficulty_step(cfg, vocab)]
     shipped = [f for s in steps for f in (s.per_shard and s.per_shard.prepare, s.per_shard and s.per_shard.once,
                                           s.per_shard and s.per_shard.finish, s.streamed and s.streamed.call) if f]
     assert len(shipped) == 9

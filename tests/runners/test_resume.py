@@ -14,6 +14,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from pipelines.config import load_config
+from pipelines.io.build_resources import load_resources
 from pipelines.plan import plan_build
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.local import run_build
@@ -21,7 +22,7 @@ from pipelines.runners.local import run_build
 pytestmark = pytest.mark.slow  # builds of its own (the demo, Beam or an LLM round trip): minutes; CI runs it
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = [s.name for s in plan_build(DEMO_DIR / "catalog.jsonl", load_config())]
+STAGES = [s.name for s in plan_build(DEMO_DIR / "catalog.jsonl", load_config(), load_resources(load_config()))]
 POINTS = ["before_compute", "after_compute", "mid_write"]
 
 CHILD = """
@@ -119,7 +120,7 @@ def test_raising_a_stage_version_reruns_that_step_and_downstream_only(module, ch
     stage = importlib.import_module(f"pipelines.stages.{module}")
     monkeypatch.setattr(stage, "VERSION", stage.VERSION + ".1")
     report = run_build(DEMO_DIR / "catalog.jsonl", tmp_path, load_config(), run_id="demo", progress=False)
-    steps = plan_build(DEMO_DIR / "catalog.jsonl", load_config())
+    steps = plan_build(DEMO_DIR / "catalog.jsonl", load_config(), load_resources(load_config()))
     assert [s.name for s in report.steps if not s.skipped] == _downstream(steps, changed)
 
 

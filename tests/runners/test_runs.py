@@ -12,6 +12,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from pipelines.config import load_config
+from pipelines.io.build_resources import load_resources
 from pipelines.plan import plan_build
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.cli import main
@@ -118,7 +119,7 @@ def test_prefect_flow_builds_the_same_dataset_as_the_cli(tmp_path, prefect_harne
     from pipelines.runners.prefect_build import build_dataset
 
     result = build_dataset(demo=True, out=str(tmp_path / "flow"))
-    assert [s["name"] for s in result["steps"]] == [s.name for s in plan_build(DEMO_DIR / "catalog.jsonl", load_config())]
+    assert [s["name"] for s in result["steps"]] == [s.name for s in plan_build(DEMO_DIR / "catalog.jsonl", load_config(), load_resources(load_config()))]
     main(["build", "--demo", "--out", str(tmp_path / "cli"), "--no-progress"])
     assert _queries(tmp_path / "flow" / "demo").equals(_queries(tmp_path / "cli" / "demo"))
 
