@@ -11,8 +11,12 @@ from pathlib import Path
 
 from pipelines.errors import MeritgenError
 from pipelines.io import layout
+from pipelines.llm.step import LLMStepCall
+from pipelines.stages.ingest import IngestParams
 
-TRANSPORT_STEPS = frozenset({"ingest", "llm_mine", "rewrite", "translate", "personalize", "judge"})
+# Steps whose failures can be a passing network fault, by their params' type (never by name):
+# ingest fetches image URLs, an LLM step asks a server.
+TRANSPORT_PARAMS = (IngestParams, LLMStepCall)
 RETRIES, RETRY_DELAY_S = 2, 10  # a step reruns from its inputs; finished ones skip by their markers
 CARD_ARTIFACT_KEY = "data-card"  # Prefect keys: lowercase letters, digits, dashes
 
@@ -28,10 +32,18 @@ def stage_line(report) -> str:
 
 
 def retries_step(task, task_run, state) -> bool:
-    """Prefect's retry condition for the stage task: only transport-bound steps (its run is named for its step)."""
+    """Prefect's retry condition for the stage task, evaluated inside the failed task run: the
+    step is its `step` parameter (`retries`)."""
+    from prefect.context import TaskRunContext
+
+    return retries(TaskRunContext.get().parameters["step"], state)
+
+
+def retries(step, state) -> bool:
+    """Only transport-bound steps retry (`TRANSPORT_PARAMS`), and never on a user error."""
     if isinstance(getattr(state, "data", None), MeritgenError):  # a bad input fails the same way again
         return False
-    return task_run.name in TRANSPORT_STEPS
+    return isinstance(step.params, TRANSPORT_PARAMS)
 
 
 def publish_card(run_dir: Path) -> str | None:
