@@ -81,10 +81,10 @@ def rewrite_export(run_dir: Path, queries: pa.Table, round_name: str) -> None:
         _link_unchanged(old, tmp)
         for split in split_names(queries):
             part = queries.filter(pc.equal(queries["split"], split))
-            write_shards(part, tmp / "data" / "queries", split, cfg.export.shard_rows, cfg.export.row_group_rows)
-        if (old / "merit").exists():
+            write_shards(part, layout.queries_dir(tmp), split, cfg.export.shard_rows, cfg.export.row_group_rows)
+        if (old / layout.MERIT).exists():
             # products did not change: only the query files are rewritten (product pools only shrink)
-            write_merit_queries(tmp / "merit", queries, _product_titles(old))
+            write_merit_queries(tmp / layout.MERIT, queries, _product_titles(old))
         # the card before the marker (as the build writes it): a kill after the swap leaves a usable export
         report = json.loads((run_dir / layout.REPORT_FILE).read_text(encoding="utf-8"))
         write_card(tmp, report, cfg, run_dir, extra_sections=sections)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from annotation_ui.errors import QAError
+from pipelines.io import layout
 
 console = Console(stderr=True)
 out = Console()  # tokens and status go to stdout so they can be piped
@@ -59,7 +60,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     applied = summary["applied"]
     console.print(f"round {args.round}: {summary['reviewed']} reviewed, {summary['accepted']} accepted; export "
                   f"{applied['queries_before']} -> {applied['queries_after']} queries ({applied['removed']} removed, "
-                  f"{applied['edited']} edited); card: {Path(args.run) / 'export' / 'README.md'}")
+                  f"{applied['edited']} edited); card: {layout.export_dir(Path(args.run)) / layout.CARD_FILE}")
     return 0
 
 

@@ -93,7 +93,7 @@ def snapshot_round(run_dir: Path, name: str, query_ids: list[str]) -> dict[str, 
     queries = queries.filter(pc.is_in(queries["query_id"], pa.array(query_ids, pa.string())))
     found = queries["query_id"].to_pylist()
     queries = queries.take(sorted(range(len(found)), key=lambda i: order[found[i]]))  # keep the sample's order
-    products = pads.dataset(export_dir(run_dir) / "data" / "products", format="parquet").to_table(
+    products = pads.dataset(layout.products_dir(export_dir(run_dir)), format="parquet").to_table(
         columns=PRODUCT_COLUMNS, filter=pc.field("product_id").isin(sorted(referenced_products(queries))))
     pq.write_table(queries, tmp / "items.parquet")
     pq.write_table(products, tmp / "products.parquet")

@@ -55,12 +55,12 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
     queries = card_queries(dataset)
     products = pads.dataset(layout.products_dir(export_dir), format="parquet")
     product_table = products.to_table(columns=[n for n in products.schema.names if n != "images"])
-    target = target or export_dir / "README.md"
+    target = target or export_dir / layout.CARD_FILE
     plots = write_card_plots(target.parent / "plots", queries, report)
     difficulty = pq.read_table(export_dir / "difficulty.parquet") if (export_dir / "difficulty.parquet").exists() else None
     facts = _export_facts(export_dir, cfg, dataset, products, product_table, queries, difficulty is not None)
-    if (run_dir / "audit.json").exists():  # written by `meritgen audit` (every build runs it last)
-        audit = json.loads((run_dir / "audit.json").read_text(encoding="utf-8"))
+    if (run_dir / layout.AUDIT_FILE).exists():  # written by `meritgen audit` (every build runs it last)
+        audit = json.loads((run_dir / layout.AUDIT_FILE).read_text(encoding="utf-8"))
         extra_sections = [*extra_sections, audit_section(audit), *filter(None, [testability_section(audit)])]
     card = render_card(report, cfg, queries, product_table, plots, extra_sections, difficulty,
                        langid=facts["langid"], langid_sample=LANGID_SAMPLE,

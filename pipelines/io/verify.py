@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from pipelines.config import MineConfig
 from pipelines.errors import ReproducibilityError
+from pipelines.io import layout
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, _sql_str
 from pipelines.vocab.vocabulary import load_vocabulary
@@ -86,7 +87,7 @@ def _check_group(con, attrs: tuple[str, ...], rows: list, columns: set[str], mat
 
 def run_matcher(store: RunStore) -> Matcher:
     """The value relations of the vocabulary the run was built with (its config.json)."""
-    path = store.root / "config.json"
+    path = store.root / layout.CONFIG_FILE
     version = json.loads(path.read_text())["mine"]["vocabulary"] if path.exists() else MineConfig().vocabulary
     return Matcher.from_vocabulary(load_vocabulary(version))
 
@@ -100,8 +101,8 @@ def verify_positive_sets(store: RunStore, matcher: Matcher | None = None) -> int
 
 def verify_export_dir(export_dir: Path, matcher: Matcher) -> int:
     """`verify_positive_sets` on an export folder, e.g. one still being built (before its marker)."""
-    queries = str(export_dir / "data" / "queries" / "*.parquet")
-    products = str(export_dir / "data" / "products" / "*.parquet")
+    queries = str(layout.queries_dir(export_dir) / "*.parquet")
+    products = str(layout.products_dir(export_dir) / "*.parquet")
     bad = positive_set_mismatches(queries, facts_from_products(products), matcher)
     if bad:
         raise ReproducibilityError(f"{len(bad)} exported queries have wrong positive sets, e.g. {bad[0]}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.config import BuildConfig
+from pipelines.io import layout
 from pipelines.io.build_resources import BuildResources
 from pipelines.io.inputs import CatalogFile
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
@@ -35,7 +36,7 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, resources: BuildResources,
     vocab, templates = resources.vocabulary, resources.templates
     require_complete(vocab, templates, cfg.render.languages)  # refused here, before any stage runs
     # Callers that have no <out> folder (Beam, tests) share one per-user cache rather than litter the cwd.
-    default_cache = Path.home() / ".cache" / "meritgen" / "llm_cache.sqlite"
+    default_cache = Path.home() / ".cache" / "meritgen" / layout.LLM_CACHE_FILE
     cache = Path(cfg.llm.cache) if cfg.llm.cache else (llm_cache or default_cache)
     steps = _catalog_steps(str(catalog), cfg, vocab, catalog_fingerprint)
     mined, attributes_from = llm.mine_steps(cfg, vocab, cache, ("mine", "attributes"), endpoint)

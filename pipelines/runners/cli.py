@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.table import Table
 
 from pipelines.errors import CatalogError, MeritgenError
+from pipelines.io import layout
 from pipelines.resources import DEMO_DIR
 from pipelines.runners.cli_common import (
     SET_HELP,
@@ -78,7 +79,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     from pipelines.store import RunStore
 
-    if not Path(args.run, "config.json").is_file():
+    if not (Path(args.run) / layout.CONFIG_FILE).is_file():
         raise MeritgenError(f"{args.run} is not a meritgen run folder (no config.json); "
                             "give the folder `meritgen build` printed, e.g. runs/demo")
     store = RunStore(args.run)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.errors import MeritgenError
+from pipelines.io import layout
 from pipelines.runners.consoles import results_console
 
 console = Console(stderr=True)
@@ -48,7 +49,7 @@ def report_audit(audit: dict, fail: bool = True) -> int:
 
     out = results_console()
     print_audit(audit, out)
-    out.print(f"audit: {Path(audit['run_dir']) / 'audit.json'}", markup=False)
+    out.print(f"audit: {Path(audit['run_dir']) / layout.AUDIT_FILE}", markup=False)
     return 0 if audit["passed"] or not fail else 1
 
 
@@ -59,7 +60,7 @@ def summary_rejects(report: dict) -> list[list]:
     from pipelines.card.writer import reject_reasons
 
     run_dir = Path(report["run_dir"])
-    counted = reject_reasons(run_dir, run_dir / "export") if run_dir.is_dir() else None
+    counted = reject_reasons(run_dir, layout.export_dir(run_dir)) if run_dir.is_dir() else None
     return reject_rows(counted, rejects_rows(report))
 
 
@@ -82,5 +83,6 @@ def print_summary(report: dict) -> None:
             rt.add_row(*map(str, row))
         console.print(rt)
     run_dir = Path(report["run_dir"])
-    console.print(f"dataset: {run_dir / 'export'}  (card: {run_dir / 'export' / 'README.md'})")
+    export = layout.export_dir(run_dir)
+    console.print(f"dataset: {export}  (card: {export / layout.CARD_FILE})")
     console.print(f"inspect: meritgen inspect --run {run_dir}")
