@@ -18,7 +18,7 @@ from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint, LLMSettings
 from pipelines.llm.step import LLMStepCall
 from pipelines.llm.task import LLMTask
 from pipelines.plan import llm_calls as calls
-from pipelines.plan.step import Step, Streamed, digest, planned, stage_version
+from pipelines.plan.step import Step, Streamed, planned
 from pipelines.results import StageResult
 from pipelines.shards import Shards
 from pipelines.stages import llm_tasks, render
@@ -130,14 +130,23 @@ def judge_steps(cfg: BuildConfig, cache_path: Path, queries_from, attributes_fro
     return [step], ("judge", "queries")
 
 
-def language_check_step(queries_from, batch_rows: int, sample: int = 1000) -> Step:
-    def check(queries):
-        table = llm_tasks.language_agreement(queries, sample)
+@dataclass(frozen=True)
+class LanguageCheck:
+    """The language_check step's call and params: langid agreement over `sample` rows per language."""
+
+    sample: int = 1000
+
+    def __call__(self, queries) -> StageResult:
+        table = llm_tasks.language_agreement(queries, self.sample)
         counters = {f"langid_agreement_{r['language']}": round(r["agreement"], 4) for r in table.to_pylist()}
         return StageResult({"agreement": table}, counters=counters)
 
-    def check_columns(queries: Shards):  # streamed: only the three columns it reads are held
-        yield check(queries.columns(llm_tasks.AGREEMENT_COLUMNS))
+    def columns(self, queries: Shards):  # streamed: only the three columns it reads are held
+        yield self(queries.columns(llm_tasks.AGREEMENT_COLUMNS))
 
-    return Step("language_check", stage_version(VERSION, llm_tasks), {"queries": queries_from}, check, digest(sample),
-                {"agreement": "language_agreement"}, streamed=Streamed(check_columns, "queries", batch_rows))
+
+def language_check_step(queries_from, batch_rows: int, sample: int = 1000) -> Step:
+    check = LanguageCheck(sample)
+    return planned("language_check", (llm_tasks,), {"queries": queries_from}, check, check,
+                   {"agreement": "language_agreement"}, wiring=VERSION,
+                   streamed=Streamed(check.columns, "queries", batch_rows))

@@ -241,3 +241,11 @@ def test_an_llm_step_with_a_closure_cannot_be_planned():
     closure = LLMStepCall(judge.TASK, LLMSettings(), lambda **tables: judge.rows(**tables), halves[1])
     with pytest.raises(TypeError, match="not plain frozen data"):
         planned("judge", (llm_tasks,), {}, closure, closure, {})
+
+
+def test_the_language_check_digest_is_derived_from_its_sample():
+    from pipelines.plan.llm import language_check_step
+
+    queries = ("render", "queries")
+    assert language_check_step(queries, 10).params_digest == language_check_step(queries, 99999).params_digest
+    assert language_check_step(queries, 10, sample=5).params_digest != language_check_step(queries, 10).params_digest
