@@ -46,20 +46,34 @@ def run_task(rows: list[dict], task: LLMTask, settings: LLMSettings, cache_path:
         cache.close()
 
 
+# plan.step.NOT_DIGESTED (this package may not import the plan): a field the plan's `digest` leaves out.
+_NOT_DIGESTED = {"digested": False}
+
+
 @dataclass(frozen=True)
 class LLMStepCall:
     """A plan step's call: rows -> the task on the LLM -> apply. `backend` names who answers.
 
     `rows(**inputs)` and `apply(parsed, **inputs)` receive the step's input tables by argument
     name; `parsed` is the runner's accepted answers ({record_id, value, raw, prompt_id, ...}).
+    As a step's params it is digested by its fields (plan.step.digest): `rows` and `apply` must then
+    be frozen values of what they read (pipelines/plan/llm_calls.py), not closures.
     """
 
-    task: LLMTask  # its module in pipelines/stages/llm_tasks/
-    settings: LLMSettings
+    task: LLMTask = field(metadata=_NOT_DIGESTED)  # its module in pipelines/stages/llm_tasks/
+    settings: LLMSettings = field(metadata=_NOT_DIGESTED)  # where and how hard to ask: only `model` is digested
     rows: Callable[..., list[dict]] = field(repr=False)
     apply: Callable[..., Applied] = field(repr=False)
-    cache_path: Path | None = None
-    backend: str = "server"
+    cache_path: Path | None = field(default=None, metadata=_NOT_DIGESTED)
+    backend: str = field(default="server", metadata=_NOT_DIGESTED)  # who answers: the same model either way
+    # What a step's digest names of `task` and `settings` (derived from them, never passed): the task by
+    # name and prompt version (its prompt files' content enters the fingerprint: `Step.reads`), and the model.
+    task_version: str = field(init=False)
+    model: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "task_version", f"{self.task.name}/v{self.task.prompt_version}")
+        object.__setattr__(self, "model", self.settings.model)
 
     def __call__(self, **inputs) -> StageResult:
         if self.backend != "server":  # a model served by Beam workers has no address here

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from pipelines.config import BuildConfig, LLMConfig
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint, LLMSettings
-from pipelines.llm.step import Applied, LLMStepCall
+from pipelines.llm.step import LLMStepCall
 from pipelines.llm.task import LLMTask
-from pipelines.plan.step import Step, Streamed, digest, stage_version
+from pipelines.plan import llm_calls as calls
+from pipelines.plan.step import Step, Streamed, planned
 from pipelines.results import StageResult
 from pipelines.shards import Shards
 from pipelines.stages import llm_tasks, render
@@ -27,9 +28,6 @@ from pipelines.stages.llm_tasks import mine_attributes as mine_task
 from pipelines.stages.llm_tasks import personalize as personalize_task
 from pipelines.stages.llm_tasks import rewrite as rewrite_task
 from pipelines.stages.llm_tasks import translate as translate_task
-from pipelines.stages.llm_tasks.options import vocabulary_options
-from pipelines.stages.matching import Matcher
-from pipelines.stages.render import render_text
 
 VERSION = "2"  # of this wiring; each step's version also names the stage modules it calls
 # 2: answers checked like catalog text (llm/answer_checks.py), mined open values bounded like ingest's
@@ -75,21 +73,11 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
     vision = llm_settings(cfg.llm, vision=True, endpoint=endpoint)
     if vision is None or not cfg.llm.mine:
         return [], attributes_from
-
-    def rows(products, images, attributes):
-        return mine_task.rows(products, images, lambda category: vocabulary_options(vocab, category),
-                              cfg.ingest.max_attribute_chars)
-
-    def apply(parsed, products, images, attributes):
-        return Applied({"attributes": mine_task.apply(attributes, products, parsed)})
-
-    mine = task_call(cfg.llm, mine_task.TASK, vision, cache_path, rows, apply)
-
-    step = Step("llm_mine", stage_version(VERSION, llm_tasks), {"products": ("ingest", "products"), "images": ("ingest", "images"),
-                                          "attributes": attributes_from},
-                    mine, digest(vision.model, vocab.digest,
-                                       cfg.ingest.max_attribute_chars), {"attributes": "attribute"},
-                params=mine, reads={"prompt": PromptFiles("mine_attributes")})
+    mine = task_call(cfg.llm, mine_task.TASK, vision, cache_path,
+                     calls.MineRows(vocab, cfg.ingest.max_attribute_chars), calls.MineApply())
+    step = planned("llm_mine", (llm_tasks,), {"products": ("ingest", "products"), "images": ("ingest", "images"),
+                                              "attributes": attributes_from},
+                   mine, mine, {"attributes": "attribute"}, wiring=VERSION, reads={"prompt": PromptFiles("mine_attributes")})
     return [step], ("llm_mine", "attributes")
 
 
@@ -99,24 +87,17 @@ def text_steps(cfg: BuildConfig, templates, cache_path: Path, queries_from,
     settings, steps = llm_settings(cfg.llm, endpoint=endpoint), []
     if settings is None:
         return steps, queries_from
-    surfaces = templates.pack("en").lexicon["values"]
-
-    rewrite = task_call(cfg.llm, rewrite_task.TASK, settings, cache_path,
-                        lambda queries: rewrite_task.rows(queries, surfaces),
-                        lambda parsed, queries: Applied({"queries": rewrite_task.apply(queries, parsed)}))
+    rewrite = task_call(cfg.llm, rewrite_task.TASK, settings, cache_path, calls.RewriteRows(templates), calls.RewriteApply())
     translate = task_call(cfg.llm, translate_task.TASK, settings, cache_path,
-                          lambda queries: translate_task.rows(queries, cfg.render.languages),
-                          lambda parsed, queries: Applied({"queries": translate_task.apply(queries, parsed)}))
+                          calls.TranslateRows(tuple(cfg.render.languages)), calls.TranslateApply())
 
     if cfg.llm.rewrite:
-        steps.append(Step("rewrite", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, rewrite,
-                              digest(settings.model, templates.digest), {"queries": "query"},
-                          params=rewrite, reads={"prompt": PromptFiles("rewrite")}))
+        steps.append(planned("rewrite", (llm_tasks, render), {"queries": queries_from}, rewrite, rewrite,
+                             {"queries": "query"}, wiring=VERSION, reads={"prompt": PromptFiles("rewrite")}))
         queries_from = ("rewrite", "queries")
     if cfg.llm.translate and set(cfg.render.languages) - {"en"}:
-        steps.append(Step("translate", stage_version(VERSION, llm_tasks, render), {"queries": queries_from}, translate,
-                              digest(settings.model), {"queries": "query"},
-                          params=translate, reads={"prompt": PromptFiles("translate")}))
+        steps.append(planned("translate", (llm_tasks, render), {"queries": queries_from}, translate, translate,
+                             {"queries": "query"}, wiring=VERSION, reads={"prompt": PromptFiles("translate")}))
         queries_from = ("translate", "queries")
     return steps, queries_from
 
@@ -127,32 +108,13 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path,
     vision = llm_settings(cfg.llm, vision=True, endpoint=endpoint)
     if vision is None or not cfg.llm.personalize:
         return [], ("compose", "plans"), attributes_from
-    english = templates.pack("en")
-
-    def options_of(category):
-        allowed = vocab.condition_attributes(category, cfg.compose.opt_in_conditions)
-        return {a: f for a, f in vocabulary_options(vocab, category).items() if vocab.is_visual(a) and f and a in allowed}
-
-    def rows(plans, images, products, attributes):
-        text_of = lambda plan: render_text(plan, plan["conditions"], english, cfg.seed)  # noqa: E731
-        return personalize_task.rows(plans, images, products, text_of, options_of, attributes,
-                                     Matcher.from_vocabulary(vocab))
-
-    def apply(parsed, plans, images, products, attributes):
-        plans, attributes, log = personalize_task.apply(
-            plans, attributes, parsed, products.num_rows, Matcher.from_vocabulary(vocab),
-            products.select(["product_id", "category"]), cfg.compose.max_unverified_share)
-        personalized = sum(bool(p) for p in plans.column("personalized_from").to_pylist())
-        return Applied({"plans": plans, "attributes": attributes}, log.rows, {"personalized": personalized})
-
-    personalize = task_call(cfg.llm, personalize_task.TASK, vision, cache_path, rows, apply)
-
-    step = Step("personalize", stage_version(VERSION, personalize_stage, render), {"plans": ("compose", "plans"), "images": ("ingest", "images"),
-                                             "products": ("ingest", "products"), "attributes": attributes_from},
-                    personalize, digest(vision.model, vocab.digest, templates.digest,
-                                        cfg.compose.max_unverified_share, cfg.compose.opt_in_conditions),
-                    {"plans": "query_plan", "attributes": "attribute"},
-                    params=personalize, reads={"prompt": PromptFiles("personalize")})
+    personalize = task_call(cfg.llm, personalize_task.TASK, vision, cache_path,
+                            calls.PersonalizeRows(vocab, templates, tuple(cfg.compose.opt_in_conditions), cfg.seed),
+                            calls.PersonalizeApply(vocab, cfg.compose.max_unverified_share))
+    step = planned("personalize", (personalize_stage, render), {"plans": ("compose", "plans"), "images": ("ingest", "images"),
+                                                                "products": ("ingest", "products"), "attributes": attributes_from},
+                   personalize, personalize, {"plans": "query_plan", "attributes": "attribute"}, wiring=VERSION,
+                   reads={"prompt": PromptFiles("personalize")})
     return [step], ("personalize", "plans"), ("personalize", "attributes")
 
 
@@ -161,28 +123,30 @@ def judge_steps(cfg: BuildConfig, cache_path: Path, queries_from, attributes_fro
     vision = llm_settings(cfg.llm, vision=True, endpoint=endpoint)
     if vision is None or not cfg.llm.judge:
         return [], queries_from
-
-    def apply(parsed, queries, images, products, attributes):
-        kept, refused = judge_task.apply(queries, parsed)
-        return Applied({"queries": kept}, refused, {"judged_no": len(refused), "queries_kept": kept.num_rows})
-
-    judge = task_call(cfg.llm, judge_task.TASK, vision, cache_path, judge_task.rows, apply)
-
-    step = Step("judge", stage_version(VERSION, llm_tasks), {"queries": queries_from, "images": ("ingest", "images"),
-                                       "products": ("ingest", "products"), "attributes": attributes_from},
-                    judge, digest(vision.model), {"queries": "query"},
-                    params=judge, reads={"prompt": PromptFiles("judge")})
+    judge = task_call(cfg.llm, judge_task.TASK, vision, cache_path, calls.JudgeRows(), calls.JudgeApply())
+    step = planned("judge", (llm_tasks,), {"queries": queries_from, "images": ("ingest", "images"),
+                                          "products": ("ingest", "products"), "attributes": attributes_from},
+                   judge, judge, {"queries": "query"}, wiring=VERSION, reads={"prompt": PromptFiles("judge")})
     return [step], ("judge", "queries")
 
 
-def language_check_step(queries_from, batch_rows: int, sample: int = 1000) -> Step:
-    def check(queries):
-        table = llm_tasks.language_agreement(queries, sample)
+@dataclass(frozen=True)
+class LanguageCheck:
+    """The language_check step's call and params: langid agreement over `sample` rows per language."""
+
+    sample: int = 1000
+
+    def __call__(self, queries) -> StageResult:
+        table = llm_tasks.language_agreement(queries, self.sample)
         counters = {f"langid_agreement_{r['language']}": round(r["agreement"], 4) for r in table.to_pylist()}
         return StageResult({"agreement": table}, counters=counters)
 
-    def check_columns(queries: Shards):  # streamed: only the three columns it reads are held
-        yield check(queries.columns(llm_tasks.AGREEMENT_COLUMNS))
+    def columns(self, queries: Shards):  # streamed: only the three columns it reads are held
+        yield self(queries.columns(llm_tasks.AGREEMENT_COLUMNS))
 
-    return Step("language_check", stage_version(VERSION, llm_tasks), {"queries": queries_from}, check, digest(sample),
-                {"agreement": "language_agreement"}, streamed=Streamed(check_columns, "queries", batch_rows))
+
+def language_check_step(queries_from, batch_rows: int, sample: int = 1000) -> Step:
+    check = LanguageCheck(sample)
+    return planned("language_check", (llm_tasks,), {"queries": queries_from}, check, check,
+                   {"agreement": "language_agreement"}, wiring=VERSION,
+                   streamed=Streamed(check.columns, "queries", batch_rows))

@@ -177,3 +177,75 @@ def test_a_digest_refuses_what_is_not_plain_data():
     for bad in (lambda: 1, object()):
         with pytest.raises(TypeError, match="not plain frozen data"):
             digest(Params(1), bad)
+
+
+LLM_ON = {"llm.url": "http://127.0.0.1:9/v1", "llm.mine": True, "llm.personalize": True, "llm.judge": True}
+LLM_READS = {  # a value an LLM step's rows, apply or model reads -> the LLM steps whose digest it changes
+    "ingest.max_attribute_chars": (100, {"llm_mine"}),
+    "compose.max_unverified_share": (0.25, {"personalize"}),
+    "seed": (14, {"personalize"}),  # the rendered text personalize asks about
+    "render.languages": (("en", "ms"), {"translate"}),  # the rows translate asks for
+    "llm.vlm_model": ("another/vision-model", {"llm_mine", "personalize", "judge"}),
+    "llm.model": ("another/text-model", {"rewrite", "translate"}),
+}
+LLM_RUNNER_SETTINGS = {"llm.timeout_s": 7.0, "llm.max_in_flight": 3, "llm.max_retries": 1, "llm.step_deadline_s": 60.0,
+                       "llm.url": "http://127.0.0.1:10/v1"}
+
+
+@pytest.fixture(scope="module")
+def llm_digests(tmp_path_factory):
+    """{step: params digest} of the LLM steps planned with `overrides` (every LLM task on)."""
+    from pipelines.io.build_resources import load_resources
+    from pipelines.llm.step import LLMStepCall
+    from pipelines.plan import plan_build
+
+    tmp = tmp_path_factory.mktemp("llm")
+    resources = load_resources(load_config(None, LLM_ON))  # the same vocabulary and templates for every plan
+
+    def digests(overrides=None, cache="cache.sqlite") -> dict[str, str]:
+        cfg = load_config(None, {**LLM_ON, **(overrides or {})})
+        steps = plan_build(tmp / "catalog.jsonl", cfg, resources, llm_cache=tmp / cache)
+        return {s.name: s.params_digest for s in steps if isinstance(s.params, LLMStepCall)}
+
+    return digests
+
+
+@pytest.mark.parametrize("key", sorted(LLM_READS))
+def test_a_value_an_llm_step_reads_changes_its_digest_and_no_other(llm_digests, key):
+    """An LLM step's digest is derived from what its call reads (plan/llm_calls.py), not listed by hand:
+    translate's rows read render.languages and personalize's rendered text reads the seed."""
+    value, readers = LLM_READS[key]
+    before, after = llm_digests(), llm_digests({key: value})
+    assert set(before) == {"llm_mine", "personalize", "rewrite", "translate", "judge"}
+    assert {name for name in before if before[name] != after[name]} == readers, key
+
+
+def test_llm_runner_settings_and_the_cache_path_change_no_digest(llm_digests):
+    """Where the server is, how hard it is driven and where answers are cached never change an answer."""
+    before = llm_digests()
+    assert llm_digests(LLM_RUNNER_SETTINGS, cache="elsewhere.sqlite") == before
+
+
+def test_an_llm_step_with_a_closure_cannot_be_planned():
+    """`digest` refuses a function: an LLM step's halves must be frozen values of what they read."""
+    from pipelines.llm.client import LLMSettings
+    from pipelines.llm.step import LLMStepCall
+    from pipelines.plan import llm_calls
+    from pipelines.plan.step import planned
+    from pipelines.stages import llm_tasks
+    from pipelines.stages.llm_tasks import judge
+
+    halves = (llm_calls.JudgeRows(), llm_calls.JudgeApply())
+    good = LLMStepCall(judge.TASK, LLMSettings(), *halves)
+    assert planned("judge", (llm_tasks,), {}, good, good, {}).params_digest
+    closure = LLMStepCall(judge.TASK, LLMSettings(), lambda **tables: judge.rows(**tables), halves[1])
+    with pytest.raises(TypeError, match="not plain frozen data"):
+        planned("judge", (llm_tasks,), {}, closure, closure, {})
+
+
+def test_the_language_check_digest_is_derived_from_its_sample():
+    from pipelines.plan.llm import language_check_step
+
+    queries = ("render", "queries")
+    assert language_check_step(queries, 10).params_digest == language_check_step(queries, 99999).params_digest
+    assert language_check_step(queries, 10, sample=5).params_digest != language_check_step(queries, 10).params_digest
