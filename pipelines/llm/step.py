@@ -61,19 +61,22 @@ class LLMStepCall:
     """
 
     task: LLMTask = field(metadata=_NOT_DIGESTED)  # its module in pipelines/stages/llm_tasks/
-    settings: LLMSettings = field(metadata=_NOT_DIGESTED)  # where and how hard to ask: only `model` is digested
+    settings: LLMSettings = field(metadata=_NOT_DIGESTED)  # where and how hard to ask: see `model`, `accepts`
     rows: Callable[..., list[dict]] = field(repr=False)
     apply: Callable[..., Applied] = field(repr=False)
     cache_path: Path | None = field(default=None, metadata=_NOT_DIGESTED)
     backend: str = field(default="server", metadata=_NOT_DIGESTED)  # who answers: the same model either way
     # What a step's digest names of `task` and `settings` (derived from them, never passed): the task by
-    # name and prompt version (its prompt files' content enters the fingerprint: `Step.reads`), and the model.
+    # name and prompt version (its prompt files' content enters the fingerprint: `Step.reads`), the model,
+    # and the two settings that decide which answers are accepted (the schema sent, the answer size cap).
     task_version: str = field(init=False)
     model: str = field(init=False)
+    accepts: tuple = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "task_version", f"{self.task.name}/v{self.task.prompt_version}")
         object.__setattr__(self, "model", self.settings.model)
+        object.__setattr__(self, "accepts", (self.settings.structured_output, self.settings.max_answer_bytes))
 
     def __call__(self, **inputs) -> StageResult:
         if self.backend != "server":  # a model served by Beam workers has no address here

@@ -187,6 +187,9 @@ LLM_READS = {  # a value an LLM step's rows, apply or model reads -> the LLM ste
     "render.languages": (("en", "ms"), {"translate"}),  # the rows translate asks for
     "llm.vlm_model": ("another/vision-model", {"llm_mine", "personalize", "judge"}),
     "llm.model": ("another/text-model", {"rewrite", "translate"}),
+    # which answers are accepted: the schema sent and the answer size cap (a raised cap re-asks)
+    "llm.structured_output": ("none", {"llm_mine", "personalize", "rewrite", "translate", "judge"}),
+    "llm.max_answer_bytes": (1024, {"llm_mine", "personalize", "rewrite", "translate", "judge"}),
 }
 LLM_RUNNER_SETTINGS = {"llm.timeout_s": 7.0, "llm.max_in_flight": 3, "llm.max_retries": 1, "llm.step_deadline_s": 60.0,
                        "llm.url": "http://127.0.0.1:10/v1"}
