@@ -118,6 +118,33 @@ def _negative_search(params: RetrievalStepParams) -> dict:
     return {**_searching(params), "matcher": Matcher.from_vocabulary(params.vocabulary)}
 
 
+def make_passages(queries, products, corpus, bm25, dense, cfg: RetrievalStepParams, passage_corpus=None) -> StageResult:
+    """MIRe: the positive's description, hidden among top-k passages retrieved with it (the passages
+    step's whole-table call). `passage_corpus`: the `retrieval.passage_corpus` table, when configured."""
+    return _whole(calls.passages_stream, _passage_search, cfg)(queries, products=products, corpus=corpus, bm25=bm25,
+                                                                dense=dense, passage_corpus=passage_corpus)
+
+
+def filter_captions(queries, products, attributes, bm25, dense, cfg: RetrievalStepParams) -> StageResult:
+    """Drop base queries a text-only retriever solves when images are replaced by captions."""
+    return _whole(calls.caption_filter_stream, _searching, cfg)(queries, products=products, attributes=attributes,
+                                                                 bm25=bm25, dense=dense)
+
+
+def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: RetrievalStepParams,
+                  shared_hits=None) -> StageResult:
+    """Near neighbours a retriever confuses, found from the caption-substituted English text."""
+    return _whole(calls.retriever_negatives_stream, _negative_search, cfg)(
+        queries, products=products, attributes=attributes, variants=variants, bm25=bm25, dense=dense,
+        shared_hits=shared_hits)
+
+
+def measure_difficulty(queries, captions, bm25, dense, cfg: RetrievalStepParams, product_splits=None) -> StageResult:
+    """R@k / MRR of each text-only baseline on the test split over its own product pool."""
+    return _whole(calls.difficulty_stream, _searching, cfg)(queries, captions=captions, bm25=bm25, dense=dense,
+                                                             product_splits=product_splits)
+
+
 @dataclass(frozen=True)
 class _Wired:
     """`call` given what `wiring(params)` makes, made when it is called: where the step runs (a Beam
