@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import pyarrow as pa
 
@@ -57,12 +58,12 @@ def retrieval_steps(cfg: BuildConfig, vocab: Vocabulary, queries_from: tuple[str
                 lambda products: build_indexes(products, index), index, {}, wiring=VERSION),
         planned("passages", (passages,), {"queries": queries_from, "products": ("ingest", "products"),
                                           "corpus": ("index", "corpus"), **idx},
-                _whole(calls.passages_stream, _passage_search, with_file), with_file,
+                partial(make_passages, cfg=with_file), with_file,
                 {"queries": "query", "passages": "passage"}, wiring=VERSION,
                 streamed=_streamed(calls.passages_stream, _passage_search, with_file, cfg.batch_rows), shard_by="queries",
                 per_shard=PerShard(_Wired(calls.passages_batches, _passage_search, with_file))),
         planned("caption_filter", (caption_filter,), {"queries": ("passages", "queries"), **cat, **idx},
-                _whole(calls.caption_filter_stream, _searching, params), params,
+                partial(filter_captions, cfg=params), params,
                 {"queries": "query", "caption_checks": "caption_check", "captions": "caption",
                  "variants": "caption_variant", "shared_hits": "hits"},
                 wiring=VERSION, streamed=_streamed(calls.caption_filter_stream, _searching, params, cfg.batch_rows),
@@ -73,7 +74,7 @@ def retrieval_steps(cfg: BuildConfig, vocab: Vocabulary, queries_from: tuple[str
         planned("retriever_negatives", (retriever_negatives,),
                 {"queries": ("caption_filter", "queries"), "variants": ("caption_filter", "variants"),
                  "shared_hits": ("caption_filter", "shared_hits"), **cat, **idx},
-                _whole(calls.retriever_negatives_stream, _negative_search, params), params, {"queries": "query"},
+                partial(add_negatives, cfg=params), params, {"queries": "query"},
                 wiring=VERSION,
                 streamed=_streamed(calls.retriever_negatives_stream, _negative_search, params, cfg.batch_rows),
                 shard_by="queries", per_shard=PerShard(_Wired(calls.retriever_negatives_batches, _negative_search, params))),
@@ -85,7 +86,7 @@ def difficulty_step(cfg: BuildConfig, vocab: Vocabulary) -> Step:
     return planned("difficulty", (difficulty, caption_filter),
                    {"queries": ("split", "queries"), "captions": ("caption_filter", "captions"),
                     "bm25": ("index", "bm25"), "dense": ("index", "dense"), "product_splits": ("split", "product_splits")},
-                   _whole(calls.difficulty_stream, _searching, params), params, {"report": "difficulty"},
+                   partial(measure_difficulty, cfg=params), params, {"report": "difficulty"},
                    wiring=VERSION, streamed=_streamed(calls.difficulty_stream, _searching, params, cfg.batch_rows))
 
 
@@ -121,28 +122,26 @@ def _negative_search(params: RetrievalStepParams) -> dict:
 def make_passages(queries, products, corpus, bm25, dense, cfg: RetrievalStepParams, passage_corpus=None) -> StageResult:
     """MIRe: the positive's description, hidden among top-k passages retrieved with it (the passages
     step's whole-table call). `passage_corpus`: the `retrieval.passage_corpus` table, when configured."""
-    return _whole(calls.passages_stream, _passage_search, cfg)(queries, products=products, corpus=corpus, bm25=bm25,
-                                                                dense=dense, passage_corpus=passage_corpus)
+    return collect(calls.passages_stream(TableShards(queries), products, corpus, bm25, dense,
+                                         passage_corpus=passage_corpus, **_passage_search(cfg)))
 
 
 def filter_captions(queries, products, attributes, bm25, dense, cfg: RetrievalStepParams) -> StageResult:
     """Drop base queries a text-only retriever solves when images are replaced by captions."""
-    return _whole(calls.caption_filter_stream, _searching, cfg)(queries, products=products, attributes=attributes,
-                                                                 bm25=bm25, dense=dense)
+    return collect(calls.caption_filter_stream(TableShards(queries), products, attributes, bm25, dense, **_searching(cfg)))
 
 
 def add_negatives(queries, products, attributes, variants, bm25, dense, cfg: RetrievalStepParams,
                   shared_hits=None) -> StageResult:
     """Near neighbours a retriever confuses, found from the caption-substituted English text."""
-    return _whole(calls.retriever_negatives_stream, _negative_search, cfg)(
-        queries, products=products, attributes=attributes, variants=variants, bm25=bm25, dense=dense,
-        shared_hits=shared_hits)
+    return collect(calls.retriever_negatives_stream(TableShards(queries), products, attributes, variants, bm25, dense,
+                                                    shared_hits=shared_hits, **_negative_search(cfg)))
 
 
 def measure_difficulty(queries, captions, bm25, dense, cfg: RetrievalStepParams, product_splits=None) -> StageResult:
     """R@k / MRR of each text-only baseline on the test split over its own product pool."""
-    return _whole(calls.difficulty_stream, _searching, cfg)(queries, captions=captions, bm25=bm25, dense=dense,
-                                                             product_splits=product_splits)
+    return collect(calls.difficulty_stream(TableShards(queries), captions, bm25, dense,
+                                           product_splits=product_splits, **_searching(cfg)))
 
 
 @dataclass(frozen=True)
@@ -156,20 +155,6 @@ class _Wired:
 
     def __call__(self, **tables):
         return self.call(**tables, **self.wiring(self.params))
-
-
-@dataclass(frozen=True)
-class _WholeTable:
-    """A step's whole-table call: its stream over the query table as one batch, collected."""
-
-    wired: _Wired
-
-    def __call__(self, queries: pa.Table, **tables) -> StageResult:
-        return collect(self.wired(queries=TableShards(queries), **tables))
-
-
-def _whole(stream, wiring, params: RetrievalStepParams) -> _WholeTable:
-    return _WholeTable(_Wired(stream, wiring, params))
 
 
 def _streamed(stream, wiring, params: RetrievalStepParams, batch_rows: int) -> Streamed:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from pipelines.results import StageResult
-from pipelines.shards import Shards, TableShards, add_counters, collect
+from pipelines.shards import Shards, add_counters
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.matching import Matcher
 from pipelines.stages.passages import product_corpus
@@ -221,8 +221,3 @@ def _difficulty(split: pa.Table, captions, bm25, dense, handlers: Handlers, para
             runs.append(difficulty.tag_hits(hits, name, variant))
     hits = pa.concat_tables(runs) if runs else difficulty.RUN_HITS_SCHEMA.empty_table()
     return difficulty.difficulty_report(split, hits, difficulty.DifficultyConfig(split=measured))
-
-
-def whole(stream: Callable[..., Iterator[StageResult]]) -> Callable[..., StageResult]:
-    """A step's whole-table call: its stream over the query table as one batch."""
-    return lambda queries, *args, **kwargs: collect(stream(TableShards(queries), *args, **kwargs))
