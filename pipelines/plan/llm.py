@@ -67,6 +67,12 @@ class PromptFiles:
         return prompt_digest(self.task)
 
 
+def _llm_step(name: str, stages: tuple, inputs: dict, call: LLMStepCall, contracts: dict[str, str]) -> Step:
+    """An LLM step: its call is its params (digested by its fields) and its task's prompt files are read by content."""
+    return planned(name, stages, inputs, call, call, contracts, wiring=VERSION,
+                   reads={"prompt": PromptFiles(call.task.name)})
+
+
 def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
                endpoint: LLMEndpoint = NO_ENDPOINT) -> tuple[list, tuple]:
     """VLM attribute mining (after the field/title miner), when enabled and a server is known."""
@@ -75,9 +81,8 @@ def mine_steps(cfg: BuildConfig, vocab, cache_path: Path, attributes_from,
         return [], attributes_from
     mine = task_call(cfg.llm, mine_task.TASK, vision, cache_path,
                      calls.MineRows(vocab, cfg.ingest.max_attribute_chars), calls.MineApply())
-    step = planned("llm_mine", (llm_tasks,), {"products": ("ingest", "products"), "images": ("ingest", "images"),
-                                              "attributes": attributes_from},
-                   mine, mine, {"attributes": "attribute"}, wiring=VERSION, reads={"prompt": PromptFiles("mine_attributes")})
+    step = _llm_step("llm_mine", (llm_tasks,), {"products": ("ingest", "products"), "images": ("ingest", "images"),
+                                                "attributes": attributes_from}, mine, {"attributes": "attribute"})
     return [step], ("llm_mine", "attributes")
 
 
@@ -87,17 +92,16 @@ def text_steps(cfg: BuildConfig, templates, cache_path: Path, queries_from,
     settings, steps = llm_settings(cfg.llm, endpoint=endpoint), []
     if settings is None:
         return steps, queries_from
-    rewrite = task_call(cfg.llm, rewrite_task.TASK, settings, cache_path, calls.RewriteRows(templates), calls.RewriteApply())
-    translate = task_call(cfg.llm, translate_task.TASK, settings, cache_path,
-                          calls.TranslateRows(tuple(cfg.render.languages)), calls.TranslateApply())
-
     if cfg.llm.rewrite:
-        steps.append(planned("rewrite", (llm_tasks, render), {"queries": queries_from}, rewrite, rewrite,
-                             {"queries": "query"}, wiring=VERSION, reads={"prompt": PromptFiles("rewrite")}))
+        rewrite = task_call(cfg.llm, rewrite_task.TASK, settings, cache_path, calls.RewriteRows(templates),
+                            calls.RewriteApply())
+        steps.append(_llm_step("rewrite", (llm_tasks, render), {"queries": queries_from}, rewrite, {"queries": "query"}))
         queries_from = ("rewrite", "queries")
     if cfg.llm.translate and set(cfg.render.languages) - {"en"}:
-        steps.append(planned("translate", (llm_tasks, render), {"queries": queries_from}, translate, translate,
-                             {"queries": "query"}, wiring=VERSION, reads={"prompt": PromptFiles("translate")}))
+        translate = task_call(cfg.llm, translate_task.TASK, settings, cache_path,
+                              calls.TranslateRows(tuple(cfg.render.languages)), calls.TranslateApply())
+        steps.append(_llm_step("translate", (llm_tasks, render), {"queries": queries_from}, translate,
+                               {"queries": "query"}))
         queries_from = ("translate", "queries")
     return steps, queries_from
 
@@ -111,10 +115,9 @@ def personalize_steps(cfg: BuildConfig, vocab, templates, cache_path: Path,
     personalize = task_call(cfg.llm, personalize_task.TASK, vision, cache_path,
                             calls.PersonalizeRows(vocab, templates, tuple(cfg.compose.opt_in_conditions), cfg.seed),
                             calls.PersonalizeApply(vocab, cfg.compose.max_unverified_share))
-    step = planned("personalize", (personalize_stage, render), {"plans": ("compose", "plans"), "images": ("ingest", "images"),
-                                                                "products": ("ingest", "products"), "attributes": attributes_from},
-                   personalize, personalize, {"plans": "query_plan", "attributes": "attribute"}, wiring=VERSION,
-                   reads={"prompt": PromptFiles("personalize")})
+    step = _llm_step("personalize", (personalize_stage, render),
+                     {"plans": ("compose", "plans"), "images": ("ingest", "images"), "products": ("ingest", "products"),
+                      "attributes": attributes_from}, personalize, {"plans": "query_plan", "attributes": "attribute"})
     return [step], ("personalize", "plans"), ("personalize", "attributes")
 
 
@@ -124,9 +127,9 @@ def judge_steps(cfg: BuildConfig, cache_path: Path, queries_from, attributes_fro
     if vision is None or not cfg.llm.judge:
         return [], queries_from
     judge = task_call(cfg.llm, judge_task.TASK, vision, cache_path, calls.JudgeRows(), calls.JudgeApply())
-    step = planned("judge", (llm_tasks,), {"queries": queries_from, "images": ("ingest", "images"),
-                                          "products": ("ingest", "products"), "attributes": attributes_from},
-                   judge, judge, {"queries": "query"}, wiring=VERSION, reads={"prompt": PromptFiles("judge")})
+    step = _llm_step("judge", (llm_tasks,), {"queries": queries_from, "images": ("ingest", "images"),
+                                            "products": ("ingest", "products"), "attributes": attributes_from},
+                     judge, {"queries": "query"})
     return [step], ("judge", "queries")
 
 
