@@ -31,7 +31,6 @@ from pipelines.shards import TableShards, collect
 from pipelines.stages import caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages import retrieval_calls as calls
 from pipelines.stages.matching import Matcher
-from pipelines.stages.search_hits import RetrievalParams
 from pipelines.vocab.vocabulary import Vocabulary
 
 VERSION = "1"  # of this wiring; stage_version adds the stage modules' own
@@ -104,9 +103,8 @@ def search_handlers(bm25_backend: str, dense_model: str, workers: int) -> dict[s
 
 def _searching(params: RetrievalStepParams) -> dict:
     """What every retrieval call is given: its search handlers and the settings it reads."""
-    r = params.retrieval
-    return {"handlers": search_handlers(r.bm25_backend, r.dense_model, params.workers),
-            "params": RetrievalParams(r, params.seed, params.negatives_per_query)}
+    r = params.search.retrieval
+    return {"handlers": search_handlers(r.bm25_backend, r.dense_model, params.workers), "params": params.search}
 
 
 def _passage_search(params: RetrievalStepParams) -> dict:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from pipelines.config import BuildConfig, RetrievalConfig
+from pipelines.config import BuildConfig
 from pipelines.io.inputs import ParquetFile
 from pipelines.plan.step import NOT_DIGESTED
+from pipelines.stages.search_hits import RetrievalParams
 from pipelines.vocab.vocabulary import Vocabulary
 
 
@@ -27,13 +28,12 @@ class IndexParams:
 
 @dataclass(frozen=True)
 class RetrievalStepParams:
-    """What the query steps' calls read (stages/retrieval_calls.py, wired by plan/retrieval.py):
-    `retrieval` (its corpus path blanked: the file is `passage_corpus`), the seed, `negatives.per_query` (retriever negatives add theirs to
-    it), the vocabulary's value relations, and the cores bm25s may use (never changes the hits)."""
+    """What the query steps' calls read (stages/retrieval_calls.py, wired by plan/retrieval.py): the
+    stage-side settings (`search`: `retrieval` with its corpus path blanked, since the file is
+    `passage_corpus`; the seed; `negatives.per_query`), the vocabulary's value relations, and the
+    cores bm25s may use (never changes the hits)."""
 
-    retrieval: RetrievalConfig
-    seed: int
-    negatives_per_query: int
+    search: RetrievalParams
     vocabulary: Vocabulary
     passage_corpus: ParquetFile | None = None  # the passages step's alone
     workers: int = field(default=0, metadata=NOT_DIGESTED)
@@ -45,8 +45,8 @@ def index_params(cfg: BuildConfig) -> IndexParams:
 
 def retrieval_params(cfg: BuildConfig, vocab: Vocabulary) -> RetrievalStepParams:
     """The query steps' params; the passages step adds its `passage_corpus` (`with_corpus`)."""
-    return RetrievalStepParams(dataclasses.replace(cfg.retrieval, passage_corpus=""), cfg.seed,
-                           cfg.negatives.per_query, vocab, workers=cfg.workers)
+    search = RetrievalParams(dataclasses.replace(cfg.retrieval, passage_corpus=""), cfg.seed, cfg.negatives.per_query)
+    return RetrievalStepParams(search, vocab, workers=cfg.workers)
 
 
 def with_corpus(params: RetrievalStepParams, cfg: BuildConfig) -> RetrievalStepParams:
