@@ -1,15 +1,13 @@
 """Every reject reason a stage or runner writes into a rejects table, with one line each: what it
 means, and what a user can do about it.
 
-The card's "Rejects by reason" table and the README's "Reject reasons" section are rendered from
-here (`python -m pipelines.reject_reasons` prints the README section). `tests/test_reject_reasons.py`
-reads the code and fails on a reason written anywhere that is missing here, and on a line here
+The card's "Rejects by reason" table (`card/parts.rejects_table`) and the README's "Reject reasons"
+section are rendered from here (`python -m pipelines.reject_reasons` prints the README section).
+`tests/test_reject_reasons.py` reads the code and fails on a reason written anywhere that is missing here, and on a line here
 that nothing writes. A reason may be written by more than one stage; its line covers each.
 """
 
 from __future__ import annotations
-
-from pipelines.card.parts import md_table
 
 REASONS: dict[str, str] = {
     # ingest: catalog rows and their images
@@ -88,11 +86,6 @@ HEADER = "| reason | what it means, what to do |\n|---|---|"
 def line(reason: str) -> str:
     """The reason's line, or "" for a reason this version does not know (an older run's)."""
     return REASONS.get(reason, "")
-
-
-def card_table(rows: list[list]) -> str:
-    """The card's rejects table: [stage, reason, rows] with each reason's line."""
-    return md_table(["stage", "reason", "rows", "what it means, what to do"], [[*r, line(r[1])] for r in rows])
 
 
 def readme_section() -> str:

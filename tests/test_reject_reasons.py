@@ -14,7 +14,7 @@ import ast
 from pathlib import Path
 
 from pipelines import reject_reasons
-from pipelines.card.parts import md_table
+from pipelines.card.parts import md_table, rejects_table
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILDERS = {"add": 0, "RowRejected": 0, "AttemptFailed": 0, "ImageRejected": 0, "_reject": 0, "reject": 0, "Parsed": 1}
@@ -154,7 +154,7 @@ def test_the_readme_section_is_what_the_registry_renders():
 
 def test_the_card_rejects_table_shows_each_reasons_line():
     rows = [["ingest", "duplicate_id", 2], ["caption_filter", "image_blind", 1], ["mine", "some_new_reason", 1]]
-    assert reject_reasons.card_table(rows) == md_table(
+    assert rejects_table(rows) == md_table(
         ["stage", "reason", "rows", "what it means, what to do"],
         [["ingest", "duplicate_id", 2, reject_reasons.REASONS["duplicate_id"]],
          ["caption_filter", "image_blind", 1, reject_reasons.REASONS["image_blind"]],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines import reject_reasons
 from pipelines.resources import DEMO_DIR
 
 DEMO_SOURCE_NOTE = (
@@ -50,6 +51,12 @@ def reject_rows(counted: list[list] | None, counter_rows: list[list]) -> list[li
         return counter_rows
     seen = {(stage, reason) for stage, reason, _ in counted}
     return sorted(counted + [r for r in counter_rows if (r[0], r[1]) not in seen])
+
+
+def rejects_table(rows: list[list]) -> str:
+    """The card's "Rejects by reason" table: [stage, reason, rows] with each reason's line (pipelines/reject_reasons.py)."""
+    return md_table(["stage", "reason", "rows", "what it means, what to do"],
+                    [[*r, reject_reasons.line(r[1])] for r in rows])
 
 
 def langid_rows(agreement: list[dict]) -> list[list]:

@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from pipelines import __version__, reject_reasons
+from pipelines import __version__
 from pipelines.card import llm_fallback
 from pipelines.card.counts import condition_counts, english, image_condition_counts, value_counts
 from pipelines.card.hub import load_section, reference_sections
-from pipelines.card.parts import langid_rows, md_table, reject_rows, source_note
+from pipelines.card.parts import langid_rows, md_table, reject_rows, rejects_table, source_note
 from pipelines.card.retrieval import retrieval_sections
 from pipelines.card.vocabulary import vocabulary_sections
 from pipelines.config import BuildConfig
@@ -254,7 +254,7 @@ def render_card(report: dict, cfg: BuildConfig, queries: pa.Table, products: pa.
         *split_sections(report),
         *vocabulary_sections(report),
         "## Rejects by reason",
-        reject_reasons.card_table(reasons) if reasons else "No rejects.",
+        rejects_table(reasons) if reasons else "No rejects.",
         *extra_sections,
         "## How it was built",
         f"- meritgen {__version__}; offline templates: {', '.join(templates) or 'none'}; "
