@@ -56,19 +56,30 @@ def lookup(table: dict[str, str], name: str) -> str | None:
     return None
 
 
+_UNSEEN = object()  # FieldNames' cache: a name not looked up yet (None is an answer: it fills nothing)
+
+
 class FieldNames:
-    """Field name -> attribute per category, each category's table built once (a stage makes one per run)."""
+    """Field name -> attribute per category, each category's table built once (a stage makes one per run).
+
+    Each (category, field name) is looked up once: a catalog repeats a few dozen field names on every
+    product, and deriving a name's keys was the mine stage's costliest call."""
 
     def __init__(self, vocab: Vocabulary):
         self._vocab = vocab
         self._tables: dict[str, dict[str, str]] = {}
+        self._found: dict[tuple[str, str], str | None] = {}
 
     def attribute(self, category: str, name: str) -> str | None:
         """The attribute of `category` that the field `name` fills, or None."""
-        table = self._tables.get(category)
-        if table is None:
-            table = self._tables[category] = attribute_keys(self._vocab, category)
-        return lookup(table, name)
+        found = self._found.get((category, name), _UNSEEN)
+        if found is _UNSEEN:
+            table = self._tables.get(category)
+            if table is None:
+                table = self._tables[category] = attribute_keys(self._vocab, category)
+            found = self._found[(category, name)] = lookup(table, name)
+        return found
+
 
 
 def name_keys(name: str) -> list[str]:

@@ -54,10 +54,11 @@ def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
     words_by_domain = {d: brands.vocabulary_words(vocab, d) for d in {vocab.domain(c) for c in vocab.categories}}
     found_by_product, candidates = [], {}
     names = FieldNames(vocab)
+    quantity_specs = QuantitySpecs(vocab)
     for product in progress.each(rows):
         found = _field_facts(product, params, names, rejects)
         if params.cfg.mine_text:
-            candidate = _text_facts(product, vocab, found)
+            candidate = _text_facts(product, vocab, found, quantity_specs(product["category"]))
             if candidate and "brand" not in found:
                 vocab_words = words_by_domain[vocab.domain(product["category"])]
                 candidates[product["product_id"]] = brands.Candidate(
@@ -157,18 +158,34 @@ def _field_facts(product: dict, params: MineParams, names: FieldNames, rejects: 
 
 def _pinned(cfg: MineConfig, attribute: str, raw: str) -> str:
     """A closed attribute's raw field value through the config's pinned aliases (by spelling key)."""
-    pins = {values.value_key(k): v for k, v in cfg.aliases.get(attribute, {}).items()}
+    pinned = cfg.aliases.get(attribute)
+    if not pinned:  # most configs pin nothing: no spelling key to derive per field value
+        return raw
+    pins = {values.value_key(k): v for k, v in pinned.items()}
     return pins.get(values.value_key(raw), raw)
 
 
-def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict]) -> str | None:
-    """Add title/description phrase and quantity facts; return the title's brand candidate (judged globally)."""
+class QuantitySpecs:
+    """A category's quantity attributes (quantity_facts.specs_of), derived once per category, not per product."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab, self.by_category = vocab, {}
+
+    def __call__(self, category: str) -> list:
+        if category not in self.by_category:
+            self.by_category[category] = quantity_facts.specs_of(self.vocab.data["attributes"],
+                                                                 self.vocab.attributes_for(category))
+        return self.by_category[category]
+
+
+def _text_facts(product: dict, vocab: Vocabulary, found: dict[str, dict], quantity_specs: list) -> str | None:
+    """Add title/description phrase and quantity facts (`quantity_specs`: the category's quantity
+    attributes); return the title's brand candidate (judged globally)."""
     candidate = None
     category = product["category"]
     known = brands.known_brand(product["title"] or "", vocab.brands_for(category)) if "brand" not in found else None
     if known:
         found["brand"] = _fact(product, "brand", known, "title", product["title"], 100.0)
-    quantity_specs = quantity_facts.specs_of(vocab.data["attributes"], vocab.attributes_for(category))
     for source in ("title", "description"):
         text = product[source] or ""
         if not text:

@@ -84,3 +84,12 @@ def test_an_alias_that_could_fill_two_attributes_is_a_vocabulary_problem():
         "attributes.storage.aliases: 'RAM' is already a name or alias of attribute 'ram'",
         "attributes.storage.aliases: 'สี' has no ASCII letter or digit, and field names are matched by them; "
         "write it as the catalog's field is spelled in Latin letters"]
+
+
+def test_a_name_looked_up_again_in_another_category_is_judged_for_that_category(v2):
+    """FieldNames remembers each (category, name): an answer for one category never leaks into another."""
+    names = FieldNames(v2)
+    for _ in range(2):
+        assert names.attribute("phone", "Screen Size") == "screen_size"
+        assert names.attribute("snack", "Screen Size") is None
+        assert names.attribute("snack", "Net Weight") == "weight" and names.attribute("phone", "Net Weight") is None
