@@ -29,6 +29,7 @@ PLACEHOLDER = re.compile(r"<image_(\d+)>")
 MAX_EXAMPLES = 5
 ROLES = ("positives", "images", "negatives")
 Judged = tuple[int, list[dict]]  # (items checked, failure payloads without the query_id) for one row
+_NO_VALUES: dict = {}  # a product with no attribute values (or not exported): unknown on every condition
 
 
 @dataclass
@@ -101,10 +102,21 @@ class Catalog:
 
     def verdict(self, pid: str, attribute: str, value: str) -> str:
         """meets | violates | unknown, for one product and one condition."""
-        have = self.values.get(pid, {}).get(attribute)
-        if not have:
-            return "unknown"
-        return "violates" if self.meeting(attribute, value).isdisjoint(have) else "meets"
+        return self.verdicts(pid, self.wanted([(attribute, value)]))[attribute]
+
+    def wanted(self, conditions) -> list[tuple[str, frozenset[str]]]:
+        """(attribute, the values meeting it) per (attribute, value) condition: what `verdicts` reads,
+        derived once per query rather than once per product judged against it."""
+        return [(attribute, self.meeting(attribute, value)) for attribute, value in conditions]
+
+    def verdicts(self, pid: str, wanted: list[tuple[str, frozenset[str]]]) -> dict[str, str]:
+        """attribute -> meets | violates | unknown, for one product and a query's `wanted` conditions."""
+        values = self.values.get(pid, _NO_VALUES)
+        out = {}
+        for attribute, meeting in wanted:
+            have = values.get(attribute)
+            out[attribute] = "unknown" if not have else "violates" if meeting.isdisjoint(have) else "meets"
+        return out
 
     def meets_mask(self, category: str, attribute: str, value: str) -> int:
         """Products of the category meeting attribute=value (cached per catalog value, like `meeting`)."""
@@ -155,18 +167,17 @@ def judge_negatives(q: dict, catalog: Catalog) -> tuple[Judged, Judged, Judged]:
     (no_false_negatives, no_unknown_as_negative, violates_are_known)."""
     false_neg, unknown, listed = [], [], []
     negatives = q["hard_negatives"] or []
+    wanted = catalog.wanted((c["attribute"], c["value"]) for c in q["conditions"])
     for n in negatives:
         pid = n["product_id"]
         # The query's category is a condition too: a product of another category violates it (always known).
         verdicts = {"category": "meets" if catalog.category.get(pid) == q["category"] else "violates"}
-        verdicts.update({c["attribute"]: catalog.verdict(pid, c["attribute"], c["value"]) for c in q["conditions"]})
-        example = {"product_id": pid, "verdicts": verdicts}
-        if all(v == "meets" for v in verdicts.values()):
-            false_neg.append(example)
-        elif "violates" not in verdicts.values():
-            unknown.append(example)
+        verdicts.update(catalog.verdicts(pid, wanted))
+        judged = verdicts.values()
+        if "violates" not in judged:
+            (unknown if "unknown" in judged else false_neg).append({"product_id": pid, "verdicts": verdicts})
         if any(verdicts.get(a) != "violates" for a in n["violates"] or []):
-            listed.append({**example, "violates": list(n["violates"] or [])})
+            listed.append({"product_id": pid, "verdicts": verdicts, "violates": list(n["violates"] or [])})
     return (len(negatives), false_neg), (len(negatives), unknown), (len(negatives), listed)
 
 

@@ -97,11 +97,12 @@ class Testability:
     def _covered(self, q: dict, conditions: list[tuple[str, str]]) -> set[str]:
         """Attributes with a valid minimal-pair negative; a wrong one fails `minimal_pair_negatives`."""
         check, covered = self.checks["minimal_pair_negatives"], set()
+        wanted = self.catalog.wanted(conditions)
         for n in q["hard_negatives"] or []:
             if n["source"] != MINIMAL_PAIR:
                 continue
             check.checked += 1
-            verdicts = {a: self.catalog.verdict(n["product_id"], a, v) for a, v in conditions}
+            verdicts = self.catalog.verdicts(n["product_id"], wanted)
             listed = list(n["violates"] or [])
             right = (len(listed) == 1 and verdicts.get(listed[0]) == "violates" and
                      self.catalog.category.get(n["product_id"]) == q["category"] and

@@ -146,3 +146,18 @@ def test_a_photo_in_both_pools_fails():
     products[2].update(image_ids=["ia"], split="test")
     result = audit_tables([_q(["a"], ["w"], [("gender", "men")])], products, {})
     assert _failed(result)["photo_in_both_pools"] == 1 and not result["passed"]
+
+
+def test_verdicts_per_condition_meet_violate_or_are_unknown():
+    """One product judged against a query's conditions at once: a related value meets (unisex meets men),
+    another value violates, no value is unknown, and a product the catalog lacks is unknown on all."""
+    from pipelines.audit.checks import Catalog
+
+    products = [_product("u", gender="unisex"), _product("w", gender="women")]
+    products[0]["attributes"].append({"name": "color", "value": "red"})
+    catalog = Catalog(products, {"gender": {"unisex": ["men", "women"]}})
+    wanted = catalog.wanted([("gender", "men"), ("color", "blue")])
+    assert catalog.verdicts("u", wanted) == {"gender": "meets", "color": "violates"}
+    assert catalog.verdicts("w", wanted) == {"gender": "violates", "color": "unknown"}
+    assert catalog.verdicts("absent", wanted) == {"gender": "unknown", "color": "unknown"}
+    assert catalog.verdict("u", "gender", "women") == "meets" and catalog.verdict("w", "gender", "men") == "violates"
