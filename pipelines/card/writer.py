@@ -33,7 +33,7 @@ from pipelines.stages.llm_tasks import language_agreement
 CARD_COLUMNS = ["query_id", "language", "category", "n_conditions", "split", "text", "conditions", "n_unverified"]
 BATCH_ROWS = 20_000
 LANGID_SAMPLE = 2000  # exported texts per language checked for the card (first by query id: hash-random)
-_FACTS: dict = {}  # the last export's card facts (_export_facts), in this process only
+_FACTS: dict = {}  # the last export's card facts (cached_facts), in this process only
 
 
 def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | None = None,
@@ -49,8 +49,12 @@ def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | N
 
 
 def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, target: Path | None = None,
-               extra_sections: list[str] = ()) -> Path:
-    """Render the card of the export in `export_dir` (which may still be the build's temp folder)."""
+               extra_sections: list[str] = (), costly: bool = True) -> Path:
+    """Render the card of the export in `export_dir` (which may still be the build's temp folder).
+
+    costly=False leaves out the facts that take a pass over the export (the BM25 baseline per
+    condition, language ID of a sample: `export_facts`): the local build's first card, written before
+    its export's marker, which the card after the audit replaces (`runners/local.audit_with_card`)."""
     dataset = pads.dataset(layout.queries_dir(export_dir), format="parquet")
     queries = card_queries(dataset)
     products = pads.dataset(layout.products_dir(export_dir), format="parquet")
@@ -58,7 +62,8 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
     target = target or export_dir / layout.CARD_FILE
     plots = write_card_plots(target.parent / "plots", queries, report)
     difficulty = pq.read_table(export_dir / "difficulty.parquet") if (export_dir / "difficulty.parquet").exists() else None
-    facts = _export_facts(export_dir, cfg, dataset, products, product_table, queries, difficulty is not None)
+    facts = cached_facts(export_dir, cfg) if costly else {"conditions": None, "langid": None,
+                                                          "sizes": _sizes(dataset, products, product_table)}
     if (run_dir / layout.AUDIT_FILE).exists():  # written by `meritgen audit` (every build runs it last)
         audit = json.loads((run_dir / layout.AUDIT_FILE).read_text(encoding="utf-8"))
         extra_sections = [*extra_sections, audit_section(audit), *filter(None, [testability_section(audit)])]
@@ -72,21 +77,40 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
     return target
 
 
-def _export_facts(export_dir: Path, cfg: BuildConfig, dataset: pads.Dataset, products: pads.Dataset,
-                  product_table: pa.Table, queries: pa.Table, with_conditions: bool) -> dict:
-    """The card's costly facts (the BM25 baseline per condition, language ID of a sample, sizes),
-    computed once per export content: a build writes its card twice (before its marker, then with
-    the audit's section) from the same files, and the second write reuses them."""
-    key = (export_digest(export_dir), cfg.retrieval.difficulty_split, with_conditions)
+def cached_facts(export_dir: Path, cfg: BuildConfig) -> dict:
+    """The card's costly facts (`export_facts`), computed once per export content: `meritgen card` and
+    `qa apply` recompute them after the files change, never show a stale figure; the build's card after
+    its audit takes them from `remember` (computed beside the audit, card/facts_ahead.py)."""
+    key = facts_key(export_dir, cfg)
     if _FACTS.get("key") != key:
-        # The built-in BM25 baseline's per-condition report (meritgen eval), when the build ran retrieval
-        conditions = condition_rows(export_dir, cfg.retrieval.difficulty_split) if with_conditions else None
-        sizes = {"queries": ipc_sizes_by(dataset.to_batches(batch_size=BATCH_ROWS), dataset.schema, "split"),
-                 "products": {"catalog": ipc_size(product_table) + _image_bytes(products)}}
-        _FACTS.clear()
-        _FACTS.update(key=key, facts={"conditions": conditions, "sizes": sizes,
-                                      "langid": language_agreement(queries, LANGID_SAMPLE)})
+        remember(key, export_facts(export_dir, cfg))
     return _FACTS["facts"]
+
+
+def facts_key(export_dir: Path, cfg: BuildConfig) -> tuple:
+    return export_digest(export_dir), cfg.retrieval.difficulty_split, (export_dir / "difficulty.parquet").exists()
+
+
+def remember(key: tuple, facts: dict) -> None:
+    _FACTS.clear()
+    _FACTS.update(key=key, facts=facts)
+
+
+def export_facts(export_dir: Path, cfg: BuildConfig) -> dict:
+    """The BM25 baseline's per-condition report (meritgen eval, when the build ran retrieval), language ID of
+    a sample of the exported texts, and the export's sizes."""
+    dataset = pads.dataset(layout.queries_dir(export_dir), format="parquet")
+    products = pads.dataset(layout.products_dir(export_dir), format="parquet")
+    product_table = products.to_table(columns=[n for n in products.schema.names if n != "images"])
+    with_conditions = (export_dir / "difficulty.parquet").exists()
+    return {"conditions": condition_rows(export_dir, cfg.retrieval.difficulty_split) if with_conditions else None,
+            "sizes": _sizes(dataset, products, product_table),
+            "langid": language_agreement(card_queries(dataset), LANGID_SAMPLE)}
+
+
+def _sizes(dataset: pads.Dataset, products: pads.Dataset, product_table: pa.Table) -> dict:
+    return {"queries": ipc_sizes_by(dataset.to_batches(batch_size=BATCH_ROWS), dataset.schema, "split"),
+            "products": {"catalog": ipc_size(product_table) + _image_bytes(products)}}
 
 
 def export_digest(export_dir: Path) -> str:

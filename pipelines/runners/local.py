@@ -255,13 +255,18 @@ def _spread(step: Step, workers: int, batch_rows: int) -> Step:
 def audit_with_card(run_dir: Path, phase: Callable[[str], None] = lambda name: None) -> dict:
     """The independent audit of the export, written to <run>/audit.json and the card's Audit section.
 
-    `phase` hears "audit" and "card" as each begins (the build's progress bar shows them)."""
+    `phase` hears "audit" and "card" as each begins (the build's progress bar shows them). The card's
+    costly facts are computed beside the audit (card/facts_ahead.py): the export step's card left them out.
+    """
     from pipelines.audit.run import audit_run
+    from pipelines.card.facts_ahead import FactsAhead
     from pipelines.card.writer import regenerate_card
 
     try:
         phase("audit")
-        result = audit_run(run_dir)
+        with FactsAhead(run_dir) as facts:
+            result = audit_run(run_dir)
+            facts.collect()
     except Exception:
         # The local export writes no card of its own (it is rendered once, here): an audit that
         # crashes must still leave the export with one, if without an Audit section.
@@ -282,9 +287,10 @@ def _export_writer(cfg: BuildConfig, report: BuildReport):
         # DuckDB check is never "done", so a rerun after a kill here verifies again.
         verify_export_dir(tmp, Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))
         # The card too, before the marker: a finished export always loads with `datasets`. The old
-        # export's audit no longer applies; the card gains the new one's section after the audit.
+        # export's audit no longer applies; the card gains the new one's section after the audit, and
+        # the facts that take a pass over the export (computed beside the audit: audit_with_card).
         (report.run_dir / layout.AUDIT_FILE).unlink(missing_ok=True)
-        card_writer.write_card(tmp, report.to_dict(), cfg, report.run_dir)
+        card_writer.write_card(tmp, report.to_dict(), cfg, report.run_dir, costly=False)
         verify_card(tmp)
 
     return write

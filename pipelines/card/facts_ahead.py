@@ -1,0 +1,57 @@
+"""The card's costly facts computed in a second process while the build's audit runs.
+
+The BM25 baseline per condition and the language-ID sample (`card.writer.export_facts`) read the
+finished export, as the audit does, and share nothing with it: on two cores the end of a large
+build takes the longer of the two, not their sum. The card after the audit then finds them in
+`card.writer`'s cache (the key is the export's content, so a stale figure is never reused). A
+small export computes them in this process when the card asks (a process would cost more).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+import pyarrow.dataset as pads
+
+from pipelines.card import writer
+from pipelines.config import config_from_dict
+from pipelines.io import layout
+
+BACKGROUND_ROWS = 100_000  # exported query rows from which the facts get a process of their own
+
+
+def run_facts(run_dir: Path) -> tuple[tuple, dict]:
+    """(cache key, facts) of the run's finished export, as `card.writer.cached_facts` computes them."""
+    cfg = config_from_dict(json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8")))
+    export = layout.export_dir(run_dir)
+    return writer.facts_key(export, cfg), writer.export_facts(export, cfg)
+
+
+class FactsAhead:
+    """Started on entering (for a large finished export); `collect()` hands the facts to the card writer."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self._pool: ProcessPoolExecutor | None = None
+        self._future: Future | None = None
+
+    def __enter__(self) -> FactsAhead:
+        queries = layout.queries_dir(layout.export_dir(self.run_dir))
+        if queries.is_dir() and (self.run_dir / layout.CONFIG_FILE).exists() and \
+                pads.dataset(queries, format="parquet").count_rows() >= BACKGROUND_ROWS:
+            # forkserver, never fork: the caller may hold threads (Prefect, DuckDB) whose locks a fork copies
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+            self._future = self._pool.submit(run_facts, self.run_dir)
+        return self
+
+    def collect(self) -> None:
+        """Wait for the facts and put them in the card writer's cache (nothing to do for a small export)."""
+        if self._future is not None:
+            writer.remember(*self._future.result())
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
