@@ -282,10 +282,14 @@ def _pair_scores(keys: np.ndarray, values: np.ndarray, token_ids: list[list[int]
 def _bm25s():
     """bm25s, imported on first use (stages importing HITS_SCHEMA do not pay for it), with its logger
     at WARNING: it sets its own to DEBUG, which put a "Building index" line per index into every
-    runner's log (Beam, Prefect) whose root level lets DEBUG through."""
+    runner's log (Beam, Prefect) whose root level lets DEBUG through. Its numba kernel is compiled
+    once per machine, not per process (retrieval/numba_cache.py)."""
     import logging
 
     import bm25s
 
+    from pipelines.retrieval.numba_cache import cache_bm25s_kernels
+
     logging.getLogger("bm25s").setLevel(logging.WARNING)
+    cache_bm25s_kernels()
     return bm25s
