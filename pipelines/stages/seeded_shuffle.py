@@ -55,7 +55,10 @@ def _compiled():
         except ImportError:
             _COMPILED = None
         else:
-            _COMPILED = numba.njit(nogil=True)(_replay)
+            try:  # compiled once per machine (numba's on-disk cache), not in every pool worker
+                _COMPILED = numba.njit(nogil=True, cache=True)(_replay)
+            except RuntimeError:  # no writable place for numba's cache: compiled in this process
+                _COMPILED = numba.njit(nogil=True)(_replay)
     return _COMPILED
 
 
