@@ -89,21 +89,6 @@ def _fields(pattern: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
 
 
-@pytest.fixture(scope="module")
-def vocabulary() -> dict:
-    return json.loads((PROMPTS / "vocabulary" / f"{VOCABULARY}.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def lexicons() -> dict[str, dict]:
-    return {lang: _load("lexicon", lang) for lang in LANGUAGES}
-
-
-@pytest.fixture(scope="module")
-def templates() -> dict[str, dict]:
-    return {lang: _load("templates", lang) for lang in LANGUAGES}
-
-
 def _all_attributes(vocab: dict) -> list[str]:
     return sorted({*vocab["attributes"], *vocab["common_attributes"]})
 

@@ -17,6 +17,7 @@ from pipelines.audit.image_words import lexicon_forms, namers
 from pipelines.stages.phrasing import compose
 
 VERSION = "v4"
+VOCABULARY = v3.VOCABULARY
 LANGUAGES = v3.LANGUAGES
 PROMPTS = v3.PROMPTS
 MEN = ("men", "boys")
@@ -24,21 +25,6 @@ MEN = ("men", "boys")
 
 def _load(kind: str, lang: str) -> dict:
     return json.loads((PROMPTS / kind / VERSION / f"{lang}.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def vocabulary() -> dict:
-    return json.loads((PROMPTS / "vocabulary" / f"{v3.VOCABULARY}.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def lexicons() -> dict[str, dict]:
-    return {lang: _load("lexicon", lang) for lang in LANGUAGES}
-
-
-@pytest.fixture(scope="module")
-def templates() -> dict[str, dict]:
-    return {lang: _load("templates", lang) for lang in LANGUAGES}
 
 
 @pytest.fixture(scope="module")
