@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import schemas
+from pipelines.digest_fields import NOT_DIGESTED
 from pipelines.errors import ConfigError
 from pipelines.llm.cache import RequestCache
 from pipelines.llm.client import LLMClient, LLMSettings
@@ -46,9 +47,6 @@ def run_task(rows: list[dict], task: LLMTask, settings: LLMSettings, cache_path:
         cache.close()
 
 
-# plan.step.NOT_DIGESTED (this package may not import the plan): a field the plan's `digest` leaves out.
-_NOT_DIGESTED = {"digested": False}
-
 
 @dataclass(frozen=True)
 class LLMStepCall:
@@ -60,12 +58,12 @@ class LLMStepCall:
     be frozen values of what they read (pipelines/plan/llm_calls.py), not closures.
     """
 
-    task: LLMTask = field(metadata=_NOT_DIGESTED)  # its module in pipelines/stages/llm_tasks/
-    settings: LLMSettings = field(metadata=_NOT_DIGESTED)  # where and how hard to ask: see `model`, `accepts`
+    task: LLMTask = field(metadata=NOT_DIGESTED)  # its module in pipelines/stages/llm_tasks/
+    settings: LLMSettings = field(metadata=NOT_DIGESTED)  # where and how hard to ask: see `model`, `accepts`
     rows: Callable[..., list[dict]] = field(repr=False)
     apply: Callable[..., Applied] = field(repr=False)
-    cache_path: Path | None = field(default=None, metadata=_NOT_DIGESTED)
-    backend: str = field(default="server", metadata=_NOT_DIGESTED)  # who answers: the same model either way
+    cache_path: Path | None = field(default=None, metadata=NOT_DIGESTED)
+    backend: str = field(default="server", metadata=NOT_DIGESTED)  # who answers: the same model either way
     # What a step's digest names of `task` and `settings` (derived from them, never passed): the task by
     # name and prompt version (its prompt files' content enters the fingerprint: `Step.reads`), the model,
     # and the two settings that decide which answers are accepted (the schema sent, the answer size cap).

@@ -12,8 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from pipelines.config import BuildConfig
+from pipelines.digest_fields import NOT_DIGESTED
 from pipelines.io.inputs import ParquetFile
-from pipelines.plan.step import NOT_DIGESTED
 from pipelines.stages.search_hits import RetrievalParams
 from pipelines.vocab.vocabulary import Vocabulary
 

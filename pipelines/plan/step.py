@@ -23,6 +23,7 @@ from types import ModuleType
 import pyarrow as pa
 
 from pipelines import schemas
+from pipelines.digest_fields import digested
 from pipelines.results import StageResult
 
 
@@ -89,12 +90,8 @@ class Step:
     reads: dict[str, object] = field(default_factory=dict)
 
 
-# Field metadata of a setting that never changes a step's output (workers, batch sizes): left out of digests.
-NOT_DIGESTED = {"digested": False}
-
-
 def digest(*parts) -> str:
-    """A digest of frozen values: dataclasses by their fields (but `NOT_DIGESTED` ones), resources
+    """A digest of frozen values: dataclasses by their fields (but `digest_fields.NOT_DIGESTED` ones), resources
     with a content `digest` (vocabulary, templates) by it, file specs by all but their path (their
     content enters `fingerprint`). Anything else that is not plain data is refused, so no object
     id or repr ever reaches a fingerprint."""
@@ -119,7 +116,7 @@ def _plain(value):
         skip = {"path"} if is_file_spec(value) else set()
         return {"type": type(value).__name__,
                 **{f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                   if f.metadata.get("digested", True) and f.name not in skip}}
+                   if digested(f) and f.name not in skip}}
     raise TypeError(f"{type(value).__name__} is not plain frozen data: it cannot enter a step's digest")
 
 

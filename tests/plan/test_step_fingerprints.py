@@ -165,7 +165,8 @@ def test_a_digest_refuses_what_is_not_plain_data():
     as its id or repr: planning fails instead."""
     import dataclasses
 
-    from pipelines.plan.step import NOT_DIGESTED, digest
+    from pipelines.digest_fields import NOT_DIGESTED
+    from pipelines.plan.step import digest
 
     @dataclasses.dataclass(frozen=True)
     class Params:
