@@ -28,7 +28,7 @@ from pipelines.card import writer as card_writer
 from pipelines.config import BuildConfig, require_server_backend
 from pipelines.errors import NoValidProducts
 from pipelines.io import layout
-from pipelines.io.build_resources import load_resources
+from pipelines.io.build_resources import BuildResources, load_resources
 from pipelines.io.catalog_reader import catalog_state
 from pipelines.io.export_files import merit_pool_rows, verify_card
 from pipelines.io.export_writer import write_export_stream
@@ -49,7 +49,6 @@ from pipelines.stages import compose, export, ingest, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
 from pipelines.vocab.buildable import buildable_config, skipped_line
-from pipelines.vocab.vocabulary import load_vocabulary
 
 # Reject reasons that say nothing about the record, only that the server did not answer
 # (llm_request_failed, llm_deadline).
@@ -190,7 +189,8 @@ def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, exec
                endpoint: LLMEndpoint, skipped: dict[str, str]) -> BuildReport:
     store = RunStore(Path(out) / run_id)
     store.remove_stale_temp()
-    steps = local_plan(catalog, Path(out), cfg, endpoint)
+    resources = load_resources(cfg)  # once per build: the plan and the export's check read the same files
+    steps = local_plan(catalog, Path(out), cfg, endpoint, resources)
     report = BuildReport(store.root, catalog=str(catalog), languages_skipped=skipped)
     write_json(store.root / layout.CONFIG_FILE, cfg.to_dict())
     fingerprints: dict[str, str] = {}
@@ -198,7 +198,7 @@ def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, exec
     bar = build_bar(steps, show)
     for step in steps:
         bar.set_postfix_str(step.name)
-        writer = WRITERS[type(step.params)](cfg, report) if type(step.params) in WRITERS else None
+        writer = WRITERS[type(step.params)](cfg, report, resources) if type(step.params) in WRITERS else None
         with step_bar(step.name, show), _keeping_rejects(store, step):
             fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
@@ -224,13 +224,14 @@ def _keeping_rejects(store: RunStore, step: Step):
         raise
 
 
-def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT) -> list[Step]:
-    """The build plan for this machine: the resources loaded (planning reads no file), the catalog
+def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEndpoint = NO_ENDPOINT,
+               resources: BuildResources | None = None) -> list[Step]:
+    """The build plan for this machine: the resources loaded unless given (planning reads no file), the catalog
     fingerprinted (so a changed catalog reruns ingest; a catalog with image URLs reruns it every
     build, see `Step.volatile`), the request cache beside the runs, compose, render and negatives
     on `cfg.workers` processes."""
     catalog_fp, urls = catalog_state(Path(catalog), cfg.catalog)
-    steps = plan_build(catalog, cfg, load_resources(cfg), llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
+    steps = plan_build(catalog, cfg, resources or load_resources(cfg), llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
                        catalog_fingerprint=catalog_fp)
     if urls:
         steps = [dataclasses.replace(s, volatile=True) if _reads_catalog(s) else s for s in steps]
@@ -280,12 +281,12 @@ def audit_with_card(run_dir: Path, phase: Callable[[str], None] = lambda name: N
     return result
 
 
-def _export_writer(cfg: BuildConfig, report: BuildReport):
+def _export_writer(cfg: BuildConfig, report: BuildReport, resources: BuildResources):
     def write(tmp: Path, results: Iterable[StageResult]) -> None:
         write_export_stream(tmp, results, cfg)
         # Verified before the marker exists: an export that failed (or never reached) the
         # DuckDB check is never "done", so a rerun after a kill here verifies again.
-        verify_export_dir(tmp, Matcher.from_vocabulary(load_vocabulary(cfg.mine.vocabulary)))
+        verify_export_dir(tmp, Matcher.from_vocabulary(resources.vocabulary))
         # The card too, before the marker: a finished export always loads with `datasets`. The old
         # export's audit no longer applies; the card gains the new one's section after the audit, and
         # the facts that take a pass over the export (computed beside the audit: audit_with_card).
@@ -298,4 +299,4 @@ def _export_writer(cfg: BuildConfig, report: BuildReport):
 
 # Steps whose files this runner writes its own way (`Writer`), by their params' type, never by name:
 # the export (shards, MERIT layout, DuckDB verification and the card, before its marker).
-WRITERS: dict[type, Callable[[BuildConfig, BuildReport], Writer]] = {export.ExportParams: _export_writer}
+WRITERS: dict[type, Callable[[BuildConfig, BuildReport, BuildResources], Writer]] = {export.ExportParams: _export_writer}
