@@ -87,19 +87,30 @@ class ChunkPool:
             self._pool.shutdown()
 
     def map(self, fn: Callable[[CatalogIndex, object, list], list], items: list) -> list:
+        return self.start(fn, items)()
+
+    def start(self, fn: Callable[[CatalogIndex, object, list], list], items: list) -> Callable[[], list]:
+        """`map` begun now: the returned call waits for and returns its result, so a caller can prepare
+        the next batch (or write the last one) while the workers compute this one. Serially (one
+        worker, or a batch too small), the work is done by that call."""
         if self.workers <= 1 or len(items) < 2 * MIN_ITEMS_PER_WORKER:
-            return fn(self.index, self.params, items)
+            return lambda: fn(self.index, self.params, items)
         if self._pool is None:  # started by the first batch that needs it, then reused
             shipped = {name: _to_ipc(table.select(_INDEX_COLUMNS[name])) for name, table in self.tables.items()}
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_init_worker,
                                              initargs=(shipped, self.params))
         chunks = _chunks(items, min(self.workers, len(items) // MIN_ITEMS_PER_WORKER) * 4)
+        futures = [self._pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
         progress.add_total(len(items))  # workers have no reporter: the parent counts each chunk back
-        parts = []
-        for chunk, part in zip(chunks, self._pool.map(_run_chunk, [fn] * len(chunks), chunks)):
-            parts.append(part)
-            progress.advance(len(chunk))
-        return [out for part in parts for out in part]
+
+        def result() -> list:
+            parts = []
+            for chunk, future in zip(chunks, futures):
+                parts.append(future.result())
+                progress.advance(len(chunk))
+            return [out for part in parts for out in part]
+
+        return result
 
 
 def map_chunks(fn: Callable[[CatalogIndex, object, list], list], items: list, index: CatalogIndex, params,
@@ -138,11 +149,22 @@ def negatives_stream(queries: Shards, products: pa.Table, attributes: pa.Table, 
     index = build_index(products, attributes, families, params.matcher)
     tables = {"products": products, "attributes": attributes, "families": families}
     with ChunkPool(index, params, tables, workers) as pool:
+        # One batch ahead: the workers mine batch k+1 while this process fills and hands on batch k
+        # (and the runner writes it), instead of the two taking turns.
+        ahead = None
         for batch in queries:
             firsts = negatives.work_rows(batch)  # one row per base query, only the columns it reads
-            found = pool.map(_negatives_chunk, firsts)
-            yield negatives.fill_negatives(batch, by_base.english_rows(batch), dict(zip(
-                (r["base_query_id"] for r in firsts), found)))
+            started = (batch, firsts, pool.start(_negatives_chunk, firsts))
+            if ahead is not None:
+                yield _filled(*ahead)
+            ahead = started
+        if ahead is not None:
+            yield _filled(*ahead)
+
+
+def _filled(batch: pa.Table, firsts: list[dict], found: Callable[[], list]) -> StageResult:
+    return negatives.fill_negatives(batch, by_base.english_rows(batch), dict(zip(
+        (r["base_query_id"] for r in firsts), found())))
 
 
 def _normalise_chunk(cfg, datas: list[bytes]) -> list[tuple]:
