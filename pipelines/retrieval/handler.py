@@ -8,6 +8,7 @@ step) from a table, and the returned `IndexSearch` answers every batch of querie
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -79,7 +80,31 @@ class IndexHandler:
     def load(self, table: pa.Table, doc_groups: Mapping[str, str] | None = None) -> IndexSearch:
         if isinstance(self.config, DenseConfig):
             return IndexSearch(DenseIndex.from_vectors(table, self.config), doc_groups)
-        return IndexSearch(BM25Index.from_vectors(table, self.config), doc_groups)
+        return IndexSearch(_shared_bm25(table, self.config), doc_groups)
+
+
+# The last BM25 index this process loaded, by its vectors' content and config: the retrieval steps
+# of one build (passages, caption filter, retriever negatives, difficulty) read the same index table,
+# and indexing it again took 3 s each at 135K products. Like Beam's shared model, it is read-only
+# once built; one entry, so never two indexes in memory.
+_LOADED: dict = {}
+
+
+def _shared_bm25(table: pa.Table, config: BM25Config) -> BM25Index:
+    key = (config, table_digest(table))
+    if _LOADED.get("key") != key:
+        _LOADED.clear()  # the old index goes before the new one is built
+        _LOADED.update(key=key, index=BM25Index.from_vectors(table, config))
+    return _LOADED["index"]
+
+
+def table_digest(table: pa.Table) -> str:
+    """sha256 of the table as an Arrow IPC stream: its schema (with metadata) and values, whatever its
+    chunks or slices (milliseconds for an index's vectors)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ class BM25Index:
     def __init__(self, cfg: BM25Config = BM25Config()) -> None:
         self.cfg = cfg
         self._ids: list[str] = []
-        self._tokens: list[list[str]] = []
+        self._tokens: list[list[str]] | None = []  # None once loaded by from_vectors
         self._row: dict[str, int] = {}
         self._bm25 = None
         self._pairs: tuple[np.ndarray, np.ndarray] | None = None  # see _pair_table
@@ -247,15 +247,20 @@ class BM25Index:
 
     def vectors(self) -> pa.Table:
         """(id, tokens list<string>): the tokenised corpus; `from_vectors` re-indexes it in seconds."""
+        if self._tokens is None:
+            raise ValueError("BM25Index.vectors: an index loaded by from_vectors keeps no tokens; its vectors "
+                             "are the table it was loaded from")
         meta = {"meritgen.index": "bm25", "k1": str(self.cfg.k1), "b": str(self.cfg.b), "method": self.cfg.method}
         table = pa.table({"id": pa.array(self._ids, pa.string()), "tokens": pa.array(self._tokens, pa.list_(pa.string()))})
         return table.replace_schema_metadata(meta)
 
     @classmethod
     def from_vectors(cls, table: pa.Table, cfg: BM25Config = BM25Config()) -> BM25Index:
-        """Rebuild from `vectors()` output without re-tokenising."""
+        """Rebuild from `vectors()` output without re-tokenising. The token lists are not kept (a third
+        of the index's memory): the table is its vectors."""
         index = cls(cfg)
         index._index(table.column("id").to_pylist(), table.column("tokens").to_pylist())
+        index._tokens = None
         return index
 
 

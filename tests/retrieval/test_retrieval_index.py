@@ -114,3 +114,29 @@ def test_search_table_and_positive_rank():
     assert hits.column_names == ["query_id", "candidate_ids", "scores"]
     ranked = hits.column("candidate_ids")[0].as_py()
     assert positive_rank(ranked, ["hat"]) == 1 and positive_rank(ranked, ["nope"]) is None
+
+
+def test_the_steps_of_a_build_share_one_loaded_index_and_another_table_gets_its_own():
+    """IndexHandler.load indexes a vectors table once per process (the retrieval steps read the same one);
+    a table that differs in one token, or only in a slice of its rows, is indexed anew, never served stale."""
+    import pyarrow as pa
+
+    import pipelines.retrieval.handler as handler
+    from pipelines.retrieval.handler import IndexHandler
+    from pipelines.retrieval.index import BM25Config
+
+    index = BM25Index()
+    index.build(["a", "b", "c"], ["red cotton shirt", "blue denim jeans", "red silk scarf"])
+    table = index.vectors()
+    load = IndexHandler(BM25Config()).load
+    first = load(table)
+    assert load(pa.Table.from_batches(table.to_batches())).index is first.index  # same content, new object
+    changed = table.set_column(1, "tokens", pa.array([["red", "wool", "shirt"], ["blue"], ["red"]], pa.list_(pa.string())))
+    other = load(changed)
+    assert other.index is not first.index and other.index.search(["wool"], 1)[0][0].tolist() == ["a"]
+    sliced = load(table.slice(1))
+    assert len(sliced.index) == 2 and sliced.index is not other.index
+    assert load(table).index is not first.index  # one entry: the first was let go for the others
+    assert handler._LOADED["index"] is load(table).index
+    with pytest.raises(ValueError, match="keeps no tokens"):
+        first.index.vectors()  # a loaded index's vectors are the table it came from
