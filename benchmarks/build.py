@@ -72,7 +72,8 @@ wall, total_cpu = time.perf_counter() - t0, cpu_now() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 steps = [{**s.__dict__, "cpu_s": cpu.get(s.name, 0.0), "peak_rss_mib": peak_after.get(s.name)} for s in report.steps]
 print(json.dumps({"wall_s": wall, "cpu_s": total_cpu, "peak_rss_mib": peak, "steps": steps,
-                  "peak_tree_pss_mib": tree_peak[0], "peak_tree_step": tree_peak_at[0]}))
+                  "peak_tree_pss_mib": tree_peak[0], "peak_tree_step": tree_peak_at[0],
+                  "audit_passed": report.audit["passed"]}))
 """
 
 
@@ -100,6 +101,8 @@ def table(products: int, result: dict) -> str:
         lines.append(f"| {s['name']} | {s['wall_s']:.1f} | {s.get('cpu_s', 0):.1f} | {s.get('peak_rss_mib') or 0:,.0f} | {outs} |")
     lines.append(f"| **total build** (+ audit, card) | **{result['wall_s']:.1f}** | **{result.get('cpu_s', 0):.1f}** "
                  f"| **{result['peak_rss_mib']:,.0f}** | |")
+    if "audit_passed" in result:  # the build's own `meritgen audit` of its export
+        lines.append(f"\nThe build's audit {'passed' if result['audit_passed'] else '**FAILED**'}.")
     if result.get("peak_tree_pss_mib"):
         lines.append(f"\nWith the pool's processes (PSS of the build and its descendants, sampled every 0.5 s): "
                      f"peak {result['peak_tree_pss_mib']:,.0f} MiB, during {result.get('peak_tree_step')}.")
