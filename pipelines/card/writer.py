@@ -88,10 +88,12 @@ def cached_facts(export_dir: Path, cfg: BuildConfig) -> dict:
 
 
 def facts_key(export_dir: Path, cfg: BuildConfig) -> tuple:
+    """What the facts depend on: the export's files (by content) and the settings `export_facts` reads."""
     return export_digest(export_dir), cfg.retrieval.difficulty_split, (export_dir / "difficulty.parquet").exists()
 
 
 def remember(key: tuple, facts: dict) -> None:
+    """Keep `facts` (computed here or in another process) as this process's facts for `key`."""
     _FACTS.clear()
     _FACTS.update(key=key, facts=facts)
 
