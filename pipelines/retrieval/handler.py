@@ -8,7 +8,6 @@ step) from a table, and the returned `IndexSearch` answers every batch of querie
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,6 +18,7 @@ import pyarrow as pa
 from pipelines.retrieval.dense import DenseConfig, DenseIndex
 from pipelines.retrieval.grouped import GroupedSearch
 from pipelines.retrieval.index import BM25Config, BM25Index, TextIndex, search_table
+from pipelines.table_digest import table_digest
 
 
 class Search(Protocol):
@@ -96,15 +96,6 @@ def _shared_bm25(table: pa.Table, config: BM25Config) -> BM25Index:
         _LOADED.clear()  # the old index goes before the new one is built
         _LOADED.update(key=key, index=BM25Index.from_vectors(table, config))
     return _LOADED["index"]
-
-
-def table_digest(table: pa.Table) -> str:
-    """sha256 of the table as an Arrow IPC stream: its schema (with metadata) and values, whatever its
-    chunks or slices (milliseconds for an index's vectors)."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return hashlib.sha256(sink.getvalue()).hexdigest()
 
 
 @dataclass(frozen=True)

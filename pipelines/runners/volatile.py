@@ -11,25 +11,7 @@ import hashlib
 
 import pyarrow as pa
 
-
-class _HashSink:
-    """A write-only file object that feeds what is written into a hash."""
-
-    def __init__(self, h) -> None:
-        self.h, self.closed = h, False
-
-    def write(self, data) -> int:
-        self.h.update(data)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-    def writable(self) -> bool:
-        return True
+from pipelines.table_digest import hash_table
 
 
 def content_fingerprint(fp: str, outputs: dict[str, pa.Table]) -> str:
@@ -37,6 +19,5 @@ def content_fingerprint(fp: str, outputs: dict[str, pa.Table]) -> str:
     for name in sorted(outputs):
         table = outputs[name]
         h.update(name.encode() + b"\0")
-        with pa.ipc.new_stream(pa.PythonFile(_HashSink(h), mode="w"), table.schema) as writer:
-            writer.write_table(table)
+        hash_table(h, table)
     return "content-" + h.hexdigest()[:20]
