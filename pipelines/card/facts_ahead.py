@@ -36,7 +36,7 @@ def run_facts(run_dir: Path) -> tuple[tuple, dict]:
     """(cache key, facts) of the run's finished export, as `card.writer.cached_facts` computes them."""
     cfg = config_from_dict(json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8")))
     export = layout.export_dir(run_dir)
-    return writer.facts_key(export, cfg), writer.export_facts(export, cfg)
+    return writer.facts_key(export, cfg), writer.export_facts(export, cfg, writer.CardInputs.read(export))
 
 
 class FactsAhead:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -55,35 +56,49 @@ def write_card(export_dir: Path, report: dict, cfg: BuildConfig, run_dir: Path, 
     costly=False leaves out the facts that take a pass over the export (the BM25 baseline per
     condition, language ID of a sample: `export_facts`): the local build's first card, written before
     its export's marker, which the card after the audit replaces (`runners/local.audit_with_card`)."""
-    dataset = pads.dataset(layout.queries_dir(export_dir), format="parquet")
-    queries = card_queries(dataset)
-    products = pads.dataset(layout.products_dir(export_dir), format="parquet")
-    product_table = products.to_table(columns=[n for n in products.schema.names if n != "images"])
+    read = CardInputs.read(export_dir)
     target = target or export_dir / layout.CARD_FILE
-    plots = write_card_plots(target.parent / "plots", queries, report)
+    plots = write_card_plots(target.parent / "plots", read.queries, report)
     difficulty = pq.read_table(export_dir / "difficulty.parquet") if (export_dir / "difficulty.parquet").exists() else None
-    facts = cached_facts(export_dir, cfg) if costly else {"conditions": None, "langid": None,
-                                                          "sizes": _sizes(dataset, products, product_table)}
+    facts = cached_facts(export_dir, cfg, read) if costly else {"conditions": None, "langid": None,
+                                                                "sizes": _sizes(read)}
     if (run_dir / layout.AUDIT_FILE).exists():  # written by `meritgen audit` (every build runs it last)
         audit = json.loads((run_dir / layout.AUDIT_FILE).read_text(encoding="utf-8"))
         extra_sections = [*extra_sections, audit_section(audit), *filter(None, [testability_section(audit)])]
-    card = render_card(report, cfg, queries, product_table, plots, extra_sections, difficulty,
+    card = render_card(report, cfg, read.queries, read.product_table, plots, extra_sections, difficulty,
                        langid=facts["langid"], langid_sample=LANGID_SAMPLE,
-                       rejects=reject_reasons(run_dir, export_dir), sizes=facts["sizes"], query_schema=dataset.schema,
-                       conditions=facts["conditions"])
+                       rejects=reject_reasons(run_dir, export_dir), sizes=facts["sizes"],
+                       query_schema=read.dataset.schema, conditions=facts["conditions"])
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")  # a kill mid-write never leaves half a card
     tmp.write_text(card, encoding="utf-8")
     os.replace(tmp, target)
     return target
 
 
-def cached_facts(export_dir: Path, cfg: BuildConfig) -> dict:
+@dataclass(frozen=True)
+class CardInputs:
+    """What the card reads of an export, read once for the card and its facts."""
+
+    dataset: pads.Dataset  # the query shards
+    queries: pa.Table  # the columns the card counts (card_queries)
+    products: pads.Dataset
+    product_table: pa.Table  # every product column but the image bytes
+
+    @classmethod
+    def read(cls, export_dir: Path) -> CardInputs:
+        dataset = pads.dataset(layout.queries_dir(export_dir), format="parquet")
+        products = pads.dataset(layout.products_dir(export_dir), format="parquet")
+        return cls(dataset, card_queries(dataset), products,
+                   products.to_table(columns=[n for n in products.schema.names if n != "images"]))
+
+
+def cached_facts(export_dir: Path, cfg: BuildConfig, read: CardInputs) -> dict:
     """The card's costly facts (`export_facts`), computed once per export content: `meritgen card` and
     `qa apply` recompute them after the files change, never show a stale figure; the build's card after
     its audit takes them from `remember` (computed beside the audit, card/facts_ahead.py)."""
     key = facts_key(export_dir, cfg)
     if _FACTS.get("key") != key:
-        remember(key, export_facts(export_dir, cfg))
+        remember(key, export_facts(export_dir, cfg, read))
     return _FACTS["facts"]
 
 
@@ -98,21 +113,17 @@ def remember(key: tuple, facts: dict) -> None:
     _FACTS.update(key=key, facts=facts)
 
 
-def export_facts(export_dir: Path, cfg: BuildConfig) -> dict:
+def export_facts(export_dir: Path, cfg: BuildConfig, read: CardInputs) -> dict:
     """The BM25 baseline's per-condition report (meritgen eval, when the build ran retrieval), language ID of
     a sample of the exported texts, and the export's sizes."""
-    dataset = pads.dataset(layout.queries_dir(export_dir), format="parquet")
-    products = pads.dataset(layout.products_dir(export_dir), format="parquet")
-    product_table = products.to_table(columns=[n for n in products.schema.names if n != "images"])
     with_conditions = (export_dir / "difficulty.parquet").exists()
     return {"conditions": condition_rows(export_dir, cfg.retrieval.difficulty_split) if with_conditions else None,
-            "sizes": _sizes(dataset, products, product_table),
-            "langid": language_agreement(card_queries(dataset), LANGID_SAMPLE)}
+            "sizes": _sizes(read), "langid": language_agreement(read.queries, LANGID_SAMPLE)}
 
 
-def _sizes(dataset: pads.Dataset, products: pads.Dataset, product_table: pa.Table) -> dict:
-    return {"queries": ipc_sizes_by(dataset.to_batches(batch_size=BATCH_ROWS), dataset.schema, "split"),
-            "products": {"catalog": ipc_size(product_table) + _image_bytes(products)}}
+def _sizes(read: CardInputs) -> dict:
+    return {"queries": ipc_sizes_by(read.dataset.to_batches(batch_size=BATCH_ROWS), read.dataset.schema, "split"),
+            "products": {"catalog": ipc_size(read.product_table) + _image_bytes(read.products)}}
 
 
 def export_digest(export_dir: Path) -> str:
