@@ -100,10 +100,6 @@ class Catalog:
             self._meeting[key] = frozenset([want, *(have for have, wants in related.items() if want in wants)])
         return self._meeting[key]
 
-    def verdict(self, pid: str, attribute: str, value: str) -> str:
-        """meets | violates | unknown, for one product and one condition."""
-        return self.verdicts(pid, self.wanted([(attribute, value)]))[attribute]
-
     def wanted(self, conditions) -> list[tuple[str, frozenset[str]]]:
         """(attribute, the values meeting it) per (attribute, value) condition: what `verdicts` reads,
         derived once per query rather than once per product judged against it."""
