@@ -37,6 +37,7 @@ class CatalogIndex:
     _member_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _violating: dict[tuple[str, str, str], int] = field(default_factory=dict, repr=False, compare=False)
+    _sides: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -71,12 +72,22 @@ class CatalogIndex:
             self._violating[key] = self.known.get((category, attribute), 0) & ~self.meets(category, attribute, value)
         return self._violating[key]
 
-    def unverified(self, category: str, conditions: list[tuple[str, str]]) -> int:
-        """Products violating no condition but unknown on at least one (never positive nor negative)."""
+    def sides(self, category: str, attribute: str, value: str) -> tuple[int, int]:
+        """(meets, violates) of attribute=value in one cached lookup: compose's minimal-pair checks ask
+        for both of the same few values on every try."""
+        key = (category, attribute, value)
+        found = self._sides.get(key)
+        if found is None:
+            found = self._sides[key] = (self.meets(category, attribute, value), self.violates(category, attribute, value))
+        return found
+
+    def unverified(self, category: str, conditions: list[tuple[str, str]], positives: int | None = None) -> int:
+        """Products violating no condition but unknown on at least one (never positive nor negative).
+        `positives`: the conditions' `positives`, when the caller has it already."""
         maybe = self.everyone(category)
         for attribute, value in conditions:
             maybe &= ~self.violates(category, attribute, value)
-        return maybe & ~self.positives(category, conditions)
+        return maybe & ~(self.positives(category, conditions) if positives is None else positives)
 
     def to_global(self, category: str, bits: int) -> list[int]:
         """Global positions of the set bits of a category-local bitset."""

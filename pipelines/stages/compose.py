@@ -155,19 +155,24 @@ def _draw_keys(keys: list[str], n: int, rng: random.Random, cfg: ComposeConfig) 
             first = rng.choice(non_color)
             chosen.append(first)
             pool.remove(first)
+    weights = [cfg.key_weights.get(k, 1.0) for k in pool]
     while len(chosen) < n and pool:
-        k = _weighted_pick(rng, pool, cfg)
-        chosen.append(k)
-        pool.remove(k)
+        i = _weighted_index(rng, weights)
+        chosen.append(pool.pop(i))
+        del weights[i]
     return chosen
 
 
 def _weighted_pick(rng: random.Random, keys: list[str], cfg: ComposeConfig) -> str:
-    """`rng.choices(keys, weights=key weights)[0]`, the same draw from the same state (CPython's
-    choices: one random() against the cumulative weights), without its generality: the hottest
-    call of compose."""
-    cumulative = list(accumulate(cfg.key_weights.get(k, 1.0) for k in keys))
-    return keys[bisect_right(cumulative, rng.random() * (cumulative[-1] + 0.0), 0, len(keys) - 1)]
+    return keys[_weighted_index(rng, [cfg.key_weights.get(k, 1.0) for k in keys])]
+
+
+def _weighted_index(rng: random.Random, weights: list[float]) -> int:
+    """The index `rng.choices(range(len(weights)), weights=weights)[0]` draws, from the same state
+    (CPython's choices: one random() against the cumulative weights), without its generality: the
+    hottest call of compose."""
+    cumulative = list(accumulate(weights))
+    return bisect_right(cumulative, rng.random() * (cumulative[-1] + 0.0), 0, len(weights) - 1)
 
 
 def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[str, str]:
@@ -195,8 +200,8 @@ def _pick_random(index, target, mine, n, rng, params) -> list[tuple[str, str, in
         other = rng.choice(peers)
         if other == target:
             continue
-        theirs = index.values[other]
-        shared = sorted(k for k, v in mine.items() if k not in used and theirs.get(k) == v)
+        # Values are strings: (key, value) pairs in both item views are the values the two share.
+        shared = sorted(k for k, _ in mine.items() & index.values[other].items() if k not in used)
         if not shared:
             continue
         key = _weighted_pick(rng, shared, params.cfg)
@@ -235,7 +240,7 @@ def _finish(index: CatalogIndex, target: int, picked, strategy: str, rng: random
         raise AttemptFailed("no_positive", "no product meets every condition")
     if share > cfg.max_positive_share or count > cfg.max_positives:
         raise AttemptFailed("too_many_positives", f"{count} positives ({share:.1%} of the catalog) exceed the bound")
-    unverified = index.unverified(category, [(a, v) for a, v, _ in picked]).bit_count()
+    unverified = index.unverified(category, [(a, v) for a, v, _ in picked], bits).bit_count()
     if unverified_share(count, unverified) > cfg.max_unverified_share:
         raise AttemptFailed("too_many_unverified",
                             f"{unverified} products lack a value to check against {count} positives")

@@ -59,13 +59,12 @@ class PairSet:
         self.pairs: list[int] = []
 
     def admits(self, attribute: str, value: str) -> bool:
-        meets = self.index.meets(self.category, attribute, value)
-        return bool(self.all_meet & self.index.violates(self.category, attribute, value)) and \
-            all(pair & meets for pair in self.pairs)
+        meets, violates = self.index.sides(self.category, attribute, value)
+        return bool(self.all_meet & violates) and all(pair & meets for pair in self.pairs)
 
     def add(self, attribute: str, value: str) -> None:
-        meets = self.index.meets(self.category, attribute, value)
-        self.pairs = [pair & meets for pair in self.pairs] + [self.all_meet & self.index.violates(self.category, attribute, value)]
+        meets, violates = self.index.sides(self.category, attribute, value)
+        self.pairs = [pair & meets for pair in self.pairs] + [self.all_meet & violates]
         self.all_meet &= meets
 
 
