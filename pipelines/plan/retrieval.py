@@ -76,7 +76,8 @@ def retrieval_steps(cfg: BuildConfig, vocab: Vocabulary, queries_from: tuple[str
                 partial(add_negatives, cfg=params), params, {"queries": "query"},
                 wiring=VERSION,
                 streamed=_streamed(calls.retriever_negatives_stream, _negative_search, params, cfg.batch_rows),
-                shard_by="queries", per_shard=PerShard(_Wired(calls.retriever_negatives_batches, _negative_search, params))),
+                shard_by="queries", per_shard=PerShard(_Wired(calls.retriever_negatives_batches, _negative_search, params),
+                                                       python_bound=True)),  # it reuses the filter's hits
     ]
 
 

@@ -51,12 +51,15 @@ class PerShard:
     `once` gives the outputs named in `once_outputs`, made once from the side tables rather than
     per batch (the caption filter's captions), and handed to `prepare` as side tables of those names. `finish` turns the counters summed over every
     batch into the step's (rates derived from summed counts). Together they equal `Step.call`.
+    `python_bound`: a batch is Python work on one core (no top-k search, which already runs on every
+    core), so the local runner spreads the batches over its pool too (runners/shard_pool.py).
     """
 
     prepare: Callable[..., Callable[[pa.Table], StageResult]] = field(repr=False)
     once: Callable[..., StageResult] | None = field(default=None, repr=False)
     once_outputs: tuple[str, ...] = ()
     finish: Callable[[dict], dict] | None = field(default=None, repr=False)
+    python_bound: bool = False
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from pipelines.merit_layout import merit_rows_out
 from pipelines.plan import Step, fingerprint, plan_build
 from pipelines.plan.step import Streamed, conform_result, file_tables, input_tables, worker_count
 from pipelines.results import StageResult
-from pipelines.runners import parallel
+from pipelines.runners import parallel, shard_pool
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
 from pipelines.runners.streamed import StreamTally, streamed_results, write_stage_files
 from pipelines.runners.volatile import content_fingerprint
@@ -229,14 +229,16 @@ def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEn
     """The build plan for this machine: the resources loaded unless given (planning reads no file), the catalog
     fingerprinted (so a changed catalog reruns ingest; a catalog with image URLs reruns it every
     build, see `Step.volatile`), the request cache beside the runs, compose, render and negatives
-    on `cfg.workers` processes."""
+    on `cfg.workers` processes, and the batches of a sharded step marked `python_bound` too
+    (runners/shard_pool.py)."""
     catalog_fp, urls = catalog_state(Path(catalog), cfg.catalog)
     steps = plan_build(catalog, cfg, resources or load_resources(cfg), llm_cache=out / layout.LLM_CACHE_FILE, endpoint=endpoint,
                        catalog_fingerprint=catalog_fp)
     if urls:
         steps = [dataclasses.replace(s, volatile=True) if _reads_catalog(s) else s for s in steps]
     workers = worker_count(cfg.workers)
-    return [_spread(step, workers, cfg.batch_rows) if type(step.params) in PARALLEL_CALLS else step for step in steps]
+    return [_spread(step, workers, cfg.batch_rows) if type(step.params) in PARALLEL_CALLS
+            else shard_pool.pooled(step, workers) for step in steps]
 
 
 def _reads_catalog(step: Step) -> bool:

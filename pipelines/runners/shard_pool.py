@@ -1,0 +1,116 @@
+"""The local runner's pool for sharded steps whose batches are Python work on one core.
+
+This is the split Beam makes of the same steps (plan/step.py `PerShard`), on this machine, for a
+step the plan marks `python_bound` (retriever negatives: candidates judged per query, no top-k
+search; the steps that search are left serial, because BM25's top-k already uses every core and
+two workers searching only contend, RESULTS.md). The step's side tables go once to each of
+`workers` forkserver processes as Arrow IPC, each prepares the step's batch call once (loads the
+index), and every batch of the streamed query table is cut into pieces that never split a base
+query, run on the workers and put back in input order, one batch ahead: the workers run batch k+1
+while this process hands batch k on (the runner writes it). Because a batch call decides each base
+query on its own rows, any cut gives the serial stream's rows; counters a `finish` derives (rates)
+come from the summed raw counts.
+
+The batch call's maker (`PerShard.prepare`, a plain object of module-level functions and frozen
+params) is pickled to the workers. Small inputs stay serial: starting workers and shipping the
+index would cost more than the batches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+import pyarrow as pa
+
+from pipelines import progress
+from pipelines.plan.step import Step, Streamed
+from pipelines.results import StageResult
+from pipelines.runners.parallel import _context, _from_ipc, _to_ipc
+from pipelines.shards import KEY, Shards, TableShards, add_counters, collect
+
+# Fewer query rows than this in the whole input: the serial stream (workers would cost more).
+MIN_ROWS = 40_000
+PIECES_PER_WORKER = 4  # per batch: small enough that no worker idles long at a batch's end
+_WORKER: dict = {}  # in each worker process: the prepared batch call, set once by _prepare
+
+
+def pooled(step: Step, workers: int) -> Step:
+    """`step` with its streamed form run on the pool (unchanged unless its `per_shard` is `python_bound`)."""
+    if workers <= 1 or step.per_shard is None or not step.per_shard.python_bound or step.streamed is None:
+        return step
+    serial = step.streamed
+    return dataclasses.replace(step, streamed=Streamed(
+        lambda **tables: pooled_stream(step, serial.call, tables, workers), serial.by, serial.batch_rows))
+
+
+def pooled_stream(step: Step, serial: Callable[..., Iterator[StageResult]], tables: dict,
+                  workers: int) -> Iterator[StageResult]:
+    """The step's per-batch results, as `serial(**tables)` yields them (same rows, same summed counters)."""
+    by = step.streamed.by
+    shards: Shards = tables[by]
+    if shards.num_rows < MIN_ROWS:
+        yield from serial(**tables)
+        return
+    sides = {arg: table for arg, table in tables.items() if arg != by}
+    per_shard = step.per_shard
+    if per_shard.once is not None:  # made once in this process, handed to the workers as side tables
+        once = per_shard.once(**sides)
+        yield once
+        sides.update({name: once.outputs[name] for name in per_shard.once_outputs})
+    raw: dict = {}
+    with _pool(per_shard.prepare, sides, workers) as pool:
+        for result in _one_ahead(pool, shards, workers):
+            if per_shard.finish is None:
+                yield result
+            else:  # raw counts summed here, turned into the step's counters once at the end
+                add_counters(raw, result.counters)
+                yield StageResult(result.outputs, result.rejects)
+    if per_shard.finish is not None:
+        yield StageResult({}, counters=per_shard.finish(raw))
+
+
+def _one_ahead(pool: ProcessPoolExecutor, shards: Shards, workers: int) -> Iterator[StageResult]:
+    ahead = None
+    for batch in shards:
+        started = _start_batch(pool, batch, workers)
+        if ahead is not None:
+            yield _batch_result(*ahead)
+        ahead = started
+    if ahead is not None:
+        yield _batch_result(*ahead)
+
+
+def _pool(prepare: Callable, sides: dict[str, pa.Table], workers: int) -> ProcessPoolExecutor:
+    shipped = {arg: _to_ipc(table) for arg, table in sides.items()}
+    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_prepare,
+                               initargs=(prepare, shipped))
+
+
+def _prepare(prepare: Callable, sides: dict[str, bytes]) -> None:
+    _WORKER["call"] = prepare(**{arg: _from_ipc(data) for arg, data in sides.items()})
+
+
+def _run_piece(piece: bytes) -> tuple[dict[str, bytes], bytes, dict]:
+    result = _WORKER["call"](_from_ipc(piece))
+    return {name: _to_ipc(table) for name, table in result.outputs.items()}, _to_ipc(result.rejects), result.counters
+
+
+def _start_batch(pool: ProcessPoolExecutor, batch: pa.Table, workers: int) -> tuple[list[int], list[Future]]:
+    """One batch, cut into key-aligned pieces submitted to the pool: (their row counts, their futures)."""
+    rows = max(1, -(-batch.num_rows // (workers * PIECES_PER_WORKER)))
+    pieces = list(TableShards(batch, rows, KEY))
+    progress.add_total(batch.num_rows)  # workers have no reporter: the parent counts each piece back
+    return [p.num_rows for p in pieces], [pool.submit(_run_piece, _to_ipc(p)) for p in pieces]
+
+
+def _batch_result(sizes: list[int], futures: list[Future]) -> StageResult:
+    """The started batch's pieces, as one result in input order."""
+    results = []
+    for size, future in zip(sizes, futures):
+        outputs, rejects, counters = future.result()
+        results.append(StageResult({name: _from_ipc(data) for name, data in outputs.items()}, _from_ipc(rejects),
+                                   counters))
+        progress.advance(size)
+    return collect(results)
