@@ -16,6 +16,7 @@ from pipelines.card.writer import write_card
 from pipelines.config import BuildConfig
 from pipelines.io import layout
 from pipelines.io.layout import SPLITS
+from pipelines.io.overlap import WriteBehind
 from pipelines.merit_layout import MeritIds, merit_query_lines, merit_readme, split_pools
 from pipelines.results import StageResult
 from pipelines.stages.export import split_names
@@ -49,8 +50,10 @@ class ShardWriter:
     batches. The shard count in each name is known only at the end, so shards are written under
     a temporary name and renamed when the writer closes."""
 
-    def __init__(self, folder: Path, prefix: str, shard_rows: int, row_group_rows: int) -> None:
+    def __init__(self, folder: Path, prefix: str, shard_rows: int, row_group_rows: int,
+                 behind: WriteBehind | None = None) -> None:
         self.folder, self.prefix, self.shard_rows, self.row_group_rows = folder, prefix, shard_rows, row_group_rows
+        self.behind = behind  # writes on its thread (io/overlap.py), in order; `close` waits for them
         folder.mkdir(parents=True, exist_ok=True)
         self.pending: list[pa.Table] = []
         self.buffered, self.in_shard, self.schema = 0, 0, None
@@ -77,13 +80,19 @@ class ShardWriter:
         pending = pa.concat_tables(self.pending)
         if self.writer is None:
             self._open()
-        self.writer.write_table(pending.slice(0, rows).combine_chunks(), row_group_size=rows)
+        self._call(self.writer.write_table, pending.slice(0, rows).combine_chunks(), row_group_size=rows)
         rest = pending.slice(rows)
         self.pending, self.buffered = ([rest] if rest.num_rows else []), rest.num_rows
         self.in_shard += rows
         if self.in_shard == self.shard_rows:
-            self.writer.close()
+            self._call(self.writer.close)
             self.writer, self.in_shard = None, 0
+
+    def _call(self, call, *args, **kwargs) -> None:
+        if self.behind is None:
+            call(*args, **kwargs)
+        else:
+            self.behind.submit(call, *args, **kwargs)
 
     def close(self) -> list[str]:
         if self.buffered:  # the last rows: fewer than a row group, so the shard stays open
@@ -92,7 +101,9 @@ class ShardWriter:
             self._open()
             self.writer.write_table(self.schema.empty_table())
         if self.writer is not None:
-            self.writer.close()
+            self._call(self.writer.close)
+        if self.behind is not None:
+            self.behind.drain()  # every part written and closed before it is renamed
         names = [layout.shard_name(self.prefix, i, len(self.parts)) for i in range(len(self.parts))]
         for part, name in zip(self.parts, names):
             part.rename(self.folder / name)
@@ -111,9 +122,12 @@ def write_export_stream(root: Path, results: Iterable[StageResult], cfg: BuildCo
     """The export folder's files from the export step's results (`stages/export.export_stream`:
     products first, then queries batch by batch): query rows are written as they come."""
     writer = ExportWriter(root, cfg)
-    for result in results:
-        writer.add(result)
-    writer.close()
+    try:
+        for result in results:
+            writer.add(result)
+        writer.close()
+    finally:
+        writer.behind.close()  # its thread ends with the export, also when a batch failed
 
 
 class ExportWriter:
@@ -125,6 +139,8 @@ class ExportWriter:
         self.rejects: list[pa.Table] = []
         self.merit: MeritWriter | None = None
         self.schema: pa.Schema | None = None
+        # Query shards are encoded on a thread while the next batch's MERIT lines are built (io/overlap.py).
+        self.behind = WriteBehind()
 
     def add(self, result: StageResult) -> None:
         out, ex = result.outputs, self.ex
@@ -144,7 +160,7 @@ class ExportWriter:
         for split in split_names(queries):
             if split not in self.splits:
                 self.splits[split] = ShardWriter(layout.queries_dir(self.root), split, self.ex.shard_rows,
-                                                 self.ex.row_group_rows)
+                                                 self.ex.row_group_rows, self.behind)
             self.splits[split].write(queries.filter(pa.compute.equal(queries.column("split"), split)))
         if self.merit is not None:
             self.merit.add(queries)
@@ -155,8 +171,11 @@ class ExportWriter:
                                 self.ex.row_group_rows)
             empty.write(self.schema.empty_table() if self.schema else schemas.empty("query"))
             self.splits[layout.DEFAULT_SPLIT] = empty
-        for shards in self.splits.values():
-            shards.close()
+        try:
+            for shards in self.splits.values():
+                shards.close()
+        finally:
+            self.behind.close()
         if self.merit is not None:
             self.merit.close()
         rejects = pa.concat_tables(self.rejects) if self.rejects else schemas.empty("reject")

@@ -1,5 +1,5 @@
 """A stage output on disk as `Shards` (pipelines/shards.py): key-aligned batches read one at a
-time, so a streamed step holds one batch of the query table, never the whole of it."""
+time, so a streamed step holds one batch of the query table (and the next, read ahead), never the whole of it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.io.overlap import read_ahead
 from pipelines.shards import KEY, batch_starts
 
 READ_ROWS = 16_384  # rows per record batch read from the file (batches are cut from these)
@@ -33,6 +34,9 @@ class ParquetShards:
         return batch_starts(self.columns([self.key]).column(self.key) if keyed else None, self.batch_rows, self.num_rows)
 
     def __iter__(self) -> Iterator[pa.Table]:
+        return read_ahead(self._batches())  # the next batch decoded while the step works on this one
+
+    def _batches(self) -> Iterator[pa.Table]:
         starts = self._starts()
         ends = iter([*starts[1:], self.num_rows])
         end = next(ends, None)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines import schemas
+from pipelines.io.overlap import WriteBehind
 from pipelines.io.parquet_shards import ParquetShards
 from pipelines.plan import Step
 from pipelines.plan.step import conform_result, file_tables
@@ -59,9 +60,11 @@ class StreamTally:
 
 def write_stage_files(tmp: Path, results: Iterable[StageResult], contracts: dict[str, str]) -> None:
     """`<tmp>/<output>.parquet` for each contract output, appended batch by batch (an output no
-    batch yielded is an empty file of its contract), and `<tmp>/rejects.parquet`."""
+    batch yielded is an empty file of its contract), and `<tmp>/rejects.parquet`. Each batch is
+    written on a thread while the step computes the next (io/overlap.py)."""
     writers: dict[str, pq.ParquetWriter] = {}
     rejects = []
+    behind = WriteBehind()
     try:
         for result in results:
             for name, table in result.outputs.items():
@@ -70,14 +73,17 @@ def write_stage_files(tmp: Path, results: Iterable[StageResult], contracts: dict
                 if name not in writers:
                     writers[name] = pq.ParquetWriter(tmp / f"{name}.parquet", table.schema, compression="zstd")
                 if table.num_rows:
-                    writers[name].write_table(table, row_group_size=ROW_GROUP_ROWS)
+                    behind.submit(writers[name].write_table, table, row_group_size=ROW_GROUP_ROWS)
             rejects.append(result.rejects)
         for name, contract in contracts.items():
             if name not in writers:
                 writers[name] = pq.ParquetWriter(tmp / f"{name}.parquet", schemas.schema(contract), compression="zstd")
                 writers[name].write_table(schemas.empty(contract))
     finally:
-        for writer in writers.values():
-            writer.close()
+        try:
+            behind.close()  # every batch written (or the first write error raised) before the files close
+        finally:
+            for writer in writers.values():
+                writer.close()
     table = pa.concat_tables(rejects) if rejects else schemas.empty("reject")
     pq.write_table(table, tmp / "rejects.parquet", row_group_size=ROW_GROUP_ROWS, compression="zstd")
