@@ -19,8 +19,8 @@ from pipelines.errors import NoValidProducts
 from pipelines.images import ImageRejected
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.image_files import ImageFiles, NormaliseMany
-from pipelines.text.controls import strip_controls_in
-from pipelines.text.structure import first_structural_field
+from pipelines.text.controls import json_may_hold_controls, strip_controls_in
+from pipelines.text.structure import first_structural_field, json_may_hold_structure
 from pipelines.vocab.vocabulary import Vocabulary
 
 STAGE = "ingest"
@@ -127,11 +127,15 @@ def _validate_row(row: dict, params: IngestParams, seen_ids: dict[str, str]) -> 
         raise RowRejected("unreadable_row", None, row["read_error"])
     record = json.loads(row["record_json"])
     product_id = _product_id(record)  # an id with control characters is rejected, never altered
-    try:
-        record = strip_controls_in(record)  # text: control characters removed (pipelines/text/controls.py says why)
-    except RecursionError:
-        pass  # nested past Python's depth: `_attributes` rejects it, naming the field
-    _reject_structural_text(record)
+    # Most records need neither walk: their JSON text shows that no string in them could change or match.
+    clean = not json_may_hold_controls(row["record_json"])
+    if not clean:
+        try:
+            record = strip_controls_in(record)  # text: control characters removed (pipelines/text/controls.py says why)
+        except RecursionError:
+            pass  # nested past Python's depth: `_attributes` rejects it, naming the field
+    if not clean or json_may_hold_structure(row["record_json"]):
+        _reject_structural_text(record)
     first = seen_ids.get(id_key(product_id))
     if first is not None:
         same = "" if first == product_id else f", same as {first!r} ignoring case and surrounding spaces"

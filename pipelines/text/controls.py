@@ -34,6 +34,17 @@ def strip_controls(text: str) -> str:
     return CONTROL.sub("", _NEWLINES.sub("\n", text))
 
 
+# A JSON text spells a control character or CR in a string either raw or as one of these escapes.
+_ESCAPED_CONTROL = re.compile(r"\\[ubfr]")
+
+
+def json_may_hold_controls(raw_json: str) -> bool:
+    """False only when no string decoded from the JSON text `raw_json` (keys included) holds a control
+    character or a CR, so `strip_controls_in` would change nothing: each would stand in the text raw or
+    as an escape (\\uXXXX, \\b, \\f, \\r). Ingest skips walking such a record, the common case."""
+    return "\r" in raw_json or CONTROL.search(raw_json) is not None or _ESCAPED_CONTROL.search(raw_json) is not None
+
+
 def strip_controls_in(value):
     """`value` (a JSON-like value: str, list, dict) with every string, keys included, stripped."""
     if isinstance(value, str):

@@ -87,6 +87,20 @@ def structural_text(text: str) -> tuple[str, str] | None:
     return None
 
 
+# Every pattern without "<" needs one of these words after a "[" (ROLE_MARKER_LIKE's [INST], [TOOL_CALLS]...).
+_BRACKET_WORDS = re.compile(r"inst|system_prompt|available_tools|tool_", re.IGNORECASE)
+
+
+def json_may_hold_structure(raw_json: str) -> bool:
+    """False only when no string decoded from the JSON text `raw_json` can hold such markup: the text is
+    ASCII without \\u escapes (so is every decoded string: its own NFKC form, no format character, no
+    look-alike bracket), has no "<" or "&", and none of the words a bracketed marker needs. Valid only
+    for text no control stripping changes (`controls.json_may_hold_controls` is False): deleting a
+    control character can join a word."""
+    return (not raw_json.isascii() or "<" in raw_json or "&" in raw_json or "\\u" in raw_json
+            or _BRACKET_WORDS.search(raw_json) is not None)
+
+
 def control_character(text: str) -> str | None:
     """`U+XXXX` of the first control, lone-surrogate or bidi-override character of text, else None
     (one definition: pipelines/text/controls.py)."""
