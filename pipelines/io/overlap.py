@@ -58,7 +58,7 @@ class WriteBehind:
     """Calls run in order on one thread, at most `depth` waiting; a failed call's error is raised by the
     next `submit` or by `close()` (also on leaving the `with`), which waits for the last call."""
 
-    def __init__(self, depth: int = 2) -> None:
+    def __init__(self, depth: int = 1) -> None:
         self.depth = depth
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-behind")
         self._pending: list[Future] = []
