@@ -158,17 +158,27 @@ def judge_positives(q: dict, catalog: Catalog, labels) -> tuple[Judged, Judged |
     return (1, exact), (1, unverified)
 
 
-def judge_negatives(q: dict, catalog: Catalog) -> tuple[Judged, Judged, Judged]:
+def negative_verdicts(q: dict, catalog: Catalog) -> list[dict[str, str]]:
+    """`Catalog.verdicts` of each hard negative on the query's conditions, in list order: judged once per
+    content and read by `judge_negatives` and the testability checks."""
+    wanted = catalog.wanted((c["attribute"], c["value"]) for c in q["conditions"] or [])
+    return [catalog.verdicts(n["product_id"], wanted) for n in q["hard_negatives"] or []]
+
+
+def judge_negatives(q: dict, catalog: Catalog, judged_verdicts: list[dict[str, str]] | None = None
+                    ) -> tuple[Judged, Judged, Judged]:
     """Every hard negative violates a known condition, and `violates` names only known violations:
-    (no_false_negatives, no_unknown_as_negative, violates_are_known)."""
+    (no_false_negatives, no_unknown_as_negative, violates_are_known). `judged_verdicts`: the
+    `negative_verdicts` of q, when the caller has them."""
     false_neg, unknown, listed = [], [], []
     negatives = q["hard_negatives"] or []
-    wanted = catalog.wanted((c["attribute"], c["value"]) for c in q["conditions"])
-    for n in negatives:
+    if judged_verdicts is None:
+        judged_verdicts = negative_verdicts(q, catalog)
+    for n, attribute_verdicts in zip(negatives, judged_verdicts):
         pid = n["product_id"]
         # The query's category is a condition too: a product of another category violates it (always known).
         verdicts = {"category": "meets" if catalog.category.get(pid) == q["category"] else "violates"}
-        verdicts.update(catalog.verdicts(pid, wanted))
+        verdicts.update(attribute_verdicts)
         judged = verdicts.values()
         if "violates" not in judged:
             (unknown if "unknown" in judged else false_neg).append({"product_id": pid, "verdicts": verdicts})

@@ -34,6 +34,7 @@ from pipelines.audit.checks import (
     judge_negatives,
     judge_photo_twins,
     judge_positives,
+    negative_verdicts,
     placeholder_failure,
     query_products,
     split_leakage,
@@ -95,10 +96,11 @@ class QueryAudit:
         self.con = duckdb.connect()
         self.image_words = image_words  # no_image_value_in_text, when the caller has the resources for it
 
-    def judge(self, q: dict) -> dict[str, tuple[int, list[dict]]]:
-        """check name -> (checked, failure payloads) for one labelled content."""
+    def judge(self, q: dict, verdicts: list[dict[str, str]] | None = None) -> dict[str, tuple[int, list[dict]]]:
+        """check name -> (checked, failure payloads) for one labelled content (`verdicts`: its
+        `negative_verdicts`, when judged already)."""
         exact, unverified = judge_positives(q, self.catalog, self.labels)
-        false_neg, unknown, listed = judge_negatives(q, self.catalog)
+        false_neg, unknown, listed = judge_negatives(q, self.catalog, verdicts)
         judged = {"ids_resolve": judge_ids(q, self.photos), "positives_exact": exact, "no_false_negatives": false_neg,
                   "no_unknown_as_negative": unknown, "violates_are_known": listed,
                   "photo_twins_of_positives": judge_photo_twins(q, self.photos)}
@@ -114,7 +116,8 @@ class QueryAudit:
         self.has_unverified &= "n_unverified" in batch.schema.names
         contents, group_of = content_groups(self.con, batch)
         sizes = np.bincount(group_of, minlength=len(contents)).tolist()
-        judged = [self.judge(q) for q in contents]
+        of_negatives = [negative_verdicts(q, self.catalog) for q in contents]  # read by the label and testability checks
+        judged = [self.judge(q, v) for q, v in zip(contents, of_negatives)]
         for q, verdicts, size in zip(contents, judged, sizes):
             for name, (checked, failures) in verdicts.items():
                 self.checks[name].checked += checked * size
@@ -125,8 +128,8 @@ class QueryAudit:
                 self.outside_own_pool += size * sum(self.pool.get(pid, q["split"]) != q["split"] for pid in query_products(q))
         query_ids = batch.column("query_id").to_pylist()
         first_rows = np.unique(group_of, return_index=True)[1].tolist()
-        for q, first in zip(contents, first_rows):
-            self.testability.add(q, query_ids[first])
+        for q, first, v in zip(contents, first_rows, of_negatives):
+            self.testability.add(q, query_ids[first], v)
         self._examples(judged, group_of, query_ids)
         self._placeholders(batch, contents, group_of, query_ids)
         if self.image_words:

@@ -59,8 +59,9 @@ class Testability:
     def pool(self, category: str, split: str) -> int:
         return self.pools.get((category, split), 0) if self.has_pools else self.catalog.all_mask(category)
 
-    def add(self, q: dict, query_id: str) -> None:
-        """Judge one labelled content once per base query (language rows and later batches repeat it)."""
+    def add(self, q: dict, query_id: str, verdicts: list[dict[str, str]] | None = None) -> None:
+        """Judge one labelled content once per base query (language rows and later batches repeat it).
+        `verdicts`: `checks.negative_verdicts` of q, when the caller judged them already."""
         key = hashlib.blake2b(repr((q["split"], q["category"], q["conditions"], q["positive_ids"],
                                     q["hard_negatives"], q["images"])).encode(), digest_size=16).digest()
         if key in self.seen:
@@ -72,7 +73,7 @@ class Testability:
         known = [self.catalog.known.get((category, a), 0) for a, _ in conditions]
         violates = [k & ~m for k, m in zip(known, meets)]
         pool = self.pool(category, q["split"])
-        covered = self._covered(q, conditions)
+        covered = self._covered(q, conditions, verdicts)
         testable = [self._others(meets, i) & violates[i] & pool != 0 for i in range(len(conditions))]
         figures["queries"] += 1
         figures["conditions"] += len(conditions)
@@ -94,15 +95,17 @@ class Testability:
                 result &= m
         return result
 
-    def _covered(self, q: dict, conditions: list[tuple[str, str]]) -> set[str]:
+    def _covered(self, q: dict, conditions: list[tuple[str, str]], judged: list[dict[str, str]] | None) -> set[str]:
         """Attributes with a valid minimal-pair negative; a wrong one fails `minimal_pair_negatives`."""
         check, covered = self.checks["minimal_pair_negatives"], set()
-        wanted = self.catalog.wanted(conditions)
-        for n in q["hard_negatives"] or []:
+        negatives = q["hard_negatives"] or []
+        if judged is None:
+            wanted = self.catalog.wanted(conditions)
+            judged = [self.catalog.verdicts(n["product_id"], wanted) if n["source"] == MINIMAL_PAIR else {} for n in negatives]
+        for n, verdicts in zip(negatives, judged):
             if n["source"] != MINIMAL_PAIR:
                 continue
             check.checked += 1
-            verdicts = self.catalog.verdicts(n["product_id"], wanted)
             listed = list(n["violates"] or [])
             right = (len(listed) == 1 and verdicts.get(listed[0]) == "violates" and
                      self.catalog.category.get(n["product_id"]) == q["category"] and

@@ -114,3 +114,17 @@ def test_an_export_without_minimal_pair_negatives_on_test_fails(demo_run_copy):
     card = (run / "export" / "README.md").read_text()
     assert "| minimal_pair_negatives | fail |" in card and "## Testability" in card
     assert "| test | " in card.split("## Testability")[1]
+
+
+def test_testability_reads_the_label_checks_verdicts_with_the_same_result():
+    from pipelines.audit.checks import Catalog, negative_verdicts
+    from pipelines.audit.testability import Testability
+
+    wrong = _query(negatives=(("b", "gender"), ("d", "color"), ("c", "color")))  # d violates both: a wrong pair
+    catalog = Catalog(PRODUCTS, {})
+    own, shared = Testability(catalog, PRODUCTS), Testability(catalog, PRODUCTS)
+    own.add(wrong, "q-en")
+    shared.add(wrong, "q-en", negative_verdicts(wrong, catalog))
+    assert own.figures() == shared.figures()
+    assert [c.as_dict() for c in own.result_checks()] == [c.as_dict() for c in shared.result_checks()]
+    assert shared.checks["minimal_pair_negatives"].failed == 1  # the wrong pair is still caught
