@@ -8,6 +8,7 @@ something it reads changes.
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -219,7 +220,7 @@ class AuditConfig:
 @dataclass(frozen=True)
 class BuildConfig:
     seed: int = 13
-    workers: int = 0  # processes for compose/render/negatives (0 = all cores); never changes the output
+    workers: int = 0  # processes for compose/render/negatives (0 = all cores, `worker_count`); never changes the output
     # Rows per batch of a streamed step (local runner: the query table is read and written a batch at
     # a time, so memory is bounded by this, not by the number of queries); never changes the output.
     batch_rows: int = 100_000
@@ -342,3 +343,8 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         section[leaf] = value
     resolve_config_paths(data, Path.cwd())  # --set paths are relative to where you run
     return config_from_dict(data)
+
+
+def worker_count(requested: int) -> int:
+    """The processes (or threads) `workers = requested` means: itself, or every core for 0."""
+    return requested if requested > 0 else (os.cpu_count() or 1)

@@ -15,7 +15,7 @@ from functools import partial
 
 import pyarrow as pa
 
-from pipelines.config import BuildConfig
+from pipelines.config import BuildConfig, worker_count
 from pipelines.plan.retrieval_params import (
     IndexParams,
     RetrievalStepParams,
@@ -23,7 +23,7 @@ from pipelines.plan.retrieval_params import (
     retrieval_params,
     with_corpus,
 )
-from pipelines.plan.step import PerShard, Step, Streamed, planned, worker_count
+from pipelines.plan.step import PerShard, Step, Streamed, planned
 from pipelines.results import StageResult
 from pipelines.retrieval import BM25Config, DenseConfig
 from pipelines.retrieval.handler import IndexHandler, TextsHandler

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,10 +168,6 @@ def stage_version(wiring: str, *stages: ModuleType) -> str:
     Raising any of them changes the step's fingerprint, so it and everything downstream reruns.
     """
     return "+".join([wiring] + [f"{s.__name__.rsplit('.', 1)[-1]}.{s.VERSION}" for s in stages])
-
-
-def worker_count(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
 
 
 def conform_result(step: Step, result: StageResult) -> StageResult:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pipelines import schemas
 from pipelines.card import writer as card_writer
-from pipelines.config import BuildConfig, require_server_backend
+from pipelines.config import BuildConfig, require_server_backend, worker_count
 from pipelines.errors import NoValidProducts
 from pipelines.io import layout
 from pipelines.io.build_resources import BuildResources, load_resources
@@ -39,7 +39,7 @@ from pipelines.llm import failures
 from pipelines.llm.client import NO_ENDPOINT, LLMEndpoint
 from pipelines.merit_layout import merit_rows_out
 from pipelines.plan import Step, fingerprint, plan_build
-from pipelines.plan.step import Streamed, conform_result, file_tables, input_tables, worker_count
+from pipelines.plan.step import Streamed, conform_result, file_tables, input_tables
 from pipelines.results import StageResult
 from pipelines.runners import parallel, shard_pool
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar

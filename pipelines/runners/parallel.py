@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pyarrow as pa
 
 from pipelines import progress
+from pipelines.arrow_ipc import from_ipc, to_ipc
 from pipelines.images import ImageRejected
 from pipelines.results import StageResult
 from pipelines.shards import Shards, TableShards, collect
@@ -40,21 +41,10 @@ def _chunks(items: list, n: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _to_ipc(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def _from_ipc(data: bytes) -> pa.Table:
-    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
-
-
 def _init_worker(tables: dict[str, bytes], params) -> None:
     # The same value relations as the serial path (unisex meets men): a worker without them
     # counts a unisex positive as unverified.
-    index = build_index(**{name: _from_ipc(data) for name, data in tables.items()}, matcher=params.matcher)
+    index = build_index(**{name: from_ipc(data) for name, data in tables.items()}, matcher=params.matcher)
     _WORKER["state"] = (index, params)
 
 
@@ -96,7 +86,7 @@ class ChunkPool:
         if self.workers <= 1 or len(items) < 2 * MIN_ITEMS_PER_WORKER:
             return lambda: fn(self.index, self.params, items)
         if self._pool is None:  # started by the first batch that needs it, then reused
-            shipped = {name: _to_ipc(table.select(_INDEX_COLUMNS[name])) for name, table in self.tables.items()}
+            shipped = {name: to_ipc(table.select(_INDEX_COLUMNS[name])) for name, table in self.tables.items()}
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_init_worker,
                                              initargs=(shipped, self.params))
         chunks = _chunks(items, min(self.workers, len(items) // MIN_ITEMS_PER_WORKER) * 4)
@@ -203,8 +193,8 @@ def _init_render(params: render.RenderParams) -> None:
 
 
 def _render_batch(plans: bytes) -> tuple[bytes, bytes]:
-    queries, rejects = render.render_batch(_from_ipc(plans).to_pylist(), _WORKER["render"])
-    return _to_ipc(queries), _to_ipc(rejects)
+    queries, rejects = render.render_batch(from_ipc(plans).to_pylist(), _WORKER["render"])
+    return to_ipc(queries), to_ipc(rejects)
 
 
 def render_queries(plans: pa.Table, params: render.RenderParams, workers: int) -> StageResult:
@@ -226,11 +216,11 @@ def render_stream(plans: Shards, params: render.RenderParams, workers: int) -> I
             n = min(workers, batch.num_rows // MIN_ITEMS_PER_WORKER)
             size = min(render.BATCH_PLANS, -(-batch.num_rows // (n * 4)))
             starts = range(0, batch.num_rows, size)
-            pieces = [_to_ipc(batch.slice(start, size)) for start in starts]
+            pieces = [to_ipc(batch.slice(start, size)) for start in starts]
             progress.add_total(batch.num_rows)  # workers have no reporter: the parent counts each piece back
             parts = []
             for start, (q, r) in zip(starts, pool.map(_render_batch, pieces)):
-                parts.append((_from_ipc(q), _from_ipc(r)))
+                parts.append((from_ipc(q), from_ipc(r)))
                 progress.advance(min(size, batch.num_rows - start))
             yield render.collect_queries(batch.num_rows, parts, params)
     finally:

@@ -25,9 +25,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import pyarrow as pa
 
 from pipelines import progress
+from pipelines.arrow_ipc import from_ipc, to_ipc
 from pipelines.plan.step import Step, Streamed
 from pipelines.results import StageResult
-from pipelines.runners.parallel import _context, _from_ipc, _to_ipc
+from pipelines.runners.parallel import _context
 from pipelines.shards import KEY, Shards, TableShards, add_counters, collect
 
 # Fewer query rows than this in the whole input: the serial stream (workers would cost more).
@@ -83,18 +84,18 @@ def _one_ahead(pool: ProcessPoolExecutor, shards: Shards, workers: int) -> Itera
 
 
 def _pool(prepare: Callable, sides: dict[str, pa.Table], workers: int) -> ProcessPoolExecutor:
-    shipped = {arg: _to_ipc(table) for arg, table in sides.items()}
+    shipped = {arg: to_ipc(table) for arg, table in sides.items()}
     return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_prepare,
                                initargs=(prepare, shipped))
 
 
 def _prepare(prepare: Callable, sides: dict[str, bytes]) -> None:
-    _WORKER["call"] = prepare(**{arg: _from_ipc(data) for arg, data in sides.items()})
+    _WORKER["call"] = prepare(**{arg: from_ipc(data) for arg, data in sides.items()})
 
 
 def _run_piece(piece: bytes) -> tuple[dict[str, bytes], bytes, dict]:
-    result = _WORKER["call"](_from_ipc(piece))
-    return {name: _to_ipc(table) for name, table in result.outputs.items()}, _to_ipc(result.rejects), result.counters
+    result = _WORKER["call"](from_ipc(piece))
+    return {name: to_ipc(table) for name, table in result.outputs.items()}, to_ipc(result.rejects), result.counters
 
 
 def _start_batch(pool: ProcessPoolExecutor, batch: pa.Table, workers: int) -> tuple[list[int], list[Future]]:
@@ -102,7 +103,7 @@ def _start_batch(pool: ProcessPoolExecutor, batch: pa.Table, workers: int) -> tu
     rows = max(1, -(-batch.num_rows // (workers * PIECES_PER_WORKER)))
     pieces = list(TableShards(batch, rows, KEY))
     progress.add_total(batch.num_rows)  # workers have no reporter: the parent counts each piece back
-    return [p.num_rows for p in pieces], [pool.submit(_run_piece, _to_ipc(p)) for p in pieces]
+    return [p.num_rows for p in pieces], [pool.submit(_run_piece, to_ipc(p)) for p in pieces]
 
 
 def _batch_result(sizes: list[int], futures: list[Future]) -> StageResult:
@@ -110,7 +111,7 @@ def _batch_result(sizes: list[int], futures: list[Future]) -> StageResult:
     results = []
     for size, future in zip(sizes, futures):
         outputs, rejects, counters = future.result()
-        results.append(StageResult({name: _from_ipc(data) for name, data in outputs.items()}, _from_ipc(rejects),
+        results.append(StageResult({name: from_ipc(data) for name, data in outputs.items()}, from_ipc(rejects),
                                    counters))
         progress.advance(size)
     return collect(results)
