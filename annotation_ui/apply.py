@@ -29,7 +29,8 @@ from pipelines.card.writer import regenerate_card, write_card
 from pipelines.config import config_from_dict
 from pipelines.io import layout
 from pipelines.io.export_files import verify_card
-from pipelines.io.export_writer import write_merit_queries, write_shards
+from pipelines.io.export_writer import write_shards
+from pipelines.io.merit_queries import write_merit_queries
 from pipelines.io.verify import verify_positive_sets
 from pipelines.stages.export import split_names
 from pipelines.store import RunStore, write_json

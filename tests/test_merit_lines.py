@@ -6,7 +6,7 @@ import re
 
 import pyarrow as pa
 
-from pipelines.io.export_writer import write_merit_queries
+from pipelines.io.merit_queries import write_merit_queries
 from pipelines.merit_layout import merit_idx, merit_query_lines, split_pools
 
 PLACEHOLDER = re.compile(r"<image_(\d+)>")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import ExitStack
 from pathlib import Path
 
 import datasets
@@ -13,16 +12,18 @@ import pyarrow.parquet as pq
 
 from pipelines import schemas
 from pipelines.card.writer import write_card
-from pipelines.config import BuildConfig
+from pipelines.config import BuildConfig, worker_count
 from pipelines.io import layout
 from pipelines.io.layout import SPLITS
+from pipelines.io.merit_queries import BATCH_ROWS, MERIT_QUERY_COLUMNS, MeritQueryFiles, MeritQueryProcess
 from pipelines.io.overlap import WriteBehind
-from pipelines.merit_layout import MeritIds, merit_query_lines, merit_readme, split_pools
+from pipelines.merit_layout import MeritIds, merit_readme, split_pools
 from pipelines.results import StageResult
 from pipelines.stages.export import split_names
 
-# Query rows turned into Python dicts at a time by the MERIT writers: memory bounded by this, not by the export.
-BATCH_ROWS = 20_000
+# From this many products the MERIT query lines are built by a process of their own (io/merit_queries.py),
+# when the build may use more than one process: below it, starting one costs more than the lines.
+MERIT_PROCESS_MIN_PRODUCTS = 20_000
 
 
 def with_hf_features(table: pa.Table, image_columns: dict[str, str]) -> pa.Table:
@@ -134,7 +135,7 @@ class ExportWriter:
     """Shards per split as query batches arrive, MERIT's files once every query is seen."""
 
     def __init__(self, root: Path, cfg: BuildConfig) -> None:
-        self.root, self.ex = root, cfg.export
+        self.root, self.ex, self.workers = root, cfg.export, worker_count(cfg.workers)
         self.splits: dict[str, ShardWriter] = {}
         self.rejects: list[pa.Table] = []
         self.merit: MeritWriter | None = None
@@ -148,7 +149,8 @@ class ExportWriter:
             products = with_hf_features(out["products"], {"images": "images"})
             write_shards(products, layout.products_dir(self.root), "products", ex.shard_rows, ex.row_group_rows)
             if ex.merit_layout:
-                self.merit = MeritWriter(self.root / layout.MERIT, out["merit_products"], ex)
+                self.merit = MeritWriter(self.root / layout.MERIT, out["merit_products"], ex,
+                                         in_process=self.workers > 1 and products.num_rows >= MERIT_PROCESS_MIN_PRODUCTS)
         if "difficulty" in out:
             pq.write_table(out["difficulty"], self.root / "difficulty.parquet")
         if "queries" in out:
@@ -186,14 +188,16 @@ class MeritWriter:
     """MERIT's layout (`pipelines/merit_layout.py`) from query batches: `queries-<split>.json` lines
     appended per batch; each split's product pool written once every query is seen."""
 
-    def __init__(self, folder: Path, products: pa.Table, ex) -> None:
+    def __init__(self, folder: Path, products: pa.Table, ex, in_process: bool = False) -> None:
+        """`in_process`: the query lines are built by a worker process of their own (io/merit_queries.py)."""
         self.folder, self.ex = folder, ex
         self.products = with_hf_features(products, {"image": "image"})
         ids = self.products.column("product_id")
         self.titles = dict(zip(ids.to_pylist(), self.products.column("title").to_pylist()))
         self.ids = MeritIds(zip(ids.to_pylist(), self.products.column("idx").to_pylist()))
         self.pools: dict[str, set[str]] = {split: set() for split in SPLITS}
-        self.queries = MeritQueryFiles(folder)
+        self.queries = (MeritQueryProcess(folder, self.titles, self.ids, MERIT_QUERY_COLUMNS) if in_process
+                        else MeritQueryFiles(folder))
 
     def add(self, queries: pa.Table) -> None:
         for split, pool in split_pools(queries, BATCH_ROWS).items():
@@ -207,37 +211,3 @@ class MeritWriter:
             part = self.products.filter(pc.is_in(ids, pa.array(sorted(self.pools[split]), pa.string())))
             write_shards(part, self.folder / "products", split, self.ex.shard_rows, self.ex.row_group_rows)
         (self.folder / layout.CARD_FILE).write_text(merit_readme(), encoding="utf-8")
-
-
-MERIT_QUERY_COLUMNS = ["query_id", "split", "language", "category", "text", "images", "conditions", "positive_ids",
-                      "hard_negative_ids"]
-
-
-def write_merit_queries(folder: Path, queries: pa.Table, titles: dict[str, str], ids: MeritIds | None = None) -> None:
-    """`queries-{train,test}.json` (JSON Lines; a split with no queries gets an empty file).
-    ids: product id -> MERIT idx text, known ones (the export's products) filled in up front."""
-    files = MeritQueryFiles(folder)
-    try:
-        files.write(queries, titles, MeritIds() if ids is None else ids)
-    finally:
-        files.close()
-
-
-class MeritQueryFiles:
-    """The open `queries-{train,test}.json` files, appended to batch after batch in table order."""
-
-    def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.stack = ExitStack()
-        self.files = {split: self.stack.enter_context(open(folder / f"{layout.merit_queries_stem(split)}.json", "w",
-                                                           encoding="utf-8")) for split in SPLITS}
-
-    def write(self, queries: pa.Table, titles: dict[str, str], ids: MeritIds) -> None:
-        for batch in queries.select(MERIT_QUERY_COLUMNS).to_batches(max_chunksize=BATCH_ROWS):
-            for split, fh in self.files.items():  # each file gets its rows in table order, as from one pass
-                lines = merit_query_lines(batch, titles, split, ids)
-                if lines:
-                    fh.write("\n".join(lines) + "\n")
-
-    def close(self) -> None:
-        self.stack.close()

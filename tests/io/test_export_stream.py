@@ -8,6 +8,7 @@ import pytest
 
 from pipelines.io import layout
 from pipelines.io.export_writer import ShardWriter, write_shards
+from pipelines.io.overlap import WriteBehind
 
 
 def _table(n: int) -> pa.Table:
@@ -34,14 +35,16 @@ def _files(folder):
 @pytest.mark.parametrize("rows", [0, 1, 9, 10, 11, 57])
 @pytest.mark.parametrize(("shard_rows", "group_rows"), [(10, 3), (10, 10), (4, 7), (100, 8)])
 @pytest.mark.parametrize("batch", [1, 5, 13, 1000])
-def test_shard_writer_writes_the_files_write_shards_writes(tmp_path, rows, shard_rows, group_rows, batch):
+@pytest.mark.parametrize("behind", [False, True])  # row groups written on a thread (io/overlap.py)
+def test_shard_writer_writes_the_files_write_shards_writes(tmp_path, rows, shard_rows, group_rows, batch, behind):
     table = _table(rows)
     whole, streamed = tmp_path / "whole", tmp_path / "streamed"
     names = _write_shards_whole(table, whole, "train", shard_rows, group_rows)
-    writer = ShardWriter(streamed, "train", shard_rows, group_rows)
-    for start in range(0, max(rows, 1), batch):
-        writer.write(table.slice(start, batch))
-    assert writer.close() == names
+    with WriteBehind() as thread:
+        writer = ShardWriter(streamed, "train", shard_rows, group_rows, thread if behind else None)
+        for start in range(0, max(rows, 1), batch):
+            writer.write(table.slice(start, batch))
+        assert writer.close() == names
     assert _files(streamed) == _files(whole)  # names, row groups and bytes; no temporary part left
     assert write_shards(table, tmp_path / "one_call", "train", shard_rows, group_rows) == names
     assert _files(tmp_path / "one_call") == _files(whole)
@@ -63,3 +66,28 @@ def test_the_demo_export_is_the_same_for_any_batch_size(demo_build, tmp_path):
     differing = [n for n in names if (ours / n).read_bytes() != (theirs / n).read_bytes()]
     assert set(differing) <= {"README.md", "_SUCCESS.json"}
     assert any(n.startswith("merit/") for n in names) and any(n.startswith("data/queries/") for n in names)
+
+
+def test_merit_query_lines_written_by_their_own_process_are_the_inline_files(demo_build, tmp_path, monkeypatch):
+    """The demo's export step written again with the MERIT query lines built by a worker process
+    (io/merit_queries.py): every MERIT file equals the inline build's, byte for byte."""
+    from pipelines.config import load_config
+    from pipelines.io import export_writer
+    from pipelines.io.merit_queries import MeritQueryProcess
+    from pipelines.resources import DEMO_DIR
+    from pipelines.runners.local import local_plan
+    from pipelines.runners.streamed import streamed_results
+    from pipelines.store import RunStore
+
+    monkeypatch.setattr(export_writer, "MERIT_PROCESS_MIN_PRODUCTS", 0)
+    opened = []
+    monkeypatch.setattr(export_writer, "MeritQueryProcess", lambda *a: opened.append(a) or MeritQueryProcess(*a))
+    cfg = load_config(overrides={"workers": 2})
+    step = {s.name: s for s in local_plan(DEMO_DIR / "catalog.jsonl", tmp_path, cfg)}["export"]
+    results, _ = streamed_results(step, RunStore(demo_build.run_dir))
+    export_writer.write_export_stream(tmp_path / "export", results, cfg)
+    assert opened  # the worker process wrote them
+    ours, theirs = tmp_path / "export" / "merit", demo_build.run_dir / "export" / "merit"
+    names = sorted(str(p.relative_to(theirs)) for p in theirs.rglob("*.json"))
+    assert names and names == sorted(str(p.relative_to(ours)) for p in ours.rglob("*.json"))
+    assert all((ours / n).read_bytes() == (theirs / n).read_bytes() for n in names)
