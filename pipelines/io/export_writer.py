@@ -128,7 +128,7 @@ def write_export_stream(root: Path, results: Iterable[StageResult], cfg: BuildCo
             writer.add(result)
         writer.close()
     finally:
-        writer.behind.close()  # its thread ends with the export, also when a batch failed
+        writer.release()  # its thread and MERIT worker end with the export, also when a batch failed
 
 
 class ExportWriter:
@@ -166,6 +166,12 @@ class ExportWriter:
             self.splits[split].write(queries.filter(pa.compute.equal(queries.column("split"), split)))
         if self.merit is not None:
             self.merit.add(queries)
+
+    def release(self) -> None:
+        """End the write-behind thread and the MERIT writer's files or worker (idempotent)."""
+        self.behind.close()
+        if self.merit is not None:
+            self.merit.queries.release()
 
     def close(self) -> None:
         if not self.splits:  # an empty build still exports a loadable (empty) split

@@ -57,6 +57,10 @@ class MeritQueryFiles:
     def close(self) -> None:
         self.stack.close()
 
+    def release(self) -> None:
+        """Let go of the files whether or not the export finished (idempotent)."""
+        self.stack.close()
+
 
 def _open(folder: str, titles: dict[str, str], ids: dict[str, str]) -> None:
     _OPEN.update(files=MeritQueryFiles(Path(folder)), titles=titles, ids=MeritIds(ids))
@@ -91,4 +95,8 @@ class MeritQueryProcess:
                 future.result()
             self._pool.submit(_close).result()
         finally:
-            self._pool.shutdown(cancel_futures=True)
+            self.release()
+
+    def release(self) -> None:
+        """Stop the worker whether or not the export finished (idempotent): a failed export leaves no process."""
+        self._pool.shutdown(cancel_futures=True)

@@ -91,3 +91,31 @@ def test_merit_query_lines_written_by_their_own_process_are_the_inline_files(dem
     names = sorted(str(p.relative_to(theirs)) for p in theirs.rglob("*.json"))
     assert names and names == sorted(str(p.relative_to(ours)) for p in ours.rglob("*.json"))
     assert all((ours / n).read_bytes() == (theirs / n).read_bytes() for n in names)
+
+
+def test_a_failed_export_leaves_no_merit_worker(demo_build, tmp_path, monkeypatch):
+    """A batch that fails half-way through the export stops the MERIT worker process with it."""
+    from pipelines.config import load_config
+    from pipelines.io import export_writer
+    from pipelines.io.merit_queries import MeritQueryProcess
+    from pipelines.resources import DEMO_DIR
+    from pipelines.runners.local import local_plan
+    from pipelines.runners.streamed import streamed_results
+    from pipelines.store import RunStore
+
+    monkeypatch.setattr(export_writer, "MERIT_PROCESS_MIN_PRODUCTS", 0)
+    opened = []
+    monkeypatch.setattr(export_writer, "MeritQueryProcess", lambda *a: opened.append(MeritQueryProcess(*a)) or opened[-1])
+    cfg = load_config(overrides={"workers": 2, "batch_rows": 50})  # several query batches
+    step = {s.name: s for s in local_plan(DEMO_DIR / "catalog.jsonl", tmp_path, cfg)}["export"]
+    results, _ = streamed_results(step, RunStore(demo_build.run_dir))
+
+    def failing():
+        for i, result in enumerate(results):
+            if i == 3:  # after the products and two query batches (the worker started), before the rest
+                raise RuntimeError("disk gone")
+            yield result
+
+    with pytest.raises(RuntimeError, match="disk gone"):
+        export_writer.write_export_stream(tmp_path / "export", failing(), cfg)
+    assert len(opened) == 1 and opened[0]._pool._processes is None  # shut down: no worker left running
