@@ -36,7 +36,6 @@ class CatalogIndex:
     twins: dict[str, frozenset[str]] = field(default_factory=dict)  # listings sharing a photo (stages/twins.py)
     _member_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    _violating: dict[tuple[str, str, str], int] = field(default_factory=dict, repr=False, compare=False)
     _sides: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -65,20 +64,17 @@ class CatalogIndex:
         return self.bits.get((category, attribute, value), 0)
 
     def violates(self, category: str, attribute: str, value: str) -> int:
-        """Products with a known value for the attribute that does not meet `value` (cached: compose asks
-        for the same few values on every attempt; bounded by the index's values, not by attempts)."""
-        key = (category, attribute, value)
-        if key not in self._violating:
-            self._violating[key] = self.known.get((category, attribute), 0) & ~self.meets(category, attribute, value)
-        return self._violating[key]
+        """Products with a known value for the attribute that does not meet `value`."""
+        return self.sides(category, attribute, value)[1]
 
     def sides(self, category: str, attribute: str, value: str) -> tuple[int, int]:
-        """(meets, violates) of attribute=value in one cached lookup: compose's minimal-pair checks ask
-        for both of the same few values on every try."""
+        """(meets, violates) of attribute=value, cached: compose asks for the same few values on every try
+        (bounded by the index's values, not by attempts)."""
         key = (category, attribute, value)
         found = self._sides.get(key)
         if found is None:
-            found = self._sides[key] = (self.meets(category, attribute, value), self.violates(category, attribute, value))
+            meets = self.meets(category, attribute, value)
+            found = self._sides[key] = (meets, self.known.get((category, attribute), 0) & ~meets)
         return found
 
     def unverified(self, category: str, conditions: list[tuple[str, str]], positives: int | None = None) -> int:
