@@ -15,8 +15,9 @@ worker count. Small inputs run serially: starting workers would cost more than i
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
 
 import pyarrow as pa
 
@@ -139,17 +140,24 @@ def negatives_stream(queries: Shards, products: pa.Table, attributes: pa.Table, 
     index = build_index(products, attributes, families, params.matcher)
     tables = {"products": products, "attributes": attributes, "families": families}
     with ChunkPool(index, params, tables, workers) as pool:
-        # One batch ahead: the workers mine batch k+1 while this process fills and hands on batch k
-        # (and the runner writes it), instead of the two taking turns.
-        ahead = None
-        for batch in queries:
+        def start(batch: pa.Table) -> tuple:
             firsts = negatives.work_rows(batch)  # one row per base query, only the columns it reads
-            started = (batch, firsts, pool.start(_negatives_chunk, firsts))
-            if ahead is not None:
-                yield _filled(*ahead)
-            ahead = started
-        if ahead is not None:
-            yield _filled(*ahead)
+            return batch, firsts, pool.start(_negatives_chunk, firsts)
+
+        yield from one_ahead(queries, start, lambda started: _filled(*started))
+
+
+def one_ahead(items: Iterable, start: Callable, finish: Callable) -> Iterator:
+    """`finish(start(item))` per item, in order, each item started before the one before it is finished:
+    the workers compute batch k+1 while this process fills and hands on batch k (and the runner writes
+    it), instead of the two taking turns."""
+    items = iter(items)
+    started = [start(item) for item in islice(items, 1)]
+    for item in items:
+        started.append(start(item))
+        yield finish(started.pop(0))
+    if started:
+        yield finish(started.pop())
 
 
 def _filled(batch: pa.Table, firsts: list[dict], found: Callable[[], list]) -> StageResult:

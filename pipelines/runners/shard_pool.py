@@ -28,7 +28,7 @@ from pipelines import progress
 from pipelines.arrow_ipc import from_ipc, to_ipc
 from pipelines.plan.step import Step, Streamed
 from pipelines.results import StageResult
-from pipelines.runners.parallel import _context
+from pipelines.runners.parallel import _context, one_ahead
 from pipelines.shards import KEY, Shards, TableShards, add_counters, collect
 
 # Fewer query rows than this in the whole input: the serial stream (workers would cost more).
@@ -62,7 +62,8 @@ def pooled_stream(step: Step, serial: Callable[..., Iterator[StageResult]], tabl
         sides.update({name: once.outputs[name] for name in per_shard.once_outputs})
     raw: dict = {}
     with _pool(per_shard.prepare, sides, workers) as pool:
-        for result in _one_ahead(pool, shards, workers):
+        for result in one_ahead(shards, lambda batch: _start_batch(pool, batch, workers),
+                                lambda started: _batch_result(*started)):
             if per_shard.finish is None:
                 yield result
             else:  # raw counts summed here, turned into the step's counters once at the end
@@ -70,17 +71,6 @@ def pooled_stream(step: Step, serial: Callable[..., Iterator[StageResult]], tabl
                 yield StageResult(result.outputs, result.rejects)
     if per_shard.finish is not None:
         yield StageResult({}, counters=per_shard.finish(raw))
-
-
-def _one_ahead(pool: ProcessPoolExecutor, shards: Shards, workers: int) -> Iterator[StageResult]:
-    ahead = None
-    for batch in shards:
-        started = _start_batch(pool, batch, workers)
-        if ahead is not None:
-            yield _batch_result(*ahead)
-        ahead = started
-    if ahead is not None:
-        yield _batch_result(*ahead)
 
 
 def _pool(prepare: Callable, sides: dict[str, pa.Table], workers: int) -> ProcessPoolExecutor:
