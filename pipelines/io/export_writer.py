@@ -15,7 +15,7 @@ from pipelines.card.writer import write_card
 from pipelines.config import BuildConfig, worker_count
 from pipelines.io import layout
 from pipelines.io.layout import SPLITS
-from pipelines.io.merit_queries import BATCH_ROWS, MERIT_QUERY_COLUMNS, MeritQueryFiles, MeritQueryProcess
+from pipelines.io.merit_queries import BATCH_ROWS, MeritQueryFiles, MeritQueryProcess
 from pipelines.io.overlap import WriteBehind
 from pipelines.merit_layout import MeritIds, merit_readme, split_pools
 from pipelines.results import StageResult
@@ -128,7 +128,7 @@ def write_export_stream(root: Path, results: Iterable[StageResult], cfg: BuildCo
             writer.add(result)
         writer.close()
     finally:
-        writer.release()  # its thread and MERIT worker end with the export, also when a batch failed
+        writer.abandon()  # its thread and MERIT worker end with the export, also when a batch failed
 
 
 class ExportWriter:
@@ -167,11 +167,12 @@ class ExportWriter:
         if self.merit is not None:
             self.merit.add(queries)
 
-    def release(self) -> None:
-        """End the write-behind thread and the MERIT writer's files or worker (idempotent)."""
-        self.behind.close()
+    def abandon(self) -> None:
+        """End the write-behind thread and the MERIT writer's files or worker, also after a failure (after
+        `close` it does nothing)."""
+        self.behind.abandon()
         if self.merit is not None:
-            self.merit.queries.release()
+            self.merit.queries.abandon()
 
     def close(self) -> None:
         if not self.splits:  # an empty build still exports a loadable (empty) split
@@ -179,11 +180,9 @@ class ExportWriter:
                                 self.ex.row_group_rows)
             empty.write(self.schema.empty_table() if self.schema else schemas.empty("query"))
             self.splits[layout.DEFAULT_SPLIT] = empty
-        try:
-            for shards in self.splits.values():
-                shards.close()
-        finally:
-            self.behind.close()
+        for shards in self.splits.values():
+            shards.close()  # each waits for its row groups written behind
+        self.behind.close()
         if self.merit is not None:
             self.merit.close()
         rejects = pa.concat_tables(self.rejects) if self.rejects else schemas.empty("reject")
@@ -202,8 +201,7 @@ class MeritWriter:
         self.titles = dict(zip(ids.to_pylist(), self.products.column("title").to_pylist()))
         self.ids = MeritIds(zip(ids.to_pylist(), self.products.column("idx").to_pylist()))
         self.pools: dict[str, set[str]] = {split: set() for split in SPLITS}
-        self.queries = (MeritQueryProcess(folder, self.titles, self.ids, MERIT_QUERY_COLUMNS) if in_process
-                        else MeritQueryFiles(folder))
+        self.queries = MeritQueryProcess(folder, self.titles, self.ids) if in_process else MeritQueryFiles(folder)
 
     def add(self, queries: pa.Table) -> None:
         for split, pool in split_pools(queries, BATCH_ROWS).items():

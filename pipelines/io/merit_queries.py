@@ -3,14 +3,15 @@
 Building a JSON line per query row is Python work on one core (about a third of the export step at
 135K products), and it needs nothing the export's main process computes after the batch: so each
 batch's MERIT columns go to one forkserver worker as Arrow IPC, which appends the lines with the
-same writer the inline path uses (`MeritQueryFiles`) while the main process shards the next batch. One worker runs the batches in the order they were sent,
-so every file gets its rows in table order; at most `AHEAD` batches wait for it.
+same writer the inline path uses (`MeritQueryFiles`) while the main process shards the next batch.
+One worker runs the batches in the order they were sent, so every file gets its rows in table
+order; at most `AHEAD` batches wait for it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pyarrow as pa
 from pipelines.arrow_ipc import from_ipc, to_ipc
 from pipelines.io import layout
 from pipelines.io.layout import SPLITS
+from pipelines.io.overlap import WriteBehind
 from pipelines.merit_layout import MeritIds, merit_query_lines
 
 AHEAD = 2  # batches sent and not yet written: bounds the memory the queue holds
@@ -57,9 +59,7 @@ class MeritQueryFiles:
     def close(self) -> None:
         self.stack.close()
 
-    def release(self) -> None:
-        """Let go of the files whether or not the export finished (idempotent)."""
-        self.stack.close()
+    abandon = close  # after a failure elsewhere: the files are let go of as they are
 
 
 def _open(folder: str, titles: dict[str, str], ids: dict[str, str]) -> None:
@@ -75,28 +75,21 @@ def _close() -> None:
 
 
 class MeritQueryProcess:
-    """`MeritQueryFiles.write` / `close` run by one worker process; errors are raised here, at the next call."""
+    """`MeritQueryFiles.write` / `close` run by one worker process, in order, `AHEAD` batches at most
+    waiting (`overlap.WriteBehind`); errors are raised here, at the next call."""
 
-    def __init__(self, folder: Path, titles: dict[str, str], ids: dict[str, str], columns: list[str]) -> None:
-        self.columns = columns
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"), initializer=_open,
-                                         initargs=(str(folder), titles, dict(ids)))
-        self._pending: list[Future] = []
+    def __init__(self, folder: Path, titles: dict[str, str], ids: dict[str, str]) -> None:
+        self._calls = WriteBehind(AHEAD, ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"),
+                                                             initializer=_open, initargs=(str(folder), titles, dict(ids))))
 
     def write(self, queries: pa.Table, titles=None, ids=None) -> None:
         """`MeritQueryFiles.write`'s call; the worker uses the titles and ids it was opened with."""
-        while self._pending and (self._pending[0].done() or len(self._pending) >= AHEAD):
-            self._pending.pop(0).result()
-        self._pending.append(self._pool.submit(_write, to_ipc(queries.select(self.columns))))
+        self._calls.submit(_write, to_ipc(queries.select(MERIT_QUERY_COLUMNS)))
 
     def close(self) -> None:
-        try:
-            for future in self._pending:
-                future.result()
-            self._pool.submit(_close).result()
-        finally:
-            self.release()
+        self._calls.submit(_close)
+        self._calls.close()
 
-    def release(self) -> None:
-        """Stop the worker whether or not the export finished (idempotent): a failed export leaves no process."""
-        self._pool.shutdown(cancel_futures=True)
+    def abandon(self) -> None:
+        """Stop the worker after a failure elsewhere (after `close` it does nothing): no process is left."""
+        self._calls.abandon()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 _DONE = object()
 
@@ -55,12 +55,13 @@ def read_ahead(items: Iterable, depth: int = 1) -> Iterator:
 
 
 class WriteBehind:
-    """Calls run in order on one thread, at most `depth` waiting; a failed call's error is raised by the
-    next `submit` or by `close()` (also on leaving the `with`), which waits for the last call."""
+    """Calls run in order on one thread (or on the one-worker `executor` given: a process), at most `depth`
+    waiting; a failed call's error is raised by the next `submit` or by `close()` (also on leaving the
+    `with`), which waits for the last call."""
 
-    def __init__(self, depth: int = 1) -> None:
+    def __init__(self, depth: int = 1, executor: Executor | None = None) -> None:
         self.depth = depth
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-behind")
+        self._pool = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-behind")
         self._pending: list[Future] = []
 
     def __enter__(self) -> WriteBehind:
@@ -70,14 +71,9 @@ class WriteBehind:
         self.close()
 
     def submit(self, call: Callable, *args, **kwargs) -> None:
-        self._raise_done()
-        while len(self._pending) >= self.depth:
+        while self._pending and (self._pending[0].done() or len(self._pending) >= self.depth):
             self._pending.pop(0).result()
         self._pending.append(self._pool.submit(call, *args, **kwargs))
-
-    def _raise_done(self) -> None:
-        while self._pending and self._pending[0].done():
-            self._pending.pop(0).result()
 
     def drain(self) -> None:
         """Wait for every call submitted so far; raise the first error."""
@@ -94,3 +90,9 @@ class WriteBehind:
             self.drain()
         finally:
             self._pool.shutdown(wait=True)
+
+    def abandon(self) -> None:
+        """End the thread (or process) after a failure elsewhere: calls not yet started are dropped and
+        errors are not raised; after `close` it does nothing."""
+        self._pending.clear()
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -118,4 +118,4 @@ def test_a_failed_export_leaves_no_merit_worker(demo_build, tmp_path, monkeypatc
 
     with pytest.raises(RuntimeError, match="disk gone"):
         export_writer.write_export_stream(tmp_path / "export", failing(), cfg)
-    assert len(opened) == 1 and opened[0]._pool._processes is None  # shut down: no worker left running
+    assert len(opened) == 1 and opened[0]._calls._pool._processes is None  # shut down: no worker left running

@@ -112,3 +112,25 @@ def test_parquet_written_behind_equals_written_inline(tmp_path):
             behind.submit(writer.write_table, table)
     writer.close()
     assert pq.read_table(tmp_path / "behind.parquet").equals(pa.concat_tables(tables))
+
+
+def test_write_behind_abandon_drops_waiting_calls_without_raising():
+    done, gate = [], threading.Event()
+    behind = WriteBehind(depth=3)
+    behind.submit(gate.wait)
+    behind.submit(lambda: (_ for _ in ()).throw(OSError("disk full")))
+    behind.submit(done.append, "late")
+    gate.set()
+    behind.abandon()  # no error raised; the thread is gone
+    assert not _threads("write-behind")
+    behind.abandon()  # again: nothing to do
+
+
+def test_write_behind_runs_its_calls_on_the_executor_given():
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = []
+    with WriteBehind(depth=2, executor=ThreadPoolExecutor(1, thread_name_prefix="given")) as behind:
+        for _ in range(3):
+            behind.submit(lambda: names.append(threading.current_thread().name))
+    assert len(names) == 3 and all(n.startswith("given") for n in names)
