@@ -28,6 +28,7 @@ REASONS: dict[str, str] = {
     "image_unreadable": "The image cannot be decoded (unknown or corrupt format); convert it to JPEG or PNG.",
     # mine: attribute values
     "value_not_in_vocabulary": "A catalog or LLM value matches none of the vocabulary's values; add it or an alias to your vocabulary.",
+    "several_values": "A field lists several values (\"Boys, Girls\") and no one value means all of them, so it is unknown; add one with `also_meets`.",
     "twin_conflict": "Listings sharing a photo disagree on a visual value, so it is dropped; fix the listing that is wrong.",
     "brand_candidate_not_a_name": "A word from a title looked like a brand but is not a name (a common word); nothing to do, or list the brand.",
     "brand_without_evidence": "A brand taken from a title is seen nowhere else in the catalog; list it in the category's `brands` if it is real.",

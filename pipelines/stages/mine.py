@@ -22,14 +22,15 @@ import pyarrow as pa
 from pipelines import progress, schemas
 from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
-from pipelines.stages import brands, quantity_facts, twins, unmapped, values
+from pipelines.stages import brands, quantity_facts, twins, unmapped, value_lists, values
 from pipelines.stages.field_names import FieldNames
-from pipelines.vocab.vocabulary import Vocabulary
+from pipelines.vocab.vocabulary import Vocabulary, norm_text
 
 STAGE = "mine"
-VERSION = "7"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;
+VERSION = "8"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;
 # 5: unmapped catalog attributes counted; 6: field names matched by key and attribute aliases (field_names.py);
-# 7: a category's own name as a type ("Laptops") is dropped, not rejected
+# 7: a category's own name as a type ("Laptops") is dropped, not rejected; 8: a field value listing several
+# values ("Men, Women") is the value meaning all of them (also_meets) or a `several_values` reject
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'/&.+-]*")
 _GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "mens", "womens", "man", "woman", "boy", "girl"}
 _MAX_NGRAM = 3
@@ -145,7 +146,13 @@ def _field_facts(product: dict, params: MineParams, names: FieldNames, rejects: 
         if attribute is None or attribute in found:
             continue
         raw = item["value"] if attribute in vocab.open_attributes else _pinned(params.cfg, attribute, item["value"])
-        match = vocab.normalise(product["category"], attribute, raw, params.cfg.min_score)
+        listed = _listed(vocab, product["category"], attribute, raw)
+        if listed is not None and listed.value is None:
+            rejects.add("several_values", f"{attribute}={item['value']!r} lists {', '.join(listed.parts)}, and no "
+                        f"{attribute} value means all of them (also_meets)", record_id=product["product_id"],
+                        field=f"attributes.{attribute}", raw=item["value"])
+            continue
+        match = (listed.value, 100.0) if listed else vocab.normalise(product["category"], attribute, raw, params.cfg.min_score)
         if match is None:
             if attribute == "type" and vocab.resolve_category(item["value"]) == product["category"]:
                 continue  # the category's own name ("Laptops" from ingest's raw category) names no finer type
@@ -154,6 +161,14 @@ def _field_facts(product: dict, params: MineParams, names: FieldNames, rejects: 
             continue
         found[attribute] = _fact(product, attribute, match[0], "field", item["value"], match[1])
     return found
+
+
+def _listed(vocab: Vocabulary, category: str, attribute: str, raw: str) -> value_lists.ListedValue | None:
+    """A closed value that lists several of its vocabulary values ("Men, Women"), read by value_lists."""
+    forms = vocab.surface_forms(category, attribute)
+    if not forms or norm_text(raw) in forms:  # open and quantity attributes have none; a listed synonym wins
+        return None
+    return value_lists.listed_value(raw, lambda part: forms.get(norm_text(part)), vocab.also_meets(attribute))
 
 
 def _pinned(cfg: MineConfig, attribute: str, raw: str) -> str:

@@ -65,6 +65,10 @@ class Vocabulary:
         """The dimension of a quantity attribute (data, length_in, charge, volume, weight), else None."""
         return self.data["attributes"].get(attribute, {}).get("quantity")
 
+    def also_meets(self, attribute: str) -> dict[str, list[str]]:
+        """{value: the other values a product with it meets} ("unisex" meets men and women)."""
+        return self.data["attributes"].get(attribute, {}).get("also_meets", {})
+
     def is_visual(self, attribute: str) -> bool:
         return bool(self.data["attributes"].get(attribute, {}).get("visual", False) or attribute == "type")
 

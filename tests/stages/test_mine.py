@@ -106,3 +106,29 @@ def test_structured_brand_field_is_evidence(vocab):
 def test_boys_and_girls_are_their_own_gender(vocab):
     facts = _facts(_mine(vocab, _product("1", "x", {"gender": "Boys"}), _product("2", "x", {"gender": "Girls"})))
     assert facts[("1", "gender")][0] == "boys" and facts[("2", "gender")][0] == "girls"
+
+
+def test_a_listed_gender_is_the_value_meaning_all_of_its_parts(vocab):
+    """"Men, Women" names a product for both: unisex (it also meets men and women), not men and not a reject."""
+    facts = _facts(_mine(vocab, _product("1", "x", {"gender": "Men, Women"}), _product("2", "x", {"gender": "Women and Men"}),
+                         _product("3", "x", {"gender": "Men, Women, Unisex"})))
+    assert [facts[(pid, "gender")][0] for pid in "123"] == ["unisex"] * 3
+
+
+def test_a_list_no_value_covers_is_unknown_with_a_counted_reject(vocab):
+    """Reading "Boys, Girls" as boys (its first part, or a fuzzy match) would make the product a false
+    negative of every query for girls; no value means both, so it is unknown."""
+    result = _mine(vocab, _product("1", "x", {"gender": "Boys, Girls"}), _product("2", "x", {"gender": "Boys"}))
+    facts = _facts(result)
+    assert ("1", "gender") not in facts and facts[("2", "gender")][0] == "boys"
+    reject = result.rejects.to_pylist()[0]
+    assert (reject["reason"], reject["record_id"], reject["field"]) == ("several_values", "1", "attributes.gender")
+    assert "boys, girls" in reject["message"]
+
+
+def test_one_value_whose_words_hold_a_separator_is_not_a_list(vocab):
+    """Only a split into known values is a list: "navy blue" stays one value, and "Black & White" is two."""
+    result = _mine(vocab, _product("1", "x", {"color": "Black & White"}), _product("2", "x", {"color": "navy blue"}))
+    facts = _facts(result)
+    assert facts[("2", "color")][0] == "navy" and ("1", "color") not in facts
+    assert [r["reason"] for r in result.rejects.to_pylist()] == ["several_values"]
