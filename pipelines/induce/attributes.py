@@ -4,6 +4,8 @@ Rules (each decision it cannot make is a line of the report, never a guess):
 - `brand` is open (any value); `type` becomes each category's product types;
 - values are clustered (names.cluster); a value seen in fewer than MIN_VALUE_COUNT products is left out;
   numbers with units get one spelling (units.py); numbers without a unit (prices, ids) are left out; an attribute with one value for every product (a department) says nothing;
+- a value listing other values ("Men, Women") is the value meaning all of them (`also_meets`: unisex) or left
+  out (stages/value_lists.py, as mine reads it);
 - an attribute the shipped vocabulary knows (color, pattern, material, gender...) reuses its values, so
   the shipped lexicons already translate them; the shipped title-minable attributes are proposed when
   titles carry their values;
@@ -17,9 +19,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.induce.names import ascii_lower, cluster
+from pipelines.induce.names import ascii_lower, cluster, spelling_key
 from pipelines.induce.units import unit_value
 from pipelines.stages.field_names import lookup, name_table
+from pipelines.stages.value_lists import covering_value, has_separator, listed_value
 from pipelines.vocab.vocabulary import Vocabulary, norm_text
 
 MIN_VALUE_COUNT = 2  # products a value needs to become a vocabulary value
@@ -101,7 +104,7 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
     if len(raw) == 1:
         undecided.append(f"field {name!r}: one value ({next(iter(raw))!r}) for all {n} products says nothing; left out")
         return None
-    canonical, values, mapped_shipped = _canonical_values(name, raw, shipped, threshold)
+    canonical, values, mapped_shipped = _canonical_values(name, raw, shipped, threshold, undecided)
     if canonical is None:
         undecided.append(f"field {name!r}: {len(raw)} distinct numbers without a unit (a price, an id, a rating?); "
                          "left out")
@@ -137,7 +140,7 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
     return attribute
 
 
-def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: float):
+def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: float, undecided: list[str]):
     """({raw: canonical}, {canonical: synonyms}, reuses shipped values) or (None, None, False) for bare numbers."""
     units = {v: unit_value(v) for v in raw}
     if all(u is not None for u in units.values()):
@@ -149,10 +152,14 @@ def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: f
                 values.setdefault(u, []).append(v)
             values.setdefault(u, [])
         return units, {k: sorted(set(s)) for k, s in values.items()}, False
-    forms = _shipped_forms(name, shipped)
+    forms = shipped_forms(name, shipped)
+    also = shipped.also_meets(name)
+    lists = _lists(raw, forms)
     canonical, values = {}, {}
     rest = Counter()
     for v, n in raw.items():
+        if v in lists:
+            continue
         if norm_text(v) in forms:
             canonical[v] = forms[norm_text(v)]
             values.setdefault(canonical[v], set()).add(v)
@@ -164,15 +171,44 @@ def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: f
         for spelling in group.spellings:
             canonical[spelling] = group.name
         values.setdefault(group.name, set()).update(group.spellings)
+    by_key = {**{spelling_key(s): c for s, c in canonical.items()}, **{v: v for v in forms.values()}}
+    for v, parts in lists.items():
+        cover = covering_value(tuple(dict.fromkeys(by_key.get(p, p) for p in parts)), also)
+        if cover is not None:
+            canonical[v] = cover
+            values.setdefault(cover, set()).add(v)
+    _list_notes(name, raw, lists, canonical, undecided)
     synonyms = {k: sorted(s for s in spellings if norm_text(s) != k) for k, spellings in values.items()}
     return canonical, synonyms, bool(forms) and all(k in _shipped_values(name, shipped) for k in synonyms)
+
+
+def _lists(raw: Counter, forms: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """{raw value: its parts} for values that list other values (stages/value_lists.py): shipped values,
+    or the spelling keys of values seen on their own ("Baby Boy's, Baby Girl's" when "Baby Girl's" is one)."""
+    alone = {spelling_key(v) for v in raw if not has_separator(v)}
+
+    def known(part: str) -> str | None:
+        return forms.get(norm_text(part)) or (key if (key := spelling_key(part)) in alone else None)
+    return {v: listed.parts for v in raw if (listed := listed_value(v, known)) is not None}
+
+
+def _list_notes(name: str, raw: Counter, lists: dict, canonical: dict, undecided: list[str]) -> None:
+    read = sorted((v, canonical[v]) for v in lists if v in canonical)
+    unknown = sorted((-raw[v], v) for v in lists if v not in canonical)
+    if read:
+        undecided.append(f"field {name!r}: lists read as the value meaning all their parts (also_meets): "
+                         + ", ".join(f"{v!r} -> {c!r}" for v, c in read[:4]))
+    if unknown:
+        undecided.append(f"field {name!r}: {sum(-n for n, _ in unknown)} product(s) list several values that no one "
+                         f"value means (e.g. {', '.join(repr(v) for _, v in unknown[:3])}); their {name} is left "
+                         "unknown (add a value with also_meets if one fits)")
 
 
 def _shipped_values(name: str, shipped: Vocabulary) -> dict:
     return shipped.data["attributes"].get(name, {}).get("values", {})
 
 
-def _shipped_forms(name: str, shipped: Vocabulary) -> dict[str, str]:
+def shipped_forms(name: str, shipped: Vocabulary) -> dict[str, str]:
     return {norm_text(s): value for value, synonyms in _shipped_values(name, shipped).items()
             for s in [value, *synonyms]}
 
@@ -182,7 +218,7 @@ def title_attributes(records: list[dict], categories: dict[str, str], shipped: V
     """Shipped attributes (colour, pattern, material) proposed when titles carry their values."""
     out = []
     for name in TITLE_ATTRIBUTES:
-        forms = _shipped_forms(name, shipped)
+        forms = shipped_forms(name, shipped)
         if name in known or not forms:
             continue
         found = [(category_of(r, categories), value) for r in records

@@ -8,26 +8,54 @@ which the LLM translates (`translation_rows` -> `translated_lexicon`) or the bui
 
 from __future__ import annotations
 
+from pipelines.induce.names import singular
 from pipelines.vocab.templates import Templates
 
 # Category nouns shoppers do not count ("a makeup"): no article. Reviewed in the report.
 MASS_ENDINGS = ("care", "wear", "bedding", "makeup", "gear", "furniture", "clothing", "equipment", "jewellery",
                 "jewelry", "luggage", "food", "hygiene", "grooming", "furnishing", "decor", "supplies", "kit")
+# Last words naming a shop's area, not a thing one buys ("Hair Care", "Feeding & Nursing", "Bath and Spa"):
+# the noun is "a hair care product".
+AREA_WORDS = ("care", "hygiene", "grooming", "training", "nursing", "feeding", "spa", "skin", "health", "beauty",
+              "wellness", "fitness", "cleaning", "cooking", "baking", "gardening", "diapering", "bathing")
+_CONJUNCTIONS = (" and ", " & ")
 
 
-def english_lexicon(doc: dict, shipped: Templates) -> tuple[dict, list[str]]:
-    """(the English lexicon additions, review notes)."""
+def category_noun(category: str, spellings: list[str]) -> tuple[dict, str | None]:
+    """(the English noun of an induced category, a review note or None).
+
+    A shop area is "<name> product"; two plural things joined in the catalog's spelling ("Combos and Kits")
+    are one or the other ("a combo or kit"); a mass name ("infant wear", "baby & kids gift") takes no article."""
+    if category.split(" ")[-1] in AREA_WORDS:
+        return {"det": "a", "head": f"{category} product"}, None
+    parts = next((category.split(c) for c in _CONJUNCTIONS if c in category), None)
+    if parts and len(parts) == 2 and any(_both_plural(s) for s in spellings):
+        return {"det": "a", "head": " or ".join(parts)}, None
+    if category.endswith(MASS_ENDINGS) or parts:
+        return {"det": "", "head": category}, (f"category {category!r}: used as a noun without an article; rename it "
+                                              "in lexicon/en.json (nouns.category) if shoppers say it otherwise")
+    return {"det": "a", "head": category}, None
+
+
+def _both_plural(spelling: str) -> bool:
+    """"Combos and Kits": each conjunct ends in a plural word (not "Baby & Kids Gifts", "Bath and Spa")."""
+    text = " ".join(spelling.casefold().split())
+    parts = next((text.split(c) for c in _CONJUNCTIONS if c in text), [])
+    return len(parts) == 2 and all(p.split()[-1:] and singular(p.split()[-1]) != p.split()[-1] for p in parts)
+
+
+def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] | None = None) -> tuple[dict, list[str]]:
+    """(the English lexicon additions, review notes); `type_nouns`: each type's noun read from titles
+    (type_nouns.py), else the type's name with "a"."""
     base, notes = shipped.pack("en").lexicon, []
     nouns: dict = {"category": {}}
-    for category in doc["categories"]:
-        mass = category.endswith(MASS_ENDINGS) or " and " in category or " & " in category
-        nouns["category"][category] = {"det": "" if mass else "a", "head": category}
-        if mass:
-            notes.append(f"category {category!r}: used as a noun without an article; rename it in lexicon/en.json "
-                         "(nouns.category) if shoppers say it otherwise")
+    for category, spec in doc["categories"].items():
+        nouns["category"][category], note = category_noun(category, [category, *spec.get("aliases", [])])
+        notes += [note] if note else []
     types = {t for spec in doc["categories"].values() for t in spec.get("types", {})}
     if types:
-        nouns["type"] = {t: {"det": "a", "head": t} for t in sorted(types) if t not in base["nouns"].get("type", {})}
+        nouns["type"] = {t: (type_nouns or {}).get(t, {"det": "a", "head": t}) for t in sorted(types)
+                         if t not in base["nouns"].get("type", {})}
     values = {a: {v: v for v in spec["values"] if v not in base["values"].get(a, {})}
               for a, spec in doc["attributes"].items() if not spec.get("open")}
     attributes = {a: a for a in doc["attributes"] if a not in base.get("attributes", {})}
@@ -59,8 +87,8 @@ def needed(doc: dict, english: dict, shipped: Templates, lang: str) -> list[dict
     out = [{"key": ("nouns", "category", c), "text": english["nouns"]["category"][c]["head"], "kind": "product noun",
             "context": f"a product category of the shop, {c!r}"} for c in doc["categories"]]
     types = {t for spec in doc["categories"].values() for t in spec.get("types", {})}
-    out += [{"key": ("nouns", "type", t), "text": t, "kind": "product noun", "context": "a product type"}
-            for t in sorted(types) if t not in base["nouns"].get("type", {})]
+    out += [{"key": ("nouns", "type", t), "text": english["nouns"]["type"][t]["head"], "kind": "product noun",
+             "context": "a product type"} for t in sorted(types) if t not in base["nouns"].get("type", {})]
     for attribute, spec in doc["attributes"].items():
         if spec.get("open"):
             continue

@@ -11,7 +11,10 @@ from rapidfuzz import fuzz
 
 _NOT_NAME = re.compile(r"[^a-z0-9 &'+./-]+")
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
-_INVARIANT = ("ss", "us", "is", "ics", "ous", "wear", "series", "clothes", "news")  # not plurals: glass, cactus, electronics, ...
+# Nouns with no singular (a pair of shorts): a name keeps them plural, and they take no article.
+PLURAL_ONLY = ("clothes", "shorts", "pants", "trousers", "jeans", "leggings", "tights", "pyjamas", "pajamas",
+               "briefs", "scissors", "tongs", "pliers")
+_INVARIANT = ("ss", "us", "is", "ics", "ous", "wear", "series", "news", *PLURAL_ONLY)  # glass, cactus, electronics
 MIN_FUZZY_CHARS = 6  # shorter names never fuzz-merge (as mine.alias_threshold's rule: "bag" vs "bat")
 
 

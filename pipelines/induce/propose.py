@@ -6,15 +6,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipelines.induce.attributes import (
+    TITLE_ATTRIBUTES,
     Attribute,
     column_attribute,
     field_attribute,
     fields_by_name,
     propose_field,
+    shipped_forms,
     shipped_names,
     title_attributes,
 )
 from pipelines.induce.names import cluster
+from pipelines.induce.type_nouns import english_nouns, words
 from pipelines.vocab.vocabulary import Vocabulary
 
 
@@ -25,6 +28,7 @@ class Proposal:
     attributes: list[Attribute]
     undecided: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # flat column -> attribute (catalog.attribute_columns)
+    type_nouns: dict[str, dict] = field(default_factory=dict)  # type -> its English {det, head} (type_nouns.py)
 
 
 def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Proposal:
@@ -52,8 +56,27 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     columns = {c: attribute for r in records for c in (r.get("columns") or {})
                if (attribute := field_attribute(column_attribute(c), names)) in kept}
     proposal = Proposal(_document(groups, attributes, shipped), by_name, attributes, undecided, columns)
+    proposal.type_nouns = _type_nouns(records, category_of, attributes, shipped, undecided)
     _scope_notes(proposal)
     return proposal
+
+
+def _type_nouns(records: list[dict], category_of: dict[str, str], attributes: list[Attribute], shipped: Vocabulary,
+                undecided: list[str]) -> dict[str, dict]:
+    """Each type's English noun, read from its categories' titles (type_nouns.py)."""
+    types = next((a for a in attributes if a.name == "type"), None)
+    if types is None:
+        return {}
+    titles: dict[str, list[str]] = {}
+    for record in records:
+        if category := category_of.get(str(record.get("category", "")).strip()):
+            titles.setdefault(category, []).append(str(record.get("title", "")))
+    spellings = [s for a in attributes if a.name != "type" for v, synonyms in a.values.items() for s in [v, *synonyms]]
+    spellings += [s for name in TITLE_ATTRIBUTES for s in shipped_forms(name, shipped)]
+    by_type = {t: {c for c, found in types.by_category.items() if t in found} for t in types.values}
+    nouns, notes = english_nouns(by_type, titles, {w for s in spellings for w in words(s)})
+    undecided += notes
+    return nouns
 
 
 def _same_head_notes(groups, undecided: list[str]) -> None:

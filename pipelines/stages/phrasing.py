@@ -159,9 +159,16 @@ def _unit_words(value: str, lexicon: dict) -> str:
 
 
 def _says(head: str, surface: str, template: dict) -> bool:
+    """The head already holds the value's words: "baby boy" in "baby boys' clothes" (plural and possessive
+    aside), so "baby boy baby boys' clothes" is never written."""
     if not template["word_sep"]:
         return surface in head  # scripts without spaces between words (Thai)
-    return f" {surface.casefold()} " in f" {head.casefold()} "
+    return f" {_word_keys(surface)} " in f" {_word_keys(head)} "
+
+
+def _word_keys(text: str) -> str:
+    """Words without case, possessive or plural ending, for `_says`."""
+    return " ".join(w.removesuffix("'s").rstrip("'").removesuffix("s") for w in text.casefold().split())
 
 
 def _image_list(conds: list[dict], template: dict, lexicon: dict) -> list:

@@ -1,0 +1,77 @@
+"""How English names each induced product type: a noun ("a romper", "leggings"), or a word that modifies the
+noun titles write after it ("a gathered dress").
+
+A catalog's type field holds the shop's labels, and some are not nouns: "Gathered", "A-line", "Round Neck"
+name the cut of a dress or a T-shirt, and titles write that noun after them ("Baby Girl's Gathered Dress").
+Used as a noun they give "I'd like a gathered". The titles of the type's categories tell which: when most
+titles that hold the type go on with one same word, the type modifies it and the noun is "<type> <word>".
+Words that are values of other attributes are passed over ("Gathered Pink Dress": dress; "Blanket Blue": the
+end), and the type's own last word repeated ("Vinyl Sticker Sticker") is not such a noun. A plural head (clothes, leggings) takes no article. A type no title shows stays
+a noun, and the report asks for a review.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pipelines.induce.names import PLURAL_ONLY, ascii_lower, singular
+
+MIN_TITLES = 2  # titles holding a type needed to read anything from them
+FOLLOWER_SHARE = 0.6  # share of those titles going on with one same word for the type to modify it
+_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
+
+
+def words(text: str) -> list[str]:
+    """Title words as a type's name holds them: lower-case ASCII, singular, no possessive."""
+    return [singular(w.removesuffix("'s").rstrip("'")) for w in _WORD.findall(ascii_lower(text).replace("&", " and "))]
+
+
+def english_nouns(types: dict[str, set[str]], titles: dict[str, list[str]],
+                  value_words: set[str]) -> tuple[dict[str, dict], list[str]]:
+    """({type: {"det", "head"}}, review notes) for `types` ({type: its categories}) from `titles`
+    ({category: titles}); `value_words`: words of other attributes' values, never a head."""
+    nouns, notes = {}, []
+    for name in sorted(types):
+        key = words(name)
+        held = [w for c in sorted(types[name]) for t in titles.get(c, ())
+                if (w := _after(words(t), key, value_words)) is not None]
+        follower = _follower(held, name, value_words)
+        head = f"{name} {follower}" if follower else name
+        nouns[name] = {"det": "" if is_plural(head) else "a", "head": head}
+        if len(held) < MIN_TITLES:
+            notes.append(f"type {name!r}: no title of its categories shows it, so it is used as a noun "
+                         f"({_shown(nouns[name])!r}); rename it in lexicon/en.json (nouns.type) if shoppers say it otherwise")
+        elif follower:
+            notes.append(f"type {name!r}: titles write it before {follower!r}, so the noun is {_shown(nouns[name])!r}")
+    return nouns, notes
+
+
+def is_plural(head: str) -> bool:
+    last = head.split(" ")[-1]
+    return last.endswith(PLURAL_ONLY) or singular(last) != last
+
+
+def _after(title: list[str], name: list[str], value_words: set[str]) -> str | None:
+    """The first word after `name` in `title` that is no other attribute's value ("Gathered Pink Dress": dress;
+    "" at the end), or None when the title does not hold `name`."""
+    n = len(name)
+    for i in range(len(title) - n + 1):
+        if title[i:i + n] == name:
+            return next((w for w in title[i + n:] if w not in value_words), "")
+    return None
+
+
+def _follower(held: list[str], name: str, value_words: set[str]) -> str | None:
+    """The one word most titles holding `name` go on with, when it reads as the noun `name` modifies."""
+    if len(held) < MIN_TITLES:
+        return None
+    word, count = Counter(held).most_common(1)[0]
+    if not word or word == words(name)[-1] or not word[0].isalpha():
+        return None
+    return word if count >= FOLLOWER_SHARE * len(held) else None
+
+
+def _shown(noun: dict) -> str:
+    det = "an" if noun["det"] == "a" and noun["head"][:1] in "aeiou" else noun["det"]
+    return f"{det} {noun['head']}".strip()

@@ -1,0 +1,96 @@
+"""The English an induced vocabulary writes reads as a shopper's: list values are one value or none, a type that
+titles use as a modifier names the noun they modify, a shop area is "a ... product" (issue #21)."""
+
+from __future__ import annotations
+
+from pipelines.induce.lexicon import category_noun, english_lexicon
+from pipelines.induce.names import singular, vocab_name
+from pipelines.induce.propose import propose
+from pipelines.induce.type_nouns import english_nouns
+from pipelines.vocab.templates import load_templates
+from pipelines.vocab.vocabulary import load_vocabulary
+
+
+def _record(i, category, title, **attrs):
+    return {"product_id": str(i), "category": category, "title": title, "attributes": attrs}
+
+
+def test_a_type_titles_write_before_one_noun_modifies_it():
+    titles = {"infant wear": ["Wow Baby Girl's Gathered Pink Dress", "Saba Baby Girl's Gathered Dress",
+                              "Lambs Gathered Dress", "Toons Round Neck T-Shirts", "Globe Round Neck Orange T-Shirt",
+                              "Zero Baby Girl's Leggings", "Babyoye Grey Leggings", "Kandyfloss Romper",
+                              "Babeezworld Romper"]}
+    types = {t: {"infant wear"} for t in ("gathered", "round neck", "leggings", "romper", "flat")}
+    nouns, notes = english_nouns(types, titles, value_words={"pink", "orange", "grey"})
+    assert nouns["gathered"] == {"det": "a", "head": "gathered dress"}  # "Pink" passed over: a colour
+    assert nouns["round neck"] == {"det": "a", "head": "round neck t-shirt"}
+    assert nouns["leggings"] == {"det": "", "head": "leggings"}  # a noun at the title's end, plural only
+    assert nouns["romper"] == {"det": "a", "head": "romper"}
+    assert nouns["flat"] == {"det": "a", "head": "flat"}
+    assert any(n.startswith("type 'flat': no title of its categories shows it") for n in notes)
+    assert "type 'gathered': titles write it before 'dress', so the noun is 'a gathered dress'" in notes
+
+
+def test_varying_or_repeated_words_after_a_type_are_no_noun():
+    titles = {"bedding": ["Offspring Single Blanket Blue", "Offspring Blanket Pink", "Carter Blanket Multicolor",
+                          "WallDesign Vinyl Sticker Sticker", "Uberlyfe Vinyl Sticker Sticker"]}
+    nouns, _ = english_nouns({"blanket": {"bedding"}, "vinyl sticker": {"bedding"}}, titles, value_words=set())
+    assert nouns["blanket"]["head"] == "blanket" and nouns["vinyl sticker"]["head"] == "vinyl sticker"
+
+
+def test_plural_only_nouns_keep_their_plural():
+    assert singular("shorts") == "shorts" and vocab_name("Basic Shorts") == "basic shorts"
+    assert singular("dresses") == "dress"
+
+
+def test_category_nouns_for_areas_pairs_and_mass_names():
+    assert category_noun("hair care", ["Hair Care"])[0] == {"det": "a", "head": "hair care product"}
+    assert category_noun("feeding & nursing", ["Feeding & Nursing"])[0]["head"] == "feeding & nursing product"
+    assert category_noun("combo and kit", ["Combos and Kits"])[0] == {"det": "a", "head": "combo or kit"}
+    noun, note = category_noun("baby & kids gift", ["Baby & Kids Gifts"])
+    assert noun == {"det": "", "head": "baby & kids gift"} and "without an article" in note
+    assert category_noun("lamp", ["Lamps"]) == ({"det": "a", "head": "lamp"}, None)
+
+
+def test_a_listed_gender_is_unisex_or_left_out_and_reported():
+    rows = []
+    for i, (gender, category) in enumerate([("Men", "Shirts"), ("Men", "Shirts"), ("Women", "Shirts"), ("Women", "Shirts"),
+                                            ("Men, Women", "Shirts"), ("Women and Men", "Shirts"), ("Boys", "Shirts"),
+                                            ("Boys", "Shirts"), ("Girls", "Shirts"), ("Girls", "Shirts"),
+                                            ("Boys, Girls", "Shirts"), ("Boys, Girls", "Shirts"),
+                                            ("Baby Boy's", "Shirts"), ("Baby Boy's", "Shirts"),
+                                            ("Baby Boys and Baby Girls", "Shirts"), ("Baby Girl's", "Shirts"),
+                                            ("Baby Girl's", "Shirts")]):
+        rows.append(_record(i, category, f"shirt {i}", gender=gender, color=["Red", "Blue"][i % 2]))
+    proposal = propose(rows, load_vocabulary("v2"), 90)
+    gender = proposal.vocabulary["attributes"]["gender"]
+    assert sorted(gender["values"]) == ["baby boy", "baby girl", "boys", "girls", "men", "unisex", "women"]
+    assert sorted(gender["values"]["unisex"]) == ["Men, Women", "Women and Men"]
+    assert gender["also_meets"] == {"unisex": ["men", "women"]}
+    assert any("3 product(s) list several values that no one value means" in line and "'Boys, Girls'" in line
+               for line in proposal.undecided)
+
+
+def test_the_english_lexicon_takes_the_nouns_titles_give():
+    rows = [_record(i, "Infant Wear", title, type=kind) for i, (title, kind) in enumerate([
+        ("Wow Gathered Dress", "Gathered"), ("Saba Gathered Dress", "Gathered"), ("Lambs Romper", "Romper"),
+        ("Kids Romper", "Romper")])]
+    proposal = propose(rows, load_vocabulary("v2"), 90)
+    english, _ = english_lexicon(proposal.vocabulary, load_templates("v4", ("en",)), proposal.type_nouns)
+    assert english["nouns"]["type"]["gathered"] == {"det": "a", "head": "gathered dress"}
+    assert english["nouns"]["category"]["infant wear"]["det"] == ""
+
+
+def test_a_modifier_the_head_already_says_is_not_written_twice():
+    """A gender "baby boy" and the type "baby boys' clothes": "baby boys' clothes", never "baby boy baby boys' clothes"."""
+    from pipelines.stages.phrasing import compose
+
+    template = load_templates("v4", ("en",)).pack("en").template
+    lexicon = {"nouns": {"category": {"infant wear": {"det": "", "head": "infant wear"}},
+                         "type": {"baby boys' clothes": {"det": "", "head": "baby boys' clothes"}}},
+               "values": {"gender": {"baby boy": "baby boy"}}, "attributes": {"pattern": "pattern"}}
+    conditions = [{"attribute": "gender", "value": "baby boy", "carried_by": "text"},
+                  {"attribute": "type", "value": "baby boys' clothes", "carried_by": "text"},
+                  {"attribute": "pattern", "value": "striped", "carried_by": "image", "image_id": "i"}]
+    phrase = compose({"base_query_id": "q1", "category": "infant wear"}, conditions, template, lexicon, seed=0)
+    assert "baby boys' clothes" in phrase.text and "baby boy baby" not in phrase.text
