@@ -62,11 +62,21 @@ def catalog_state(path: Path, cfg: CatalogConfig) -> tuple[str, bool]:
     return h.hexdigest()[:16], urls
 
 
+def no_catalog_file(path: str | Path) -> str:
+    """Why `path` is no catalog file, naming the catalog files of a folder given instead ("use its catalog.csv")."""
+    path = Path(path)
+    if not path.is_dir():
+        return f"catalog file not found: {path}"
+    files = sorted(str(f) for f in path.iterdir() if f.is_file() and f.suffix.lower() in FORMATS)
+    hint = f"; give one of its catalog files: {', '.join(files[:3])}" if files else "; it holds no .csv, .jsonl or .parquet file"
+    return f"--catalog {path} is a folder, not a catalog file{hint}"
+
+
 def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
     """All rows of the catalog as a `raw_catalog_row` table (unreadable rows carry read_error)."""
     path = Path(path)
     if not path.is_file():
-        raise CatalogError(f"catalog file not found: {path}")
+        raise CatalogError(no_catalog_file(path))
     rows = [(source_row, *mapped_row(row, error, cfg)) for source_row, row, error in _parse(path, cfg)]
     if not rows:  # said here, where the file is known; the message ends with it for a quick copy
         raise CatalogError(f"the catalog has no product rows: {path}")
@@ -299,7 +309,7 @@ def catalog_records(path: str | Path, cfg: CatalogConfig) -> list[dict]:
     what `meritgen vocab induce` reads."""
     path = Path(path)
     if not path.is_file():
-        raise CatalogError(f"catalog file not found: {path}")
+        raise CatalogError(no_catalog_file(path))
     contract = {cfg.id_column, cfg.category_column, cfg.title_column, cfg.description_column, cfg.language_column,
                 cfg.family_column, cfg.images_column, cfg.image_bytes_column, cfg.attributes_column, *cfg.attribute_columns}
     records = []

@@ -98,3 +98,15 @@ def test_the_build_bar_ticks_for_the_audit_and_the_card(monkeypatch):
     text = terminal.getvalue()
     assert "audit" in text and "card" in text
 
+
+
+@pytest.mark.parametrize("command", [["build"], ["vocab", "induce"]])
+def test_a_folder_given_as_the_catalog_names_the_catalog_file_it_holds(tmp_path, capsys, command):
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "catalog.csv").write_text("product_id,title\n1,x\n")
+    (folder / "notes.txt").write_text("")
+    assert main([*command, "--catalog", str(folder), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: --catalog {folder} is a folder, not a catalog file; give one of its catalog files: "
+                   f"{folder / 'catalog.csv'}"]
