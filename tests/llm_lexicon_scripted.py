@@ -41,5 +41,5 @@ def responder(request: dict) -> str:
     system = "\n".join(m["content"] for m in request["messages"] if m["role"] == "system")
     lang = next(code for name, code in TARGETS.items() if f"in {name}" in system)
     entry = re.search(r"Entry \(.*\): (.*)", user_text(request)).group(1).strip()
-    word = WORDS[lang].get(entry, entry)
+    word = WORDS[lang].get(entry.casefold(), entry)  # "XL": a value written as a name keeps its capitals
     return json.dumps({"translation": word, "loanword": word == entry and entry[0].isdigit()})

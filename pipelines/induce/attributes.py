@@ -47,6 +47,7 @@ class Attribute:
     source: str = "field"  # field | title
     review: list[str] = field(default_factory=list)
     by_category: dict[str, set[str]] = field(default_factory=dict)  # category -> its kept values (types)
+    surface: dict[str, str] = field(default_factory=dict)  # value -> the catalog's spelling English writes (names)
 
 
 def category_of(record: dict, categories: dict[str, str]) -> str | None:
@@ -135,9 +136,26 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
     attribute = Attribute(name, kept, Counter({v: counts[v] for v in kept}),
                           sorted(c for c, k in scope.items() if k >= MIN_SCOPE_PRODUCTS), visual, shipped=mapped_shipped)
     attribute.by_category = per_category
+    attribute.surface = name_spellings(raw, canonical, kept)
     if visual and name != "type" and not spec:
         attribute.review.append("visual proposed from the name: check that a product photo shows it")
     return attribute
+
+
+def name_spellings(raw: Counter, canonical: dict[str, str], kept) -> dict[str, str]:
+    """{value: its most frequent spelling} for values the catalog writes as names (all capitals, or letters
+    beyond ASCII: "HEMNES", "POÄNG"), which English keeps as written; other values read lower-case."""
+    out: dict[str, str] = {}
+    for spelling, _ in raw.most_common():
+        value = canonical.get(spelling)
+        if value in kept and value not in out:
+            out[value] = " ".join(spelling.split())
+    return {v: s for v, s in out.items() if _name_like(s)}
+
+
+def _name_like(spelling: str) -> bool:
+    letters = [c for c in spelling if c.isalpha()]
+    return len(letters) >= 2 and (all(c.isupper() for c in letters) or any(not c.isascii() for c in letters))
 
 
 def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: float, undecided: list[str]):
@@ -165,7 +183,7 @@ def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: f
             values.setdefault(canonical[v], set()).add(v)
         else:
             rest[v] = n
-    for group in cluster(rest, threshold):
+    for group in cluster(rest, threshold, singular_nouns=name == "type"):  # a type is a noun, a value as written
         if not group.name:
             continue
         for spelling in group.spellings:

@@ -13,11 +13,15 @@ from pipelines.vocab.templates import Templates
 
 # Category nouns shoppers do not count ("a makeup"): no article. Reviewed in the report.
 MASS_ENDINGS = ("care", "wear", "bedding", "makeup", "gear", "furniture", "clothing", "equipment", "jewellery",
-                "jewelry", "luggage", "food", "hygiene", "grooming", "furnishing", "decor", "supplies", "kit")
-# Last words naming a shop's area, not a thing one buys ("Hair Care", "Feeding & Nursing", "Bath and Spa"):
-# the noun is "a hair care product".
+                "jewelry", "luggage", "food", "hygiene", "grooming", "furnishing", "decor", "supplies", "kit",
+                "lighting", "ware", "footwear", "linen")
+# Last words naming a shop's area, a room or an audience, not a thing one buys ("Hair Care", "Feeding &
+# Nursing", "Kitchen", "Outdoor", "Electronics"): the noun is "a hair care product", "a kitchen product".
 AREA_WORDS = ("care", "hygiene", "grooming", "training", "nursing", "feeding", "spa", "skin", "health", "beauty",
-              "wellness", "fitness", "cleaning", "cooking", "baking", "gardening", "diapering", "bathing")
+              "wellness", "fitness", "cleaning", "cooking", "baking", "gardening", "diapering", "bathing",
+              "kitchen", "bathroom", "bedroom", "room", "office", "garden", "outdoor", "home", "storage",
+              "organisation", "organization", "baby", "kid", "kids", "pet", "party", "travel", "sport", "sports",
+              "school", "craft", "hobby", "automotive", "electronics", "computing", "gaming", "audio", "photo")
 _CONJUNCTIONS = (" and ", " & ")
 
 
@@ -44,9 +48,10 @@ def _both_plural(spelling: str) -> bool:
     return len(parts) == 2 and all(p.split()[-1:] and singular(p.split()[-1]) != p.split()[-1] for p in parts)
 
 
-def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] | None = None) -> tuple[dict, list[str]]:
+def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] | None = None,
+                    surfaces: dict[str, dict[str, str]] | None = None) -> tuple[dict, list[str]]:
     """(the English lexicon additions, review notes); `type_nouns`: each type's noun read from titles
-    (type_nouns.py), else the type's name with "a"."""
+    (type_nouns.py), else the type's name with "a"; `surfaces`: values written as names ("HEMNES")."""
     base, notes = shipped.pack("en").lexicon, []
     nouns: dict = {"category": {}}
     for category, spec in doc["categories"].items():
@@ -56,7 +61,7 @@ def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] |
     if types:
         nouns["type"] = {t: (type_nouns or {}).get(t, {"det": "a", "head": t}) for t in sorted(types)
                          if t not in base["nouns"].get("type", {})}
-    values = {a: {v: v for v in spec["values"] if v not in base["values"].get(a, {})}
+    values = {a: {v: (surfaces or {}).get(a, {}).get(v, v) for v in spec["values"] if v not in base["values"].get(a, {})}
               for a, spec in doc["attributes"].items() if not spec.get("open")}
     attributes = {a: a for a in doc["attributes"] if a not in base.get("attributes", {})}
     return {"language": "en", "nouns": nouns, "attributes": attributes,

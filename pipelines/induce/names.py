@@ -33,11 +33,13 @@ def singular(word: str) -> str:
     return word[:-1]
 
 
-def vocab_name(text: str) -> str:
-    """The form a vocabulary name takes (schemas/vocabulary: lower-case ASCII, spaces, & ' + . / -), singular."""
+def vocab_name(text: str, singular_nouns: bool = True) -> str:
+    """The form a vocabulary name takes (schemas/vocabulary: lower-case ASCII, spaces, & ' + . / -); a noun
+    (category, type) singular, a value as written ("HEMNES" is hemnes, never "hemne")."""
     words = " ".join(_NOT_NAME.sub(" ", ascii_lower(text).replace("_", " ")).split()).split(" ")
+    words[-1] = words[-1].removesuffix("'s").rstrip("'")  # a possessive names its owner: "Baby Boy's" is baby boy
     for i, word in enumerate(words):  # the last word, and the last of each conjunct ("combos and kits")
-        if i == len(words) - 1 or words[i + 1] in ("and", "&", "or"):
+        if singular_nouns and (i == len(words) - 1 or words[i + 1] in ("and", "&", "or")):
             words[i] = singular(word)
     name = " ".join(w for w in words if w).strip(" &'+./-")
     return name
@@ -58,16 +60,16 @@ class Cluster:
         return sum(self.spellings.values())
 
 
-def _name(key: str, spellings: Counter) -> str:
+def _name(key: str, spellings: Counter, singular_nouns: bool) -> str:
     """The cluster's name: a spelling that is its plain key ("dog bed", not "dog-bed") when there is one,
     else the most frequent spelling's."""
-    names = [vocab_name(s) for s, _ in spellings.most_common()]
+    names = [vocab_name(s, singular_nouns) for s, _ in spellings.most_common()]
     return next((n for n in names if n == key), names[0])
 
 
-def cluster(counts: Counter, threshold: float) -> list[Cluster]:
+def cluster(counts: Counter, threshold: float, singular_nouns: bool = True) -> list[Cluster]:
     """Spellings grouped by key, then keys merged by rapidfuzz ratio (most frequent first); each
-    cluster named by its most frequent spelling's `vocab_name`. Largest clusters first."""
+    cluster named by its most frequent spelling's `vocab_name` (values: `singular_nouns=False`). Largest first."""
     by_key: dict[str, Counter] = {}
     for spelling, n in counts.items():
         key = spelling_key(spelling)
@@ -81,5 +83,5 @@ def cluster(counts: Counter, threshold: float) -> list[Cluster]:
             merged.append((key, Counter(spellings)))
         else:
             home[1].update(spellings)
-    clusters = [Cluster(_name(key, spellings), spellings) for key, spellings in merged]
+    clusters = [Cluster(_name(key, spellings, singular_nouns), spellings) for key, spellings in merged]
     return sorted(clusters, key=lambda c: (-c.count, c.name))

@@ -30,6 +30,11 @@ class Proposal:
     columns: dict[str, str] = field(default_factory=dict)  # flat column -> attribute (catalog.attribute_columns)
     type_nouns: dict[str, dict] = field(default_factory=dict)  # type -> its English {det, head} (type_nouns.py)
 
+    @property
+    def surfaces(self) -> dict[str, dict[str, str]]:
+        """{attribute: {value: the catalog's spelling}} of values written as names ("HEMNES")."""
+        return {a.name: a.surface for a in self.attributes if a.surface}
+
 
 def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Proposal:
     """Categories from the category column, attributes from fields and titles, for `records` (catalog rows)."""

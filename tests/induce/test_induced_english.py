@@ -94,3 +94,28 @@ def test_a_modifier_the_head_already_says_is_not_written_twice():
                   {"attribute": "pattern", "value": "striped", "carried_by": "image", "image_id": "i"}]
     phrase = compose({"base_query_id": "q1", "category": "infant wear"}, conditions, template, lexicon, seed=0)
     assert "baby boys' clothes" in phrase.text and "baby boy baby" not in phrase.text
+
+
+def test_rooms_audiences_and_mass_goods_are_named_as_shoppers_say():
+    def shown(name, spelling):
+        noun = category_noun(name, [spelling])[0]
+        return f"{noun['det']} {noun['head']}".strip()
+
+    assert shown("kitchen", "Kitchen") == "a kitchen product"
+    assert shown("outdoor", "Outdoor") == "a outdoor product"  # the renderer writes "an" (phrasing._article)
+    assert shown("storage & organisation", "Storage & organisation") == "a storage & organisation product"
+    assert shown("table & desk", "Tables & desks") == "a table or desk"
+    assert shown("lighting", "Lighting") == "lighting" and shown("kitchenware", "Kitchenware") == "kitchenware"
+    assert shown("sofa", "Sofas") == "a sofa"
+
+
+def test_values_written_as_names_keep_their_spelling_and_are_never_singular():
+    rows = [_record(i, "Beds", f"bed {i}", series=s, room=r)
+            for i, (s, r) in enumerate([("HEMNES", "Bedrooms"), ("HEMNES", "Bedrooms"), ("POÄNG", "Living Room"),
+                                        ("POÄNG", "Living Room"), ("MALM", "Bedrooms"), ("MALM", "Living Room")])]
+    proposal = propose(rows, load_vocabulary("v2"), 90)
+    assert sorted(proposal.vocabulary["attributes"]["series"]["values"]) == ["hemnes", "malm", "poang"]
+    assert sorted(proposal.vocabulary["attributes"]["room"]["values"]) == ["bedrooms", "living room"]
+    english, _ = english_lexicon(proposal.vocabulary, load_templates("v4", ("en",)), {}, proposal.surfaces)
+    assert english["values"]["series"] == {"hemnes": "HEMNES", "malm": "MALM", "poang": "POÄNG"}
+    assert english["values"]["room"] == {"bedrooms": "bedrooms", "living room": "living room"}
