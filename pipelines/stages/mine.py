@@ -27,10 +27,11 @@ from pipelines.stages.field_names import FieldNames
 from pipelines.vocab.vocabulary import Vocabulary, norm_text
 
 STAGE = "mine"
-VERSION = "8"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;
+VERSION = "9"  # 4: quantities (RAM, storage, volume, ...) and well-known brands from titles; brand words by domain;
 # 5: unmapped catalog attributes counted; 6: field names matched by key and attribute aliases (field_names.py);
 # 7: a category's own name as a type ("Laptops") is dropped, not rejected; 8: a field value listing several
-# values ("Men, Women") is the value meaning all of them (also_meets) or a `several_values` reject
+# values ("Men, Women") is the value meaning all of them (also_meets) or a `several_values` reject;
+# 9: a value no form matches is read from its head words ("Aurora Blue": blue; vocabulary.head_value)
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'/&.+-]*")
 _GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "mens", "womens", "man", "woman", "boy", "girl"}
 _MAX_NGRAM = 3

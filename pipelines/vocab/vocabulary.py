@@ -122,7 +122,8 @@ class Vocabulary:
         return self._surface_forms.get((category, attribute), {})
 
     def normalise(self, category: str, attribute: str, raw: str, min_score: float) -> tuple[str, float] | None:
-        """Map a raw value onto the vocabulary: exact surface form first, then rapidfuzz."""
+        """Map a raw value onto the vocabulary: exact surface form first, then rapidfuzz, then its head words
+        (`head_value`: "Aurora Blue" is blue)."""
         text = norm_text(raw)
         if not text:
             return None
@@ -135,9 +136,27 @@ class Vocabulary:
         if text in forms:
             return forms[text], 100.0
         match = process.extractOne(text, forms.keys(), scorer=fuzz.ratio, score_cutoff=min_score)
-        if match is None:
-            return None
-        return forms[match[0]], float(match[1])
+        if match is not None:
+            return forms[match[0]], float(match[1])
+        head = head_value(text, forms)
+        return None if head is None else (head, HEAD_SCORE)
+
+
+HEAD_SCORE = 90.0  # the score a value read from its head words carries (above mine.min_score's default)
+
+
+def head_value(text: str, forms: dict[str, str]) -> str | None:
+    """The value the last words of `text` name when the words before them name none: "aurora blue" is blue,
+    "genuine leather" leather (an English noun phrase is a kind of its head); "black green" names two colours,
+    so it is none (never the last one). The longest such ending wins."""
+    words = text.split(" ")
+    for k in range(1, len(words)):
+        value = forms.get(" ".join(words[k:]))
+        if value is not None:
+            before = words[:k]
+            named = any(" ".join(before[i:j]) in forms for i in range(len(before)) for j in range(i + 1, len(before) + 1))
+            return None if named else value
+    return None
 
 
 def load_vocabulary(version: str = "v2") -> Vocabulary:

@@ -132,3 +132,13 @@ def test_one_value_whose_words_hold_a_separator_is_not_a_list(vocab):
     facts = _facts(result)
     assert facts[("2", "color")][0] == "navy" and ("1", "color") not in facts
     assert [r["reason"] for r in result.rejects.to_pylist()] == ["several_values"]
+
+
+def test_a_marketing_colour_name_is_its_head_colour_and_two_colours_are_none(vocab):
+    """"Aurora Blue" is a blue (English puts the kind last); "Black Green" names two colours, so neither."""
+    result = _mine(vocab, _product("1", "x", {"color": "Aurora Blue"}), _product("2", "x", {"color": "Black Green"}),
+                   _product("3", "x", {"color": "Prism Crush Black"}))
+    facts = _facts(result)
+    assert facts[("1", "color")][0] == "blue" and facts[("3", "color")][0] == "black"
+    assert ("2", "color") not in facts
+    assert [r["record_id"] for r in result.rejects.to_pylist() if r["reason"] == "value_not_in_vocabulary"] == ["2"]

@@ -35,3 +35,15 @@ def test_the_covering_value_meets_every_part_and_the_narrowest_wins():
     assert covering_value(("unisex", "men"), also) == "unisex"
     assert covering_value(("men", "men"), also) == "men"
     assert covering_value(("boys", "girls"), {"unisex": ["men", "women"]}) is None
+
+
+def test_head_words_name_a_value_only_when_the_words_before_them_name_none():
+    from pipelines.vocab.vocabulary import head_value
+
+    forms = {"blue": "blue", "black": "black", "navy blue": "navy", "green": "green", "leather": "leather"}
+    assert head_value("aurora blue", forms) == "blue"
+    assert head_value("deep navy blue", forms) == "navy"  # the longest ending wins
+    assert head_value("genuine leather", forms) == "leather"
+    assert head_value("black green", forms) is None
+    assert head_value("blue", forms) is None  # one word: no head to read (exact forms are matched before)
+    assert head_value("blue sky", forms) is None
