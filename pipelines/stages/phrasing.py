@@ -168,7 +168,7 @@ def _says(head: str, surface: str, template: dict) -> bool:
 
 def _word_keys(text: str) -> str:
     """Words without case, possessive or plural ending, for `_says`."""
-    return " ".join(w.removesuffix("'s").rstrip("'").removesuffix("s") for w in text.casefold().split())
+    return " ".join(w.removesuffix("'s").rstrip("'").removesuffix("s") or w for w in text.casefold().split())
 
 
 def _image_list(conds: list[dict], template: dict, lexicon: dict) -> list:

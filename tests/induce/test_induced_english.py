@@ -119,3 +119,11 @@ def test_values_written_as_names_keep_their_spelling_and_are_never_singular():
     english, _ = english_lexicon(proposal.vocabulary, load_templates("v4", ("en",)), {}, proposal.surfaces)
     assert english["values"]["series"] == {"hemnes": "HEMNES", "malm": "MALM", "poang": "POÄNG"}
     assert english["values"]["room"] == {"bedrooms": "bedrooms", "living room": "living room"}
+
+
+def test_a_one_letter_value_is_not_read_into_every_head():
+    from pipelines.stages.phrasing import _says
+
+    english = {"word_sep": " "}
+    assert not _says("t-shirt", "S", english) and not _says("dress", "s", english)
+    assert _says("women's top", "women", english) and _says("baby boys' clothes", "baby boy", english)
