@@ -143,8 +143,8 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
 
 
 def name_spellings(raw: Counter, canonical: dict[str, str], kept) -> dict[str, str]:
-    """{value: its most frequent spelling} for values the catalog writes as names (all capitals, or letters
-    beyond ASCII: "HEMNES", "POÄNG"), which English keeps as written; other values read lower-case."""
+    """{value: its most frequent spelling} for values the catalog writes as names or codes (all capitals, or
+    letters beyond ASCII: "HEMNES", "POÄNG", "XL", "S"), which English keeps as written; others read lower-case."""
     out: dict[str, str] = {}
     for spelling, _ in raw.most_common():
         value = canonical.get(spelling)
@@ -155,7 +155,7 @@ def name_spellings(raw: Counter, canonical: dict[str, str], kept) -> dict[str, s
 
 def _name_like(spelling: str) -> bool:
     letters = [c for c in spelling if c.isalpha()]
-    return len(letters) >= 2 and (all(c.isupper() for c in letters) or any(not c.isascii() for c in letters))
+    return bool(letters) and (all(c.isupper() for c in letters) or any(not c.isascii() for c in letters))
 
 
 def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: float, undecided: list[str]):

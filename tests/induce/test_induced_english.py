@@ -113,12 +113,14 @@ def test_values_written_as_names_keep_their_spelling_and_are_never_singular():
     rows = [_record(i, "Beds", f"bed {i}", series=s, room=r)
             for i, (s, r) in enumerate([("HEMNES", "Bedrooms"), ("HEMNES", "Bedrooms"), ("POÄNG", "Living Room"),
                                         ("POÄNG", "Living Room"), ("MALM", "Bedrooms"), ("MALM", "Living Room")])]
+    rows += [_record(10 + i, "Beds", f"bed {i}", size=s) for i, s in enumerate(["S", "S", "XL", "XL", "Large", "Large"])]
     proposal = propose(rows, load_vocabulary("v2"), 90)
     assert sorted(proposal.vocabulary["attributes"]["series"]["values"]) == ["hemnes", "malm", "poang"]
     assert sorted(proposal.vocabulary["attributes"]["room"]["values"]) == ["bedrooms", "living room"]
     english, _ = english_lexicon(proposal.vocabulary, load_templates("v4", ("en",)), {}, proposal.surfaces)
     assert english["values"]["series"] == {"hemnes": "HEMNES", "malm": "MALM", "poang": "POÄNG"}
     assert english["values"]["room"] == {"bedrooms": "bedrooms", "living room": "living room"}
+    assert english["values"]["size"] == {"s": "S", "xl": "XL", "large": "large"}
 
 
 def test_a_one_letter_value_is_not_read_into_every_head():
