@@ -143,6 +143,8 @@ class Vocabulary:
 
 
 HEAD_SCORE = 90.0  # the score a value read from its head words carries (above mine.min_score's default)
+HEAD_MAX_WORDS = 6  # a value name ("Prism Crush Black") is short; a longer text is no value, and reading every
+# part of a hostile 512-character field would cost time per row
 
 
 def head_value(text: str, forms: dict[str, str]) -> str | None:
@@ -150,6 +152,8 @@ def head_value(text: str, forms: dict[str, str]) -> str | None:
     "genuine leather" leather (an English noun phrase is a kind of its head); "black green" names two colours,
     so it is none (never the last one). The longest such ending wins."""
     words = text.split(" ")
+    if len(words) > HEAD_MAX_WORDS:
+        return None
     for k in range(1, len(words)):
         value = forms.get(" ".join(words[k:]))
         if value is not None:

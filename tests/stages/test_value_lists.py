@@ -47,3 +47,4 @@ def test_head_words_name_a_value_only_when_the_words_before_them_name_none():
     assert head_value("black green", forms) is None
     assert head_value("blue", forms) is None  # one word: no head to read (exact forms are matched before)
     assert head_value("blue sky", forms) is None
+    assert head_value(" ".join(["x"] * 6 + ["blue"]), forms) is None  # no value name is that long
