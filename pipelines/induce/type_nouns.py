@@ -13,7 +13,7 @@ a noun, and the report asks for a review.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 
 from pipelines.induce.names import PLURAL_ONLY, ascii_lower, singular
 
@@ -32,10 +32,10 @@ def english_nouns(types: dict[str, set[str]], titles: dict[str, list[str]],
     """({type: {"det", "head"}}, review notes) for `types` ({type: its categories}) from `titles`
     ({category: titles}); `value_words`: words of other attributes' values, never a head."""
     nouns, notes = {}, []
+    by_category = {c: _TitleIndex([words(t) for t in ts]) for c, ts in titles.items()}  # built once, not per type
     for name in sorted(types):
         key = words(name)
-        held = [w for c in sorted(types[name]) for t in titles.get(c, ())
-                if (w := _after(words(t), key, value_words)) is not None]
+        held = [w for c in sorted(types[name]) if c in by_category for w in by_category[c].after(key, value_words)]
         follower = _follower(held, name, value_words)
         head = f"{name} {follower}" if follower else name
         nouns[name] = {"det": "" if is_plural(head) else "a", "head": head}
@@ -52,14 +52,26 @@ def is_plural(head: str) -> bool:
     return last.endswith(PLURAL_ONLY) or singular(last) != last
 
 
-def _after(title: list[str], name: list[str], value_words: set[str]) -> str | None:
-    """The first word after `name` in `title` that is no other attribute's value ("Gathered Pink Dress": dress;
-    "" at the end), or None when the title does not hold `name`."""
-    n = len(name)
-    for i in range(len(title) - n + 1):
-        if title[i:i + n] == name:
-            return next((w for w in title[i + n:] if w not in value_words), "")
-    return None
+class _TitleIndex:
+    """A category's title words with where each word stands, so a type finds the titles holding it without
+    reading every title (a catalog has thousands of types and titles)."""
+
+    def __init__(self, titles: list[list[str]]) -> None:
+        self.titles, self.at = titles, defaultdict(list)
+        for t, title in enumerate(titles):
+            for i, word in enumerate(title):
+                self.at[word].append((t, i))
+
+    def after(self, name: list[str], value_words: set[str]) -> list[str]:
+        """Per title holding `name` (its first place), the first word after it that is no other attribute's value
+        ("Gathered Pink Dress": dress; "" at the end)."""
+        out, done, n = [], set(), len(name)
+        for t, i in self.at.get(name[0], ()) if name else ():
+            title = self.titles[t]
+            if t not in done and title[i:i + n] == name:
+                done.add(t)
+                out.append(next((w for w in title[i + n:] if w not in value_words), ""))
+        return out
 
 
 def _follower(held: list[str], name: str, value_words: set[str]) -> str | None:
