@@ -9,11 +9,12 @@ which the LLM translates (`translation_rows` -> `translated_lexicon`) or the bui
 from __future__ import annotations
 
 from pipelines.induce.names import singular
+from pipelines.induce.type_nouns import noun
 from pipelines.vocab.templates import Templates
 
 # Category nouns shoppers do not count ("a makeup"): no article. Reviewed in the report.
 MASS_ENDINGS = ("care", "wear", "bedding", "makeup", "gear", "furniture", "clothing", "equipment", "jewellery",
-                "jewelry", "luggage", "food", "hygiene", "grooming", "furnishing", "decor", "supplies", "kit",
+                "jewelry", "luggage", "food", "hygiene", "grooming", "furnishing", "decor", "supplies",
                 "lighting", "ware", "footwear", "linen")
 # Last words naming a shop's area, a room or an audience, not a thing one buys ("Hair Care", "Feeding &
 # Nursing", "Kitchen", "Outdoor", "Electronics"): the noun is "a hair care product", "a kitchen product".
@@ -38,7 +39,7 @@ def category_noun(category: str, spellings: list[str]) -> tuple[dict, str | None
     if category.endswith(MASS_ENDINGS) or parts:
         return {"det": "", "head": category}, (f"category {category!r}: used as a noun without an article; rename it "
                                               "in lexicon/en.json (nouns.category) if shoppers say it otherwise")
-    return {"det": "a", "head": category}, None
+    return noun(category), None
 
 
 def _both_plural(spelling: str) -> bool:

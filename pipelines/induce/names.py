@@ -13,7 +13,11 @@ _NOT_NAME = re.compile(r"[^a-z0-9 &'+./-]+")
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
 # Nouns with no singular (a pair of shorts): a name keeps them plural, and they take no article.
 PLURAL_ONLY = ("clothes", "shorts", "pants", "trousers", "jeans", "leggings", "tights", "pyjamas", "pajamas",
-               "briefs", "scissors", "tongs", "pliers")
+               "briefs", "scissors", "tongs", "pliers", "glasses", "spectacles", "goggles", "binoculars", "headphones",
+               "earphones", "capris", "jeggings", "boxers", "stockings", "suspenders", "overalls", "dungarees")
+# Plurals of nouns ending in -ie, which the -ies -> -y rule would get wrong ("booties" is no "booty").
+_IE_PLURALS = ("hoodies", "beanies", "cookies", "booties", "brownies", "smoothies", "movies", "onesies", "nighties",
+               "selfies", "neckties", "bowties", "zombies", "calories", "goalies", "rookies", "veggies", "lingeries")
 _INVARIANT = ("ss", "us", "is", "ics", "ous", "wear", "series", "news", *PLURAL_ONLY)  # glass, cactus, electronics
 MIN_FUZZY_CHARS = 6  # shorter names never fuzz-merge (as mine.alias_threshold's rule: "bag" vs "bat")
 
@@ -26,6 +30,8 @@ def singular(word: str) -> str:
     """English plural to singular, for the rules catalog category names need (beds, boxes, batteries)."""
     if len(word) <= 3 or word.endswith(_INVARIANT) or not word.endswith("s"):
         return word
+    if word.endswith(_IE_PLURALS) or word in ("ties", "pies"):
+        return word[:-1]
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("ches", "shes", "xes", "sses", "zes")):

@@ -17,7 +17,7 @@ from pipelines.induce.attributes import (
     title_attributes,
 )
 from pipelines.induce.names import cluster
-from pipelines.induce.type_nouns import english_nouns, words
+from pipelines.induce.type_nouns import english_nouns, title_singular, words
 from pipelines.vocab.vocabulary import Vocabulary
 
 
@@ -40,7 +40,7 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     """Categories from the category column, attributes from fields and titles, for `records` (catalog rows)."""
     undecided: list[str] = []
     raw_categories = Counter(str(r.get("category", "")).strip() for r in records if str(r.get("category", "")).strip())
-    groups = [g for g in cluster(raw_categories, threshold) if g.name]
+    groups = _title_named([g for g in cluster(raw_categories, threshold) if g.name], records)
     category_of = {spelling: g.name for g in groups for spelling in g.spellings}
     unnamed = [s for s in raw_categories if s not in category_of]
     if unnamed:
@@ -64,6 +64,21 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     proposal.type_nouns = _type_nouns(records, category_of, attributes, shipped, undecided)
     _scope_notes(proposal)
     return proposal
+
+
+def _title_named(groups: list, records: list[dict]) -> list:
+    """Each category named with the singular its titles write ("Tunics": tunic, not "tunics"; type_nouns.py)."""
+    titles: dict[str, list[str]] = {}
+    for record in records:
+        titles.setdefault(str(record.get("category", "")).strip(), []).append(str(record.get("title", "")))
+    taken = {g.name for g in groups}
+    for group in groups:
+        spelling = group.spellings.most_common(1)[0][0]
+        name = title_singular(group.name, spelling, [t for s in group.spellings for t in titles.get(s, [])])
+        if name != group.name and name not in taken:
+            taken.add(name)
+            group.name = name
+    return groups
 
 
 def _type_nouns(records: list[dict], category_of: dict[str, str], attributes: list[Attribute], shipped: Vocabulary,

@@ -6,8 +6,10 @@ name the cut of a dress or a T-shirt, and titles write that noun after them ("Ba
 Used as a noun they give "I'd like a gathered". The titles of the type's categories tell which: when most
 titles that hold the type go on with one same word, the type modifies it and the noun is "<type> <word>".
 Words that are values of other attributes are passed over ("Gathered Pink Dress": dress; "Blanket Blue": the
-end), and the type's own last word repeated ("Vinyl Sticker Sticker") is not such a noun. A plural head (clothes, leggings) takes no article. A type no title shows stays
-a noun, and the report asks for a review.
+end), and the type's own last word repeated ("Vinyl Sticker Sticker") is not such a noun. A plural head
+(clothes, leggings) takes no article and is marked plural. A type no title shows stays a noun, and the report
+asks for a review. A category's plural name gets the singular its titles write (`title_singular`: "Tunics"
+is a tunic, "Scarves" a scarf, "Sunglasses" stay sunglasses), where spelling rules alone cannot tell.
 """
 
 from __future__ import annotations
@@ -38,13 +40,35 @@ def english_nouns(types: dict[str, set[str]], titles: dict[str, list[str]],
         held = [w for c in sorted(types[name]) if c in by_category for w in by_category[c].after(key, value_words)]
         follower = _follower(held, name, value_words)
         head = f"{name} {follower}" if follower else name
-        nouns[name] = {"det": "" if is_plural(head) else "a", "head": head}
+        nouns[name] = noun(head)
         if len(held) < MIN_TITLES:
             notes.append(f"type {name!r}: no title of its categories shows it, so it is used as a noun "
                          f"({_shown(nouns[name])!r}); rename it in lexicon/en.json (nouns.type) if shoppers say it otherwise")
         elif follower:
             notes.append(f"type {name!r}: titles write it before {follower!r}, so the noun is {_shown(nouns[name])!r}")
     return nouns, notes
+
+
+def noun(head: str) -> dict:
+    """An English noun entry: "a" before a countable head, none and `plural` before a plural one."""
+    return {"det": "", "head": head, "plural": True} if is_plural(head) else {"det": "a", "head": head}
+
+
+def title_singular(name: str, spelling: str, titles: list[str]) -> str:
+    """`name` with its last word as the category's titles write it, when the catalog's `spelling` ends in a plural
+    the spelling rules left alone or got wrong ("Tunics": tunic, "Kurtis": kurti, "Scarves": scarf); the most
+    frequent of the candidates among the titles' words wins, and `name` stays when titles show none of them."""
+    words_ = _WORD.findall(ascii_lower(spelling))
+    last = words_[-1] if words_ else ""
+    if not last.endswith("s") or len(last) <= 3:
+        return name
+    # The plural itself is no candidate: titles that repeat the category's name ("Acme Red Toasters") say nothing.
+    candidates = [name.split(" ")[-1], last[:-1]] + ([last[:-3] + "f", last[:-3] + "fe"] if last.endswith("ves") else [])
+    counts = Counter(w for t in titles for w in _WORD.findall(ascii_lower(t)) if w in candidates)
+    if not counts:
+        return name
+    best = max(candidates, key=lambda c: (counts[c], c == candidates[0]))
+    return " ".join([*name.split(" ")[:-1], best]) if counts[best] else name
 
 
 def is_plural(head: str) -> bool:

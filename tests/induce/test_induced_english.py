@@ -24,7 +24,7 @@ def test_a_type_titles_write_before_one_noun_modifies_it():
     nouns, notes = english_nouns(types, titles, value_words={"pink", "orange", "grey"})
     assert nouns["gathered"] == {"det": "a", "head": "gathered dress"}  # "Pink" passed over: a colour
     assert nouns["round neck"] == {"det": "a", "head": "round neck t-shirt"}
-    assert nouns["leggings"] == {"det": "", "head": "leggings"}  # a noun at the title's end, plural only
+    assert nouns["leggings"] == {"det": "", "head": "leggings", "plural": True}  # a noun at the title's end, plural only
     assert nouns["romper"] == {"det": "a", "head": "romper"}
     assert nouns["flat"] == {"det": "a", "head": "flat"}
     assert any(n.startswith("type 'flat': no title of its categories shows it") for n in notes)
@@ -40,7 +40,10 @@ def test_varying_or_repeated_words_after_a_type_are_no_noun():
 
 def test_plural_only_nouns_keep_their_plural():
     assert singular("shorts") == "shorts" and vocab_name("Basic Shorts") == "basic shorts"
-    assert singular("dresses") == "dress"
+    assert singular("dresses") == "dress" and singular("capris") == "capris" and singular("sunglasses") == "sunglasses"
+    assert [singular(w) for w in ("booties", "hoodies", "ties", "parties", "batteries")] == \
+        ["bootie", "hoodie", "tie", "party", "battery"]
+    assert category_noun("grooming kit", ["Grooming Kits"])[0] == {"det": "a", "head": "grooming kit"}
 
 
 def test_category_nouns_for_areas_pairs_and_mass_names():
@@ -130,3 +133,15 @@ def test_a_one_letter_value_is_not_read_into_every_head():
     assert not _says("t-shirt", "S", english) and not _says("dress", "s", english)
     assert not _says("rock ' n roll tee", "S", english)  # a word of the head that strips to nothing is no "s"
     assert _says("women's top", "women", english) and _says("baby boys' clothes", "baby boy", english)
+
+
+def test_a_category_gets_the_singular_its_titles_write():
+    from pipelines.induce.type_nouns import title_singular
+
+    assert title_singular("tunics", "Tunics", ["Women Blue Tunic", "Biba Tunic"]) == "tunic"
+    assert title_singular("kurtis", "Kurtis", ["W Kurti", "Aurelia Kurti"]) == "kurti"
+    assert title_singular("scarve", "Scarves", ["Red Scarf", "Silk Scarf"]) == "scarf"
+    assert title_singular("toaster", "Toasters", ["Acme Red Toasters"]) == "toaster"  # the plural says nothing
+    assert title_singular("tunics", "Tunics", ["Women Blue Tunics"]) == "tunics"  # no singular seen: as it was
+    assert title_singular("sunglasses", "Sunglasses", ["Fastrack Sunglasses"]) == "sunglasses"
+    assert category_noun("sunglasses", ["Sunglasses"])[0] == {"det": "", "head": "sunglasses", "plural": True}
