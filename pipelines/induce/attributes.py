@@ -27,6 +27,7 @@ from pipelines.vocab.vocabulary import Vocabulary, norm_text
 
 MIN_VALUE_COUNT = 2  # products a value needs to become a vocabulary value
 MIN_SCOPE_PRODUCTS = 2  # products of a category that need a value for the attribute to be scoped there
+GROUPING_SHARE = 0.95  # products having their category's most common value, from which a field is a grouping
 TITLE_SHARE = 0.05  # share of titles that must show a shipped attribute's value for it to be proposed from titles
 VISUAL_WORDS = ("colour", "color", "pattern", "print", "material", "fabric", "shape", "finish", "texture",
                 "style", "design", "sleeve", "neck", "collar", "fit", "strap", "frame", "dial", "handle", "heel")
@@ -126,9 +127,11 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
     for category, value in pairs:
         if canonical.get(value) in kept:
             per_category.setdefault(category, set()).add(canonical[value])
-    if name != "type" and all(len(found) == 1 for found in per_category.values()):
-        undecided.append(f"field {name!r}: one value within each category (a grouping above the category, like a "
-                         "department) tells no product of a category from another; left out")
+    share = _category_share(pairs, canonical, kept)
+    if name != "type" and share >= GROUPING_SHARE:
+        undecided.append(f"field {name!r}: one value within each category for {share:.0%} of its products (a "
+                         "grouping above the category, like a department) tells no product of a category from "
+                         "another; left out")
         return None
     scope = Counter(c for c, v in pairs if canonical.get(v) in kept)
     spec = shipped.data["attributes"].get(name)
@@ -140,6 +143,16 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
     if visual and name != "type" and not spec:
         attribute.review.append("visual proposed from the name: check that a product photo shows it")
     return attribute
+
+
+def _category_share(pairs: list[tuple[str, str]], canonical: dict[str, str], kept) -> float:
+    """Share of the products whose value is their category's most common one: 1.0 for a department."""
+    by_category: dict[str, Counter] = {}
+    for category, value in pairs:
+        if canonical.get(value) in kept:
+            by_category.setdefault(category, Counter())[canonical[value]] += 1
+    total = sum(sum(c.values()) for c in by_category.values())
+    return sum(c.most_common(1)[0][1] for c in by_category.values()) / total if total else 0.0
 
 
 def name_spellings(raw: Counter, canonical: dict[str, str], kept) -> dict[str, str]:

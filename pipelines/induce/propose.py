@@ -128,6 +128,8 @@ def _document(groups, attributes: list[Attribute], shipped: Vocabulary) -> dict:
         spec: dict = {"visual": a.visual, "values": a.values}
         if a.open:
             spec = {"visual": False, "open": True, "values": {}}
+        shipped_spec = shipped.data["attributes"].get(a.name, {})
+        spec.update({k: shipped_spec[k] for k in ("condition",) if k in shipped_spec})  # season stays opt-in
         also = shipped.data["attributes"].get(a.name, {}).get("also_meets", {})
         kept = {v: [m for m in meets if m in a.values] for v, meets in also.items() if v in a.values}
         if any(kept.values()):

@@ -145,3 +145,15 @@ def test_a_category_gets_the_singular_its_titles_write():
     assert title_singular("tunics", "Tunics", ["Women Blue Tunics"]) == "tunics"  # no singular seen: as it was
     assert title_singular("sunglasses", "Sunglasses", ["Fastrack Sunglasses"]) == "sunglasses"
     assert category_noun("sunglasses", ["Sunglasses"])[0] == {"det": "", "head": "sunglasses", "plural": True}
+
+
+def test_a_field_nearly_fixed_by_the_category_is_a_grouping_and_season_stays_opt_in():
+    rows = [_record(i, "Scarves" if i < 40 else "Watches", f"x {i}",
+                    subcategory=("Scarves" if i < 40 else "Watches") if i not in (3, 50) else "Accessories",
+                    color=["Red", "Blue"][i % 2], season=["Summer", "Winter"][i % 2])
+            for i in range(80)]
+    proposal = propose(rows, load_vocabulary("v2"), 90)
+    assert "subcategory" not in proposal.vocabulary["attributes"]  # 78 of 80 have their category's value
+    assert any(line.startswith("field 'subcategory': one value within each category for 98%") for line in proposal.undecided)
+    assert proposal.vocabulary["attributes"]["season"]["condition"] == "opt_in"  # as the shipped season: "a winter watch"
+    assert "condition" not in proposal.vocabulary["attributes"]["color"]
