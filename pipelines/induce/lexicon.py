@@ -8,7 +8,6 @@ which the LLM translates (`translation_rows` -> `translated_lexicon`) or the bui
 
 from __future__ import annotations
 
-from pipelines.induce.names import singular
 from pipelines.induce.type_nouns import noun
 from pipelines.vocab.templates import Templates
 
@@ -29,24 +28,20 @@ _CONJUNCTIONS = (" and ", " & ")
 def category_noun(category: str, spellings: list[str]) -> tuple[dict, str | None]:
     """(the English noun of an induced category, a review note or None).
 
-    A shop area is "<name> product"; two plural things joined in the catalog's spelling ("Combos and Kits")
-    are one or the other ("a combo or kit"); a mass name ("infant wear", "baby & kids gift") takes no article."""
+    A shop area is "<name> product"; two countable things joined ("Combos and Kits", "Salwar and Dupatta") are one
+    or the other ("a combo or kit"); an audience before the joined head ("Baby & Kids Gifts") leaves it one
+    countable noun; a mass name ("infant wear", "furniture & furnishing") takes no article. `spellings`: the
+    catalog's, for rules that read them."""
     if category.split(" ")[-1] in AREA_WORDS:
         return {"det": "a", "head": f"{category} product"}, None
     parts = next((category.split(c) for c in _CONJUNCTIONS if c in category), None)
-    if parts and len(parts) == 2 and any(_both_plural(s) for s in spellings):
-        return {"det": "a", "head": " or ".join(parts)}, None
-    if category.endswith(MASS_ENDINGS) or parts:
+    mass = category.endswith(MASS_ENDINGS) or any(p.endswith(MASS_ENDINGS) for p in parts or [])
+    if parts and len(parts) == 2 and not mass:
+        return (noun(category) if parts[0] in AREA_WORDS else {"det": "a", "head": " or ".join(parts)}), None
+    if mass or parts:
         return {"det": "", "head": category}, (f"category {category!r}: used as a noun without an article; rename it "
                                               "in lexicon/en.json (nouns.category) if shoppers say it otherwise")
     return noun(category), None
-
-
-def _both_plural(spelling: str) -> bool:
-    """"Combos and Kits": each conjunct ends in a plural word (not "Baby & Kids Gifts", "Bath and Spa")."""
-    text = " ".join(spelling.casefold().split())
-    parts = next((text.split(c) for c in _CONJUNCTIONS if c in text), [])
-    return len(parts) == 2 and all(p.split()[-1:] and singular(p.split()[-1]) != p.split()[-1] for p in parts)
 
 
 def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] | None = None,

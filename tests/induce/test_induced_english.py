@@ -50,8 +50,10 @@ def test_category_nouns_for_areas_pairs_and_mass_names():
     assert category_noun("hair care", ["Hair Care"])[0] == {"det": "a", "head": "hair care product"}
     assert category_noun("feeding & nursing", ["Feeding & Nursing"])[0]["head"] == "feeding & nursing product"
     assert category_noun("combo and kit", ["Combos and Kits"])[0] == {"det": "a", "head": "combo or kit"}
-    noun, note = category_noun("baby & kids gift", ["Baby & Kids Gifts"])
-    assert noun == {"det": "", "head": "baby & kids gift"} and "without an article" in note
+    assert category_noun("baby & kids gift", ["Baby & Kids Gifts"]) == ({"det": "a", "head": "baby & kids gift"}, None)
+    assert category_noun("salwar and dupatta", ["Salwar and Dupatta"])[0]["head"] == "salwar or dupatta"
+    noun, note = category_noun("furniture & furnishing", ["Furniture & Furnishings"])
+    assert noun == {"det": "", "head": "furniture & furnishing"} and "without an article" in note
     assert category_noun("lamp", ["Lamps"]) == ({"det": "a", "head": "lamp"}, None)
 
 
