@@ -47,6 +47,8 @@ def catalog_state(path: Path, cfg: CatalogConfig) -> tuple[str, bool]:
     """(`catalog_fingerprint`, whether the catalog names image URLs). A URL's bytes can change under
     the same URL, which no local state shows: the runner then loads them again every build and
     fingerprints ingest by what it got (`Step.volatile`)."""
+    if path.is_dir():  # the first read of a build: a folder is named with its catalog files, as the readers do
+        raise CatalogError(no_catalog_file(path))
     h = hashlib.sha256(path.read_bytes())
     policy = image_source.policy_for(_images_dir(path, cfg), cfg)
     seen: set[str] = set()

@@ -230,13 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except MeritgenError as exc:
         return user_error(str(exc))
-    except IsADirectoryError as exc:
-        if str(exc.filename) == str(getattr(args, "catalog", None)):
-            from pipelines.io.catalog_reader import no_catalog_file
-
-            return user_error(no_catalog_file(exc.filename))  # a folder given as --catalog: name its catalog file
-        return user_error(f"{exc.strerror}: {exc.filename}")
-    except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
         return user_error(f"{exc.strerror}: {exc.filename}")  # a path the user gave (or its folder)
     except OSError as exc:  # a full disk or read-only --out: one line naming the path, not a traceback
         from pipelines.runners.outcome import path_error_message
