@@ -123,11 +123,12 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
     if len(kept) < 2:
         undecided.append(f"field {name!r}: fewer than 2 values seen in {MIN_VALUE_COUNT}+ products; left out")
         return None
-    per_category: dict[str, set[str]] = {}
+    counted: dict[str, Counter] = {}  # category -> its kept values' product counts
     for category, value in pairs:
         if canonical.get(value) in kept:
-            per_category.setdefault(category, set()).add(canonical[value])
-    share = _category_share(pairs, canonical, kept)
+            counted.setdefault(category, Counter())[canonical[value]] += 1
+    per_category = {category: set(values_) for category, values_ in counted.items()}
+    share = _category_share(counted)
     if name != "type" and share >= GROUPING_SHARE:
         undecided.append(f"field {name!r}: one value within each category for {share:.0%} of its products (a "
                          "grouping above the category, like a department) tells no product of a category from "
@@ -145,14 +146,10 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
     return attribute
 
 
-def _category_share(pairs: list[tuple[str, str]], canonical: dict[str, str], kept) -> float:
+def _category_share(counted: dict[str, Counter]) -> float:
     """Share of the products whose value is their category's most common one: 1.0 for a department."""
-    by_category: dict[str, Counter] = {}
-    for category, value in pairs:
-        if canonical.get(value) in kept:
-            by_category.setdefault(category, Counter())[canonical[value]] += 1
-    total = sum(sum(c.values()) for c in by_category.values())
-    return sum(c.most_common(1)[0][1] for c in by_category.values()) / total if total else 0.0
+    total = sum(sum(c.values()) for c in counted.values())
+    return sum(c.most_common(1)[0][1] for c in counted.values()) / total if total else 0.0
 
 
 def name_spellings(raw: Counter, canonical: dict[str, str], kept) -> dict[str, str]:

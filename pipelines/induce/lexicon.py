@@ -25,13 +25,12 @@ AREA_WORDS = ("care", "hygiene", "grooming", "training", "nursing", "feeding", "
 _CONJUNCTIONS = (" and ", " & ")
 
 
-def category_noun(category: str, spellings: list[str]) -> tuple[dict, str | None]:
+def category_noun(category: str) -> tuple[dict, str | None]:
     """(the English noun of an induced category, a review note or None).
 
     A shop area is "<name> product"; two countable things joined ("Combos and Kits", "Salwar and Dupatta") are one
     or the other ("a combo or kit"); an audience before the joined head ("Baby & Kids Gifts") leaves it one
-    countable noun; a mass name ("infant wear", "furniture & furnishing") takes no article. `spellings`: the
-    catalog's, for rules that read them."""
+    countable noun; a mass name ("infant wear", "furniture & furnishing") takes no article."""
     if category.split(" ")[-1] in AREA_WORDS:
         return {"det": "a", "head": f"{category} product"}, None
     parts = next((category.split(c) for c in _CONJUNCTIONS if c in category), None)
@@ -50,8 +49,8 @@ def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] |
     (type_nouns.py), else the type's name with "a"; `surfaces`: values written as names ("HEMNES")."""
     base, notes = shipped.pack("en").lexicon, []
     nouns: dict = {"category": {}}
-    for category, spec in doc["categories"].items():
-        nouns["category"][category], note = category_noun(category, [category, *spec.get("aliases", [])])
+    for category in doc["categories"]:
+        nouns["category"][category], note = category_noun(category)
         notes += [note] if note else []
     types = {t for spec in doc["categories"].values() for t in spec.get("types", {})}
     if types:

@@ -40,7 +40,8 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     """Categories from the category column, attributes from fields and titles, for `records` (catalog rows)."""
     undecided: list[str] = []
     raw_categories = Counter(str(r.get("category", "")).strip() for r in records if str(r.get("category", "")).strip())
-    groups = _title_named([g for g in cluster(raw_categories, threshold) if g.name], records)
+    titled = [(str(r.get("category", "")).strip(), str(r.get("title", ""))) for r in records]  # (spelling, title)
+    groups = _title_named([g for g in cluster(raw_categories, threshold) if g.name], titled)
     category_of = {spelling: g.name for g in groups for spelling in g.spellings}
     unnamed = [s for s in raw_categories if s not in category_of]
     if unnamed:
@@ -61,16 +62,16 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     columns = {c: attribute for r in records for c in (r.get("columns") or {})
                if (attribute := field_attribute(column_attribute(c), names)) in kept}
     proposal = Proposal(_document(groups, attributes, shipped), by_name, attributes, undecided, columns)
-    proposal.type_nouns = _type_nouns(records, category_of, attributes, shipped, undecided)
+    proposal.type_nouns = _type_nouns(titled, category_of, attributes, shipped, undecided)
     _scope_notes(proposal)
     return proposal
 
 
-def _title_named(groups: list, records: list[dict]) -> list:
+def _title_named(groups: list, titled: list[tuple[str, str]]) -> list:
     """Each category named with the singular its titles write ("Tunics": tunic, not "tunics"; type_nouns.py)."""
     titles: dict[str, list[str]] = {}
-    for record in records:
-        titles.setdefault(str(record.get("category", "")).strip(), []).append(str(record.get("title", "")))
+    for spelling, title in titled:
+        titles.setdefault(spelling, []).append(title)
     taken = {g.name for g in groups}
     for group in groups:
         spelling = group.spellings.most_common(1)[0][0]
@@ -81,16 +82,17 @@ def _title_named(groups: list, records: list[dict]) -> list:
     return groups
 
 
-def _type_nouns(records: list[dict], category_of: dict[str, str], attributes: list[Attribute], shipped: Vocabulary,
-                undecided: list[str]) -> dict[str, dict]:
-    """Each type's English noun, read from its categories' titles (type_nouns.py)."""
+def _type_nouns(titled: list[tuple[str, str]], category_of: dict[str, str], attributes: list[Attribute],
+                shipped: Vocabulary, undecided: list[str]) -> dict[str, dict]:
+    """Each type's English noun, read from its categories' titles (`titled`: (category spelling, title) per
+    record; type_nouns.py)."""
     types = next((a for a in attributes if a.name == "type"), None)
     if types is None:
         return {}
     titles: dict[str, list[str]] = {}
-    for record in records:
-        if category := category_of.get(str(record.get("category", "")).strip()):
-            titles.setdefault(category, []).append(str(record.get("title", "")))
+    for spelling, title in titled:
+        if category := category_of.get(spelling):
+            titles.setdefault(category, []).append(title)
     spellings = [s for a in attributes if a.name != "type" for v, synonyms in a.values.items() for s in [v, *synonyms]]
     spellings += [s for name in TITLE_ATTRIBUTES for s in shipped_forms(name, shipped)]
     by_type = {t: {c for c, found in types.by_category.items() if t in found} for t in types.values}
@@ -130,7 +132,7 @@ def _document(groups, attributes: list[Attribute], shipped: Vocabulary) -> dict:
             spec = {"visual": False, "open": True, "values": {}}
         shipped_spec = shipped.data["attributes"].get(a.name, {})
         spec.update({k: shipped_spec[k] for k in ("condition",) if k in shipped_spec})  # season stays opt-in
-        also = shipped.data["attributes"].get(a.name, {}).get("also_meets", {})
+        also = shipped_spec.get("also_meets", {})
         kept = {v: [m for m in meets if m in a.values] for v, meets in also.items() if v in a.values}
         if any(kept.values()):
             spec["also_meets"] = {v: m for v, m in kept.items() if m}
