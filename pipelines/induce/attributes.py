@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pipelines.induce.compounds import compound_meets, compound_parts, joined
 from pipelines.induce.names import ascii_lower, cluster, spelling_key
 from pipelines.induce.units import unit_value
 from pipelines.stages.field_names import lookup, name_table
@@ -49,6 +50,8 @@ class Attribute:
     review: list[str] = field(default_factory=list)
     by_category: dict[str, set[str]] = field(default_factory=dict)  # category -> its kept values (types)
     surface: dict[str, str] = field(default_factory=dict)  # value -> the catalog's spelling English writes (names)
+    also_meets: dict[str, list[str]] = field(default_factory=dict)  # a list's value -> what it meets (compounds.py)
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a list's value -> the values it lists
 
 
 def category_of(record: dict, categories: dict[str, str]) -> str | None:
@@ -106,7 +109,7 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
     if len(raw) == 1:
         undecided.append(f"field {name!r}: one value ({next(iter(raw))!r}) for all {n} products says nothing; left out")
         return None
-    canonical, values, mapped_shipped = _canonical_values(name, raw, shipped, threshold, undecided)
+    canonical, values, mapped_shipped, compounds = _canonical_values(name, raw, shipped, threshold, undecided)
     if canonical is None:
         undecided.append(f"field {name!r}: {len(raw)} distinct numbers without a unit (a price, an id, a rating?); "
                          "left out")
@@ -140,6 +143,8 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
     attribute = Attribute(name, kept, Counter({v: counts[v] for v in kept}),
                           sorted(c for c, k in scope.items() if k >= MIN_SCOPE_PRODUCTS), visual, shipped=mapped_shipped)
     attribute.by_category = per_category
+    attribute.parts = {v: parts for v, parts in compounds.items() if v in kept}
+    attribute.also_meets = compound_meets(kept, compounds, shipped.also_meets(name))
     attribute.surface = name_spellings(raw, canonical, kept)
     if visual and name != "type" and not spec:
         attribute.review.append("visual proposed from the name: check that a product photo shows it")
@@ -169,17 +174,18 @@ def _name_like(spelling: str) -> bool:
 
 
 def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: float, undecided: list[str]):
-    """({raw: canonical}, {canonical: synonyms}, reuses shipped values) or (None, None, False) for bare numbers."""
+    """({raw: canonical}, {canonical: synonyms}, reuses shipped values, {list value: its parts}), or None
+    for the first two for bare numbers."""
     units = {v: unit_value(v) for v in raw}
     if all(u is not None for u in units.values()):
         if all(" " not in u for u in units.values()):  # no unit: a price, an id, a rating, not a shopper's word
-            return None, None, False
+            return None, None, False, {}
         values: dict[str, list[str]] = {}
         for v, u in units.items():
             if norm_text(v) != u:
                 values.setdefault(u, []).append(v)
             values.setdefault(u, [])
-        return units, {k: sorted(set(s)) for k, s in values.items()}, False
+        return units, {k: sorted(set(s)) for k, s in values.items()}, False, {}
     forms = shipped_forms(name, shipped)
     also = shipped.also_meets(name)
     lists = _lists(raw, forms)
@@ -200,14 +206,21 @@ def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: f
             canonical[spelling] = group.name
         values.setdefault(group.name, set()).update(group.spellings)
     by_key = {**{spelling_key(s): c for s, c in canonical.items()}, **{v: v for v in forms.values()}}
-    for v, parts in lists.items():
-        cover = covering_value(tuple(dict.fromkeys(by_key.get(p, p) for p in parts)), also)
+    named = {v: tuple(dict.fromkeys(by_key.get(p, p) for p in parts)) for v, parts in lists.items()}
+    for v, parts in named.items():
+        cover = covering_value(parts, also)
         if cover is not None:
             canonical[v] = cover
             values.setdefault(cover, set()).add(v)
-    _list_notes(name, raw, lists, canonical, undecided)
+    uncovered = {v: parts for v, parts in named.items() if v not in canonical}
+    parts = {}  # a list's new value -> its parts, only where a list means "each of" (compounds.py)
+    for v, ordered in (compound_parts(uncovered, raw) if also else {}).items():
+        canonical[v] = joined(ordered)
+        values.setdefault(canonical[v], set()).add(v)
+        parts[canonical[v]] = ordered
+    _list_notes(name, raw, lists, canonical, undecided, set(parts))
     synonyms = {k: sorted(s for s in spellings if norm_text(s) != k) for k, spellings in values.items()}
-    return canonical, synonyms, bool(forms) and all(k in _shipped_values(name, shipped) for k in synonyms)
+    return canonical, synonyms, bool(forms) and all(k in _shipped_values(name, shipped) for k in synonyms), parts
 
 
 def _lists(raw: Counter, forms: dict[str, str]) -> dict[str, tuple[str, ...]]:
@@ -220,12 +233,19 @@ def _lists(raw: Counter, forms: dict[str, str]) -> dict[str, tuple[str, ...]]:
     return {v: listed.parts for v in raw if (listed := listed_value(v, known)) is not None}
 
 
-def _list_notes(name: str, raw: Counter, lists: dict, canonical: dict, undecided: list[str]) -> None:
-    read = sorted((v, canonical[v]) for v in lists if v in canonical)
+def _list_notes(name: str, raw: Counter, lists: dict, canonical: dict, undecided: list[str],
+                compounds: set[str]) -> None:
+    read = sorted((v, canonical[v]) for v in lists if v in canonical and canonical[v] not in compounds)
+    new = sorted({canonical[v] for v in lists if canonical.get(v) in compounds})
     unknown = sorted((-raw[v], v) for v in lists if v not in canonical)
     if read:
         undecided.append(f"field {name!r}: lists read as the value meaning all their parts (also_meets): "
                          + ", ".join(f"{v!r} -> {c!r}" for v, c in read[:4]))
+    if new:
+        undecided.append(f"field {name!r}: lists no value meant became new values meeting each of their parts "
+                         f"(also_meets; those seen in {MIN_VALUE_COUNT}+ products are kept): "
+                         + ", ".join(repr(v) for v in new[:4]) + "; rename them in lexicon/en.json if shoppers say "
+                         "them otherwise")
     if unknown:
         undecided.append(f"field {name!r}: {sum(-n for n, _ in unknown)} product(s) list several values that no one "
                          f"value means (e.g. {', '.join(repr(v) for _, v in unknown[:3])}); their {name} is left "

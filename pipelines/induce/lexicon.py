@@ -8,6 +8,7 @@ which the LLM translates (`translation_rows` -> `translated_lexicon`) or the bui
 
 from __future__ import annotations
 
+from pipelines.induce.compounds import joined
 from pipelines.induce.type_nouns import noun
 from pipelines.vocab.templates import Templates
 
@@ -44,9 +45,11 @@ def category_noun(category: str) -> tuple[dict, str | None]:
 
 
 def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] | None = None,
-                    surfaces: dict[str, dict[str, str]] | None = None) -> tuple[dict, list[str]]:
+                    surfaces: dict[str, dict[str, str]] | None = None,
+                    compounds: dict[str, dict[str, tuple[str, ...]]] | None = None) -> tuple[dict, list[str]]:
     """(the English lexicon additions, review notes); `type_nouns`: each type's noun read from titles
-    (type_nouns.py), else the type's name with "a"; `surfaces`: values written as names ("HEMNES")."""
+    (type_nouns.py), else the type's name with "a"; `surfaces`: values written as names ("HEMNES");
+    `compounds`: values read from lists, written as their parts are ("boys' and girls'")."""
     base, notes = shipped.pack("en").lexicon, []
     nouns: dict = {"category": {}}
     for category in doc["categories"]:
@@ -56,7 +59,12 @@ def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] |
     if types:
         nouns["type"] = {t: (type_nouns or {}).get(t, {"det": "a", "head": t}) for t in sorted(types)
                          if t not in base["nouns"].get("type", {})}
-    values = {a: {v: (surfaces or {}).get(a, {}).get(v, v) for v in spec["values"] if v not in base["values"].get(a, {})}
+    def english(a: str, v: str) -> str:
+        parts = (compounds or {}).get(a, {}).get(v)
+        if parts:
+            return joined(tuple(english(a, p) for p in parts))
+        return base["values"].get(a, {}).get(v) or (surfaces or {}).get(a, {}).get(v, v)
+    values = {a: {v: english(a, v) for v in spec["values"] if v not in base["values"].get(a, {})}
               for a, spec in doc["attributes"].items() if not spec.get("open")}
     attributes = {a: a for a in doc["attributes"] if a not in base.get("attributes", {})}
     return {"language": "en", "nouns": nouns, "attributes": attributes,

@@ -35,6 +35,11 @@ class Proposal:
         """{attribute: {value: the catalog's spelling}} of values written as names ("HEMNES")."""
         return {a.name: a.surface for a in self.attributes if a.surface}
 
+    @property
+    def compounds(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """{attribute: {value: the values it lists}} of values read from lists ("boys and girls", compounds.py)."""
+        return {a.name: a.parts for a in self.attributes if a.parts}
+
 
 def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Proposal:
     """Categories from the category column, attributes from fields and titles, for `records` (catalog rows)."""
@@ -134,6 +139,7 @@ def _document(groups, attributes: list[Attribute], shipped: Vocabulary) -> dict:
         spec.update({k: shipped_spec[k] for k in ("condition",) if k in shipped_spec})  # season stays opt-in
         also = shipped_spec.get("also_meets", {})
         kept = {v: [m for m in meets if m in a.values] for v, meets in also.items() if v in a.values}
+        kept.update(a.also_meets)  # values read from lists ("boys and girls"), compounds.py
         if any(kept.values()):
             spec["also_meets"] = {v: m for v, m in kept.items() if m}
         if a.review:

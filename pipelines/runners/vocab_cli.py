@@ -43,7 +43,8 @@ def cmd_induce(args: argparse.Namespace) -> int:
     if problems:  # a bug of induce, not of the catalog: say what, never write a file the build refuses
         raise ConfigError(f"the proposed vocabulary does not follow schemas/vocabulary/v1.json: {problems[0]}")
     templates = load_templates(cfg.render.templates, LANGUAGES)
-    english, notes = english_lexicon(proposal.vocabulary, templates, proposal.type_nouns, proposal.surfaces)
+    english, notes = english_lexicon(proposal.vocabulary, templates, proposal.type_nouns, proposal.surfaces,
+                                    proposal.compounds)
     out = Path(args.out)
     _write(out / "vocabulary.json", proposal.vocabulary)
     _write(out / "lexicon" / "en.json", english)
