@@ -59,33 +59,31 @@ def test_category_nouns_for_areas_pairs_and_mass_names():
 
 def _listed_genders():
     rows = []
-    for i, (gender, category) in enumerate([("Men", "Shirts"), ("Men", "Shirts"), ("Women", "Shirts"), ("Women", "Shirts"),
-                                            ("Men, Women", "Shirts"), ("Women and Men", "Shirts"), ("Boys", "Shirts"),
-                                            ("Boys", "Shirts"), ("Girls", "Shirts"), ("Girls", "Shirts"),
-                                            ("Boys, Girls", "Shirts"), ("Boys, Girls", "Shirts"),
-                                            ("Baby Boy's", "Shirts"), ("Baby Boy's", "Shirts"),
-                                            ("Baby Boys and Baby Girls", "Shirts"), ("Baby Girl's", "Shirts"),
-                                            ("Baby Girl's", "Shirts"), ("Girls, Boys", "Shirts"),
-                                            ("Men, Women, Boys, Girls", "Shirts"), ("Boys, Girls, Men, Women", "Shirts"),
-                                            ("Men, Women, Boys, Girls", "Shirts")]):
+    for i, gender in enumerate(["Men", "Men", "Women", "Women", "Men, Women", "Women and Men", "Boys", "Boys", "Girls",
+                                "Girls", "Boys, Girls", "Girls & Boys", "Baby Boy's", "Baby Boy's",
+                                "Baby Boys and Baby Girls", "Baby Girl's", "Baby Girl's", "Girls, Women",
+                                "Girls, Women", "Women, Girls", "Men, Women, Boys, Girls", "Boys, Girls, Men, Women",
+                                "Men, Women, Boys, Girls"]):
         colour = ["Red", "Blue", "Red, Blue"][i % 3]  # a list of colours is "both at once", never "each of"
-        rows.append(_record(i, category, f"shirt {i}", gender=gender, color=colour))
+        rows.append(_record(i, "Shirts", f"shirt {i}", gender=gender, color=colour))
     return propose(rows, load_vocabulary("v2"), 90)
 
 
-def test_a_listed_gender_is_unisex_a_new_value_meeting_each_part_or_left_out_and_reported():
-    """"Men, Women" is unisex; "Boys, Girls" (no value meant it) becomes "boys and girls", meeting boys and girls,
-    named in the order most products write it; a list seen in one product is left out like any rare value."""
+def test_a_listed_gender_is_the_value_covering_it_a_new_value_meeting_each_part_or_left_out_and_reported():
+    """"Men, Women" is unisex and "Boys, Girls" kids (shipped values meeting both); "Girls, Women", which no value
+    means, becomes "girls and women", meeting girls and women, named in the order most products write it; a list
+    seen in one product is left out like any rare value."""
     proposal = _listed_genders()
     gender = proposal.vocabulary["attributes"]["gender"]
-    assert sorted(gender["values"]) == ["baby boy", "baby girl", "boys", "boys and girls", "girls", "men",
+    assert sorted(gender["values"]) == ["baby boy", "baby girl", "boys", "girls", "girls and women", "kids", "men",
                                         "men, women, boys and girls", "unisex", "women"]
     assert sorted(gender["values"]["unisex"]) == ["Men, Women", "Women and Men"]
-    assert sorted(gender["values"]["boys and girls"]) == ["Boys, Girls", "Girls, Boys"]
+    assert sorted(gender["values"]["kids"]) == ["Boys, Girls", "Girls & Boys"]
+    assert sorted(gender["values"]["girls and women"]) == ["Girls, Women", "Women, Girls"]
     assert gender["also_meets"] == {
-        "unisex": ["men", "women"], "boys and girls": ["boys", "girls"],
-        "men, women, boys and girls": ["boys", "boys and girls", "girls", "men", "unisex", "women"]}
-    assert any("new values meeting each of their parts" in line and "'boys and girls'" in line
+        "unisex": ["men", "women"], "kids": ["boys", "girls"], "girls and women": ["girls", "women"],
+        "men, women, boys and girls": ["boys", "girls", "girls and women", "kids", "men", "unisex", "women"]}
+    assert any("new values meeting each of their parts" in line and "'girls and women'" in line
                for line in proposal.undecided)
     assert any("'baby boy and baby girl'" in line and "seen in one product left out" in line
                for line in proposal.undecided)
@@ -100,7 +98,7 @@ def test_a_new_list_value_is_written_as_its_parts_are():
     proposal = _listed_genders()
     english, _ = english_lexicon(proposal.vocabulary, load_templates("v4", ("en",)), proposal.type_nouns,
                                  proposal.surfaces, proposal.compounds)
-    assert english["values"]["gender"]["boys and girls"] == "boys' and girls'"
+    assert english["values"]["gender"]["girls and women"] == "girls' and women's"
     assert english["values"]["gender"]["men, women, boys and girls"] == "men's, women's, boys' and girls'"
 
 
@@ -191,7 +189,7 @@ def test_a_field_nearly_fixed_by_the_category_is_a_grouping_and_season_stays_opt
 
 def test_mine_reads_a_listed_gender_as_its_new_value_and_the_audit_counts_it_for_each_part():
     """The value induce proposed is what mine reads from the list, and the audit's labels (written apart from
-    induce and mine) make a "Boys, Girls" shirt a positive of a query for girls and a violator of one for men."""
+    induce and mine) make a "Women, Girls" shirt a positive of a query for girls and a violator of one for men."""
     from pipelines import schemas
     from pipelines.audit.checks import Catalog
     from pipelines.config import MineConfig
@@ -202,11 +200,12 @@ def test_mine_reads_a_listed_gender_as_its_new_value_and_the_audit_counts_it_for
     products = [{"product_id": pid, "category": "shirt", "title": "shirt", "description": None, "language": "en",
                  "family_id": None, "attributes": [{"name": "gender", "value": g}], "image_ids": [f"img-{pid}"],
                  "source_file": "f", "source_row": 1}
-                for pid, g in [("1", "Girls, Boys"), ("2", "Men"), ("3", "Girls"), ("4", "Men, Women, Boys, Girls")]]
+                for pid, g in [("1", "Women, Girls"), ("2", "Men"), ("3", "Girls"), ("4", "Men, Women, Boys, Girls"),
+                               ("5", "Boys, Girls")]]
     facts = mine_attributes(schemas.from_rows(products, "product"),
                             MineParams(MineConfig(), Vocabulary("induced", doc))).outputs["attributes"].to_pylist()
     gender = {f["product_id"]: f["value"] for f in facts if f["attribute"] == "gender"}
-    assert gender == {"1": "boys and girls", "2": "men", "3": "girls", "4": "men, women, boys and girls"}
+    assert gender == {"1": "girls and women", "2": "men", "3": "girls", "4": "men, women, boys and girls", "5": "kids"}
     exported = [{"product_id": p, "category": "shirt", "attributes": [{"name": "gender", "value": v}]}
                 for p, v in gender.items()]
     catalog = Catalog(exported, {"gender": doc["attributes"]["gender"]["also_meets"]})
@@ -214,6 +213,7 @@ def test_mine_reads_a_listed_gender_as_its_new_value_and_the_audit_counts_it_for
     def positives(value):
         mask = catalog.labels("shirt", (("gender", value),))[0]
         return sorted(p for p in catalog.ids["shirt"] if mask >> catalog.position[p] & 1)
-    assert positives("girls") == ["1", "3", "4"]
+    assert positives("girls") == ["1", "3", "4", "5"]
+    assert positives("women") == ["1", "4"]
     assert positives("men") == ["2", "4"]
-    assert positives("boys and girls") == ["1", "4"]
+    assert positives("girls and women") == ["1", "4"]

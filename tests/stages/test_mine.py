@@ -126,6 +126,20 @@ def test_a_list_no_value_covers_is_unknown_with_a_counted_reject(vocab):
     assert "boys, girls" in reject["message"]
 
 
+def test_v2_reads_a_list_of_boys_and_girls_as_kids_meeting_both():
+    """v2's `kids` also meets boys and girls, so "Boys, Girls" (or "Children's") is kids, not unknown;
+    "Men, Boys", which no value means, stays unknown."""
+    from pipelines.vocab.vocabulary import load_vocabulary
+
+    v2 = load_vocabulary("v2")
+    result = _mine(v2, _product("1", "x", {"gender": "Boys, Girls"}), _product("2", "x", {"gender": "Children's"}),
+                   _product("3", "x", {"gender": "Men, Boys"}))
+    facts = _facts(result)
+    assert facts[("1", "gender")][0] == "kids" and facts[("2", "gender")][0] == "kids"
+    assert ("3", "gender") not in facts and [r["reason"] for r in result.rejects.to_pylist()] == ["several_values"]
+    assert v2.also_meets("gender")["kids"] == ["boys", "girls"]
+
+
 def test_one_value_whose_words_hold_a_separator_is_not_a_list(vocab):
     """Only a split into known values is a list: "navy blue" stays one value, and "Black & White" is two."""
     result = _mine(vocab, _product("1", "x", {"color": "Black & White"}), _product("2", "x", {"color": "navy blue"}))

@@ -46,9 +46,25 @@ PLANS_V4 = {
     "sneakers-shown": ("shoes", [t("gender", "men"), t("occasion", "casual"), i("type", "sneakers", 1),
                                  i("color", "green", 2)]),
     "multicolour": ("clothing", [t("gender", "women"), t("color", "multicolour"), i("neckline", "v-neck", 1)]),
+    "kids-clothing": ("clothing", [t("gender", "kids"), t("color", "red"), i("pattern", "striped", 1)]),
+    "kids-shoes-shown": ("shoes", [t("gender", "kids"), i("type", "sneakers", 1), i("color", "blue", 2)]),
 }
 
 GOLDEN = {
+    'kids-clothing': {  # v2's kids (boys and girls, #21): a girl may wear a dress
+        'en': "Do you have a kids' red top or dress with the same pattern as <image_1>?",
+        'ms': 'Saya mahu beli baju atau gaun kanak-kanak warna merah yang coraknya sama macam <image_1>.',
+        'id': 'Bisa tunjukkan atasan atau gaun anak-anak warna merah yang motifnya seperti <image_1>?',
+        'vi': 'Cho tôi xem áo hoặc đầm trẻ em màu đỏ có họa tiết giống <image_1>.',
+        'th': 'มีเสื้อหรือชุดเดรสเด็กสีแดง ที่มีลายเหมือน <image_1> ไหม',
+    },
+    'kids-shoes-shown': {
+        'en': "Find me kids' footwear like the ones in <image_1>, in the same colour as <image_2>.",
+        'ms': 'Boleh tunjukkan kasut kanak-kanak yang sama jenis dengan <image_1> dan warnanya sama macam <image_2>?',
+        'id': 'Apakah ada sepatu anak-anak yang sejenis dengan <image_1> dan warnanya seperti <image_2>?',
+        'vi': 'Tôi muốn mua giày dép trẻ em cùng kiểu với <image_1>, có màu giống <image_2>.',
+        'th': 'อยากได้รองเท้าเด็ก แบบเดียวกับ <image_1> ที่สีเหมือน <image_2>',
+    },
     'sneakers-2-text+image': {
         'en': 'Show me a pair of sneakers in the same colour as <image_1>.',
         'ms': 'Saya mahu beli kasut sneakers yang warnanya sama macam <image_1>.',
