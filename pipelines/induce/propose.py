@@ -16,6 +16,7 @@ from pipelines.induce.attributes import (
     shipped_names,
     title_attributes,
 )
+from pipelines.induce.brand_types import brand_led_types
 from pipelines.induce.names import cluster
 from pipelines.induce.type_nouns import english_nouns, title_singular, words
 from pipelines.vocab.vocabulary import Vocabulary
@@ -62,6 +63,7 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
         attributes.append(Attribute("brand", {}, Counter(), [g.name for g in groups], False, open=True,
                                     review=["no brand field: brands are read from titles (mine.brand_min_titles)"]))
     _same_head_notes(groups, undecided)
+    _drop_brand_led_types(attributes, titled, category_of, undecided)
     by_name = {g.name: g.spellings for g in groups}
     kept = {a.name for a in attributes}
     columns = {c: attribute for r in records for c in (r.get("columns") or {})
@@ -70,6 +72,24 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     proposal.type_nouns = _type_nouns(titled, category_of, attributes, shipped, undecided)
     _scope_notes(proposal)
     return proposal
+
+
+def _drop_brand_led_types(attributes: list[Attribute], titled: list[tuple[str, str]], category_of: dict[str, str],
+                          undecided: list[str]) -> None:
+    """Types that are a maker's name and the category's ("Oxyglow Combos and Kits"; brand_types.py)."""
+    types = next((a for a in attributes if a.name == "type"), None)
+    if types is None:
+        return
+    brand = next(a for a in attributes if a.name == "brand")
+    brand_led_types(types, brand.counts, _titles_by_category(titled, category_of), undecided)
+
+
+def _titles_by_category(titled: list[tuple[str, str]], category_of: dict[str, str]) -> dict[str, list[str]]:
+    titles: dict[str, list[str]] = {}
+    for spelling, title in titled:
+        if category := category_of.get(spelling):
+            titles.setdefault(category, []).append(title)
+    return titles
 
 
 def _title_named(groups: list, titled: list[tuple[str, str]]) -> list:
@@ -94,10 +114,7 @@ def _type_nouns(titled: list[tuple[str, str]], category_of: dict[str, str], attr
     types = next((a for a in attributes if a.name == "type"), None)
     if types is None:
         return {}
-    titles: dict[str, list[str]] = {}
-    for spelling, title in titled:
-        if category := category_of.get(spelling):
-            titles.setdefault(category, []).append(title)
+    titles = _titles_by_category(titled, category_of)
     spellings = [s for a in attributes if a.name != "type" for v, synonyms in a.values.items() for s in [v, *synonyms]]
     spellings += [s for name in TITLE_ATTRIBUTES for s in shipped_forms(name, shipped)]
     by_type = {t: {c for c, found in types.by_category.items() if t in found} for t in types.values}

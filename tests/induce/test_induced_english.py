@@ -217,3 +217,27 @@ def test_mine_reads_a_listed_gender_as_its_new_value_and_the_audit_counts_it_for
     assert positives("women") == ["1", "4"]
     assert positives("men") == ["2", "4"]
     assert positives("girls and women") == ["1", "4"]
+
+
+def test_a_type_that_is_a_maker_and_the_category_is_left_out_and_a_narrower_type_stays():
+    """"Oxyglow Combos and Kits" in "Combos and Kits" is the category with its maker (titles start with it);
+    "Brillare Combos and Kits" is too (a brand field value); "Laptop Bags" in "Bags" narrows the category
+    (no title starts with "Laptop") and stays."""
+    rows = [_record(i, "Combos and Kits", f"Oxyglow {w} Kit", type="Oxyglow Combos and Kits")
+            for i, w in enumerate(["Fruit", "Gold", "Pearl"])]
+    rows += [_record(3, "Combos and Kits", "Facewash Combo", type="Brillare Combos and Kits", brand="Brillare"),
+             _record(4, "Combos and Kits", "Shampoo Combo", type="Brillare Combos and Kits", brand="Brillare"),
+             _record(5, "Combos and Kits", "Nivea Soap Kit", type="Soap Kit", brand="Nivea"),
+             _record(6, "Combos and Kits", "Dove Soap Kit", type="Soap Kit", brand="Dove")]
+    rows += [_record(30 + i, "Eye Care", f"Wild Ferns {w} Eye Creme", type="Wild Ferns Eye Care") for i, w in enumerate(
+        ["Manuka Honey", "Lanolin"])]  # two words, the last plural: read as the titles write them
+    rows += [_record(32 + i, "Eye Care", f"{b} Eye Gel", type="Eye Gel") for i, b in enumerate(["Lotus", "Biotique"])]
+    rows += [_record(10 + i, "Bags", f"{b} Laptop Bag", type="Laptop Bags", brand=b) for i, b in enumerate(["Wildcraft", "HP"])]
+    rows += [_record(20 + i, "Bags", f"{b} Sling Bag", type="Sling Bags", brand=b) for i, b in enumerate(["Lavie", "Caprese"])]
+    proposal = propose(rows, load_vocabulary("v2"), 90)
+    categories = proposal.vocabulary["categories"]
+    assert sorted(categories["combo and kit"]["types"]) == ["soap kit"]
+    assert sorted(categories["bag"]["types"]) == ["laptop bag", "sling bag"]
+    assert sorted(categories["eye care"]["types"]) == ["eye gel"]
+    assert any(line.startswith("type 'oxyglow combo and kit': the maker 'oxyglow'") for line in proposal.undecided)
+    assert any(line.startswith("type 'brillare combo and kit': the maker 'brillare'") for line in proposal.undecided)
