@@ -9,20 +9,9 @@ which the LLM translates (`translation_rows` -> `translated_lexicon`) or the bui
 from __future__ import annotations
 
 from pipelines.induce.compounds import joined
-from pipelines.induce.type_nouns import noun
+from pipelines.induce.type_nouns import AREA_WORDS, MASS_ENDINGS, noun
 from pipelines.vocab.templates import Templates
 
-# Category nouns shoppers do not count ("a makeup"): no article. Reviewed in the report.
-MASS_ENDINGS = ("care", "wear", "bedding", "makeup", "gear", "furniture", "clothing", "equipment", "jewellery",
-                "jewelry", "luggage", "food", "hygiene", "grooming", "furnishing", "decor", "supplies",
-                "lighting", "ware", "footwear", "linen")
-# Last words naming a shop's area, a room or an audience, not a thing one buys ("Hair Care", "Feeding &
-# Nursing", "Kitchen", "Outdoor", "Electronics"): the noun is "a hair care product", "a kitchen product".
-AREA_WORDS = ("care", "hygiene", "grooming", "training", "nursing", "feeding", "spa", "skin", "health", "beauty",
-              "wellness", "fitness", "cleaning", "cooking", "baking", "gardening", "diapering", "bathing",
-              "kitchen", "bathroom", "bedroom", "room", "office", "garden", "outdoor", "home", "storage",
-              "organisation", "organization", "baby", "kid", "kids", "pet", "party", "travel", "sport", "sports",
-              "school", "craft", "hobby", "automotive", "electronics", "computing", "gaming", "audio", "photo")
 _CONJUNCTIONS = (" and ", " & ")
 
 

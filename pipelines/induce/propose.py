@@ -17,6 +17,7 @@ from pipelines.induce.attributes import (
     title_attributes,
 )
 from pipelines.induce.brand_types import brand_led_types
+from pipelines.induce.lexicon import category_noun
 from pipelines.induce.names import cluster
 from pipelines.induce.type_nouns import english_nouns, title_singular, words
 from pipelines.vocab.vocabulary import Vocabulary
@@ -118,7 +119,8 @@ def _type_nouns(titled: list[tuple[str, str]], category_of: dict[str, str], attr
     spellings = [s for a in attributes if a.name != "type" for v, synonyms in a.values.items() for s in [v, *synonyms]]
     spellings += [s for name in TITLE_ATTRIBUTES for s in shipped_forms(name, shipped)]
     by_type = {t: {c for c, found in types.by_category.items() if t in found} for t in types.values}
-    nouns, notes = english_nouns(by_type, titles, {w for s in spellings for w in words(s)})
+    category_nouns = {c: category_noun(c)[0] for c in titles}
+    nouns, notes = english_nouns(by_type, titles, {w for s in spellings for w in words(s)}, category_nouns)
     undecided += notes
     return nouns
 

@@ -19,6 +19,17 @@ from collections import Counter, defaultdict
 
 from pipelines.induce.names import PLURAL_ONLY, ascii_lower, singular
 
+# Category nouns shoppers do not count ("a makeup"): no article. Reviewed in the report.
+MASS_ENDINGS = ("care", "wear", "bedding", "makeup", "gear", "furniture", "clothing", "equipment", "jewellery",
+                "jewelry", "luggage", "food", "hygiene", "grooming", "furnishing", "decor", "supplies",
+                "lighting", "ware", "footwear", "linen")
+# Last words naming a shop's area, a room or an audience, not a thing one buys ("Hair Care", "Feeding &
+# Nursing", "Kitchen", "Outdoor", "Electronics"): the noun is "a hair care product", "a kitchen product".
+AREA_WORDS = ("care", "hygiene", "grooming", "training", "nursing", "feeding", "spa", "skin", "health", "beauty",
+              "wellness", "fitness", "cleaning", "cooking", "baking", "gardening", "diapering", "bathing",
+              "kitchen", "bathroom", "bedroom", "room", "office", "garden", "outdoor", "home", "storage",
+              "organisation", "organization", "baby", "kid", "kids", "pet", "party", "travel", "sport", "sports",
+              "school", "craft", "hobby", "automotive", "electronics", "computing", "gaming", "audio", "photo")
 MIN_TITLES = 2  # titles holding a type needed to read anything from them
 FOLLOWER_SHARE = 0.6  # share of those titles going on with one same word for the type to modify it
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
@@ -29,24 +40,40 @@ def words(text: str) -> list[str]:
     return [singular(w.removesuffix("'s").rstrip("'")) for w in _WORD.findall(ascii_lower(text).replace("&", " and "))]
 
 
-def english_nouns(types: dict[str, set[str]], titles: dict[str, list[str]],
-                  value_words: set[str]) -> tuple[dict[str, dict], list[str]]:
+def english_nouns(types: dict[str, set[str]], titles: dict[str, list[str]], value_words: set[str],
+                  category_nouns: dict[str, dict] | None = None) -> tuple[dict[str, dict], list[str]]:
     """({type: {"det", "head"}}, review notes) for `types` ({type: its categories}) from `titles`
-    ({category: titles}); `value_words`: words of other attributes' values, never a head."""
+    ({category: titles}); `value_words`: words of other attributes' values, never a head; `category_nouns`:
+    each category's English noun, which a type titles write before varying words modifies."""
     nouns, notes = {}, []
     by_category = {c: _TitleIndex([words(t) for t in ts]) for c, ts in titles.items()}  # built once, not per type
     for name in sorted(types):
         key = words(name)
         held = [w for c in sorted(types[name]) if c in by_category for w in by_category[c].after(key, value_words)]
         follower = _follower(held, name, value_words)
-        head = f"{name} {follower}" if follower else name
-        nouns[name] = noun(head)
+        nouns[name] = noun(f"{name} {follower}") if follower else _unnamed(name, held, types[name], category_nouns or {})
         if len(held) < MIN_TITLES:
             notes.append(f"type {name!r}: no title of its categories shows it, so it is used as a noun "
                          f"({_shown(nouns[name])!r}); rename it in lexicon/en.json (nouns.type) if shoppers say it otherwise")
         elif follower:
             notes.append(f"type {name!r}: titles write it before {follower!r}, so the noun is {_shown(nouns[name])!r}")
+        elif nouns[name]["head"] != name:
+            notes.append(f"type {name!r}: titles write it before varying words ({', '.join(sorted(set(held))[:3])}), "
+                         f"so the noun is {_shown(nouns[name])!r}")
     return nouns, notes
+
+
+def _unnamed(name: str, held: list[str], categories: set[str], category_nouns: dict[str, dict]) -> dict:
+    """The noun of a type titles give no one following word for: a shop area ("Face Care") is "a face care
+    product"; in a category named by a mass noun ("makeup"), a one-word label that no title ends with ("Eye",
+    written before "Liner", "Shadow", or never) is a kind of it ("eye makeup"); else the type itself. A
+    countable category's label stays a noun: "Deodorant Combo Set" still sells a deodorant."""
+    if name.split(" ")[-1] in AREA_WORDS:
+        return {"det": "a", "head": f"{name} product"}
+    category = category_nouns.get(next(iter(categories))) if len(categories) == 1 else None
+    if " " not in name and all(held) and category and category["det"] == "" and not category.get("plural"):
+        return {"det": "", "head": f"{name} {category['head']}"}
+    return noun(name)
 
 
 def noun(head: str) -> dict:

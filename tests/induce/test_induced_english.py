@@ -241,3 +241,19 @@ def test_a_type_that_is_a_maker_and_the_category_is_left_out_and_a_narrower_type
     assert sorted(categories["eye care"]["types"]) == ["eye gel"]
     assert any(line.startswith("type 'oxyglow combo and kit': the maker 'oxyglow'") for line in proposal.undecided)
     assert any(line.startswith("type 'brillare combo and kit': the maker 'brillare'") for line in proposal.undecided)
+
+
+def test_a_type_titles_name_no_noun_for_is_a_shop_area_product_or_a_kind_of_a_mass_category():
+    """"Face Care" is "a face care product"; in "makeup" (a mass noun) the label "Eye" that titles write before
+    varying nouns ("Eye Liner", "Eye Shadow") is "eye makeup"; in a countable category "Deodorant" stays
+    "a deodorant" though titles go on ("Deodorant Combo Set", "Deodorant Gift Set")."""
+    titles = {"makeup": ["Mars Eye Liner", "Lakme Eye Shadow", "Lakme Lipstick"],
+              "body care": ["Lotus Sunscreen Gel", "Nivea Sun Lotion"],
+              "fragrance": ["Envy Deodorant Combo Set", "Axe Deodorant Gift Set", "Fogg Deodorant No 22"]}
+    types = {"eye": {"makeup"}, "face care": {"body care"}, "deodorant": {"fragrance"}}
+    category_nouns = {c: category_noun(c)[0] for c in titles}
+    nouns, notes = english_nouns(types, titles, set(), category_nouns)
+    assert nouns["eye"] == {"det": "", "head": "eye makeup"}
+    assert nouns["face care"] == {"det": "a", "head": "face care product"}
+    assert nouns["deodorant"] == {"det": "a", "head": "deodorant"}
+    assert "type 'eye': titles write it before varying words (liner, shadow), so the noun is 'eye makeup'" in notes
