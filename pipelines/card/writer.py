@@ -28,13 +28,14 @@ from pipelines.errors import MeritgenError
 from pipelines.evaluate.card import condition_rows
 from pipelines.io import layout
 from pipelines.io.ipc_size import ipc_size, ipc_sizes_by
+from pipelines.last_value import LastValue
 from pipelines.stages.llm_tasks import language_agreement
 
 # The query columns the card reads (card_queries); every column only for split sizes, batch by batch.
 CARD_COLUMNS = ["query_id", "language", "category", "n_conditions", "split", "text", "conditions", "n_unverified"]
 BATCH_ROWS = 20_000
 LANGID_SAMPLE = 2000  # exported texts per language checked for the card (first by query id: hash-random)
-_FACTS: dict = {}  # the last export's card facts (cached_facts), in this process only
+_FACTS = LastValue()  # the last export's card facts (cached_facts), in this process only
 
 
 def regenerate_card(run_dir: Path, config_path: str | None = None, out: Path | None = None,
@@ -96,10 +97,7 @@ def cached_facts(export_dir: Path, cfg: BuildConfig, read: CardInputs) -> dict:
     """The card's costly facts (`export_facts`), computed once per export content: `meritgen card` and
     `qa apply` recompute them after the files change, never show a stale figure; the build's card after
     its audit takes them from `remember` (computed beside the audit, card/facts_ahead.py)."""
-    key = facts_key(export_dir, cfg)
-    if _FACTS.get("key") != key:
-        remember(key, export_facts(export_dir, cfg, read))
-    return _FACTS["facts"]
+    return _FACTS.get(facts_key(export_dir, cfg), lambda: export_facts(export_dir, cfg, read))
 
 
 def facts_key(export_dir: Path, cfg: BuildConfig) -> tuple:
@@ -109,8 +107,7 @@ def facts_key(export_dir: Path, cfg: BuildConfig) -> tuple:
 
 def remember(key: tuple, facts: dict) -> None:
     """Keep `facts` (computed here or in another process) as this process's facts for `key`."""
-    _FACTS.clear()
-    _FACTS.update(key=key, facts=facts)
+    _FACTS.put(key, facts)
 
 
 def export_facts(export_dir: Path, cfg: BuildConfig, read: CardInputs) -> dict:

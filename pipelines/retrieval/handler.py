@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 import pyarrow as pa
 
+from pipelines.last_value import LastValue
 from pipelines.retrieval.dense import DenseConfig, DenseIndex
 from pipelines.retrieval.grouped import GroupedSearch
 from pipelines.retrieval.index import BM25Config, BM25Index, TextIndex, search_table
@@ -87,15 +88,11 @@ class IndexHandler:
 # of one build (passages, caption filter, retriever negatives, difficulty) read the same index table,
 # and indexing it again took 3 s each at 135K products. Like Beam's shared model, it is read-only
 # once built; one entry, so never two indexes in memory.
-_LOADED: dict = {}
+_LOADED = LastValue()
 
 
 def _shared_bm25(table: pa.Table, config: BM25Config) -> BM25Index:
-    key = (config, table_digest(table))
-    if _LOADED.get("key") != key:
-        _LOADED.clear()  # the old index goes before the new one is built
-        _LOADED.update(key=key, index=BM25Index.from_vectors(table, config))
-    return _LOADED["index"]
+    return _LOADED.get((config, table_digest(table)), lambda: BM25Index.from_vectors(table, config))
 
 
 @dataclass(frozen=True)

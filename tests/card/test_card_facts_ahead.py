@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pipelines.card.facts_ahead as facts_ahead
 import pipelines.card.writer as card_writer
+from pipelines.last_value import LastValue
 from pipelines.runners.local import audit_with_card
 
 
@@ -14,12 +15,12 @@ def _card(run) -> str:
 
 
 def test_facts_from_their_own_process_give_the_inline_card(demo_run_copy, monkeypatch):
-    monkeypatch.setattr(card_writer, "_FACTS", {})
+    monkeypatch.setattr(card_writer, "_FACTS", LastValue())
     audit_with_card(demo_run_copy)  # small export: the facts computed here, when the card asks
     inline = _card(demo_run_copy)
     assert "Per condition" in inline and "hash-random sample" in inline
 
-    monkeypatch.setattr(card_writer, "_FACTS", {})
+    monkeypatch.setattr(card_writer, "_FACTS", LastValue())
     monkeypatch.setattr(facts_ahead, "BACKGROUND_ROWS", 0)
     started, computed_here = [], []
     real_pool, real_rows = facts_ahead.ProcessPoolExecutor, card_writer.condition_rows
@@ -32,7 +33,7 @@ def test_facts_from_their_own_process_give_the_inline_card(demo_run_copy, monkey
 
 def test_facts_of_another_export_are_never_reused(demo_run_copy, monkeypatch):
     """The cache is keyed by the export's content: facts remembered for other files are recomputed."""
-    monkeypatch.setattr(card_writer, "_FACTS", {})
+    monkeypatch.setattr(card_writer, "_FACTS", LastValue())
     card_writer.remember(("another export",), {"conditions": None, "langid": None, "sizes": {}})
     computed = []
     real_rows = card_writer.condition_rows

@@ -75,11 +75,12 @@ def test_the_second_card_reuses_the_costly_facts_and_a_rewritten_export_recomput
     import pyarrow.parquet as pq
 
     import pipelines.card.writer as card_writer
+    from pipelines.last_value import LastValue
 
     calls = []
     real = card_writer.condition_rows
     monkeypatch.setattr(card_writer, "condition_rows", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
-    monkeypatch.setattr(card_writer, "_FACTS", {})  # an earlier demo build in this process left the same export's
+    monkeypatch.setattr(card_writer, "_FACTS", LastValue())  # an earlier demo build in this process left the same export's
     _build(tmp_path)
     assert len(calls) == 1  # two renderings, one computation
     card_writer.regenerate_card(tmp_path / "demo")

@@ -137,6 +137,6 @@ def test_the_steps_of_a_build_share_one_loaded_index_and_another_table_gets_its_
     sliced = load(table.slice(1))
     assert len(sliced.index) == 2 and sliced.index is not other.index
     assert load(table).index is not first.index  # one entry: the first was let go for the others
-    assert handler._LOADED["index"] is load(table).index
+    assert handler._LOADED.value is load(table).index
     with pytest.raises(ValueError, match="keeps no tokens"):
         first.index.vectors()  # a loaded index's vectors are the table it came from
