@@ -28,7 +28,7 @@ class MineRows:
 
     def __call__(self, products, images, attributes) -> list[dict]:
         return mine_task.rows(products, images, lambda category: vocabulary_options(self.vocab, category),
-                              self.max_attribute_chars)
+                              self.max_attribute_chars, {a: self.vocab.also_meets(a) for a in self.vocab.data["attributes"]})
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pipelines.llm.parsers import (
 from pipelines.llm.prompts import TaskPrompt
 from pipelines.llm.task import LLMTask
 from pipelines.stages.llm_tasks.options import value_schema
+from pipelines.stages.value_lists import ListedValue, listed_value
 
 
 def parse(text: str, row: Mapping[str, Any]) -> Parsed:
@@ -36,7 +37,10 @@ def parse(text: str, row: Mapping[str, Any]) -> Parsed:
             return reject("unknown_attribute", f"attribute {attribute!r} is not one of {sorted(options)}")
         if raw is None or (isinstance(raw, str) and norm(raw) in ("", UNKNOWN_VALUE)):
             continue
-        found = normalise_value(options[attribute], raw, min_score)
+        listed = _listed(options[attribute], raw, row.get("also_meets", {}).get(attribute, {}))
+        if listed is not None and listed.value is None:
+            continue  # several values no one value means ("Boys, Girls"): unknown, as mine reads such a field
+        found = (listed.value, 100.0) if listed else normalise_value(options[attribute], raw, min_score)
         if found is None:
             return reject(
                 "value_not_in_vocabulary", f"{attribute}={raw!r} matches no vocabulary value (min score {min_score})"
@@ -46,6 +50,17 @@ def parse(text: str, row: Mapping[str, Any]) -> Parsed:
             return reject("field_too_long", f"{attribute} has a value of {len(found[0])} characters, over {limit}")
         facts.append({"attribute": attribute, "value": found[0], "evidence": str(raw), "score": found[1]})
     return Parsed({"attributes": facts})
+
+
+def _listed(forms: Mapping[str, str] | None, raw: Any, also_meets: Mapping[str, list[str]]) -> ListedValue | None:
+    """An answer listing several values ("Men, Women": a model without guided decoding may write one), read as
+    mine reads a field (stages/value_lists.py): the value meaning all of them, or none; never its first part."""
+    if forms is None or not isinstance(raw, str):
+        return None
+    by_norm = {norm(f): v for f, v in forms.items()}
+    if norm(raw) in by_norm:
+        return None
+    return listed_value(raw, lambda part: by_norm.get(norm(part)), also_meets)
 
 
 def schema(prompt: TaskPrompt, row: Mapping[str, Any]) -> dict:
@@ -58,15 +73,18 @@ def schema(prompt: TaskPrompt, row: Mapping[str, Any]) -> dict:
 TASK = LLMTask("mine_attributes", 1, parse, schema)
 
 
-def rows(products: pa.Table, images: pa.Table, options_of, max_value_chars: int = 512) -> list[dict]:
+def rows(products: pa.Table, images: pa.Table, options_of, max_value_chars: int = 512,
+         also_meets: Mapping[str, Mapping[str, list[str]]] | None = None) -> list[dict]:
     """One row per product: title, category, its image bytes, the category's vocabulary options, and
-    the longest open value (brand) accepted, ingest's `max_attribute_chars` (not in the prompt)."""
+    the longest open value (brand) accepted, ingest's `max_attribute_chars`, and the vocabulary's
+    `also_meets` ({attribute: {value: values it meets}}, read by parse for listed answers); the last two
+    are not in the prompt."""
     image_bytes = dict(zip(images.column("image_id").to_pylist(), images.column("bytes").to_pylist()))
     out = []
     for p in products.select(["product_id", "category", "title", "image_ids"]).to_pylist():
         out.append({"record_id": p["product_id"], "title": p["title"], "category": p["category"],
                     "images": [image_bytes[i] for i in p["image_ids"][:2]], "options": options_of(p["category"]),
-                    "max_value_chars": max_value_chars})
+                    "max_value_chars": max_value_chars, "also_meets": also_meets or {}})
     return out
 
 

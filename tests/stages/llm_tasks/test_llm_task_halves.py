@@ -112,6 +112,19 @@ def test_parse_mine_attributes(answer, reason, facts, shoe_options):
         assert {f["attribute"]: f["value"] for f in parsed.value["attributes"]} == facts
 
 
+def test_a_listed_mine_answer_is_read_as_mine_reads_a_field():
+    """A model without guided decoding may answer "Men, Women": the value meaning both (unisex, by also_meets),
+    never its first part; a list no value means ("Boys, Girls" here) leaves the attribute unknown and keeps
+    the answer's other facts, where a value outside the vocabulary rejects the whole answer."""
+    options = {"gender": {"men": "men", "women": "women", "unisex": "unisex", "boys": "boys", "girls": "girls"},
+               "color": {"red": "red", "blue": "blue"}}
+    row = {"options": options, "also_meets": {"gender": {"unisex": ["men", "women"]}}}
+    parsed = mine_attributes.parse('{"gender": "Men, Women", "color": "red"}', row)
+    assert {f["attribute"]: f["value"] for f in parsed.value["attributes"]} == {"gender": "unisex", "color": "red"}
+    parsed = mine_attributes.parse('{"gender": "Boys, Girls", "color": "blue"}', row)
+    assert {f["attribute"]: f["value"] for f in parsed.value["attributes"]} == {"color": "blue"}
+
+
 @pytest.mark.parametrize(
     "answer, verdict, reason",
     [
