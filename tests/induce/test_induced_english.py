@@ -257,3 +257,21 @@ def test_a_type_titles_name_no_noun_for_is_a_shop_area_product_or_a_kind_of_a_ma
     assert nouns["face care"] == {"det": "a", "head": "face care product"}
     assert nouns["deodorant"] == {"det": "a", "head": "deodorant"}
     assert "type 'eye': titles write it before varying words (liner, shadow), so the noun is 'eye makeup'" in notes
+
+
+def test_what_is_sold_in_pairs_is_a_pair_and_reads_like_the_shipped_footwear():
+    """"Heels" or "Casual Shoes" as a category is "a pair of heels" (never "a heel"), shown "like the ones in";
+    a shoe accessory or a flat sheet is no pair."""
+    from pipelines.stages.phrasing import compose
+
+    assert category_noun("heel")[0] == {"det": "a pair of", "head": "heels"}
+    assert category_noun("casual shoe")[0] == {"det": "a pair of", "head": "casual shoes"}
+    assert category_noun("flip flop")[0] == {"det": "a pair of", "head": "flip flops"}
+    assert category_noun("sock")[0] == {"det": "a pair of", "head": "socks"}
+    assert category_noun("shoe accessory")[0] == {"det": "a", "head": "shoe accessory"}
+    assert category_noun("flat sheet")[0] == {"det": "a", "head": "flat sheet"}
+    template = load_templates("v4", ("en",)).pack("en").template
+    lexicon = {"nouns": {"category": {"heel": category_noun("heel")[0]}}, "values": {}, "attributes": {}}
+    conditions = [{"attribute": "color", "value": "red", "carried_by": "image", "image_id": "i"}]
+    phrase = compose({"base_query_id": "q1", "category": "heel"}, conditions, template, lexicon, seed=0)
+    assert "a pair of heels in the same colour as <image_1>" in phrase.text
