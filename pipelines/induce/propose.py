@@ -19,6 +19,7 @@ from pipelines.induce.attributes import (
 from pipelines.induce.brand_types import brand_led_types
 from pipelines.induce.lexicon import category_noun
 from pipelines.induce.names import cluster
+from pipelines.induce.same_noun import merge_same_noun_types
 from pipelines.induce.type_nouns import english_nouns, title_singular, words
 from pipelines.vocab.vocabulary import Vocabulary
 
@@ -69,8 +70,11 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     kept = {a.name for a in attributes}
     columns = {c: attribute for r in records for c in (r.get("columns") or {})
                if (attribute := field_attribute(column_attribute(c), names)) in kept}
+    type_nouns = _type_nouns(titled, category_of, attributes, shipped, undecided)
+    if type_nouns:
+        merge_same_noun_types(next(a for a in attributes if a.name == "type"), type_nouns, undecided)
     proposal = Proposal(_document(groups, attributes, shipped), by_name, attributes, undecided, columns)
-    proposal.type_nouns = _type_nouns(titled, category_of, attributes, shipped, undecided)
+    proposal.type_nouns = type_nouns
     _scope_notes(proposal)
     return proposal
 

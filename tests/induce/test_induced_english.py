@@ -275,3 +275,17 @@ def test_what_is_sold_in_pairs_is_a_pair_and_reads_like_the_shipped_footwear():
     conditions = [{"attribute": "color", "value": "red", "carried_by": "image", "image_id": "i"}]
     phrase = compose({"base_query_id": "q1", "category": "heel"}, conditions, template, lexicon, seed=0)
     assert "a pair of heels in the same colour as <image_1>" in phrase.text
+
+
+def test_types_english_names_with_one_noun_are_one_type():
+    """"Vinyl" (titles write "Vinyl Sticker") and "Vinyl Stickers" would both be "a vinyl sticker": a query for one
+    would count the other's products, which its text names too, as violating it. They are one type."""
+    rows = [_record(i, "Wall Decor", t, type=ty) for i, (t, ty) in enumerate([
+        ("Wallmantra Medium Vinyl Sticker", "Vinyl"), ("Decor Large Vinyl Sticker", "Vinyl"),
+        ("Uberlyfe Vinyl Stickers Sticker", "Vinyl Stickers"), ("Wallmantra Vinyl Sticker", "Vinyl Stickers"),
+        ("Acme Photo Frame", "Photo Frames"), ("Indha Photo Frame", "Photo Frames")])]
+    proposal = propose(rows, load_vocabulary("v2"), 90)
+    types = proposal.vocabulary["categories"]["wall decor"]["types"]
+    assert sorted(types) == ["photo frame", "vinyl sticker"] and "vinyl" in types["vinyl sticker"]
+    assert "vinyl" not in proposal.type_nouns
+    assert any(line.startswith("type 'vinyl' reads as 'vinyl sticker'") for line in proposal.undecided)
