@@ -144,6 +144,7 @@ def lexicon_gaps(vocab, template: dict, lexicon: dict, english: dict | None) -> 
     for category in vocab.categories:
         if category not in nouns.get("category", {}):
             gaps.append(f"category {category!r} has no noun in language {language!r} (nouns.category.{category})")
+    gaps += alike_gaps(vocab, lexicon, language)
     if english is None:  # English: the rest falls back on the vocabulary's own (English) names
         return gaps + _joined_name_gaps(vocab, template, lexicon, language)
     loanwords = {w.casefold() for w in lexicon.get("loanwords", [])}
@@ -199,3 +200,32 @@ def _closed_attributes(vocab) -> list[str]:
     specs = vocab.data["attributes"]
     return sorted(a for a in used if a != "type" and a in specs and not vocab.is_open(a)
                   and not specs[a].get("verbatim") and not specs[a].get("quantity"))
+
+
+def alike_gaps(vocab, lexicon: dict, language: str) -> list[str]:
+    """Two values one category may be asked for that the language writes alike ("navy" and "blue" both "xanh", a
+    type "vinyl" and "vinyl sticker" both "vinyl sticker"): a query for one would name the other's products,
+    which its labels count as violating it. Words compare without case; a value with no word writes its name."""
+    nouns, values = lexicon.get("nouns", {}), lexicon.get("values", {})
+    gaps = []
+    for category in vocab.categories:
+        for attribute in vocab.attributes_for(category):
+            if (attribute not in vocab.data["attributes"] and attribute != "type") or vocab.is_open(attribute):
+                continue
+            seen: dict[str, str] = {}
+            for value in vocab.values(attribute, category):
+                word = _written(nouns, values, attribute, value)
+                if word.casefold() in seen:
+                    gaps.append(f"{attribute} values {seen[word.casefold()]!r} and {value!r} of category {category!r} "
+                                f"read alike ({word!r}) in language {language!r}: a query for one would name the other; "
+                                "give each its own word")
+                seen.setdefault(word.casefold(), value)
+    return gaps
+
+
+def _written(nouns: dict, values: dict, attribute: str, value: str) -> str:
+    noun = nouns.get(attribute, {}).get(value)
+    if isinstance(noun, dict) and noun.get("head"):
+        return noun["head"]
+    word = values.get(attribute, {}).get(value)
+    return word if isinstance(word, str) and word else value

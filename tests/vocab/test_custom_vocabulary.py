@@ -128,6 +128,16 @@ def test_an_english_word_in_another_language_is_a_gap_unless_a_loanword(example)
     assert buildable_config(load_config(example / "config.toml"))[1] == {}
 
 
+def test_two_values_a_language_writes_alike_are_a_gap(example):
+    """A translation giving steel and aluminium one word (an LLM's, or a slip) would write a query for steel that
+    names aluminium products, which the labels count as violating it: the language is skipped with the reason."""
+    _edit(example / "lexicon" / "vi.json", lambda d: d["values"]["material"].update(aluminium="bằng thép"))
+    _, skipped = buildable_config(load_config(example / "config.toml"))
+    assert list(skipped) == ["vi"]
+    assert ("material values 'steel' and 'aluminium' of category 'shovel' read alike ('bằng thép') in language 'vi'"
+            in skipped["vi"])
+
+
 def test_english_must_be_complete(example):
     _edit(example / "lexicon" / "en.json", lambda d: d["nouns"]["category"].pop("pruner"))
     with pytest.raises(ConfigError, match="lexicon for 'en' is incomplete.*category 'pruner' has no noun"):

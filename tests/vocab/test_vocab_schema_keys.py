@@ -121,6 +121,7 @@ def test_verbatim_values_and_unit_codes_need_no_translation():
         "value 'aluminium' of 'material' is still English ('aluminium') in language '?' (values.material.aluminium): "
         "translate it or list it in loanwords"]  # network (verbatim) needs none
     vocab.data["attributes"]["material"]["values"] = {"24k": []}
+    vocab.data["categories"]["laptop"]["values"]["material"] = ["24k"]  # the laptop's scope names only values that exist
     lexicon["values"]["material"] = {"24k": "24K"}
     assert lexicon_gaps(vocab, {"image_items": {"material": "x"}}, lexicon, {"values": {"material": {"24k": "24K"}}}) == []
     skipped = buildable_config(load_config())[1]
