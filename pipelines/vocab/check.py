@@ -207,8 +207,13 @@ def alike_gaps(vocab, lexicon: dict, language: str) -> list[str]:
     type "vinyl" and "vinyl sticker" both "vinyl sticker"): a query for one would name the other's products,
     which its labels count as violating it. Words compare without case; a value with no word writes its name."""
     nouns, values = lexicon.get("nouns", {}), lexicon.get("values", {})
-    gaps = []
-    for category in vocab.categories:
+    gaps, named = [], {}
+    for category in vocab.categories:  # the category is a query's first condition
+        word = _written(nouns, values, "category", category)
+        if word.casefold() in named:
+            gaps.append(f"categories {named[word.casefold()]!r} and {category!r} read alike ({word!r}) in language "
+                        f"{language!r}: a query for one would name the other's products; give each its own noun")
+        named.setdefault(word.casefold(), category)
         for attribute in vocab.attributes_for(category):
             if (attribute not in vocab.data["attributes"] and attribute != "type") or vocab.is_open(attribute):
                 continue

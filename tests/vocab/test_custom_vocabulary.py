@@ -136,6 +136,9 @@ def test_two_values_a_language_writes_alike_are_a_gap(example):
     assert list(skipped) == ["vi"]
     assert ("material values 'steel' and 'aluminium' of category 'shovel' read alike ('bằng thép') in language 'vi'"
             in skipped["vi"])
+    _edit(example / "lexicon" / "th.json", lambda d: d["nouns"]["category"]["pruner"].update(
+        head=d["nouns"]["category"]["shovel"]["head"]))
+    assert "categories 'pruner' and 'shovel' read alike" in buildable_config(load_config(example / "config.toml"))[1]["th"]
 
 
 def test_english_must_be_complete(example):
