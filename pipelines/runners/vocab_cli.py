@@ -51,8 +51,9 @@ def cmd_induce(args: argparse.Namespace) -> int:
     for lang, doc in template_additions(proposal.vocabulary, templates).items():
         _write(out / "templates" / f"{lang}.json", doc)
     languages = _other_languages(cfg, proposal.vocabulary, english, templates, out, notes)
-    (out / "report.md").write_text(report_markdown(proposal, args.catalog, notes, languages), encoding="utf-8")
     (out / "config.toml").write_text(config_toml(cfg.catalog, proposal.columns, args.catalog), encoding="utf-8")
+    _as_the_build_reads_them(out, languages)
+    (out / "report.md").write_text(report_markdown(proposal, args.catalog, notes, languages), encoding="utf-8")
     console.print(f"vocabulary: {len(proposal.vocabulary['categories'])} categories, "
                   f"{len(proposal.vocabulary['attributes'])} attributes -> {out} (review {out / 'report.md'}); "
                   f"build: meritgen build --catalog {args.catalog} --config {out / 'config.toml'}", markup=False,
@@ -91,6 +92,18 @@ def _other_languages(cfg, doc: dict, english: dict, templates, out: Path, notes:
         notes += [f"{lang}: no accepted translation for {m['kind']} {m['text']!r} ({'.'.join(m['key'])})"
                   for m in missing]
     return status
+
+
+def _as_the_build_reads_them(out: Path, status: dict[str, str]) -> None:
+    """Add to each translated language's status what the build's own check (vocab/buildable.py) finds: a refused
+    entry, an English word kept, two values written alike. The report says now what the build would skip."""
+    from pipelines.config import load_config
+    from pipelines.vocab.buildable import buildable_config
+
+    skipped = buildable_config(load_config(out / "config.toml"))[1]
+    for lang, why in skipped.items():
+        if status.get(lang, "").startswith("translated"):
+            status[lang] += f"; the build skips {lang} until this is mended: {why}"
 
 
 def _write(path: Path, doc: dict) -> None:

@@ -148,3 +148,23 @@ def test_with_an_llm_server_the_lexicons_are_translated_and_every_language_build
         leaks = [t for t in by_lang[lang] if any(f" {w} " in f" {t.lower()} " for w in words)]
         assert not leaks, (lang, leaks[:3])
     assert json.loads((run / "audit.json").read_text())["passed"]
+
+
+def test_the_report_says_which_translated_language_the_build_will_skip_and_why(tmp_path, monkeypatch):
+    """A translator writing two sizes alike in Thai (a slip an LLM makes): the report tells at induce time that the
+    build skips Thai and why, by the build's own check, before anyone runs it."""
+    def alike(request: dict) -> str:
+        answer = json.loads(responder(request))
+        if answer["translation"] == "ไซซ์กลาง":  # Thai "medium" written as "large"
+            answer["translation"] = "ไซซ์ใหญ่"
+        return json.dumps(answer)
+
+    catalog = write_catalog(tmp_path / "pets", "pets", 120)
+    vocab = tmp_path / "pets-vocab"
+    with FakeOpenAI(alike) as server:
+        monkeypatch.setenv("MERITGEN_LLM_URL", server.base_url)
+        assert main(["vocab", "induce", "--catalog", str(catalog), "--out", str(vocab)]) == 0
+    th = next(line for line in (vocab / "report.md").read_text().splitlines() if line.startswith("| th |"))
+    assert "the build skips th until this is mended" in th and "read alike ('ไซซ์ใหญ่') in language 'th'" in th
+    ms = next(line for line in (vocab / "report.md").read_text().splitlines() if line.startswith("| ms |"))
+    assert "skips" not in ms
