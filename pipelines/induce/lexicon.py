@@ -15,8 +15,9 @@ from pipelines.vocab.templates import Templates
 _CONJUNCTIONS = (" and ", " & ")
 
 
-def category_noun(category: str) -> tuple[dict, str | None]:
-    """(the English noun of an induced category, a review note or None).
+def category_noun(category: str, written_plural: bool = False) -> tuple[dict, str | None]:
+    """(the English noun of an induced category, a review note or None; `written_plural`: the catalog spells it
+    plural, "Flats", which makes a word sold in pairs only then a pair: type_nouns.PAIRED_WHEN_PLURAL).
 
     A shop area is "<name> product"; two countable things joined ("Combos and Kits", "Salwar and Dupatta") are one
     or the other ("a combo or kit"); an audience before the joined head ("Baby & Kids Gifts") leaves it one
@@ -30,7 +31,13 @@ def category_noun(category: str) -> tuple[dict, str | None]:
     if mass or parts:
         return {"det": "", "head": category}, (f"category {category!r}: used as a noun without an article; rename it "
                                               "in lexicon/en.json (nouns.category) if shoppers say it otherwise")
-    return noun(category), None
+    return noun(category, written_plural), None
+
+
+def written_plural(name: str, spellings: list[str]) -> bool:
+    """Whether a catalog spelling of `name` writes its last word plural ("Flats" of "flat")."""
+    last = name.split(" ")[-1]
+    return any(s.split()[-1].casefold() in (f"{last}s", f"{last}es") for s in spellings if s.split())
 
 
 def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] | None = None,
@@ -42,7 +49,8 @@ def english_lexicon(doc: dict, shipped: Templates, type_nouns: dict[str, dict] |
     base, notes = shipped.pack("en").lexicon, []
     nouns: dict = {"category": {}}
     for category in doc["categories"]:
-        nouns["category"][category], note = category_noun(category)
+        nouns["category"][category], note = category_noun(
+            category, written_plural(category, doc["categories"][category].get("aliases", [])))
         notes += [note] if note else []
     types = {t for spec in doc["categories"].values() for t in spec.get("types", {})}
     if types:

@@ -30,10 +30,11 @@ AREA_WORDS = ("care", "hygiene", "grooming", "training", "nursing", "feeding", "
               "kitchen", "bathroom", "bedroom", "room", "office", "garden", "outdoor", "home", "storage",
               "organisation", "organization", "baby", "kid", "kids", "pet", "party", "travel", "sport", "sports",
               "school", "craft", "hobby", "automotive", "electronics", "computing", "gaming", "audio", "photo")
-# Things sold in pairs, as a category's or type's last word ("Heels", "Casual Shoes", "Socks"). Not "flat" or
-# "pump": a flat sheet, a breast pump.
+# Things sold in pairs, as a category's or type's last word ("Heels", "Casual Shoes", "Socks").
 PAIRED = ("shoe", "sneaker", "heel", "sandal", "slipper", "boot", "flop", "sock", "glove", "earring", "trainer",
           "loafer", "moccasin", "clog", "cufflink", "mitten", "espadrille", "stiletto", "chappal")
+# Pairs only when the catalog writes them plural: "Flats" are shoes, a "Flat" is a flat sheet; "Pumps", a pump.
+PAIRED_WHEN_PLURAL = ("flat", "pump", "wedge")
 MIN_TITLES = 2  # titles holding a type needed to read anything from them
 FOLLOWER_SHARE = 0.6  # share of those titles going on with one same word for the type to modify it
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
@@ -80,11 +81,12 @@ def _unnamed(name: str, held: list[str], categories: set[str], category_nouns: d
     return noun(name)
 
 
-def noun(head: str) -> dict:
+def noun(head: str, written_plural: bool = False) -> dict:
     """An English noun entry: "a pair of" before what is sold in pairs ("a pair of heels", as the shipped
-    lexicon writes footwear), "a" before a countable head, none and `plural` before a plural one."""
+    lexicon writes footwear; a word that is a pair only in the plural when the catalog writes it so:
+    `written_plural`), "a" before a countable head, none and `plural` before a plural one."""
     last = head.split(" ")[-1]
-    if last in PAIRED:
+    if last in PAIRED or (written_plural and last in PAIRED_WHEN_PLURAL):
         return {"det": "a pair of", "head": f"{head}s"}
     return {"det": "", "head": head, "plural": True} if is_plural(head) else {"det": "a", "head": head}
 

@@ -270,6 +270,11 @@ def test_what_is_sold_in_pairs_is_a_pair_and_reads_like_the_shipped_footwear():
     assert category_noun("sock")[0] == {"det": "a pair of", "head": "socks"}
     assert category_noun("shoe accessory")[0] == {"det": "a", "head": "shoe accessory"}
     assert category_noun("flat sheet")[0] == {"det": "a", "head": "flat sheet"}
+    assert category_noun("flat")[0] == {"det": "a", "head": "flat"}  # a flat sheet's label, "Flat"
+    assert category_noun("flat", written_plural=True)[0] == {"det": "a pair of", "head": "flats"}  # "Flats": shoes
+    rows = [_record(i, "Flats", f"Rocia Flats {i}") for i in range(2)] + [_record(2, "Bedding", "Flat Sheet")]
+    english, _ = english_lexicon(propose(rows, load_vocabulary("v2"), 90).vocabulary, load_templates("v4", ("en",)))
+    assert english["nouns"]["category"]["flat"] == {"det": "a pair of", "head": "flats"}
     template = load_templates("v4", ("en",)).pack("en").template
     lexicon = {"nouns": {"category": {"heel": category_noun("heel")[0]}}, "values": {}, "attributes": {}}
     conditions = [{"attribute": "color", "value": "red", "carried_by": "image", "image_id": "i"}]
