@@ -12,10 +12,10 @@ A word that merely narrows the category ("Laptop Bags" in "Bags") starts few tit
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-from pipelines.induce.names import ascii_lower, spelling_key
+from pipelines.induce.names import spelling_key
+from pipelines.induce.type_nouns import words as title_words
 
 TITLE_SHARE = 0.5  # titles starting with the leading words, per product of the type, to read them as a maker
 
@@ -45,10 +45,6 @@ def _leading_words(value: str, category: str) -> str | None:
 def _is_maker(words: str, brand_keys: set[str], titles: list[str], products: int) -> bool:
     if spelling_key(words) in brand_keys:
         return True
-    lead = _words(words)
-    starting = sum(1 for t in titles if _words(t)[:len(lead)] == lead)
+    lead = title_words(words)  # as type_nouns reads titles: "Wild Ferns" and "Wild Ferns Manuka ..." alike
+    starting = sum(1 for t in titles if title_words(t)[:len(lead)] == lead)
     return starting >= max(1, TITLE_SHARE * products)
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", ascii_lower(text))

@@ -65,12 +65,13 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
         attributes.append(Attribute("brand", {}, Counter(), [g.name for g in groups], False, open=True,
                                     review=["no brand field: brands are read from titles (mine.brand_min_titles)"]))
     _same_head_notes(groups, undecided)
-    _drop_brand_led_types(attributes, titled, category_of, undecided)
+    titles = _titles_by_category(titled, category_of)  # read by the type checks and the type nouns
+    _drop_brand_led_types(attributes, titles, undecided)
     by_name = {g.name: g.spellings for g in groups}
     kept = {a.name for a in attributes}
     columns = {c: attribute for r in records for c in (r.get("columns") or {})
                if (attribute := field_attribute(column_attribute(c), names)) in kept}
-    type_nouns = _type_nouns(titled, category_of, attributes, shipped, undecided)
+    type_nouns = _type_nouns(titles, attributes, shipped, undecided)
     if type_nouns:
         merge_same_noun_types(next(a for a in attributes if a.name == "type"), type_nouns, undecided)
     proposal = Proposal(_document(groups, attributes, shipped), by_name, attributes, undecided, columns)
@@ -79,14 +80,13 @@ def propose(records: list[dict], shipped: Vocabulary, threshold: float) -> Propo
     return proposal
 
 
-def _drop_brand_led_types(attributes: list[Attribute], titled: list[tuple[str, str]], category_of: dict[str, str],
-                          undecided: list[str]) -> None:
+def _drop_brand_led_types(attributes: list[Attribute], titles: dict[str, list[str]], undecided: list[str]) -> None:
     """Types that are a maker's name and the category's ("Oxyglow Combos and Kits"; brand_types.py)."""
     types = next((a for a in attributes if a.name == "type"), None)
     if types is None:
         return
     brand = next(a for a in attributes if a.name == "brand")
-    brand_led_types(types, brand.counts, _titles_by_category(titled, category_of), undecided)
+    brand_led_types(types, brand.counts, titles, undecided)
 
 
 def _titles_by_category(titled: list[tuple[str, str]], category_of: dict[str, str]) -> dict[str, list[str]]:
@@ -112,14 +112,12 @@ def _title_named(groups: list, titled: list[tuple[str, str]]) -> list:
     return groups
 
 
-def _type_nouns(titled: list[tuple[str, str]], category_of: dict[str, str], attributes: list[Attribute],
-                shipped: Vocabulary, undecided: list[str]) -> dict[str, dict]:
-    """Each type's English noun, read from its categories' titles (`titled`: (category spelling, title) per
-    record; type_nouns.py)."""
+def _type_nouns(titles: dict[str, list[str]], attributes: list[Attribute], shipped: Vocabulary,
+                undecided: list[str]) -> dict[str, dict]:
+    """Each type's English noun, read from its categories' titles (`titles`: category -> its titles; type_nouns.py)."""
     types = next((a for a in attributes if a.name == "type"), None)
     if types is None:
         return {}
-    titles = _titles_by_category(titled, category_of)
     spellings = [s for a in attributes if a.name != "type" for v, synonyms in a.values.items() for s in [v, *synonyms]]
     spellings += [s for name in TITLE_ATTRIBUTES for s in shipped_forms(name, shipped)]
     by_type = {t: {c for c, found in types.by_category.items() if t in found} for t in types.values}
