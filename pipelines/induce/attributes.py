@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.induce.compounds import compound_meets, compound_parts, joined
+from pipelines.induce.compounds import compound_parts, joined
 from pipelines.induce.names import ascii_lower, cluster, spelling_key
 from pipelines.induce.units import unit_value
 from pipelines.stages.field_names import lookup, name_table
@@ -50,8 +50,7 @@ class Attribute:
     review: list[str] = field(default_factory=list)
     by_category: dict[str, set[str]] = field(default_factory=dict)  # category -> its kept values (types)
     surface: dict[str, str] = field(default_factory=dict)  # value -> the catalog's spelling English writes (names)
-    also_meets: dict[str, list[str]] = field(default_factory=dict)  # a list's value -> what it meets (compounds.py)
-    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a list's value -> the values it lists
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a list's value -> the values it lists (compounds.py)
 
 
 def category_of(record: dict, categories: dict[str, str]) -> str | None:
@@ -144,7 +143,6 @@ def propose_field(name: str, pairs: list[tuple[str, str]], shipped: Vocabulary, 
                           sorted(c for c, k in scope.items() if k >= MIN_SCOPE_PRODUCTS), visual, shipped=mapped_shipped)
     attribute.by_category = per_category
     attribute.parts = {v: parts for v, parts in compounds.items() if v in kept}
-    attribute.also_meets = compound_meets(kept, compounds, shipped.also_meets(name))
     attribute.surface = name_spellings(raw, canonical, kept)
     if visual and name != "type" and not spec:
         attribute.review.append("visual proposed from the name: check that a product photo shows it")

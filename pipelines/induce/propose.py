@@ -17,6 +17,7 @@ from pipelines.induce.attributes import (
     title_attributes,
 )
 from pipelines.induce.brand_types import brand_led_types
+from pipelines.induce.compounds import compound_meets
 from pipelines.induce.lexicon import category_noun
 from pipelines.induce.names import cluster
 from pipelines.induce.same_noun import merge_same_noun_types
@@ -160,7 +161,7 @@ def _document(groups, attributes: list[Attribute], shipped: Vocabulary) -> dict:
         spec.update({k: shipped_spec[k] for k in ("condition",) if k in shipped_spec})  # season stays opt-in
         also = shipped_spec.get("also_meets", {})
         kept = {v: [m for m in meets if m in a.values] for v, meets in also.items() if v in a.values}
-        kept.update(a.also_meets)  # values read from lists ("boys and girls"), compounds.py
+        kept.update(compound_meets(a.values, a.parts, also))  # values read from lists ("boys and girls")
         if any(kept.values()):
             spec["also_meets"] = {v: m for v, m in kept.items() if m}
         if a.review:
