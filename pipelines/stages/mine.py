@@ -166,10 +166,8 @@ def _field_facts(product: dict, params: MineParams, names: FieldNames, rejects: 
 
 def _listed(vocab: Vocabulary, category: str, attribute: str, raw: str) -> value_lists.ListedValue | None:
     """A closed value that lists several of its vocabulary values ("Men, Women"), read by value_lists."""
-    forms = vocab.surface_forms(category, attribute)
-    if not forms or norm_text(raw) in forms:  # open and quantity attributes have none; a listed synonym wins
-        return None
-    return value_lists.listed_value(raw, lambda part: forms.get(norm_text(part)), vocab.also_meets(attribute))
+    # open and quantity attributes have no surface forms: no list
+    return value_lists.listed_among(raw, vocab.surface_forms(category, attribute), vocab.also_meets(attribute), norm_text)
 
 
 def _pinned(cfg: MineConfig, attribute: str, raw: str) -> str:

@@ -35,6 +35,15 @@ def listed_value(raw: str, known: Callable[[str], str | None],
     return ListedValue(parts, covering_value(parts, also_meets or {}))
 
 
+def listed_among(raw: str, forms: Mapping[str, str], also_meets: Mapping[str, list[str]],
+                 key: Callable[[str], str]) -> ListedValue | None:
+    """The list `raw` names among `forms` ({key(surface form): value}), or None: no forms (open values), `raw` is
+    itself a form (a listed synonym wins: "Men, Women" may be unisex's), or it lists no known values."""
+    if not forms or key(raw) in forms:
+        return None
+    return listed_value(raw, lambda part: forms.get(key(part)), also_meets)
+
+
 def has_separator(raw: str) -> bool:
     """Whether `raw` could be a list at all: it holds a separator between two words."""
     return len([p for p in _HARD.split(raw) if p.strip()]) > 1 or len([p for p in _SOFT.split(raw) if p.strip()]) > 1

@@ -22,7 +22,7 @@ from pipelines.llm.parsers import (
 from pipelines.llm.prompts import TaskPrompt
 from pipelines.llm.task import LLMTask
 from pipelines.stages.llm_tasks.options import value_schema
-from pipelines.stages.value_lists import ListedValue, listed_value
+from pipelines.stages.value_lists import ListedValue, listed_among
 
 
 def parse(text: str, row: Mapping[str, Any]) -> Parsed:
@@ -57,10 +57,7 @@ def _listed(forms: Mapping[str, str] | None, raw: Any, also_meets: Mapping[str, 
     mine reads a field (stages/value_lists.py): the value meaning all of them, or none; never its first part."""
     if forms is None or not isinstance(raw, str):
         return None
-    by_norm = {norm(f): v for f, v in forms.items()}
-    if norm(raw) in by_norm:
-        return None
-    return listed_value(raw, lambda part: by_norm.get(norm(part)), also_meets)
+    return listed_among(raw, {norm(f): v for f, v in forms.items()}, also_meets, norm)
 
 
 def schema(prompt: TaskPrompt, row: Mapping[str, Any]) -> dict:
