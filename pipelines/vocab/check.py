@@ -204,33 +204,29 @@ def _closed_attributes(vocab) -> list[str]:
 
 def alike_gaps(vocab, lexicon: dict, language: str) -> list[str]:
     """Two values one category may be asked for that the language writes alike ("navy" and "blue" both "xanh", a
-    type "vinyl" and "vinyl sticker" both "vinyl sticker"): a query for one would name the other's products,
-    which its labels count as violating it. Words compare without case; a value with no word writes its name."""
-    nouns, values = lexicon.get("nouns", {}), lexicon.get("values", {})
-    gaps, named = [], {}
-    for category in vocab.categories:  # the category is a query's first condition
-        word = _written(nouns, values, "category", category)
-        if word.casefold() in named:
-            gaps.append(f"categories {named[word.casefold()]!r} and {category!r} read alike ({word!r}) in language "
-                        f"{language!r}: a query for one would name the other's products; give each its own noun")
-        named.setdefault(word.casefold(), category)
+    type "vinyl" and "vinyl sticker" both "vinyl sticker"), or two categories (a query's first condition): a query
+    for one would name the other's products, which its labels count as violating it. Words compare without
+    case; a value with no word writes its name (`_english_word` reads any language's lexicon)."""
+    gaps = [f"categories {first!r} and {later!r} read alike ({word!r}) in language {language!r}: a query for one "
+            "would name the other's products; give each its own noun"
+            for first, later, word in _alike(vocab.categories, "category", lexicon)]
+    for category in vocab.categories:
         for attribute in vocab.attributes_for(category):
             if (attribute not in vocab.data["attributes"] and attribute != "type") or vocab.is_open(attribute):
                 continue
-            seen: dict[str, str] = {}
-            for value in vocab.values(attribute, category):
-                word = _written(nouns, values, attribute, value)
-                if word.casefold() in seen:
-                    gaps.append(f"{attribute} values {seen[word.casefold()]!r} and {value!r} of category {category!r} "
-                                f"read alike ({word!r}) in language {language!r}: a query for one would name the other; "
-                                "give each its own word")
-                seen.setdefault(word.casefold(), value)
+            gaps += [f"{attribute} values {first!r} and {later!r} of category {category!r} read alike ({word!r}) in "
+                     f"language {language!r}: a query for one would name the other; give each its own word"
+                     for first, later, word in _alike(vocab.values(attribute, category), attribute, lexicon)]
     return gaps
 
 
-def _written(nouns: dict, values: dict, attribute: str, value: str) -> str:
-    noun = nouns.get(attribute, {}).get(value)
-    if isinstance(noun, dict) and noun.get("head"):
-        return noun["head"]
-    word = values.get(attribute, {}).get(value)
-    return word if isinstance(word, str) and word else value
+def _alike(names, attribute: str, lexicon: dict) -> list[tuple[str, str, str]]:
+    """(the first name, a later one, their word) for each name written like an earlier one."""
+    first: dict[str, str] = {}
+    out = []
+    for name in names:
+        word = _english_word(lexicon, attribute, name)
+        if word.casefold() in first:
+            out.append((first[word.casefold()], name, word))
+        first.setdefault(word.casefold(), name)
+    return out
