@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.induce.compounds import compound_parts, joined
+from pipelines.induce.compounds import MOST_PARTS_ASKED, compound_parts, joined, label_only
 from pipelines.induce.names import ascii_lower, cluster, spelling_key
 from pipelines.induce.units import unit_value
 from pipelines.stages.field_names import lookup, name_table
@@ -216,7 +216,7 @@ def _canonical_values(name: str, raw: Counter, shipped: Vocabulary, threshold: f
         canonical[v] = joined(ordered)
         values.setdefault(canonical[v], set()).add(v)
         parts[canonical[v]] = ordered
-    _list_notes(name, raw, lists, canonical, undecided, set(parts))
+    _list_notes(name, raw, lists, canonical, undecided, parts)
     synonyms = {k: sorted(s for s in spellings if norm_text(s) != k) for k, spellings in values.items()}
     return canonical, synonyms, bool(forms) and all(k in _shipped_values(name, shipped) for k in synonyms), parts
 
@@ -232,7 +232,7 @@ def _lists(raw: Counter, forms: dict[str, str]) -> dict[str, tuple[str, ...]]:
 
 
 def _list_notes(name: str, raw: Counter, lists: dict, canonical: dict, undecided: list[str],
-                compounds: set[str]) -> None:
+                compounds: dict[str, tuple[str, ...]]) -> None:
     read = sorted((v, canonical[v]) for v in lists if v in canonical and canonical[v] not in compounds)
     new = sorted({canonical[v] for v in lists if canonical.get(v) in compounds})
     unknown = sorted((-raw[v], v) for v in lists if v not in canonical)
@@ -244,6 +244,10 @@ def _list_notes(name: str, raw: Counter, lists: dict, canonical: dict, undecided
                          f"(also_meets; those seen in {MIN_VALUE_COUNT}+ products are kept): "
                          + ", ".join(repr(v) for v in new[:4]) + "; rename them in lexicon/en.json if shoppers say "
                          "them otherwise")
+    if labels := label_only({v: compounds[v] for v in new}):
+        undecided.append(f"field {name!r}: values listing more than {MOST_PARTS_ASKED} parts are labels only "
+                         "(label_only: their products meet each part's query; no query asks for them): "
+                         + ", ".join(repr(v) for v in labels[:4]))
     if unknown:
         undecided.append(f"field {name!r}: {sum(-n for n, _ in unknown)} product(s) list several values that no one "
                          f"value means (e.g. {', '.join(repr(v) for _, v in unknown[:3])}); their {name} is left "

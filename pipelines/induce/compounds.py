@@ -8,6 +8,9 @@ That reading holds only where the vocabulary already says a value can meet other
 men and women: an audience). A list of colours or materials means "both at once" ("White, Pink" is
 neither a white nor a pink blanket), so an attribute without `also_meets` gets no such value: its lists stay
 unknown, and the report says so.
+
+A value listing more than two audiences is kept for labels only (vocabulary `label_only`): it is how a shop
+says "for everyone", not what a shopper asks for ("a men's, women's, boys' and girls' towel").
 """
 
 from __future__ import annotations
@@ -23,6 +26,14 @@ def compound_parts(lists: Mapping[str, tuple[str, ...]], raw: Counter) -> dict[s
     for _, parts in sorted(lists.items(), key=lambda kv: (-raw[kv[0]], kv[0])):
         order.setdefault(frozenset(parts), parts)
     return {spelling: order[frozenset(parts)] for spelling, parts in lists.items()}
+
+
+MOST_PARTS_ASKED = 2  # "girls' and women's" is a shopper's phrase; a third audience makes it a shop's label
+
+
+def label_only(compounds: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The compounds no query asks for: those listing more than MOST_PARTS_ASKED values."""
+    return sorted(c for c, parts in compounds.items() if len(parts) > MOST_PARTS_ASKED)
 
 
 def joined(parts: tuple[str, ...]) -> str:

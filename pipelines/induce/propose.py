@@ -17,7 +17,7 @@ from pipelines.induce.attributes import (
     title_attributes,
 )
 from pipelines.induce.brand_types import brand_led_types
-from pipelines.induce.compounds import compound_meets
+from pipelines.induce.compounds import compound_meets, label_only
 from pipelines.induce.lexicon import category_noun
 from pipelines.induce.names import cluster
 from pipelines.induce.same_noun import merge_same_noun_types
@@ -164,6 +164,8 @@ def _document(groups, attributes: list[Attribute], shipped: Vocabulary) -> dict:
         kept.update(compound_meets(a.values, a.parts, also))  # values read from lists ("boys and girls")
         if any(kept.values()):
             spec["also_meets"] = {v: m for v, m in kept.items() if m}
+        if asked_never := label_only({v: p for v, p in a.parts.items() if v in a.values}):
+            spec["label_only"] = asked_never
         if a.review:
             spec["review"] = a.review
         specs[a.name] = spec

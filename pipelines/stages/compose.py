@@ -57,8 +57,13 @@ class ComposeParams:
     def _condition_attributes(self) -> dict[str, frozenset[str]]:
         return {c: self.vocabulary.condition_attributes(c, self.cfg.opt_in_conditions) for c in self.vocabulary.categories}
 
-    def may_condition(self, category: str, attribute: str) -> bool:
-        return attribute in self._condition_attributes.get(category, frozenset())
+    @cached_property
+    def _label_only(self) -> frozenset[tuple[str, str]]:
+        return frozenset((a, v) for a in self.vocabulary.data["attributes"] for v in self.vocabulary.label_only(a))
+
+    def may_condition(self, category: str, attribute: str, value: str) -> bool:
+        """`attribute` may be a condition in `category`, and `value` may be asked for (not `label_only`)."""
+        return attribute in self._condition_attributes.get(category, frozenset()) and (attribute, value) not in self._label_only
 
 
 class AttemptFailed(Exception):
@@ -177,10 +182,11 @@ def _weighted_index(rng: random.Random, weights: list[float]) -> int:
 
 def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[str, str]:
     """The product's values on attributes that may be a condition in its category, except vacuous
-    ones (no known product of the category violates them: the category already says it)."""
+    ones (no known product of the category violates them: the category already says it) and those
+    the vocabulary keeps for labels only."""
     category = index.category[product]
     return {k: v for k, v in index.values[product].items()
-            if params.may_condition(category, k) and not vacuous(index, category, k, v)}
+            if params.may_condition(category, k, v) and not vacuous(index, category, k, v)}
 
 
 def _pick_key_pool(index, target, mine, n, rng, params) -> list[tuple[str, str, int | None]]:

@@ -100,6 +100,9 @@ def _vocabulary_references(data: dict) -> Iterator[str]:
             for v in [value, *meets]:
                 if v not in spec["values"]:
                     yield f"attributes.{name}.also_meets: {v!r} is not one of its values"
+        for v in spec.get("label_only", []):
+            if v not in spec["values"]:
+                yield f"attributes.{name}.label_only: {v!r} is not one of its values"
         if spec.get("open") and spec["values"]:
             yield f"attributes.{name}: an open attribute takes any value; leave 'values' empty"
 

@@ -69,6 +69,11 @@ class Vocabulary:
         """{value: the other values a product with it meets} ("unisex" meets men and women)."""
         return self.data["attributes"].get(attribute, {}).get("also_meets", {})
 
+    def label_only(self, attribute: str) -> frozenset[str]:
+        """Values a product is labelled with but no query asks for: "men, women, boys and girls" still makes
+        a towel a positive for "girls" (also_meets), yet no shopper asks for that list."""
+        return frozenset(self.data["attributes"].get(attribute, {}).get("label_only", ()))
+
     def is_visual(self, attribute: str) -> bool:
         return bool(self.data["attributes"].get(attribute, {}).get("visual", False) or attribute == "type")
 

@@ -85,6 +85,9 @@ def test_a_listed_gender_is_the_value_covering_it_a_new_value_meeting_each_part_
         "men, women, boys and girls": ["boys", "girls", "girls and women", "kids", "men", "unisex", "women"]}
     assert any("new values meeting each of their parts" in line and "'girls and women'" in line
                for line in proposal.undecided)
+    # Four audiences are a shop's "for everyone": kept for labels, never asked for by a query.
+    assert gender["label_only"] == ["men, women, boys and girls"]
+    assert any("labels only" in line and "'men, women, boys and girls'" in line for line in proposal.undecided)
     assert any("'baby boy and baby girl'" in line and "seen in one product left out" in line
                for line in proposal.undecided)
 

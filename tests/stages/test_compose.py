@@ -93,3 +93,34 @@ def test_share_bound_is_respected(vocab, share):
     plans = result.outputs["plans"].to_pylist()
     assert plans, "no plans composed: the bound would hold vacuously"
     assert all(p["positive_share"] <= share for p in plans)
+
+
+def test_a_label_only_value_is_never_a_condition_yet_its_product_still_meets_what_it_covers(vocab):
+    """A shop's "men, women, boys and girls" is kept as a label (its product is a positive for "men") but no
+    query asks for it. Without `label_only` compose asks for unisex in some plan of this catalog."""
+    import copy
+
+    from pipelines.vocab.vocabulary import Vocabulary
+
+    rng = random.Random(1)
+    facts = {f"p{i:03d}": {"_category": "clothing", "color": rng.choice(COLORS), "pattern": rng.choice(PATTERNS),
+                           "gender": rng.choice(["men", "women", "unisex"])} for i in range(150)}
+    prods, attrs = products([(p, "clothing") for p in facts]), attributes(facts)
+    fams = families([(p, p) for p in facts])
+    cfg = ComposeConfig(max_positive_share=0.05, queries_per_product=2)
+
+    def genders(v) -> tuple[set, list]:
+        plans = compose_queries(prods, attrs, fams, ComposeParams(cfg, v, 3)).outputs["plans"].to_pylist()
+        return {c["value"] for p in plans for c in p["conditions"] if c["attribute"] == "gender"}, plans
+
+    assert "unisex" in genders(vocab)[0]
+    data = copy.deepcopy(vocab.data)
+    data["attributes"]["gender"]["label_only"] = ["unisex"]
+    asked, plans = genders(Vocabulary(vocab.version, data, vocab.digest + "+label_only"))
+    assert "unisex" not in asked and "men" in asked
+    for plan in plans:
+        if {"attribute": "gender", "value": "men"} in [{k: c[k] for k in ("attribute", "value")} for c in plan["conditions"]]:
+            expected = sorted(p for p, f in facts.items()
+                              if f["gender"] in ("men", "unisex") and all(
+                                  f.get(c["attribute"]) == c["value"] for c in plan["conditions"] if c["attribute"] != "gender"))
+            assert plan["positive_ids"] == expected

@@ -98,6 +98,8 @@ def test_a_typo_in_the_vocabulary_is_one_line_naming_file_and_key(example, tmp_p
      "'Handle_Length' must be lower case letters"),
     (lambda d: d["categories"]["pruner"]["aliases"].append("Spades"),
      "categories.pruner.aliases: 'Spades' is already a name or alias of category 'shovel'"),
+    (lambda d: d["attributes"]["handle"].update(label_only=["long handle", "telescopic"]),
+     "attributes.handle.label_only: 'telescopic' is not one of its values"),
 ])
 def test_vocabulary_mistakes_name_the_key_and_the_missing_piece(example, change, expected):
     _edit(example / "vocabulary.json", change)

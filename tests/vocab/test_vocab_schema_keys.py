@@ -21,7 +21,7 @@ VOCABULARY = {
     "attributes": {
         "ram": {"quantity": "data", "range": [1, 24], "cues": ["ram", "memory"], "values": {}},
         "network": {"verbatim": True, "values": {"5G": [], "4G": ["lte"]}},
-        "material": {"visual": True, "values": {"aluminium": ["aluminum"], "plastic": []}},
+        "material": {"visual": True, "values": {"aluminium": ["aluminum"], "plastic": []}, "label_only": ["plastic"]},
         "screen_size": {"quantity": "length_in", "range": [3, 20], "values": {}},
     },
     "categories": {"laptop": {"domain": "electronics", "attributes": ["ram", "network", "material", "screen_size"],
@@ -74,6 +74,8 @@ def _cat(**change):
     (_attr("ram", values={"16 GB": []}), "attributes.ram: a quantity attribute's values are its numbers with units"),
     (_attr("material", cues=["fabric"]), "attributes.material.cues: only a quantity attribute has one"),
     (_attr("network", verbatim="yes"), "attributes.network.verbatim: 'yes' is not of type 'boolean'"),
+    (_attr("material", label_only="plastic"), "attributes.material.label_only: 'plastic' is not of type 'array'"),
+    (_attr("material", label_only=["steel"]), "attributes.material.label_only: 'steel' is not one of its values"),
     (_cat(domian="electronics"), "categories.laptop: Additional properties are not allowed ('domian' was unexpected)"),
     (_cat(domain="Electronics"), "categories.laptop.domain: 'Electronics' must be lower case letters"),
     (_cat(brands="Apple"), "categories.laptop.brands: 'Apple' is not of type 'array'"),
