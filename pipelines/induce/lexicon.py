@@ -21,7 +21,13 @@ def category_noun(category: str, written_plural: bool = False) -> tuple[dict, st
 
     A shop area is "<name> product"; two countable things joined ("Combos and Kits", "Salwar and Dupatta") are one
     or the other ("a combo or kit"); an audience before the joined head ("Baby & Kids Gifts") leaves it one
-    countable noun; a mass name ("infant wear", "furniture & furnishing") takes no article."""
+    countable noun; a mass name ("infant wear", "furniture & furnishing") takes no article. A shop's "&" is
+    written "and", as a shopper types it ("a feeding and nursing product")."""
+    written, note = _category_noun(category, written_plural)
+    return {**written, "head": written["head"].replace(" & ", " and ")}, note
+
+
+def _category_noun(category: str, written_plural: bool) -> tuple[dict, str | None]:
     if category.split(" ")[-1] in AREA_WORDS:
         return {"det": "a", "head": f"{category} product"}, None
     parts = next((category.split(c) for c in _CONJUNCTIONS if c in category), None)

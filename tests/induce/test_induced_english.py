@@ -48,12 +48,12 @@ def test_plural_only_nouns_keep_their_plural():
 
 def test_category_nouns_for_areas_pairs_and_mass_names():
     assert category_noun("hair care")[0] == {"det": "a", "head": "hair care product"}
-    assert category_noun("feeding & nursing")[0]["head"] == "feeding & nursing product"
+    assert category_noun("feeding & nursing")[0]["head"] == "feeding and nursing product"
     assert category_noun("combo and kit")[0] == {"det": "a", "head": "combo or kit"}
-    assert category_noun("baby & kids gift") == ({"det": "a", "head": "baby & kids gift"}, None)
+    assert category_noun("baby & kids gift") == ({"det": "a", "head": "baby and kids gift"}, None)
     assert category_noun("salwar and dupatta")[0]["head"] == "salwar or dupatta"
     noun, note = category_noun("furniture & furnishing")
-    assert noun == {"det": "", "head": "furniture & furnishing"} and "without an article" in note
+    assert noun == {"det": "", "head": "furniture and furnishing"} and "without an article" in note
     assert category_noun("lamp") == ({"det": "a", "head": "lamp"}, None)
 
 
@@ -137,7 +137,7 @@ def test_rooms_audiences_and_mass_goods_are_named_as_shoppers_say():
 
     assert shown("kitchen", "Kitchen") == "a kitchen product"
     assert shown("outdoor", "Outdoor") == "a outdoor product"  # the renderer writes "an" (phrasing._article)
-    assert shown("storage & organisation", "Storage & organisation") == "a storage & organisation product"
+    assert shown("storage & organisation", "Storage & organisation") == "a storage and organisation product"
     assert shown("table & desk", "Tables & desks") == "a table or desk"
     assert shown("lighting", "Lighting") == "lighting" and shown("kitchenware", "Kitchenware") == "kitchenware"
     assert shown("sofa", "Sofas") == "a sofa"
