@@ -207,6 +207,13 @@ def judge_ids(q: dict, images: dict[str, set[str]]) -> Judged:
     return checked, failures
 
 
+def judge_label_only(q: dict, label_only: dict[str, frozenset[str]]) -> Judged:
+    """No condition asks for a value the vocabulary keeps for labels only (`attributes.<A>.label_only`)."""
+    conditions = q["conditions"] or []
+    return len(conditions), [{"attribute": c["attribute"], "value": c["value"]} for c in conditions
+                             if c["value"] in label_only.get(c["attribute"], ())]
+
+
 def judge_photo_twins(q: dict, photos: dict[str, set[str]]) -> Judged:
     """Image ids are content hashes, so listings sharing a photo share an image id: such a listing
     is never a query's negative or query image when it shares a photo with a positive."""

@@ -56,6 +56,13 @@ def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
     return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
 
 
+def label_only(run_dir: Path) -> dict[str, frozenset[str]]:
+    """attribute -> the values the run's vocabulary keeps for labels only (never a condition)."""
+    vocabulary = run_vocabulary(run_dir)
+    return {name: frozenset(spec["label_only"]) for name, spec in vocabulary.get("attributes", {}).items()
+            if spec.get("label_only")}
+
+
 def run_vocabulary(run_dir: Path) -> dict:
     config = json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8"))
     path = vocabulary_file(config["mine"]["vocabulary"])  # a shipped version or your own file
@@ -77,7 +84,7 @@ def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     queries = layout.queries_dir(export)
     with TextChecks(export, run_vocabulary(run_dir), pads.dataset(queries, format="parquet").count_rows()) as texts:
         audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir),
-                           **testability_settings(run_dir))
+                           **testability_settings(run_dir), label_only=label_only(run_dir))
         result = run_audit(audit, _batches(queries, QUERY_COLUMNS, batch_rows), lambda: texts.rows()["image_words"])
         add_checks(result, [export_files_check(export), texts.rows()["plain_text"]])
     result["run_dir"] = str(run_dir)

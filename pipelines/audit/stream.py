@@ -31,6 +31,7 @@ from pipelines.audit.checks import (
     add_used,
     check_photo_pools,
     judge_ids,
+    judge_label_only,
     judge_negatives,
     judge_photo_twins,
     judge_positives,
@@ -70,7 +71,8 @@ class QueryAudit:
 
     def __init__(self, products: list[dict], also_meets: dict[str, dict[str, list[str]]],
                  image_words: ImageWordsCheck | None = None,
-                 min_testable_share: float = MIN_TESTABLE_SHARE) -> None:
+                 min_testable_share: float = MIN_TESTABLE_SHARE,
+                 label_only: dict[str, frozenset[str]] | None = None) -> None:
         # Only what the checks read is kept, never the product rows (the catalog's largest objects).
         self.n_products = len(products)
         self.photo_pools = check_photo_pools(products)
@@ -87,7 +89,8 @@ class QueryAudit:
             Check("violates_are_known", "each negative's `violates` lists only conditions it violates on a known value"),
             Check("n_unverified", "n_unverified = products violating nothing known but unknown on a condition"),
             Check("placeholders_match_images", "placeholders are `<image_1>`..`<image_k>` in order, k = number of images"),
-            Check("photo_twins_of_positives", "no hard negative or query image shares a photo with one of the query's positives"))}
+            Check("photo_twins_of_positives", "no hard negative or query image shares a photo with one of the query's positives"),
+            Check("label_only_conditions", "no condition asks for a value the vocabulary keeps for labels only"))}
         self.used: dict[str, dict[str, set[str]]] = defaultdict(lambda: {r: set() for r in ROLES})
         self.splits: dict[str, int] = defaultdict(int)
         self.outside_own_pool = 0
@@ -95,6 +98,7 @@ class QueryAudit:
         self.has_unverified = True
         self.con = duckdb.connect()
         self.image_words = image_words  # no_image_value_in_text, when the caller has the resources for it
+        self.label_only = label_only or {}  # the vocabulary's values never asked for (README "Your own categories")
 
     def judge(self, q: dict, verdicts: list[dict[str, str]] | None = None) -> dict[str, tuple[int, list[dict]]]:
         """check name -> (checked, failure payloads) for one labelled content (`verdicts`: its
@@ -103,7 +107,8 @@ class QueryAudit:
         false_neg, unknown, listed = judge_negatives(q, self.catalog, verdicts)
         judged = {"ids_resolve": judge_ids(q, self.photos), "positives_exact": exact, "no_false_negatives": false_neg,
                   "no_unknown_as_negative": unknown, "violates_are_known": listed,
-                  "photo_twins_of_positives": judge_photo_twins(q, self.photos)}
+                  "photo_twins_of_positives": judge_photo_twins(q, self.photos),
+                  "label_only_conditions": judge_label_only(q, self.label_only)}
         if unverified is not None:
             judged["n_unverified"] = unverified
         return judged
@@ -162,7 +167,8 @@ class QueryAudit:
         rows = [c.as_dict() for c in (checks["ids_resolve"], checks["positives_exact"], checks["no_false_negatives"],
                                       checks["no_unknown_as_negative"], checks["violates_are_known"],
                                       checks["n_unverified"], checks["placeholders_match_images"], leakage,
-                                      checks["photo_twins_of_positives"], self.photo_pools)]
+                                      checks["photo_twins_of_positives"], self.photo_pools,
+                                      checks["label_only_conditions"])]
         rows.insert(0, has_queries(self.rows))
         rows += [image_words_row] if image_words_row else [self.image_words.check.as_dict()] if self.image_words else []
         rows += [c.as_dict() for c in self.testability.result_checks()]

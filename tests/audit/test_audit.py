@@ -162,3 +162,21 @@ def test_verdicts_per_condition_meet_violate_or_are_unknown():
     assert catalog.verdicts("absent", wanted) == {"gender": "unknown", "color": "unknown"}
     assert catalog.verdicts("u", catalog.wanted([("gender", "women")])) == {"gender": "meets"}
     assert catalog.verdicts("w", catalog.wanted([("gender", "men")])) == {"gender": "violates"}
+
+
+def test_a_condition_asking_for_a_label_only_value_fails(run, tmp_path):
+    """A query that asks for a value the run's vocabulary keeps for labels only (`label_only`) fails the audit,
+    read from config.json's vocabulary as `meritgen audit` reads it (never from the stage code)."""
+    from pipelines.vocab.paths import vocabulary_file
+
+    assert _failed(audit_run(run))["label_only_conditions"] == 0
+    config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    vocabulary = json.loads(vocabulary_file(config["mine"]["vocabulary"]).read_text(encoding="utf-8"))
+    path = sorted((run / "export" / "data" / "queries").glob("test-*.parquet"))[0]
+    asked = pq.read_table(path, columns=["conditions"]).column("conditions")[0].as_py()[0]
+    vocabulary["attributes"].setdefault(asked["attribute"], {"values": {}}).setdefault("label_only", []).append(asked["value"])
+    (tmp_path / "vocabulary.json").write_text(json.dumps(vocabulary), encoding="utf-8")
+    config["mine"]["vocabulary"] = str(tmp_path / "vocabulary.json")
+    (run / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    result = audit_run(run)
+    assert not result["passed"] and _failed(result)["label_only_conditions"] >= 1
