@@ -54,6 +54,8 @@ def _sets(usable: dict[str, str], counts) -> list[tuple]:
 
 def _broken(index, category: str, conditions: tuple, params: ComposeParams) -> str | None:
     cfg, pairs = params.cfg, list(conditions)
+    if any(a not in dict(pairs) for a in params.required(category)):
+        return "required_condition_missing"
     if not any(params.vocabulary.is_visual(a) for a, _ in pairs):
         return "no_visual_condition"
     bits = index.positives(category, pairs)

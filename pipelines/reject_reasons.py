@@ -42,6 +42,7 @@ REASONS: dict[str, str] = {
     "too_many_unverified": "Too many products lack a value to check a condition against; mine more values, or accept fewer queries.",
     "untestable_condition": "A condition has no minimal pair (no product meets the others and violates it); normal, it would test nothing.",
     "no_visual_condition": "Too few conditions can be shown by an image for an interleaved query; map more visual attributes.",
+    "required_condition_missing": "The target lacks a value its category's queries must ask for (vocabulary `required_conditions`); mine that attribute.",
     "no_image_source": "No non-positive product shows the value an image should carry; normal for rare values.",
     "duplicate_query": "The same conditions were composed before; normal, each query is kept once.",
     "contradicts_mined_value": "A personalised condition contradicts the target's mined value; normal, the condition is dropped.",

@@ -214,6 +214,13 @@ def judge_label_only(q: dict, label_only: dict[str, frozenset[str]]) -> Judged:
                              if c["value"] in label_only.get(c["attribute"], ())]
 
 
+def judge_required(q: dict, required: dict[str, frozenset[str]]) -> Judged:
+    """Every attribute the vocabulary requires of the query's category (`required_conditions`) is a condition."""
+    wanted = required.get(q["category"], frozenset())
+    asked = {c["attribute"] for c in q["conditions"] or []}
+    return len(wanted), [{"missing": a} for a in sorted(wanted - asked)]
+
+
 def judge_photo_twins(q: dict, photos: dict[str, set[str]]) -> Judged:
     """Image ids are content hashes, so listings sharing a photo share an image id: such a listing
     is never a query's negative or query image when it shares a photo with a positive."""

@@ -56,11 +56,12 @@ def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
     return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
 
 
-def label_only(run_dir: Path) -> dict[str, frozenset[str]]:
-    """attribute -> the values the run's vocabulary keeps for labels only (never a condition)."""
-    vocabulary = run_vocabulary(run_dir)
-    return {name: frozenset(spec["label_only"]) for name, spec in vocabulary.get("attributes", {}).items()
-            if spec.get("label_only")}
+def vocabulary_rules(vocabulary: dict) -> dict[str, dict[str, frozenset[str]]]:
+    """QueryAudit's `label_only` (attribute -> values never asked for) and `required` (category -> attributes its
+    every query asks for), read from the run's vocabulary document."""
+    def listed(section: str, key: str) -> dict[str, frozenset[str]]:
+        return {name: frozenset(spec[key]) for name, spec in vocabulary.get(section, {}).items() if spec.get(key)}
+    return {"label_only": listed("attributes", "label_only"), "required": listed("categories", "required_conditions")}
 
 
 def run_vocabulary(run_dir: Path) -> dict:
@@ -84,7 +85,7 @@ def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     queries = layout.queries_dir(export)
     with TextChecks(export, run_vocabulary(run_dir), pads.dataset(queries, format="parquet").count_rows()) as texts:
         audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir),
-                           **testability_settings(run_dir), label_only=label_only(run_dir))
+                           **testability_settings(run_dir), **vocabulary_rules(run_vocabulary(run_dir)))
         result = run_audit(audit, _batches(queries, QUERY_COLUMNS, batch_rows), lambda: texts.rows()["image_words"])
         add_checks(result, [export_files_check(export), texts.rows()["plain_text"]])
     result["run_dir"] = str(run_dir)

@@ -35,6 +35,7 @@ from pipelines.audit.checks import (
     judge_negatives,
     judge_photo_twins,
     judge_positives,
+    judge_required,
     negative_verdicts,
     placeholder_failure,
     query_products,
@@ -72,7 +73,8 @@ class QueryAudit:
     def __init__(self, products: list[dict], also_meets: dict[str, dict[str, list[str]]],
                  image_words: ImageWordsCheck | None = None,
                  min_testable_share: float = MIN_TESTABLE_SHARE,
-                 label_only: dict[str, frozenset[str]] | None = None) -> None:
+                 label_only: dict[str, frozenset[str]] | None = None,
+                 required: dict[str, frozenset[str]] | None = None) -> None:
         # Only what the checks read is kept, never the product rows (the catalog's largest objects).
         self.n_products = len(products)
         self.photo_pools = check_photo_pools(products)
@@ -90,7 +92,8 @@ class QueryAudit:
             Check("n_unverified", "n_unverified = products violating nothing known but unknown on a condition"),
             Check("placeholders_match_images", "placeholders are `<image_1>`..`<image_k>` in order, k = number of images"),
             Check("photo_twins_of_positives", "no hard negative or query image shares a photo with one of the query's positives"),
-            Check("label_only_conditions", "no condition asks for a value the vocabulary keeps for labels only"))}
+            Check("label_only_conditions", "no condition asks for a value the vocabulary keeps for labels only"),
+            Check("required_conditions", "every query asks for the attributes the vocabulary requires of its category"))}
         self.used: dict[str, dict[str, set[str]]] = defaultdict(lambda: {r: set() for r in ROLES})
         self.splits: dict[str, int] = defaultdict(int)
         self.outside_own_pool = 0
@@ -98,6 +101,7 @@ class QueryAudit:
         self.has_unverified = True
         self.con = duckdb.connect()
         self.image_words = image_words  # no_image_value_in_text, when the caller has the resources for it
+        self.required = required or {}  # category -> attributes its every query asks for
         self.label_only = label_only or {}  # the vocabulary's values never asked for (README "Your own categories")
 
     def judge(self, q: dict, verdicts: list[dict[str, str]] | None = None) -> dict[str, tuple[int, list[dict]]]:
@@ -108,7 +112,8 @@ class QueryAudit:
         judged = {"ids_resolve": judge_ids(q, self.photos), "positives_exact": exact, "no_false_negatives": false_neg,
                   "no_unknown_as_negative": unknown, "violates_are_known": listed,
                   "photo_twins_of_positives": judge_photo_twins(q, self.photos),
-                  "label_only_conditions": judge_label_only(q, self.label_only)}
+                  "label_only_conditions": judge_label_only(q, self.label_only),
+                  "required_conditions": judge_required(q, self.required)}
         if unverified is not None:
             judged["n_unverified"] = unverified
         return judged
@@ -168,7 +173,7 @@ class QueryAudit:
                                       checks["no_unknown_as_negative"], checks["violates_are_known"],
                                       checks["n_unverified"], checks["placeholders_match_images"], leakage,
                                       checks["photo_twins_of_positives"], self.photo_pools,
-                                      checks["label_only_conditions"])]
+                                      checks["label_only_conditions"], checks["required_conditions"])]
         rows.insert(0, has_queries(self.rows))
         rows += [image_words_row] if image_words_row else [self.image_words.check.as_dict()] if self.image_words else []
         rows += [c.as_dict() for c in self.testability.result_checks()]

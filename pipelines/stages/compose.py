@@ -40,6 +40,7 @@ from pipelines.vocab.vocabulary import Vocabulary
 STAGE = "compose"
 # A plan whose condition set (base_query_id) an earlier attempt produced; Beam's global dedupe uses it too.
 DUPLICATE_QUERY = ("duplicate_query", "the same conditions were composed before")
+REQUIRED_MISSING = ("required_condition_missing", "the target lacks a value its category's queries must ask for")
 VERSION = "3"  # 2: no image source shares a photo with a positive; 3: every condition testable (#22)
 
 
@@ -60,6 +61,14 @@ class ComposeParams:
     @cached_property
     def _label_only(self) -> frozenset[tuple[str, str]]:
         return frozenset((a, v) for a in self.vocabulary.data["attributes"] for v in self.vocabulary.label_only(a))
+
+    @cached_property
+    def _required(self) -> dict[str, tuple[str, ...]]:
+        return {c: self.vocabulary.required_conditions(c) for c in self.vocabulary.categories}
+
+    def required(self, category: str) -> tuple[str, ...]:
+        """Attributes every query of the category asks for (vocabulary `required_conditions`)."""
+        return self._required.get(category, ())
 
     def may_condition(self, category: str, attribute: str, value: str) -> bool:
         """`attribute` may be a condition in `category`, and `value` may be asked for (not `label_only`)."""
@@ -132,18 +141,30 @@ def _attempt(index: CatalogIndex, target: int, attempt: int, params: ComposePara
     strategy = _weighted_choice(rng, cfg.strategy_weights)
     last = AttemptFailed("no_conditions", "target has too few mined attributes")
     mine = _usable(index, target, params)  # the same for every try: computed once
+    required = params.required(index.category[target])
+    if any(a not in mine for a in required):
+        raise AttemptFailed(*REQUIRED_MISSING)
     for _ in range(cfg.tries_per_query):
         n = rng.choice(cfg.condition_counts)
         try:
-            picked = PICKERS[strategy](index, target, mine, n, rng, params)
+            picked = _with_required(PICKERS[strategy](index, target, mine, n, rng, params), required, mine, n)
             picked, spares, pairs = _testable(index, target, mine, picked, n, rng, params)
-            picked = _narrow(index, picked, spares, pairs, cfg)
+            picked = _narrow(index, picked, spares, pairs, cfg)  # a required value, first and never vacuous, stays
             return _finish(index, target, picked, strategy, rng, params)
         except AttemptFailed as exc:
             last = exc
             if exc.reason == "no_family_variant":  # a product without siblings still deserves a query
                 strategy = "key_pool"
     raise last
+
+
+def _with_required(picked: list, required: tuple[str, ...], mine: dict[str, str], n: int) -> list:
+    """The picked conditions with the category's required ones first, so the testability repair keeps them
+    (no draw: the RNG state is the same either way), cut back to `n` from the end."""
+    if not required:
+        return picked
+    first = [next((p for p in picked if p[0] == a), (a, mine[a], None)) for a in required]
+    return (first + [p for p in picked if p[0] not in required])[:max(n, len(first))]
 
 
 def _weighted_choice(rng: random.Random, weights: dict[str, float]) -> str:

@@ -111,6 +111,9 @@ def _category_values(data: dict) -> Iterator[str]:
     """A category's `values` scopes attributes it has to values they define (else mining would crash or mine nothing)."""
     for category, spec in data["categories"].items():
         has = {*data["common_attributes"], *spec["attributes"]}
+        for name in spec.get("required_conditions", []):
+            if name not in has:
+                yield f"categories.{category}.required_conditions: category {category!r} has no attribute {name!r}"
         for name, allowed in spec.get("values", {}).items():
             key = f"categories.{category}.values.{name}"
             if name not in has:

@@ -53,6 +53,10 @@ class Vocabulary:
         spec = self.data["categories"][category]
         return [*self.data["common_attributes"], *spec["attributes"]]
 
+    def required_conditions(self, category: str) -> tuple[str, ...]:
+        """Attributes every query of `category` asks for (v2's accessories: the kind, never 'a belt, cap, tie ...')."""
+        return tuple(self.data["categories"][category].get("required_conditions", ()))
+
     def domain(self, category: str) -> str:
         """The category's group (fashion, electronics, ...; v2's `domain`), "fashion" where the vocabulary names none."""
         return self.data["categories"][category].get("domain", "fashion")

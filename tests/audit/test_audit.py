@@ -180,3 +180,20 @@ def test_a_condition_asking_for_a_label_only_value_fails(run, tmp_path):
     (run / "config.json").write_text(json.dumps(config), encoding="utf-8")
     result = audit_run(run)
     assert not result["passed"] and _failed(result)["label_only_conditions"] >= 1
+
+
+def test_a_query_missing_a_required_condition_fails(run):
+    """The demo's accessory queries all name their kind (v2 `required_conditions`); one with its type condition
+    dropped fails `required_conditions`, read from the run's vocabulary."""
+    assert _failed(audit_run(run))["required_conditions"] == 0
+    paths = sorted((run / "export" / "data" / "queries").glob("*.parquet"))
+    path = next(p for p in paths if "accessory" in pq.read_table(p, columns=["category"]).column("category").to_pylist())
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    first = next(r for r in rows if r["category"] == "accessory")
+    for r in rows:
+        if r["base_query_id"] == first["base_query_id"]:
+            r["conditions"] = [c for c in r["conditions"] if c["attribute"] != "type"]
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), path)
+    result = audit_run(run)
+    assert not result["passed"] and _failed(result)["required_conditions"] >= 1

@@ -124,3 +124,31 @@ def test_a_label_only_value_is_never_a_condition_yet_its_product_still_meets_wha
                               if f["gender"] in ("men", "unisex") and all(
                                   f.get(c["attribute"]) == c["value"] for c in plan["conditions"] if c["attribute"] != "gender"))
             assert plan["positive_ids"] == expected
+
+
+def test_a_required_condition_is_in_every_plan_of_its_category(vocab):
+    """v2's accessories always name their kind (`required_conditions`), as text or by an image: without it a query
+    reads 'a red belt, cap, tie, scarf, pair of socks, pair of gloves or pair of cufflinks'. Targets without a
+    usable type are rejected with their own reason; the same catalog without the key has plans lacking the type."""
+    import copy
+
+    from pipelines.vocab.vocabulary import Vocabulary
+
+    prods, attrs, fams, facts = _catalog(150, seed=2)
+    cfg = ComposeConfig(max_positive_share=0.05, queries_per_product=2)
+
+    def composed(v):
+        return compose_queries(prods, attrs, fams, ComposeParams(cfg, v, 3))
+
+    plain = composed(vocab).outputs["plans"].to_pylist()
+    assert any(all(c["attribute"] != "type" for c in p["conditions"]) for p in plain)
+    data = copy.deepcopy(vocab.data)
+    data["categories"]["clothing"]["required_conditions"] = ["type"]
+    result = composed(Vocabulary(vocab.version, data, vocab.digest + "+required"))
+    plans = result.outputs["plans"].to_pylist()
+    assert plans and all(any(c["attribute"] == "type" for c in p["conditions"]) for p in plans)
+    assert {p["n_conditions"] for p in plans} >= {2, 3}
+
+    data["categories"]["clothing"]["required_conditions"] = ["fit"]  # no product has a fit: every attempt says so
+    none = composed(Vocabulary(vocab.version, data, vocab.digest + "+fit"))
+    assert none.outputs["plans"].num_rows == 0 and none.counters["rejected_required_condition_missing"] == none.counters["attempts"]

@@ -25,7 +25,8 @@ VOCABULARY = {
         "screen_size": {"quantity": "length_in", "range": [3, 20], "values": {}},
     },
     "categories": {"laptop": {"domain": "electronics", "attributes": ["ram", "network", "material", "screen_size"],
-                              "values": {"material": ["aluminium"]}, "brands": ["Apple", "ASUS"]}},
+                              "values": {"material": ["aluminium"]}, "brands": ["Apple", "ASUS"],
+                              "required_conditions": ["ram"]}},
 }
 LEXICON = {"language": "th", "units": {" inch": " นิ้ว"},
            "synonyms": {"type": {"dress": ["เดรส"]}},
@@ -79,6 +80,8 @@ def _cat(**change):
     (_cat(domian="electronics"), "categories.laptop: Additional properties are not allowed ('domian' was unexpected)"),
     (_cat(domain="Electronics"), "categories.laptop.domain: 'Electronics' must be lower case letters"),
     (_cat(brands="Apple"), "categories.laptop.brands: 'Apple' is not of type 'array'"),
+    (_cat(required_conditions=["colour"]), "categories.laptop.required_conditions: category 'laptop' has no attribute 'colour'"),
+    (_cat(required_conditions="ram"), "categories.laptop.required_conditions: 'ram' is not of type 'array'"),
     (_cat(values={"material": "aluminium"}), "categories.laptop.values.material: 'aluminium' is not of type 'array'"),
     (_cat(values={"colour": ["red"]}), "categories.laptop.values.colour: category 'laptop' has no attribute 'colour'"),
     (_cat(values={"material": ["denim"]}), "categories.laptop.values.material: 'denim' is not one of 'material'"),
