@@ -150,7 +150,7 @@ def _attempt(index: CatalogIndex, target: int, attempt: int, params: ComposePara
             picked = _with_required(PICKERS[strategy](index, target, mine, n, rng, params), required, mine, n)
             picked, spares, pairs = _testable(index, target, mine, picked, n, rng, params)
             picked = _narrow(index, picked, spares, pairs, cfg)  # a required value, first and never vacuous, stays
-            return _finish(index, target, picked, strategy, rng, params)
+            return _finish(index, target, picked, pairs.all_meet, strategy, rng, params)
         except AttemptFailed as exc:
             last = exc
             if exc.reason == "no_family_variant":  # a product without siblings still deserves a query
@@ -258,9 +258,10 @@ def _pick_variant(index, target, mine, n, rng, params) -> list[tuple[str, str, i
 PICKERS = {"key_pool": _pick_key_pool, "random": _pick_random, "variant": _pick_variant}
 
 
-def _finish(index: CatalogIndex, target: int, picked, strategy: str, rng: random.Random, params: ComposeParams) -> dict:
+def _finish(index: CatalogIndex, target: int, picked, bits: int, strategy: str, rng: random.Random,
+            params: ComposeParams) -> dict:
+    """`bits`: the products meeting every picked condition (the PairSet's `all_meet`, already ANDed)."""
     cfg, category = params.cfg, index.category[target]
-    bits = index.positives(category, [(a, v) for a, v, _ in picked])
     count = bits.bit_count()
     share = count / index.size
     if count == 0:
