@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import random
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import accumulate
 
 import pyarrow as pa
 
@@ -32,6 +30,7 @@ from pipelines import progress, schemas
 from pipelines.config import ComposeConfig
 from pipelines.results import RejectLog, StageResult
 from pipelines.stages.catalog_index import CatalogIndex, build_index
+from pipelines.stages.compose_picks import PICKERS, AttemptFailed, draw_keys, weighted_choice
 from pipelines.stages.matching import Matcher, unverified_share
 from pipelines.stages.minimal_pairs import PairSet, vacuous
 from pipelines.stages.twins import with_twins
@@ -73,12 +72,6 @@ class ComposeParams:
     def may_condition(self, category: str, attribute: str, value: str) -> bool:
         """`attribute` may be a condition in `category`, and `value` may be asked for (not `label_only`)."""
         return attribute in self._condition_attributes.get(category, frozenset()) and (attribute, value) not in self._label_only
-
-
-class AttemptFailed(Exception):
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason, self.message = reason, message
 
 
 def compose_queries(products: pa.Table, attributes: pa.Table, families: pa.Table, params: ComposeParams) -> StageResult:
@@ -138,7 +131,7 @@ def collect_plans(index: CatalogIndex, outcomes: list[tuple]) -> StageResult:
 def _attempt(index: CatalogIndex, target: int, attempt: int, params: ComposeParams) -> dict:
     cfg = params.cfg
     rng = random.Random(f"{params.seed}:{attempt}")
-    strategy = _weighted_choice(rng, cfg.strategy_weights)
+    strategy = weighted_choice(rng, cfg.strategy_weights)
     last = AttemptFailed("no_conditions", "target has too few mined attributes")
     mine = _usable(index, target, params)  # the same for every try: computed once
     required = params.required(index.category[target])
@@ -167,40 +160,6 @@ def _with_required(picked: list, required: tuple[str, ...], mine: dict[str, str]
     return (first + [p for p in picked if p[0] not in required])[:max(n, len(first))]
 
 
-def _weighted_choice(rng: random.Random, weights: dict[str, float]) -> str:
-    names = sorted(weights)
-    return rng.choices(names, weights=[weights[n] for n in names])[0]
-
-
-def _draw_keys(keys: list[str], n: int, rng: random.Random, cfg: ComposeConfig) -> list[str]:
-    """Weighted draw without replacement; with probability force_non_color the first key is not colour."""
-    pool, chosen = list(keys), []
-    if rng.random() < cfg.force_non_color:
-        non_color = [k for k in pool if k != "color"]
-        if non_color:
-            first = rng.choice(non_color)
-            chosen.append(first)
-            pool.remove(first)
-    weights = [cfg.key_weights.get(k, 1.0) for k in pool]
-    while len(chosen) < n and pool:
-        i = _weighted_index(rng, weights)
-        chosen.append(pool.pop(i))
-        del weights[i]
-    return chosen
-
-
-def _weighted_pick(rng: random.Random, keys: list[str], cfg: ComposeConfig) -> str:
-    return keys[_weighted_index(rng, [cfg.key_weights.get(k, 1.0) for k in keys])]
-
-
-def _weighted_index(rng: random.Random, weights: list[float]) -> int:
-    """The index `rng.choices(range(len(weights)), weights=weights)[0]` draws, from the same state
-    (CPython's choices: one random() against the cumulative weights), without its generality: the
-    hottest call of compose."""
-    cumulative = list(accumulate(weights))
-    return bisect_right(cumulative, rng.random() * (cumulative[-1] + 0.0), 0, len(weights) - 1)
-
-
 def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[str, str]:
     """The product's values on attributes that may be a condition in its category, except vacuous
     ones (no known product of the category violates them: the category already says it) and those
@@ -208,54 +167,6 @@ def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[st
     category = index.category[product]
     return {k: v for k, v in index.values[product].items()
             if params.may_condition(category, k, v) and not vacuous(index, category, k, v)}
-
-
-def _pick_key_pool(index, target, mine, n, rng, params) -> list[tuple[str, str, int | None]]:
-    keys = sorted(mine)
-    if len(keys) < n:
-        raise AttemptFailed("too_few_attributes", f"target has {len(keys)} mined attributes, {n} needed")
-    return [(k, mine[k], None) for k in _draw_keys(keys, n, rng, params.cfg)]
-
-
-def _pick_random(index, target, mine, n, rng, params) -> list[tuple[str, str, int | None]]:
-    """Conditions come from randomly drawn products of the category, one shared value each."""
-    picked, used = [], set()
-    peers = index.by_category[index.category[target]]
-    for _ in range(n * 6):
-        if len(picked) == n:
-            break
-        other = rng.choice(peers)
-        if other == target:
-            continue
-        # Values are strings: (key, value) pairs in both item views are the values the two share.
-        shared = sorted(k for k, _ in mine.items() & index.values[other].items() if k not in used)
-        if not shared:
-            continue
-        key = _weighted_pick(rng, shared, params.cfg)
-        used.add(key)
-        picked.append((key, mine[key], other))
-    if len(picked) < n:
-        raise AttemptFailed("too_few_shared_values", f"random products shared fewer than {n} values with the target")
-    return picked
-
-
-def _pick_variant(index, target, mine, n, rng, params) -> list[tuple[str, str, int | None]]:
-    """Two SKUs of one family: the differing attribute is a condition, shared ones fill the rest."""
-    siblings = [s for s in index.families.get(index.family[target] or "", []) if s != target]
-    if not siblings:
-        raise AttemptFailed("no_family_variant", "target has no sibling SKU in its family")
-    sibling = rng.choice(siblings)
-    theirs = index.values[sibling]
-    differing = sorted(k for k in mine if k in theirs and theirs[k] != mine[k])
-    shared = sorted(k for k in mine if theirs.get(k) == mine[k])
-    if not differing or len(shared) + 1 < n:
-        raise AttemptFailed("no_family_variant", "sibling differs in no attribute or shares too few")
-    key = rng.choice(differing)
-    rest = _draw_keys(shared, n - 1, rng, params.cfg)
-    return [(key, mine[key], None)] + [(k, mine[k], sibling) for k in rest]
-
-
-PICKERS = {"key_pool": _pick_key_pool, "random": _pick_random, "variant": _pick_variant}
 
 
 def _finish(index: CatalogIndex, target: int, picked, bits: int, strategy: str, rng: random.Random,
@@ -295,7 +206,7 @@ def _testable(index: CatalogIndex, target: int, mine: dict[str, str], picked: li
     for condition in picked:
         take(condition)
     used = {a for a, _, _ in picked}
-    spares = [(key, mine[key], None) for key in _draw_keys(sorted(k for k in mine if k not in used), len(mine), rng, params.cfg)]
+    spares = [(key, mine[key], None) for key in draw_keys(sorted(k for k in mine if k not in used), len(mine), rng, params.cfg)]
     while spares and len(kept) < n:
         take(spares.pop(0))
     if len(kept) < min(params.cfg.condition_counts):
