@@ -190,10 +190,11 @@ def has_queries(n: int) -> dict:
 
 
 def audit_batches(batches: Iterable[pa.Table | pa.RecordBatch], products: list[dict],
-                  also_meets: dict[str, dict[str, list[str]]]) -> dict:
+                  also_meets: dict[str, dict[str, list[str]]], **rules: dict[str, frozenset[str]]) -> dict:
     """Every check over query record batches (in export order) and the exported product rows (image words
-    read with the default vocabulary, as `meritgen audit` reads a default build's)."""
-    return run_audit(QueryAudit(products, also_meets, default_image_words()), batches)
+    read with the default vocabulary, as `meritgen audit` reads a default build's). `rules`: QueryAudit's
+    `label_only` and `required` (`audit.run.vocabulary_rules`), none when absent."""
+    return run_audit(QueryAudit(products, also_meets, default_image_words(), **rules), batches)
 
 
 def run_audit(audit: QueryAudit, batches: Iterable[pa.Table | pa.RecordBatch],
@@ -210,11 +211,12 @@ def run_audit(audit: QueryAudit, batches: Iterable[pa.Table | pa.RecordBatch],
 
 
 def audit_row_batches(batches: Iterable[list[dict]], products: list[dict],
-                      also_meets: dict[str, dict[str, list[str]]]) -> dict:
+                      also_meets: dict[str, dict[str, list[str]]], **rules: dict[str, frozenset[str]]) -> dict:
     """`audit_batches` over batches of in-memory query rows (tests, tools)."""
-    return audit_batches((pa.Table.from_pylist(rows) for rows in batches if rows), products, also_meets)
+    return audit_batches((pa.Table.from_pylist(rows) for rows in batches if rows), products, also_meets, **rules)
 
 
-def audit_tables(queries: list[dict], products: list[dict], also_meets: dict[str, dict[str, list[str]]]) -> dict:
+def audit_tables(queries: list[dict], products: list[dict], also_meets: dict[str, dict[str, list[str]]],
+                 **rules: dict[str, frozenset[str]]) -> dict:
     """Every check over in-memory query and product rows, as one batch; `passed` is False when any check fails."""
-    return audit_row_batches([queries], products, also_meets)
+    return audit_row_batches([queries], products, also_meets, **rules)

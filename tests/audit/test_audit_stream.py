@@ -12,7 +12,7 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.audit.run import QUERY_COLUMNS, also_meets, audit_run
+from pipelines.audit.run import QUERY_COLUMNS, also_meets, audit_run, run_vocabulary, vocabulary_rules
 from pipelines.audit.stream import audit_row_batches, audit_tables
 
 
@@ -115,7 +115,8 @@ def test_batch_boundaries_change_nothing_and_the_corrupted_row_is_named(corrupte
     products = pq.ParquetDataset(run / "export" / "data" / "products").read().to_pylist()
     on_files = json.loads(text)  # minus the checks on the export's files (#24), which rows alone cannot make
     on_files["checks"] = [c for c in on_files["checks"] if c["name"] not in ("export_files", "text_is_plain")]
-    assert {**audit_tables(rows, products, also_meets(run)), "run_dir": str(run)} == on_files
+    rules = vocabulary_rules(run_vocabulary(run))
+    assert {**audit_tables(rows, products, also_meets(run), **rules), "run_dir": str(run)} == on_files
 
 
 def test_a_product_with_two_values_meeting_one_condition_is_one_positive():
