@@ -91,6 +91,25 @@ def request_key(model: str, req: ChatRequest) -> str:
     return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
 
 
+WAL_WAIT_S = 30.0  # as long as the connection's own busy timeout
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting while another process holds its lock. SQLite answers "database is locked"
+    at once here, whatever the busy timeout (a journal-mode change takes no busy wait): several Beam workers
+    opening a new cache together hit it."""
+    deadline, pause = time.monotonic() + WAL_WAIT_S, 0.01
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
 class RequestCache:
     """SQLite-backed {key: completion fields} with batched reads and write-behind commits."""
 
@@ -105,7 +124,7 @@ class RequestCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(self._db)
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: survives process kills
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS completions (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL) WITHOUT ROWID"

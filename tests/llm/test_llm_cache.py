@@ -89,3 +89,28 @@ def test_a_batch_being_written_stays_readable_and_lands_once(tmp_path):
         assert other.execute("SELECT count(*) FROM completions").fetchone()[0] == 2
     assert cache.get_many(["a"])["a"]["text"] == "1"
     cache.close()
+
+
+def test_a_cache_opened_while_another_process_holds_the_new_file_waits_for_it(tmp_path):
+    """Several Beam workers open one new cache together: switching the file to WAL meets another connection's
+    write lock, and SQLite says "database is locked" at once, whatever the busy timeout. The cache waits
+    for the lock instead (was: the worker's setup failed, tests/beam/test_llm_parity.py flaked)."""
+    import sqlite3
+    import threading
+
+    from pipelines.llm.cache import RequestCache
+
+    path = tmp_path / "cache.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE other (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO other VALUES (1)")
+    timer = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    timer.start()
+    try:
+        with RequestCache(path) as cache:
+            cache.put("k", Completion("v", 1, 1, "stop"))
+            assert list(cache.get_many(["k"])) == ["k"]
+    finally:
+        timer.join()
+        holder.close()
