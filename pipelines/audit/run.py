@@ -52,7 +52,10 @@ def _batches(folder: Path, wanted: list[str], batch_rows: int):
 
 def also_meets(run_dir: Path) -> dict[str, dict[str, list[str]]]:
     """attribute -> {value: [condition values it also meets]} from the run's vocabulary."""
-    vocabulary = run_vocabulary(run_dir)
+    return also_meets_of(run_vocabulary(run_dir))
+
+
+def also_meets_of(vocabulary: dict) -> dict[str, dict[str, list[str]]]:
     return {name: spec.get("also_meets", {}) for name, spec in vocabulary.get("attributes", {}).items()}
 
 
@@ -83,9 +86,10 @@ def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
     if not layout.marker_path(export).exists() or not (export / layout.DATA).exists():
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
     queries = layout.queries_dir(export)
-    with TextChecks(export, run_vocabulary(run_dir), pads.dataset(queries, format="parquet").count_rows()) as texts:
-        audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets(run_dir),
-                           **testability_settings(run_dir), **vocabulary_rules(run_vocabulary(run_dir)))
+    vocabulary = run_vocabulary(run_dir)  # read once: the text checks, the labels and the vocabulary rules
+    with TextChecks(export, vocabulary, pads.dataset(queries, format="parquet").count_rows()) as texts:
+        audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets_of(vocabulary),
+                           **testability_settings(run_dir), **vocabulary_rules(vocabulary))
         result = run_audit(audit, _batches(queries, QUERY_COLUMNS, batch_rows), lambda: texts.rows()["image_words"])
         add_checks(result, [export_files_check(export), texts.rows()["plain_text"]])
     result["run_dir"] = str(run_dir)

@@ -91,14 +91,14 @@ def request_key(model: str, req: ChatRequest) -> str:
     return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
 
 
-WAL_WAIT_S = 30.0  # as long as the connection's own busy timeout
+LOCK_WAIT_S = 30.0  # how long opening a cache waits for another process's lock (busy timeout and WAL switch)
 
 
 def _use_wal(db: sqlite3.Connection) -> None:
     """Switch the file to WAL, waiting while another process holds its lock. SQLite answers "database is locked"
     at once here, whatever the busy timeout (a journal-mode change takes no busy wait): several Beam workers
     opening a new cache together hit it."""
-    deadline, pause = time.monotonic() + WAL_WAIT_S, 0.01
+    deadline, pause = time.monotonic() + LOCK_WAIT_S, 0.01
     while True:
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -123,7 +123,7 @@ class RequestCache:
         self._last_commit = time.monotonic()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+            self._db = sqlite3.connect(self.path, timeout=LOCK_WAIT_S, check_same_thread=False)
             _use_wal(self._db)
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: survives process kills
             self._db.execute(
