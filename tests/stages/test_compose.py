@@ -1,9 +1,11 @@
+import copy
 import random
 
 import pytest
 
 from pipelines.config import ComposeConfig
 from pipelines.stages.compose import ComposeParams, compose_queries
+from pipelines.vocab.vocabulary import Vocabulary
 from tests.stages.inline import attributes, families, products
 
 COLORS = ["red", "blue", "black", "white"]
@@ -20,6 +22,13 @@ def _catalog(n=120, seed=0):
                               "sleeve": rng.choice(["short sleeve", "long sleeve"])}
     fams = [(f"p{i:03d}", f"fam{i // 2}") for i in range(n)]
     return products([(p, "clothing") for p in facts]), attributes(facts), families(fams), facts
+
+
+def _edited(vocab, tag: str, edit) -> Vocabulary:
+    """A copy of `vocab` with `edit(data)` applied (its own digest, as a changed file would have)."""
+    data = copy.deepcopy(vocab.data)
+    edit(data)
+    return Vocabulary(vocab.version, data, f"{vocab.digest}+{tag}")
 
 
 def _compose(vocab, cfg=None, n=120):
@@ -98,10 +107,6 @@ def test_share_bound_is_respected(vocab, share):
 def test_a_label_only_value_is_never_a_condition_yet_its_product_still_meets_what_it_covers(vocab):
     """A shop's "men, women, boys and girls" is kept as a label (its product is a positive for "men") but no
     query asks for it. Without `label_only` compose asks for unisex in some plan of this catalog."""
-    import copy
-
-    from pipelines.vocab.vocabulary import Vocabulary
-
     rng = random.Random(1)
     facts = {f"p{i:03d}": {"_category": "clothing", "color": rng.choice(COLORS), "pattern": rng.choice(PATTERNS),
                            "gender": rng.choice(["men", "women", "unisex"])} for i in range(150)}
@@ -114,9 +119,7 @@ def test_a_label_only_value_is_never_a_condition_yet_its_product_still_meets_wha
         return {c["value"] for p in plans for c in p["conditions"] if c["attribute"] == "gender"}, plans
 
     assert "unisex" in genders(vocab)[0]
-    data = copy.deepcopy(vocab.data)
-    data["attributes"]["gender"]["label_only"] = ["unisex"]
-    asked, plans = genders(Vocabulary(vocab.version, data, vocab.digest + "+label_only"))
+    asked, plans = genders(_edited(vocab, "label_only", lambda d: d["attributes"]["gender"].update(label_only=["unisex"])))
     assert "unisex" not in asked and "men" in asked
     for plan in plans:
         if {"attribute": "gender", "value": "men"} in [{k: c[k] for k in ("attribute", "value")} for c in plan["conditions"]]:
@@ -130,10 +133,6 @@ def test_a_required_condition_is_in_every_plan_of_its_category(vocab):
     """v2's accessories always name their kind (`required_conditions`), as text or by an image: without it a query
     reads 'a red belt, cap, tie, scarf, pair of socks, pair of gloves or pair of cufflinks'. Targets without a
     usable type are rejected with their own reason; the same catalog without the key has plans lacking the type."""
-    import copy
-
-    from pipelines.vocab.vocabulary import Vocabulary
-
     prods, attrs, fams, facts = _catalog(150, seed=2)
     cfg = ComposeConfig(max_positive_share=0.05, queries_per_product=2)
 
@@ -142,13 +141,11 @@ def test_a_required_condition_is_in_every_plan_of_its_category(vocab):
 
     plain = composed(vocab).outputs["plans"].to_pylist()
     assert any(all(c["attribute"] != "type" for c in p["conditions"]) for p in plain)
-    data = copy.deepcopy(vocab.data)
-    data["categories"]["clothing"]["required_conditions"] = ["type"]
-    result = composed(Vocabulary(vocab.version, data, vocab.digest + "+required"))
+    result = composed(_edited(vocab, "required", lambda d: d["categories"]["clothing"].update(required_conditions=["type"])))
     plans = result.outputs["plans"].to_pylist()
     assert plans and all(any(c["attribute"] == "type" for c in p["conditions"]) for p in plans)
     assert {p["n_conditions"] for p in plans} >= {2, 3}
 
-    data["categories"]["clothing"]["required_conditions"] = ["fit"]  # no product has a fit: every attempt says so
-    none = composed(Vocabulary(vocab.version, data, vocab.digest + "+fit"))
+    # no product has a fit: every attempt says so
+    none = composed(_edited(vocab, "fit", lambda d: d["categories"]["clothing"].update(required_conditions=["fit"])))
     assert none.outputs["plans"].num_rows == 0 and none.counters["rejected_required_condition_missing"] == none.counters["attempts"]
