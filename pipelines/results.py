@@ -55,5 +55,10 @@ class RejectLog:
     def table(self) -> pa.Table:
         return schemas.from_rows(self.rows, "reject")
 
+    def extend(self, other: RejectLog) -> None:
+        """Add another log's rows and counts (a stream's batches, told as one)."""
+        self.rows += other.rows
+        self.by_reason.update(other.by_reason)
+
     def counters(self) -> dict[str, int]:
         return {f"rejected_{reason}": n for reason, n in sorted(self.by_reason.items())}

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
+import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,10 +21,11 @@ from pipelines import schemas
 from pipelines.config import CatalogConfig
 from pipelines.errors import CatalogError
 from pipelines.io import flat_columns, image_source
-from pipelines.io.catalog_images import inline_blob, load_images  # noqa: F401  (inline_blob: Beam's reader uses it)
+from pipelines.io.catalog_images import ImageLoader, inline_blob  # noqa: F401  (inline_blob: Beam's reader uses it)
 from pipelines.io.image_source import MAX_IMAGE_FILE_BYTES  # noqa: F401  (Beam's reader's cap)
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+PARQUET_READ_ROWS = 4096  # rows per record batch read from a Parquet catalog
 csv.field_size_limit(64 * 1024 * 1024)  # a 1 MB title is a bad row to report, not a reader crash
 
 
@@ -49,11 +51,12 @@ def catalog_state(path: Path, cfg: CatalogConfig) -> tuple[str, bool]:
     fingerprints ingest by what it got (`Step.volatile`)."""
     if path.is_dir():  # the first read of a build: a folder is named with its catalog files, as the readers do
         raise CatalogError(no_catalog_file(path))
-    h = hashlib.sha256(path.read_bytes())
+    with open(path, "rb") as fh:
+        h = hashlib.file_digest(fh, "sha256")  # read in chunks: the file is never whole in memory
     policy = image_source.policy_for(_images_dir(path, cfg), cfg)
     seen: set[str] = set()
     urls = False
-    for _, row, error in _parse(path, cfg):
+    for _, row, error in _iter_rows(path, cfg):  # a row at a time, as ingest reads them
         for ref in mapped_row(row, error, cfg)[1]:
             if isinstance(ref, str) and ref not in seen:
                 seen.add(ref)
@@ -76,25 +79,43 @@ def no_catalog_file(path: str | Path) -> str:
 
 def read_catalog(path: str | Path, cfg: CatalogConfig) -> pa.Table:
     """All rows of the catalog as a `raw_catalog_row` table (unreadable rows carry read_error)."""
+    return pa.concat_tables(read_catalog_batches(path, cfg, 1 << 62))
+
+
+def read_catalog_batches(path: str | Path, cfg: CatalogConfig, batch_rows: int) -> Iterator[pa.Table]:
+    """`read_catalog` as `raw_catalog_row` tables of at most `batch_rows` rows, read as they are asked
+    for: the file is parsed and its images loaded one batch at a time, and the batches together
+    are `read_catalog`'s table (a file shared by rows of two batches: bytes in its first blob only)."""
     path = Path(path)
     if not path.is_file():
         raise CatalogError(no_catalog_file(path))
-    rows = [(source_row, *mapped_row(row, error, cfg)) for source_row, row, error in _parse(path, cfg)]
-    if not rows:  # said here, where the file is known; the message ends with it for a quick copy
+    loader = ImageLoader(image_source.policy_for(_images_dir(path, cfg), cfg), cfg.ingest_deadline_s)
+    empty = True
+    parsed_rows = _iter_rows(path, cfg)
+    while parsed := list(itertools.islice(parsed_rows, batch_rows)):
+        empty = False
+        rows = [(source_row, *mapped_row(row, error, cfg)) for source_row, row, error in parsed]
+        blobs = loader.load([(refs, inline) for _, _, refs, inline, _ in rows])
+        yield schemas.from_rows([
+            {"source_file": str(path), "source_row": source_row, "record_json": record_json, "read_error": error,
+             "image_blobs": row_blobs}
+            for (source_row, record_json, _, _, error), row_blobs in zip(rows, blobs)
+        ], "raw_catalog_row")
+    if empty:  # said here, where the file is known; the message ends with it for a quick copy
         raise CatalogError(f"the catalog has no product rows: {path}")
-    policy = image_source.policy_for(_images_dir(path, cfg), cfg)
-    blobs = load_images([(refs, inline) for _, _, refs, inline, _ in rows], policy, cfg.ingest_deadline_s)
-    return schemas.from_rows([
-        {"source_file": str(path), "source_row": source_row, "record_json": record_json, "read_error": error,
-         "image_blobs": row_blobs}
-        for (source_row, record_json, _, _, error), row_blobs in zip(rows, blobs)
-    ], "raw_catalog_row")
 
 
 def _parse(path: Path, cfg: CatalogConfig, unmapped: bool = False) -> list[tuple[int, dict, str | None]]:
     if catalog_format(path) == "parquet":
         return _parquet_rows(path, cfg, unmapped)
     return {"csv": csv_rows, "jsonl": jsonl_rows}[catalog_format(path)](path, cfg)
+
+
+def _iter_rows(path: Path, cfg: CatalogConfig) -> Iterator[tuple[int, dict, str | None]]:
+    """`_parse`'s rows (the mapped columns only), read as they are asked for."""
+    if catalog_format(path) == "parquet":
+        return _iter_parquet_rows(path, cfg)
+    return {"csv": iter_csv_rows, "jsonl": iter_jsonl_rows}[catalog_format(path)](path, cfg)
 
 
 def mapped_row(row: dict, error: str | None, cfg: CatalogConfig) -> tuple[str, list, list, str | None]:
@@ -136,26 +157,32 @@ def _check_header(path: Path, header: list[str], cfg: CatalogConfig) -> None:
 
 def csv_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | None]]:
     """(row number, cells, error) per data row; row 1 is the first row under the header."""
-    text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")  # -sig: tolerate a BOM
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = reader.fieldnames or []
-    except csv.Error as exc:
-        raise CatalogError(f"{path}: cannot parse the CSV header row: {exc}") from None
-    _check_header(path, header, cfg)
-    rows = []
-    for number, row in enumerate(_records(reader), 1):
-        if isinstance(row, csv.Error):
-            rows.append((number, {}, f"cannot parse CSV row: {row}"))
-            continue
-        bad = [k for k, v in row.items() if isinstance(v, str) and _has_surrogates(v)]
-        if None in row:  # more cells than header columns
-            rows.append((number, {}, "row has more cells than the header has columns"))
-        elif bad:
-            rows.append((number, {}, f"field {bad[0]!r} is not valid UTF-8"))
-        else:
-            rows.append((number, *_csv_json_attributes({k: v for k, v in row.items() if k is not None}, cfg)))
-    return rows
+    return list(iter_csv_rows(path, cfg))
+
+
+def iter_csv_rows(path: Path, cfg: CatalogConfig) -> Iterator[tuple[int, dict, str | None]]:
+    """`csv_rows`, one row at a time: the file is read as the rows are asked for, never whole."""
+    # -sig: tolerate a BOM; surrogateescape: a byte that is not UTF-8 is a row error, not a crash
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.DictReader(fh)
+        try:
+            header = reader.fieldnames or []
+        except csv.Error as exc:
+            raise CatalogError(f"{path}: cannot parse the CSV header row: {exc}") from None
+        _check_header(path, header, cfg)
+        for number, row in enumerate(_records(reader), 1):
+            yield number, *_csv_row(row, cfg)
+
+
+def _csv_row(row: dict | csv.Error, cfg: CatalogConfig) -> tuple[dict, str | None]:
+    if isinstance(row, csv.Error):
+        return {}, f"cannot parse CSV row: {row}"
+    bad = [k for k, v in row.items() if isinstance(v, str) and _has_surrogates(v)]
+    if None in row:  # more cells than header columns
+        return {}, "row has more cells than the header has columns"
+    if bad:
+        return {}, f"field {bad[0]!r} is not valid UTF-8"
+    return _csv_json_attributes({k: v for k, v in row.items() if k is not None}, cfg)
 
 
 def _records(reader: csv.DictReader):
@@ -194,25 +221,30 @@ def jsonl_rows(path: Path, cfg: CatalogConfig) -> list[tuple[int, dict, str | No
     Lines end at "\\n" only: str.splitlines() would also split at U+2028, U+2029 and U+0085, which
     are legal inside JSON strings. Blank lines are skipped but counted, so numbers match an editor's.
     """
-    rows = []
-    text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
-    for number, line in enumerate(text.split("\n"), 1):
-        line = line.removesuffix("\r")
-        if not line.strip(" \t"):
-            continue
-        if _has_surrogates(line):
-            rows.append((number, {}, "line is not valid UTF-8"))
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rows.append((number, {}, f"invalid JSON: {exc.msg} at column {exc.colno}"))
-            continue
-        except (ValueError, RecursionError) as exc:  # an int of 5000 digits, nesting past the parser's depth
-            rows.append((number, {}, f"invalid JSON: {type(exc).__name__}"))
-            continue
-        rows.append((number, value, None) if isinstance(value, dict) else (number, {}, "JSON line is not an object"))
-    return rows
+    return list(iter_jsonl_rows(path, cfg))
+
+
+def iter_jsonl_rows(path: Path, cfg: CatalogConfig) -> Iterator[tuple[int, dict, str | None]]:
+    """`jsonl_rows`, one line at a time (a binary file's lines end at b"\\n" only)."""
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a BOM, as utf-8-sig would drop it
+            line = raw.decode("utf-8", errors="surrogateescape").removesuffix("\n").removesuffix("\r")
+            if line.strip(" \t"):
+                yield number, *_jsonl_value(line)
+
+
+def _jsonl_value(line: str) -> tuple[dict, str | None]:
+    if _has_surrogates(line):
+        return {}, "line is not valid UTF-8"
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {}, f"invalid JSON: {exc.msg} at column {exc.colno}"
+    except (ValueError, RecursionError) as exc:  # an int of 5000 digits, nesting past the parser's depth
+        return {}, f"invalid JSON: {type(exc).__name__}"
+    return (value, None) if isinstance(value, dict) else ({}, "JSON line is not an object")
 
 
 def _parquet_rows(path: Path, cfg: CatalogConfig, unmapped: bool = False) -> list[tuple[int, dict, str | None]]:
@@ -226,6 +258,20 @@ def _parquet_rows(path: Path, cfg: CatalogConfig, unmapped: bool = False) -> lis
     except (pa.ArrowInvalid, OSError) as exc:
         raise CatalogError(f"{path}: cannot read Parquet: {exc}") from exc
     return table_rows(table)
+
+
+def _iter_parquet_rows(path: Path, cfg: CatalogConfig) -> Iterator[tuple[int, dict, str | None]]:
+    """`_parquet_rows` a record batch at a time (row numbers count from the file's first row)."""
+    try:
+        parquet = pq.ParquetFile(path)
+        names = set(parquet.schema_arrow.names)
+        batches = parquet.iter_batches(PARQUET_READ_ROWS, columns=[c for c in mapped_columns(cfg) if c in names])
+        first = 1
+        for batch in batches:
+            yield from table_rows(pa.Table.from_batches([batch]), first)
+            first += batch.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CatalogError(f"{path}: cannot read Parquet: {exc}") from exc
 
 
 def mapped_columns(cfg: CatalogConfig) -> list[str]:

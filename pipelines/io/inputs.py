@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.config import CatalogConfig
-from pipelines.io.catalog_reader import read_catalog
+from pipelines.io.catalog_reader import read_catalog, read_catalog_batches
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class CatalogFile:
 
     def load(self) -> pa.Table:
         return read_catalog(self.path, self.cfg)
+
+    def batches(self, batch_rows: int) -> Iterator[pa.Table]:
+        """`load()`'s rows, `batch_rows` at a time, read as they are asked for."""
+        return read_catalog_batches(self.path, self.cfg, batch_rows)
 
     def content_digest(self) -> str:
         return ""  # already in the step's digest: `fingerprint`, computed by the runner

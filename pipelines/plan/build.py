@@ -77,7 +77,9 @@ def _catalog_steps(catalog: str, cfg: BuildConfig, vocab, catalog_fingerprint: s
     return [
         planned("ingest", (ingest,), {}, lambda rows: ingest.validate_catalog(rows, ingest_params), ingest_params,
                 {"products": "product", "images": "image"},
-                files={"rows": CatalogFile(catalog, cfg.catalog, catalog_fingerprint)}),
+                files={"rows": CatalogFile(catalog, cfg.catalog, catalog_fingerprint)},
+                streamed=Streamed(lambda rows: ingest.validate_stream(rows, ingest_params), "rows",
+                                  min(cfg.batch_rows, ingest.MAX_BATCH_ROWS))),
         planned("mine", (mine,), {"products": ("ingest", "products")},
                 lambda products: mine.mine_attributes(products, mine_params), mine_params,
                 {"attributes": "attribute", "families": "family", "aliases": "alias"}),

@@ -43,8 +43,8 @@ from pipelines.plan.step import Streamed, conform_result, file_tables, input_tab
 from pipelines.results import StageResult
 from pipelines.runners import parallel, shard_pool
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
-from pipelines.runners.streamed import StreamTally, streamed_results, write_stage_files
-from pipelines.runners.volatile import content_fingerprint
+from pipelines.runners.streamed import StreamTally, rows_in_of, streamed_results, write_stage_files
+from pipelines.runners.volatile import ContentHash, content_fingerprint
 from pipelines.stages import compose, export, ingest, negatives, render
 from pipelines.stages.matching import Matcher
 from pipelines.store import RunStore, write_json
@@ -60,7 +60,8 @@ PARALLEL_CALLS = {ingest.IngestParams: parallel.validate_catalog,
                   negatives.NegativesParams: parallel.mine_overlap_negatives,
                   render.RenderParams: parallel.render_queries}
 # ... and those of them this runner also streams (one pool serving every batch), by the input streamed.
-PARALLEL_STREAMS = {negatives.NegativesParams: (parallel.negatives_stream, "queries"),
+PARALLEL_STREAMS = {ingest.IngestParams: (parallel.validate_stream, "rows"),
+                    negatives.NegativesParams: (parallel.negatives_stream, "queries"),
                     render.RenderParams: (parallel.render_stream, "plans")}
 
 
@@ -147,21 +148,24 @@ def _execute_streamed(step: Step, store: RunStore, fp: str, write: Writer | None
     """`execute_step` for a streamed step: its outputs written batch by batch (runners/streamed.py)."""
     started = time.perf_counter()
     results, rows_in = streamed_results(step, store)
-    tally = StreamTally(step)
+    tally, content = StreamTally(step), ContentHash()
     done: dict = {}
 
     def write_files(tmp: Path) -> None:
+        passing = tally.passing(results)
+        if step.volatile:  # later steps see what it read, not only its parameters
+            passing = (content.add(r.outputs) or r for r in passing)
         if write is None:
-            write_stage_files(tmp, tally.passing(results), step.contracts)
+            write_stage_files(tmp, passing, step.contracts)
         else:
-            write(tmp, tally.passing(results))
+            write(tmp, passing)
         done["rows"] = written_rows(step, tmp, dict(tally.rows))
 
     def marker() -> dict:
         rejects = tally.rejects_table()
-        done["report"] = StepReport(step.name, False, round(time.perf_counter() - started, 3), rows_in,
-                                    done["rows"], tally.counters, rejects.num_rows)
-        done["fp"], unanswered = unanswered_fingerprint(fp, rejects)
+        done["report"] = StepReport(step.name, False, round(time.perf_counter() - started, 3),
+                                    rows_in_of(step, rows_in, tally.counters), done["rows"], tally.counters, rejects.num_rows)
+        done["fp"], unanswered = unanswered_fingerprint(content.fingerprint(fp) if step.volatile else fp, rejects)
         return {"fingerprint": done["fp"], "version": step.version, "unanswered": unanswered,
                 **{k: v for k, v in done["report"].__dict__.items() if k != "skipped"}}
 
@@ -251,8 +255,9 @@ def _spread(step: Step, workers: int, batch_rows: int) -> Step:
     if type(params) not in PARALLEL_STREAMS:
         return spread
     stream, by = PARALLEL_STREAMS[type(params)]
+    rows = step.streamed.batch_rows if step.streamed is not None else batch_rows  # the plan's bound (ingest's) holds
     return dataclasses.replace(spread, streamed=Streamed(
-        lambda **tables: stream(**tables, params=params, workers=workers), by, batch_rows))
+        lambda **tables: stream(**tables, params=params, workers=workers), by, rows))
 
 
 def audit_with_card(run_dir: Path, phase: Callable[[str], None] = lambda name: None) -> dict:

@@ -174,26 +174,42 @@ def _normalise_chunk(cfg, datas: list[bytes]) -> list[tuple]:
     return out
 
 
-def _normalise_on(workers: int, cfg) -> image_files.NormaliseMany | None:
-    """Ingest's images decoded ahead on `workers` processes (decoding is most of ingest's time)."""
+def _normalise_on(workers: int, cfg, pool: ProcessPoolExecutor | None = None) -> image_files.NormaliseMany | None:
+    """Ingest's images decoded ahead on `workers` processes (decoding is most of ingest's time); on
+    `pool` when given (a stream's batches share one), else on a pool of its own per call."""
     def normalise_many(datas: list[bytes]) -> list:
         if len(datas) < 2 * MIN_ITEMS_PER_WORKER:
             return [image_files.normalise_or_rejected(d, cfg) for d in datas]
-        chunks = _chunks(datas, workers * 4)
-        progress.add_total(len(datas))  # workers have no reporter: the parent counts each chunk back
-        out = []
-        with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-            for chunk, part in zip(chunks, pool.map(_normalise_chunk, [cfg] * len(chunks), chunks)):
-                out += [r[1] if r[0] == "ok" else ImageRejected(r[1], r[2]) for r in part]
-                progress.advance(len(chunk))
-        return out
+        if pool is not None:
+            return _normalised(pool, cfg, datas, workers)
+        with ProcessPoolExecutor(workers, mp_context=_context()) as own:
+            return _normalised(own, cfg, datas, workers)
 
     return normalise_many if workers > 1 else None
+
+
+def _normalised(pool: ProcessPoolExecutor, cfg, datas: list[bytes], workers: int) -> list:
+    chunks = _chunks(datas, workers * 4)
+    progress.add_total(len(datas))  # workers have no reporter: the parent counts each chunk back
+    out = []
+    for chunk, part in zip(chunks, pool.map(_normalise_chunk, [cfg] * len(chunks), chunks)):
+        out += [r[1] if r[0] == "ok" else ImageRejected(r[1], r[2]) for r in part]
+        progress.advance(len(chunk))
+    return out
 
 
 def validate_catalog(rows: pa.Table, params: ingest.IngestParams, workers: int) -> StageResult:
     """Same result as stages.ingest.validate_catalog, its images decoded on processes first."""
     return ingest.validate_catalog(rows, params, _normalise_on(workers, params.cfg))
+
+
+def validate_stream(rows: Iterable[pa.Table], params: ingest.IngestParams, workers: int) -> Iterator[StageResult]:
+    """Same results as stages.ingest.validate_stream, each batch's images decoded on one pool's processes."""
+    if workers < 2:
+        yield from ingest.validate_stream(rows, params)
+        return
+    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+        yield from ingest.validate_stream(rows, params, _normalise_on(workers, params.cfg, pool))
 
 
 def _init_render(params: render.RenderParams) -> None:

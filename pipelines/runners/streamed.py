@@ -19,20 +19,32 @@ from pipelines import schemas
 from pipelines.io.overlap import WriteBehind
 from pipelines.io.parquet_shards import ParquetShards
 from pipelines.plan import Step
-from pipelines.plan.step import conform_result, file_tables
+from pipelines.plan.step import conform_result
 from pipelines.results import StageResult
 from pipelines.shards import add_counters
 from pipelines.store import ROW_GROUP_ROWS, RunStore
 
 
 def streamed_results(step: Step, store: RunStore) -> tuple[Iterator[StageResult], int]:
-    """The step's per-batch results (lazily) and its rows in (sharded input + side inputs)."""
-    by = step.streamed.by
-    stage, output = step.inputs[by]
-    shards = ParquetShards(store.stage_dir(stage) / f"{output}.parquet", step.streamed.batch_rows)
+    """The step's per-batch results (lazily) and its rows in (sharded input + side inputs). A step that
+    streams a file it reads (ingest's catalog) gets the file's `batches`; its rows in are then the side
+    inputs' alone, the file's being the `rows_in` its results count (`rows_in_of`)."""
+    by, batch_rows = step.streamed.by, step.streamed.batch_rows
+    if by in step.files:
+        shards, rows_in = step.files[by].batches(batch_rows), 0
+    else:
+        stage, output = step.inputs[by]
+        shards = ParquetShards(store.stage_dir(stage) / f"{output}.parquet", batch_rows)
+        rows_in = shards.num_rows
     sides = {arg: store.read(s, o) for arg, (s, o) in step.inputs.items() if arg != by}
-    rows_in = shards.num_rows + sum(t.num_rows for t in sides.values())
-    return step.streamed.call(**{by: shards}, **sides, **file_tables(step)), rows_in
+    files = {arg: spec.load() for arg, spec in step.files.items() if arg != by}
+    return step.streamed.call(**{by: shards}, **sides, **files), rows_in + sum(t.num_rows for t in sides.values())
+
+
+def rows_in_of(step: Step, rows_in: int, counters: dict) -> int:
+    """A streamed step's rows in: `streamed_results`' count, plus the rows a streamed file gave (counted
+    by the step as it read them: `rows_in`)."""
+    return rows_in + int(counters.get("rows_in", 0)) if step.streamed.by in step.files else rows_in
 
 
 class StreamTally:

@@ -21,3 +21,21 @@ def content_fingerprint(fp: str, outputs: dict[str, pa.Table]) -> str:
         h.update(name.encode() + b"\0")
         hash_table(h, table)
     return "content-" + h.hexdigest()[:20]
+
+
+class ContentHash:
+    """`content_fingerprint` of a streamed step's outputs, fed batch by batch (never held whole).
+    Its value depends on where the batches were cut: reruns with the same `batch_rows` compare equal."""
+
+    def __init__(self) -> None:
+        self.hashes: dict[str, object] = {}
+
+    def add(self, outputs: dict[str, pa.Table]) -> None:
+        for name, table in outputs.items():
+            hash_table(self.hashes.setdefault(name, hashlib.sha256()), table)
+
+    def fingerprint(self, fp: str) -> str:
+        h = hashlib.sha256(fp.encode())
+        for name in sorted(self.hashes):
+            h.update(name.encode() + b"\0" + self.hashes[name].digest())
+        return "content-" + h.hexdigest()[:20]

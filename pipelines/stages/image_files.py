@@ -6,6 +6,7 @@ The catalog reader gives a file's bytes in its first blob only; a later blob of 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from pipelines.config import IngestConfig
@@ -24,32 +25,46 @@ class ImageFiles:
     refs, numbered per row) are never shared."""
 
     def __init__(self, rows: list[dict], cfg: IngestConfig, normalise_many: NormaliseMany | None = None) -> None:
-        self.cfg = cfg
+        self.cfg, self.normalise_many = cfg, normalise_many
+        self.decoded: dict[str, object] = {}  # ref -> normalised image, or the ImageRejected it raised
+        self.fresh: list[str] = []  # refs decoded in this batch, their JPEG bytes still held
+        self.next_batch(rows)
+
+    def next_batch(self, rows: list[dict]) -> ImageFiles:
+        """Serve the next batch of a catalog read in batches: a ref decoded in an earlier batch is not
+        decoded again, and is kept as its image id alone (that batch output its bytes: a file decoded
+        well always is, as its row keeps it)."""
+        for ref in self.fresh:
+            if isinstance(self.decoded[ref], NormalisedImage):
+                self.decoded[ref] = dataclasses.replace(self.decoded[ref], jpeg=b"")
+        self.fresh = []
         self.bytes = {b["ref"]: b["bytes"] for r in rows for b in (r["image_blobs"] or [])
                       if b["bytes"] is not None and not b["ref"].startswith("inline:")}
-        self.decoded: dict[str, object] = {}  # ref -> normalised image, or the ImageRejected it raised
         self.ready: dict[bytes, object] = {}  # encoded bytes -> the same, decoded ahead by `normalise_many`
-        if normalise_many is not None:
+        if self.normalise_many is not None:
             datas = list(dict.fromkeys(b["bytes"] for r in rows for b in (r["image_blobs"] or [])
-                                       if b["bytes"] is not None and not b["error"]))
-            self.ready = dict(zip(datas, normalise_many(datas), strict=True))
+                                       if b["bytes"] is not None and not b["error"] and b["ref"] not in self.decoded))
+            self.ready = dict(zip(datas, self.normalise_many(datas), strict=True))
+        return self
 
     def image(self, blob: dict):
         if blob["error"]:
             raise ImageRejected("image_unavailable", blob["error"])
         shared = not blob["ref"].startswith("inline:")
-        if not shared or blob["ref"] not in self.decoded:
-            data = blob["bytes"] if blob["bytes"] is not None else self.bytes.get(blob["ref"])
-            try:
-                if data is None:
-                    raise ImageRejected("image_unavailable", "image bytes missing")
-                result = self.ready[data] if data in self.ready else normalise(data, self.cfg)
-            except ImageRejected as exc:
-                result = exc
-            if not shared:
-                return _raised(result)
-            self.decoded[blob["ref"]] = result
+        if not shared:
+            return _raised(self._normalised(blob["bytes"]))
+        if blob["ref"] not in self.decoded:
+            self._decode(blob["ref"], blob["bytes"])
         return _raised(self.decoded[blob["ref"]])
+
+    def _decode(self, ref: str, data: bytes | None = None) -> None:
+        self.decoded[ref] = self._normalised(data if data is not None else self.bytes.get(ref))
+        self.fresh.append(ref)
+
+    def _normalised(self, data: bytes | None) -> NormalisedImage | ImageRejected:
+        if data is None:
+            return ImageRejected("image_unavailable", "image bytes missing")
+        return self.ready[data] if data in self.ready else normalise_or_rejected(data, self.cfg)
 
 
 def normalise(data: bytes, cfg: IngestConfig) -> NormalisedImage:

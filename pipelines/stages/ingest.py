@@ -9,6 +9,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -30,6 +31,9 @@ _LANG = re.compile(r"[a-z]{2,3}")  # used with fullmatch: "$" would also accept 
 # Spreadsheet and dataframe exports write a missing id as one of these; none of them names a product.
 _NULL_IDS = frozenset({"nan", "na", "n/a", "#n/a", "null", "none", "nil", "undefined", "-", "?"})
 MAX_ID_CHARS = 256
+# Rows per batch when the catalog is read in batches (`validate_stream`): a batch holds its rows' image bytes,
+# and a catalog's inline photos can weigh 100 KB each, where a query row weighs a few hundred bytes.
+MAX_BATCH_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -56,26 +60,68 @@ def validate_catalog(raw: pa.Table, params: IngestParams, normalise_many: Normal
     rejects = RejectLog(STAGE)
     products, images = validate_rows(raw.to_pylist(), params, rejects, normalise_many)
     if not products:
-        raise NoValidProducts(_no_valid_rows_message(raw, rejects) + _unknown_categories_hint(rejects, params),
+        files = set(raw.column("source_file").to_pylist())
+        raise NoValidProducts(_no_valid_rows_message(files, raw.num_rows, rejects) + _unknown_categories_hint(rejects, params),
                               rejects.table())
-    counters = {"rows_in": raw.num_rows, "products": len(products), "images": len(images), **rejects.counters()}
+    return _result(raw.num_rows, products, images, rejects)
+
+
+def _result(rows_in: int, products: list[dict], images: dict[str, dict], rejects: RejectLog) -> StageResult:
     return StageResult(
         outputs={"products": schemas.from_rows(products, "product"),
                  "images": schemas.from_rows(list(images.values()), "image")},
         rejects=rejects.table(),
-        counters=counters,
+        counters={"rows_in": rows_in, "products": len(products), "images": len(images), **rejects.counters()},
     )
 
 
+def validate_stream(batches: Iterable[pa.Table], params: IngestParams,
+                    normalise_many: NormaliseMany | None = None) -> Iterator[StageResult]:
+    """`validate_catalog` over a catalog read in batches of raw rows, one result per batch, so no more
+    than one batch's rows and images are ever held. What one row's fate depends on in earlier rows is
+    carried across batches (`BatchState`), so the results together equal the whole-table call's."""
+    state = BatchState(params.cfg, normalise_many)
+    files, rows_in, any_product = set(), 0, False
+    failed = RejectLog(STAGE)  # every batch's rejects, kept only while no row has been valid
+    for raw in batches:
+        rejects = RejectLog(STAGE)
+        products, images = validate_rows(raw.to_pylist(), params, rejects, state=state)
+        files.update(raw.column("source_file").to_pylist())
+        rows_in += raw.num_rows
+        any_product = any_product or bool(products)
+        if not any_product:
+            failed.extend(rejects)
+        yield _result(raw.num_rows, products, images, rejects)
+    if not any_product:
+        raise NoValidProducts(_no_valid_rows_message(files, rows_in, failed) + _unknown_categories_hint(failed, params),
+                              failed.table())
+
+
+class BatchState:
+    """What validating a row needs from the rows before it in other batches: the ids accepted
+    (a later one is a duplicate_id), the image ids output (two files, one photo: one image row), and
+    the files decoded (by ref: decoded once)."""
+
+    def __init__(self, cfg: IngestConfig, normalise_many: NormaliseMany | None = None) -> None:
+        self.seen_ids: dict[str, str] = {}
+        self.image_ids: set[str] = set()
+        self.files = ImageFiles([], cfg, normalise_many)
+
+
 def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog,
-                  normalise_many: NormaliseMany | None = None) -> tuple[list[dict], dict[str, dict]]:
+                  normalise_many: NormaliseMany | None = None,
+                  state: BatchState | None = None) -> tuple[list[dict], dict[str, dict]]:
     """Validate `raw_catalog_row` dicts in order: product rows, and images by image_id.
 
-    A product_id accepted earlier in `rows` makes a later row a duplicate_id reject, so rows
-    sharing an id must come in one call, in source order (Beam groups them by `duplicate_key`).
+    A product_id accepted earlier in `rows` (or, with `state`, in an earlier batch) makes a later row
+    a duplicate_id reject, so rows sharing an id must come in one call, in source order (Beam groups
+    them by `duplicate_key`) or in batches in source order sharing one `state`.
     """
-    products, images, seen_ids = [], {}, {}
-    files = ImageFiles(rows, params.cfg, normalise_many)
+    products, images = [], {}
+    if state is None:
+        seen_ids, emitted, files = {}, frozenset(), ImageFiles(rows, params.cfg, normalise_many)
+    else:
+        seen_ids, emitted, files = state.seen_ids, state.image_ids, state.files.next_batch(rows)
     for row in progress.each(rows):
         where = {"source_file": row["source_file"], "source_row": row["source_row"]}
         try:
@@ -91,6 +137,9 @@ def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog,
             continue
         seen_ids[id_key(product["product_id"])] = product["product_id"]
         products.append({**product, "image_ids": kept, **where})
+    images = {image_id: image for image_id, image in images.items() if image_id not in emitted}
+    if state is not None:
+        state.image_ids.update(images)
     return products, images
 
 
@@ -275,8 +324,8 @@ def _unknown_categories_hint(rejects: RejectLog, params: IngestParams) -> str:
             "`--set mine.vocabulary=DIR/` (README \"Your own categories and attributes\")")
 
 
-def _no_valid_rows_message(raw: pa.Table, rejects: RejectLog) -> str:
-    files = sorted(set(raw.column("source_file").to_pylist())) or ["<empty catalog>"]
+def _no_valid_rows_message(files: set[str], rows_in: int, rejects: RejectLog) -> str:
+    names = sorted(files) or ["<empty catalog>"]
     reasons = ", ".join(f"{r} ({n})" for r, n in rejects.by_reason.most_common(5)) or "the catalog has no rows"
     first = f" First: {rejects.rows[0]['message']}" if rejects.rows else ""
-    return f"no valid product in {', '.join(files)}: {raw.num_rows} rows, all rejected. Reasons: {reasons}.{first}"
+    return f"no valid product in {', '.join(names)}: {rows_in} rows, all rejected. Reasons: {reasons}.{first}"

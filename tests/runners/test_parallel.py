@@ -158,3 +158,11 @@ def test_ingest_with_images_decoded_on_the_pool_equals_serial(tmp_path, vocab, w
         assert pooled.outputs[name].equals(serial.outputs[name])
     assert pooled.rejects.equals(serial.rejects) and pooled.counters == serial.counters
     assert serial.rejects.num_rows == 5  # four bad images and a duplicate id
+    from pipelines.io.catalog_reader import read_catalog_batches
+    from pipelines.shards import collect
+
+    streamed = collect(parallel.validate_stream(read_catalog_batches(tmp_path / "catalog.jsonl", CatalogConfig(), 3),
+                                                params, workers))  # batches of 3 rows, one pool for all of them
+    for name in ("products", "images"):
+        assert streamed.outputs[name].equals(serial.outputs[name])
+    assert streamed.rejects.equals(serial.rejects) and streamed.counters == serial.counters
