@@ -1,6 +1,6 @@
 """Read a catalog on any Beam filesystem (local, gs://) as raw rows, in parallel read units.
 
-Parsing reuses `pipelines/io/catalog_reader` (CSV/JSONL rows, column mapping, inline images,
+Parsing reuses `pipelines/io/catalog_reader` and `catalog_text` (CSV/JSONL rows, column mapping, inline images,
 local and http image refs). Only what a local `Path` cannot do lives here: one read unit per
 Parquet row group, remote files read through Beam's `FileSystems`, remote image folders.
 A raw row here carries image refs, not bytes: images load after the shuffle, next to validation.
@@ -22,7 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipelines.config import CatalogConfig
 from pipelines.errors import CatalogError
 from pipelines.io import catalog_reader as reader
-from pipelines.io import image_source
+from pipelines.io import catalog_text, image_source
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def _parsed_rows(unit: ReadUnit, cfg: CatalogConfig) -> list[tuple[int, dict, st
         except (pa.ArrowInvalid, OSError) as exc:
             raise CatalogError(f"{unit.source_file}: cannot read Parquet: {exc}") from exc
         return reader.table_rows(table, unit.first_row)  # unmapped columns unread; out-of-range values are row errors
-    parse = {"csv": reader.csv_rows, "jsonl": reader.jsonl_rows}[unit.fmt]
+    parse = {"csv": catalog_text.csv_rows, "jsonl": catalog_text.jsonl_rows}[unit.fmt]
     if not is_remote(unit.path):
         return parse(Path(unit.path), cfg)
     # The text parsers read a local Path (BOM and encoding handling included): copy the file.
