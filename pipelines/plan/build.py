@@ -71,18 +71,22 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, resources: BuildResources,
     return steps
 
 
+PRODUCT_BATCH_ROWS = 10_000  # the most catalog rows a streamed catalog step (ingest, mine) holds at a time
+
+
 def _catalog_steps(catalog: str, cfg: BuildConfig, vocab, catalog_fingerprint: str) -> list[Step]:
     ingest_params = ingest.IngestParams(cfg.ingest, vocab, cfg.catalog.default_language)
     mine_params = mine.MineParams(cfg.mine, vocab)
+    # A product row weighs far more than a query row (ingest: its image bytes; mine: its facts as Python values)
+    product_rows = min(cfg.batch_rows, PRODUCT_BATCH_ROWS)
     return [
         planned("ingest", (ingest,), {}, lambda rows: ingest.validate_catalog(rows, ingest_params), ingest_params,
                 {"products": "product", "images": "image"},
                 files={"rows": CatalogFile(catalog, cfg.catalog, catalog_fingerprint)},
-                streamed=Streamed(lambda rows: ingest.validate_stream(rows, ingest_params), "rows",
-                                  min(cfg.batch_rows, ingest.MAX_BATCH_ROWS))),
+                streamed=Streamed(lambda rows: ingest.validate_stream(rows, ingest_params), "rows", product_rows)),
         planned("mine", (mine,), {"products": ("ingest", "products")},
-                lambda products: mine.mine_attributes(products, mine_params), mine_params,
-                {"attributes": "attribute", "families": "family", "aliases": "alias"}),
+                lambda products: mine.mine_attributes(products, mine_params), mine_params, mine.CONTRACTS,
+                streamed=Streamed(lambda products: mine.mine_stream(products, mine_params), "products", product_rows)),
     ]
 
 

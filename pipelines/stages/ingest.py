@@ -31,9 +31,6 @@ _LANG = re.compile(r"[a-z]{2,3}")  # used with fullmatch: "$" would also accept 
 # Spreadsheet and dataframe exports write a missing id as one of these; none of them names a product.
 _NULL_IDS = frozenset({"nan", "na", "n/a", "#n/a", "null", "none", "nil", "undefined", "-", "?"})
 MAX_ID_CHARS = 256
-# Rows per batch when the catalog is read in batches (`validate_stream`): a batch holds its rows' image bytes,
-# and a catalog's inline photos can weigh 100 KB each, where a query row weighs a few hundred bytes.
-MAX_BATCH_ROWS = 10_000
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,17 @@ sharing a photo disagree on is dropped for all of them (stages/twins.py), a `twi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipelines import progress, schemas
+from pipelines import schemas
 from pipelines.config import MineConfig
 from pipelines.results import RejectLog, StageResult
-from pipelines.stages import brands, mine_product, twins, unmapped, values
-from pipelines.stages.field_names import FieldNames
+from pipelines.shards import Shards, TableShards, collect
+from pipelines.stages import twins, unmapped
+from pipelines.stages.mine_catalog import CatalogFacts
 from pipelines.vocab.vocabulary import Vocabulary
 
 STAGE = "mine"
@@ -38,95 +40,47 @@ class MineParams:
     vocabulary: Vocabulary
 
 
+COLUMNS = ["product_id", "category", "title", "description", "attributes", "family_id"]
+CONTRACTS = {"attributes": "attribute", "families": "family", "aliases": "alias"}
+
+
 def mine_attributes(products: pa.Table, params: MineParams) -> StageResult:
     """Mine attributes for every product.
 
-    Input columns: product_id, category, title, description, attributes, family_id.
-    Output: attributes (schemas/v1/attribute.json), families (schemas/v1/family.json), rejects
-    for field values that do not map onto the vocabulary.
+    Input columns: product_id, category, title, description, attributes, family_id (image_ids: photo twins).
+    Output: attributes (schemas/v1/attribute.json), families (schemas/v1/family.json), aliases, and
+    rejects for field values that do not map onto the vocabulary. The stream over one batch.
     """
+    return collect(mine_stream(TableShards(products, key=None), params), CONTRACTS)
+
+
+def mine_stream(products: Shards, params: MineParams) -> Iterator[StageResult]:
+    """`mine_attributes` a batch of products at a time: each batch's families and field rejects as it
+    is mined; then, once the catalog-wide decisions are made (stages/mine_catalog.py), the attributes
+    a batch at a time, and the aliases with the rejects and counters of those decisions."""
+    facts = CatalogFacts(params)
+    for batch in products:
+        rejects = RejectLog(STAGE)
+        rows = batch.select(COLUMNS).to_pylist()
+        families = facts.add(rows, rejects)
+        yield StageResult({"families": schemas.from_rows(families, "family")}, rejects.table(),
+                          {**rejects.counters(), **unmapped.unmapped_attribute_counts(rows, params.vocabulary, facts.names)})
     rejects = RejectLog(STAGE)
-    rows = products.select(["product_id", "category", "title", "description", "attributes", "family_id"]).to_pylist()
-    vocab = params.vocabulary
-    words_by_domain = {d: brands.vocabulary_words(vocab, d) for d in {vocab.domain(c) for c in vocab.categories}}
-    found_by_product, candidates = [], {}
-    names = FieldNames(vocab)
-    quantity_specs = mine_product.QuantitySpecs(vocab)
-    for product in progress.each(rows):
-        found = mine_product.field_facts(product, params, names, rejects)
-        if params.cfg.mine_text:
-            candidate = mine_product.text_facts(product, vocab, found, quantity_specs(product["category"]))
-            if candidate and "brand" not in found:
-                vocab_words = words_by_domain[vocab.domain(product["category"])]
-                candidates[product["product_id"]] = brands.Candidate(
-                    product["product_id"], candidate, brands.clean_candidate(candidate, vocab_words))
-        found_by_product.append(found)
-    aliases = _canonicalise(rows, found_by_product, list(candidates.values()), params, rejects)
-    facts = _without_twin_conflicts([f for found in found_by_product for f in found.values()], products, params, rejects)
-    families = [mine_product.family(product, found, params.vocabulary) for product, found in zip(rows, found_by_product)]
-    counters = {"products": products.num_rows, "facts": len(facts), **rejects.counters(),
+    aliases = facts.resolve(rejects)
+    twin_groups = twins.photo_twins(_photo_columns(products))
+    by_source: Counter = Counter()
+    for kept in facts.final(twin_groups, rejects):
+        by_source.update(f["source"] for f in kept)
+        yield StageResult({"attributes": schemas.from_rows(kept, "attribute")}, schemas.empty("reject"), {})
+    counters = {"products": facts.products, "facts": sum(by_source.values()), **rejects.counters(),
                 "alias_spellings_merged": sum(a["method"] in ("spelling", "fuzzy") for a in aliases),
-                **unmapped.unmapped_attribute_counts(rows, params.vocabulary, names)}
-    for source in ("field", "title", "description"):
-        counters[f"facts_from_{source}"] = sum(f["source"] == source for f in facts)
-    return StageResult(
-        outputs={"attributes": schemas.from_rows(facts, "attribute"), "families": schemas.from_rows(families, "family"),
-                 "aliases": schemas.from_rows(aliases, "alias")},
-        rejects=rejects.table(),
-        counters=counters,
-    )
+                **{f"facts_from_{source}": by_source[source] for source in ("field", "title", "description")}}
+    yield StageResult({"aliases": schemas.from_rows(aliases, "alias")}, rejects.table(), counters)
 
 
-def _without_twin_conflicts(facts: list[dict], products: pa.Table, params: MineParams, rejects: RejectLog) -> list[dict]:
-    """Drop visual values that listings sharing a photo disagree on (stages/twins.py): unknown, not guessed."""
-    kept, dropped = twins.drop_conflicting_visual(facts, twins.photo_twins(products), params.vocabulary.is_visual)
-    for f in dropped:
-        rejects.add("twin_conflict", f"{f['attribute']}={f['value']!r} dropped: a listing with the same photo "
-                    f"gives {f['attribute']} another value", record_id=f["product_id"], field=f["attribute"], raw=f["value"])
-    return kept
-
-
-def _canonicalise(rows, found_by_product, candidates, params: MineParams, rejects: RejectLog) -> list[dict]:
-    """Give open values their canonical spelling, add evidenced title brands; return alias rows."""
-    cfg, vocab = params.cfg, params.vocabulary
-    aliases = []
-    for attribute in vocab.open_attributes:
-        fields = [f["value"] for found in found_by_product if (f := found.get(attribute))]
-        counts = Counter(fields)
-        if attribute == "brand":
-            counts.update(c.clean for c in candidates if c.clean)
-        pinned = dict(cfg.aliases.get(attribute, {}))
-        mapping = values.canonical_values(counts, cfg.alias_threshold, pinned)
-        for found in found_by_product:
-            if attribute in found and found[attribute]["value"] in mapping:
-                found[attribute]["value"] = mapping[found[attribute]["value"]][0]
-        if attribute == "brand":
-            _title_brands(rows, found_by_product, candidates, fields, pinned, mapping, cfg, rejects)
-        aliases += values.alias_rows(attribute, counts, mapping)
-    aliases += _closed_alias_rows(found_by_product)
-    return aliases
-
-
-def _title_brands(rows, found_by_product, candidates, fields, pinned, mapping, cfg: MineConfig, rejects) -> None:
-    accepted = brands.accepted_brands(candidates, fields, pinned, mapping, cfg.brand_min_titles)
-    by_id = {c.product_id: c for c in candidates}
-    for product, found in zip(rows, found_by_product):
-        candidate = by_id.get(product["product_id"])
-        if candidate is None:
-            continue
-        brand, why = brands.resolve(candidate, mapping, accepted)
-        if brand is None:
-            rejects.add(why, f"title brand candidate {candidate.text!r} refused", record_id=product["product_id"],
-                        field="title", raw=candidate.text)
-        else:
-            found["brand"] = mine_product.fact(product, "brand", brand, "title", product["title"], 100.0)
-
-
-def _closed_alias_rows(found_by_product) -> list[dict]:
-    """Structured field spellings mapped onto vocabulary values, for review next to the brands."""
-    counts = Counter((f["attribute"], tidy, f["value"]) for found in found_by_product for f in found.values()
-                     if f["source"] == "field" and (tidy := values.tidy(f["evidence"])) and f["attribute"] != "brand")
-    return [{"attribute": a, "raw": raw, "canonical": value, "method": "same" if raw == value else "vocabulary", "count": n}
-            for (a, raw, value), n in sorted(counts.items())]
-
-
+def _photo_columns(products: Shards) -> pa.Table:
+    """The products' ids and image ids, whole (what photo twins need); a table without images has no twins."""
+    try:
+        return products.columns(["product_id", "image_ids"])
+    except (KeyError, pa.ArrowInvalid):
+        return products.columns(["product_id"])
