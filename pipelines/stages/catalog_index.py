@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.stages.matching import Matcher
 from pipelines.stages.twins import photo_twins
@@ -114,15 +115,29 @@ def local_positions(bits: int) -> np.ndarray:
     return np.flatnonzero(np.unpackbits(raw, bitorder="little"))
 
 
+def shared_strings(column: pa.ChunkedArray | pa.Array) -> list:
+    """The column's values as Python objects, one object per distinct value: a catalog index holds each
+    attribute name and value millions of times, and `to_pylist` makes a new str for every row."""
+    if len(column) == 0:
+        return []
+    encoded = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    words = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)  # the last one: a null's
+    return words[encoded.indices.fill_null(len(words) - 1).to_numpy()].tolist()
+
+
 def build_index(products: pa.Table, attributes: pa.Table, families: pa.Table,
                 matcher: Matcher | None = None) -> CatalogIndex:
     """Index products (sorted by id, so positions are deterministic) with their mined values."""
     matcher = matcher or Matcher()
     rows = sorted(products.select(["product_id", "category", "image_ids"]).to_pylist(), key=lambda r: r["product_id"])
+    categories: dict[str, str] = {}
+    for row in rows:  # one str per category name, as `shared_strings` gives
+        row["category"] = categories.setdefault(row["category"], row["category"])
     ids = [r["product_id"] for r in rows]
     pos = {pid: i for i, pid in enumerate(ids)}
     values: list[dict[str, str]] = [{} for _ in ids]
-    for pid, attribute, value in zip(*(attributes.column(c).to_pylist() for c in ("product_id", "attribute", "value"))):
+    for pid, attribute, value in zip(attributes.column("product_id").to_pylist(), shared_strings(attributes.column("attribute")),
+                                     shared_strings(attributes.column("value"))):
         if pid in pos:
             values[pos[pid]][attribute] = value
     family: list[str | None] = [None] * len(ids)
