@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from itertools import islice
 
 import pyarrow as pa
@@ -63,12 +64,22 @@ def _context() -> multiprocessing.context.BaseContext:
 class ChunkPool:
     """fn(index, params, chunk) over chunks of items, concatenated in input order, on `workers`
     forkserver processes that each build the index from `tables` once and serve every `map` of
-    this pool (a streamed step maps batch after batch); serially on `index` when one worker is
-    asked for or a batch is too small to be worth it. Use it as a context manager."""
+    this pool (a streamed step maps batch after batch); serially on `index()` (called the first
+    time it is needed) when one worker is asked for or a batch is too small to be worth it. Use it
+    as a context manager."""
 
-    def __init__(self, index: CatalogIndex, params, tables: dict[str, pa.Table], workers: int) -> None:
-        self.index, self.params, self.tables, self.workers = index, params, tables, workers
+    def __init__(self, index: Callable[[], CatalogIndex], params, tables: dict[str, pa.Table], workers: int) -> None:
+        self.params, self.tables, self.workers = params, tables, workers
+        self._index, self._built = index, None
         self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def index(self) -> CatalogIndex:
+        """Built here only when this process runs a batch itself: the workers build their own, and a
+        third copy of a million products' index is gigabytes."""
+        if self._built is None:
+            self._built = self._index()
+        return self._built
 
     def __enter__(self) -> ChunkPool:
         return self
@@ -104,7 +115,7 @@ class ChunkPool:
         return result
 
 
-def map_chunks(fn: Callable[[CatalogIndex, object, list], list], items: list, index: CatalogIndex, params,
+def map_chunks(fn: Callable[[CatalogIndex, object, list], list], items: list, index: Callable[[], CatalogIndex], params,
                tables: dict[str, pa.Table], workers: int) -> list:
     """One `ChunkPool.map` on a pool of its own."""
     with ChunkPool(index, params, tables, workers) as pool:
@@ -118,10 +129,11 @@ def _compose_chunk(index: CatalogIndex, params: compose.ComposeParams, attempts:
 def compose_queries(products: pa.Table, attributes: pa.Table, families: pa.Table,
                     params: compose.ComposeParams, workers: int) -> StageResult:
     """Same result as stages.compose.compose_queries, with attempts spread over processes."""
-    index = build_index(products, attributes, families, params.matcher)
-    attempts = list(range(compose.attempt_count(index.size, params.cfg)))
+    ids = sorted(products.column("product_id").to_pylist())  # the index's ids (build_index sorts them)
+    attempts = list(range(compose.attempt_count(len(ids), params.cfg)))
     tables = {"products": products, "attributes": attributes, "families": families}
-    return compose.collect_plans(index, map_chunks(_compose_chunk, attempts, index, params, tables, workers))
+    index = partial(build_index, products, attributes, families, params.matcher)
+    return compose.collect_plans(ids, map_chunks(_compose_chunk, attempts, index, params, tables, workers))
 
 
 def _negatives_chunk(index: CatalogIndex, params: negatives.NegativesParams, rows: list[dict]) -> list[list[dict]]:
@@ -137,7 +149,7 @@ def mine_overlap_negatives(queries: pa.Table, products: pa.Table, attributes: pa
 def negatives_stream(queries: Shards, products: pa.Table, attributes: pa.Table, families: pa.Table,
                      params: negatives.NegativesParams, workers: int) -> Iterator[StageResult]:
     """`mine_overlap_negatives` batch by batch (base queries whole), on one pool for every batch."""
-    index = build_index(products, attributes, families, params.matcher)
+    index = partial(build_index, products, attributes, families, params.matcher)
     tables = {"products": products, "attributes": attributes, "families": families}
     with ChunkPool(index, params, tables, workers) as pool:
         def start(batch: pa.Table) -> tuple:

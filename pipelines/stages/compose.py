@@ -92,7 +92,7 @@ def attempt_count(n_products: int, cfg: ComposeConfig) -> int:
 
 def compose_from_index(index: CatalogIndex, attempts, params: ComposeParams) -> StageResult:
     """Run the given attempt numbers against a prebuilt index and collect the plans."""
-    return collect_plans(index, compose_attempts(index, attempts, params))
+    return collect_plans(index.ids, compose_attempts(index, attempts, params))
 
 
 def compose_attempts(index: CatalogIndex, attempts, params: ComposeParams) -> list[tuple]:
@@ -109,15 +109,16 @@ def compose_attempts(index: CatalogIndex, attempts, params: ComposeParams) -> li
     return outcomes
 
 
-def collect_plans(index: CatalogIndex, outcomes: list[tuple]) -> StageResult:
-    """Keep the first plan per condition set (in attempt order), reject the rest, count."""
+def collect_plans(ids: list[str], outcomes: list[tuple]) -> StageResult:
+    """Keep the first plan per condition set (in attempt order), reject the rest, count. `ids`: the
+    index's product ids (`CatalogIndex.ids`), which name a failed attempt's target."""
     rejects = RejectLog(STAGE)
     plans, seen = [], set()
     for _, target, plan, reason, message in sorted(outcomes, key=lambda o: o[0]):
         if plan is None:
-            rejects.add(reason, message, record_id=index.ids[target])
+            rejects.add(reason, message, record_id=ids[target])
         elif plan["base_query_id"] in seen:
-            rejects.add(*DUPLICATE_QUERY, record_id=index.ids[target])
+            rejects.add(*DUPLICATE_QUERY, record_id=ids[target])
         else:
             seen.add(plan["base_query_id"])
             plans.append(plan)

@@ -32,6 +32,20 @@ def test_parallel_compose_and_negatives_equal_serial(vocab, workers, monkeypatch
     assert a.outputs["queries"].equals(b.outputs["queries"]) and a.counters == b.counters
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_parent_builds_no_index_of_its_own_when_the_workers_do_the_work(vocab, workers, monkeypatch):
+    """Each pool worker builds the catalog index; a third copy in the parent, unused, was a third of
+    compose's memory at a million products. The parent builds one only when it works itself (1 worker)."""
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    built = []
+    real = parallel.build_index
+    monkeypatch.setattr(parallel, "build_index", lambda *args, **kw: built.append(1) or real(*args, **kw))
+    prods, attrs, fams, _ = _catalog(150)
+    params = compose.ComposeParams(ComposeConfig(max_positive_share=0.05, queries_per_product=2), vocab, 5)
+    plans = parallel.compose_queries(prods, attrs, fams, params, workers).outputs["plans"]
+    assert plans.num_rows > 0 and built == ([1] if workers == 1 else [])  # workers' builds are in their processes
+
+
 def test_pool_never_forks_a_threaded_process(vocab, monkeypatch):
     """Workers come from a forkserver, never from fork() of this (threaded) process."""
     import multiprocessing
