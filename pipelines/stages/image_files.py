@@ -7,7 +7,7 @@ The catalog reader gives a file's bytes in its first blob only; a later blob of 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from pipelines.config import IngestConfig
 from pipelines.images import ImageRejected, NormalisedImage, normalise_image
@@ -30,14 +30,18 @@ class ImageFiles:
         self.fresh: list[str] = []  # refs decoded in this batch, their JPEG bytes still held
         self.next_batch(rows)
 
-    def next_batch(self, rows: list[dict]) -> ImageFiles:
+    def next_batch(self, rows: list[dict], emitted: Container[str] = frozenset()) -> ImageFiles:
         """Serve the next batch of a catalog read in batches: a ref decoded in an earlier batch is not
-        decoded again, and is kept as its image id alone (that batch output its bytes: a file decoded
-        well always is, as its row keeps it)."""
+        decoded again, and once its image is in `emitted` (the image ids earlier batches output; a file
+        decoded well always is, as its row keeps it) it is kept as its image id alone."""
+        held = []
         for ref in self.fresh:
-            if isinstance(self.decoded[ref], NormalisedImage):
-                self.decoded[ref] = dataclasses.replace(self.decoded[ref], jpeg=b"")
-        self.fresh = []
+            image = self.decoded[ref]
+            if isinstance(image, NormalisedImage) and image.image_id in emitted:
+                self.decoded[ref] = dataclasses.replace(image, jpeg=b"")
+            elif isinstance(image, NormalisedImage):
+                held.append(ref)  # never output: its bytes stay, should a later row use it
+        self.fresh = held
         self.bytes = {b["ref"]: b["bytes"] for r in rows for b in (r["image_blobs"] or [])
                       if b["bytes"] is not None and not b["ref"].startswith("inline:")}
         self.ready: dict[bytes, object] = {}  # encoded bytes -> the same, decoded ahead by `normalise_many`

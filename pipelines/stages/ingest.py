@@ -118,7 +118,7 @@ def validate_rows(rows: list[dict], params: IngestParams, rejects: RejectLog,
     if state is None:
         seen_ids, emitted, files = {}, frozenset(), ImageFiles(rows, params.cfg, normalise_many)
     else:
-        seen_ids, emitted, files = state.seen_ids, state.image_ids, state.files.next_batch(rows)
+        seen_ids, emitted, files = state.seen_ids, state.image_ids, state.files.next_batch(rows, state.image_ids)
     for row in progress.each(rows):
         where = {"source_file": row["source_file"], "source_row": row["source_row"]}
         try:

@@ -83,7 +83,7 @@ def test_a_photo_decoded_in_an_earlier_batch_is_kept_without_its_bytes(catalog, 
     batches = list(read_catalog_batches(catalog, CatalogConfig(), 4))
     for raw in batches:
         ingest.validate_rows(raw.to_pylist(), _params(vocab), ingest.RejectLog("ingest"), state=state)
-    state.files.next_batch([])
+    state.files.next_batch([], state.image_ids)
     held = [ref for ref, image in state.files.decoded.items() if getattr(image, "jpeg", b"")]
     assert held == []
     # by ref; b2.jpg only a rejected row named, missing.jpg never loaded
