@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines import schemas
 from pipelines.config import MineConfig
@@ -70,8 +71,8 @@ def mine_stream(products: Shards, params: MineParams) -> Iterator[StageResult]:
     twin_groups = twins.photo_twins(_photo_columns(products))
     by_source: Counter = Counter()
     for kept in facts.final(twin_groups, rejects):
-        by_source.update(f["source"] for f in kept)
-        yield StageResult({"attributes": schemas.from_rows(kept, "attribute")}, schemas.empty("reject"), {})
+        by_source.update({c["values"]: c["counts"] for c in pc.value_counts(kept.column("source")).to_pylist()})
+        yield StageResult({"attributes": kept}, schemas.empty("reject"), {})
     counters = {"products": facts.products, "facts": sum(by_source.values()), **rejects.counters(),
                 "alias_spellings_merged": sum(a["method"] in ("spelling", "fuzzy") for a in aliases),
                 **{f"facts_from_{source}": by_source[source] for source in ("field", "title", "description")}}

@@ -98,22 +98,25 @@ class CatalogFacts:
         return [{"attribute": a, "raw": raw, "canonical": value, "method": "same" if raw == value else "vocabulary", "count": n}
                 for (a, raw, value), n in sorted(counts.items())]
 
-    def final(self, twin_groups: dict[str, frozenset[str]], rejects: RejectLog) -> Iterator[list[dict]]:
+    def final(self, twin_groups: dict[str, frozenset[str]], rejects: RejectLog) -> Iterator[pa.Table]:
         """Each batch's final facts (spellings canonical, title brands added, twin conflicts dropped: each a
         `twin_conflict` reject), in product order; a batch is released once handed back."""
         conflicted = self._twin_conflicts(twin_groups)
+        members = pa.array(list(twin_groups), pa.string())
         while self.batches:
-            ids, table = self.batches.pop(0)
-            kept = []
-            for f in self._decided(ids, table):
-                key = (twins.group_key(twin_groups, f["product_id"]), f["attribute"])
-                if f["product_id"] in twin_groups and key in conflicted:
+            table = self._decided(*self.batches.pop(0))
+            if not conflicted:
+                yield table
+                continue
+            twin_rows = pc.indices_nonzero(pc.is_in(table.column("product_id"), members)).to_pylist()
+            drop = []
+            for row, f in zip(twin_rows, table.take(pa.array(twin_rows, pa.int64())).to_pylist()):
+                if (twins.group_key(twin_groups, f["product_id"]), f["attribute"]) in conflicted:
                     rejects.add("twin_conflict", f"{f['attribute']}={f['value']!r} dropped: a listing with the same "
                                 f"photo gives {f['attribute']} another value", record_id=f["product_id"],
                                 field=f["attribute"], raw=f["value"])
-                else:
-                    kept.append(f)
-            yield kept
+                    drop.append(row)
+            yield table.filter(pc.invert(pc.is_in(pa.array(range(table.num_rows)), pa.array(drop, pa.int64()))))
 
     def _twin_conflicts(self, twin_groups: dict[str, frozenset[str]]) -> set[tuple[str, str]]:
         """(twin group, visual attribute) pairs whose members give more than one value (twins.drop_conflicting_visual)."""
@@ -123,22 +126,36 @@ class CatalogFacts:
         seen: dict[tuple[str, str], set[str]] = {}
         for ids, table in self.batches:
             twin_ids = ids.filter(pc.is_in(ids, members))
-            for f in self._decided(twin_ids, table.filter(pc.is_in(table.column("product_id"), members))):
+            for f in self._decided(twin_ids, table.filter(pc.is_in(table.column("product_id"), members))).to_pylist():
                 if self.vocab.is_visual(f["attribute"]):
                     seen.setdefault((twins.group_key(twin_groups, f["product_id"]), f["attribute"]), set()).add(f["value"])
         return {key for key, vals in seen.items() if len(vals) > 1}
 
-    def _decided(self, ids: pa.Array, table: pa.Table) -> Iterator[dict]:
+    def _decided(self, ids: pa.Array, table: pa.Table) -> pa.Table:
         """The facts of products `ids` (their rows of `table`, in order) with open values canonical and
         the accepted title brand after a product's other facts (where the whole-catalog pass put it)."""
-        rows, at = table.to_pylist(), 0
-        for pid in ids.to_pylist():
-            while at < len(rows) and rows[at]["product_id"] == pid:
-                f = rows[at]
-                mapped = self.mapping.get(f["attribute"], {}).get(f["value"])
-                yield {**f, "value": mapped[0]} if mapped else f
-                at += 1
-            if pid in self.title_brand:
-                _, category, title = self.candidates[pid]
-                yield mine_product.fact({"product_id": pid, "category": category}, "brand", self.title_brand[pid], "title",
-                                        title, 100.0)
+        table = table.set_column(table.schema.get_field_index("value"), "value", self._canonical(table))
+        brand_rows = [mine_product.fact({"product_id": pid, "category": self.candidates[pid][1]}, "brand",
+                                        self.title_brand[pid], "title", self.candidates[pid][2], 100.0)
+                      for pid in ids.to_pylist() if pid in self.title_brand]
+        if not brand_rows:
+            return table
+        brands_table = schemas.from_rows(brand_rows, "attribute").cast(table.schema)
+        both = pa.concat_tables([table, brands_table])
+        # a product's place in `ids`, then its own facts before its title brand, each in row order
+        order = pa.table({"at": pc.index_in(both.column("product_id"), value_set=ids),
+                          "brand": [False] * table.num_rows + [True] * brands_table.num_rows,
+                          "row": pa.array(range(both.num_rows))})
+        return both.take(pc.sort_indices(order, sort_keys=[("at", "ascending"), ("brand", "ascending"), ("row", "ascending")]))
+
+    def _canonical(self, table: pa.Table) -> pa.ChunkedArray | pa.Array:
+        """The value column with every open attribute's value in its canonical spelling."""
+        value, attribute = table.column("value"), table.column("attribute")
+        for name, mapping in self.mapping.items():
+            if not mapping:
+                continue
+            raw = pa.array(list(mapping), value.type)
+            at = pc.index_in(value, value_set=raw).cast(pa.int32())  # an empty column's is of null type
+            canonical = pc.take(pa.array([spelling for spelling, _ in mapping.values()], value.type), at)
+            value = pc.if_else(pc.and_(pc.equal(attribute, name), pc.is_valid(at)), canonical, value)
+        return value
