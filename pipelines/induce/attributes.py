@@ -244,7 +244,8 @@ def _list_notes(name: str, raw: Counter, lists: dict, canonical: dict, undecided
                          f"(also_meets; those seen in {MIN_VALUE_COUNT}+ products are kept): "
                          + ", ".join(repr(v) for v in new[:4]) + "; rename them in lexicon/en.json if shoppers say "
                          "them otherwise")
-    if labels := label_only({v: compounds[v] for v in new}):
+    kept = [c for c in new if sum(n for v, n in raw.items() if canonical.get(v) == c) >= MIN_VALUE_COUNT]
+    if labels := label_only({v: compounds[v] for v in kept}):  # only those the vocabulary keeps
         undecided.append(f"field {name!r}: values listing more than {MOST_PARTS_ASKED} parts are labels only "
                          "(label_only: their products meet each part's query; no query asks for them): "
                          + ", ".join(repr(v) for v in labels[:4]))

@@ -92,6 +92,19 @@ def test_a_listed_gender_is_the_value_covering_it_a_new_value_meeting_each_part_
                for line in proposal.undecided)
 
 
+def test_the_label_only_note_names_only_the_values_the_vocabulary_keeps():
+    """A list of three audiences seen in one product is left out like any rare value: the report's label-only
+    line must not name it (it named every such list before the 2+-products cut)."""
+    rows = [_record(i, "Shirts", f"shirt {i}", gender=g, color=["Red", "Blue"][i % 2]) for i, g in enumerate(
+        ["Men", "Men", "Women", "Women", "Boys", "Boys", "Girls", "Girls", "Men, Women, Boys, Girls",
+         "Men, Women, Boys, Girls", "Boys, Girls, Men, Women", "Boys, Girls, Women"])]
+    proposal = propose(rows, load_vocabulary("v2"), 90)
+    gender = proposal.vocabulary["attributes"]["gender"]
+    assert gender["label_only"] == ["men, women, boys and girls"]
+    [line] = [line for line in proposal.undecided if "labels only" in line]
+    assert "'men, women, boys and girls'" in line and "boys, girls and women" not in line
+
+
 def test_a_listed_colour_stays_unknown_and_reported():
     colour = _listed_genders().vocabulary["attributes"]["color"]
     assert sorted(colour["values"]) == ["blue", "red"] and "also_meets" not in colour
