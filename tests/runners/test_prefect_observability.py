@@ -78,6 +78,7 @@ def test_the_dataflow_deployment_checks_every_variable_it_renders_and_all_captur
 def test_a_flow_run_logs_stage_counters_and_publishes_the_card(tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.logging.handlers import APILogHandler
     from prefect.testing.utilities import prefect_test_harness
 
     from pipelines.runners.prefect_build import build_dataset
@@ -87,6 +88,7 @@ def test_a_flow_run_logs_stage_counters_and_publishes_the_card(tmp_path):
     with prefect_test_harness(server_startup_timeout=120):
         build_dataset(demo=True, out=str(tmp_path / "runs"), config=str(config))
         build_dataset(demo=True, out=str(tmp_path / "runs"), config=str(config))  # every stage skips
+        APILogHandler().flush()  # logs reach the server on a worker thread: on a loaded machine, after the flow ends
         with get_client(sync_client=True) as client:
             cards = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["data-card"])))
             logged = "\n".join(entry.message for entry in client.read_logs(limit=200))  # what the UI shows

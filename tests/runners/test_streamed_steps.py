@@ -101,7 +101,7 @@ def small_batch_run(tmp_path_factory):
 def test_the_demo_build_streams_every_query_step(small_batch_run):
     out, cfg = small_batch_run
     streamed = {s.name for s in local_plan(DEMO_DIR / "catalog.jsonl", out, cfg) if s.streamed is not None}
-    assert streamed == {"ingest", "render", "language_check", "negatives", "passages", "caption_filter", "retriever_negatives",
+    assert streamed == {"ingest", "mine", "render", "language_check", "negatives", "passages", "caption_filter", "retriever_negatives",
                         "split", "difficulty", "export"}
     batches = list(ParquetShards(RunStore(out / "demo").stage_dir("negatives") / "queries.parquet", SMALL))
     assert len(batches) > 20 and max(b.num_rows for b in batches) < SMALL + 5  # bounded by the batch size
