@@ -111,7 +111,7 @@ class CatalogFacts:
             twin_rows = pc.indices_nonzero(pc.is_in(table.column("product_id"), members)).to_pylist()
             drop = []
             for row, f in zip(twin_rows, table.take(pa.array(twin_rows, pa.int64())).to_pylist()):
-                if (twins.group_key(twin_groups, f["product_id"]), f["attribute"]) in conflicted:
+                if twins.in_conflict(f, twin_groups, conflicted):
                     rejects.add("twin_conflict", f"{f['attribute']}={f['value']!r} dropped: a listing with the same "
                                 f"photo gives {f['attribute']} another value", record_id=f["product_id"],
                                 field=f["attribute"], raw=f["value"])
@@ -119,17 +119,13 @@ class CatalogFacts:
             yield table.filter(pc.invert(pc.is_in(pa.array(range(table.num_rows)), pa.array(drop, pa.int64()))))
 
     def _twin_conflicts(self, twin_groups: dict[str, frozenset[str]]) -> set[tuple[str, str]]:
-        """(twin group, visual attribute) pairs whose members give more than one value (twins.drop_conflicting_visual)."""
+        """`twins.conflicted_groups` over every batch's decided facts (twin products' rows only)."""
         if not twin_groups:
             return set()
         members = pa.array(list(twin_groups), pa.string())
-        seen: dict[tuple[str, str], set[str]] = {}
-        for ids, table in self.batches:
-            twin_ids = ids.filter(pc.is_in(ids, members))
-            for f in self._decided(twin_ids, table.filter(pc.is_in(table.column("product_id"), members))).to_pylist():
-                if self.vocab.is_visual(f["attribute"]):
-                    seen.setdefault((twins.group_key(twin_groups, f["product_id"]), f["attribute"]), set()).add(f["value"])
-        return {key for key, vals in seen.items() if len(vals) > 1}
+        facts = (f for ids, table in self.batches for f in self._decided(
+            ids.filter(pc.is_in(ids, members)), table.filter(pc.is_in(table.column("product_id"), members))).to_pylist())
+        return twins.conflicted_groups(facts, twin_groups, self.vocab.is_visual)
 
     def _decided(self, ids: pa.Array, table: pa.Table) -> pa.Table:
         """The facts of products `ids` (their rows of `table`, in order) with open values canonical and

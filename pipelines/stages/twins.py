@@ -62,17 +62,27 @@ def group_key(twins: dict[str, frozenset[str]], product_id: str) -> str:
     return min(twins.get(product_id, (product_id,)))
 
 
-def drop_conflicting_visual(facts: list[dict], twins: dict[str, frozenset[str]],
-                            is_visual: Callable[[str], bool]) -> tuple[list[dict], list[dict]]:
-    """(facts kept, facts dropped): a visual attribute's values are dropped for every member of a
-    twin group whose members give it more than one value."""
+def conflicted_groups(facts: Iterable[dict], twins: dict[str, frozenset[str]],
+                      is_visual: Callable[[str], bool]) -> set[tuple[str, str]]:
+    """(twin group, visual attribute) pairs whose members give the attribute more than one value."""
     values: dict[tuple[str, str], set[str]] = defaultdict(set)
     for f in facts:
         if f["product_id"] in twins and is_visual(f["attribute"]):
             values[(group_key(twins, f["product_id"]), f["attribute"])].add(f["value"])
-    conflicted = {key for key, vals in values.items() if len(vals) > 1}
+    return {key for key, vals in values.items() if len(vals) > 1}
+
+
+def in_conflict(fact: dict, twins: dict[str, frozenset[str]], conflicted: set[tuple[str, str]]) -> bool:
+    """Whether `fact` is a value its twin group disagrees on (`conflicted_groups`): dropped, unknown for all."""
+    return fact["product_id"] in twins and (group_key(twins, fact["product_id"]), fact["attribute"]) in conflicted
+
+
+def drop_conflicting_visual(facts: list[dict], twins: dict[str, frozenset[str]],
+                            is_visual: Callable[[str], bool]) -> tuple[list[dict], list[dict]]:
+    """(facts kept, facts dropped): a visual attribute's values are dropped for every member of a
+    twin group whose members give it more than one value."""
+    conflicted = conflicted_groups(facts, twins, is_visual)
     kept, dropped = [], []
     for f in facts:
-        key = (group_key(twins, f["product_id"]), f["attribute"])
-        (dropped if f["product_id"] in twins and key in conflicted else kept).append(f)
+        (dropped if in_conflict(f, twins, conflicted) else kept).append(f)
     return kept, dropped
