@@ -16,12 +16,13 @@ verification (io/verify.py, through `meeting_values`) all use this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 MEETS, VIOLATES, UNKNOWN = "meets", "violates", "unknown"
 POSITIVE, NEGATIVE, UNVERIFIED = "positive", "negative", "unverified"
+FACT_SHIFT = 32  # a coded fact is attribute_code << FACT_SHIFT | value_code (judge_codes_for)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,30 @@ class Matcher:
             return violated, unknown
 
         return judge_product
+
+    def judge_codes_for(self, conditions: Iterable[tuple[str, str]], attribute_codes: Mapping[str, int],
+                        value_codes: Mapping[str, int]) -> Callable[[Sequence[int]], tuple[list[str], list[str]]]:
+        """`judge_all_for` over a product's values as coded facts (`attribute_code << 32 | value_code`, the
+        codes of `attribute_codes` / `value_codes`), the form stages/product_facts.py keeps: the same rule,
+        without a dict of sets per product."""
+        meeting = []
+        for attribute, value in conditions:
+            code = attribute_codes.get(attribute)
+            facts = frozenset() if code is None else frozenset(
+                code << FACT_SHIFT | value_codes[v] for v in self.meeting_values(attribute, value) if v in value_codes)
+            meeting.append((attribute, code, facts))
+
+        def judge_facts(facts: Sequence[int]) -> tuple[list[str], list[str]]:
+            violated, unknown = [], []
+            known = {fact >> FACT_SHIFT for fact in facts}
+            for attribute, code, meets in meeting:
+                if code not in known:
+                    unknown.append(attribute)
+                elif meets.isdisjoint(facts):
+                    violated.append(attribute)
+            return violated, unknown
+
+        return judge_facts
 
     def label(self, conditions: Iterable[tuple[str, str]], values: Mapping[str, str | Iterable[str]]) -> str:
         violated, unknown = self.judge_all(conditions, values)

@@ -27,7 +27,7 @@ from pipelines import progress, schemas
 from pipelines.results import StageResult
 from pipelines.stages.matching import Matcher
 from pipelines.stages.minimal_pairs import SOURCE as MINIMAL_PAIR
-from pipelines.stages.twins import photo_twins
+from pipelines.stages.product_facts import ProductFacts, product_facts
 
 STAGE = "retriever_negatives"
 VERSION = "3"  # 2: photo twins of a positive are excluded; 3: the cap keeps a minimal pair per condition
@@ -52,14 +52,6 @@ class RetrieverNegativesConfig:
     same_category_only: bool = False
 
 
-@dataclass(frozen=True)
-class _Catalog:
-    category: dict[str, str]
-    values: dict[str, dict[str, set[str]]]  # product -> attribute -> mined values
-    matcher: Matcher
-    twins: dict[str, frozenset[str]]  # listings sharing a photo (stages/twins.py)
-
-
 def add_retriever_negatives(
     queries: pa.Table,
     products: pa.Table,
@@ -69,7 +61,7 @@ def add_retriever_negatives(
     dense_hits: pa.Table | None = None,
     positive_scores: pa.Table | None = None,
     matcher: Matcher | None = None,
-    catalog: _Catalog | None = None,
+    catalog: ProductFacts | None = None,
 ) -> StageResult:
     """Merge retriever negatives into each query's `hard_negatives`.
 
@@ -107,14 +99,10 @@ def add_retriever_negatives(
     return StageResult(outputs={"queries": table}, counters=counters)
 
 
-def catalog_lookups(products: pa.Table, attributes: pa.Table, matcher: Matcher) -> _Catalog:
+def catalog_lookups(products: pa.Table, attributes: pa.Table, matcher: Matcher) -> ProductFacts:
     """What the guard looks up per candidate (category, mined values, photo twins), built once
     and passed as `catalog` when the same catalog serves many batches of queries."""
-    values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for a in attributes.select(["product_id", "attribute", "value"]).to_pylist():
-        values[a["product_id"]][a["attribute"]].add(a["value"])
-    category = dict(zip(products.column("product_id").to_pylist(), products.column("category").to_pylist(), strict=True))
-    return _Catalog(category, values, matcher, photo_twins(products))
+    return product_facts(products, attributes, matcher)
 
 
 def _by_query(hits: pa.Table) -> dict[str, tuple[list[str], list[float]]]:
@@ -129,15 +117,15 @@ def _positive_scores(table: pa.Table | None) -> dict[tuple[str, str], list[float
     return known
 
 
-def _violations(query: dict, product_id: str, catalog: _Catalog, judge) -> tuple[list[str], bool]:
+def _violations(query: dict, product_id: str, catalog: ProductFacts, judge) -> tuple[list[str], bool]:
     """(conditions the product provably violates, whether some condition is unknown for it).
 
     "category" is listed first when the product is of another category. A product with
     several mined values for an attribute meets the condition when any of them matches.
-    `judge` is `catalog.matcher.judge_all_for(the query's conditions)`.
+    `judge` is `catalog.judge_for(the query's conditions)`.
     """
-    violated, unknown = judge(catalog.values.get(product_id, {}))
-    if catalog.category.get(product_id) != query["category"]:
+    violated, unknown = judge(product_id)
+    if catalog.category(product_id) != query["category"]:
         violated.insert(0, "category")
     return violated, bool(unknown)
 
@@ -155,7 +143,7 @@ def _candidates(query, run, known, retriever, catalog, cfg, tally) -> list[dict]
         tally[f"no_positive_score_{retriever}"] += 1
         return []
     limit = _score_limit(min(pos_scores), cfg.max_score_ratio)
-    judge = catalog.matcher.judge_all_for([(c["attribute"], c["value"]) for c in query["conditions"]])
+    judge = catalog.judge_for([(c["attribute"], c["value"]) for c in query["conditions"]])
     out = []
     for pid, score in zip(ids, scores, strict=True):
         reason, violated = _exclusion(query, pid, score, limit, positives, catalog, cfg, judge)
@@ -178,7 +166,7 @@ def _exclusion(query, pid, score, limit, positives, catalog, cfg, judge) -> tupl
         return "positive", []
     if catalog.twins.get(pid, frozenset()) & positives:  # the same photo as a positive: never a negative
         return "photo_twin_of_positive", []
-    if pid not in catalog.category:  # an id the runner's index knows but products do not
+    if pid not in catalog:  # an id the runner's index knows but products do not
         return "unknown_product", []
     violated, unknown = _violations(query, pid, catalog, judge)
     if not violated and not unknown:
