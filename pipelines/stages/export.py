@@ -6,10 +6,10 @@ final queries by the writers, which know each split's product pool and the produ
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -69,21 +69,57 @@ def _with_stage_versions(provenance: pa.ChunkedArray, stage_versions) -> pa.Arra
 
 def _export_products(products: pa.Table, images: pa.Table, attributes: pa.Table,
                      product_splits: pa.Table | None = None) -> pa.Table:
-    sides = {} if product_splits is None else dict(zip(product_splits.column("product_id").to_pylist(),
-                                                       product_splits.column("split").to_pylist()))
-    image_bytes = dict(zip(images.column("image_id").to_pylist(), images.column("bytes").to_pylist()))
-    mined = defaultdict(list)
-    for pid, name, value, source in zip(*(attributes.column(c).to_pylist() for c in ("product_id", "attribute", "value", "source"))):
-        mined[pid].append({"name": name, "value": value, "source": source})
-    rows = []
-    for p in progress.each(products.sort_by("product_id").to_pylist()):
-        rows.append({
-            "product_id": p["product_id"], "category": p["category"], "title": p["title"], "description": p["description"],
-            "language": p["language"], "family_id": p["family_id"], "attributes": mined.get(p["product_id"], []),
-            "images": [{"bytes": image_bytes[i], "path": f"{i}.jpg"} for i in p["image_ids"]], "image_ids": p["image_ids"],
-            "split": sides.get(p["product_id"]),
-        })
-    return schemas.from_rows(rows, "export_product")
+    """Products sorted by id, each with its mined facts (in the attribute table's order), its images' bytes and
+    its split. Column-wise: a Python dict per product and per fact held gigabytes at 400K products."""
+    products = products.sort_by("product_id")
+    ids = products.column("product_id").combine_chunks()
+    progress.add_total(len(ids))
+    image_ids = products.column("image_ids").combine_chunks()
+    table = pa.table({
+        "product_id": ids, "category": products.column("category"), "title": products.column("title"),
+        "description": products.column("description"), "language": products.column("language"),
+        "family_id": products.column("family_id"), "attributes": _facts_per_product(ids, attributes),
+        "images": _images_per_product(image_ids, images), "image_ids": image_ids,
+        "split": _looked_up(ids, product_splits, "split"),
+    })
+    progress.advance(len(ids))
+    return schemas.conform(table, "export_product")
+
+
+def _facts_per_product(ids: pa.Array, attributes: pa.Table) -> pa.Array:
+    """Per product (`ids` order), its facts as {name, value, source}, in the attribute table's row order."""
+    facts = attributes.select(["product_id", "attribute", "value", "source"])
+    rows = pc.index_in(facts.column("product_id"), value_set=ids)
+    facts, rows = facts.filter(pc.is_valid(rows)), rows.filter(pc.is_valid(rows)).to_numpy()
+    order = np.argsort(rows, kind="stable")  # stable: a product's facts keep their order
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(ids)))]).astype(np.int32)
+    item = schemas.schema("export_product").field("attributes").type.value_type
+    taken = facts.take(pa.array(order, pa.int64()))
+    values = pa.StructArray.from_arrays([taken.column(c).combine_chunks() for c in ("attribute", "value", "source")],
+                                        fields=list(item))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+
+
+def _images_per_product(image_ids: pa.Array, images: pa.Table) -> pa.Array:
+    """Per product, its images as {bytes, path} in `image_ids` order; an image id without bytes is an error."""
+    flat = pc.list_flatten(image_ids)
+    found = pc.index_in(flat, value_set=images.column("image_id"))
+    if found.null_count:
+        missing = flat.filter(pc.is_null(found))[0].as_py()
+        raise KeyError(f"image {missing!r} of an exported product has no bytes in the images table")
+    item = schemas.schema("export_product").field("images").type.value_type
+    values = pa.StructArray.from_arrays(
+        [images.column("bytes").take(found).combine_chunks(), pc.binary_join_element_wise(flat, ".jpg", "")],
+        fields=list(item))
+    offsets = image_ids.offsets if image_ids.offset == 0 else pc.subtract(image_ids.offsets, image_ids.offsets[0])
+    return pa.ListArray.from_arrays(offsets, values)
+
+
+def _looked_up(ids: pa.Array, table: pa.Table | None, column: str) -> pa.Array:
+    """`table[column]` of each id's row (null where the id has none)."""
+    if table is None:
+        return pa.nulls(len(ids), pa.string())
+    return table.column(column).take(pc.index_in(ids, value_set=table.column("product_id")))
 
 
 def split_names(queries: pa.Table) -> list[str]:
