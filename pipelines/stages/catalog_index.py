@@ -38,6 +38,7 @@ class CatalogIndex:
     _member_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _sides: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict, repr=False, compare=False)
+    _own: dict[str, dict[str, list[tuple[str, int]]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -85,6 +86,19 @@ class CatalogIndex:
         for attribute, value in conditions:
             maybe &= ~self.violates(category, attribute, value)
         return maybe & ~(self.positives(category, conditions) if positives is None else positives)
+
+    def own_values(self, category: str, attribute: str, bits: int) -> list[str] | None:
+        """The distinct values of `attribute` that the category-local products in `bits` have themselves
+        (not through a value relation), sorted; None when one of them has no value for it."""
+        if bits & ~self.known.get((category, attribute), 0):
+            return None
+        by_category = self._own.get(attribute)
+        if by_category is None:  # built on first use, for this attribute only
+            by_category = self._own[attribute] = defaultdict(list)
+            for (cat, attr, value), positions in self.members.items():
+                if attr == attribute:
+                    by_category[cat].append((value, _to_bits(sorted(self.local[p] for p in positions))))
+        return sorted(value for value, own in by_category.get(category, ()) if own & bits)
 
     def to_global(self, category: str, bits: int) -> list[int]:
         """Global positions of the set bits of a category-local bitset."""

@@ -40,7 +40,8 @@ STAGE = "compose"
 # A plan whose condition set (base_query_id) an earlier attempt produced; Beam's global dedupe uses it too.
 DUPLICATE_QUERY = ("duplicate_query", "the same conditions were composed before")
 REQUIRED_MISSING = ("required_condition_missing", "the target lacks a value its category's queries must ask for")
-VERSION = "3"  # 2: no image source shares a photo with a positive; 3: every condition testable (#22)
+VERSION = "4"  # 2: no image source shares a photo with a positive; 3: every condition testable (#22); 4: kinds
+KIND = "type"  # the attribute whose values name what a product is: phrasing's head noun
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def _attempt(index: CatalogIndex, target: int, attempt: int, params: ComposePara
             picked = _with_required(PICKERS[strategy](index, target, mine, n, rng, params), required, mine, n)
             picked, spares, pairs = _testable(index, target, mine, picked, n, rng, params)
             picked = _narrow(index, picked, spares, pairs, cfg)  # a required value, first and never vacuous, stays
-            return _finish(index, target, picked, pairs.all_meet, strategy, rng, params)
+            return _finish(index, target, picked, pairs, strategy, rng, params)
         except AttemptFailed as exc:
             last = exc
             if exc.reason == "no_family_variant":  # a product without siblings still deserves a query
@@ -170,10 +171,10 @@ def _usable(index: CatalogIndex, product: int, params: ComposeParams) -> dict[st
             if params.may_condition(category, k, v) and not vacuous(index, category, k, v)}
 
 
-def _finish(index: CatalogIndex, target: int, picked, bits: int, strategy: str, rng: random.Random,
+def _finish(index: CatalogIndex, target: int, picked, pairs: PairSet, strategy: str, rng: random.Random,
             params: ComposeParams) -> dict:
-    """`bits`: the products meeting every picked condition (the PairSet's `all_meet`, already ANDed)."""
-    cfg, category = params.cfg, index.category[target]
+    """`pairs`: the picked conditions' PairSet (`all_meet`: the products meeting every one, already ANDed)."""
+    cfg, category, bits = params.cfg, index.category[target], pairs.all_meet
     count = bits.bit_count()
     share = count / index.size
     if count == 0:
@@ -186,7 +187,21 @@ def _finish(index: CatalogIndex, target: int, picked, bits: int, strategy: str, 
                             f"{unverified} products lack a value to check against {count} positives")
     positions = index.to_global(category, bits)
     conditions = _assign_carriers(index, target, picked, set(positions), rng, params)
-    return {**_plan(index, target, strategy, conditions, positions, share), "n_unverified": unverified}
+    return {**_plan(index, target, strategy, conditions, positions, share), "n_unverified": unverified,
+            "kinds": _kinds(index, category, picked, pairs)}
+
+
+def _kinds(index: CatalogIndex, category: str, picked, pairs: PairSet) -> list[str] | None:
+    """The kinds (`type` values) of every positive and every minimal pair, when each has one and no condition
+    asks for a type. Render may then name the kind they share ("top") instead of the category's noun ("top or
+    dress"): the noun is true of each positive and keeps each pair a pair, so the labels and testability hold.
+    Plans a step derives from this one (personalisation) keep subsets of both sets, so the kinds stay true."""
+    if any(attribute == KIND for attribute, _, _ in picked):
+        return None
+    scope = pairs.all_meet
+    for pair in pairs.pairs:
+        scope |= pair
+    return index.own_values(category, KIND, scope)
 
 
 def _testable(index: CatalogIndex, target: int, mine: dict[str, str], picked: list, n: int, rng: random.Random,

@@ -66,7 +66,7 @@ def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, s
     frame_k = rng.randrange(len(template["frames"]))
     text_conds = [c for c in conditions if c["carried_by"] == "text"]
     image_conds = [c for c in conditions if c["carried_by"] == "image"]
-    noun = _head(plan["category"], conditions, lexicon)
+    noun = _head(plan["category"], conditions, lexicon, plan.get("kinds"))
     det, head = noun["det"], noun["head"]
     in_clause = bool(template.get("type_in_clause"))  # the type is the image clause's first item, not a phrase
     type_image = [] if in_clause else [c for c in image_conds if c["attribute"] == "type"]
@@ -91,20 +91,30 @@ def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, s
     return Phrase(tuple(parts), f"{template['template_id']}/f{frame_k + 1}c{clause_k + 1}")
 
 
-def _head(category: str, conditions: list[dict], lexicon: dict) -> dict:
+def _head(category: str, conditions: list[dict], lexicon: dict, kinds: list[str] | None = None) -> dict:
     """The text-carried type's noun; for an image-carried type, its group noun ("top" for a T-shirt), which
-    the type phrase narrows to exactly that kind; else the category's noun (whose meaning is the category's scope).
-    A text-carried gender picks the lexicon's `by_gender` noun where it has one (v4: "men's top", never
-    "men's top or dress"); without one, the plain noun."""
+    the type phrase narrows to exactly that kind; else the noun of the plan's one kind, or a group noun all its
+    `kinds` belong to (compose: the kinds of its positives and minimal pairs, so the noun is true of each);
+    else the category's noun (whose meaning is the category's scope). A text-carried gender picks the
+    lexicon's `by_gender` noun where it has one (v4: "men's top", never "men's top or dress")."""
     nouns = lexicon["nouns"]
     types = {c["carried_by"]: c["value"] for c in conditions if c["attribute"] == "type"}
     gender = next((c["value"] for c in conditions if c["attribute"] == "gender" and c["carried_by"] == "text"), None)
     gendered = nouns.get("by_gender", {}).get(gender, {})
-    for kind, key in (("type", types.get("text")), ("image_kind", types.get("image")), ("category", category)):
-        noun = gendered.get(kind, {}).get(key) or nouns.get(kind, {}).get(key)
-        if noun:
+
+    def noun_of(kind: str, key: str | None) -> dict | None:
+        return gendered.get(kind, {}).get(key) or nouns.get(kind, {}).get(key)
+
+    for kind, key in (("type", types.get("text")), ("image_kind", types.get("image"))):
+        if noun := noun_of(kind, key):
             return noun
-    return nouns["category"][category]
+    if kinds and len(kinds) == 1 and (noun := noun_of("type", kinds[0])):
+        return noun  # every positive and pair is that kind: its own noun ("belt")
+    for group in (noun_of("image_kind", k) for k in kinds or ()):
+        # a kind is of the group when the group is its group noun or its own noun ("top" for tops and T-shirts)
+        if group and all(group in (noun_of("image_kind", k), noun_of("type", k)) for k in kinds):
+            return group
+    return noun_of("category", category) or nouns["category"][category]
 
 
 def _type_image(template: dict, noun: dict) -> str:

@@ -19,8 +19,8 @@ from pipelines.stages.value_words import ValueWords
 from pipelines.vocab.templates import LanguagePack, Templates
 
 STAGE = "render"
-VERSION = "4"  # 2: shopper phrasing, structural placeholders; 3: a plan whose text names an image-carried value is refused;
-# 4: a text value the head noun already says, plural and possessive aside, is not written again
+VERSION = "5"  # 2: shopper phrasing, structural placeholders; 3: a plan whose text names an image-carried value is refused;
+# 4: a text value the head noun already says, plural and possessive aside, is not written again; 5: the plan's kinds' noun
 
 
 @dataclass(frozen=True)
