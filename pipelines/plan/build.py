@@ -20,6 +20,7 @@ from pipelines.plan import llm, retrieval
 from pipelines.plan.step import Step, Streamed, planned
 from pipelines.stages import compose, export, ingest, mine, negatives, render, split
 from pipelines.stages.matching import Matcher
+from pipelines.stages.phrasing import kind_nouns
 from pipelines.stages.value_words import value_words
 from pipelines.vocab.buildable import require_complete
 
@@ -45,7 +46,9 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, resources: BuildResources,
     personalized, plans_from, attributes_from = llm.personalize_steps(cfg, vocab, templates, cache, attributes_from, endpoint)
     steps += personalized
     lexicons = {lang: templates.pack(lang).lexicon for lang in cfg.render.languages}
-    render_params = render.RenderParams(cfg.render, templates, cfg.seed, value_words(lexicons, vocab.data))
+    types = vocab.categories_of_types()
+    named_kinds = kind_nouns({lang: templates.pack(lang).lexicon for lang in {"en", *cfg.render.languages}}, types)
+    render_params = render.RenderParams(cfg.render, templates, cfg.seed, value_words(lexicons, vocab.data), named_kinds)
     steps.append(planned("render", (render,), {"plans": plans_from},
                          lambda plans: render.render_queries(plans, render_params),
                          render_params, {"queries": "query"}, shard_by="plans"))

@@ -18,6 +18,7 @@ The frame and the clause opener are picked by seed; both are named in `Phrase.te
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -60,13 +61,15 @@ class Phrase:
         return out
 
 
-def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, seed: int) -> Phrase:
-    """The query sentence for one plan in one language (conditions in reading order)."""
+def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, seed: int,
+            kind_nouns: frozenset[str] = frozenset()) -> Phrase:
+    """The query sentence for one plan in one language (conditions in reading order). `kind_nouns`: the
+    heads the plan's `kinds` may be named by (`kind_nouns` below); none, the category's noun."""
     rng = random.Random(f"{seed}:{plan['base_query_id']}:{template['language']}")
     frame_k = rng.randrange(len(template["frames"]))
     text_conds = [c for c in conditions if c["carried_by"] == "text"]
     image_conds = [c for c in conditions if c["carried_by"] == "image"]
-    noun = _head(plan["category"], conditions, lexicon, plan.get("kinds"))
+    noun = _head(plan["category"], conditions, lexicon, plan.get("kinds"), kind_nouns)
     det, head = noun["det"], noun["head"]
     in_clause = bool(template.get("type_in_clause"))  # the type is the image clause's first item, not a phrase
     type_image = [] if in_clause else [c for c in image_conds if c["attribute"] == "type"]
@@ -91,7 +94,8 @@ def compose(plan: dict, conditions: list[dict], template: dict, lexicon: dict, s
     return Phrase(tuple(parts), f"{template['template_id']}/f{frame_k + 1}c{clause_k + 1}")
 
 
-def _head(category: str, conditions: list[dict], lexicon: dict, kinds: list[str] | None = None) -> dict:
+def _head(category: str, conditions: list[dict], lexicon: dict, kinds: list[str] | None = None,
+          kind_nouns: frozenset[str] = frozenset()) -> dict:
     """The text-carried type's noun; for an image-carried type, its group noun ("top" for a T-shirt), which
     the type phrase narrows to exactly that kind; else the noun of the plan's one kind, or a group noun all its
     `kinds` belong to (compose: the kinds of its positives and minimal pairs, so the noun is true of each);
@@ -108,13 +112,42 @@ def _head(category: str, conditions: list[dict], lexicon: dict, kinds: list[str]
     for kind, key in (("type", types.get("text")), ("image_kind", types.get("image"))):
         if noun := noun_of(kind, key):
             return noun
-    if kinds and len(kinds) == 1 and (noun := noun_of("type", kinds[0])):
+    if kinds and len(kinds) == 1 and (noun := noun_of("type", kinds[0])) and noun["head"] in kind_nouns:
         return noun  # every positive and pair is that kind: its own noun ("belt")
     for group in (noun_of("image_kind", k) for k in kinds or ()):
         # a kind is of the group when the group is its group noun or its own noun ("top" for tops and T-shirts)
-        if group and all(group in (noun_of("image_kind", k), noun_of("type", k)) for k in kinds):
+        if group and group["head"] in kind_nouns and all(group in (noun_of("image_kind", k), noun_of("type", k))
+                                                         for k in kinds):
             return group
     return noun_of("category", category) or nouns["category"][category]
+
+
+def kind_nouns(lexicons: Mapping[str, dict], categories_of: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
+    """language -> heads of its type and group nouns that a plan's kinds may take (`categories_of`: type value
+    -> the categories listing it). A noun must name kinds of one category only: en "accessory" names belts
+    and wallets (a bag), so it would let a wallet read as a positive. A group noun must also not name a set
+    of kinds that another language's lexicon names by such a broad word (th "แอคเซสซอรี่" for the kinds
+    en "accessory" names): a lexicon lists only the kinds it needed a word for, so one language's gap
+    must not hide what another shows."""
+    heads = {lang: _kinds_by_head(lexicon) for lang, lexicon in lexicons.items()}
+
+    def one_category(kinds: frozenset[str]) -> bool:
+        return len(set().union(*(categories_of.get(k) or (None, "") for k in kinds))) == 1
+
+    broad = [kinds for by_head in heads.values() for kinds in by_head.values() if not one_category(kinds)]
+    return {lang: frozenset(head for head, kinds in by_head.items() if one_category(kinds) and
+                            (len(kinds) == 1 or not any(kinds <= wider for wider in broad)))
+            for lang, by_head in heads.items()}
+
+
+def _kinds_by_head(lexicon: dict) -> dict[str, frozenset[str]]:
+    """head -> the kinds whose type or group noun it is (plain or gendered)."""
+    nouns = lexicon["nouns"]
+    found: dict[str, set[str]] = {}
+    for section in (nouns, *nouns.get("by_gender", {}).values()):
+        for kind, noun in (*section.get("type", {}).items(), *section.get("image_kind", {}).items()):
+            found.setdefault(noun["head"], set()).add(kind)
+    return {head: frozenset(kinds) for head, kinds in found.items()}
 
 
 def _type_image(template: dict, noun: dict) -> str:

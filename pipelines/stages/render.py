@@ -29,6 +29,8 @@ class RenderParams:
     templates: Templates
     seed: int
     value_words: ValueWords = field(default_factory=ValueWords)  # empty: no refusal (tests of phrasing alone)
+    # language -> the noun heads a plan's kinds may take (phrasing.kind_nouns); none: the category's noun
+    kind_nouns: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 # Plans rendered per Arrow batch: Python rows exist for one batch at a time, so memory is bounded
@@ -69,9 +71,8 @@ def render_batch(plans: list[dict], params: RenderParams) -> tuple[pa.Table, pa.
     rows, rejects = [], RejectLog(STAGE)
     for plan in progress.each(plans):
         ordered = _reading_order(plan["conditions"])
-        english = render_phrase(plan, ordered, params.templates.pack("en"), params.seed)
-        phrases = {lang: english if lang == "en" else render_phrase(plan, ordered, params.templates.pack(lang),
-                                                                     params.seed) for lang in params.cfg.languages}
+        english = _phrase(plan, ordered, "en", params)
+        phrases = {lang: english if lang == "en" else _phrase(plan, ordered, lang, params) for lang in params.cfg.languages}
         named = {lang: words for lang, phrase in phrases.items()
                  if (words := params.value_words.named_image_values(lang, phrase.text, ordered))}
         if named:
@@ -81,6 +82,10 @@ def render_batch(plans: list[dict], params: RenderParams) -> tuple[pa.Table, pa.
             continue
         rows += [_query_row(plan, ordered, lang, phrase, english.text, params.seed) for lang, phrase in phrases.items()]
     return schemas.from_rows(rows, "query"), rejects.table()
+
+
+def _phrase(plan: dict, ordered: list[dict], lang: str, params: RenderParams) -> Phrase:
+    return render_phrase(plan, ordered, params.templates.pack(lang), params.seed, params.kind_nouns.get(lang, frozenset()))
 
 
 def render_rows(plans: list[dict], params: RenderParams) -> pa.Table:
@@ -96,9 +101,10 @@ def _reading_order(conditions: list[dict]) -> list[dict]:
     return sorted(conditions, key=lambda c: rank.get(c["carried_by"], 2) if c["attribute"] == "type" else 3)
 
 
-def render_phrase(plan: dict, conditions: list[dict], pack: LanguagePack, seed: int) -> Phrase:
+def render_phrase(plan: dict, conditions: list[dict], pack: LanguagePack, seed: int,
+                  kind_nouns: frozenset[str] = frozenset()) -> Phrase:
     """The query sentence in one language as parts; image conditions become <image_1>.. in reading order."""
-    return compose(plan, conditions, pack.template, pack.lexicon, seed)
+    return compose(plan, conditions, pack.template, pack.lexicon, seed, kind_nouns)
 
 
 def render_text(plan: dict, conditions: list[dict], pack: LanguagePack, seed: int) -> str:

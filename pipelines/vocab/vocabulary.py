@@ -104,6 +104,15 @@ class Vocabulary:
     def is_open(self, attribute: str) -> bool:
         return bool(self.data["attributes"].get(attribute, {}).get("open", False))
 
+    def categories_of_types(self) -> dict[str, frozenset[str]]:
+        """type value -> the categories that list it (a type may serve several: a backpack bag and a backpack
+        suitcase)."""
+        found: dict[str, set[str]] = {}
+        for category, spec in self.data["categories"].items():
+            for kind in spec.get("types", {}):
+                found.setdefault(kind, set()).add(category)
+        return {kind: frozenset(categories) for kind, categories in found.items()}
+
     def values(self, attribute: str, category: str) -> dict[str, list[str]]:
         """Allowed values of `attribute` in `category`, each with its synonyms: a category's `values` scopes
         a shared attribute (a table's material is wood or glass, never denim, so "denim" mines nothing there)."""

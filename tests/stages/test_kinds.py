@@ -7,8 +7,10 @@ from pipelines.stages.catalog_index import build_index
 from pipelines.stages.compose import _kinds
 from pipelines.stages.matching import Matcher
 from pipelines.stages.minimal_pairs import PairSet
+from pipelines.stages.phrasing import kind_nouns
 from pipelines.stages.render import render_phrase
 from pipelines.vocab.templates import load_templates
+from pipelines.vocab.vocabulary import load_vocabulary
 from tests.stages.inline import attributes, families, products
 
 FACTS = {  # conditions brand=Nike, color=red: p1 positive, p2 and p3 pairs, p4 violates both, p5 unknown type
@@ -70,6 +72,7 @@ PLANS = {  # name: (category, kinds, conditions)
     "with_a_dress": ("clothing", ["dress", "shirt"], NIKE_RED),
     "one_kind": ("accessory", ["belt"], MEN_BLACK),
     "no_kinds": ("accessory", None, MEN_BLACK),
+    "belt_and_cap": ("accessory", ["belt", "cap"], MEN_BLACK),  # en "accessory" also names wallets (bags)
 }
 GOLDEN = {
     "tops": [
@@ -107,6 +110,13 @@ GOLDEN = {
         "Shop có thắt lưng, mũ, cà vạt, khăn quàng cổ, tất, găng tay hoặc khuy măng sét nam có màu giống <image_1> không?",
         "ฉันกำลังหาเข็มขัด หมวก เนกไท ผ้าพันคอ ถุงเท้า ถุงมือ หรือกระดุมข้อมือผู้ชาย ที่มีสีเหมือน <image_1>",
     ],
+    "belt_and_cap": [
+        "Do you have a men's belt, cap, tie, scarf, pair of socks, pair of gloves or pair of cufflinks in the same colour as <image_1>?",
+        "Ada jual tali pinggang, topi, tali leher, skaf, stoking, sarung tangan atau butang manset lelaki yang warnanya sama macam <image_1>?",
+        "Bisa tunjukkan ikat pinggang, topi, dasi, syal, kaus kaki, sarung tangan atau kancing manset pria yang warnanya seperti <image_1>?",
+        "Shop có thắt lưng, mũ, cà vạt, khăn quàng cổ, tất, găng tay hoặc khuy măng sét nam có màu giống <image_1> không?",
+        "ฉันกำลังหาเข็มขัด หมวก เนกไท ผ้าพันคอ ถุงเท้า ถุงมือ หรือกระดุมข้อมือผู้ชาย ที่มีสีเหมือน <image_1>",
+    ],
 }
 
 
@@ -115,9 +125,37 @@ def templates():
     return load_templates("v4", LANGUAGES)
 
 
+@pytest.fixture(scope="module")
+def named(templates):
+    types = load_vocabulary().categories_of_types()
+    return kind_nouns({lang: templates.pack(lang).lexicon for lang in LANGUAGES}, types)
+
+
 @pytest.mark.parametrize("name", sorted(PLANS))
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_the_head_noun_is_the_one_every_kind_shares(name, lang, templates):
+def test_the_head_noun_is_the_one_every_kind_shares(name, lang, templates, named):
     category, kinds, conditions = PLANS[name]
     plan = {"base_query_id": name, "category": category, "kinds": kinds}
-    assert render_phrase(plan, conditions, templates.pack(lang), 7).text == GOLDEN[name][LANGUAGES.index(lang)]
+    text = render_phrase(plan, conditions, templates.pack(lang), 7, named[lang]).text
+    assert text == GOLDEN[name][LANGUAGES.index(lang)]
+    if kinds:  # without the nouns a run allows, the category's noun
+        assert render_phrase(plan, conditions, templates.pack(lang), 7).text == render_phrase(
+            {**plan, "kinds": None}, conditions, templates.pack(lang), 7).text
+
+
+def test_a_noun_that_also_names_another_categorys_kind_or_an_unknown_kind_is_never_a_kinds_noun():
+    lexicon = {"nouns": {
+        "type": {"belt": {"det": "a", "head": "belt"}, "wallet": {"det": "a", "head": "wallet"},
+                 "tote": {"det": "a", "head": "tote"}, "widget": {"det": "a", "head": "widget"}},
+        "image_kind": {"belt": {"det": "a", "head": "accessory"}, "wallet": {"det": "a", "head": "accessory"},
+                       "tote": {"det": "a", "head": "bag"}},
+        "by_gender": {"men": {"type": {"tote": {"det": "a", "head": "carryall"}}}}}}
+    types = {"belt": {"accessory"}, "wallet": {"bag"}, "tote": {"bag"}, "scarf": {"accessory"}}
+    assert kind_nouns({"en": lexicon}, types) == {"en": {"belt", "wallet", "tote", "bag", "carryall"}}
+    # another language names belts and scarves by one word; the first one's broad word covers both
+    th = {"nouns": {"type": {"belt": {"det": "", "head": "b"}, "scarf": {"det": "", "head": "s"}},
+                    "image_kind": {"belt": {"det": "", "head": "acc"}, "scarf": {"det": "", "head": "acc"}}}}
+    lexicon["nouns"]["image_kind"]["scarf"] = {"det": "a", "head": "accessory"}
+    assert kind_nouns({"en": lexicon, "th": th}, types)["th"] == {"b", "s"}
+    del lexicon["nouns"]["image_kind"]["wallet"]  # now no word names belts with a bag's kind
+    assert kind_nouns({"en": lexicon, "th": th}, types)["th"] == {"b", "s", "acc"}
