@@ -1,6 +1,10 @@
-"""Arrow tables as IPC stream bytes: how tables cross to and from worker processes (pickled as bytes)."""
+"""Arrow tables as IPC: stream bytes for what crosses to and from worker processes per task (pickled as
+bytes), memory-mapped files for the tables every worker of a pool reads (`SharedTables`)."""
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -14,3 +18,33 @@ def to_ipc(table: pa.Table) -> bytes:
 
 def from_ipc(data: bytes) -> pa.Table:
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+class SharedTables:
+    """Tables written once to Arrow IPC files for worker processes to memory-map (`read_shared`): every
+    process reads the same pages, counted once. Pickled bytes put a copy in each worker and kept one in
+    the parent for the pool's life (a pool's initializer arguments stay referenced). A context manager:
+    the files go when it closes, after the pool that reads them."""
+
+    def __init__(self, tables: dict[str, pa.Table]) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="meritgen-shared-")
+        self.paths: dict[str, str] = {}
+        for name, table in tables.items():
+            path = str(Path(self._folder.name) / f"{name}.arrow")
+            with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            self.paths[name] = path
+
+    def __enter__(self) -> SharedTables:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._folder.cleanup()
+
+
+def read_shared(path: str) -> pa.Table:
+    """A `SharedTables` file as a table over the mapped file (no copy)."""
+    return pa.ipc.open_file(pa.memory_map(path, "r")).read_all()

@@ -23,7 +23,7 @@ from itertools import islice
 import pyarrow as pa
 
 from pipelines import progress
-from pipelines.arrow_ipc import from_ipc, to_ipc
+from pipelines.arrow_ipc import SharedTables, from_ipc, read_shared, to_ipc
 from pipelines.images import ImageRejected
 from pipelines.results import StageResult
 from pipelines.shards import Shards, TableShards, collect
@@ -43,10 +43,10 @@ def _chunks(items: list, n: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _init_worker(tables: dict[str, bytes], params) -> None:
+def _init_worker(tables: dict[str, str], params) -> None:
     # The same value relations as the serial path (unisex meets men): a worker without them
     # counts a unisex positive as unverified.
-    index = build_index(**{name: from_ipc(data) for name, data in tables.items()}, matcher=params.matcher)
+    index = build_index(**{name: read_shared(path) for name, path in tables.items()}, matcher=params.matcher)
     _WORKER["state"] = (index, params)
 
 
@@ -72,6 +72,7 @@ class ChunkPool:
         self.params, self.tables, self.workers = params, tables, workers
         self._index, self._built = index, None
         self._pool: ProcessPoolExecutor | None = None
+        self._shared: SharedTables | None = None
 
     @property
     def index(self) -> CatalogIndex:
@@ -87,6 +88,8 @@ class ChunkPool:
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
             self._pool.shutdown()
+        if self._shared is not None:  # after the pool: its workers map these files
+            self._shared.close()
 
     def map(self, fn: Callable[[CatalogIndex, object, list], list], items: list) -> list:
         return self.start(fn, items)()
@@ -98,9 +101,9 @@ class ChunkPool:
         if self.workers <= 1 or len(items) < 2 * MIN_ITEMS_PER_WORKER:
             return lambda: fn(self.index, self.params, items)
         if self._pool is None:  # started by the first batch that needs it, then reused
-            shipped = {name: to_ipc(table.select(_INDEX_COLUMNS[name])) for name, table in self.tables.items()}
+            self._shared = SharedTables({name: table.select(_INDEX_COLUMNS[name]) for name, table in self.tables.items()})
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_init_worker,
-                                             initargs=(shipped, self.params))
+                                             initargs=(self._shared.paths, self.params))
         chunks = _chunks(items, min(self.workers, len(items) // MIN_ITEMS_PER_WORKER) * 4)
         futures = [self._pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
         progress.add_total(len(items))  # workers have no reporter: the parent counts each chunk back

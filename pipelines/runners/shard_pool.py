@@ -3,8 +3,8 @@
 This is the split Beam makes of the same steps (plan/step.py `PerShard`), on this machine, for a
 step the plan marks `python_bound` (retriever negatives: candidates judged per query, no top-k
 search; the steps that search are left serial, because BM25's top-k already uses every core and
-two workers searching only contend, RESULTS.md). The step's side tables go once to each of
-`workers` forkserver processes as Arrow IPC, each prepares the step's batch call once (loads the
+two workers searching only contend, RESULTS.md). The step's side tables are written once as Arrow
+IPC files that each of `workers` forkserver processes memory-maps (arrow_ipc.SharedTables), each prepares the step's batch call once (loads the
 index), and every batch of the streamed query table is cut into pieces that never split a base
 query, run on the workers and put back in input order, one batch ahead: the workers run batch k+1
 while this process hands batch k on (the runner writes it). Because a batch call decides each base
@@ -21,11 +21,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 import pyarrow as pa
 
 from pipelines import progress
-from pipelines.arrow_ipc import from_ipc, to_ipc
+from pipelines.arrow_ipc import SharedTables, from_ipc, read_shared, to_ipc
 from pipelines.plan.step import Step, Streamed
 from pipelines.results import StageResult
 from pipelines.runners.parallel import _context, one_ahead
@@ -73,14 +74,15 @@ def pooled_stream(step: Step, serial: Callable[..., Iterator[StageResult]], tabl
         yield StageResult({}, counters=per_shard.finish(raw))
 
 
-def _pool(prepare: Callable, sides: dict[str, pa.Table], workers: int) -> ProcessPoolExecutor:
-    shipped = {arg: to_ipc(table) for arg, table in sides.items()}
-    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_prepare,
-                               initargs=(prepare, shipped))
+@contextmanager
+def _pool(prepare: Callable, sides: dict[str, pa.Table], workers: int) -> Iterator[ProcessPoolExecutor]:
+    with SharedTables(sides) as shared, ProcessPoolExecutor(workers, mp_context=_context(), initializer=_prepare,
+                                                            initargs=(prepare, shared.paths)) as pool:
+        yield pool
 
 
-def _prepare(prepare: Callable, sides: dict[str, bytes]) -> None:
-    _WORKER["call"] = prepare(**{arg: from_ipc(data) for arg, data in sides.items()})
+def _prepare(prepare: Callable, sides: dict[str, str]) -> None:
+    _WORKER["call"] = prepare(**{arg: read_shared(path) for arg, path in sides.items()})
 
 
 def _run_piece(piece: bytes) -> tuple[dict[str, bytes], bytes, dict]:
