@@ -67,25 +67,39 @@ def collect_queries(n_plans: int, batches: list[tuple[pa.Table, pa.Table]], para
 
 def render_batch(plans: list[dict], params: RenderParams) -> tuple[pa.Table, pa.Table]:
     """The query rows of `plans` (dicts), all languages, and the rejects: a plan whose text in any language
-    names a value one of its images carries is refused whole (`names_image_value`), every language with it."""
+    names a value one of its images carries is refused whole (`names_image_value`), every language with it.
+    A plan whose kinds' noun names one ("sports shoes" beside a picture of sports wear) is first written
+    with its category's noun instead."""
     rows, rejects = [], RejectLog(STAGE)
     for plan in progress.each(plans):
         ordered = _reading_order(plan["conditions"])
-        english = _phrase(plan, ordered, "en", params)
-        phrases = {lang: english if lang == "en" else _phrase(plan, ordered, lang, params) for lang in params.cfg.languages}
-        named = {lang: words for lang, phrase in phrases.items()
-                 if (words := params.value_words.named_image_values(lang, phrase.text, ordered))}
+        nouns = params.kind_nouns
+        phrases, named = _phrases(plan, ordered, params, nouns)
+        if named and plan.get("kinds"):
+            nouns = {}
+            phrases, named = _phrases(plan, ordered, params, nouns)
         if named:
             lang, words = next(iter(named.items()))
             rejects.add("names_image_value", f"the {lang} text names what an image carries: {words}",
                         record_id=plan["base_query_id"], field="text", raw=phrases[lang].text)
             continue
+        english = phrases.get("en") or _phrase(plan, ordered, "en", params, nouns)
         rows += [_query_row(plan, ordered, lang, phrase, english.text, params.seed) for lang, phrase in phrases.items()]
     return schemas.from_rows(rows, "query"), rejects.table()
 
 
-def _phrase(plan: dict, ordered: list[dict], lang: str, params: RenderParams) -> Phrase:
-    return render_phrase(plan, ordered, params.templates.pack(lang), params.seed, params.kind_nouns.get(lang, frozenset()))
+def _phrases(plan: dict, ordered: list[dict], params: RenderParams,
+             kind_nouns: dict[str, frozenset[str]]) -> tuple[dict[str, Phrase], dict[str, str]]:
+    """The plan's phrase per language, and the image-carried values each names (languages naming none left out)."""
+    phrases = {lang: _phrase(plan, ordered, lang, params, kind_nouns) for lang in params.cfg.languages}
+    named = {lang: words for lang, phrase in phrases.items()
+             if (words := params.value_words.named_image_values(lang, phrase.text, ordered))}
+    return phrases, named
+
+
+def _phrase(plan: dict, ordered: list[dict], lang: str, params: RenderParams,
+            kind_nouns: dict[str, frozenset[str]]) -> Phrase:
+    return render_phrase(plan, ordered, params.templates.pack(lang), params.seed, kind_nouns.get(lang, frozenset()))
 
 
 def render_rows(plans: list[dict], params: RenderParams) -> pa.Table:

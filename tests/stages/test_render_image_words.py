@@ -7,6 +7,7 @@ every plan it refuses is one the audit would fail.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 
@@ -15,8 +16,9 @@ import pytest
 from pipelines.audit.image_words import ImageWordsCheck, image_value_failure
 from pipelines.config import RenderConfig
 from pipelines.resources import PROMPTS_DIR
+from pipelines.stages.phrasing import kind_nouns
 from pipelines.stages.render import RenderParams, render_batch
-from pipelines.stages.value_words import value_words
+from pipelines.stages.value_words import ValueWords, value_words
 from pipelines.vocab.templates import load_templates
 
 LANGUAGES = ("en", "ms", "id", "vi", "th")
@@ -28,11 +30,24 @@ def vocabulary() -> dict:
     return json.loads((PROMPTS_DIR / "vocabulary" / "v1.json").read_text(encoding="utf-8"))
 
 
+def _categories_of_types(vocabulary: dict) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for category, spec in vocabulary["categories"].items():
+        for kind in spec.get("types", {}):
+            found.setdefault(kind, set()).add(category)
+    return found
+
+
+def _params(version: str, vocabulary: dict) -> RenderParams:
+    templates = load_templates(version, LANGUAGES)
+    lexicons = {lang: templates.pack(lang).lexicon for lang in LANGUAGES}
+    return RenderParams(RenderConfig(languages=LANGUAGES), templates, 5, value_words(lexicons, vocabulary),
+                        kind_nouns(lexicons, _categories_of_types(vocabulary)))
+
+
 @pytest.fixture(scope="module", params=["v4", "v3"])
 def params(request, vocabulary) -> RenderParams:
-    templates = load_templates(request.param, LANGUAGES)
-    words = value_words({lang: templates.pack(lang).lexicon for lang in LANGUAGES}, vocabulary)
-    return RenderParams(RenderConfig(languages=LANGUAGES), templates, 5, words)
+    return _params(request.param, vocabulary)
 
 
 def _random_plan(rng: random.Random, vocabulary: dict, k: int) -> dict:
@@ -52,8 +67,10 @@ def _random_plan(rng: random.Random, vocabulary: dict, k: int) -> dict:
     if rng.random() < 0.4:
         conditions.append({"attribute": "brand", "value": rng.choice(BRANDS), "carried_by": "text",
                            "source_product_id": None, "image_id": None})
+    kinds = sorted(rng.sample(attrs["type"], rng.randint(1, min(3, len(attrs["type"]))))) if rng.random() < 0.5 else None
     return {"base_query_id": f"q{k}", "category": category, "target_id": "t", "strategy": "random",
-            "n_conditions": len(conditions), "conditions": conditions, "positive_ids": ["t"], "n_unverified": 0}
+            "n_conditions": len(conditions), "conditions": conditions, "positive_ids": ["t"], "n_unverified": 0,
+            "kinds": None if "type" in chosen else kinds}
 
 
 @pytest.mark.slow
@@ -94,3 +111,26 @@ def test_a_plan_naming_an_image_value_is_refused_in_every_language(vocabulary):
     assert reject["reason"] == "names_image_value" and reject["record_id"] == "qshoe" and "kasut sukan" in reject["raw"]
     unrefused, _ = render_batch([plan], RenderParams(RenderConfig(languages=LANGUAGES), templates, 5))
     assert unrefused.num_rows == len(LANGUAGES)  # without the words nothing is refused: the refusal is the guard's
+
+
+def test_a_kinds_noun_naming_an_image_value_gives_way_to_the_categorys_noun(vocabulary):
+    """Every positive and pair is a pair of sports shoes and <image_1> carries the sports occasion. With words
+    that read "sports" as that occasion (a lexicon without "sports shoes" as a type word), the kinds' noun
+    would name it: the plan is written with the category's noun ("footwear") and kept, not refused."""
+    plan = {"base_query_id": "qkind", "category": "shoes", "target_id": "t", "strategy": "random", "n_conditions": 2,
+            "positive_ids": ["t"], "n_unverified": 0, "kinds": ["sports shoes"],
+            "conditions": [{"attribute": "brand", "value": "Puma", "carried_by": "text", "source_product_id": None,
+                            "image_id": None},
+                           {"attribute": "occasion", "value": "sports", "carried_by": "image", "source_product_id": "p1",
+                            "image_id": "img1"}]}
+    words = ValueWords({"en": (("sports", "occasion", "sports"),)}, by_value={"en": {("occasion", "sports"): ("sports",)}})
+    params = dataclasses.replace(_params("v4", vocabulary), value_words=words)
+    queries, rejects = render_batch([plan], params)
+    assert rejects.num_rows == 0 and queries.num_rows == len(LANGUAGES)
+    english = next(q for q in queries.to_pylist() if q["language"] == "en")
+    assert "footwear" in english["text"] and "sports" not in english["text"], english["text"]
+    assert {q["source_text_en"] for q in queries.to_pylist()} == {english["text"]}
+    other = {**plan, "base_query_id": "qkind2", "conditions": [plan["conditions"][0], {
+        **plan["conditions"][1], "attribute": "color", "value": "black"}]}
+    [kept] = [q["text"] for q in render_batch([other], params)[0].to_pylist() if q["language"] == "en"]
+    assert "sports shoes" in kept  # nothing named: the kinds' noun stays
