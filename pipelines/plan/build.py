@@ -46,8 +46,7 @@ def plan_build(catalog: str | Path, cfg: BuildConfig, resources: BuildResources,
     personalized, plans_from, attributes_from = llm.personalize_steps(cfg, vocab, templates, cache, attributes_from, endpoint)
     steps += personalized
     lexicons = {lang: templates.pack(lang).lexicon for lang in cfg.render.languages}
-    types = vocab.categories_of_types()
-    named_kinds = kind_nouns({lang: templates.pack(lang).lexicon for lang in {"en", *cfg.render.languages}}, types)
+    named_kinds = kind_nouns({"en": templates.pack("en").lexicon, **lexicons}, vocab.categories_of_types())
     render_params = render.RenderParams(cfg.render, templates, cfg.seed, value_words(lexicons, vocab.data), named_kinds)
     steps.append(planned("render", (render,), {"plans": plans_from},
                          lambda plans: render.render_queries(plans, render_params),

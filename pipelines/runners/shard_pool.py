@@ -4,12 +4,12 @@ This is the split Beam makes of the same steps (plan/step.py `PerShard`), on thi
 step the plan marks `python_bound` (retriever negatives: candidates judged per query, no top-k
 search; the steps that search are left serial, because BM25's top-k already uses every core and
 two workers searching only contend, RESULTS.md). The step's side tables are written once as Arrow
-IPC files that each of `workers` forkserver processes memory-maps (arrow_ipc.SharedTables), each prepares the step's batch call once (loads the
-index), and every batch of the streamed query table is cut into pieces that never split a base
-query, run on the workers and put back in input order, one batch ahead: the workers run batch k+1
-while this process hands batch k on (the runner writes it). Because a batch call decides each base
-query on its own rows, any cut gives the serial stream's rows; counters a `finish` derives (rates)
-come from the summed raw counts.
+IPC files that each of `workers` forkserver processes memory-maps (arrow_ipc.SharedTables); each
+prepares the step's batch call once (loads the index), and every batch of the streamed query table
+is cut into pieces that never split a base query, run on the workers and put back in input order,
+one batch ahead: the workers run batch k+1 while this process hands batch k on (the runner writes
+it). Because a batch call decides each base query on its own rows, any cut gives the serial stream's
+rows; counters a `finish` derives (rates) come from the summed raw counts.
 
 The batch call's maker (`PerShard.prepare`, a plain object of module-level functions and frozen
 params) is pickled to the workers. Small inputs stay serial: starting workers and shipping the

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -17,6 +16,7 @@ from pipelines import progress, schemas
 from pipelines.merit_layout import merit_products
 from pipelines.results import StageResult
 from pipelines.shards import Shards, TableShards, collect
+from pipelines.stages.product_facts import facts_by_product
 
 STAGE = "export"
 VERSION = "2"  # 2: MERIT products from merit_layout; MERIT query records built by the writers
@@ -88,16 +88,11 @@ def _export_products(products: pa.Table, images: pa.Table, attributes: pa.Table,
 
 def _facts_per_product(ids: pa.Array, attributes: pa.Table) -> pa.Array:
     """Per product (`ids` order), its facts as {name, value, source}, in the attribute table's row order."""
-    facts = attributes.select(["product_id", "attribute", "value", "source"])
-    rows = pc.index_in(facts.column("product_id"), value_set=ids)
-    facts, rows = facts.filter(pc.is_valid(rows)), rows.filter(pc.is_valid(rows)).to_numpy()
-    order = np.argsort(rows, kind="stable")  # stable: a product's facts keep their order
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(ids)))]).astype(np.int32)
+    facts, starts = facts_by_product(ids, attributes.select(["product_id", "attribute", "value", "source"]))
     item = schemas.schema("export_product").field("attributes").type.value_type
-    taken = facts.take(pa.array(order, pa.int64()))
-    values = pa.StructArray.from_arrays([taken.column(c).combine_chunks() for c in ("attribute", "value", "source")],
+    values = pa.StructArray.from_arrays([facts.column(c).combine_chunks() for c in ("attribute", "value", "source")],
                                         fields=list(item))
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+    return pa.ListArray.from_arrays(pa.array(starts, pa.int32()), values)
 
 
 def _images_per_product(image_ids: pa.Array, images: pa.Table) -> pa.Array:

@@ -57,20 +57,26 @@ def product_facts(products: pa.Table, attributes: pa.Table, matcher: Matcher) ->
     categories = pc.dictionary_encode(products.column("category").combine_chunks())
     names = (*categories.dictionary.to_pylist(), None)  # the last one: a null category's
     category_codes = categories.indices.fill_null(len(names) - 1).to_numpy().astype(np.int64)
-    facts = attributes.select(["product_id", "attribute", "value"]).drop_null()
-    rows = pc.index_in(facts.column("product_id"), value_set=ids)
-    facts = facts.filter(pc.is_valid(rows))  # facts of ids that are not products judge nothing
+    facts, starts = facts_by_product(ids, attributes.select(["product_id", "attribute", "value"]).drop_null())
     attribute = pc.dictionary_encode(facts.column("attribute").combine_chunks())
     value = pc.dictionary_encode(facts.column("value").combine_chunks())
     coded = attribute.indices.to_numpy().astype(np.int64) << FACT_SHIFT | value.indices.to_numpy().astype(np.int64)
-    row_of = rows.filter(pc.is_valid(rows)).to_numpy().astype(np.int64)
-    order = np.lexsort((coded, row_of))
-    starts = np.searchsorted(row_of[order], np.arange(len(ids) + 1))
     return ProductFacts(
         positions=positions, categories=names, category_codes=array("q", category_codes.tobytes()),
-        starts=array("q", starts.astype(np.int64).tobytes()), facts=array("q", coded[order].tobytes()),
+        starts=array("q", starts.astype(np.int64).tobytes()), facts=array("q", coded.tobytes()),
         attribute_codes=_codes(attribute.dictionary), value_codes=_codes(value.dictionary), matcher=matcher,
         twins=photo_twins(products))
+
+
+def facts_by_product(ids: pa.Array, facts: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """The rows of `facts` (a product_id column) grouped by product in `ids` order, each product's in table
+    order, and each product's first row (one more entry than ids: product i's rows are starts[i]:starts[i + 1]).
+    Rows of ids that are not products are left out."""
+    rows = pc.index_in(facts.column("product_id"), value_set=ids)
+    facts, rows = facts.filter(pc.is_valid(rows)), rows.filter(pc.is_valid(rows)).to_numpy().astype(np.int64)
+    order = np.argsort(rows, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(ids)))])
+    return facts.take(pa.array(order, pa.int64())), starts
 
 
 def _codes(dictionary: pa.Array) -> dict[str, int]:

@@ -22,6 +22,7 @@ from pipelines.shards import Shards, add_counters
 from pipelines.stages import by_base, caption_filter, difficulty, passages, retriever_negatives
 from pipelines.stages.matching import Matcher
 from pipelines.stages.passages import product_corpus
+from pipelines.stages.product_facts import product_facts
 from pipelines.stages.search_hits import (
     RetrievalParams,
     first,
@@ -169,7 +170,7 @@ def retriever_negatives_batches(products, attributes, variants, bm25, dense, han
     r = params.retrieval
     texts = dict(zip(variants.column("query_id").to_pylist(), variants.column("text_captioned").to_pylist()))
     searches = load_searches(handlers, {"bm25": bm25, "dense": dense}, product_groups(products))
-    catalog = retriever_negatives.catalog_lookups(products, attributes, matcher)
+    catalog = product_facts(products, attributes, matcher)  # what the guard looks up per candidate
     negatives_cfg = retriever_negatives.RetrieverNegativesConfig(
         per_query=params.overlap_negatives + r.negatives_per_query, depth=r.negatives_depth,
         max_score_ratio=r.max_score_ratio)

@@ -70,12 +70,12 @@ def add_retriever_negatives(
     candidate_ids, scores; either may be None); positive_scores (POSITIVE_SCORES_SCHEMA) for
     positives that fell outside the hits. Without any positive score for a (query,
     retriever), that retriever adds nothing to the query: the guard cannot run.
-    `catalog`: `catalog_lookups(products, attributes, matcher)`, when built once for many batches.
+    `catalog`: `product_facts(products, attributes, matcher)`, when built once for many batches.
     Output: `queries` (query contract) with hard_negatives = existing ones first, then
     dense/lexical candidates interleaved by rank, deduplicated, capped at per_query, each
     with source and violated conditions; hard_negative_ids kept equal to their ids.
     """
-    catalog = catalog or catalog_lookups(products, attributes, matcher or Matcher())
+    catalog = catalog or product_facts(products, attributes, matcher or Matcher())
     runs = {name: _by_query(hits) for name, hits in (("dense", dense_hits), ("lexical", lexical_hits)) if hits is not None}
     known = _positive_scores(positive_scores)
     tally: Counter[str] = Counter()  # excluded candidates are counted, not logged as rejects: they are many
@@ -97,12 +97,6 @@ def add_retriever_negatives(
     counters.update({f"negatives_{source}": sources[source] for source in ("overlap", *SOURCES)})
     table = pa.concat_tables(parts) if parts else schemas.from_rows([], "query")
     return StageResult(outputs={"queries": table}, counters=counters)
-
-
-def catalog_lookups(products: pa.Table, attributes: pa.Table, matcher: Matcher) -> ProductFacts:
-    """What the guard looks up per candidate (category, mined values, photo twins), built once
-    and passed as `catalog` when the same catalog serves many batches of queries."""
-    return product_facts(products, attributes, matcher)
 
 
 def _by_query(hits: pa.Table) -> dict[str, tuple[list[str], list[float]]]:

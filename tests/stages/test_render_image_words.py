@@ -20,6 +20,7 @@ from pipelines.stages.phrasing import kind_nouns
 from pipelines.stages.render import RenderParams, render_batch
 from pipelines.stages.value_words import ValueWords, value_words
 from pipelines.vocab.templates import load_templates
+from pipelines.vocab.vocabulary import load_vocabulary
 
 LANGUAGES = ("en", "ms", "id", "vi", "th")
 BRANDS = ["Puma", "U.S. Polo Assn.", "HRX", "Levi's", "Red Tape", "Black Coffee", "Polo Club"]
@@ -30,19 +31,11 @@ def vocabulary() -> dict:
     return json.loads((PROMPTS_DIR / "vocabulary" / "v1.json").read_text(encoding="utf-8"))
 
 
-def _categories_of_types(vocabulary: dict) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for category, spec in vocabulary["categories"].items():
-        for kind in spec.get("types", {}):
-            found.setdefault(kind, set()).add(category)
-    return found
-
-
 def _params(version: str, vocabulary: dict) -> RenderParams:
     templates = load_templates(version, LANGUAGES)
     lexicons = {lang: templates.pack(lang).lexicon for lang in LANGUAGES}
     return RenderParams(RenderConfig(languages=LANGUAGES), templates, 5, value_words(lexicons, vocabulary),
-                        kind_nouns(lexicons, _categories_of_types(vocabulary)))
+                        kind_nouns(lexicons, load_vocabulary("v1").categories_of_types()))
 
 
 @pytest.fixture(scope="module", params=["v4", "v3"])
