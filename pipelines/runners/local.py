@@ -41,7 +41,7 @@ from pipelines.merit_layout import merit_rows_out
 from pipelines.plan import Step, fingerprint, plan_build
 from pipelines.plan.step import Streamed, conform_result, file_tables, input_tables
 from pipelines.results import StageResult
-from pipelines.runners import parallel, shard_pool
+from pipelines.runners import ingest_pool, parallel, shard_pool
 from pipelines.runners.progress_bars import bars_wanted, build_bar, step_bar
 from pipelines.runners.streamed import StreamTally, rows_in_of, streamed_results, write_stage_files
 from pipelines.runners.volatile import ContentHash, content_fingerprint
@@ -55,12 +55,12 @@ from pipelines.vocab.buildable import buildable_config, skipped_line
 UNANSWERED = failures.UNANSWERED
 # Steps whose independent work items this runner spreads over processes, by their params' type:
 # the same result as the plan's serial call (tests/runners/test_parallel.py), `workers` at a time.
-PARALLEL_CALLS = {ingest.IngestParams: parallel.validate_catalog,
+PARALLEL_CALLS = {ingest.IngestParams: ingest_pool.validate_catalog,
                   compose.ComposeParams: parallel.compose_queries,
                   negatives.NegativesParams: parallel.mine_overlap_negatives,
                   render.RenderParams: parallel.render_queries}
 # ... and those of them this runner also streams (one pool serving every batch), by the input streamed.
-PARALLEL_STREAMS = {ingest.IngestParams: (parallel.validate_stream, "rows"),
+PARALLEL_STREAMS = {ingest.IngestParams: (ingest_pool.validate_stream, "rows"),
                     negatives.NegativesParams: (parallel.negatives_stream, "queries"),
                     render.RenderParams: (parallel.render_stream, "plans")}
 

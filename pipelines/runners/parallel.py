@@ -24,10 +24,9 @@ import pyarrow as pa
 
 from pipelines import progress
 from pipelines.arrow_ipc import SharedTables, from_ipc, read_shared, to_ipc
-from pipelines.images import ImageRejected
 from pipelines.results import StageResult
 from pipelines.shards import Shards, TableShards, collect
-from pipelines.stages import by_base, compose, image_files, ingest, negatives, render
+from pipelines.stages import by_base, compose, negatives, render
 from pipelines.stages.catalog_index import CatalogIndex, build_index
 
 # Fewer work items than this per worker: serial is faster than starting workers.
@@ -178,53 +177,6 @@ def one_ahead(items: Iterable, start: Callable, finish: Callable) -> Iterator:
 def _filled(batch: pa.Table, firsts: list[dict], found: Callable[[], list]) -> StageResult:
     return negatives.fill_negatives(batch, by_base.english_rows(batch), dict(zip(
         (r["base_query_id"] for r in firsts), found())))
-
-
-def _normalise_chunk(cfg, datas: list[bytes]) -> list[tuple]:
-    # ImageRejected does not survive pickling (its __init__ takes two arguments): sent back as a tuple
-    out = []
-    for data in datas:
-        result = image_files.normalise_or_rejected(data, cfg)
-        out.append(("rejected", result.reason, result.message) if isinstance(result, ImageRejected) else ("ok", result))
-    return out
-
-
-def _normalise_on(workers: int, cfg, pool: ProcessPoolExecutor | None = None) -> image_files.NormaliseMany | None:
-    """Ingest's images decoded ahead on `workers` processes (decoding is most of ingest's time); on
-    `pool` when given (a stream's batches share one), else on a pool of its own per call."""
-    def normalise_many(datas: list[bytes]) -> list:
-        if len(datas) < 2 * MIN_ITEMS_PER_WORKER:
-            return [image_files.normalise_or_rejected(d, cfg) for d in datas]
-        if pool is not None:
-            return _normalised(pool, cfg, datas, workers)
-        with ProcessPoolExecutor(workers, mp_context=_context()) as own:
-            return _normalised(own, cfg, datas, workers)
-
-    return normalise_many if workers > 1 else None
-
-
-def _normalised(pool: ProcessPoolExecutor, cfg, datas: list[bytes], workers: int) -> list:
-    chunks = _chunks(datas, workers * 4)
-    progress.add_total(len(datas))  # workers have no reporter: the parent counts each chunk back
-    out = []
-    for chunk, part in zip(chunks, pool.map(_normalise_chunk, [cfg] * len(chunks), chunks)):
-        out += [r[1] if r[0] == "ok" else ImageRejected(r[1], r[2]) for r in part]
-        progress.advance(len(chunk))
-    return out
-
-
-def validate_catalog(rows: pa.Table, params: ingest.IngestParams, workers: int) -> StageResult:
-    """Same result as stages.ingest.validate_catalog, its images decoded on processes first."""
-    return ingest.validate_catalog(rows, params, _normalise_on(workers, params.cfg))
-
-
-def validate_stream(rows: Iterable[pa.Table], params: ingest.IngestParams, workers: int) -> Iterator[StageResult]:
-    """Same results as stages.ingest.validate_stream, each batch's images decoded on one pool's processes."""
-    if workers < 2:
-        yield from ingest.validate_stream(rows, params)
-        return
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-        yield from ingest.validate_stream(rows, params, _normalise_on(workers, params.cfg, pool))
 
 
 def _init_render(params: render.RenderParams) -> None:

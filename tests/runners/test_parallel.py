@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from pipelines.config import ComposeConfig, NegativesConfig
-from pipelines.runners import parallel
+from pipelines.runners import ingest_pool, parallel
 from pipelines.stages import compose, negatives
 from tests.stages.test_compose import _catalog
 
@@ -167,7 +167,7 @@ def test_ingest_with_images_decoded_on_the_pool_equals_serial(tmp_path, vocab, w
     raw = read_catalog(_write_catalog(tmp_path, rows, images), CatalogConfig())
     params = ingest.IngestParams(IngestConfig(max_pixels=250 * 250), vocab)
     serial = ingest.validate_catalog(raw, params)
-    pooled = parallel.validate_catalog(raw, params, workers)
+    pooled = ingest_pool.validate_catalog(raw, params, workers)
     for name in ("products", "images"):
         assert pooled.outputs[name].equals(serial.outputs[name])
     assert pooled.rejects.equals(serial.rejects) and pooled.counters == serial.counters
@@ -175,8 +175,9 @@ def test_ingest_with_images_decoded_on_the_pool_equals_serial(tmp_path, vocab, w
     from pipelines.io.catalog_reader import read_catalog_batches
     from pipelines.shards import collect
 
-    streamed = collect(parallel.validate_stream(read_catalog_batches(tmp_path / "catalog.jsonl", CatalogConfig(), 3),
+    streamed = collect(ingest_pool.validate_stream(read_catalog_batches(tmp_path / "catalog.jsonl", CatalogConfig(), 3),
                                                 params, workers))  # batches of 3 rows, one pool for all of them
     for name in ("products", "images"):
         assert streamed.outputs[name].equals(serial.outputs[name])
     assert streamed.rejects.equals(serial.rejects) and streamed.counters == serial.counters
+
