@@ -181,3 +181,45 @@ def test_ingest_with_images_decoded_on_the_pool_equals_serial(tmp_path, vocab, w
         assert streamed.outputs[name].equals(serial.outputs[name])
     assert streamed.rejects.equals(serial.rejects) and streamed.counters == serial.counters
 
+
+def test_ingest_sends_the_next_batchs_images_before_validating_this_one(tmp_path, vocab, monkeypatch):
+    """The workers decode batch k+1 while the stage validates batch k: each batch's images are sent when it
+    is read, one batch ahead of the stage asking for them, and the result is still the serial ingest's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipelines.config import CatalogConfig, IngestConfig
+    from pipelines.io.catalog_reader import read_catalog, read_catalog_batches
+    from pipelines.shards import collect
+    from pipelines.stages import ingest
+    from tests.conftest import jpeg_bytes
+    from tests.stages.test_ingest import _row, _write_catalog
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", 1)
+    rows = [_row(f"g{i}", images=[f"img/g{i}.jpg", f"img/h{i}.jpg"]) for i in range(7)]
+    images = {f"{c}{i}.jpg": jpeg_bytes((30 * i, 90 if c == "g" else 10, 200)) for i in range(7) for c in "gh"}
+    path = _write_catalog(tmp_path, rows, images)
+    params = ingest.IngestParams(IngestConfig(), vocab)
+    submitted, asked_with = [0], []
+
+    class Recording(ThreadPoolExecutor):
+        def submit(self, fn, *args):
+            submitted[0] += len(args[1])  # images in the chunk
+            return super().submit(fn, *args)
+
+    with Recording(2) as pool:
+        ahead = ingest_pool.DecodeAhead(pool, params.cfg, 2)
+
+        def asked(datas):
+            if datas:
+                asked_with.append((len(datas), submitted[0]))
+            return ahead.normalise_many(datas)
+
+        streamed = collect(ingest.validate_stream(ahead.batches(read_catalog_batches(path, CatalogConfig(), 3)),
+                                                  params, asked))
+    serial = ingest.validate_catalog(read_catalog(path, CatalogConfig()), params)
+    for name in ("products", "images"):
+        assert streamed.outputs[name].equals(serial.outputs[name])
+    assert streamed.rejects.equals(serial.rejects) and streamed.counters == serial.counters
+    # batches of 3, 3 and 1 rows with 2 images each: when the stage asks for a batch's 6 images, the
+    # next batch's are already sent (12 = batches 1 and 2); decoding when asked would have sent 0 or 6
+    assert asked_with == [(6, 12), (6, 14), (2, 14)] and not ahead.sent
