@@ -90,6 +90,7 @@ class Catalog:
             self.by_attribute[(cat, attr)].append(value)
         self._meeting: dict[tuple[str, str], frozenset[str]] = {}
         self._meets: dict[tuple[str, str, str], int] = {}
+        self._all: dict[str, int] = {}  # category -> its every product's bit (read once per condition)
 
     def meeting(self, attribute: str, want: str) -> frozenset[str]:
         """The values that meet `want`: itself and those the vocabulary lists as also meeting it (cached:
@@ -126,7 +127,9 @@ class Catalog:
         return self._meets[key]
 
     def all_mask(self, category: str) -> int:
-        return (1 << len(self.ids.get(category, []))) - 1
+        if category not in self._all:
+            self._all[category] = (1 << len(self.ids.get(category, []))) - 1
+        return self._all[category]
 
     def mask_of(self, category: str, pids: list[str]) -> int:
         return sum(1 << self.position[p] for p in set(pids) if self.category.get(p) == category)
@@ -162,7 +165,14 @@ def negative_verdicts(q: dict, catalog: Catalog) -> list[dict[str, str]]:
     """`Catalog.verdicts` of each hard negative on the query's conditions, in list order: judged once per
     content and read by `judge_negatives` and the testability checks."""
     wanted = catalog.wanted((c["attribute"], c["value"]) for c in q["conditions"] or [])
-    return [catalog.verdicts(n["product_id"], wanted) for n in q["hard_negatives"] or []]
+    values_of, out = catalog.values.get, []
+    for n in q["hard_negatives"] or []:  # Catalog.verdicts inlined: it runs once per negative of every query
+        values, verdicts = values_of(n["product_id"], _NO_VALUES), {}
+        for attribute, meeting in wanted:
+            have = values.get(attribute)
+            verdicts[attribute] = "unknown" if not have else "violates" if meeting.isdisjoint(have) else "meets"
+        out.append(verdicts)
+    return out
 
 
 def judge_negatives(q: dict, catalog: Catalog, judged_verdicts: list[dict[str, str]] | None = None
@@ -177,34 +187,31 @@ def judge_negatives(q: dict, catalog: Catalog, judged_verdicts: list[dict[str, s
     for n, attribute_verdicts in zip(negatives, judged_verdicts):
         pid = n["product_id"]
         # The query's category is a condition too: a product of another category violates it (always known).
-        verdicts = {"category": "meets" if catalog.category.get(pid) == q["category"] else "violates"}
-        verdicts.update(attribute_verdicts)
-        judged = verdicts.values()
-        if "violates" not in judged:
+        # An attribute named "category" overrides it, as in {"category": ..., **attribute_verdicts}.
+        of_category = "meets" if catalog.category.get(pid) == q["category"] else "violates"
+        judged = attribute_verdicts.values()
+        if "violates" not in judged and (of_category == "meets" or "category" in attribute_verdicts):
+            verdicts = {"category": of_category, **attribute_verdicts}
             (unknown if "unknown" in judged else false_neg).append({"product_id": pid, "verdicts": verdicts})
-        if any(verdicts.get(a) != "violates" for a in n["violates"] or []):
-            listed.append({"product_id": pid, "verdicts": verdicts, "violates": list(n["violates"] or [])})
+        named = n["violates"] or []
+        if any(attribute_verdicts.get(a, of_category if a == "category" else None) != "violates" for a in named):
+            listed.append({"product_id": pid, "verdicts": {"category": of_category, **attribute_verdicts},
+                           "violates": list(named)})
     return (len(negatives), false_neg), (len(negatives), unknown), (len(negatives), listed)
 
 
 def judge_ids(q: dict, images: dict[str, set[str]]) -> Judged:
     """Every positive, negative, image product and image id resolves to an exported product."""
-    failures, checked = [], 0
     negs = [n["product_id"] for n in q["hard_negatives"] or []]
-    refs = [("positive", p) for p in q["positive_ids"] or []] + [("negative", p) for p in negs]
-    refs += [("negative_id", p) for p in q["hard_negative_ids"] or []]
-    refs += [("image_product", i["product_id"]) for i in q["images"] or []]
-    for kind, pid in refs:
-        checked += 1
-        if pid not in images:
-            failures.append({"kind": kind, "id": pid})
-    for i in q["images"] or []:
-        checked += 1
-        if i["image_id"] not in images.get(i["product_id"], ()):
-            failures.append({"kind": "image_id", "id": i["image_id"]})
+    shown = q["images"] or []
+    refs = (("positive", q["positive_ids"] or []), ("negative", negs), ("negative_id", q["hard_negative_ids"] or []),
+            ("image_product", [i["product_id"] for i in shown]))
+    failures = [{"kind": kind, "id": pid} for kind, pids in refs for pid in pids if pid not in images]
+    failures += [{"kind": "image_id", "id": i["image_id"]} for i in shown
+                 if i["image_id"] not in images.get(i["product_id"], ())]
     if sorted(negs) != sorted(q["hard_negative_ids"] or []):
         failures.append({"kind": "hard_negative_ids differ from hard_negatives"})
-    return checked, failures
+    return sum(len(pids) for _, pids in refs) + len(shown), failures
 
 
 def judge_label_only(q: dict, label_only: dict[str, frozenset[str]]) -> Judged:
@@ -224,14 +231,13 @@ def judge_required(q: dict, required: dict[str, frozenset[str]]) -> Judged:
 def judge_photo_twins(q: dict, photos: dict[str, set[str]]) -> Judged:
     """Image ids are content hashes, so listings sharing a photo share an image id: such a listing
     is never a query's negative or query image when it shares a photo with a positive."""
-    positive_photos = set().union(*(photos.get(pid, set()) for pid in q["positive_ids"] or []))
-    failures, checked = [], 0
-    for role, pid in [*(("negative", n) for n in q["hard_negative_ids"] or []),
-                      *(("image", i["product_id"]) for i in q["images"] or [])]:
-        checked += 1
-        if photos.get(pid, set()) & positive_photos:
-            failures.append({"role": role, "product_id": pid})
-    return checked, failures
+    positive_photos = set().union(*(photos.get(pid, ()) for pid in q["positive_ids"] or []))
+    negatives, images = q["hard_negative_ids"] or [], q["images"] or []
+    failures = [] if not positive_photos else [
+        {"role": role, "product_id": pid} for role, pid in [*(("negative", n) for n in negatives),
+                                                            *(("image", i["product_id"]) for i in images)]
+        if not positive_photos.isdisjoint(photos.get(pid, ()))]
+    return len(negatives) + len(images), failures
 
 
 def placeholder_failure(text: str | None, n_images: int) -> dict | None:

@@ -128,14 +128,17 @@ class QueryAudit:
         sizes = np.bincount(group_of, minlength=len(contents)).tolist()
         of_negatives = [negative_verdicts(q, self.catalog) for q in contents]  # read by the label and testability checks
         judged = [self.judge(q, v) for q, v in zip(contents, of_negatives)]
+        checks, pool_of = self.checks, self.pool.get
         for q, verdicts, size in zip(contents, judged, sizes):
             for name, (checked, failures) in verdicts.items():
-                self.checks[name].checked += checked * size
-                self.checks[name].failed += len(failures) * size
-            self.splits[q["split"]] += size  # groups in first-row order: splits appear in row order
-            add_used(self.used[q["split"]], q)
+                check = checks[name]
+                check.checked += checked * size
+                check.failed += len(failures) * size
+            split = q["split"]
+            self.splits[split] += size  # groups in first-row order: splits appear in row order
+            add_used(self.used[split], q)
             if self.pool:
-                self.outside_own_pool += size * sum(self.pool.get(pid, q["split"]) != q["split"] for pid in query_products(q))
+                self.outside_own_pool += size * sum(pool_of(pid, split) != split for pid in query_products(q))
         query_ids = batch.column("query_id").to_pylist()
         first_rows = np.unique(group_of, return_index=True)[1].tolist()
         for q, first, v in zip(contents, first_rows, of_negatives):
