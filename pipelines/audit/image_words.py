@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -72,13 +73,24 @@ class Namer:
     language: str
     forms: dict[str, set[tuple[str, str]]]
     pattern: re.Pattern = field(init=False)
+    forms_of: dict[tuple[str, str], list[str]] = field(init=False)  # (attribute, value) -> the forms naming it
 
     def __post_init__(self) -> None:
+        self.forms_of = {}
+        for form, pairs in sorted(self.forms.items()):
+            for pair in pairs:
+                self.forms_of.setdefault(pair, []).append(form)
         alternatives = "|".join(re.escape(f) for f in sorted(self.forms, key=lambda f: (-len(f), f)))
         if self.language in UNSPACED:
             self.pattern = re.compile(f"(?:{alternatives})")
         else:
             self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+    def may_name(self, text: str, pairs) -> bool:
+        """Whether a form of one of `pairs` occurs in `text` at all, as a substring: when none does, `named`
+        finds none of them (every match is a substring), and the costly leftmost-longest match is skipped."""
+        folded = text.casefold()
+        return any(form in folded for pair in pairs for form in self.forms_of.get(pair, ()))
 
     def named(self, text: str) -> dict[tuple[str, str], str]:
         """(attribute, value) -> the form naming it in `text`."""
@@ -102,6 +114,13 @@ def namers(vocabulary: dict, lexicon_root: Path = PROMPTS_DIR / "lexicon") -> di
     return {language: Namer(language, forms) for language, forms in merged.items() if forms}
 
 
+@lru_cache(maxsize=4096)
+def _name_pattern(value: str) -> re.Pattern:
+    """A text-carried open value (a brand) as a case-blind literal: compiled once per value, where re's own
+    cache (512 patterns) is smaller than a catalog's brands."""
+    return re.compile(re.escape(value), flags=re.IGNORECASE)
+
+
 def open_attributes(vocabulary: dict) -> set[str]:
     return {name for name, spec in vocabulary.get("attributes", {}).items() if spec.get("open")}
 
@@ -116,7 +135,9 @@ def image_value_failure(text: str, language: str, conditions: list[dict], namer:
         return None
     for c in conditions:
         if c["carried_by"] == "text" and c["attribute"] in open_attrs and c["value"]:
-            text = re.sub(re.escape(c["value"]), " ", text, flags=re.IGNORECASE)  # a brand is a name
+            text = _name_pattern(c["value"]).sub(" ", text)  # a brand is a name
+    if not namer.may_name(text, carried):  # the common case: the text uses no word of an image's value
+        return None
     named = {f"{a}={v}": word for (a, v), word in namer.named(text).items() if (a, v) in carried}
     return {"language": language, "named": named} if named else None
 
