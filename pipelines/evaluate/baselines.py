@@ -70,13 +70,18 @@ def rank(baseline: str, queries: pa.Table, products: pa.Table, depth: int,
     return list(zip(ids, hits.column("candidate_ids").to_pylist(), strict=True))
 
 
-def pair_rankings(baseline: str, index: TextIndex, queries: pa.Table, products: pa.Table) -> dict[str, list[str]]:
+def product_order(products: pa.Table) -> dict[str, int]:
+    """product id -> its place in the products table (the index's order): ties in a search break by it."""
+    return {pid: i for i, pid in enumerate(products.column("product_id").to_pylist())}
+
+
+def pair_rankings(baseline: str, index: TextIndex, queries: pa.Table, products: pa.Table,
+                  order: Mapping[str, int]) -> dict[str, list[str]]:
     """Each query's positives and minimal-pair negatives in the order a full search of its pool
     ranks them (score, then index order, as `BM25Index.search` breaks ties): what the per-condition
     report compares, at the cost of scoring those few products instead of searching the pool.
-    index: `build_index(baseline, products)`; query columns: QUERY_COLUMNS + positive_ids,
-    hard_negatives, conditions."""
-    order = {pid: i for i, pid in enumerate(products.column("product_id").to_pylist())}
+    index: `build_index(baseline, products)`; order: `product_order(products)` (made once for every batch of
+    queries); query columns: QUERY_COLUMNS + positive_ids, hard_negatives, conditions."""
     texts = query_texts(baseline, queries, products)
     rows = queries.select(["query_id", "positive_ids", "hard_negatives", "conditions"]).to_pylist()
     candidates = [_pair_candidates(q, order) for q in rows]

@@ -26,12 +26,12 @@ def condition_rows(export: Path, split: str) -> list[dict]:
     """Per-condition rows (metrics.EvalTally.condition_rows) of `split`'s queries for the card's baseline."""
     products = export_products(export, baselines.PRODUCT_COLUMNS)
     index = baselines.build_index(CARD_BASELINE, products)
-    pools = split_pools(products)
+    pools, order = split_pools(products), baselines.product_order(products)
     tally = EvalTally()
     dataset = pads.dataset(layout.queries_dir(export), format="parquet")
     columns = list(dict.fromkeys(QUERY_COLUMNS + baselines.QUERY_COLUMNS))
     for batch in dataset.to_batches(columns=columns, filter=pc.field("split") == split, batch_size=BATCH_ROWS):
         queries = pa.Table.from_batches([batch])
-        rankings = baselines.pair_rankings(CARD_BASELINE, index, queries, products)
+        rankings = baselines.pair_rankings(CARD_BASELINE, index, queries, products, order)
         tally.add(queries.select(QUERY_COLUMNS).to_pylist(), rankings, pools)
     return [r for r in tally.condition_rows() if r["split"] == split]
