@@ -64,3 +64,16 @@ def test_longer_words_and_brands_are_not_the_value():
     for lang, word in BLACK.items():
         assert image_value_failure(f"x {word} <image_1>", lang, [cond("color", "black", "image")], by_language[lang],
                                    set()), lang
+
+
+def test_a_value_word_in_any_case_is_found_and_a_brand_in_any_case_is_masked():
+    """The quick look for an image value's words (before the leftmost-longest match) reads the text casefolded,
+    as the match does: capitals never hide a word, and a brand written in other capitals is still a name."""
+    by_language = namers(json.loads((PROMPTS_DIR / "vocabulary" / "v1.json").read_text(encoding="utf-8")))
+    colour = [{"attribute": "color", "value": "black", "carried_by": "image"}]
+    assert image_value_failure("Show me a BLACK shirt like <image_1>.", "en", colour, by_language["en"], set()) == \
+        {"language": "en", "named": {"color=black": "black"}}
+    assert image_value_failure("Show me a shirt like <image_1>.", "en", colour, by_language["en"], set()) is None
+    polo = [{"attribute": "brand", "value": "U.S. Polo Assn.", "carried_by": "text"},
+            {"attribute": "neckline", "value": "polo collar", "carried_by": "image"}]
+    assert image_value_failure("A u.s. POLO assn. T-shirt like <image_1>.", "en", polo, by_language["en"], {"brand"}) is None
