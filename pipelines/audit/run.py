@@ -14,6 +14,7 @@ import pyarrow.dataset as pads
 from rich.console import Console
 from rich.table import Table
 
+from pipelines import cycle_collection
 from pipelines.audit.stream import QueryAudit, run_audit
 from pipelines.audit.text_process import TextChecks
 from pipelines.audit.whole_export import add_checks, export_files_check
@@ -87,7 +88,8 @@ def audit_run(run_dir: Path, batch_rows: int = BATCH_ROWS) -> dict:
         raise MeritgenError(f"{run_dir} has no finished export; run `meritgen build` first")
     queries = layout.queries_dir(export)
     vocabulary = run_vocabulary(run_dir)  # read once: the text checks, the labels and the vocabulary rules
-    with TextChecks(export, vocabulary, pads.dataset(queries, format="parquet").count_rows()) as texts:
+    with TextChecks(export, vocabulary, pads.dataset(queries, format="parquet").count_rows()) as texts, \
+            cycle_collection.paused():  # rows and lookups without cycles (pipelines/cycle_collection.py)
         audit = QueryAudit(_rows(layout.products_dir(export), PRODUCT_COLUMNS), also_meets_of(vocabulary),
                            **testability_settings(run_dir), **vocabulary_rules(vocabulary))
         result = run_audit(audit, _batches(queries, QUERY_COLUMNS, batch_rows), lambda: texts.rows()["image_words"])
