@@ -139,6 +139,8 @@ def test_a_negative_or_query_image_sharing_a_photo_with_a_positive_fails():
     query = _q(["a"], ["w"], [("gender", "men")])
     query["images"] = [{"image_id": "ia", "product_id": "t"}]
     assert _failed(audit_tables([query], products, {}))["photo_twins_of_positives"] == 1
+    # a positive listed as its own negative shares every photo with itself
+    assert _failed(audit_tables([_q(["a"], ["a"], [("gender", "men")])], products, {}))["photo_twins_of_positives"] == 1
 
 
 def test_a_photo_in_both_pools_fails():
