@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines import schemas
+from pipelines import cycle_collection, schemas
 from pipelines.card import writer as card_writer
 from pipelines.config import BuildConfig, require_server_backend, worker_count
 from pipelines.errors import NoValidProducts
@@ -203,7 +203,9 @@ def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, exec
     for step in steps:
         bar.set_postfix_str(step.name)
         writer = WRITERS[type(step.params)](cfg, report, resources) if type(step.params) in WRITERS else None
-        with step_bar(step.name, show), _keeping_rejects(store, step):
+        # the stages make rows, dicts and lists without cycles: the cyclic collector walking the build's heap
+        # only costs (pipelines/cycle_collection.py; at 135K fashion 41.6 s of 366 s, audit included)
+        with step_bar(step.name, show), _keeping_rejects(store, step), cycle_collection.paused():
             fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
         report.steps.append(step_report)
         bar.update(1)
