@@ -228,35 +228,16 @@ def judge_required(q: dict, required: dict[str, frozenset[str]]) -> Judged:
     return len(wanted), [{"missing": a} for a in sorted(wanted - asked)]
 
 
-def photo_mates(photos: dict[str, set[str]]) -> dict[str, frozenset[str]]:
-    """product -> the other products sharing a photo with it, for the few products that have such a mate."""
-    having: dict[str, list[str]] = defaultdict(list)
-    for pid, images in photos.items():
-        for image in images:
-            having[image].append(pid)
-    mates: dict[str, set[str]] = defaultdict(set)
-    for pids in (pids for pids in having.values() if len(pids) > 1):
-        for pid in pids:
-            mates[pid].update(p for p in pids if p != pid)
-    return {pid: frozenset(others) for pid, others in mates.items()}
-
-
-def judge_photo_twins(q: dict, photos: dict[str, set[str]], mates: dict[str, frozenset[str]]) -> Judged:
+def judge_photo_twins(q: dict, photos: dict[str, set[str]]) -> Judged:
     """Image ids are content hashes, so listings sharing a photo share an image id: such a listing
-    is never a query's negative or query image when it shares a photo with a positive. `mates`:
-    `photo_mates(photos)`; a product sharing a photo with a positive is that positive (when it has
-    a photo) or one of its mates."""
-    twins = set()
-    for pid in q["positive_ids"] or []:
-        if photos.get(pid):
-            twins.add(pid)
-            twins.update(mates.get(pid, ()))
+    is never a query's negative or query image when it shares a photo with a positive."""
+    positive_photos = set().union(*(photos.get(pid, ()) for pid in q["positive_ids"] or []))
     negatives, images = q["hard_negative_ids"] or [], q["images"] or []
-    shown = [i["product_id"] for i in images]
-    if twins.isdisjoint(negatives) and twins.isdisjoint(shown):
-        return len(negatives) + len(images), []
-    roles = [*(("negative", n) for n in negatives), *(("image", pid) for pid in shown)]
-    return len(roles), [{"role": role, "product_id": pid} for role, pid in roles if pid in twins]
+    failures = [] if not positive_photos else [
+        {"role": role, "product_id": pid} for role, pid in [*(("negative", n) for n in negatives),
+                                                            *(("image", i["product_id"]) for i in images)]
+        if not positive_photos.isdisjoint(photos.get(pid, ()))]
+    return len(negatives) + len(images), failures
 
 
 def placeholder_failure(text: str | None, n_images: int) -> dict | None:

@@ -37,7 +37,6 @@ from pipelines.audit.checks import (
     judge_positives,
     judge_required,
     negative_verdicts,
-    photo_mates,
     placeholder_failure,
     query_products,
     split_leakage,
@@ -83,7 +82,6 @@ class QueryAudit:
         self.testability = Testability(self.catalog, products, min_testable_share)
         self.labels = lru_cache(maxsize=LABEL_CACHE)(self.catalog.labels)
         self.photos = {p["product_id"]: set(p["image_ids"] or []) for p in products}
-        self.photo_mates = photo_mates(self.photos)
         self.pool = {p["product_id"]: p.get("split") for p in products if p.get("split")}
         self.checks = {c.name: c for c in (
             Check("ids_resolve", "positives, negatives, image products and image ids exist in the exported products"),
@@ -113,7 +111,7 @@ class QueryAudit:
         false_neg, unknown, listed = judge_negatives(q, self.catalog, verdicts)
         judged = {"ids_resolve": judge_ids(q, self.photos), "positives_exact": exact, "no_false_negatives": false_neg,
                   "no_unknown_as_negative": unknown, "violates_are_known": listed,
-                  "photo_twins_of_positives": judge_photo_twins(q, self.photos, self.photo_mates),
+                  "photo_twins_of_positives": judge_photo_twins(q, self.photos),
                   "label_only_conditions": judge_label_only(q, self.label_only),
                   "required_conditions": judge_required(q, self.required)}
         if unverified is not None:
