@@ -165,14 +165,7 @@ def negative_verdicts(q: dict, catalog: Catalog) -> list[dict[str, str]]:
     """`Catalog.verdicts` of each hard negative on the query's conditions, in list order: judged once per
     content and read by `judge_negatives` and the testability checks."""
     wanted = catalog.wanted((c["attribute"], c["value"]) for c in q["conditions"] or [])
-    values_of, out = catalog.values.get, []
-    for n in q["hard_negatives"] or []:  # Catalog.verdicts inlined: it runs once per negative of every query
-        values, verdicts = values_of(n["product_id"], _NO_VALUES), {}
-        for attribute, meeting in wanted:
-            have = values.get(attribute)
-            verdicts[attribute] = "unknown" if not have else "violates" if meeting.isdisjoint(have) else "meets"
-        out.append(verdicts)
-    return out
+    return [catalog.verdicts(n["product_id"], wanted) for n in q["hard_negatives"] or []]
 
 
 def judge_negatives(q: dict, catalog: Catalog, judged_verdicts: list[dict[str, str]] | None = None

@@ -37,7 +37,7 @@ def _normalise_on(workers: int, cfg, pool: ProcessPoolExecutor | None = None) ->
     """Ingest's images decoded ahead on `workers` processes (decoding is most of ingest's time); on
     `pool` when given (a stream's batches share one), else on a pool of its own per call."""
     def normalise_many(datas: list[bytes]) -> list:
-        if len(datas) < 2 * parallel.MIN_ITEMS_PER_WORKER:
+        if not _pool_pays(len(datas)):
             return [image_files.normalise_or_rejected(d, cfg) for d in datas]
         if pool is not None:
             return _normalised(pool, cfg, datas, workers)
@@ -45,6 +45,11 @@ def _normalise_on(workers: int, cfg, pool: ProcessPoolExecutor | None = None) ->
             return _normalised(own, cfg, datas, workers)
 
     return normalise_many if workers > 1 else None
+
+
+def _pool_pays(images: int) -> bool:
+    """Whether decoding this many images on the pool beats decoding them here (parallel's threshold)."""
+    return images >= 2 * parallel.MIN_ITEMS_PER_WORKER
 
 
 def _normalised(pool: ProcessPoolExecutor, cfg, datas: list[bytes], workers: int) -> list:
@@ -79,13 +84,12 @@ def validate_stream(rows: Iterable[pa.Table], params: ingest.IngestParams, worke
 class DecodeAhead:
     """The stage's `normalise_many` over raw batches read through `batches`: each batch's encoded images
     are sent to `pool` when the batch is read, before the stage validates the batch before it. The stage
-    asks for what it decodes; an image not sent ahead (in a batch under `min_items`) is decoded when asked."""
+    asks for what it decodes; an image not sent ahead (in a batch too small for the pool) is decoded when asked.
+    `workers`: at least 2 (`validate_stream` decodes in the stage itself otherwise)."""
 
     def __init__(self, pool: Executor, cfg, workers: int) -> None:
         self.pool, self.cfg, self.workers = pool, cfg, workers
-        self.min_items = 2 * parallel.MIN_ITEMS_PER_WORKER  # fewer: decoded when asked, no pool round trip
-        self.now = _normalise_on(workers, cfg, pool) or (lambda datas: [image_files.normalise_or_rejected(d, cfg)
-                                                                        for d in datas])
+        self.now = _normalise_on(workers, cfg, pool)
         self.sent: deque[dict[bytes, tuple[Future, int]]] = deque()  # per batch read: image -> (chunk, place)
 
     def batches(self, raws: Iterable[pa.Table]) -> Iterator[pa.Table]:
@@ -103,7 +107,7 @@ class DecodeAhead:
     def _send(self, raw: pa.Table) -> None:
         sent: dict[bytes, tuple[Future, int]] = {}
         datas = _encoded(raw)
-        if len(datas) >= self.min_items:
+        if _pool_pays(len(datas)):
             progress.add_total(len(datas))  # workers have no reporter: counted back as each batch is done
             for chunk in _chunks(datas, self.workers * 4):
                 future = self.pool.submit(_normalise_chunk, self.cfg, chunk)
