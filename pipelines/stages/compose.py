@@ -33,7 +33,7 @@ from pipelines.stages.catalog_index import CatalogIndex, build_index
 from pipelines.stages.compose_picks import PICKERS, AttemptFailed, draw_keys, weighted_choice
 from pipelines.stages.matching import Matcher, unverified_share
 from pipelines.stages.minimal_pairs import PairSet, vacuous
-from pipelines.stages.twins import with_twins
+from pipelines.stages.twins import SharedPhoto
 from pipelines.vocab.vocabulary import Vocabulary
 
 STAGE = "compose"
@@ -259,7 +259,7 @@ def _assign_carriers(index, target, picked, positives: set[int], rng, params) ->
     by_image = set(rng.sample(visual, k))
     # Identical photos can sit on several listings (stages/twins.py): no positive, nor any listing
     # sharing a photo with one, may show a condition, or the query would show the positive.
-    blocked = with_twins(index.twins, (index.ids[p] for p in positives))
+    blocked = SharedPhoto(index.twins, (index.ids[p] for p in positives))
     used_sources: set[int] = set()
     conditions = []
     for i, (attribute, value, hint) in enumerate(picked):
@@ -273,7 +273,7 @@ def _assign_carriers(index, target, picked, positives: set[int], rng, params) ->
     return conditions
 
 
-def _image_source(index, category, attribute, value, hint, blocked: set[str], used, rng) -> int:
+def _image_source(index, category, attribute, value, hint, blocked: SharedPhoto, used, rng) -> int:
     def usable(p: int) -> bool:
         return p not in used and index.image[p] is not None and index.ids[p] not in blocked
 

@@ -14,6 +14,7 @@ photo with a positive (stages/twins.py) is never a negative either.
 from __future__ import annotations
 
 import random
+from collections.abc import Container
 from dataclasses import dataclass
 from itertools import combinations, zip_longest
 
@@ -29,7 +30,7 @@ from pipelines.stages.matching import Matcher
 from pipelines.stages.minimal_pairs import SOURCE as MINIMAL_PAIR
 from pipelines.stages.minimal_pairs import pair_bits
 from pipelines.stages.seeded_shuffle import shuffled_order
-from pipelines.stages.twins import with_twins
+from pipelines.stages.twins import SharedPhoto
 
 STAGE = "negatives"
 VERSION = "3"  # 2: photo twins of a positive are never negatives (the fast path of #14 changed no output); 3: minimal pairs
@@ -100,7 +101,7 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
     """
     category = query["category"]
     conds = [(c["attribute"], c["value"]) for c in query["conditions"]]
-    excluded = with_twins(index.twins, query["positive_ids"])  # a positive's photo twin is never a negative
+    excluded = SharedPhoto(index.twins, query["positive_ids"])  # a positive's photo twin is never a negative
     former = set(query.get("personalized_from") or [])  # ruled out by a VLM-added condition (MERIT)
     rng = random.Random(f"{params.seed}:{query['base_query_id']}:neg")
     chosen, seen = minimal_pair_negatives(index, query, excluded, params)
@@ -126,7 +127,7 @@ def overlap_negatives(index: CatalogIndex, query: dict, params: NegativesParams)
     return chosen
 
 
-def minimal_pair_negatives(index: CatalogIndex, query: dict, excluded: set[str], params: NegativesParams
+def minimal_pair_negatives(index: CatalogIndex, query: dict, excluded: Container[str], params: NegativesParams
                            ) -> tuple[list[Negative], set[int]]:
     """(up to PAIRS_PER_CONDITION minimal-pair negatives per condition that has one, their positions).
 
@@ -151,7 +152,7 @@ def minimal_pair_negatives(index: CatalogIndex, query: dict, excluded: set[str],
     return [(index.ids[p], MINIMAL_PAIR, (attribute,)) for p, attribute in ordered], {p for p, _ in ordered}
 
 
-def _draw(index: CatalogIndex, members: np.ndarray, excluded: set[str], rng: random.Random, k: int) -> list[int]:
+def _draw(index: CatalogIndex, members: np.ndarray, excluded: Container[str], rng: random.Random, k: int) -> list[int]:
     """Up to k seeded draws from `members` without one excluded (a photo twin of a positive: rare, so
     the whole list is filtered only when a draw hits one)."""
     picks = [int(members[at]) for at in rng.sample(range(len(members)), min(k, len(members)))]

@@ -136,18 +136,14 @@ def twin_groups(used_products: dict[str, set[str]], twins: dict[str, frozenset[s
     deciding per product with every twin added, without a set of every twin per query (at 400K
     products, twin groups of thousands made those sets gigabytes)."""
     members: dict[str, frozenset[str]] = {}
-    key_of: dict[int, str] = {}  # a twin group's key (its smallest product id), by the group object
     used: dict[str, set[str]] = {}
     for base, products in used_products.items():
         keys = set()
         for pid in products:
-            group = twins.get(pid)
-            if group is None:
-                key, group = pid, frozenset((pid,))
-            else:
-                key = key_of.get(id(group)) or key_of.setdefault(id(group), min(group))
+            key = group_key(twins, pid)
             keys.add(key)
-            members.setdefault(key, group)
+            if key not in members:
+                members[key] = twins.get(pid) or frozenset((pid,))
         used[base] = keys
     return used, members
 

@@ -44,22 +44,51 @@ def photo_twins(products: pa.Table) -> dict[str, frozenset[str]]:
     groups: dict[str, set[str]] = defaultdict(set)
     for pid in parent:
         groups[root(pid)].add(pid)
-    # One frozenset per group, shared by its members: a copy per member is quadratic in the group's size.
-    shared = [frozenset(group) for group in groups.values() if len(group) > 1]
+    # One group object, shared by its members: a copy per member is quadratic in the group's size.
+    shared = [TwinGroup(group) for group in groups.values() if len(group) > 1]
     return {pid: group for group in shared for pid in group}
 
 
+class TwinGroup(frozenset):
+    """A twin group's products, with `key` (its smallest product id) computed once: one photo can sit on
+    thousands of listings (a stock shot, a placeholder), and a `min` over the group per lookup made the
+    steps that name a product's group (mine's twin conflicts, compose, negatives, split) quadratic in it."""
+
+    key: str
+
+    def __new__(cls, members: Iterable[str]) -> TwinGroup:
+        group = super().__new__(cls, members)
+        group.key = min(group)
+        return group
+
+
 def with_twins(twins: dict[str, frozenset[str]], product_ids: Iterable[str]) -> set[str]:
-    """`product_ids` and every twin of them."""
+    """`product_ids` and every twin of them, as a set (a copy of each group: `SharedPhoto` tests the same
+    membership without one)."""
     out = set()
     for pid in product_ids:
         out |= twins.get(pid, {pid})
     return out
 
 
+class SharedPhoto:
+    """`pid in SharedPhoto(twins, ids)`: whether `pid` is one of `ids` or shares a photo with one (`with_twins`),
+    holding one key per twin group instead of every twin: steps ask it once per query or plan."""
+
+    def __init__(self, twins: dict[str, frozenset[str]], product_ids: Iterable[str]) -> None:
+        self.twins = twins
+        self.keys = {group_key(twins, pid) for pid in product_ids}
+
+    def __contains__(self, product_id: str) -> bool:
+        return group_key(self.twins, product_id) in self.keys
+
+
 def group_key(twins: dict[str, frozenset[str]], product_id: str) -> str:
     """One stable name per twin group (its smallest product id); a product's own id otherwise."""
-    return min(twins.get(product_id, (product_id,)))
+    group = twins.get(product_id)
+    if group is None:
+        return product_id
+    return group.key if isinstance(group, TwinGroup) else min(group)
 
 
 def conflicted_groups(facts: Iterable[dict], twins: dict[str, frozenset[str]],

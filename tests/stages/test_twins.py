@@ -9,7 +9,7 @@ from pipelines.stages.mine import MineParams, mine_attributes
 from pipelines.stages.negatives import NegativesParams, mine_overlap_negatives
 from pipelines.stages.retriever_negatives import RetrieverNegativesConfig, add_retriever_negatives
 from pipelines.stages.split import SplitParams, assign_split
-from pipelines.stages.twins import drop_conflicting_visual, group_key, photo_twins, with_twins
+from pipelines.stages.twins import SharedPhoto, TwinGroup, drop_conflicting_visual, group_key, photo_twins, with_twins
 from tests.retrieval.retrieval_tables import attributes as shirt_attributes
 from tests.retrieval.retrieval_tables import hits, queries, query
 from tests.retrieval.retrieval_tables import products as shirt_products
@@ -29,6 +29,34 @@ def test_twin_groups_are_transitive_and_only_for_shared_photos():
     assert twins == {p: frozenset({"a", "b", "c"}) for p in "abc"}  # b links a's and c's photos; d shares none
     assert with_twins(twins, ["a", "d"]) == {"a", "b", "c", "d"}
     assert group_key(twins, "c") == "a" and group_key(twins, "d") == "d"
+
+
+class _CountedGroup(TwinGroup):
+    """A twin group that counts how often it is walked once built."""
+
+    walks = 0
+
+    def __iter__(self):
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_a_twin_groups_key_is_named_without_walking_the_group():
+    group = _CountedGroup(f"p{i:05d}" for i in range(5000))  # one photo on 5,000 listings
+    twins = {pid: group for pid in group}
+    _CountedGroup.walks = 0
+    assert {group_key(twins, pid) for pid in list(twins)[:1000]} == {"p00000"}
+    assert "p04999" in SharedPhoto(twins, ["p00003"]) and "q1" not in SharedPhoto(twins, ["p00003"])
+    assert _CountedGroup.walks == 0  # a walk per lookup made mine, compose and negatives quadratic in the group
+
+
+def test_shared_photo_holds_the_same_products_as_with_twins():
+    twins = photo_twins(_with_images(products([(p, "c") for p in "abcdef"]),
+                                     {"a": ["x1"], "b": ["x1"], "c": ["x2"], "d": ["x2", "x3"], "e": ["x3"], "f": ["x9"]}))
+    assert all(isinstance(group, TwinGroup) and group.key == min(group) for group in twins.values())
+    for chosen in (["a"], ["d"], ["a", "f"], ["f"], ["z"]):
+        covered = SharedPhoto(twins, chosen)
+        assert {p for p in "abcdefz" if p in covered} == with_twins(twins, chosen) & set("abcdefz")
 
 
 def test_visual_values_twins_disagree_on_are_dropped_for_all_of_them():
