@@ -54,15 +54,45 @@ def catalog_state(path: Path, cfg: CatalogConfig) -> tuple[str, bool]:
     policy = image_source.policy_for(_images_dir(path, cfg), cfg)
     seen: set[str] = set()
     urls = False
-    for _, row, error in _iter_rows(path, cfg):  # a row at a time, as ingest reads them
-        for ref in mapped_row(row, error, cfg)[1]:
-            if isinstance(ref, str) and ref not in seen:
-                seen.add(ref)
-                if image_source.is_url(ref):
-                    urls = True
-                    continue
-                h.update(image_source.local_state(ref, policy).encode("utf-8", "surrogatepass") + b"\0")
+    for ref in _image_ref_cells(path, cfg):
+        if isinstance(ref, str) and ref not in seen:
+            seen.add(ref)
+            if image_source.is_url(ref):
+                urls = True
+                continue
+            h.update(image_source.local_state(ref, policy).encode("utf-8", "surrogatepass") + b"\0")
     return h.hexdigest()[:16], urls
+
+
+def _image_ref_cells(path: Path, cfg: CatalogConfig) -> Iterator:
+    """Every row's image refs in row order, read as cheaply as the format allows: a Parquet catalog's image
+    column alone, a text catalog's rows without building their records (a fingerprint needs no more: the
+    full rows of a 400K-row Parquet catalog took 6.3 s before ingest began, its image column 0.1 s). A row
+    ingest refuses whole may still name images here: they only add to the fingerprint."""
+    if catalog_format(path) == "parquet":
+        try:
+            parquet = pq.ParquetFile(path)
+            if cfg.images_column not in parquet.schema_arrow.names:
+                return
+            for batch in parquet.iter_batches(PARQUET_READ_ROWS, columns=[cfg.images_column]):
+                for _, row, error in table_rows(pa.Table.from_batches([batch])):
+                    yield from _row_image_refs(row, error, cfg)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise CatalogError(f"{path}: cannot read Parquet: {exc}") from exc
+        return
+    for _, row, error in _iter_rows(path, cfg):
+        yield from _row_image_refs(row, error, cfg)
+
+
+def _row_image_refs(row: dict, error: str | None, cfg: CatalogConfig) -> list:
+    """The image refs `_map_columns` finds in a row (none in an unreadable row or a cell of image bytes)."""
+    value = row.get(cfg.images_column)
+    if error is not None or isinstance(value, (bytes, dict)):
+        return []
+    try:
+        return _image_refs(value)
+    except Exception:  # noqa: BLE001  (as mapped_row: an odd cell is ingest's reject, not the fingerprint's crash)
+        return []
 
 
 def no_catalog_file(path: str | Path) -> str:
