@@ -50,12 +50,15 @@ def tree_pss_mib():
     return process_memory.tree_pss_mib(os.getpid())[0]  # this build and its pool processes
 
 tree_peak, tree_peak_at, current = [0.0], [None], [None]
+step_pss = {}  # step (or "audit and card") -> its peak PSS with the pool
 
 def sample():
     while True:
         value = tree_pss_mib()
         if value > tree_peak[0]:
             tree_peak[0], tree_peak_at[0] = value, current[0]
+        if current[0] is not None and value > step_pss.get(current[0], 0.0):
+            step_pss[current[0]] = value
         time.sleep(0.5)
 
 threading.Thread(target=sample, daemon=True).start()
@@ -76,10 +79,11 @@ end = time.perf_counter()
 wall, total_cpu, after_steps = end - t0, cpu_now() - c0, end - (last_end[0] or end)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 steps = [{**s.__dict__, "cpu_s": cpu.get(s.name, 0.0), "peak_rss_mib": peak_after.get(s.name),
-          "with_io_s": with_io.get(s.name)} for s in report.steps]
+          "with_io_s": with_io.get(s.name), "peak_tree_pss_mib": step_pss.get(s.name)} for s in report.steps]
 print(json.dumps({"wall_s": wall, "cpu_s": total_cpu, "peak_rss_mib": peak, "steps": steps,
                   "peak_tree_pss_mib": tree_peak[0], "peak_tree_step": tree_peak_at[0],
-                  "audit_passed": report.audit["passed"], "after_steps_s": after_steps}))
+                  "audit_passed": report.audit["passed"], "after_steps_s": after_steps,
+                  "after_steps_pss_mib": step_pss.get("audit and card")}))
 """
 
 
@@ -101,22 +105,28 @@ def run(products: int, qpp: float, languages: str, workdir: Path, overrides: dic
 
 def table(products: int, result: dict) -> str:
     lines = [f"### {products:,} products", "",
-             "| stage | wall s | wall s with its reads and writes | CPU s | peak RSS after (MiB) | rows out |",
-             "|---|---|---|---|---|---|"]
+             "| stage | wall s | wall s with its reads and writes | CPU s | peak RSS after (MiB) "
+             "| peak PSS with the pool, during the step (MiB) | rows out |",
+             "|---|---|---|---|---|---|---|"]
     for s in result["steps"]:
         outs = ", ".join(f"{k}={v:,}" for k, v in s["rows_out"].items() if k != "rejects")
         lines.append(f"| {s['name']} | {s['wall_s']:.1f} | {s.get('with_io_s') or 0:.1f} | {s.get('cpu_s', 0):.1f} "
-                     f"| {s.get('peak_rss_mib') or 0:,.0f} | {outs} |")
+                     f"| {s.get('peak_rss_mib') or 0:,.0f} | {_mib(s.get('peak_tree_pss_mib'))} | {outs} |")
     if result.get("after_steps_s") is not None:
-        lines.append(f"| audit and card (after the last step) | | {result['after_steps_s']:.1f} | | | |")
+        lines.append(f"| audit and card (after the last step) | | {result['after_steps_s']:.1f} | | "
+                     f"| {_mib(result.get('after_steps_pss_mib'))} | |")
     lines.append(f"| **total build** | **{result['wall_s']:.1f}** | | **{result.get('cpu_s', 0):.1f}** "
-                 f"| **{result['peak_rss_mib']:,.0f}** | |")
+                 f"| **{result['peak_rss_mib']:,.0f}** | **{result.get('peak_tree_pss_mib') or 0:,.0f}** | |")
     if "audit_passed" in result:  # the build's own `meritgen audit` of its export
         lines.append(f"\nThe build's audit {'passed' if result['audit_passed'] else '**FAILED**'}.")
     if result.get("peak_tree_pss_mib"):
         lines.append(f"\nWith the pool's processes (PSS of the build and its descendants, sampled every 0.5 s): "
                      f"peak {result['peak_tree_pss_mib']:,.0f} MiB, during {result.get('peak_tree_step')}.")
     return "\n".join(lines)
+
+
+def _mib(value: float | None) -> str:
+    return "-" if not value else f"{value:,.0f}"  # "-": the step ended before a sample (every 0.5 s)
 
 
 def growth(results: dict[int, dict], per_stage: str = "wall_s") -> str:
