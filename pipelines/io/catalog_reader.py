@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,12 +49,17 @@ def catalog_state(path: Path, cfg: CatalogConfig) -> tuple[str, bool]:
     fingerprints ingest by what it got (`Step.volatile`)."""
     if path.is_dir():  # the first read of a build: a folder is named with its catalog files, as the readers do
         raise CatalogError(no_catalog_file(path))
+    return _state_of(path, cfg, _image_ref_cells(path, cfg))
+
+
+def _state_of(path: Path, cfg: CatalogConfig, refs: Iterable) -> tuple[str, bool]:
+    """`catalog_state` from the catalog's bytes and its rows' image refs (in row order)."""
     with open(path, "rb") as fh:
         h = hashlib.file_digest(fh, "sha256")  # read in chunks: the file is never whole in memory
     policy = image_source.policy_for(_images_dir(path, cfg), cfg)
     seen: set[str] = set()
     urls = False
-    for ref in _image_ref_cells(path, cfg):
+    for ref in refs:
         if isinstance(ref, str) and ref not in seen:
             seen.add(ref)
             if image_source.is_url(ref):

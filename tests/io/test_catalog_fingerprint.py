@@ -1,7 +1,6 @@
 """The catalog fingerprint (ingest's input digest) follows the catalog's bytes and every local image it names."""
 
 import csv
-import hashlib
 import json
 import os
 
@@ -10,8 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.config import CatalogConfig
-from pipelines.io import image_source
-from pipelines.io.catalog_reader import _images_dir, _iter_rows, catalog_state, mapped_row
+from pipelines.io.catalog_reader import _iter_rows, _state_of, catalog_state, mapped_row
 
 ROWS = [
     {"product_id": "1", "category": "shirts", "title": "Red shirt", "images": "img/a.jpg;img/b.jpg"},
@@ -40,18 +38,7 @@ def _write(folder, fmt: str) -> os.PathLike:
 
 def _state_from_full_rows(path, cfg: CatalogConfig) -> tuple[str, bool]:
     """The fingerprint as the build read it before: every row mapped whole, its refs in row order."""
-    with open(path, "rb") as fh:
-        h = hashlib.file_digest(fh, "sha256")
-    policy, seen, urls = image_source.policy_for(_images_dir(path, cfg), cfg), set(), False
-    for _, row, error in _iter_rows(path, cfg):
-        for ref in mapped_row(row, error, cfg)[1]:
-            if isinstance(ref, str) and ref not in seen:
-                seen.add(ref)
-                if image_source.is_url(ref):
-                    urls = True
-                    continue
-                h.update(image_source.local_state(ref, policy).encode("utf-8", "surrogatepass") + b"\0")
-    return h.hexdigest()[:16], urls
+    return _state_of(path, cfg, (ref for _, row, error in _iter_rows(path, cfg) for ref in mapped_row(row, error, cfg)[1]))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
