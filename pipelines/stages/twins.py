@@ -62,18 +62,9 @@ class TwinGroup(frozenset):
         return group
 
 
-def with_twins(twins: dict[str, frozenset[str]], product_ids: Iterable[str]) -> set[str]:
-    """`product_ids` and every twin of them, as a set (a copy of each group: `SharedPhoto` tests the same
-    membership without one)."""
-    out = set()
-    for pid in product_ids:
-        out |= twins.get(pid, {pid})
-    return out
-
-
 class SharedPhoto:
-    """`pid in SharedPhoto(twins, ids)`: whether `pid` is one of `ids` or shares a photo with one (`with_twins`),
-    holding one key per twin group instead of every twin: steps ask it once per query or plan."""
+    """`pid in SharedPhoto(twins, ids)`: whether `pid` is one of `ids` or shares a photo with one, holding one
+    key per twin group instead of a copy of every twin (a group can hold thousands): steps ask it per query or plan."""
 
     def __init__(self, twins: dict[str, frozenset[str]], product_ids: Iterable[str]) -> None:
         self.twins = twins

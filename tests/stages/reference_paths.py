@@ -19,7 +19,15 @@ from pipelines.shards import TableShards
 from pipelines.stages import by_base, negatives, split
 from pipelines.stages.catalog_index import CatalogIndex
 from pipelines.stages.minimal_pairs import NO_MINIMAL_PAIR, missing_pairs
-from pipelines.stages.twins import photo_twins, with_twins
+from pipelines.stages.twins import photo_twins
+
+
+def with_twins(twins: dict[str, frozenset[str]], product_ids) -> set[str]:
+    """`product_ids` and every twin of them, as a set: the stages' form before `twins.SharedPhoto`."""
+    out = set()
+    for pid in product_ids:
+        out |= twins.get(pid, {pid})
+    return out
 
 
 def overlap_negatives(index: CatalogIndex, query: dict, params) -> list[dict]:

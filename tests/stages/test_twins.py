@@ -9,11 +9,12 @@ from pipelines.stages.mine import MineParams, mine_attributes
 from pipelines.stages.negatives import NegativesParams, mine_overlap_negatives
 from pipelines.stages.retriever_negatives import RetrieverNegativesConfig, add_retriever_negatives
 from pipelines.stages.split import SplitParams, assign_split
-from pipelines.stages.twins import SharedPhoto, TwinGroup, drop_conflicting_visual, group_key, photo_twins, with_twins
+from pipelines.stages.twins import SharedPhoto, TwinGroup, drop_conflicting_visual, group_key, photo_twins
 from tests.retrieval.retrieval_tables import attributes as shirt_attributes
 from tests.retrieval.retrieval_tables import hits, queries, query
 from tests.retrieval.retrieval_tables import products as shirt_products
 from tests.stages.inline import attributes, families, products
+from tests.stages.reference_paths import with_twins
 
 
 def _with_images(table: pa.Table, images: dict[str, list[str]]) -> pa.Table:
