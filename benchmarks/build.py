@@ -116,7 +116,7 @@ def table(products: int, result: dict) -> str:
         lines.append(f"| audit and card (after the last step) | | {result['after_steps_s']:.1f} | | "
                      f"| {_mib(result.get('after_steps_pss_mib'))} | |")
     lines.append(f"| **total build** | **{result['wall_s']:.1f}** | | **{result.get('cpu_s', 0):.1f}** "
-                 f"| **{result['peak_rss_mib']:,.0f}** | **{result.get('peak_tree_pss_mib') or 0:,.0f}** | |")
+                 f"| **{result['peak_rss_mib']:,.0f}** | **{_mib(result.get('peak_tree_pss_mib'))}** | |")
     if "audit_passed" in result:  # the build's own `meritgen audit` of its export
         lines.append(f"\nThe build's audit {'passed' if result['audit_passed'] else '**FAILED**'}.")
     if result.get("peak_tree_pss_mib"):
