@@ -64,8 +64,8 @@ class ChunkPool:
     """fn(index, params, chunk) over chunks of items, concatenated in input order, on `workers`
     forkserver processes that each build the index from `tables` once and serve every `map` of
     this pool (a streamed step maps batch after batch); serially on `index()` (called the first
-    time it is needed) when one worker is asked for or a batch is too small to be worth it. Use it
-    as a context manager."""
+    time it is needed) when one worker is asked for or the first batch is too small to be worth it.
+    Use it as a context manager."""
 
     def __init__(self, index: Callable[[], CatalogIndex], params, tables: dict[str, pa.Table], workers: int) -> None:
         self.params, self.tables, self.workers = params, tables, workers
@@ -97,13 +97,15 @@ class ChunkPool:
         """`map` begun now: the returned call waits for and returns its result, so a caller can prepare
         the next batch (or write the last one) while the workers compute this one. Serially (one
         worker, or a batch too small), the work is done by that call."""
-        if self.workers <= 1 or len(items) < 2 * MIN_ITEMS_PER_WORKER:
+        # Once the workers hold the index, a small batch goes to them too (a streamed step's last batch
+        # is often small): built here for it, a third index held 1.3 GB at a million products.
+        if self.workers <= 1 or (self._pool is None and len(items) < 2 * MIN_ITEMS_PER_WORKER):
             return lambda: fn(self.index, self.params, items)
         if self._pool is None:  # started by the first batch that needs it, then reused
             self._shared = SharedTables({name: table.select(_INDEX_COLUMNS[name]) for name, table in self.tables.items()})
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_init_worker,
                                              initargs=(self._shared.paths, self.params))
-        chunks = _chunks(items, min(self.workers, len(items) // MIN_ITEMS_PER_WORKER) * 4)
+        chunks = _chunks(items, max(1, min(self.workers, len(items) // MIN_ITEMS_PER_WORKER)) * 4)
         futures = [self._pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
         progress.add_total(len(items))  # workers have no reporter: the parent counts each chunk back
 

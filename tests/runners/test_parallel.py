@@ -142,6 +142,31 @@ def test_one_pool_serves_every_batch_of_a_streamed_step(vocab, monkeypatch):
     assert plans.num_rows > 4 * 40 and started == [1, 1]  # one pool per step, not one per batch
 
 
+def test_a_small_batch_after_a_big_one_runs_on_the_workers_not_on_an_index_of_the_parents(vocab, monkeypatch):
+    """A streamed step's last batch is often small (545 base queries of 220,545 at a million products).
+    Run serially, it made the parent build a third index (1.3 GB at that size); the workers already hold one."""
+    from pipelines.config import RenderConfig
+    from pipelines.shards import TableShards, collect
+    from pipelines.stages.render import RenderParams, render_queries
+    from pipelines.vocab.templates import load_templates
+
+    built = []
+    real = parallel.build_index
+    monkeypatch.setattr(parallel, "build_index", lambda *args, **kw: built.append(1) or real(*args, **kw))
+    prods, attrs, fams, _ = _catalog(150)
+    plans = compose.compose_queries(prods, attrs, fams, compose.ComposeParams(
+        ComposeConfig(max_positive_share=0.05, queries_per_product=2), vocab, 5)).outputs["plans"]
+    queries = render_queries(plans, RenderParams(RenderConfig(languages=("en",)), load_templates("v3", ("en",)),
+                                                 5)).outputs["queries"]
+    big = queries.num_rows - 3
+    monkeypatch.setattr(parallel, "MIN_ITEMS_PER_WORKER", big // 2)  # the first batch starts the pool, the last is 3
+    nparams = negatives.NegativesParams(NegativesConfig(per_query=5), 5)
+    whole = negatives.mine_overlap_negatives(queries, prods, attrs, fams, nparams)
+    batched = collect(parallel.negatives_stream(TableShards(queries, big), prods, attrs, fams, nparams, 2))
+    assert batched.outputs["queries"].equals(whole.outputs["queries"]) and batched.counters == whole.counters
+    assert built == []
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_ingest_with_images_decoded_on_the_pool_equals_serial(tmp_path, vocab, workers, monkeypatch):
     """Images decoded ahead on processes (bad ones included: unreadable, truncated, empty, too large, shared
