@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines import cycle_collection, schemas
+from pipelines import cycle_collection, free_memory, schemas
 from pipelines.card import writer as card_writer
 from pipelines.config import BuildConfig, require_server_backend, worker_count
 from pipelines.errors import NoValidProducts
@@ -207,6 +207,7 @@ def _run_build(catalog, out, cfg: BuildConfig, run_id: str, progress: bool, exec
         # only costs (pipelines/cycle_collection.py; at 135K fashion 41.6 s of 366 s, audit included)
         with step_bar(step.name, show), _keeping_rejects(store, step), cycle_collection.paused():
             fingerprints[step.name], step_report = execute(step, store, fingerprints, writer)
+        free_memory.release()  # or the step's peak stays in this process through every later step
         report.steps.append(step_report)
         bar.update(1)
     store.refresh_views()

@@ -22,7 +22,7 @@ from itertools import islice
 
 import pyarrow as pa
 
-from pipelines import progress
+from pipelines import free_memory, progress
 from pipelines.arrow_ipc import SharedTables, from_ipc, read_shared, to_ipc
 from pipelines.results import StageResult
 from pipelines.shards import Shards, TableShards, collect
@@ -50,6 +50,7 @@ def _init_worker(tables: dict[str, str], params) -> None:
 
 
 def _run_chunk(fn: Callable, chunk: list) -> list:
+    free_memory.release()  # what the last chunk freed
     index, params = _WORKER["state"]
     return fn(index, params, chunk)
 

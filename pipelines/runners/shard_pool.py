@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
-from pipelines import progress
+from pipelines import free_memory, progress
 from pipelines.arrow_ipc import SharedTables, from_ipc, read_shared, to_ipc
 from pipelines.plan.step import Step, Streamed
 from pipelines.results import StageResult
@@ -86,6 +86,7 @@ def _prepare(prepare: Callable, sides: dict[str, str]) -> None:
 
 
 def _run_piece(piece: bytes) -> tuple[dict[str, bytes], bytes, dict]:
+    free_memory.release()  # what the last piece freed (its IPC bytes, its tables)
     result = _WORKER["call"](from_ipc(piece))
     return {name: to_ipc(table) for name, table in result.outputs.items()}, to_ipc(result.rejects), result.counters
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines import schemas
+from pipelines import free_memory, schemas
 from pipelines.io.overlap import WriteBehind
 from pipelines.io.parquet_shards import ParquetShards
 from pipelines.plan import Step
@@ -65,6 +65,8 @@ class StreamTally:
             self.rejects.append(result.rejects)
             add_counters(self.counters, result.counters)
             yield result
+            del result
+            free_memory.release()  # the batch is handed on: the pages it freed go back before the next one
 
     def rejects_table(self) -> pa.Table:
         return pa.concat_tables(self.rejects) if self.rejects else schemas.empty("reject")
