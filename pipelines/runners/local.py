@@ -278,6 +278,7 @@ def audit_with_card(run_dir: Path, phase: Callable[[str], None] = lambda name: N
         with FactsAhead(run_dir) as facts:
             result = audit_run(run_dir)
             facts.collect()
+        free_memory.release()  # the audit's lookups, before the card (which may compute its facts here)
     except Exception:
         # The local export writes no card of its own (it is rendered once, here): an audit that
         # crashes must still leave the export with one, if without an Audit section.

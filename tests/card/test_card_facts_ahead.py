@@ -4,6 +4,7 @@ step's card (before the marker) leaves them out, and a build's facts are compute
 
 from __future__ import annotations
 
+import pipelines.audit.run as audit_run
 import pipelines.card.facts_ahead as facts_ahead
 import pipelines.card.writer as card_writer
 from pipelines.last_value import LastValue
@@ -29,6 +30,21 @@ def test_facts_from_their_own_process_give_the_inline_card(demo_run_copy, monkey
     audit_with_card(demo_run_copy)
     assert started == [1] and computed_here == []  # computed in the other process, none here
     assert _card(demo_run_copy) == inline
+
+
+def test_a_large_product_pool_gets_its_facts_after_the_audit_not_beside_it(demo_run_copy, monkeypatch):
+    """Both passes hold the whole product pool: beside each other they were a million-product build's
+    peak (6.5 GB). Above BESIDE_MAX_PRODUCTS no second process starts; the card computes them after."""
+    monkeypatch.setattr(card_writer, "_FACTS", LastValue())
+    monkeypatch.setattr(facts_ahead, "BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(facts_ahead, "BESIDE_MAX_PRODUCTS", 5)  # the demo exports more products than this
+    started, order = [], []
+    real_pool, real_rows, real_audit = facts_ahead.ProcessPoolExecutor, card_writer.condition_rows, audit_run.audit_run
+    monkeypatch.setattr(facts_ahead, "ProcessPoolExecutor", lambda *a, **k: started.append(1) or real_pool(*a, **k))
+    monkeypatch.setattr(card_writer, "condition_rows", lambda *a, **k: order.append("facts") or real_rows(*a, **k))
+    monkeypatch.setattr(audit_run, "audit_run", lambda *a, **k: order.append("audit") or real_audit(*a, **k))
+    audit_with_card(demo_run_copy)
+    assert started == [] and order == ["audit", "facts"] and "Per condition" in _card(demo_run_copy)
 
 
 def test_facts_of_another_export_are_never_reused(demo_run_copy, monkeypatch):
