@@ -224,6 +224,11 @@ class BuildConfig:
     # Rows per batch of a streamed step (local runner: the query table is read and written a batch at
     # a time, so memory is bounded by this, not by the number of queries); never changes the output.
     batch_rows: int = 100_000
+    # Catalog products above which retriever negatives run their batches in the build process, not on
+    # `workers` processes: each worker loads its own search index and product facts (1.7-1.9 GB each at
+    # a million products, where two made the build's peak: benchmarks/RESULTS.md). 0: no bound. Never
+    # changes the output; raise it on a machine with memory to spare.
+    pool_max_products: int = 400_000
     progress: bool = True  # progress bars on stderr when it is a terminal (off: --no-progress); never changes the output
     catalog: CatalogConfig = CatalogConfig()
     ingest: IngestConfig = IngestConfig()
@@ -278,6 +283,8 @@ def _validate(cfg: BuildConfig) -> None:
         problems.append("split.max_component_share must be in (0, 1]")
     if cfg.batch_rows < 1:
         problems.append("batch_rows must be >= 1")
+    if cfg.pool_max_products < 0:
+        problems.append("pool_max_products must be >= 0 (0: no bound)")
     if not 0 <= cfg.audit.min_testable_share <= 1:
         problems.append("audit.min_testable_share must be in [0, 1]")
     if cfg.export.shard_rows < 1 or cfg.export.row_group_rows < 1:

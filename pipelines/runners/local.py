@@ -245,7 +245,7 @@ def local_plan(catalog: str | Path, out: Path, cfg: BuildConfig, endpoint: LLMEn
         steps = [dataclasses.replace(s, volatile=True) if _reads_catalog(s) else s for s in steps]
     workers = worker_count(cfg.workers)
     return [_spread(step, workers, cfg.batch_rows) if type(step.params) in PARALLEL_CALLS
-            else shard_pool.pooled(step, workers) for step in steps]
+            else shard_pool.pooled(step, workers, cfg.pool_max_products) for step in steps]
 
 
 def _reads_catalog(step: Step) -> bool:

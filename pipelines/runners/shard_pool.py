@@ -13,7 +13,10 @@ rows; counters a `finish` derives (rates) come from the summed raw counts.
 
 The batch call's maker (`PerShard.prepare`, a plain object of module-level functions and frozen
 params) is pickled to the workers. Small inputs stay serial: starting workers and shipping the
-index would cost more than the batches.
+index would cost more than the batches. So do steps over more than `max_products` catalog products
+(config `pool_max_products`): each worker prepares its own copy of what every batch reads (retriever
+negatives: the search index and the products' facts, 1.7-1.9 GB per worker at a million products,
+where two workers made the build's peak, 6.8 GiB); in this process there is one copy.
 """
 
 from __future__ import annotations
@@ -38,21 +41,24 @@ PIECES_PER_WORKER = 4  # per batch: small enough that no worker idles long at a 
 _WORKER: dict = {}  # in each worker process: the prepared batch call, set once by _prepare
 
 
-def pooled(step: Step, workers: int) -> Step:
-    """`step` with its streamed form run on the pool (unchanged unless its `per_shard` is `python_bound`)."""
+def pooled(step: Step, workers: int, max_products: int = 0) -> Step:
+    """`step` with its streamed form run on the pool (unchanged unless its `per_shard` is `python_bound`);
+    `max_products` (0: no bound) as `pooled_stream`'s."""
     if workers <= 1 or step.per_shard is None or not step.per_shard.python_bound or step.streamed is None:
         return step
     serial = step.streamed
     return dataclasses.replace(step, streamed=Streamed(
-        lambda **tables: pooled_stream(step, serial.call, tables, workers), serial.by, serial.batch_rows))
+        lambda **tables: pooled_stream(step, serial.call, tables, workers, max_products), serial.by, serial.batch_rows))
 
 
 def pooled_stream(step: Step, serial: Callable[..., Iterator[StageResult]], tables: dict,
-                  workers: int) -> Iterator[StageResult]:
-    """The step's per-batch results, as `serial(**tables)` yields them (same rows, same summed counters)."""
+                  workers: int, max_products: int = 0) -> Iterator[StageResult]:
+    """The step's per-batch results, as `serial(**tables)` yields them (same rows, same summed counters);
+    serially when the input is small or its `products` side table has more than `max_products` rows."""
     by = step.streamed.by
     shards: Shards = tables[by]
-    if shards.num_rows < MIN_ROWS:
+    products = tables.get("products")
+    if shards.num_rows < MIN_ROWS or (max_products and products is not None and products.num_rows > max_products):
         yield from serial(**tables)
         return
     sides = {arg: table for arg, table in tables.items() if arg != by}

@@ -153,7 +153,7 @@ def test_no_step_gets_the_whole_config_and_runner_settings_change_no_fingerprint
     cfg, args = example["cfg"], (example["catalog"], example["out"])
     assert not [s.name for s in local_plan(*args, cfg) if isinstance(s.params, BuildConfig)]
     before = planned_fingerprints(*args, cfg)
-    assert planned_fingerprints(*args, dataclasses.replace(cfg, workers=3, batch_rows=7)) == before
+    assert planned_fingerprints(*args, dataclasses.replace(cfg, workers=3, batch_rows=7, pool_max_products=9)) == before
     k = dataclasses.replace(cfg, retrieval=dataclasses.replace(cfg.retrieval, passages_k=cfg.retrieval.passages_k + 1))
     after = planned_fingerprints(*args, k)
     assert {n for n in before if before[n] != after[n]} == {"passages", "caption_filter", "retriever_negatives",

@@ -71,6 +71,8 @@ def test_config_types_are_checked_once_for_every_key():
         load_config(overrides={"render.languages": "en"})
     with pytest.raises(ConfigError, match="llm.rewrite must be true or false, got 1"):
         load_config(overrides={"llm.rewrite": 1})
+    with pytest.raises(ConfigError, match=r"pool_max_products must be >= 0 \(0: no bound\)"):
+        load_config(overrides={"pool_max_products": -1})
     assert load_config(overrides={"compose.max_positive_share": 1}).compose.max_positive_share == 1.0
     assert load_config(overrides={"render.languages": ["en", "th"]}).render.languages == ("en", "th")
 

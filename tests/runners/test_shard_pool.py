@@ -69,3 +69,31 @@ def test_pooled_sharded_steps_equal_their_serial_stream(demo_build, monkeypatch)
                 schemas.conform(serial.outputs[out], contract)), (name, out)
         assert schemas.conform(pooled.rejects, "reject").equals(schemas.conform(serial.rejects, "reject")), name
         assert pooled.counters == serial.counters, name
+
+
+@pytest.mark.parametrize("max_products, pooled", [(5, False), (0, True), (50, True)])
+def test_a_catalog_over_pool_max_products_runs_its_batches_in_this_process(tmp_path, monkeypatch, max_products, pooled):
+    """Each worker prepares its own search index and product facts (1.7-1.9 GB at a million products, where two
+    made the build's peak); over `pool_max_products` the one copy is this process's. 0: no bound."""
+    import pyarrow as pa
+
+    from pipelines.results import StageResult
+
+    class PoolStarted(Exception):
+        pass
+
+    def no_pool(*args):
+        raise PoolStarted
+
+    monkeypatch.setattr(shard_pool, "MIN_ROWS", 1)
+    monkeypatch.setattr(shard_pool, "_pool", no_pool)
+    step = {s.name: s for s in local_plan(DEMO_DIR / "catalog.jsonl", tmp_path, load_config())}["retriever_negatives"]
+    here = StageResult({"queries": pa.table({"base_query_id": ["q1"]})})
+    tables = {"queries": TableShards(pa.table({"base_query_id": ["q1", "q2"]})),
+              "products": pa.table({"product_id": [f"p{i}" for i in range(10)]})}
+    stream = shard_pool.pooled_stream(step, lambda **_: iter([here]), tables, 2, max_products)
+    if pooled:
+        with pytest.raises(PoolStarted):
+            list(stream)
+    else:
+        assert list(stream) == [here]
