@@ -9,8 +9,8 @@ checks leave of the second core. The card after the audit then finds them in
 `card.writer`'s cache (the key is the export's content, so a stale figure is never reused). A
 small export computes them in this process when the card asks (a process would cost more), and so
 does one of more than `BESIDE_MAX_PRODUCTS` products, after the audit: both passes hold the whole
-product pool (at a million products the audit 3.1 GB, these facts 3.3 GB), and side by side they
-were the build's peak (6.5 GB); one after the other they cost the facts' 54 s of wall time there.
+product pool (at a million products the audit 3.1 GB, these facts 3.3 GB): side by side they took
+6.5-7.0 GB, over the 6 GiB a 1M build is held to; one after the other they cost the facts' 54 s there.
 """
 
 from __future__ import annotations
