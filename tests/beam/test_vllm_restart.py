@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("openai", reason="Beam's vLLM handler imports openai (the `dev` extra installs it)")
+pytest.importorskip("openai", reason="Beam's vLLM handler imports openai (the `dataflow` extra installs it; CI does)")
 
 from pipelines.beam.vllm_handler import VLLMTaskHandler, _merged  # noqa: E402
 from pipelines.beam.vllm_server import VLLMServer, model_tag, stop_servers  # noqa: E402
