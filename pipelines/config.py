@@ -224,10 +224,11 @@ class BuildConfig:
     # Rows per batch of a streamed step (local runner: the query table is read and written a batch at
     # a time, so memory is bounded by this, not by the number of queries); never changes the output.
     batch_rows: int = 100_000
-    # Catalog products above which retriever negatives run their batches in the build process, not on
-    # `workers` processes: each worker loads its own search index and product facts (1.7-1.9 GB each at
-    # a million products, where two made the build's peak: benchmarks/RESULTS.md). 0: no bound. Never
-    # changes the output; raise it on a machine with memory to spare.
+    # Products above which the build runs nothing beside itself that holds catalog-sized data: retriever
+    # negatives run their batches in the build process, not on `workers` processes (each loads its own
+    # search index and product facts, 1.7-1.9 GB each at a million products, where two made the build's
+    # peak: benchmarks/RESULTS.md), and the card's facts are computed after the audit, not beside it
+    # (`card/facts_ahead.py`). 0: no bound. Never changes the output; raise it on a machine with memory to spare.
     pool_max_products: int = 400_000
     progress: bool = True  # progress bars on stderr when it is a terminal (off: --no-progress); never changes the output
     catalog: CatalogConfig = CatalogConfig()

@@ -8,7 +8,7 @@ text checks, these facts) made the audit a quarter slower; niced, the facts use 
 checks leave of the second core. The card after the audit then finds them in
 `card.writer`'s cache (the key is the export's content, so a stale figure is never reused). A
 small export computes them in this process when the card asks (a process would cost more), and so
-does one of more than `BESIDE_MAX_PRODUCTS` products, after the audit: both passes hold the whole
+does one of more than the run's `pool_max_products` (config) products, after the audit: both passes hold the whole
 product pool (at a million products the audit 3.1 GB, these facts 3.3 GB): side by side they took
 6.5-7.0 GB, over the 6 GiB a 1M build is held to; one after the other they cost the facts' 54 s there.
 """
@@ -28,7 +28,6 @@ from pipelines.config import config_from_dict
 from pipelines.io import layout
 
 BACKGROUND_ROWS = 100_000  # exported query rows from which the facts get a process of their own
-BESIDE_MAX_PRODUCTS = 400_000  # exported products above which they run after the audit, not beside it
 NICENESS = 10  # added to the facts process's nice value: it yields the CPU to the audit
 
 
@@ -36,9 +35,19 @@ def _yield_cpu() -> None:
     os.nice(NICENESS)
 
 
+def _run_config(run_dir: Path):
+    return config_from_dict(json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8")))
+
+
+def fits_beside(run_dir: Path, products: int) -> bool:
+    """Whether a second process holding the product pool may run beside the audit (config `pool_max_products`)."""
+    bound = _run_config(run_dir).pool_max_products
+    return bound == 0 or products <= bound
+
+
 def run_facts(run_dir: Path) -> tuple[tuple, dict]:
     """(cache key, facts) of the run's finished export, as `card.writer.cached_facts` computes them."""
-    cfg = config_from_dict(json.loads((run_dir / layout.CONFIG_FILE).read_text(encoding="utf-8")))
+    cfg = _run_config(run_dir)
     export = layout.export_dir(run_dir)
     return writer.facts_key(export, cfg), writer.export_facts(export, cfg, writer.CardInputs.read(export))
 
@@ -56,7 +65,7 @@ class FactsAhead:
         queries, products = layout.queries_dir(export), layout.products_dir(export)
         if queries.is_dir() and products.is_dir() and (self.run_dir / layout.CONFIG_FILE).exists() and \
                 pads.dataset(queries, format="parquet").count_rows() >= BACKGROUND_ROWS and \
-                pads.dataset(products, format="parquet").count_rows() <= BESIDE_MAX_PRODUCTS:
+                fits_beside(self.run_dir, pads.dataset(products, format="parquet").count_rows()):
             # forkserver, never fork: the caller may hold threads (Prefect, DuckDB) whose locks a fork copies
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"),
                                              initializer=_yield_cpu)

@@ -4,6 +4,8 @@ step's card (before the marker) leaves them out, and a build's facts are compute
 
 from __future__ import annotations
 
+import json
+
 import pipelines.audit.run as audit_run
 import pipelines.card.facts_ahead as facts_ahead
 import pipelines.card.writer as card_writer
@@ -34,10 +36,10 @@ def test_facts_from_their_own_process_give_the_inline_card(demo_run_copy, monkey
 
 def test_a_large_product_pool_gets_its_facts_after_the_audit_not_beside_it(demo_run_copy, monkeypatch):
     """Both passes hold the whole product pool: beside each other they were a million-product build's
-    peak (6.5 GB). Above BESIDE_MAX_PRODUCTS no second process starts; the card computes them after."""
+    peak (6.5 GB). Above the run's pool_max_products no second process starts; the card computes them after."""
     monkeypatch.setattr(card_writer, "_FACTS", LastValue())
     monkeypatch.setattr(facts_ahead, "BACKGROUND_ROWS", 0)
-    monkeypatch.setattr(facts_ahead, "BESIDE_MAX_PRODUCTS", 5)  # the demo exports more products than this
+    _set_config(demo_run_copy, pool_max_products=5)  # the demo exports more products than this
     started, order = [], []
     real_pool, real_rows, real_audit = facts_ahead.ProcessPoolExecutor, card_writer.condition_rows, audit_run.audit_run
     monkeypatch.setattr(facts_ahead, "ProcessPoolExecutor", lambda *a, **k: started.append(1) or real_pool(*a, **k))
@@ -71,3 +73,15 @@ def test_the_export_step_card_leaves_the_costly_facts_out(demo_run_copy, monkeyp
     card_writer.write_card(demo_run_copy / "export", report, cfg, demo_run_copy, costly=False)
     card = _card(demo_run_copy)
     assert computed == [] and "## Summary" in card and "Per condition" not in card
+
+
+def _set_config(run_dir, **values):
+    path = run_dir / "config.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **values}))
+
+
+def test_pool_max_products_0_lets_the_facts_run_beside_the_audit_at_any_size(demo_run_copy, monkeypatch):
+    _set_config(demo_run_copy, pool_max_products=0)
+    assert facts_ahead.fits_beside(demo_run_copy, 10**9)
+    _set_config(demo_run_copy, pool_max_products=5)
+    assert not facts_ahead.fits_beside(demo_run_copy, 6) and facts_ahead.fits_beside(demo_run_copy, 5)
