@@ -24,6 +24,8 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 
 from pipelines import schemas
 from pipelines.beam.tables import Rebatch, record_ids, single_rows
+from pipelines.beam.whole_files import loaded
+from pipelines.beam.worker_cache import ReleasingDoFn, prepared
 from pipelines.plan import Step
 from pipelines.plan.step import conform_result, file_tables
 from pipelines.results import RejectLog, StageResult
@@ -66,29 +68,25 @@ def count_metrics(stage: str, counters: dict) -> None:
             Metrics.counter(f"meritgen.{stage}", name).inc(value)
 
 
-class CallStep(beam.DoFn):
+class CallStep(ReleasingDoFn, beam.DoFn):
     """Run `step.call` on one batch of its `shard_by` input; `empty` inputs get empty tables.
 
     A step with `per_shard` runs its prepared batch call instead: prepared (indexes loaded) once
-    per worker and reused while the side inputs are the same objects (Beam caches them per worker)."""
+    per worker and reused while the side inputs are the same objects (`whole_files` keeps each per process);
+    the worker holds one step's prepared call at a time (`worker_cache`)."""
 
     def __init__(self, step: Step, shard_by: str, empty: dict[str, str] | None = None) -> None:
         self.step, self.shard_by, self.empty = step, shard_by, dict(empty or {})
-        self._prepared: tuple[tuple, Callable] | None = None
-
-    def setup(self) -> None:
-        self._prepared = None
 
     def _batch_call(self, side_tables: dict, empties: dict) -> Callable[[pa.Table], StageResult]:
-        sides = tuple(side_tables.values())
-        held = self._prepared
-        if held is None or len(held[0]) != len(sides) or any(a is not b for a, b in zip(held[0], sides)):
+        def prepare():
             Metrics.counter(f"meritgen.{self.step.name}", PREPARED).inc()
-            call = self.step.per_shard.prepare(**side_tables, **empties, **file_tables(self.step))
-            self._prepared = held = (sides, call)
-        return held[1]
+            return self.step.per_shard.prepare(**side_tables, **empties, **file_tables(self.step))
+
+        return prepared(self.step.name, tuple(side_tables.values()), prepare)
 
     def process(self, batch: pa.Table, **side_tables):
+        side_tables = loaded(side_tables)
         empties = {arg: schemas.empty(contract) for arg, contract in self.empty.items()}
         started = time.perf_counter()
         if self.step.per_shard is not None:
@@ -181,7 +179,7 @@ class RunStep(beam.PTransform):
                                       single_rows, describe_table, side_inputs))
 
 
-class CallGlobal(beam.DoFn):
+class CallGlobal(ReleasingDoFn, beam.DoFn):
     """Run a global step once: every input a whole-table side input, every output one whole table.
 
     Each named output is emitted exactly once (empty or not), so consumers may use it as is.
@@ -191,6 +189,7 @@ class CallGlobal(beam.DoFn):
         self.step, self.outputs, self.empty = step, outputs, dict(empty or {})
 
     def process(self, _, **tables):
+        tables = loaded(tables)
         empties = {arg: schemas.empty(contract) for arg, contract in self.empty.items()}
         started = time.perf_counter()
         result = conform_result(self.step, self.step.call(**tables, **empties, **file_tables(self.step)))

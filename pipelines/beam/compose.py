@@ -17,6 +17,8 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 from pipelines import schemas
 from pipelines.beam.adapter import REJECTS, TALLY, Resilient, count_metrics, count_wall
 from pipelines.beam.tables import BatchRows
+from pipelines.beam.whole_files import load
+from pipelines.beam.worker_cache import ReleasingDoFn, prepared
 from pipelines.results import RejectLog
 from pipelines.stages import compose
 from pipelines.stages.catalog_index import build_index
@@ -30,20 +32,17 @@ def attempt_ranges(n_products: int, cfg, per_range: int) -> list[range]:
     return [range(start, min(start + per_range, n)) for start in range(0, n, per_range)]
 
 
-class ComposeRange(beam.DoFn):
+class ComposeRange(ReleasingDoFn, beam.DoFn):
     """compose_from_index over one attempt range; plans are tagged with the range start."""
 
     def __init__(self, params: compose.ComposeParams) -> None:
         self.params = params
-        self._sources: tuple = ()
-        self._index = None
 
     def _index_for(self, products, attributes, families):
-        # Side-input tables are the same objects while the worker holds them: build once.
-        sources = (products, attributes, families)
-        if len(self._sources) != 3 or any(a is not b for a, b in zip(sources, self._sources)):
-            self._index, self._sources = build_index(products, attributes, families, self.params.matcher), sources
-        return self._index
+        products, attributes, families = load(products), load(attributes), load(families)
+        # Side-input tables are the same objects while the worker holds them: build once per worker.
+        return prepared(compose.STAGE, (products, attributes, families),
+                        lambda: build_index(products, attributes, families, self.params.matcher))
 
     def process(self, attempts: range, products, attributes, families):
         started = time.perf_counter()

@@ -23,6 +23,7 @@ from pipelines.beam.adapter import (
     emit_result,
 )
 from pipelines.beam.tables import Rebatch, RowsOf, rows_by_key, single_rows
+from pipelines.beam.worker_cache import ReleasingDoFn
 from pipelines.plan import Step
 from pipelines.plan.step import conform_result
 
@@ -51,7 +52,7 @@ def _complete(joined):
         yield parts["product"][0], list(parts["images"]), facts, split
 
 
-class ExportProducts(beam.DoFn):
+class ExportProducts(ReleasingDoFn, beam.DoFn):
     """The export step's call on a batch of joined products (queries empty)."""
 
     def __init__(self, step: Step) -> None:

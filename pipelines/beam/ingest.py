@@ -22,6 +22,7 @@ from pipelines import schemas
 from pipelines.beam.adapter import REJECTS, TALLY, Resilient, count_metrics, count_wall
 from pipelines.beam.catalog_io import images_dir_of, plan_units, read_unit, with_images
 from pipelines.beam.tables import BatchRows
+from pipelines.beam.worker_cache import ReleasingDoFn
 from pipelines.config import CatalogConfig
 from pipelines.io import image_source
 from pipelines.results import RejectLog
@@ -40,7 +41,7 @@ def keyed_by_id(row: dict) -> tuple[str, dict]:
     return (f"\x00{row['source_file']}:{row['source_row']}" if key is None else key), row
 
 
-class ValidateGroups(beam.DoFn):
+class ValidateGroups(ReleasingDoFn, beam.DoFn):
     """Load images and validate a batch of id groups with the ingest stage's own loop."""
 
     def __init__(self, params: ingest.IngestParams, images_dir: str, threads: int = 16,

@@ -20,6 +20,7 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 
 from pipelines.beam.adapter import MAIN, REJECTS, TALLY, emit_result
 from pipelines.beam.inference import ANSWERS, RunLLMTask
+from pipelines.beam.whole_files import loaded
 from pipelines.llm.runner import TaskRun
 from pipelines.llm.step import LLMStepCall
 from pipelines.plan.step import conform_result
@@ -35,7 +36,7 @@ class RequestRows(beam.DoFn):
         self.call = call
 
     def process(self, _, **tables):
-        rows = self.call.rows(**tables)
+        rows = self.call.rows(**loaded(tables))
         ids = [row["record_id"] for row in rows]
         if len(set(ids)) != len(ids):  # answers are matched to rows by record_id
             raise ValueError(f"LLM task {self.call.task.name}: record_id is not unique among its rows")
@@ -54,7 +55,7 @@ class ApplyAnswers(beam.DoFn):
         parsed = sorted(parsed, key=lambda answer: position[answer["record_id"]])
         call: LLMStepCall = self.step.call
         run = TaskRun(parsed, [], {})  # the runner's rejects and counters left per batch already
-        result = conform_result(self.step, call.result(run, call.apply(parsed, **tables)))
+        result = conform_result(self.step, call.result(run, call.apply(parsed, **loaded(tables))))
         counters = {k: v for k, v in result.counters.items() if k not in run.counters}
         # rows in 0: RunLLMTask tallies the rows asked
         yield from emit_result(self.step.name, StageResult(result.outputs, result.rejects, counters), 0, self.outputs)

@@ -33,6 +33,7 @@ from pipelines.beam.order import BY_PRODUCT, in_local_order
 from pipelines.beam.progress import StepProgress
 from pipelines.beam.sinks import WriteExport, WriteRejects
 from pipelines.beam.tables import INDEX_COLUMNS, WholeTable
+from pipelines.beam.whole_files import folder_for, load, write_whole
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
 from pipelines.io.build_resources import load_resources
@@ -88,8 +89,9 @@ class BuildGraph:
     """Adds the build's transforms to a pipeline, keeping every output table PCollection by (stage, output)."""
 
     def __init__(self, pipeline: beam.Pipeline, catalog: str, cfg: BuildConfig, settings: BeamSettings,
-                 llm_cache: Path | None = None) -> None:
+                 llm_cache: Path | None = None, whole_folder: str | None = None) -> None:
         self.p, self.catalog, self.cfg, self.settings = pipeline, catalog, cfg, settings
+        self.whole_folder = whole_folder  # where whole tables are written for side inputs (None: kept in Beam)
         self.steps = plan_for(catalog, cfg, settings.llm_endpoint, llm_cache)
         self.contracts = {(s.name, out): c for s in self.steps for out, c in s.contracts.items()}
         self.tables: dict[tuple[str, str], beam.PCollection] = {}
@@ -104,26 +106,29 @@ class BuildGraph:
         return list(dict.fromkeys([*step.contracts, *read]))
 
     def whole(self, source: tuple[str, str], for_step: Step | None = None) -> beam.PCollection:
-        """The whole table of `source` as a one-element PCollection (projected for index readers)."""
+        """The whole table of `source` (projected for index readers) as a one-element PCollection:
+        a `whole_files.WholeFile` when the graph has a folder for them, else the table itself."""
         contract = self.contracts.get(source)
         columns = INDEX_COLUMNS.get(contract) if isinstance(getattr(for_step, "params", None), INDEX_READERS) else None
         key = (source, tuple(columns or ()))
         if key not in self._wholes:
             label = f"Whole_{source[0]}_{source[1]}" + ("_index" if columns else "")
             if source in self.single:  # one call's output: already whole, in its own order
-                self._wholes[key] = self.tables[source] | label >> beam.Map(_project, columns)
+                table = self.tables[source] | label >> beam.Map(_project, columns)
             elif columns:  # the index sorts by product_id: no order to restore
-                self._wholes[key] = self.tables[source] | label >> WholeTable(contract, columns)
+                table = self.tables[source] | label >> WholeTable(contract, columns)
             else:
-                self._wholes[key] = self._in_local_order(self.tables[source] | label >> WholeTable(contract),
-                                                         contract, label)
+                table = self._in_local_order(self.tables[source] | label >> WholeTable(contract), contract, label)
+            if self.whole_folder is not None:
+                table = table | f"{label}_File" >> beam.Map(write_whole, self.whole_folder, label)
+            self._wholes[key] = table
         return self._wholes[key]
 
     def _in_local_order(self, whole: beam.PCollection, contract: str | None, label: str) -> beam.PCollection:
         products = None
         if contract in BY_PRODUCT or contract == "image":
             products = AsSingleton(self.whole(("ingest", "products")))
-        return whole | f"{label}_LocalOrder" >> beam.Map(in_local_order, contract, products, self.cfg.render.languages)
+        return whole | f"{label}_LocalOrder" >> beam.Map(_in_local_order, contract, products, self.cfg.render.languages)
 
     def sides(self, step: Step, skip: set[str] = frozenset()) -> dict[str, beam.PCollection]:
         return {arg: self.whole(src, step) for arg, src in step.inputs.items() if arg not in skip}
@@ -209,6 +214,10 @@ OWN_TRANSFORMS = {ingest.IngestParams: BuildGraph._ingest, compose.ComposeParams
                   export.ExportParams: BuildGraph._export, LLMStepCall: BuildGraph._llm}
 
 
+def _in_local_order(table, contract, products, languages):
+    return in_local_order(table, contract, load(products), languages)
+
+
 def _project(table, columns):
     return table.select(columns) if columns else table
 
@@ -218,7 +227,7 @@ def build_pipeline(pipeline: beam.Pipeline, catalog: str, run_root: str, cfg: Bu
     """Add the whole build to `pipeline`; returns the failure summary (one element)."""
     settings = settings or BeamSettings()
     llm_cache = None if is_remote(run_root) else Path(run_root).parent / LLM_CACHE_FILE  # the local runner's
-    graph = BuildGraph(pipeline, catalog, cfg, settings, llm_cache)
+    graph = BuildGraph(pipeline, catalog, cfg, settings, llm_cache, folder_for(run_root))
     for step in graph.steps:
         graph.add_step(step)
     written = tuple(graph.rejects) | "AllRejects" >> beam.Flatten() | "Rejects" >> WriteRejects(run_root)

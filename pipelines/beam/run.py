@@ -30,6 +30,8 @@ from pipelines.beam.failures import FailureRatioExceeded
 from pipelines.beam.options import split_llm_args
 from pipelines.beam.pipeline import BeamSettings, build_pipeline, check_catalog, plan_for
 from pipelines.beam.vllm_server import stop_servers
+from pipelines.beam.whole_files import remove_folder
+from pipelines.beam.worker_cache import drop as drop_prepared
 from pipelines.config import BuildConfig
 from pipelines.errors import CatalogError
 from pipelines.io.export_files import FILES_KEY, listing, merit_pool_rows, verify_card
@@ -81,6 +83,8 @@ def run_beam_build(catalog: str, out: str, cfg: BuildConfig, pipeline_args: list
             raise known from exc
         finally:
             stop_servers()  # the vLLM servers this process started (DirectRunner): the GPU is free again
+            remove_folder(run_root)  # the whole tables the steps read (whole_files): not part of the output
+            drop_prepared()  # an in-process runner's last index (in_memory DirectRunner, tests)
         return BeamRun(run_root, str(result.state), finish_run(run_root, catalog, cfg, result, settings.llm_endpoint))
 
 

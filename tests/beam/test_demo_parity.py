@@ -106,3 +106,10 @@ def test_beam_reports_step_seconds_writes_export_rejects_and_names_views_as_loca
         total = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
         assert total > 0 and total == con.execute('SELECT count(*) FROM "rejects__rejects"').fetchone()[0]  # no double count
     assert set(beam_rejects.column("stage").to_pylist()) <= {"export"}  # the export stage's own, as locally
+
+
+def test_the_whole_tables_steps_read_are_files_removed_after_the_run(beam_run):
+    from pipelines.beam.whole_files import FOLDER
+
+    assert not (Path(beam_run.run_root) / FOLDER).exists()  # written for the steps' side inputs, then removed
+    assert beam_run.report["steps"]  # the run itself finished and reported
