@@ -26,9 +26,7 @@ from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.compose import ComposeQueries
 from pipelines.beam.export import ExportDataset
 from pipelines.beam.failures import CheckFailures
-from pipelines.beam.inference import task_handler
 from pipelines.beam.ingest import IngestCatalog
-from pipelines.beam.llm_step import RunLLMStep
 from pipelines.beam.order import BY_PRODUCT, in_local_order
 from pipelines.beam.progress import StepProgress
 from pipelines.beam.sinks import WriteExport, WriteRejects
@@ -61,8 +59,9 @@ class BeamSettings:
     groups_per_batch: int = 200
     max_failure_ratio: float = 0.1
     llm_endpoint: LLMEndpoint = NO_ENDPOINT  # the LLM server the environment names, read by the launcher
-    # (backend, task, settings, pipeline options, cache_path=, stage=) -> RunInference handler; tests script it
-    llm_handler: Callable = task_handler
+    # (backend, task, settings, pipeline options, cache_path=, stage=) -> RunInference handler; tests script it.
+    # None: `inference.task_handler`, imported only for a build with an LLM step (see `_llm`).
+    llm_handler: Callable | None = None
     llm_options: PipelineOptions | None = None  # meritgen's --llm_* (options.split_llm_args); None: the pipeline's
 
     def rows_for(self, step: str) -> int:
@@ -176,8 +175,13 @@ class BuildGraph:
 
     def _llm(self, step: Step) -> dict:
         """The step's request rows spread over the workers, asked through RunInference, answers applied."""
+        # Imported here, not at the top: Beam's inference module imports torch where it is installed, and a
+        # worker imports this module to unpickle the graph's functions; a build without an LLM step needs neither.
+        from pipelines.beam.inference import task_handler
+        from pipelines.beam.llm_step import RunLLMStep
+
         call, outputs, s = step.params, self.outputs_of(step), self.settings
-        handler = s.llm_handler(call.backend, call.task.name, call.settings, s.llm_options or self.p.options,
+        handler = (s.llm_handler or task_handler)(call.backend, call.task.name, call.settings, s.llm_options or self.p.options,
                                  cache_path=call.cache_path, stage=step.name)
         out = self.p | step.name >> RunLLMStep(step, handler, self.sides(step), outputs)
         self.single.update((step.name, name) for name in outputs)  # each output one whole table

@@ -1,7 +1,9 @@
-"""What a Beam worker holds: whole tables reach steps as Arrow IPC files (whole_files), and one step's
-prepared index at a time (worker_cache)."""
+"""What a Beam worker holds: whole tables reach steps as Arrow IPC files (whole_files), one step's
+prepared index at a time (worker_cache), and no LLM layer (torch) for a build without an LLM step."""
 
 import gc
+import subprocess
+import sys
 import weakref
 
 import apache_beam as beam
@@ -88,3 +90,12 @@ def test_a_worker_holds_one_steps_prepared_value_at_a_time():
     worker_cache.prepared("passages", (pa.table({"a": [1]}),), lambda: make("passages"))  # other objects: again
     assert made == ["compose", "passages", "passages"]
 
+
+def test_the_graph_and_launcher_modules_do_not_import_the_llm_layer():
+    """A worker imports pipelines.beam.pipeline to unpickle the graph's functions; Beam's inference
+    module imports torch where it is installed (about 350 MB per worker process for nothing)."""
+    code = ("import sys, pipelines.beam.pipeline, pipelines.beam.run, pipelines.beam.adapter; "
+            "print(sorted(m for m in ('apache_beam.ml.inference.base', 'torch', 'pipelines.beam.inference') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
