@@ -181,8 +181,9 @@ class BuildGraph:
         from pipelines.beam.llm_step import RunLLMStep
 
         call, outputs, s = step.params, self.outputs_of(step), self.settings
-        handler = (s.llm_handler or task_handler)(call.backend, call.task.name, call.settings, s.llm_options or self.p.options,
-                                 cache_path=call.cache_path, stage=step.name)
+        handler = (s.llm_handler or task_handler)(call.backend, call.task.name, call.settings,
+                                                  s.llm_options or self.p.options, cache_path=call.cache_path,
+                                                  stage=step.name)
         out = self.p | step.name >> RunLLMStep(step, handler, self.sides(step), outputs)
         self.single.update((step.name, name) for name in outputs)  # each output one whole table
         return out

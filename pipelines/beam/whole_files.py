@@ -8,7 +8,7 @@ written once, as an Arrow IPC file under `<run>/_whole/<pipeline id>/`, and the 
 its path (`WholeFile`): a worker memory-maps a local file (pages shared by every worker process
 and given back by the kernel, never copied to the heap) or reads a remote one once, and keeps it
 per process, so every bundle of a step sees the same table object and prepares its index once.
-The folder is removed after the run (`remove_folder`).
+The folder is removed after a run the launcher waits for (`remove_folder`).
 """
 
 from __future__ import annotations
