@@ -20,6 +20,12 @@ def from_ipc(data: bytes) -> pa.Table:
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
+def write_ipc_file(table: pa.Table, sink) -> None:
+    """`table` as an Arrow IPC file (random access: `read_shared` maps it) into `sink`, a path or a writable file."""
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
 class SharedTables:
     """Tables written once to Arrow IPC files for worker processes to memory-map (`read_shared`): every
     process reads the same pages, counted once. Pickled bytes put a copy in each worker and kept one in
@@ -31,8 +37,7 @@ class SharedTables:
         self.paths: dict[str, str] = {}
         for name, table in tables.items():
             path = str(Path(self._folder.name) / f"{name}.arrow")
-            with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-                writer.write_table(table)
+            write_ipc_file(table, path)
             self.paths[name] = path
 
     def __enter__(self) -> SharedTables:
@@ -46,5 +51,5 @@ class SharedTables:
 
 
 def read_shared(path: str) -> pa.Table:
-    """A `SharedTables` file as a table over the mapped file (no copy)."""
+    """A `SharedTables` (or `write_ipc_file`) file as a table over the mapped file (no copy)."""
     return pa.ipc.open_file(pa.memory_map(path, "r")).read_all()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
+from pipelines.arrow_ipc import read_shared, write_ipc_file
 from pipelines.beam.catalog_io import is_remote
 
 FOLDER = "_whole"
@@ -45,21 +46,13 @@ def write_whole(table: pa.Table, folder: str, name: str) -> WholeFile:
     path = FileSystems.join(folder, f"{name}.arrow")
     if is_remote(path):
         with FileSystems.create(path) as fh:  # an object appears whole when closed
-            fh.write(_ipc_bytes(table))
+            write_ipc_file(table, fh)
     else:
         os.makedirs(folder, exist_ok=True)
         partial = f"{path}.{uuid.uuid4().hex}.partial"  # a retried write never exposes half a file
-        with pa.OSFile(partial, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
+        write_ipc_file(table, partial)
         os.replace(partial, path)
     return WholeFile(path, table.num_rows)
-
-
-def _ipc_bytes(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
 
 
 # A step reads up to about six whole tables; a remote table read into memory is kept while it is
@@ -92,7 +85,7 @@ def _read(path: str) -> pa.Table:
     if is_remote(path):
         with FileSystems.open(path) as fh:
             return pa.ipc.open_file(pa.py_buffer(fh.read())).read_all()
-    return pa.ipc.open_file(pa.memory_map(path)).read_all()  # zero-copy: the table's buffers are the file's pages
+    return read_shared(path)  # zero-copy: the table's buffers are the file's pages
 
 
 def forget() -> None:
