@@ -158,12 +158,14 @@ class RunStep(beam.PTransform):
     """A sharded step: batches of its `shard_by` input, whole-table side inputs for the rest.
 
     `sides` maps each other input argument to a one-element PCollection holding its table;
-    `outputs` names the stage outputs to keep (default: those with a contract). Returns a dict: each of the step's outputs, REJECTS and TALLY.
+    `outputs` names the stage outputs to keep (default: those with a contract); `folder`: where
+    batches are written to cross the Reshuffle (`batch_files`). Returns a dict: each of the step's outputs, REJECTS and TALLY.
     """
 
-    def __init__(self, step: Step, batch_rows: int, sides: dict, outputs: list[str] | None = None) -> None:
+    def __init__(self, step: Step, batch_rows: int, sides: dict, outputs: list[str] | None = None,
+                 folder: str | None = None) -> None:
         super().__init__()
-        self.outputs = list(outputs or step.contracts)
+        self.outputs, self.folder = list(outputs or step.contracts), folder
         if step.shard_by is None:
             raise ValueError(f"step {step.name} is global: it has no sharded input")
         missing = set(step.inputs) - {step.shard_by} - set(sides)
@@ -174,7 +176,7 @@ class RunStep(beam.PTransform):
     def expand(self, batches):
         side_inputs = {arg: AsSingleton(pcoll) for arg, pcoll in self.sides.items()}
         return (batches
-                | "Batch" >> Rebatch(self.batch_rows)
+                | "Batch" >> Rebatch(self.batch_rows, self.folder)
                 | "Call" >> Resilient(CallStep(self.step, self.step.shard_by), self.outputs, self.step.name,
                                       single_rows, describe_table, side_inputs))
 

@@ -80,9 +80,9 @@ def _describe_joined(batch):
 class ExportDataset(beam.PTransform):
     """{"products", "images", "attributes", "queries"} batches -> export outputs, REJECTS, TALLY."""
 
-    def __init__(self, step: Step, batch_rows: int) -> None:
+    def __init__(self, step: Step, batch_rows: int, folder: str | None = None) -> None:
         super().__init__()
-        self.step, self.batch_rows = step, batch_rows
+        self.step, self.batch_rows, self.folder = step, batch_rows, folder
 
     def _joined_products(self, inputs):
         products = inputs["products"] | "ProductRows" >> RowsOf()
@@ -109,7 +109,7 @@ class ExportDataset(beam.PTransform):
             _describe_joined)
         empties = {"products": "product", "images": "image", "attributes": "attribute"}
         queries = (inputs["queries"]
-                   | "BatchQueries" >> Rebatch(self.batch_rows)
+                   | "BatchQueries" >> Rebatch(self.batch_rows, self.folder)
                    | "ExportQueries" >> Resilient(CallStep(self.step, "queries", empties), QUERY_OUTPUTS,
                                                   self.step.name, single_rows, describe_table))
         out = {name: products[name] for name in PRODUCT_OUTPUTS}

@@ -88,9 +88,10 @@ class BuildGraph:
     """Adds the build's transforms to a pipeline, keeping every output table PCollection by (stage, output)."""
 
     def __init__(self, pipeline: beam.Pipeline, catalog: str, cfg: BuildConfig, settings: BeamSettings,
-                 llm_cache: Path | None = None, whole_folder: str | None = None) -> None:
+                 llm_cache: Path | None = None, table_folder: str | None = None) -> None:
         self.p, self.catalog, self.cfg, self.settings = pipeline, catalog, cfg, settings
-        self.whole_folder = whole_folder  # where whole tables are written for side inputs (None: kept in Beam)
+        # Where whole tables (side inputs) and batches crossing a stage boundary are written (None: kept in Beam).
+        self.table_folder = table_folder
         self.steps = plan_for(catalog, cfg, settings.llm_endpoint, llm_cache)
         self.contracts = {(s.name, out): c for s in self.steps for out, c in s.contracts.items()}
         self.tables: dict[tuple[str, str], beam.PCollection] = {}
@@ -115,11 +116,12 @@ class BuildGraph:
             if source in self.single:  # one call's output: already whole, in its own order
                 table = self.tables[source] | label >> beam.Map(_project, columns)
             elif columns:  # the index sorts by product_id: no order to restore
-                table = self.tables[source] | label >> WholeTable(contract, columns)
+                table = self.tables[source] | label >> WholeTable(contract, columns, self.table_folder)
             else:
-                table = self._in_local_order(self.tables[source] | label >> WholeTable(contract), contract, label)
-            if self.whole_folder is not None:
-                table = table | f"{label}_File" >> beam.Map(write_whole, self.whole_folder, label)
+                table = self._in_local_order(self.tables[source] | label >> WholeTable(contract, folder=self.table_folder),
+                                             contract, label)
+            if self.table_folder is not None:
+                table = table | f"{label}_File" >> beam.Map(write_whole, self.table_folder, label)
             self._wholes[key] = table
         return self._wholes[key]
 
@@ -158,7 +160,8 @@ class BuildGraph:
         # `prepare` gets the once outputs as side tables of their names (not made again per worker).
         out = sharded | step.name >> RunStep(step, self.settings.rows_for(step.name),
                                              {**sides, **{name: whole[name] for name in once}},
-                                             [name for name in self.outputs_of(step) if name not in once])
+                                             [name for name in self.outputs_of(step) if name not in once],
+                                             self.table_folder)
         if once:
             out[REJECTS] = (out[REJECTS], whole[REJECTS]) | f"{step.name}_OnceRejects" >> beam.Flatten()
             out.update({name: whole[name] for name in once})
@@ -198,7 +201,7 @@ class BuildGraph:
         through the export stage on one worker and is written as export/<name>.parquet."""
         standard = {arg: src for arg, src in step.inputs.items() if arg in EXPORT_INPUTS}
         out = {arg: self.tables[src] for arg, src in standard.items()} | step.name >> ExportDataset(
-            step, self.settings.rows_for(step.name))
+            step, self.settings.rows_for(step.name), self.table_folder)
         extras = sorted(set(step.inputs) - set(standard))
         if extras:
             sides = self.sides(step, set(standard))
@@ -240,7 +243,7 @@ def build_pipeline(pipeline: beam.Pipeline, catalog: str, run_root: str, cfg: Bu
         settings.max_failure_ratio, after=written)
     exported = next(s.name for s in graph.steps if isinstance(s.params, export.ExportParams))  # by type, not name
     tables = {name: pcoll for (stage, name), pcoll in graph.tables.items() if stage == exported}
-    tables | "WriteExport" >> WriteExport(FileSystems.join(run_root, "export"), cfg, summary)
+    tables | "WriteExport" >> WriteExport(FileSystems.join(run_root, "export"), cfg, summary, graph.table_folder)
     summary | "SummaryJson" >> beam.Map(json.dumps, sort_keys=True) | "WriteSummary" >> beam.io.WriteToText(
         FileSystems.join(run_root, "failures"), file_name_suffix=".json", num_shards=1, shard_name_template="")
     return summary

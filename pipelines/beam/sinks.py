@@ -16,6 +16,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.parquetio import WriteToParquetBatched
 
 from pipelines import schemas
+from pipelines.beam.batch_files import AcrossAsFiles
 from pipelines.beam.failures import gated
 from pipelines.config import BuildConfig
 from pipelines.io import layout
@@ -75,21 +76,39 @@ def parquet(prefix: str, schema: pa.Schema) -> WriteToParquetBatched:
     return WriteToParquetBatched(prefix, schema, codec=CODEC, file_name_suffix=".parquet")
 
 
-class WriteExport(beam.PTransform):
-    """Export outputs -> Parquet (and MERIT's JSON lines) under `export_dir`, after `gate`."""
+class Gated(beam.PTransform):
+    """Tables held until `gate` exists (`failures.gated`), then spread over workers if `spread`."""
 
-    def __init__(self, export_dir: str, cfg: BuildConfig, gate) -> None:
+    def __init__(self, gate, spread: bool = False) -> None:
         super().__init__()
-        self.export_dir, self.cfg, self.gate = export_dir, cfg, gate
+        self.gate, self.spread = gate, spread
+
+    def expand(self, tables):
+        held = gated(tables, self.gate, "Gate")
+        return held | "Spread" >> beam.Reshuffle() if self.spread else held
+
+
+class WriteExport(beam.PTransform):
+    """Export outputs -> Parquet (and MERIT's JSON lines) under `export_dir`, after `gate`.
+
+    `folder`: the export tables wait for the gate as files (`batch_files`): waiting as elements,
+    every exported row sat in the DirectRunner's process until the failure check was done."""
+
+    def __init__(self, export_dir: str, cfg: BuildConfig, gate, folder: str | None = None) -> None:
+        super().__init__()
+        self.export_dir, self.cfg, self.gate, self.folder = export_dir, cfg, gate, folder
+
+    def _gated(self, spread: bool = False) -> AcrossAsFiles:
+        return AcrossAsFiles(Gated(self.gate, spread), self.folder)
 
     def _path(self, *parts: str) -> str:
         return FileSystems.join(self.export_dir, *parts)
 
     def expand(self, outputs: dict):
-        (gated(outputs["products"], self.gate, "GateProducts")
+        (outputs["products"] | "GateProducts" >> self._gated()
          | "HfProducts" >> beam.Map(with_hf_features, {"images": "images"})
          | "WriteProducts" >> parquet(self._path(*layout.PRODUCTS_PARTS, "products"), products_schema()))
-        queries = gated(outputs["queries"], self.gate, "GateQueries")
+        queries = outputs["queries"] | "GateQueries" >> self._gated()
         for split in SPLITS:
             (queries
              | f"Only_{split}" >> beam.FlatMap(of_split, split)
@@ -97,7 +116,7 @@ class WriteExport(beam.PTransform):
         if self.cfg.export.merit_layout:
             self._merit(outputs)
         for name in sorted(set(outputs) - set(STANDARD_OUTPUTS)):  # one-table outputs (difficulty)
-            (gated(outputs[name], self.gate, f"Gate_{name}")
+            (outputs[name] | f"Gate_{name}" >> self._gated()
              | f"Write_{name}" >> beam.Map(write_table, self._path(f"{name}.parquet")))
 
     def _merit(self, outputs: dict) -> None:
@@ -109,8 +128,8 @@ class WriteExport(beam.PTransform):
         pools = beam.pvalue.AsDict(
             outputs["queries"] | "MeritRefs" >> beam.FlatMap(_references) | "DistinctRefs" >> beam.Distinct()
             | "PoolsByProduct" >> beam.GroupByKey() | "PoolSets" >> beam.MapTuple(lambda k, v: (k, set(v))))
-        products = gated(outputs["merit_products"], self.gate, "GateMeritProducts") | "SeparateProducts" >> beam.Reshuffle()
-        queries = gated(outputs["queries"], self.gate, "GateMeritQueries") | "SeparateQueries" >> beam.Reshuffle()
+        products = outputs["merit_products"] | "GateMeritProducts" >> self._gated(spread=True)
+        queries = outputs["queries"] | "GateMeritQueries" >> self._gated(spread=True)
         for split in SPLITS:
             (products
              | f"MeritPool_{split}" >> beam.FlatMap(_in_pool, split, pools)

@@ -13,6 +13,7 @@ import apache_beam as beam
 import pyarrow as pa
 
 from pipelines import schemas
+from pipelines.beam.batch_files import AcrossAsFiles, BatchFile, from_file, to_file
 from pipelines.shards import KEY, batch_starts
 
 # The only columns `stages/catalog_index.build_index` reads: side inputs carry just these, so
@@ -79,7 +80,10 @@ def rows_by_key(table: pa.Table, key: str) -> Iterator[tuple[str, list[dict]]]:
 
 
 class ConcatTables(beam.CombineFn):
-    """Concatenate batches into one table (an empty table of `contract` when there are none)."""
+    """Concatenate batches into one table (an empty table of `contract` when there are none).
+
+    Batches may be `batch_files.BatchFile`s: the accumulators then carry paths, and only the
+    final step maps and copies the tables."""
 
     def __init__(self, contract: str, columns: list[str] | None = None) -> None:
         self.contract, self.columns = contract, columns
@@ -90,27 +94,31 @@ class ConcatTables(beam.CombineFn):
     def create_accumulator(self) -> list[pa.Table]:
         return []
 
-    def add_input(self, acc: list[pa.Table], table: pa.Table) -> list[pa.Table]:
-        acc.append(self._project(table))
+    def add_input(self, acc: list, table) -> list:
+        acc.append(table if isinstance(table, BatchFile) else self._project(table))
         return acc
 
     def merge_accumulators(self, accs) -> list[pa.Table]:
         return [t for acc in accs for t in acc]
 
-    def extract_output(self, acc: list[pa.Table]) -> pa.Table:
+    def extract_output(self, acc: list) -> pa.Table:
         if not acc:
             return self._project(schemas.empty(self.contract))
-        return pa.concat_tables(acc).combine_chunks()
+        return pa.concat_tables([self._project(from_file(t)) for t in acc]).combine_chunks()
 
 
 class WholeTable(beam.PTransform):
-    """Batches -> a one-element PCollection holding the whole table, for AsSingleton side inputs."""
+    """Batches -> a one-element PCollection holding the whole table, for AsSingleton side inputs.
 
-    def __init__(self, contract: str, columns: list[str] | None = None) -> None:
+    `folder`: the batches reach the combine as files (`batch_files`), not through the runner."""
+
+    def __init__(self, contract: str, columns: list[str] | None = None, folder: str | None = None) -> None:
         super().__init__()
-        self.contract, self.columns = contract, columns
+        self.contract, self.columns, self.folder = contract, columns, folder
 
     def expand(self, batches):
+        if self.folder is not None:
+            batches = batches | "ToFiles" >> beam.Map(to_file, self.folder)
         return batches | "Concat" >> beam.CombineGlobally(ConcatTables(self.contract, self.columns))
 
 
@@ -119,16 +127,17 @@ class Rebatch(beam.PTransform):
 
     Every query table's elements hold whole base queries (render emits a plan's languages together,
     sharded steps keep them, global steps emit one whole table), so cutting each element at key
-    changes keeps them whole batch after batch."""
+    changes keeps them whole batch after batch. `folder`: the batches cross the Reshuffle as
+    files (`batch_files`)."""
 
-    def __init__(self, rows: int) -> None:
+    def __init__(self, rows: int, folder: str | None = None) -> None:
         super().__init__()
-        self.rows = rows
+        self.rows, self.folder = rows, folder
 
     def expand(self, batches):
         return (batches
                 | "Slice" >> beam.FlatMap(key_slices, self.rows)
-                | "Spread" >> beam.Reshuffle())
+                | "Spread" >> AcrossAsFiles(beam.Reshuffle(), self.folder))
 
 
 class BatchRows(beam.PTransform):

@@ -4,7 +4,7 @@ A whole table given as an `AsSingleton` side input is held by the runner for eve
 reads it (the DirectRunner keeps each side input in its own memory, once per consuming transform)
 and decoded again into each worker's heap for every bundle. At 10K products that was 1.6 GB in the
 DirectRunner's process and a worker heap that grew step after step. Here the whole table is
-written once, as an Arrow IPC file under `<run>/_whole/<pipeline id>/`, and the side input is
+written once, as an Arrow IPC file under `<run>/_tables/<pipeline id>/`, and the side input is
 its path (`WholeFile`): a worker memory-maps a local file (pages shared by every worker process
 and given back by the kernel, never copied to the heap) or reads a remote one once, and keeps it
 per process, so every bundle of a step sees the same table object and prepares its index once.
@@ -25,7 +25,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipelines.arrow_ipc import read_shared, write_ipc_file
 from pipelines.beam.catalog_io import is_remote
 
-FOLDER = "_whole"
+FOLDER = "_tables"  # whole tables, and batches in flight (`batch_files`)
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,20 @@ def folder_for(run_root: str) -> str:
 def write_whole(table: pa.Table, folder: str, name: str) -> WholeFile:
     """Write `table` as `<folder>/<name>.arrow` (uncompressed: a local file is memory-mapped as is)."""
     path = FileSystems.join(folder, f"{name}.arrow")
+    write_file(table, path)
+    return WholeFile(path, table.num_rows)
+
+
+def write_file(table: pa.Table, path: str) -> None:
+    """`table` as an Arrow IPC file at `path` (local or remote), never seen half written."""
     if is_remote(path):
         with FileSystems.create(path) as fh:  # an object appears whole when closed
             write_ipc_file(table, fh)
     else:
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         partial = f"{path}.{uuid.uuid4().hex}.partial"  # a retried write never exposes half a file
         write_ipc_file(table, partial)
         os.replace(partial, path)
-    return WholeFile(path, table.num_rows)
 
 
 # A step reads up to about six whole tables; a remote table read into memory is kept while it is
@@ -69,7 +74,7 @@ def load(value):
     with _lock:
         table = _opened.pop(value.path, None)
         if table is None:
-            table = _read(value.path)
+            table = read_file(value.path)
         _opened[value.path] = table
         while len(_opened) > KEEP_OPEN:
             _opened.popitem(last=False)
@@ -81,7 +86,8 @@ def loaded(tables: dict) -> dict:
     return {name: load(value) for name, value in tables.items()}
 
 
-def _read(path: str) -> pa.Table:
+def read_file(path: str) -> pa.Table:
+    """A `write_file` file: mapped when local (the table's buffers are the file's pages), read when remote."""
     if is_remote(path):
         with FileSystems.open(path) as fh:
             return pa.ipc.open_file(pa.py_buffer(fh.read())).read_all()
@@ -95,7 +101,7 @@ def forget() -> None:
 
 
 def remove_folder(run_root: str) -> None:
-    """Delete `<run>/_whole/` (every pipeline's whole tables under this run), if there."""
+    """Delete `<run>/_tables/` (every pipeline's whole tables and batch files under this run), if there."""
     folder = FileSystems.join(run_root, FOLDER)
     forget()
     if FileSystems.exists(folder):

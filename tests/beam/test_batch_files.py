@@ -1,0 +1,59 @@
+"""Batches cross the runner's stage boundaries as files (batch_files): a Reshuffle, a combine and
+the export's gated writes carry paths, so the DirectRunner's process never holds the query tables."""
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipelines.beam.batch_files import BatchFile, from_file, rows_of, to_file
+from pipelines.beam.pipeline import build_pipeline
+from pipelines.beam.tables import ConcatTables, Rebatch
+from pipelines.config import load_config
+from pipelines.resources import DEMO_DIR
+
+
+def _queries(n: int) -> pa.Table:
+    return pa.table({"base_query_id": [f"b{i // 2}" for i in range(n)], "language": ["en", "ms"] * (n // 2)})
+
+
+def test_a_batch_round_trips_through_its_file_mapped_not_copied(tmp_path):
+    table = _queries(20_000)
+    ref = to_file(table, str(tmp_path))
+    assert isinstance(ref, BatchFile) and ref.rows == 20_000 and rows_of(ref) == 20_000
+    assert ref.path.startswith(str(tmp_path / "batches"))
+    before = pa.total_allocated_bytes()
+    back = from_file(ref)
+    assert back.equals(table)
+    assert pa.total_allocated_bytes() - before < 100_000  # the buffers are the file's pages
+    assert to_file(table, str(tmp_path)).path != ref.path  # a retried bundle never writes over a file being read
+    assert from_file(table) is table and rows_of(table) == 20_000
+
+
+def test_rebatch_with_a_folder_sends_paths_through_the_reshuffle_and_keeps_base_queries_whole(tmp_path):
+    with beam.Pipeline() as p:
+        out = (p | beam.Create([_queries(10)]) | Rebatch(4, str(tmp_path))
+               | beam.Map(lambda t: sorted(set(t.column("base_query_id").to_pylist()))))
+        assert_that(out, equal_to([["b0", "b1"], ["b2", "b3"], ["b4"]]))
+    assert len(list((tmp_path / "batches").glob("*.arrow"))) == 3  # one file per batch crossed
+
+
+def test_whole_table_accumulators_hold_paths_and_the_output_is_the_concatenation(tmp_path):
+    combine = ConcatTables("family", ["product_id"])
+    parts = [pa.table({"product_id": ["p1"], "family_id": ["f"]}), pa.table({"product_id": ["p2"], "family_id": ["g"]})]
+    acc = combine.create_accumulator()
+    for part in parts:
+        acc = combine.add_input(acc, to_file(part, str(tmp_path)))
+    assert all(isinstance(item, BatchFile) for item in acc)  # what crosses to the combine's last step: paths
+    whole = combine.extract_output(combine.merge_accumulators([acc[:1], acc[1:]]))
+    assert whole.to_pydict() == {"product_id": ["p1", "p2"]}
+
+
+def test_the_build_graph_crosses_every_query_reshuffle_and_the_gated_export_as_files(tmp_path):
+    p = beam.Pipeline()
+    build_pipeline(p, str(DEMO_DIR / "catalog.jsonl"), str(tmp_path / "run"), load_config())
+    labels = p.applied_labels
+    for step in ("render", "negatives", "passages", "caption_filter", "retriever_negatives", "export/BatchQueries"):
+        assert f"{step}/Batch/Spread/ToFiles" in labels or f"{step}/Spread/ToFiles" in labels, step
+    for gate in ("GateProducts", "GateQueries", "GateMeritProducts", "GateMeritQueries"):
+        assert f"WriteExport/{gate}/ToFiles" in labels and f"WriteExport/{gate}/FromFiles" in labels, gate
+    assert "Whole_ingest_products/ToFiles" in labels  # a whole table's batches reach its combine as files
