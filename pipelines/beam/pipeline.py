@@ -24,7 +24,7 @@ from apache_beam.pvalue import AsSingleton
 from pipelines.beam.adapter import REJECTS, TALLY, RunGlobal, RunStep
 from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.compose import ComposeQueries
-from pipelines.beam.export import ExportDataset
+from pipelines.beam.export import PRODUCT_SIDES, ExportDataset
 from pipelines.beam.failures import CheckFailures
 from pipelines.beam.ingest import IngestCatalog
 from pipelines.beam.order import BY_PRODUCT, in_local_order
@@ -43,7 +43,8 @@ from pipelines.stages import compose, export, ingest, negatives
 
 # Steps (by params type) whose side inputs feed only `build_index`: they get the index columns, not whole rows.
 INDEX_READERS = (compose.ComposeParams, negatives.NegativesParams)
-# The export inputs ExportDataset joins (argument -> contract); others pass through on one worker.
+# The export inputs ExportDataset takes (argument -> contract): products and queries in batches, the
+# others of `export.PRODUCT_SIDES` whole; any other input passes through on one worker.
 EXPORT_INPUTS = {"products": "product", "images": "image", "attributes": "attribute", "queries": "query",
                  "product_splits": "product_split"}
 
@@ -197,11 +198,13 @@ class BuildGraph:
         return out
 
     def _export(self, step: Step) -> dict:
-        """Products and queries through the export joins; any other input (difficulty) passes
+        """Products and queries batch by batch (`export.ExportDataset`); any other input (difficulty) passes
         through the export stage on one worker and is written as export/<name>.parquet."""
         standard = {arg: src for arg, src in step.inputs.items() if arg in EXPORT_INPUTS}
-        out = {arg: self.tables[src] for arg, src in standard.items()} | step.name >> ExportDataset(
-            step, self.settings.rows_for(step.name), self.table_folder)
+        batched = {arg: self.tables[src] for arg, src in standard.items() if arg not in PRODUCT_SIDES}
+        product_sides = self.sides(step, set(step.inputs) - set(PRODUCT_SIDES))
+        out = batched | step.name >> ExportDataset(step, self.settings.rows_for(step.name), product_sides,
+                                                   self.table_folder)
         extras = sorted(set(step.inputs) - set(standard))
         if extras:
             sides = self.sides(step, set(standard))

@@ -6,6 +6,7 @@ import pyarrow as pa
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.beam.batch_files import BatchFile, from_file, rows_of, to_file
+from pipelines.beam.export import batch_sides
 from pipelines.beam.pipeline import build_pipeline
 from pipelines.beam.tables import ConcatTables, Rebatch
 from pipelines.config import load_config
@@ -52,8 +53,22 @@ def test_the_build_graph_crosses_every_query_reshuffle_and_the_gated_export_as_f
     p = beam.Pipeline()
     build_pipeline(p, str(DEMO_DIR / "catalog.jsonl"), str(tmp_path / "run"), load_config())
     labels = p.applied_labels
-    for step in ("render", "negatives", "passages", "caption_filter", "retriever_negatives", "export/BatchQueries"):
+    for step in ("render", "negatives", "passages", "caption_filter", "retriever_negatives", "export/BatchQueries",
+                 "export/BatchProducts"):
         assert f"{step}/Batch/Spread/ToFiles" in labels or f"{step}/Spread/ToFiles" in labels, step
     for gate in ("GateProducts", "GateQueries", "GateMeritProducts", "GateMeritQueries"):
         assert f"WriteExport/{gate}/ToFiles" in labels and f"WriteExport/{gate}/FromFiles" in labels, gate
     assert "Whole_ingest_products/ToFiles" in labels  # a whole table's batches reach its combine as files
+    assert not [label for label in labels if label.startswith("export/") and "CoGroupByKey" in label]  # no row join
+
+
+def test_a_product_batch_takes_only_its_own_images_facts_and_splits_in_the_tables_order():
+    batch = pa.table({"product_id": ["p2", "p1"], "image_ids": [["i2", "i1"], ["i1"]]})
+    images = pa.table({"image_id": ["i1", "i3", "i2"], "bytes": [b"1", b"3", b"2"]})
+    facts = pa.table({"product_id": ["p1", "p3", "p2", "p1"], "value": ["a", "b", "c", "d"]})
+    splits = pa.table({"product_id": ["p3", "p1"], "split": ["test", "train"]})
+    sides = batch_sides(batch, images, facts, splits)
+    assert sides["images"].column("image_id").to_pylist() == ["i1", "i2"]
+    assert sides["attributes"].column("value").to_pylist() == ["a", "c", "d"]  # the local export's fact order
+    assert sides["product_splits"].to_pydict() == {"product_id": ["p1"], "split": ["train"]}
+    assert batch_sides(batch, images, facts, None)["product_splits"].num_rows == 0  # a build without a split step
