@@ -89,10 +89,9 @@ class BuildGraph:
     """Adds the build's transforms to a pipeline, keeping every output table PCollection by (stage, output)."""
 
     def __init__(self, pipeline: beam.Pipeline, catalog: str, cfg: BuildConfig, settings: BeamSettings,
-                 llm_cache: Path | None = None, table_folder: str | None = None) -> None:
+                 table_folder: str, llm_cache: Path | None = None) -> None:
         self.p, self.catalog, self.cfg, self.settings = pipeline, catalog, cfg, settings
-        # Where whole tables (side inputs) and batches crossing a stage boundary are written (None: kept in Beam).
-        self.table_folder = table_folder
+        self.table_folder = table_folder  # whole tables (side inputs) and batches crossing a stage boundary
         self.steps = plan_for(catalog, cfg, settings.llm_endpoint, llm_cache)
         self.contracts = {(s.name, out): c for s in self.steps for out, c in s.contracts.items()}
         self.tables: dict[tuple[str, str], beam.PCollection] = {}
@@ -107,8 +106,8 @@ class BuildGraph:
         return list(dict.fromkeys([*step.contracts, *read]))
 
     def whole(self, source: tuple[str, str], for_step: Step | None = None) -> beam.PCollection:
-        """The whole table of `source` (projected for index readers) as a one-element PCollection:
-        a `whole_files.WholeFile` when the graph has a folder for them, else the table itself."""
+        """The whole table of `source` (projected for index readers) as a one-element PCollection
+        holding its file (`whole_files.WholeFile`)."""
         contract = self.contracts.get(source)
         columns = INDEX_COLUMNS.get(contract) if isinstance(getattr(for_step, "params", None), INDEX_READERS) else None
         key = (source, tuple(columns or ()))
@@ -121,8 +120,7 @@ class BuildGraph:
             else:
                 table = self._in_local_order(self.tables[source] | label >> WholeTable(contract, folder=self.table_folder),
                                              contract, label)
-            if self.table_folder is not None:
-                table = table | f"{label}_File" >> beam.Map(write_whole, self.table_folder, label)
+            table = table | f"{label}_File" >> beam.Map(write_whole, self.table_folder, label)
             self._wholes[key] = table
         return self._wholes[key]
 
@@ -175,7 +173,8 @@ class BuildGraph:
 
     def _compose(self, step: Step) -> dict:
         s, count = self.settings, self._product_count()
-        return count | step.name >> ComposeQueries(step.params, self.sides(step), s.attempts_per_range, s.batch_rows)
+        return count | step.name >> ComposeQueries(step.params, self.sides(step), s.attempts_per_range,
+                                                            self.table_folder)
 
     def _llm(self, step: Step) -> dict:
         """The step's request rows spread over the workers, asked through RunInference, answers applied."""
@@ -238,7 +237,7 @@ def build_pipeline(pipeline: beam.Pipeline, catalog: str, run_root: str, cfg: Bu
     """Add the whole build to `pipeline`; returns the failure summary (one element)."""
     settings = settings or BeamSettings()
     llm_cache = None if is_remote(run_root) else Path(run_root).parent / LLM_CACHE_FILE  # the local runner's
-    graph = BuildGraph(pipeline, catalog, cfg, settings, llm_cache, folder_for(run_root))
+    graph = BuildGraph(pipeline, catalog, cfg, settings, folder_for(run_root), llm_cache)
     for step in graph.steps:
         graph.add_step(step)
     written = tuple(graph.rejects) | "AllRejects" >> beam.Flatten() | "Rejects" >> WriteRejects(run_root)

@@ -1,11 +1,14 @@
-"""Batches cross the runner's stage boundaries as files (batch_files): a Reshuffle, a combine and
-the export's gated writes carry paths, so the DirectRunner's process never holds the query tables."""
+"""Batches cross the runner's stage boundaries as files (batch_files): a Reshuffle, a combine, the
+export's gated writes and compose's dedupe carry paths and ids, and export batches products instead of
+joining row dicts, so the DirectRunner's process never holds the query or catalog tables."""
 
 import apache_beam as beam
 import pyarrow as pa
+from apache_beam.pvalue import TaggedOutput
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.beam.batch_files import BatchFile, from_file, rows_of, to_file
+from pipelines.beam.compose import keep_first, kept_plans, plan_refs
 from pipelines.beam.export import batch_sides
 from pipelines.beam.pipeline import build_pipeline
 from pipelines.beam.tables import ConcatTables, Rebatch
@@ -72,3 +75,25 @@ def test_a_product_batch_takes_only_its_own_images_facts_and_splits_in_the_table
     assert sides["attributes"].column("value").to_pylist() == ["a", "c", "d"]  # the local export's fact order
     assert sides["product_splits"].to_pydict() == {"product_id": ["p1"], "split": ["train"]}
     assert batch_sides(batch, images, facts, None)["product_splits"].num_rows == 0  # a build without a split step
+
+
+def test_compose_dedupes_plans_by_reference_and_keeps_the_lowest_ranges_row(tmp_path):
+    plans = [pa.table({"base_query_id": ["q1", "q2"], "target_id": ["p1", "p2"], "strategy": ["a", "a"]}),
+             pa.table({"base_query_id": ["q2", "q3"], "target_id": ["p9", "p3"], "strategy": ["b", "b"]})]
+    refs = [ref for start, table in ((4000, plans[1]), (0, plans[0])) for ref in plan_refs((start, table), str(tmp_path))]
+    for _, (start, path, row, target) in refs:  # what the shuffle carries: ids, never the plans' rows
+        assert isinstance(start, int) and isinstance(path, str) and isinstance(row, int) and isinstance(target, str)
+    grouped = {}
+    for key, value in refs:
+        grouped.setdefault(key, []).append(value)
+    kept, rejected = {}, []
+    for key, candidates in grouped.items():
+        for out in keep_first(key, candidates):
+            if isinstance(out, TaggedOutput):
+                rejected += out.value.column("record_id").to_pylist()
+            else:
+                kept.setdefault(out[0], []).append(out[1])
+    tables = [kept_plans(item) for item in kept.items()]
+    rows = sorted(r for t in tables for r in zip(t.column("base_query_id").to_pylist(), t.column("strategy").to_pylist()))
+    assert rows == [("q1", "a"), ("q2", "a"), ("q3", "b")]  # q2 from the range that starts at 0
+    assert rejected == ["p9"]  # the later range's duplicate, named by its target
