@@ -113,15 +113,17 @@ class BuildGraph:
         key = (source, tuple(columns or ()))
         if key not in self._wholes:
             label = f"Whole_{source[0]}_{source[1]}" + ("_index" if columns else "")
+            folder = self.table_folder
             if source in self.single:  # one call's output: already whole, in its own order
-                table = self.tables[source] | label >> beam.Map(_project, columns)
+                file = (self.tables[source] | label >> beam.Map(_project, columns)
+                        | f"{label}_File" >> beam.Map(write_whole, folder, label))
             elif columns:  # the index sorts by product_id: no order to restore
-                table = self.tables[source] | label >> WholeTable(contract, columns, self.table_folder)
+                file = self.tables[source] | label >> WholeTable(contract, columns, folder, label)
             else:
-                table = self._in_local_order(self.tables[source] | label >> WholeTable(contract, folder=self.table_folder),
-                                             contract, label)
-            table = table | f"{label}_File" >> beam.Map(write_whole, self.table_folder, label)
-            self._wholes[key] = table
+                unordered = self.tables[source] | label >> WholeTable(contract, folder=folder, name=f"{label}_unordered")
+                file = (self._in_local_order(unordered, contract, label)
+                        | f"{label}_File" >> beam.Map(write_whole, folder, label))
+            self._wholes[key] = file
         return self._wholes[key]
 
     def _in_local_order(self, whole: beam.PCollection, contract: str | None, label: str) -> beam.PCollection:
@@ -156,9 +158,10 @@ class BuildGraph:
         whole = {}
         if once:  # made once from the side tables (the caption filter's captions), not per batch
             whole = self._global(dataclasses.replace(step, call=step.per_shard.once), f"{step.name}_once", list(once), sides)
-        # `prepare` gets the once outputs as side tables of their names (not made again per worker).
-        out = sharded | step.name >> RunStep(step, self.settings.rows_for(step.name),
-                                             {**sides, **{name: whole[name] for name in once}},
+        # `prepare` gets the once outputs as side tables of their names (not made again per worker), as files.
+        once_files = {name: whole[name] | f"{step.name}_once_{name}_File" >> beam.Map(
+            write_whole, self.table_folder, f"{step.name}_once_{name}") for name in once}
+        out = sharded | step.name >> RunStep(step, self.settings.rows_for(step.name), {**sides, **once_files},
                                              [name for name in self.outputs_of(step) if name not in once],
                                              self.table_folder)
         if once:
@@ -225,7 +228,7 @@ OWN_TRANSFORMS = {ingest.IngestParams: BuildGraph._ingest, compose.ComposeParams
 
 
 def _in_local_order(table, contract, products, languages):
-    return in_local_order(table, contract, load(products), languages)
+    return in_local_order(load(table), contract, load(products), languages)
 
 
 def _project(table, columns):

@@ -22,7 +22,7 @@ from pipelines.config import BuildConfig
 from pipelines.io import layout
 from pipelines.io.export_writer import with_hf_features
 from pipelines.io.layout import SPLITS
-from pipelines.merit_layout import merit_products, merit_query_lines, merit_readme, referenced_products
+from pipelines.merit_layout import merit_products, merit_query_lines, merit_readme, split_pools
 
 STANDARD_OUTPUTS = ("products", "queries", "merit_products")
 CODEC = "zstd"  # as the local writer
@@ -53,11 +53,29 @@ def _titles(table: pa.Table):
     yield from zip(table.column("product_id").to_pylist(), table.column("title").to_pylist())
 
 
-def _references(table: pa.Table):
-    """(product_id, split) for every product a query of the batch names."""
-    for query in table.select(["split", "images", "positive_ids", "hard_negative_ids"]).to_pylist():
-        for product_id in referenced_products(query):
-            yield product_id, query["split"]
+def product_references(table: pa.Table):
+    """(product_id, split) once per batch for every product a query of the batch names."""
+    for split, product_ids in split_pools(table).items():
+        for product_id in product_ids:
+            yield product_id, split
+
+
+class SplitSet(beam.CombineFn):
+    """The set of splits whose queries name a product (combined in each worker before the shuffle:
+    as single pairs, millions went through the DirectRunner's process)."""
+
+    def create_accumulator(self) -> set:
+        return set()
+
+    def add_input(self, splits: set, split: str) -> set:
+        splits.add(split)
+        return splits
+
+    def merge_accumulators(self, accumulators) -> set:
+        return set().union(*accumulators)
+
+    def extract_output(self, splits: set) -> set:
+        return splits
 
 
 def _in_pool(table: pa.Table, split: str, pools: dict):
@@ -126,8 +144,7 @@ class WriteExport(beam.PTransform):
         # Reshuffles keep the two sides in separate stages, so neither waits on its own side input.
         titles = beam.pvalue.AsDict(outputs["merit_products"] | "MeritTitles" >> beam.FlatMap(_titles))
         pools = beam.pvalue.AsDict(
-            outputs["queries"] | "MeritRefs" >> beam.FlatMap(_references) | "DistinctRefs" >> beam.Distinct()
-            | "PoolsByProduct" >> beam.GroupByKey() | "PoolSets" >> beam.MapTuple(lambda k, v: (k, set(v))))
+            outputs["queries"] | "MeritRefs" >> beam.FlatMap(product_references) | "PoolsByProduct" >> beam.CombinePerKey(SplitSet()))
         products = outputs["merit_products"] | "GateMeritProducts" >> self._gated(spread=True)
         queries = outputs["queries"] | "GateMeritQueries" >> self._gated(spread=True)
         for split in SPLITS:

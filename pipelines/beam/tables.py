@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.beam.batch_files import AcrossAsFiles, BatchFile, from_file, to_file
+from pipelines.beam.whole_files import write_whole
 from pipelines.shards import KEY, batch_starts
 
 # The only columns `stages/catalog_index.build_index` reads: side inputs carry just these, so
@@ -83,10 +84,13 @@ class ConcatTables(beam.CombineFn):
     """Concatenate batches into one table (an empty table of `contract` when there are none).
 
     Batches may be `batch_files.BatchFile`s: the accumulators then carry paths, and only the
-    final step maps and copies the tables."""
+    final step maps and copies the tables. With a `folder`, the output is the whole table written
+    as `<folder>/<name>.arrow` (`whole_files.WholeFile`): Beam reads a combine's output as a side
+    input (to inject the default), so the DirectRunner kept a table output for the whole run."""
 
-    def __init__(self, contract: str, columns: list[str] | None = None) -> None:
-        self.contract, self.columns = contract, columns
+    def __init__(self, contract: str, columns: list[str] | None = None, folder: str | None = None,
+                 name: str = "whole") -> None:
+        self.contract, self.columns, self.folder, self.name = contract, columns, folder, name
 
     def _project(self, table: pa.Table) -> pa.Table:
         return table.select(self.columns) if self.columns else table
@@ -101,25 +105,29 @@ class ConcatTables(beam.CombineFn):
     def merge_accumulators(self, accs) -> list[pa.Table]:
         return [t for acc in accs for t in acc]
 
-    def extract_output(self, acc: list) -> pa.Table:
-        if not acc:
-            return self._project(schemas.empty(self.contract))
-        return pa.concat_tables([self._project(from_file(t)) for t in acc]).combine_chunks()
+    def extract_output(self, acc: list):
+        if acc:
+            table = pa.concat_tables([self._project(from_file(t)) for t in acc]).combine_chunks()
+        else:
+            table = self._project(schemas.empty(self.contract))
+        return table if self.folder is None else write_whole(table, self.folder, self.name)
 
 
 class WholeTable(beam.PTransform):
     """Batches -> a one-element PCollection holding the whole table, for AsSingleton side inputs.
 
-    `folder`: the batches reach the combine as files (`batch_files`), not through the runner."""
+    `folder`: the batches reach the combine as files (`batch_files`), not through the runner, and
+    the element is the whole table's file, `<folder>/<name>.arrow` (`whole_files.WholeFile`)."""
 
-    def __init__(self, contract: str, columns: list[str] | None = None, folder: str | None = None) -> None:
+    def __init__(self, contract: str, columns: list[str] | None = None, folder: str | None = None,
+                 name: str = "whole") -> None:
         super().__init__()
-        self.contract, self.columns, self.folder = contract, columns, folder
+        self.contract, self.columns, self.folder, self.name = contract, columns, folder, name
 
     def expand(self, batches):
         if self.folder is not None:
             batches = batches | "ToFiles" >> beam.Map(to_file, self.folder)
-        return batches | "Concat" >> beam.CombineGlobally(ConcatTables(self.contract, self.columns))
+        return batches | "Concat" >> beam.CombineGlobally(ConcatTables(self.contract, self.columns, self.folder, self.name))
 
 
 class Rebatch(beam.PTransform):

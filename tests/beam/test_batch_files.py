@@ -11,7 +11,9 @@ from pipelines.beam.batch_files import BatchFile, from_file, rows_of, to_file
 from pipelines.beam.compose import keep_first, kept_plans, plan_refs
 from pipelines.beam.export import batch_sides
 from pipelines.beam.pipeline import build_pipeline
+from pipelines.beam.sinks import SplitSet, product_references
 from pipelines.beam.tables import ConcatTables, Rebatch
+from pipelines.beam.whole_files import WholeFile, load
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
 
@@ -97,3 +99,27 @@ def test_compose_dedupes_plans_by_reference_and_keeps_the_lowest_ranges_row(tmp_
     rows = sorted(r for t in tables for r in zip(t.column("base_query_id").to_pylist(), t.column("strategy").to_pylist()))
     assert rows == [("q1", "a"), ("q2", "a"), ("q3", "b")]  # q2 from the range that starts at 0
     assert rejected == ["p9"]  # the later range's duplicate, named by its target
+
+
+def test_merit_pools_name_each_product_once_per_batch_and_combine_to_its_splits():
+    queries = pa.table({"split": ["train", "train", "test"],
+                        "images": [[{"product_id": "p1"}], [{"product_id": "p1"}], [{"product_id": "p1"}]],
+                        "positive_ids": [["p2"], ["p2"], ["p3"]], "hard_negative_ids": [["p1"], [], []]})
+    pairs = sorted(product_references(queries))
+    assert pairs == [("p1", "test"), ("p1", "train"), ("p2", "train"), ("p3", "test")]  # one pair per batch, not per query
+    combine = SplitSet()
+    accumulators = [combine.add_input(combine.create_accumulator(), split) for product, split in pairs if product == "p1"]
+    assert combine.extract_output(combine.merge_accumulators(accumulators)) == {"train", "test"}
+
+
+def test_a_whole_table_combine_with_a_folder_outputs_the_tables_file_not_the_table(tmp_path):
+    """Beam reads a combine's output as a side input (the default it injects for empty input): a
+    table output sat in the DirectRunner's process for the whole run."""
+    combine = ConcatTables("family", ["product_id"], str(tmp_path), "Whole_mine_families_index")
+    acc = combine.add_input(combine.create_accumulator(), to_file(pa.table({"product_id": ["p1"], "family_id": ["f"]}),
+                                                                  str(tmp_path)))
+    out = combine.extract_output(acc)
+    assert out == WholeFile(str(tmp_path / "Whole_mine_families_index.arrow"), 1)
+    assert load(out).to_pydict() == {"product_id": ["p1"]}
+    empty = combine.extract_output(combine.create_accumulator())  # no batches: an empty table's file
+    assert isinstance(empty, WholeFile) and empty.rows == 0
