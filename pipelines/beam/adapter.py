@@ -23,6 +23,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import AsSingleton, TaggedOutput
 
 from pipelines import schemas
+from pipelines.beam.batch_files import in_file
 from pipelines.beam.tables import Rebatch, record_ids, single_rows
 from pipelines.beam.whole_files import loaded
 from pipelines.beam.worker_cache import ReleasingDoFn, prepared
@@ -122,13 +123,15 @@ class Resilient(beam.PTransform):
     """ParDo(fn) with tagged outputs and a dead-letter path (retry pieces, then reject).
 
     Returns a dict tag -> PCollection for `tags`; REJECTS and TALLY include the dead letters'.
+    `folder`: the other tags' tables leave as `batch_files.BatchFile`s (the DirectRunner buffers a
+    Flatten's output in its own process until every consumer has run).
     """
 
     def __init__(self, fn: beam.DoFn, tags: Iterable[str], stage: str, split: Callable[[object], list],
-                 describe: Describe, side_inputs: dict | None = None) -> None:
+                 describe: Describe, side_inputs: dict | None = None, folder: str | None = None) -> None:
         super().__init__()
         self.fn, self.tags, self.stage = fn, list(dict.fromkeys([*tags, REJECTS, TALLY])), stage
-        self.split, self.describe, self.sides = split, describe, dict(side_inputs or {})
+        self.split, self.describe, self.sides, self.folder = split, describe, dict(side_inputs or {}), folder
 
     def _pardo(self):
         # Declaring every tag keeps Beam from warning that they are missing from the type hints.
@@ -150,6 +153,9 @@ class Resilient(beam.PTransform):
         out = {}
         for tag in self.tags:
             parts = (first[tag], retry[tag]) + ((extra[tag],) if tag in extra else ())
+            if self.folder is not None and tag not in extra:  # data tables: the Flatten's buffer holds paths
+                parts = tuple(part | f"{name}Files_{tag}" >> beam.Map(in_file, self.folder)
+                              for name, part in zip(("Run", "Retry"), parts))
             out[tag] = parts | f"Merge_{tag}" >> beam.Flatten()
         return out
 
@@ -178,7 +184,7 @@ class RunStep(beam.PTransform):
         return (batches
                 | "Batch" >> Rebatch(self.batch_rows, self.folder)
                 | "Call" >> Resilient(CallStep(self.step, self.step.shard_by), self.outputs, self.step.name,
-                                      single_rows, describe_table, side_inputs))
+                                      single_rows, describe_table, side_inputs, self.folder))
 
 
 class CallGlobal(ReleasingDoFn, beam.DoFn):

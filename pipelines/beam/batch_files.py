@@ -32,11 +32,18 @@ class BatchFile:
     rows: int
 
 
-def to_file(table: pa.Table, folder: str) -> BatchFile:
-    """Write `table` under `<folder>/batches/` with a fresh name."""
+def to_file(table, folder: str) -> BatchFile:
+    """Write `table` under `<folder>/batches/` with a fresh name (a `BatchFile` is already one)."""
+    if isinstance(table, BatchFile):
+        return table
     path = FileSystems.join(folder, BATCHES, f"{uuid.uuid4().hex}.arrow")
     write_file(table, path)
     return BatchFile(path, table.num_rows)
+
+
+def in_file(element, folder: str):
+    """A table element as its file; anything else (a keyed tuple, a tally) as it is."""
+    return to_file(element, folder) if isinstance(element, (pa.Table, BatchFile)) else element
 
 
 def from_file(element):

@@ -82,12 +82,12 @@ class ExportDataset(beam.PTransform):
         products = (inputs["products"]
                     | "BatchProducts" >> Rebatch(self.batch_rows, self.folder)
                     | "ExportProducts" >> Resilient(ExportProducts(self.step), PRODUCT_OUTPUTS, self.step.name,
-                                                    single_rows, describe_table, sides))
+                                                    single_rows, describe_table, sides, self.folder))
         empties = {"products": "product", "images": "image", "attributes": "attribute"}
         queries = (inputs["queries"]
                    | "BatchQueries" >> Rebatch(self.batch_rows, self.folder)
                    | "ExportQueries" >> Resilient(CallStep(self.step, "queries", empties), QUERY_OUTPUTS,
-                                                  self.step.name, single_rows, describe_table))
+                                                  self.step.name, single_rows, describe_table, folder=self.folder))
         out = {name: products[name] for name in PRODUCT_OUTPUTS}
         out.update({name: queries[name] for name in QUERY_OUTPUTS})
         for tag in (REJECTS, TALLY):

@@ -22,6 +22,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.pvalue import AsSingleton
 
 from pipelines.beam.adapter import REJECTS, TALLY, RunGlobal, RunStep
+from pipelines.beam.batch_files import from_file, rows_of
 from pipelines.beam.catalog_io import is_remote
 from pipelines.beam.compose import ComposeQueries
 from pipelines.beam.export import PRODUCT_SIDES, ExportDataset
@@ -217,7 +218,7 @@ class BuildGraph:
 
     def _product_count(self) -> beam.PCollection:
         return (self.tables[("ingest", "products")]
-                | "CountProducts" >> beam.Map(lambda table: table.num_rows)
+                | "CountProducts" >> beam.Map(rows_of)
                 | "SumProducts" >> beam.CombineGlobally(sum))
 
 
@@ -232,6 +233,7 @@ def _in_local_order(table, contract, products, languages):
 
 
 def _project(table, columns):
+    table = from_file(table)
     return table.select(columns) if columns else table
 
 

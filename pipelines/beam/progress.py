@@ -15,11 +15,15 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
+from pipelines.beam.batch_files import BatchFile
+
 log = logging.getLogger(__name__)
 NAMESPACE = "meritgen_progress"
 
 
 def _rows(element) -> int:
+    if isinstance(element, BatchFile):
+        return element.rows
     return element.num_rows if isinstance(element, pa.Table) else 1
 
 

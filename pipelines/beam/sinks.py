@@ -16,7 +16,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.parquetio import WriteToParquetBatched
 
 from pipelines import schemas
-from pipelines.beam.batch_files import AcrossAsFiles
+from pipelines.beam.batch_files import AcrossAsFiles, from_file
 from pipelines.beam.failures import gated
 from pipelines.config import BuildConfig
 from pipelines.io import layout
@@ -50,12 +50,13 @@ def of_split(table: pa.Table, split: str):
 
 
 def _titles(table: pa.Table):
+    table = from_file(table)
     yield from zip(table.column("product_id").to_pylist(), table.column("title").to_pylist())
 
 
 def product_references(table: pa.Table):
     """(product_id, split) once per batch for every product a query of the batch names."""
-    for split, product_ids in split_pools(table).items():
+    for split, product_ids in split_pools(from_file(table)).items():
         for product_id in product_ids:
             yield product_id, split
 

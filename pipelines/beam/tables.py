@@ -64,6 +64,14 @@ def key_slices(table: pa.Table, rows: int) -> Iterator[pa.Table]:
         yield table.take(pa.array(range(start, end), pa.int64()))
 
 
+def slices_of(element, rows: int):
+    """`key_slices` of a table or a `batch_files.BatchFile` (one small enough passes as it is)."""
+    if isinstance(element, BatchFile) and 0 < element.rows <= rows:
+        yield element
+    else:
+        yield from key_slices(from_file(element), rows)
+
+
 def record_ids(table: pa.Table) -> list[str | None]:
     """Per row, the id a reject row should name (None when the table has no id column)."""
     for column in ID_COLUMNS:
@@ -144,7 +152,7 @@ class Rebatch(beam.PTransform):
 
     def expand(self, batches):
         return (batches
-                | "Slice" >> beam.FlatMap(key_slices, self.rows)
+                | "Slice" >> beam.FlatMap(slices_of, self.rows)
                 | "Spread" >> AcrossAsFiles(beam.Reshuffle(), self.folder))
 
 

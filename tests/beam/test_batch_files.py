@@ -7,12 +7,13 @@ import pyarrow as pa
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipelines.beam.adapter import Resilient, describe_table
 from pipelines.beam.batch_files import BatchFile, from_file, rows_of, to_file
 from pipelines.beam.compose import keep_first, kept_plans, plan_refs
 from pipelines.beam.export import batch_sides
 from pipelines.beam.pipeline import build_pipeline
 from pipelines.beam.sinks import SplitSet, product_references
-from pipelines.beam.tables import ConcatTables, Rebatch
+from pipelines.beam.tables import ConcatTables, Rebatch, single_rows, slices_of
 from pipelines.beam.whole_files import WholeFile, load
 from pipelines.config import load_config
 from pipelines.resources import DEMO_DIR
@@ -123,3 +124,26 @@ def test_a_whole_table_combine_with_a_folder_outputs_the_tables_file_not_the_tab
     assert load(out).to_pydict() == {"product_id": ["p1"]}
     empty = combine.extract_output(combine.create_accumulator())  # no batches: an empty table's file
     assert isinstance(empty, WholeFile) and empty.rows == 0
+
+
+class _Halves(beam.DoFn):
+    def process(self, table):
+        yield TaggedOutput("queries", table)
+        yield TaggedOutput("rejects", table.slice(0, 1))
+        yield TaggedOutput("tally", ("s", (table.num_rows, 0)))
+
+
+def test_a_steps_data_outputs_leave_as_files_before_their_flatten_and_rejects_stay_tables(tmp_path):
+    """The DirectRunner buffers a Flatten's output in its own process until every consumer ran."""
+    with beam.Pipeline() as p:
+        out = p | beam.Create([_queries(4)]) | Resilient(_Halves(), ["queries"], "s", single_rows, describe_table,
+                                                          folder=str(tmp_path))
+        assert_that(out["queries"] | "Q" >> beam.Map(lambda e: (type(e).__name__, rows_of(e))),
+                    equal_to([("BatchFile", 4)]), label="queries")
+        assert_that(out["rejects"] | "R" >> beam.Map(lambda e: type(e).__name__), equal_to(["Table"]), label="rejects")
+
+
+def test_a_small_enough_batch_file_passes_the_slicer_as_it_is(tmp_path):
+    ref = to_file(_queries(4), str(tmp_path))
+    assert list(slices_of(ref, 4)) == [ref]  # not read and written again
+    assert [t.num_rows for t in slices_of(ref, 2)] == [2, 2]
