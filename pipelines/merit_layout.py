@@ -103,12 +103,6 @@ def merit_rows_out(rows_out: Mapping[str, int], pool_rows: Mapping[str, int]) ->
     return out
 
 
-def referenced_products(query: Mapping) -> set[str]:
-    """Every product a query names: its image products, positives and hard negatives."""
-    return ({i["product_id"] for i in query["images"]} | set(query["positive_ids"])
-            | set(query["hard_negative_ids"]))
-
-
 def split_pools(queries: pa.Table, batch_rows: int = 20_000) -> dict[str, set[str]]:
     """split -> product ids its queries reference (images, positives, hard negatives): the product
     pool MERIT's loader needs per split. Columnar, one record batch at a time."""

@@ -52,6 +52,11 @@ def batch_sides(batch: pa.Table, images: pa.Table, attributes: pa.Table, product
             "product_splits": splits}
 
 
+def describe_products(batch: pa.Table) -> list[tuple[str, str | None, int | None]]:
+    """(product_id, source_file, source_row) per product, for the reject rows of a dead batch."""
+    return list(zip(*(batch.column(name).to_pylist() for name in ("product_id", "source_file", "source_row")), strict=True))
+
+
 class ExportProducts(ReleasingDoFn, beam.DoFn):
     """The export step's call on a batch of products (queries empty), their rows of the side tables."""
 
@@ -82,7 +87,7 @@ class ExportDataset(beam.PTransform):
         products = (inputs["products"]
                     | "BatchProducts" >> Rebatch(self.batch_rows, self.folder)
                     | "ExportProducts" >> Resilient(ExportProducts(self.step), PRODUCT_OUTPUTS, self.step.name,
-                                                    single_rows, describe_table, sides, self.folder))
+                                                    single_rows, describe_products, sides, self.folder))
         empties = {"products": "product", "images": "image", "attributes": "attribute"}
         queries = (inputs["queries"]
                    | "BatchQueries" >> Rebatch(self.batch_rows, self.folder)

@@ -2,7 +2,7 @@
 
 Data moves between Beam transforms as `pa.Table` batches that conform to a contract of
 `schemas/v1`: they pickle as compact buffers, and a stage function can take a batch as is.
-Rows (dicts) appear only where a keyed shuffle needs them (dedupe, joins).
+Rows (dicts) appear only where a keyed shuffle needs them (ingest groups catalog rows by id).
 """
 
 from __future__ import annotations
@@ -78,14 +78,6 @@ def record_ids(table: pa.Table) -> list[str | None]:
         if column in table.column_names:
             return [None if v is None else str(v) for v in table.column(column).to_pylist()]
     return [None] * table.num_rows
-
-
-def rows_by_key(table: pa.Table, key: str) -> Iterator[tuple[str, list[dict]]]:
-    """(key, rows) per distinct key, rows in table order (order inside a key is kept, unlike a shuffle)."""
-    grouped: dict[str, list[dict]] = {}
-    for row in table.to_pylist():
-        grouped.setdefault(row[key], []).append(row)
-    yield from grouped.items()
 
 
 class ConcatTables(beam.CombineFn):
@@ -168,9 +160,3 @@ class BatchRows(beam.PTransform):
                 | "Batch" >> beam.BatchElements(min_batch_size=self.rows, max_batch_size=self.rows)
                 | "ToTable" >> beam.Map(schemas.from_rows, self.contract))
 
-
-class RowsOf(beam.PTransform):
-    """Tables -> their rows as dicts."""
-
-    def expand(self, batches):
-        return batches | "Rows" >> beam.FlatMap(lambda table: table.to_pylist())

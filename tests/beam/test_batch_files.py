@@ -10,7 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from pipelines.beam.adapter import Resilient, describe_table
 from pipelines.beam.batch_files import BatchFile, from_file, rows_of, to_file
 from pipelines.beam.compose import keep_first, kept_plans, plan_refs
-from pipelines.beam.export import batch_sides
+from pipelines.beam.export import batch_sides, describe_products
 from pipelines.beam.pipeline import build_pipeline
 from pipelines.beam.sinks import SplitSet, product_references
 from pipelines.beam.tables import ConcatTables, Rebatch, single_rows, slices_of
@@ -147,3 +147,8 @@ def test_a_small_enough_batch_file_passes_the_slicer_as_it_is(tmp_path):
     ref = to_file(_queries(4), str(tmp_path))
     assert list(slices_of(ref, 4)) == [ref]  # not read and written again
     assert [t.num_rows for t in slices_of(ref, 2)] == [2, 2]
+
+
+def test_a_dead_product_batch_names_each_products_source_file_and_row():
+    batch = pa.table({"product_id": ["p1", "p2"], "source_file": ["c.jsonl", "c.jsonl"], "source_row": [3, 7]})
+    assert describe_products(batch) == [("p1", "c.jsonl", 3), ("p2", "c.jsonl", 7)]
