@@ -159,9 +159,10 @@ class BuildGraph:
         whole = {}
         if once:  # made once from the side tables (the caption filter's captions), not per batch
             whole = self._global(dataclasses.replace(step, call=step.per_shard.once), f"{step.name}_once", list(once), sides)
-        # `prepare` gets the once outputs as side tables of their names (not made again per worker), as files.
-        once_files = {name: whole[name] | f"{step.name}_once_{name}_File" >> beam.Map(
-            write_whole, self.table_folder, f"{step.name}_once_{name}") for name in once}
+        # `prepare` gets the once outputs as side tables of their names (not made again per worker): their
+        # whole files, the same ones later steps that read them get.
+        self.tables.update({(step.name, name): whole[name] for name in once})
+        once_files = {name: self.whole((step.name, name)) for name in once}
         out = sharded | step.name >> RunStep(step, self.settings.rows_for(step.name), {**sides, **once_files},
                                              [name for name in self.outputs_of(step) if name not in once],
                                              self.table_folder)
