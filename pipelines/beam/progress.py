@@ -15,16 +15,14 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
-from pipelines.beam.batch_files import BatchFile
+from pipelines.beam.batch_files import BatchFile, rows_of
 
 log = logging.getLogger(__name__)
 NAMESPACE = "meritgen_progress"
 
 
 def _rows(element) -> int:
-    if isinstance(element, BatchFile):
-        return element.rows
-    return element.num_rows if isinstance(element, pa.Table) else 1
+    return rows_of(element) if isinstance(element, (pa.Table, BatchFile)) else 1
 
 
 def progress_line(counts: list[tuple[str, int]], step: str, position: int, total: int) -> str:

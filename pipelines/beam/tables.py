@@ -95,14 +95,14 @@ class ConcatTables(beam.CombineFn):
     def _project(self, table: pa.Table) -> pa.Table:
         return table.select(self.columns) if self.columns else table
 
-    def create_accumulator(self) -> list[pa.Table]:
+    def create_accumulator(self) -> list:
         return []
 
     def add_input(self, acc: list, table) -> list:
         acc.append(table if isinstance(table, BatchFile) else self._project(table))
         return acc
 
-    def merge_accumulators(self, accs) -> list[pa.Table]:
+    def merge_accumulators(self, accs) -> list:
         return [t for acc in accs for t in acc]
 
     def extract_output(self, acc: list):
